@@ -1,0 +1,283 @@
+// The backward engine: walks the recorded graph iteratively in reverse topological order,
+// sums gradients per input, runs hooks, accumulates into leaves or captures for autograd.grad.
+import { AutogradError } from '../errors.js';
+import { keep } from '../memory.js';
+import { sameShape, shapeStr } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { gradientEdge } from '../tensor.js';
+import { GradModeScope, noGrad } from './grad_mode.js';
+import { AccumulateGrad, type Edge, type Node } from './node.js';
+
+export interface BackwardOptions {
+  /** Keep the graph's saved tensors so that backward can run through it again. */
+  readonly retainGraph?: boolean;
+  /** Record the backward pass itself, for higher-order gradients. */
+  readonly createGraph?: boolean;
+}
+
+export interface GradOptions extends BackwardOptions {
+  /** The gradient of each output (needed for non-scalar outputs). */
+  readonly gradOutputs?: Tensor | readonly (Tensor | null)[] | null;
+  /** Return null for inputs the outputs do not depend on, instead of throwing. */
+  readonly allowUnused?: boolean;
+}
+
+/** A max-heap of ready nodes by creation order: later nodes run first, as in PyTorch. */
+class ReadyQueue {
+  readonly #heap: Node[] = [];
+
+  get size(): number {
+    return this.#heap.length;
+  }
+
+  push(n: Node): void {
+    const h = this.#heap;
+    h.push(n);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (h[p]!.seq >= h[i]!.seq) break;
+      [h[p], h[i]] = [h[i]!, h[p]!];
+      i = p;
+    }
+  }
+
+  pop(): Node {
+    const h = this.#heap;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && h[l]!.seq > h[m]!.seq) m = l;
+        if (r < h.length && h[r]!.seq > h[m]!.seq) m = r;
+        if (m === i) break;
+        [h[m], h[i]] = [h[i]!, h[m]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function rootGradient(output: Tensor, grad: Tensor | null | undefined, i: number): Tensor {
+  if (grad === null || grad === undefined) {
+    if (output.numel() !== 1)
+      throw new AutogradError('grad can be implicitly created only for scalar outputs');
+    return output._onesLike();
+  }
+  if (!sameShape(grad.shape, output.shape)) {
+    throw new AutogradError(
+      `Mismatch in shape: grad_output[${i}] has a shape of ${shapeStr(grad.shape)} and output[${i}] has a shape of ${shapeStr(output.shape)}.`,
+    );
+  }
+  return grad.dtype === output.dtype ? grad : grad.to(output.dtype);
+}
+
+/** Every node reachable from the roots, in discovery order (iterative: no recursion limit). */
+function reachable(roots: readonly Node[]): Set<Node> {
+  const seen = new Set<Node>(roots);
+  const stack = [...roots];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    for (const e of n.next) {
+      if (e !== null && !seen.has(e.node)) {
+        seen.add(e.node);
+        stack.push(e.node);
+      }
+    }
+  }
+  return seen;
+}
+
+/** The nodes from which some target node can be reached (the part autograd.grad must run). */
+function neededFor(all: Set<Node>, targets: Set<Node>): Set<Node> {
+  // Reverse edges, then walk back from the targets.
+  const parents = new Map<Node, Node[]>();
+  for (const n of all) {
+    for (const e of n.next) {
+      if (e === null) continue;
+      const list = parents.get(e.node);
+      if (list) list.push(n);
+      else parents.set(e.node, [n]);
+    }
+  }
+  const needed = new Set<Node>();
+  const stack = [...targets].filter((t) => all.has(t));
+  for (const t of stack) needed.add(t);
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    for (const p of parents.get(n) ?? []) {
+      if (!needed.has(p)) {
+        needed.add(p);
+        stack.push(p);
+      }
+    }
+  }
+  return needed;
+}
+
+function addInto(buffers: Map<Node, (Tensor | null)[]>, edge: Edge, g: Tensor): void {
+  let buf = buffers.get(edge.node);
+  if (buf === undefined) {
+    buf = new Array<Tensor | null>(edge.node.numOutputs).fill(null);
+    buffers.set(edge.node, buf);
+  }
+  const prev = buf[edge.outputNr];
+  buf[edge.outputNr] = prev === null || prev === undefined ? g : prev.add(g);
+}
+
+/** Adds a gradient into a leaf's .grad, in place when no graph is being built (as PyTorch). */
+function accumulate(leaf: Tensor, g: Tensor, createGraph: boolean): void {
+  const grad = g.dtype === leaf.dtype ? g : g.to(leaf.dtype);
+  const prev = leaf.grad;
+  if (prev === null) {
+    leaf.grad = keep(createGraph ? grad.clone() : noGrad(() => grad.clone()));
+  } else if (createGraph) {
+    leaf.grad = keep(prev.add(grad));
+  } else {
+    noGrad(() => prev.add_(grad));
+  }
+}
+
+interface Run {
+  readonly outputs: readonly Tensor[];
+  readonly gradOutputs: readonly (Tensor | null | undefined)[];
+  readonly retainGraph: boolean;
+  readonly createGraph: boolean;
+  /** For autograd.grad: capture these instead of accumulating into leaves. */
+  readonly inputs?: readonly Tensor[];
+}
+
+function execute(run: Run): (Tensor | null)[] | undefined {
+  const roots: { edge: Edge; grad: Tensor }[] = run.outputs.map((out, i) => {
+    if (!out.requiresGrad) {
+      throw new AutogradError(
+        `element ${i} of tensors does not require grad and does not have a grad_fn`,
+      );
+    }
+    return { edge: gradientEdge(out), grad: rootGradient(out, run.gradOutputs[i], i) };
+  });
+  const all = reachable(roots.map((r) => r.edge.node));
+
+  // autograd.grad: where each input's gradient is to be read, and which nodes must run for it.
+  const captureAt = new Map<Node, Map<number, number[]>>();
+  let needed: Set<Node> = all;
+  if (run.inputs) {
+    run.inputs.forEach((t, i) => {
+      if (!t.requiresGrad)
+        throw new AutogradError(`One of the differentiated Tensors does not require grad`);
+      const e = gradientEdge(t);
+      const byOut = captureAt.get(e.node) ?? new Map<number, number[]>();
+      byOut.set(e.outputNr, [...(byOut.get(e.outputNr) ?? []), i]);
+      captureAt.set(e.node, byOut);
+    });
+    needed = neededFor(all, new Set(captureAt.keys()));
+  }
+  const captured: (Tensor | null)[] = run.inputs ? run.inputs.map(() => null) : [];
+
+  const deps = new Map<Node, number>();
+  for (const n of needed) {
+    for (const e of n.next)
+      if (e !== null && needed.has(e.node)) deps.set(e.node, (deps.get(e.node) ?? 0) + 1);
+  }
+  const buffers = new Map<Node, (Tensor | null)[]>();
+  for (const r of roots) if (needed.has(r.edge.node)) addInto(buffers, r.edge, r.grad);
+  const ready = new ReadyQueue();
+  for (const n of new Set(roots.map((r) => r.edge.node))) {
+    if (needed.has(n) && (deps.get(n) ?? 0) === 0) ready.push(n);
+  }
+
+  const mode = new GradModeScope(run.createGraph);
+  try {
+    while (ready.size > 0) {
+      const node = ready.pop();
+      const grads = buffers.get(node) ?? new Array<Tensor | null>(node.numOutputs).fill(null);
+      buffers.delete(node);
+      for (let k = 0; k < grads.length; k++) {
+        const g = grads[k];
+        if (g !== null && g !== undefined) grads[k] = node.runPreHooks(k, g);
+      }
+      const cap = captureAt.get(node);
+      if (cap) {
+        for (const [outputNr, idxs] of cap)
+          for (const i of idxs) captured[i] = grads[outputNr] ?? null;
+      }
+      if (node instanceof AccumulateGrad) {
+        const g = grads[0];
+        if (!run.inputs && g !== null && g !== undefined)
+          accumulate(node.variable, g, run.createGraph);
+        continue;
+      }
+      const anyGrad = grads.some((g) => g !== null && g !== undefined);
+      const inputGrads = anyGrad ? node.apply(grads) : node.next.map(() => null);
+      node.next.forEach((edge, i) => {
+        if (edge === null || !needed.has(edge.node)) return;
+        const g = inputGrads[i];
+        if (g !== null && g !== undefined) addInto(buffers, edge, g);
+        const left = deps.get(edge.node)! - 1;
+        deps.set(edge.node, left);
+        if (left === 0) ready.push(edge.node);
+      });
+      if (!run.retainGraph) node.release();
+    }
+  } finally {
+    mode.exit();
+  }
+  return run.inputs ? captured : undefined;
+}
+
+/** tensor.backward(): accumulates d(outputs)/d(leaf) into every leaf's .grad. */
+export function backward(
+  outputs: Tensor | readonly Tensor[],
+  gradOutputs?: Tensor | readonly (Tensor | null)[] | null,
+  opts?: BackwardOptions,
+): void {
+  const outs = Array.isArray(outputs) ? (outputs as readonly Tensor[]) : [outputs as Tensor];
+  const grads =
+    gradOutputs === null || gradOutputs === undefined
+      ? []
+      : Array.isArray(gradOutputs)
+        ? gradOutputs
+        : [gradOutputs as Tensor];
+  const createGraph = opts?.createGraph ?? false;
+  execute({
+    outputs: outs,
+    gradOutputs: grads,
+    createGraph,
+    retainGraph: opts?.retainGraph ?? createGraph,
+  });
+}
+
+/**
+ * autograd.grad(outputs, inputs): the gradients of the outputs with respect to the inputs,
+ * returned rather than accumulated into .grad.
+ */
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  opts?: GradOptions,
+): (Tensor | null)[] {
+  const outs = Array.isArray(outputs) ? (outputs as readonly Tensor[]) : [outputs as Tensor];
+  const ins = Array.isArray(inputs) ? (inputs as readonly Tensor[]) : [inputs as Tensor];
+  const go = opts?.gradOutputs;
+  const grads = go === null || go === undefined ? [] : Array.isArray(go) ? go : [go as Tensor];
+  const createGraph = opts?.createGraph ?? false;
+  const result = execute({
+    outputs: outs,
+    gradOutputs: grads,
+    createGraph,
+    retainGraph: opts?.retainGraph ?? createGraph,
+    inputs: ins,
+  })!;
+  if (!opts?.allowUnused && result.some((r) => r === null)) {
+    throw new AutogradError(
+      'One of the differentiated Tensors appears to not have been used in the graph. Set allowUnused: true if this is the desired behavior.',
+    );
+  }
+  return result;
+}

@@ -1,0 +1,153 @@
+// cpu kernels for elementwise primitives: unary, binary, cast, clamp and where over strided inputs.
+import type { TypedArray } from '../../dtype.js';
+import type { BinaryPrimitive, UnaryPrimitive } from '../../primitives.js';
+import type { Kernel, KernelInput, KernelOutput } from '../backend.js';
+import { coalesce, copyStrided, denseStrides, forEachRow } from './strided.js';
+
+type Buf = TypedArray;
+
+/** Round half to even, as torch.round (C's nearbyint) does. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+export const UNARY_FNS: { readonly [P in UnaryPrimitive]: (x: number) => number } = {
+  neg: (x) => -x,
+  abs: Math.abs,
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x),
+  exp: Math.exp,
+  log: Math.log,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  sqrt: Math.sqrt,
+  rsqrt: (x) => 1 / Math.sqrt(x),
+  sin: Math.sin,
+  cos: Math.cos,
+  tanh: Math.tanh,
+  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  relu: (x) => (x > 0 ? x : x === x ? 0 : x),
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: roundHalfEven,
+  logicalNot: (x) => (x !== 0 ? 0 : 1),
+};
+
+export const BINARY_FNS: { readonly [P in BinaryPrimitive]: (a: number, b: number) => number } = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: Math.pow,
+  maximum: Math.max,
+  minimum: Math.min,
+  eq: (a, b) => (a === b ? 1 : 0),
+  ne: (a, b) => (a !== b ? 1 : 0),
+  lt: (a, b) => (a < b ? 1 : 0),
+  le: (a, b) => (a <= b ? 1 : 0),
+  gt: (a, b) => (a > b ? 1 : 0),
+  ge: (a, b) => (a >= b ? 1 : 0),
+  logicalAnd: (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
+  logicalOr: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
+  logicalXor: (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
+};
+
+/** Bool outputs store 0 or 1, whatever the arithmetic gave. */
+function boolify<F extends (...xs: number[]) => number>(out: KernelOutput<Buf>, f: F): F {
+  return out.dtype === 'bool'
+    ? (((...xs: number[]) => (f(...xs) !== 0 ? 1 : 0)) as unknown as F)
+    : f;
+}
+
+export function unaryKernel(op: UnaryPrimitive): Kernel<Buf, UnaryPrimitive> {
+  const base = UNARY_FNS[op];
+  return (out, [x]) => {
+    const f = boolify(out, base);
+    const a = x!;
+    const o = out.buffer;
+    const src = a.buffer;
+    const walk = coalesce(out.shape, [denseStrides(out.shape), a.strides]);
+    const sa = walk.strides[1]![walk.shape.length - 1]!;
+    forEachRow(walk, [0, a.offset], (offs, n) => {
+      let p = offs[0]!;
+      let q = offs[1]!;
+      for (let i = 0; i < n; i++, q += sa) o[p++] = f(src[q]!);
+    });
+  };
+}
+
+export function binaryKernel(op: BinaryPrimitive): Kernel<Buf, BinaryPrimitive> {
+  const base = op === 'mul' ? (a: number, b: number) => a * b : BINARY_FNS[op];
+  return (out, [x, y]) => {
+    const f = op === 'mul' && out.dtype === 'int32' ? Math.imul : boolify(out, base);
+    const a = x!;
+    const b = y!;
+    const o = out.buffer;
+    const ab = a.buffer;
+    const bb = b.buffer;
+    const walk = coalesce(out.shape, [denseStrides(out.shape), a.strides, b.strides]);
+    const last = walk.shape.length - 1;
+    const sa = walk.strides[1]![last]!;
+    const sb = walk.strides[2]![last]!;
+    forEachRow(walk, [0, a.offset, b.offset], (offs, n) => {
+      let p = offs[0]!;
+      let q = offs[1]!;
+      let r = offs[2]!;
+      for (let i = 0; i < n; i++, q += sa, r += sb) o[p++] = f(ab[q]!, bb[r]!);
+    });
+  };
+}
+
+export const castKernel: Kernel<Buf, 'cast'> = (out, [x]) => {
+  const a = x!;
+  copyStrided(
+    out.buffer,
+    out.dtype,
+    denseStrides(out.shape),
+    0,
+    a.buffer,
+    a.strides,
+    a.offset,
+    out.shape,
+  );
+};
+
+export const clampKernel: Kernel<Buf, 'clamp'> = (out, [x], { min, max }) => {
+  const lo = min ?? -Infinity;
+  const hi = max ?? Infinity;
+  const a = x!;
+  const o = out.buffer;
+  const src = a.buffer;
+  const walk = coalesce(out.shape, [denseStrides(out.shape), a.strides]);
+  const sa = walk.strides[1]![walk.shape.length - 1]!;
+  forEachRow(walk, [0, a.offset], (offs, n) => {
+    let p = offs[0]!;
+    let q = offs[1]!;
+    for (let i = 0; i < n; i++, q += sa) {
+      let v = src[q]!;
+      if (v < lo) v = lo;
+      if (v > hi) v = hi;
+      o[p++] = v;
+    }
+  });
+};
+
+export const whereKernel: Kernel<Buf, 'where'> = (out, inputs) => {
+  const [c, a, b] = inputs as readonly [KernelInput<Buf>, KernelInput<Buf>, KernelInput<Buf>];
+  const o = out.buffer;
+  const walk = coalesce(out.shape, [denseStrides(out.shape), c.strides, a.strides, b.strides]);
+  const last = walk.shape.length - 1;
+  const [sc, sa, sb] = [1, 2, 3].map((k) => walk.strides[k]![last]!) as [number, number, number];
+  const cb = c.buffer;
+  const abuf = a.buffer;
+  const bbuf = b.buffer;
+  forEachRow(walk, [0, c.offset, a.offset, b.offset], (offs, n) => {
+    let p = offs[0]!;
+    let qc = offs[1]!;
+    let qa = offs[2]!;
+    let qb = offs[3]!;
+    for (let i = 0; i < n; i++, qc += sc, qa += sa, qb += sb) {
+      o[p++] = cb[qc] !== 0 ? abuf[qa]! : bbuf[qb]!;
+    }
+  });
+};

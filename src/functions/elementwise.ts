@@ -1,0 +1,132 @@
+// Elementwise functions: arithmetic, comparisons, logic, unary math, clamp and where, with scalar operands.
+import { resultType, type Scalar } from '../dtype.js';
+import { ArgumentError } from '../errors.js';
+import { apply } from '../ops/apply.js';
+import type { BinaryPrimitive, UnaryPrimitive } from '../primitives.js';
+import { Tensor } from '../tensor.js';
+import { scalarTensor } from './creation.js';
+
+export type TensorOrScalar = Tensor | Scalar;
+
+/** Turns a scalar operand into a 0-d tensor of the dtype the operation will compute in. */
+export function asTensor(x: TensorOrScalar, others: readonly TensorOrScalar[]): Tensor {
+  if (x instanceof Tensor) return x;
+  const like = others.find((o): o is Tensor => o instanceof Tensor);
+  if (like === undefined) throw new ArgumentError('expected at least one tensor operand');
+  const ops = others.map((o) => (o instanceof Tensor ? o : o));
+  return scalarTensor(x, resultType(ops), like.device);
+}
+
+function binary(op: BinaryPrimitive, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  const both = [a, b];
+  return apply(op, [asTensor(a, both), asTensor(b, both)], {});
+}
+
+function unary(op: UnaryPrimitive, x: Tensor): Tensor {
+  return apply(op, [x], {});
+}
+
+export interface AlphaOptions {
+  readonly alpha?: number;
+}
+
+/** a + alpha · b */
+export function add(a: TensorOrScalar, b: TensorOrScalar, opts?: AlphaOptions): Tensor {
+  const alpha = opts?.alpha;
+  return binary('add', a, alpha === undefined || alpha === 1 ? b : mul(b, alpha));
+}
+
+/** a − alpha · b */
+export function sub(a: TensorOrScalar, b: TensorOrScalar, opts?: AlphaOptions): Tensor {
+  const alpha = opts?.alpha;
+  return binary('sub', a, alpha === undefined || alpha === 1 ? b : mul(b, alpha));
+}
+
+export function mul(a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  return binary('mul', a, b);
+}
+
+/** True division: integer inputs give float32, as in PyTorch. */
+export function div(a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  return binary('div', a, b);
+}
+
+export function pow(a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  return binary('pow', a, b);
+}
+
+export const maximum = (a: Tensor, b: TensorOrScalar): Tensor => binary('maximum', a, b);
+export const minimum = (a: Tensor, b: TensorOrScalar): Tensor => binary('minimum', a, b);
+export const eq = (a: Tensor, b: TensorOrScalar): Tensor => binary('eq', a, b);
+export const ne = (a: Tensor, b: TensorOrScalar): Tensor => binary('ne', a, b);
+export const lt = (a: Tensor, b: TensorOrScalar): Tensor => binary('lt', a, b);
+export const le = (a: Tensor, b: TensorOrScalar): Tensor => binary('le', a, b);
+export const gt = (a: Tensor, b: TensorOrScalar): Tensor => binary('gt', a, b);
+export const ge = (a: Tensor, b: TensorOrScalar): Tensor => binary('ge', a, b);
+export const logicalAnd = (a: Tensor, b: TensorOrScalar): Tensor => binary('logicalAnd', a, b);
+export const logicalOr = (a: Tensor, b: TensorOrScalar): Tensor => binary('logicalOr', a, b);
+export const logicalXor = (a: Tensor, b: TensorOrScalar): Tensor => binary('logicalXor', a, b);
+
+export const neg = (x: Tensor): Tensor => unary('neg', x);
+export const abs = (x: Tensor): Tensor => unary('abs', x);
+export const sign = (x: Tensor): Tensor => unary('sign', x);
+export const exp = (x: Tensor): Tensor => unary('exp', x);
+export const log = (x: Tensor): Tensor => unary('log', x);
+export const log1p = (x: Tensor): Tensor => unary('log1p', x);
+export const expm1 = (x: Tensor): Tensor => unary('expm1', x);
+export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
+export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x);
+export const sin = (x: Tensor): Tensor => unary('sin', x);
+export const cos = (x: Tensor): Tensor => unary('cos', x);
+export const tanh = (x: Tensor): Tensor => unary('tanh', x);
+export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
+export const relu = (x: Tensor): Tensor => unary('relu', x);
+export const floor = (x: Tensor): Tensor => unary('floor', x);
+export const ceil = (x: Tensor): Tensor => unary('ceil', x);
+/** Rounds half to even, as torch.round does. */
+export const round = (x: Tensor): Tensor => unary('round', x);
+export const logicalNot = (x: Tensor): Tensor => unary('logicalNot', x);
+
+export function square(x: Tensor): Tensor {
+  return mul(x, x);
+}
+
+export function reciprocal(x: Tensor): Tensor {
+  return div(1, x);
+}
+
+export interface ClampOptions {
+  readonly min?: TensorOrScalar;
+  readonly max?: TensorOrScalar;
+}
+
+/** clamp(x, min?, max?): scalar bounds run as one primitive; tensor bounds compose maximum/minimum. */
+export function clamp(x: Tensor, min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor {
+  const lo = min ?? undefined;
+  const hi = max ?? undefined;
+  if (lo === undefined && hi === undefined) {
+    throw new ArgumentError("torch.clamp: At least one of 'min' or 'max' must not be None");
+  }
+  if (lo instanceof Tensor || hi instanceof Tensor) {
+    // NOTE: PyTorch's tensor-bound clamp passes the gradient where min <= x <= max; where() does the same.
+    let y = x;
+    if (lo !== undefined) y = where(lt(x, lo), asTensor(lo, [x, lo]), y);
+    if (hi !== undefined) y = where(gt(y, hi), asTensor(hi, [x, hi]), y);
+    return y;
+  }
+  return apply('clamp', [x], {
+    min: lo === undefined ? undefined : Number(lo),
+    max: hi === undefined ? undefined : Number(hi),
+  });
+}
+
+/** where(condition, a, b): a where condition is true, else b; broadcasts all three. */
+export function where(cond: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  const ab = [a, b];
+  return apply('where', [cond, asTensor(a, [...ab, cond]), asTensor(b, [...ab, cond])], {});
+}
+
+/** Converts to a dtype (a copy that autograd sees through when both dtypes are floating). */
+export function cast(x: Tensor, dtype: Tensor['dtype']): Tensor {
+  return x.dtype === dtype ? x : apply('cast', [x], { dtype });
+}

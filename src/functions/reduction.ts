@@ -1,0 +1,227 @@
+// Reductions: sum, mean, prod, max/min (with indices), argmax, var/std, logsumexp, norm, all/any, cumsum.
+import { isFloating, type DType } from '../dtype.js';
+import { DTypeError, IndexError } from '../errors.js';
+import { apply } from '../ops/apply.js';
+import type { ReducePrimitive } from '../primitives.js';
+import { normalizeDim, normalizeDims } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { noGrad } from '../autograd/grad_mode.js';
+import { add, cast, div, exp, log, sqrt, sub, where } from './elementwise.js';
+import { gather, squeezeDim } from './shape_ops.js';
+
+export type Dims = number | readonly number[];
+
+export interface ReduceOptions {
+  readonly dim?: Dims;
+  readonly keepdim?: boolean;
+}
+
+/** Reads PyTorch's (dim?, keepdim?) arguments, also given as one options object. */
+export function reduceArgs(
+  dim?: Dims | ReduceOptions | null,
+  keepdim?: boolean,
+): { dim: Dims | undefined; keepdim: boolean } {
+  if (dim !== null && typeof dim === 'object' && !Array.isArray(dim)) {
+    const o = dim as ReduceOptions;
+    return { dim: o.dim, keepdim: o.keepdim ?? false };
+  }
+  return { dim: (dim ?? undefined) as Dims | undefined, keepdim: keepdim ?? false };
+}
+
+export function reduce(
+  op: ReducePrimitive,
+  x: Tensor,
+  dim: Dims | undefined,
+  keepdim: boolean,
+): Tensor {
+  return apply(op, [x], { dims: normalizeDims(dim, x.ndim), keepdim });
+}
+
+/** The dtype sum and prod give: integral and bool inputs sum to int32 (PyTorch: int64). */
+function sumDType(d: DType): DType {
+  return isFloating(d) ? d : 'int32';
+}
+
+export function sum(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
+  const a = reduceArgs(dim, keepdim);
+  return reduce('sum', cast(x, sumDType(x.dtype)), a.dim, a.keepdim);
+}
+
+function reducedCount(x: Tensor, dim: Dims | undefined): number {
+  return normalizeDims(dim, x.ndim).reduce((n, d) => n * x.shape[d]!, 1);
+}
+
+export function mean(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
+  if (!isFloating(x.dtype)) {
+    throw new DTypeError(
+      `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype}`,
+    );
+  }
+  const a = reduceArgs(dim, keepdim);
+  return div(reduce('sum', x, a.dim, a.keepdim), reducedCount(x, a.dim));
+}
+
+export function prod(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
+  const a = reduceArgs(dim, keepdim);
+  return reduce('prod', cast(x, sumDType(x.dtype)), a.dim, a.keepdim);
+}
+
+/** amax: the maximum over dims; the gradient is shared evenly among ties. */
+export function amax(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
+  const a = reduceArgs(dim, keepdim);
+  return reduce('amax', x, a.dim, a.keepdim);
+}
+
+export function amin(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
+  const a = reduceArgs(dim, keepdim);
+  return reduce('amin', x, a.dim, a.keepdim);
+}
+
+/** The values and indices of max(dim) / min(dim): an array [values, indices] with named fields. */
+export type ValuesIndices = readonly [Tensor, Tensor] & {
+  readonly values: Tensor;
+  readonly indices: Tensor;
+};
+
+function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
+  return Object.assign([values, indices] as const, { values, indices });
+}
+
+export function argmax(x: Tensor, dim?: number | null, keepdim = false): Tensor {
+  return argReduce('argmax', x, dim ?? undefined, keepdim);
+}
+
+export function argmin(x: Tensor, dim?: number | null, keepdim = false): Tensor {
+  return argReduce('argmin', x, dim ?? undefined, keepdim);
+}
+
+function argReduce(
+  op: 'argmax' | 'argmin',
+  x: Tensor,
+  dim: number | undefined,
+  keepdim: boolean,
+): Tensor {
+  if (dim === undefined) {
+    const flat = apply(op, [x.reshape([-1])], { dims: [0], keepdim: false });
+    return keepdim ? flat.reshape(x.shape.map(() => 1)) : flat;
+  }
+  return apply(op, [x], { dims: normalizeDims(dim, x.ndim), keepdim });
+}
+
+/**
+ * max along a dim: values and the index of the first maximum. The gradient goes to that index
+ * only, as in PyTorch (the full reduction max() shares it among ties instead).
+ */
+export function maxDim(
+  x: Tensor,
+  dim: number,
+  keepdim = false,
+  op: 'argmax' | 'argmin' = 'argmax',
+): ValuesIndices {
+  const d = normalizeDim(dim, x.ndim);
+  if (x.ndim > 0 && x.shape[d] === 0) {
+    throw new IndexError(
+      `${op === 'argmax' ? 'max' : 'min'}(): Expected reduction dim ${d} to have non-zero size.`,
+    );
+  }
+  const idx = apply(op, [x], { dims: x.ndim === 0 ? [] : [d], keepdim: true });
+  const values = x.ndim === 0 ? x.mul(1) : gather(x, d, idx);
+  if (keepdim || x.ndim === 0) return valuesIndices(values, idx);
+  return valuesIndices(squeezeDim(values, d), squeezeDim(idx, d));
+}
+
+export function minDim(x: Tensor, dim: number, keepdim = false): ValuesIndices {
+  return maxDim(x, dim, keepdim, 'argmin');
+}
+
+export interface VarOptions extends ReduceOptions {
+  /** Bessel's correction: true (default) divides by N−1. */
+  readonly unbiased?: boolean;
+  /** Degrees of freedom subtracted from N; overrides `unbiased`. */
+  readonly correction?: number;
+}
+
+function varArgs(
+  dim?: Dims | VarOptions | null,
+  unbiased?: boolean | VarOptions,
+  keepdim?: boolean,
+) {
+  let opts: VarOptions;
+  if (dim !== null && typeof dim === 'object' && !Array.isArray(dim)) opts = dim as VarOptions;
+  else {
+    opts = { ...(dim !== null && dim !== undefined ? { dim: dim as Dims } : {}) };
+    if (typeof unbiased === 'object') opts = { ...opts, ...unbiased };
+    else {
+      if (unbiased !== undefined) opts = { ...opts, unbiased };
+      if (keepdim !== undefined) opts = { ...opts, keepdim };
+    }
+  }
+  const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
+  return { dim: opts.dim, keepdim: opts.keepdim ?? false, correction };
+}
+
+/** var(x, dim?, unbiased = true, keepdim = false), two-pass around the mean. */
+export function variance(
+  x: Tensor,
+  dim?: Dims | VarOptions | null,
+  unbiased?: boolean | VarOptions,
+  keepdim?: boolean,
+): Tensor {
+  if (!isFloating(x.dtype))
+    throw new DTypeError(`std and var only support floating point dtypes, got ${x.dtype}`);
+  const a = varArgs(dim, unbiased, keepdim);
+  const m = reduce('sum', x, a.dim, true).div(reducedCount(x, a.dim));
+  const d = sub(x, m);
+  const ss = reduce('sum', d.mul(d), a.dim, a.keepdim);
+  return div(ss, Math.max(0, reducedCount(x, a.dim) - a.correction));
+}
+
+export function std(
+  x: Tensor,
+  dim?: Dims | VarOptions | null,
+  unbiased?: boolean | VarOptions,
+  keepdim?: boolean,
+): Tensor {
+  return sqrt(variance(x, dim, unbiased, keepdim));
+}
+
+/** log Σ exp(x), stable: the max is subtracted first (and a max of ±inf is treated as 0). */
+export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
+  const xf = isFloating(x.dtype) ? x : cast(x, 'float32');
+  const m = noGrad(() => {
+    const mx = reduce('amax', xf, dim, true);
+    return where(mx.abs().eq(Infinity), 0, mx);
+  });
+  const s = log(reduce('sum', exp(sub(xf, m)), dim, true));
+  const out = add(s, m);
+  return keepdim ? out : squeezeDims(out, normalizeDims(dim, x.ndim));
+}
+
+function squeezeDims(x: Tensor, dims: readonly number[]): Tensor {
+  return x.reshape(x.shape.filter((_, i) => !dims.includes(i)));
+}
+
+/** norm(x, p = 2, dim?, keepdim = false): the vector p-norm (p may be ±Infinity or 0). */
+export function norm(x: Tensor, p: number | 'fro' = 2, dim?: Dims | null, keepdim = false): Tensor {
+  if (!isFloating(x.dtype))
+    throw new DTypeError(`norm(): input dtype should be floating point, got ${x.dtype}`);
+  return apply('norm', [x], {
+    p: p === 'fro' ? 2 : p,
+    dims: normalizeDims(dim ?? undefined, x.ndim),
+    keepdim,
+  });
+}
+
+export function all(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
+  const a = reduceArgs(dim, keepdim);
+  return reduce('all', x, a.dim, a.keepdim);
+}
+
+export function any(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
+  const a = reduceArgs(dim, keepdim);
+  return reduce('any', x, a.dim, a.keepdim);
+}
+
+export function cumsum(x: Tensor, dim: number): Tensor {
+  return apply('cumsum', [cast(x, sumDType(x.dtype))], { dim: normalizeDim(dim, x.ndim) });
+}

@@ -1,0 +1,418 @@
+// Views and movement (reshape, permute, expand, slicing, flip, repeat, pad) and joining (cat, stack, split).
+import { ArgumentError, ShapeError } from '../errors.js';
+import { apply } from '../ops/apply.js';
+import {
+  inferShape,
+  isContiguous,
+  normalizeDim,
+  numel,
+  sameShape,
+  shapeStr,
+  viewStrides,
+  type Shape,
+} from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { arange, full, tensor } from './creation.js';
+
+/** Accepts both `f([2, 3])` and `f(2, 3)`. */
+export function sizesFromArgs(args: readonly (number | readonly number[])[]): number[] {
+  const first = args[0];
+  return Array.isArray(first) ? [...(first as readonly number[])] : (args as number[]);
+}
+
+export function contiguous(x: Tensor): Tensor {
+  return isContiguous(x._layout) ? x : apply('cast', [x], { dtype: x.dtype });
+}
+
+/** A copy that autograd sees through (torch.clone). */
+export function clone(x: Tensor): Tensor {
+  return apply('cast', [x], { dtype: x.dtype });
+}
+
+export function view(x: Tensor, shape: readonly number[]): Tensor {
+  const target = inferShape(shape, x.numel());
+  if (viewStrides(x._layout, target) === undefined) {
+    throw new ShapeError(
+      "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.",
+    );
+  }
+  return sameShape(target, x.shape) ? x : apply('view', [x], { shape: target });
+}
+
+/** A view when the layout allows one, otherwise a contiguous copy. */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  const target = inferShape(shape, x.numel());
+  if (sameShape(target, x.shape)) return x;
+  const base = viewStrides(x._layout, target) === undefined ? contiguous(x) : x;
+  return apply('view', [base], { shape: target });
+}
+
+export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  if (x.ndim === 0) return reshape(x, [1]);
+  const s = normalizeDim(startDim, x.ndim);
+  const e = normalizeDim(endDim, x.ndim);
+  if (s > e)
+    throw new ArgumentError('flatten() has invalid args: start_dim cannot come after end_dim');
+  const shape = [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
+  return reshape(x, shape);
+}
+
+export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
+  const d = normalizeDim(dim, x.ndim);
+  const inner = inferShape(sizes, x.shape[d]!);
+  return view(x, [...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)]);
+}
+
+/** Removes size-1 dims: all of them, or those listed (others are left as they are). */
+export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
+  if (dim === undefined)
+    return reshape(
+      x,
+      x.shape.filter((s) => s !== 1),
+    );
+  const dims = (typeof dim === 'number' ? [dim] : dim).map((d) => normalizeDim(d, x.ndim));
+  return reshape(
+    x,
+    x.shape.filter((s, i) => !(s === 1 && dims.includes(i))),
+  );
+}
+
+/** @internal Removes one dim known to be of size 1. */
+export function squeezeDim(x: Tensor, dim: number): Tensor {
+  return squeeze(x, dim);
+}
+
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  const d = normalizeDim(dim, x.ndim + 1);
+  return reshape(x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)]);
+}
+
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  if (dims.length !== x.ndim) {
+    throw new ShapeError(
+      `permute(): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${x.ndim} is not equal to len(dims) = ${dims.length}`,
+    );
+  }
+  const norm = dims.map((d) => normalizeDim(d, x.ndim));
+  if (new Set(norm).size !== norm.length)
+    throw new ShapeError('permute(): duplicate dims are not allowed.');
+  if (norm.every((d, i) => d === i)) return x;
+  return apply('permute', [x], { dims: norm });
+}
+
+export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  if (x.ndim === 0) return x;
+  const a = normalizeDim(dim0, x.ndim);
+  const b = normalizeDim(dim1, x.ndim);
+  if (a === b) return x;
+  const dims = x.shape.map((_, i) => i);
+  dims[a] = b;
+  dims[b] = a;
+  return permute(x, dims);
+}
+
+/** t(): the transpose of a matrix; 0-d and 1-d tensors are returned as they are. */
+export function t(x: Tensor): Tensor {
+  if (x.ndim > 2)
+    throw new ShapeError(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
+  return x.ndim < 2 ? x : transpose(x, 0, 1);
+}
+
+/** expand(sizes): broadcast to a larger shape without copying; -1 keeps a dim's size. */
+export function expand(x: Tensor, sizes: readonly number[]): Tensor {
+  if (sizes.length < x.ndim) {
+    throw new ShapeError(
+      `expand: the number of sizes provided (${sizes.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim})`,
+    );
+  }
+  const lead = sizes.length - x.ndim;
+  const target = sizes.map((s, i) => {
+    if (s === -1) {
+      if (i < lead)
+        throw new ShapeError(
+          `The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension ${i}`,
+        );
+      return x.shape[i - lead]!;
+    }
+    return s;
+  });
+  if (sameShape(target, x.shape)) return x;
+  return apply('expand', [x], { shape: target });
+}
+
+/** Python-style slice bounds along one dim: clamped, negatives counted from the end. */
+export function slice(
+  x: Tensor,
+  dim: number,
+  start?: number | null,
+  end?: number | null,
+  step = 1,
+): Tensor {
+  const d = normalizeDim(dim, x.ndim);
+  if (!Number.isInteger(step) || step <= 0) throw new ArgumentError('slice step must be positive');
+  const size = x.shape[d]!;
+  const clampBound = (v: number | null | undefined, dflt: number) => {
+    if (v === null || v === undefined) return dflt;
+    const w = v < 0 ? v + size : v;
+    return Math.min(Math.max(w, 0), size);
+  };
+  const s = clampBound(start, 0);
+  const e = Math.max(s, clampBound(end, size));
+  if (s === 0 && e === size && step === 1) return x;
+  return apply('slice', [x], { dim: d, start: s, end: e, step });
+}
+
+/** narrow(dim, start, length): the view x[..., start:start+length, ...]. */
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  const d = normalizeDim(dim, x.ndim);
+  const size = x.shape[d]!;
+  const s = start < 0 ? start + size : start;
+  if (s < 0 || s > size)
+    throw new ShapeError(
+      `start out of range (expected to be in range of [${-size}, ${size}], but got ${start})`,
+    );
+  if (length < 0 || s + length > size)
+    throw new ShapeError(`start (${s}) + length (${length}) exceeds dimension size (${size}).`);
+  return apply('slice', [x], { dim: d, start: s, end: s + length, step: 1 });
+}
+
+/** select(dim, index): the slice at one index, with that dim removed. */
+export function select(x: Tensor, dim: number, index: number): Tensor {
+  const d = normalizeDim(dim, x.ndim);
+  const size = x.shape[d]!;
+  if (index < -size || index >= size) {
+    throw new ShapeError(
+      `select(): index ${index} out of range for tensor of size ${shapeStr(x.shape)} at dimension ${d}`,
+    );
+  }
+  const i = index < 0 ? index + size : index;
+  return squeezeDim(apply('slice', [x], { dim: d, start: i, end: i + 1, step: 1 }), d);
+}
+
+/** indexSelect along dim with a 1-d integer index (gather with the index broadcast). */
+export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly number[]): Tensor {
+  const idx =
+    index instanceof Tensor
+      ? index
+      : tensor(index as number[], { dtype: 'int32', device: x.device });
+  if (idx.dtype !== 'int32') {
+    throw new ShapeError(`index_select(): Expected dtype int32 for index, got ${idx.dtype}`);
+  }
+  if (idx.ndim > 1) throw new ShapeError('index_select(): Index is supposed to be a vector');
+  const d = normalizeDim(dim, x.ndim);
+  if (x.ndim === 0) return gather(x, 0, reshape(idx, []));
+  const n = idx.numel();
+  const shaped = reshape(
+    idx,
+    x.shape.map((_, i) => (i === d ? n : 1)),
+  );
+  const outShape = x.shape.map((s, i) => (i === d ? n : s));
+  return gather(x, d, expand(shaped, outShape));
+}
+
+/** gather(dim, index): out[i][j] = x[index[i][j]][j] for dim 0, and so on. */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  return apply('gather', [x, index], { dim: normalizeDim(dim, x.ndim) });
+}
+
+export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
+  let y = x;
+  for (const dim of typeof dims === 'number' ? [dims] : dims) {
+    const d = normalizeDim(dim, x.ndim);
+    const n = x.shape[d] ?? 1;
+    if (n <= 1) continue;
+    y = indexSelect(y, d, arange(n - 1, -1, -1, { device: x.device }));
+  }
+  return y;
+}
+
+/** repeat(sizes): tiles the tensor, as torch.Tensor.repeat. */
+export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
+  if (sizes.length < x.ndim) {
+    throw new ShapeError(
+      'Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor',
+    );
+  }
+  const lead = sizes.length - x.ndim;
+  const src = [...new Array<number>(lead).fill(1), ...x.shape];
+  // View as [1, s0, 1, s1, ...], expand to [r0, s0, r1, s1, ...], then merge the pairs.
+  const interleaved = src.flatMap((s) => [1, s]);
+  const expanded = src.flatMap((s, i) => [sizes[i]!, s]);
+  return reshape(
+    expand(reshape(x, interleaved), expanded),
+    src.map((s, i) => s * sizes[i]!),
+  );
+}
+
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0)
+    throw new ShapeError('torch.cat(): expected a non-empty list of Tensors');
+  // PyTorch skips 1-d empty tensors (legacy behaviour) when others have more dims.
+  const list = tensors.filter((t) => !(t.ndim === 1 && t.numel() === 0));
+  const parts = list.length > 0 ? list : [tensors[0]!];
+  const ref = parts[0]!;
+  if (ref.ndim === 0)
+    throw new ShapeError('zero-dimensional tensor (at position 0) cannot be concatenated');
+  const d = normalizeDim(dim, ref.ndim);
+  parts.forEach((p, k) => {
+    if (p.ndim !== ref.ndim) {
+      throw new ShapeError(
+        `Tensors must have same number of dimensions: got ${ref.ndim} and ${p.ndim}`,
+      );
+    }
+    for (let i = 0; i < ref.ndim; i++) {
+      if (i !== d && p.shape[i] !== ref.shape[i]) {
+        throw new ShapeError(
+          `Sizes of tensors must match except in dimension ${d}. Expected size ${ref.shape[i]} but got size ${p.shape[i]} for tensor number ${k} in the list.`,
+        );
+      }
+    }
+  });
+  if (parts.length === 1) return parts[0]!;
+  return apply('cat', parts, { dim: d });
+}
+
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new ShapeError('stack expects a non-empty TensorList');
+  const ref = tensors[0]!;
+  tensors.forEach((p, k) => {
+    if (!sameShape(p.shape, ref.shape)) {
+      throw new ShapeError(
+        `stack expects each tensor to be equal size, but got ${shapeStr(ref.shape)} at entry 0 and ${shapeStr(p.shape)} at entry ${k}`,
+      );
+    }
+  });
+  const d = normalizeDim(dim, ref.ndim + 1);
+  return cat(
+    tensors.map((p) => unsqueeze(p, d)),
+    d,
+  );
+}
+
+/** split(sizeOrSections, dim): views of equal size (the last may be smaller), or of the listed sizes. */
+export function split(x: Tensor, sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+  const d = normalizeDim(dim, x.ndim);
+  const size = x.shape[d]!;
+  let sections: number[];
+  if (typeof sizeOrSections === 'number') {
+    if (!Number.isInteger(sizeOrSections) || sizeOrSections <= 0) {
+      throw new ArgumentError(`split_size must be a positive integer, but got ${sizeOrSections}`);
+    }
+    sections = [];
+    for (let at = 0; at < size; at += sizeOrSections)
+      sections.push(Math.min(sizeOrSections, size - at));
+    if (sections.length === 0) sections.push(0);
+  } else {
+    sections = [...sizeOrSections];
+    const total = sections.reduce((a, b) => a + b, 0);
+    if (total !== size) {
+      throw new ShapeError(
+        `split_with_sizes expects split_sizes to sum exactly to ${size} (input tensor's size at dimension ${d}), but got split_sizes=${shapeStr(sections)}`,
+      );
+    }
+  }
+  const out: Tensor[] = [];
+  let at = 0;
+  for (const s of sections) {
+    out.push(narrow(x, d, at, s));
+    at += s;
+  }
+  return out;
+}
+
+/** chunk(chunks, dim): at most `chunks` views of size ceil(n / chunks). */
+export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  if (!Number.isInteger(chunks) || chunks <= 0)
+    throw new ArgumentError(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
+  const d = normalizeDim(dim, x.ndim);
+  const size = x.shape[d]!;
+  return split(x, Math.max(1, Math.ceil(size / chunks)), d);
+}
+
+export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
+
+export interface PadOptions {
+  readonly mode?: PadMode;
+  readonly value?: number;
+}
+
+/** The source index along one dim for each padded position, for the non-constant modes. */
+function padIndex(
+  size: number,
+  before: number,
+  after: number,
+  mode: Exclude<PadMode, 'constant'>,
+): number[] {
+  const out: number[] = [];
+  for (let i = -before; i < size + after; i++) {
+    let j: number;
+    if (mode === 'replicate') j = Math.min(Math.max(i, 0), size - 1);
+    else if (mode === 'circular') j = ((i % size) + size) % size;
+    else {
+      const period = 2 * (size - 1);
+      j = period === 0 ? 0 : ((i % period) + period) % period;
+      if (j >= size) j = period - j;
+    }
+    out.push(j);
+  }
+  return out;
+}
+
+/**
+ * F.pad: `pads` lists (before, after) pairs starting from the last dim, as PyTorch does.
+ * Negative constant padding crops.
+ */
+export function pad(x: Tensor, pads: readonly number[], opts?: PadOptions): Tensor {
+  if (pads.length % 2 !== 0) throw new ArgumentError('Padding length must be divisible by 2');
+  if (pads.length / 2 > x.ndim) throw new ArgumentError('Padding length too large');
+  const mode = opts?.mode ?? 'constant';
+  let y = x;
+  for (let k = 0; k < pads.length / 2; k++) {
+    const d = x.ndim - 1 - k;
+    const before = pads[2 * k]!;
+    const after = pads[2 * k + 1]!;
+    if (before === 0 && after === 0) continue;
+    const size = y.shape[d]!;
+    if (mode === 'constant') {
+      // Crop for negative pads, then write into a filled tensor.
+      const cropped = narrow(
+        y,
+        d,
+        Math.max(0, -before),
+        size - Math.max(0, -before) - Math.max(0, -after),
+      );
+      const b = Math.max(0, before);
+      const shape = cropped.shape.map((s, i) => (i === d ? s + b + Math.max(0, after) : s));
+      const filled = full(shape, opts?.value ?? 0, { dtype: y.dtype, device: y.device });
+      y = apply('sliceScatter', [filled, cropped], {
+        dim: d,
+        start: b,
+        end: b + cropped.shape[d]!,
+        step: 1,
+      });
+    } else {
+      if (before < 0 || after < 0)
+        throw new ArgumentError(`${mode} padding does not accept negative pads`);
+      if (mode === 'reflect' && (before >= size || after >= size)) {
+        throw new ArgumentError(
+          `Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (${before}, ${after}) at dimension ${d} of input ${shapeStr(x.shape)}`,
+        );
+      }
+      const idx = tensor(padIndex(size, before, after, mode), { dtype: 'int32', device: y.device });
+      y = indexSelect(y, d, idx);
+    }
+  }
+  return y;
+}
+
+/** @internal The dims of x that `shape` broadcast up from, summed back down (used by backward). */
+export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < g.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
+  }
+  const summed = dims.length > 0 ? apply('sum', [g], { dims, keepdim: true }) : g;
+  return reshape(summed, shape);
+}

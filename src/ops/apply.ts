@@ -1,0 +1,164 @@
+// apply(): the single dispatch path. Infer, cast, allocate, run the kernel (or make a view), record.
+import { isGradEnabled } from '../autograd/grad_mode.js';
+import { Node, SavedTensor, type Edge } from '../autograd/node.js';
+import type { Backend, KernelInput, KernelOutput } from '../backend/backend.js';
+import { isFloating } from '../dtype.js';
+import { DeviceError, NablaError } from '../errors.js';
+import { Storage } from '../memory.js';
+import type { KernelPrimitive, ParamsOf, Primitive } from '../primitives.js';
+import { broadcastView, contiguousView, numel, sameShape, shapeStr, type View } from '../shape.js';
+import { Tensor, gradientEdge } from '../tensor.js';
+import type { ErasedOpDef, TensorMeta } from './op.js';
+import { OPS } from './table.js';
+
+function pascal(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+/** The gradFn of a primitive: calls the op's backward with what it saved. */
+export class OpNode extends Node {
+  readonly #def: ErasedOpDef;
+  #saved: (SavedTensor | null)[] | null = null;
+
+  constructor(
+    /** The primitive that produced the output. */
+    readonly op: Primitive,
+    def: ErasedOpDef,
+    readonly params: object,
+    readonly inputs: readonly TensorMeta[],
+    readonly output: TensorMeta,
+    readonly needsInputGrad: readonly boolean[],
+    next: readonly (Edge | null)[],
+  ) {
+    super(next, 1);
+    this.#def = def;
+  }
+
+  get name(): string {
+    return `${pascal(this.op)}Backward`;
+  }
+
+  /** @internal */
+  setSaved(tensors: readonly (Tensor | null)[]): void {
+    this.#saved = tensors.map((t) => (t === null ? null : new SavedTensor(t)));
+  }
+
+  apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
+    const g = grads[0];
+    if (g === null || g === undefined) return this.inputs.map(() => null);
+    const saved = (this.#saved ?? []).map((s) => (s === null ? null : s.unpack(this)));
+    const result = this.#def.backward!(g, {
+      params: this.params,
+      inputs: this.inputs,
+      output: this.output,
+      saved,
+      needsInputGrad: this.needsInputGrad,
+    });
+    return this.inputs.map((meta, i) => {
+      const r = result[i];
+      if (!this.needsInputGrad[i] || r === null || r === undefined) return null;
+      if (!sameShape(r.shape, meta.shape)) {
+        throw new NablaError(
+          `internal error: ${this.name} returned a gradient of shape ${shapeStr(r.shape)} for input ${i} of shape ${shapeStr(meta.shape)}`,
+        );
+      }
+      return r.dtype === meta.dtype ? r : r.to(meta.dtype);
+    });
+  }
+
+  override release(): void {
+    super.release();
+    this.#saved = null;
+  }
+}
+
+export function commonBackend(inputs: readonly Tensor[]): Backend {
+  const first = inputs[0]!._storage.backend;
+  for (const t of inputs) {
+    const b = t._storage.backend;
+    if (b !== first) {
+      throw new DeviceError(
+        `Expected all tensors to be on the same device, but found at least two devices, ${first.name} and ${b.name}!`,
+      );
+    }
+  }
+  return first;
+}
+
+function kernelInput(t: Tensor, view: View): KernelInput<unknown> {
+  return {
+    buffer: t._storage.buffer,
+    dtype: t.dtype,
+    shape: view.shape,
+    strides: view.strides,
+    offset: view.offset,
+  };
+}
+
+/** A tensor as a kernel sees it: its buffer and view. */
+export function kernelInputOf(t: Tensor): KernelInput<unknown> {
+  return kernelInput(t, t._layout);
+}
+
+/** Runs primitive `op` on `inputs`: the only way ops reach a backend and the autograd graph. */
+export function apply<P extends Primitive>(
+  op: P,
+  inputs: readonly Tensor[],
+  params: ParamsOf<P>,
+): Tensor {
+  for (const t of inputs) t._assertLive();
+  const def = OPS[op] as unknown as ErasedOpDef;
+  const inferred = def.infer(inputs, params);
+  const casts = inferred.inputDTypes;
+  const ins = casts
+    ? inputs.map((t, i) => {
+        const d = casts[i];
+        return d !== undefined && d !== t.dtype ? apply('cast', [t], { dtype: d }) : t;
+      })
+    : inputs;
+  let out: Tensor;
+  if (def.kind === 'view') {
+    const base = ins[0]!;
+    const view = def.view!(base._layout, params, inferred);
+    out = Tensor._create(base._storage, view, base.dtype, base._base ?? base);
+  } else {
+    const backend = ins.length > 0 ? commonBackend(ins) : undefined;
+    if (backend === undefined) throw new NablaError(`${op}: no inputs`);
+    const storage = Storage.alloc(backend, inferred.dtype, numel(inferred.shape));
+    const outK: KernelOutput<unknown> = {
+      buffer: storage.buffer,
+      dtype: inferred.dtype,
+      shape: inferred.shape,
+    };
+    const bt = inferred.broadcastTo;
+    const kIns = ins.map((t, i) => {
+      const target = bt?.[i];
+      return kernelInput(t, target === undefined ? t._layout : broadcastView(t._layout, target));
+    });
+    const kernel = backend.kernels[op as KernelPrimitive] as unknown as (
+      o: KernelOutput<unknown>,
+      i: readonly KernelInput<unknown>[],
+      p: ParamsOf<P>,
+    ) => void;
+    kernel(outK, kIns, params);
+    out = Tensor._create(storage, contiguousView(inferred.shape), inferred.dtype, null);
+  }
+  if (def.backward !== undefined && isGradEnabled() && isFloating(out.dtype)) {
+    const needs = ins.map((t) => t.requiresGrad);
+    if (needs.some(Boolean)) {
+      const node = new OpNode(
+        op,
+        def,
+        params,
+        ins.map((t) => ({ shape: t.shape, dtype: t.dtype })),
+        { shape: out.shape, dtype: out.dtype },
+        needs,
+        ins.map((t, i) => (needs[i] ? gradientEdge(t) : null)),
+      );
+      if (def.save)
+        node.setSaved(def.save({ inputs: ins, output: out, params, needsInputGrad: needs }));
+      out._setHistory(node, 0);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,286 @@
+// Op definitions of the elementwise primitives: dtype rules, broadcasting and vector-Jacobian products.
+import { DTypeError } from '../../errors.js';
+import { resultType, toFloating, type DType } from '../../dtype.js';
+import { zerosLike } from '../../functions/creation.js';
+import {
+  add,
+  cos,
+  div,
+  eq,
+  gt,
+  le,
+  log,
+  logicalAnd,
+  lt,
+  mul,
+  neg,
+  pow,
+  sign,
+  sin,
+  sub,
+  where,
+  ge,
+} from '../../functions/elementwise.js';
+import { sumToShape } from '../../functions/shape_ops.js';
+import type { BinaryPrimitive, UnaryPrimitive } from '../../primitives.js';
+import { broadcastShapes } from '../../shape.js';
+import type { Tensor } from '../../tensor.js';
+import type { BackwardContext, Inferred, KernelOpDef, SaveContext, TensorMeta } from '../op.js';
+
+// ---- unary ----
+
+type UnaryRule = 'float' | 'same' | 'signed' | 'bool';
+
+interface UnarySpec {
+  readonly rule: UnaryRule;
+  /** What backward needs: the input x, the output y, or nothing. */
+  readonly saves?: 'x' | 'y';
+  /** dL/dx from dL/dy; undefined for ops that are not differentiable. */
+  readonly vjp?: (g: Tensor, s: Tensor) => Tensor;
+}
+
+const UNARY: { readonly [P in UnaryPrimitive]: UnarySpec } = {
+  neg: { rule: 'signed', vjp: (g) => neg(g) }, // d(−x) = −1
+  abs: { rule: 'signed', saves: 'x', vjp: (g, x) => mul(g, sign(x)) }, // d|x| = sign(x), 0 at 0
+  sign: { rule: 'signed', vjp: (g) => zerosLike(g) }, // piecewise constant
+  exp: { rule: 'float', saves: 'y', vjp: (g, y) => mul(g, y) }, // d eˣ = eˣ
+  log: { rule: 'float', saves: 'x', vjp: (g, x) => div(g, x) }, // d ln x = 1/x
+  log1p: { rule: 'float', saves: 'x', vjp: (g, x) => div(g, add(x, 1)) }, // 1/(1+x)
+  expm1: { rule: 'float', saves: 'y', vjp: (g, y) => mul(g, add(y, 1)) }, // eˣ = y + 1
+  sqrt: { rule: 'float', saves: 'y', vjp: (g, y) => div(g, mul(y, 2)) }, // 1/(2√x)
+  rsqrt: { rule: 'float', saves: 'y', vjp: (g, y) => mul(mul(g, -0.5), pow(y, 3)) }, // −½ x^(−3/2)
+  sin: { rule: 'float', saves: 'x', vjp: (g, x) => mul(g, cos(x)) },
+  cos: { rule: 'float', saves: 'x', vjp: (g, x) => mul(g, neg(sin(x))) },
+  tanh: { rule: 'float', saves: 'y', vjp: (g, y) => mul(g, sub(1, mul(y, y))) }, // 1 − tanh²
+  sigmoid: { rule: 'float', saves: 'y', vjp: (g, y) => mul(mul(g, sub(1, y)), y) }, // σ(1 − σ)
+  relu: { rule: 'same', saves: 'y', vjp: (g, y) => where(le(y, 0), 0, g) }, // 1 where y > 0; relu'(0) = 0
+  floor: { rule: 'same', vjp: (g) => zerosLike(g) },
+  ceil: { rule: 'same', vjp: (g) => zerosLike(g) },
+  round: { rule: 'same', vjp: (g) => zerosLike(g) },
+  logicalNot: { rule: 'bool' },
+};
+
+function unaryInfer(op: UnaryPrimitive, rule: UnaryRule) {
+  return ([x]: readonly TensorMeta[]): Inferred => {
+    const d = x!.dtype;
+    if (rule === 'bool') return { shape: x!.shape, dtype: 'bool' };
+    if (rule === 'float') {
+      const f = toFloating(d);
+      return { shape: x!.shape, dtype: f, inputDTypes: [f] };
+    }
+    if (d === 'bool' && (rule === 'signed' || op === 'relu')) {
+      throw new DTypeError(
+        op === 'neg'
+          ? 'Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logicalNot()` operator instead.'
+          : `${op}: not implemented for 'bool'`,
+      );
+    }
+    return { shape: x!.shape, dtype: d };
+  };
+}
+
+function unaryDef(op: UnaryPrimitive): KernelOpDef<UnaryPrimitive> {
+  const spec = UNARY[op];
+  const vjp = spec.vjp;
+  return {
+    kind: 'kernel',
+    infer: unaryInfer(op, spec.rule),
+    ...(spec.saves
+      ? { save: (c: SaveContext<UnaryPrimitive>) => [spec.saves === 'x' ? c.inputs[0]! : c.output] }
+      : {}),
+    ...(vjp
+      ? { backward: (g: Tensor, c: BackwardContext<UnaryPrimitive>) => [vjp(g, c.saved[0] ?? g)] }
+      : {}),
+  };
+}
+
+// ---- binary ----
+
+type BinaryRule = 'arith' | 'div' | 'compare' | 'logical';
+
+function binaryInfer(op: BinaryPrimitive, rule: BinaryRule) {
+  return ([a, b]: readonly TensorMeta[]): Inferred => {
+    const shape = broadcastShapes(a!.shape, b!.shape);
+    let ct: DType = resultType([
+      { dtype: a!.dtype, ndim: a!.shape.length },
+      { dtype: b!.dtype, ndim: b!.shape.length },
+    ]);
+    if (op === 'sub' && ct === 'bool') {
+      throw new DTypeError(
+        'Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logicalXor()` operator instead.',
+      );
+    }
+    if (rule === 'div') ct = toFloating(ct);
+    const out: DType = rule === 'compare' || rule === 'logical' ? 'bool' : ct;
+    return { shape, dtype: out, inputDTypes: [ct, ct], broadcastTo: [shape, shape] };
+  };
+}
+
+type BinaryVjp = (
+  g: Tensor,
+  a: Tensor,
+  b: Tensor,
+  y: Tensor,
+) => readonly [Tensor | null, Tensor | null];
+
+interface BinarySpec {
+  readonly rule: BinaryRule;
+  /** Which of (a, b, y) backward needs, given which inputs need gradients. */
+  readonly saves?: (needA: boolean, needB: boolean) => readonly [boolean, boolean, boolean];
+  readonly vjp?: BinaryVjp;
+}
+
+/** Half the gradient to each side of a tie, as PyTorch's maximum/minimum do. */
+function extremumVjp(pick: typeof gt): BinaryVjp {
+  return (g, a, b) => {
+    const half = mul(g, 0.5);
+    const tie = eq(a, b);
+    return [where(tie, half, where(pick(a, b), g, 0)), where(tie, half, where(pick(b, a), g, 0))];
+  };
+}
+
+const BINARY: { readonly [P in BinaryPrimitive]: BinarySpec } = {
+  add: { rule: 'arith', vjp: (g) => [g, g] },
+  sub: { rule: 'arith', vjp: (g) => [g, neg(g)] },
+  // d(ab) = b da + a db
+  mul: {
+    rule: 'arith',
+    saves: (na, nb) => [nb, na, false],
+    vjp: (g, a, b) => [mul(g, b), mul(g, a)],
+  },
+  // d(a/b) = da/b − a db/b²
+  div: {
+    rule: 'div',
+    saves: (_na, nb) => [nb, true, false],
+    vjp: (g, a, b) => [div(g, b), mul(neg(g), div(div(a, b), b))],
+  },
+  // d(aᵇ) = b aᵇ⁻¹ da + aᵇ ln a db, with PyTorch's masks at b = 0 and at a = 0, b ≥ 0
+  pow: {
+    rule: 'arith',
+    saves: (_na, nb) => [true, true, nb],
+    vjp: (g, a, b, y) => [
+      where(eq(b, 0), 0, mul(g, mul(b, pow(a, sub(b, 1))))),
+      mul(g, where(logicalAnd(eq(a, 0), ge(b, 0)), 0, mul(y, log(a)))),
+    ],
+  },
+  maximum: {
+    rule: 'arith',
+    saves: () => [true, true, false],
+    vjp: extremumVjp((a, b) => gt(a, b)),
+  },
+  minimum: {
+    rule: 'arith',
+    saves: () => [true, true, false],
+    vjp: extremumVjp((a, b) => lt(a, b)),
+  },
+  eq: { rule: 'compare' },
+  ne: { rule: 'compare' },
+  lt: { rule: 'compare' },
+  le: { rule: 'compare' },
+  gt: { rule: 'compare' },
+  ge: { rule: 'compare' },
+  logicalAnd: { rule: 'logical' },
+  logicalOr: { rule: 'logical' },
+  logicalXor: { rule: 'logical' },
+};
+
+function binaryDef(op: BinaryPrimitive): KernelOpDef<BinaryPrimitive> {
+  const spec = BINARY[op];
+  const vjp = spec.vjp;
+  const saves = spec.saves;
+  return {
+    kind: 'kernel',
+    infer: binaryInfer(op, spec.rule),
+    ...(saves
+      ? {
+          save: (c: SaveContext<BinaryPrimitive>) => {
+            const [sa, sb, sy] = saves(c.needsInputGrad[0]!, c.needsInputGrad[1]!);
+            return [sa ? c.inputs[0]! : null, sb ? c.inputs[1]! : null, sy ? c.output : null];
+          },
+        }
+      : {}),
+    ...(vjp
+      ? {
+          backward: (g: Tensor, c: BackwardContext<BinaryPrimitive>) => {
+            const [a, b, y] = c.saved;
+            const [ga, gb] = vjp(g, a ?? g, b ?? g, y ?? g);
+            return [
+              c.needsInputGrad[0] && ga ? sumToShape(ga, c.inputs[0]!.shape) : null,
+              c.needsInputGrad[1] && gb ? sumToShape(gb, c.inputs[1]!.shape) : null,
+            ];
+          },
+        }
+      : {}),
+  };
+}
+
+function family<P extends string, D>(names: readonly P[], make: (p: P) => D): { [Q in P]: D } {
+  return Object.fromEntries(names.map((n) => [n, make(n)])) as { [Q in P]: D };
+}
+
+export const unaryDefs = (names: readonly UnaryPrimitive[]) => family(names, unaryDef);
+export const binaryDefs = (names: readonly BinaryPrimitive[]) => family(names, binaryDef);
+
+// ---- cast, clamp, where ----
+
+export const castDef: KernelOpDef<'cast'> = {
+  kind: 'kernel',
+  infer: ([x], { dtype }) => ({ shape: x!.shape, dtype }),
+  // The gradient is cast back to the input's dtype by the node.
+  backward: (g) => [g],
+};
+
+export const clampDef: KernelOpDef<'clamp'> = {
+  kind: 'kernel',
+  infer: ([x], { min, max }) => {
+    const ops = [
+      { dtype: x!.dtype, ndim: x!.shape.length },
+      ...[min, max].filter((v): v is number => v !== undefined),
+    ];
+    const dtype = resultType(ops);
+    if (dtype === 'bool') throw new DTypeError('clamp is not supported for bool tensors');
+    return { shape: x!.shape, dtype, inputDTypes: [dtype] };
+  },
+  save: (c) => [c.inputs[0]!],
+  // 1 where min ≤ x ≤ max (inclusive, as PyTorch), else 0
+  backward: (g, c) => {
+    const x = c.saved[0]!;
+    const { min, max } = c.params;
+    let inside: Tensor | null = null;
+    if (min !== undefined) inside = ge(x, min);
+    if (max !== undefined) inside = inside ? logicalAnd(inside, le(x, max)) : le(x, max);
+    return [where(inside!, g, 0)];
+  },
+};
+
+export const whereDef: KernelOpDef<'where'> = {
+  kind: 'kernel',
+  infer: ([c, a, b]) => {
+    if (c!.dtype !== 'bool') {
+      throw new DTypeError(
+        `where expected condition to be a boolean tensor, but got a tensor with dtype ${c!.dtype}`,
+      );
+    }
+    const shape = broadcastShapes(c!.shape, a!.shape, b!.shape);
+    const dtype = resultType([
+      { dtype: a!.dtype, ndim: a!.shape.length },
+      { dtype: b!.dtype, ndim: b!.shape.length },
+    ]);
+    return {
+      shape,
+      dtype,
+      inputDTypes: [undefined, dtype, dtype],
+      broadcastTo: [shape, shape, shape],
+    };
+  },
+  save: (c) => [c.inputs[0]!],
+  // the gradient goes to whichever side was taken
+  backward: (g, c) => {
+    const cond = c.saved[0]!;
+    return [
+      null,
+      c.needsInputGrad[1] ? sumToShape(where(cond, g, 0), c.inputs[1]!.shape) : null,
+      c.needsInputGrad[2] ? sumToShape(where(cond, 0, g), c.inputs[2]!.shape) : null,
+    ];
+  },
+};

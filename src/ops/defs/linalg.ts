@@ -1,0 +1,51 @@
+// Op definition of the batched matrix product, with batch broadcasting and its two VJPs.
+import { DTypeError, ShapeError } from '../../errors.js';
+import { sumToShape, transpose } from '../../functions/shape_ops.js';
+import { broadcastShapes } from '../../shape.js';
+import { apply } from '../apply.js';
+import type { KernelOpDef } from '../op.js';
+
+export const matmulDef: KernelOpDef<'matmul'> = {
+  kind: 'kernel',
+  infer: ([a, b]) => {
+    const as = a!.shape;
+    const bs = b!.shape;
+    if (as.length < 2 || bs.length < 2)
+      throw new ShapeError('matmul primitive expects operands of at least 2 dims');
+    if (a!.dtype !== b!.dtype) {
+      throw new DTypeError(
+        `expected mat1 and mat2 to have the same dtype, but got: ${a!.dtype} != ${b!.dtype}`,
+      );
+    }
+    if (a!.dtype === 'bool') throw new DTypeError('matmul is not implemented for bool tensors');
+    const [m, k] = [as[as.length - 2]!, as[as.length - 1]!];
+    const [k2, n] = [bs[bs.length - 2]!, bs[bs.length - 1]!];
+    if (k !== k2)
+      throw new ShapeError(`mat1 and mat2 shapes cannot be multiplied (${m}x${k} and ${k2}x${n})`);
+    const batch = broadcastShapes(as.slice(0, -2), bs.slice(0, -2));
+    return {
+      shape: [...batch, m, n],
+      dtype: a!.dtype,
+      broadcastTo: [
+        [...batch, m, k],
+        [...batch, k, n],
+      ],
+    };
+  },
+  save: (c) => [
+    c.needsInputGrad[1] ? c.inputs[0]! : null,
+    c.needsInputGrad[0] ? c.inputs[1]! : null,
+  ],
+  // dA = G·Bᵀ, dB = Aᵀ·G, summed over broadcast batch dims
+  backward: (g, c) => {
+    const [a, b] = c.saved;
+    return [
+      c.needsInputGrad[0]
+        ? sumToShape(apply('matmul', [g, transpose(b!, -1, -2)], {}), c.inputs[0]!.shape)
+        : null,
+      c.needsInputGrad[1]
+        ? sumToShape(apply('matmul', [transpose(a!, -1, -2), g], {}), c.inputs[1]!.shape)
+        : null,
+    ];
+  },
+};

@@ -1,0 +1,39 @@
+// The exhaustive op table: every primitive's definition, typed so that a missing one does not compile.
+import { BINARY_PRIMITIVES, REDUCE_PRIMITIVES, UNARY_PRIMITIVES } from '../primitives.js';
+import type { OpTable } from './op.js';
+import { binaryDefs, castDef, clampDef, unaryDefs, whereDef } from './defs/elementwise.js';
+import { gatherDef, scatterAddDef, scatterDef } from './defs/indexing.js';
+import { matmulDef } from './defs/linalg.js';
+import {
+  catDef,
+  expandDef,
+  permuteDef,
+  sliceDef,
+  sliceScatterDef,
+  viewDef,
+} from './defs/movement.js';
+import { cumsumDef, normDef, reduceDef } from './defs/reduce.js';
+
+export const OPS: OpTable = {
+  ...unaryDefs(UNARY_PRIMITIVES),
+  ...binaryDefs(BINARY_PRIMITIVES),
+  ...(Object.fromEntries(REDUCE_PRIMITIVES.map((p) => [p, reduceDef(p)])) as Pick<
+    OpTable,
+    (typeof REDUCE_PRIMITIVES)[number]
+  >),
+  cast: castDef,
+  clamp: clampDef,
+  where: whereDef,
+  norm: normDef,
+  cumsum: cumsumDef,
+  matmul: matmulDef,
+  view: viewDef,
+  permute: permuteDef,
+  expand: expandDef,
+  slice: sliceDef,
+  sliceScatter: sliceScatterDef,
+  cat: catDef,
+  gather: gatherDef,
+  scatter: scatterDef,
+  scatterAdd: scatterAddDef,
+};

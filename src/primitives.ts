@@ -1,0 +1,109 @@
+// The primitive vocabulary shared by op definitions and backends: names and parameter types only.
+import type { DType } from './dtype.js';
+
+export const UNARY_PRIMITIVES = [
+  'neg',
+  'abs',
+  'sign',
+  'exp',
+  'log',
+  'log1p',
+  'expm1',
+  'sqrt',
+  'rsqrt',
+  'sin',
+  'cos',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'floor',
+  'ceil',
+  'round',
+  'logicalNot',
+] as const;
+export type UnaryPrimitive = (typeof UNARY_PRIMITIVES)[number];
+
+export const BINARY_PRIMITIVES = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'maximum',
+  'minimum',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'logicalAnd',
+  'logicalOr',
+  'logicalXor',
+] as const;
+export type BinaryPrimitive = (typeof BINARY_PRIMITIVES)[number];
+
+export const REDUCE_PRIMITIVES = [
+  'sum',
+  'prod',
+  'amax',
+  'amin',
+  'argmax',
+  'argmin',
+  'all',
+  'any',
+] as const;
+export type ReducePrimitive = (typeof REDUCE_PRIMITIVES)[number];
+
+/** Primitives that only re-describe existing storage (no kernel, no copy). */
+export const VIEW_PRIMITIVES = ['view', 'permute', 'expand', 'slice'] as const;
+export type ViewPrimitive = (typeof VIEW_PRIMITIVES)[number];
+
+export interface ReduceParams {
+  /** Sorted, normalised dims to reduce over. */
+  readonly dims: readonly number[];
+  readonly keepdim: boolean;
+}
+
+export interface SliceParams {
+  readonly dim: number;
+  readonly start: number;
+  readonly end: number;
+  readonly step: number;
+}
+
+type NoParams = Readonly<Record<never, never>>;
+
+/** The parameters of every primitive. Adding a primitive starts here. */
+export type PrimitiveParams = { readonly [P in UnaryPrimitive]: NoParams } & {
+  readonly [P in BinaryPrimitive]: NoParams;
+} & { readonly [P in ReducePrimitive]: ReduceParams } & {
+  /** Copy to a contiguous buffer of `dtype` (a plain copy when the dtype is unchanged). */
+  readonly cast: { readonly dtype: DType };
+  readonly clamp: { readonly min: number | undefined; readonly max: number | undefined };
+  readonly where: NoParams;
+  /** The p-norm over dims; p may be Infinity, -Infinity or 0. */
+  readonly norm: ReduceParams & { readonly p: number };
+  readonly cumsum: { readonly dim: number };
+  /** Batched matrix product: [...b, m, k] @ [...b, k, n], batch dims broadcast. */
+  readonly matmul: NoParams;
+  readonly view: { readonly shape: readonly number[] };
+  readonly permute: { readonly dims: readonly number[] };
+  readonly expand: { readonly shape: readonly number[] };
+  readonly slice: SliceParams;
+  /** A copy of input 0 with input 1 written into the slice. */
+  readonly sliceScatter: SliceParams;
+  readonly cat: { readonly dim: number };
+  readonly gather: { readonly dim: number };
+  /** A copy of input 0 with input 2 written at the positions that input 1 indexes along dim. */
+  readonly scatter: { readonly dim: number };
+  readonly scatterAdd: { readonly dim: number };
+};
+
+export type Primitive = keyof PrimitiveParams;
+export type ParamsOf<P extends Primitive> = PrimitiveParams[P];
+export type KernelPrimitive = Exclude<Primitive, ViewPrimitive>;
+
+export function isViewPrimitive(p: Primitive): p is ViewPrimitive {
+  return (VIEW_PRIMITIVES as readonly string[]).includes(p);
+}

@@ -1,0 +1,706 @@
+// Tensor: a view of backend storage plus autograd state; every method delegates to an op or function.
+import { backward as runBackward, type BackwardOptions } from './autograd/engine.js';
+import {
+  AccumulateGrad,
+  type Edge,
+  type GradHook,
+  type Node,
+  type RemovableHandle,
+} from './autograd/node.js';
+import { isFloating, type DType, type TypedArray } from './dtype.js';
+import { ArgumentError, AutogradError, NablaError } from './errors.js';
+import { formatTensor } from './format.js';
+import * as C from './functions/creation.js';
+import * as E from './functions/elementwise.js';
+import * as I from './functions/indexing.js';
+import * as IP from './functions/inplace.js';
+import * as L from './functions/linalg.js';
+import * as R from './functions/reduction.js';
+import * as S from './functions/shape_ops.js';
+import { softmax, logSoftmax } from './functions/activation.js';
+import { trackTensor, untrackTensor, type Storage } from './memory.js';
+import { getBackend } from './backend/registry.js';
+import { isContiguous, normalizeDim, numel, type Shape, type View } from './shape.js';
+
+type TensorOrScalar = Tensor | number | boolean;
+type Dims = number | readonly number[];
+
+/** A nested array of numbers (or booleans), as tolist() returns. */
+export type NestedList = number | boolean | NestedList[];
+
+export class Tensor {
+  /** @internal */ readonly _storage: Storage;
+  /** @internal The tensor whose storage this one views (null for a tensor that owns its data). */
+  readonly _base: Tensor | null;
+  /** @internal */ _outputNr = 0;
+  #view: View;
+  #dtype: DType;
+  #gradFn: Node | null = null;
+  #requiresGrad = false;
+  #accumulator: AccumulateGrad | null = null;
+  #disposed = false;
+  #retainsGrad = false;
+  /** The gradient accumulated by backward() (leaves, and non-leaves after retainGrad()). */
+  grad: Tensor | null = null;
+
+  private constructor(storage: Storage, view: View, dtype: DType, base: Tensor | null) {
+    this._storage = storage;
+    this.#view = view;
+    this.#dtype = dtype;
+    this._base = base;
+    trackTensor(this, storage);
+  }
+
+  /** @internal */
+  static _create(storage: Storage, view: View, dtype: DType, base: Tensor | null): Tensor {
+    return new Tensor(storage, view, dtype, base);
+  }
+
+  // ---- inspection ----
+
+  get shape(): Shape {
+    return this.#view.shape;
+  }
+
+  get dtype(): DType {
+    return this.#dtype;
+  }
+
+  get ndim(): number {
+    return this.#view.shape.length;
+  }
+
+  /** The backend the data lives on ('cpu', 'wasm', ...). */
+  get device(): string {
+    return this._storage.backend.name;
+  }
+
+  /** @internal The tensor's shape, strides and offset into its storage. */
+  get _layout(): View {
+    return this.#view;
+  }
+
+  dim(): number {
+    return this.ndim;
+  }
+
+  numel(): number {
+    return numel(this.#view.shape);
+  }
+
+  /** size() is the shape; size(dim) one dimension of it. */
+  size(): Shape;
+  size(dim: number): number;
+  size(dim?: number): Shape | number {
+    return dim === undefined ? this.shape : this.shape[normalizeDim(dim, this.ndim)]!;
+  }
+
+  stride(): readonly number[];
+  stride(dim: number): number;
+  stride(dim?: number): readonly number[] | number {
+    return dim === undefined
+      ? this.#view.strides
+      : this.#view.strides[normalizeDim(dim, this.ndim)]!;
+  }
+
+  storageOffset(): number {
+    return this.#view.offset;
+  }
+
+  isContiguous(): boolean {
+    return isContiguous(this.#view);
+  }
+
+  isFloatingPoint(): boolean {
+    return isFloating(this.#dtype);
+  }
+
+  /** A contiguous copy of the data as a typed array (Uint8Array for bool). Synchronous backends only. */
+  dataSync(): TypedArray {
+    this._assertLive();
+    const b = this._storage.backend;
+    if (b.readSync === undefined) {
+      throw new NablaError(`the ${b.name} backend reads asynchronously: use await tensor.data()`);
+    }
+    return b.readSync(this.#kernelView());
+  }
+
+  /** A contiguous copy of the data as a typed array; works on every backend. */
+  async data(): Promise<TypedArray> {
+    this._assertLive();
+    return this._storage.backend.read(this.#kernelView());
+  }
+
+  /** The value of a one-element tensor as a number (booleans as true/false). */
+  item(): number | boolean {
+    const n = this.numel();
+    if (n !== 1)
+      throw new ArgumentError(`a Tensor with ${n} elements cannot be converted to Scalar`);
+    const v = this.dataSync()[0]!;
+    return this.#dtype === 'bool' ? v !== 0 : v;
+  }
+
+  /** The data as nested arrays (a number for a 0-d tensor). */
+  tolist(): NestedList {
+    const data = this.dataSync();
+    const isBool = this.#dtype === 'bool';
+    const shape = this.shape;
+    const build = (dim: number, offset: number): NestedList => {
+      if (dim === shape.length) return isBool ? data[offset] !== 0 : data[offset]!;
+      const size = shape[dim]!;
+      const step = numel(shape.slice(dim + 1));
+      const out: NestedList[] = [];
+      for (let i = 0; i < size; i++) out.push(build(dim + 1, offset + i * step));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  #kernelView() {
+    const v = this.#view;
+    return {
+      buffer: this._storage.buffer,
+      dtype: this.#dtype,
+      shape: v.shape,
+      strides: v.strides,
+      offset: v.offset,
+    };
+  }
+
+  // ---- autograd state ----
+
+  get requiresGrad(): boolean {
+    return this.#gradFn !== null || this.#requiresGrad;
+  }
+
+  set requiresGrad(flag: boolean) {
+    if (this.#gradFn !== null) {
+      if (!flag) {
+        throw new AutogradError(
+          "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use varNoGrad = v.detach().",
+        );
+      }
+      return;
+    }
+    if (flag && !isFloating(this.#dtype)) {
+      throw new AutogradError(
+        'only Tensors of floating point and complex dtype can require gradients',
+      );
+    }
+    this.#requiresGrad = flag;
+  }
+
+  /** The node that produced this tensor (null for leaves): its name and nextFunctions describe the graph. */
+  get gradFn(): Node | null {
+    return this.#gradFn;
+  }
+
+  get isLeaf(): boolean {
+    return this.#gradFn === null;
+  }
+
+  get retainsGrad(): boolean {
+    return this.#retainsGrad;
+  }
+
+  /** @internal Makes this tensor the output `outputNr` of `node`. */
+  _setHistory(node: Node, outputNr: number): void {
+    this.#gradFn = node;
+    this._outputNr = outputNr;
+    this.#retainsGrad = false;
+  }
+
+  /** @internal The node a leaf's gradient flows into, created once and shared. */
+  _gradAccumulator(): AccumulateGrad {
+    this.#accumulator ??= new AccumulateGrad(this);
+    return this.#accumulator;
+  }
+
+  requiresGrad_(flag = true): this {
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  /** Keeps .grad for a non-leaf tensor after backward (leaves always keep it). */
+  retainGrad(): this {
+    if (!this.requiresGrad)
+      throw new AutogradError("can't retain_grad on Tensor that has requires_grad=False");
+    if (this.isLeaf || this.#retainsGrad) return this;
+    this.#retainsGrad = true;
+    this.#gradFn!.setRetainer(this._outputNr, (g) => {
+      const prev = this.grad;
+      this.grad = prev === null ? g.detach().clone() : prev.detach().add(g.detach());
+    });
+    return this;
+  }
+
+  /** Registers a hook on this tensor's gradient; it may return a replacement gradient. */
+  registerHook(hook: GradHook): RemovableHandle {
+    if (!this.requiresGrad)
+      throw new AutogradError("cannot register a hook on a tensor that doesn't require gradient");
+    return this.#gradFn !== null
+      ? this.#gradFn.addPreHook(this._outputNr, hook)
+      : this._gradAccumulator().addPreHook(0, hook);
+  }
+
+  /** Computes the gradient of this tensor with respect to the graph's leaves, into their .grad. */
+  backward(gradient?: Tensor | null, opts?: BackwardOptions): void {
+    runBackward(this, gradient ?? null, opts);
+  }
+
+  /** A tensor sharing this one's data, cut from the graph. */
+  detach(): Tensor {
+    this._assertLive();
+    return new Tensor(this._storage, this.#view, this.#dtype, this._base ?? this);
+  }
+
+  /** @internal A new tensor object over the same data and view, with no history. */
+  _alias(): Tensor {
+    this._assertLive();
+    return new Tensor(this._storage, this.#view, this.#dtype, this._base);
+  }
+
+  /** Cuts this tensor from the graph in place, making it a leaf. */
+  detach_(): this {
+    if (this._base !== null && this.requiresGrad && this.#gradFn !== null) {
+      throw new AutogradError("Can't detach views in-place. Use detach() instead.");
+    }
+    this.#gradFn = null;
+    this.#requiresGrad = false;
+    return this;
+  }
+
+  // ---- memory ----
+
+  /** Frees the storage now (when no other view holds it); the tensor cannot be used afterwards. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    untrackTensor(this, this._storage);
+  }
+
+  get isDisposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** @internal */
+  _assertLive(): void {
+    if (this.#disposed) throw new NablaError('Tensor is disposed');
+  }
+
+  /** @internal ones with this tensor's shape, dtype and device. */
+  _onesLike(): Tensor {
+    return C.onesLike(this);
+  }
+
+  // ---- conversion ----
+
+  /** to(dtype) or to({ dtype, device }); returns this tensor when nothing changes. */
+  to(target: DType | { readonly dtype?: DType; readonly device?: string }): Tensor {
+    const t = typeof target === 'string' ? { dtype: target } : target;
+    let out = t.dtype !== undefined && t.dtype !== this.#dtype ? E.cast(this, t.dtype) : this;
+    if (t.device !== undefined && t.device !== this.device) {
+      const backend = getBackend(t.device);
+      const data = out.dataSync();
+      const moved = C.fromArray(data, out.shape, out.dtype, { device: backend.name });
+      if (out.requiresGrad) moved.requiresGrad = true;
+      out = moved;
+    }
+    return out;
+  }
+
+  float(): Tensor {
+    return this.to('float32');
+  }
+  double(): Tensor {
+    return this.to('float64');
+  }
+  int(): Tensor {
+    return this.to('int32');
+  }
+  /** int32 stands in for PyTorch's int64. */
+  long(): Tensor {
+    return this.to('int32');
+  }
+  bool(): Tensor {
+    return this.to('bool');
+  }
+  clone(): Tensor {
+    return S.clone(this);
+  }
+  contiguous(): Tensor {
+    return S.contiguous(this);
+  }
+
+  // ---- elementwise ----
+
+  add(other: TensorOrScalar, opts?: E.AlphaOptions): Tensor {
+    return E.add(this, other, opts);
+  }
+  sub(other: TensorOrScalar, opts?: E.AlphaOptions): Tensor {
+    return E.sub(this, other, opts);
+  }
+  mul(other: TensorOrScalar): Tensor {
+    return E.mul(this, other);
+  }
+  div(other: TensorOrScalar): Tensor {
+    return E.div(this, other);
+  }
+  pow(exponent: TensorOrScalar): Tensor {
+    return E.pow(this, exponent);
+  }
+  maximum(other: TensorOrScalar): Tensor {
+    return E.maximum(this, other);
+  }
+  minimum(other: TensorOrScalar): Tensor {
+    return E.minimum(this, other);
+  }
+  eq(other: TensorOrScalar): Tensor {
+    return E.eq(this, other);
+  }
+  ne(other: TensorOrScalar): Tensor {
+    return E.ne(this, other);
+  }
+  lt(other: TensorOrScalar): Tensor {
+    return E.lt(this, other);
+  }
+  le(other: TensorOrScalar): Tensor {
+    return E.le(this, other);
+  }
+  gt(other: TensorOrScalar): Tensor {
+    return E.gt(this, other);
+  }
+  ge(other: TensorOrScalar): Tensor {
+    return E.ge(this, other);
+  }
+  logicalAnd(other: TensorOrScalar): Tensor {
+    return E.logicalAnd(this, other);
+  }
+  logicalOr(other: TensorOrScalar): Tensor {
+    return E.logicalOr(this, other);
+  }
+  logicalXor(other: TensorOrScalar): Tensor {
+    return E.logicalXor(this, other);
+  }
+  logicalNot(): Tensor {
+    return E.logicalNot(this);
+  }
+  neg(): Tensor {
+    return E.neg(this);
+  }
+  abs(): Tensor {
+    return E.abs(this);
+  }
+  sign(): Tensor {
+    return E.sign(this);
+  }
+  exp(): Tensor {
+    return E.exp(this);
+  }
+  log(): Tensor {
+    return E.log(this);
+  }
+  log1p(): Tensor {
+    return E.log1p(this);
+  }
+  expm1(): Tensor {
+    return E.expm1(this);
+  }
+  sqrt(): Tensor {
+    return E.sqrt(this);
+  }
+  rsqrt(): Tensor {
+    return E.rsqrt(this);
+  }
+  sin(): Tensor {
+    return E.sin(this);
+  }
+  cos(): Tensor {
+    return E.cos(this);
+  }
+  tanh(): Tensor {
+    return E.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return E.sigmoid(this);
+  }
+  relu(): Tensor {
+    return E.relu(this);
+  }
+  floor(): Tensor {
+    return E.floor(this);
+  }
+  ceil(): Tensor {
+    return E.ceil(this);
+  }
+  round(): Tensor {
+    return E.round(this);
+  }
+  square(): Tensor {
+    return E.square(this);
+  }
+  reciprocal(): Tensor {
+    return E.reciprocal(this);
+  }
+  clamp(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor {
+    return E.clamp(this, min, max);
+  }
+  clip(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor {
+    return E.clamp(this, min, max);
+  }
+  /** x.where(condition, other): x where condition holds, else other. */
+  where(condition: Tensor, other: TensorOrScalar): Tensor {
+    return E.where(condition, this, other);
+  }
+  maskedFill(mask: Tensor, value: TensorOrScalar): Tensor {
+    return I.maskedFill(this, mask, value);
+  }
+  maskedSelect(mask: Tensor): Tensor {
+    return I.maskedSelect(this, mask);
+  }
+
+  // ---- reductions ----
+
+  sum(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor {
+    return R.sum(this, dim, keepdim);
+  }
+  mean(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor {
+    return R.mean(this, dim, keepdim);
+  }
+  prod(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor {
+    return R.prod(this, dim, keepdim);
+  }
+  amax(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor {
+    return R.amax(this, dim, keepdim);
+  }
+  amin(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor {
+    return R.amin(this, dim, keepdim);
+  }
+  /** max() over everything; max(dim, keepdim?) gives [values, indices]; max(other) is maximum. */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): R.ValuesIndices;
+  max(other: Tensor): Tensor;
+  max(arg?: number | Tensor, keepdim?: boolean): Tensor | R.ValuesIndices {
+    if (arg === undefined) return R.amax(this);
+    if (arg instanceof Tensor) return E.maximum(this, arg);
+    return R.maxDim(this, arg, keepdim);
+  }
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): R.ValuesIndices;
+  min(other: Tensor): Tensor;
+  min(arg?: number | Tensor, keepdim?: boolean): Tensor | R.ValuesIndices {
+    if (arg === undefined) return R.amin(this);
+    if (arg instanceof Tensor) return E.minimum(this, arg);
+    return R.minDim(this, arg, keepdim);
+  }
+  argmax(dim?: number | null, keepdim?: boolean): Tensor {
+    return R.argmax(this, dim, keepdim);
+  }
+  argmin(dim?: number | null, keepdim?: boolean): Tensor {
+    return R.argmin(this, dim, keepdim);
+  }
+  var(
+    dim?: Dims | R.VarOptions | null,
+    unbiased?: boolean | R.VarOptions,
+    keepdim?: boolean,
+  ): Tensor {
+    return R.variance(this, dim, unbiased, keepdim);
+  }
+  std(
+    dim?: Dims | R.VarOptions | null,
+    unbiased?: boolean | R.VarOptions,
+    keepdim?: boolean,
+  ): Tensor {
+    return R.std(this, dim, unbiased, keepdim);
+  }
+  logsumexp(dim: Dims, keepdim?: boolean): Tensor {
+    return R.logsumexp(this, dim, keepdim);
+  }
+  norm(p?: number | 'fro', dim?: Dims | null, keepdim?: boolean): Tensor {
+    return R.norm(this, p, dim, keepdim);
+  }
+  all(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor {
+    return R.all(this, dim, keepdim);
+  }
+  any(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor {
+    return R.any(this, dim, keepdim);
+  }
+  cumsum(dim: number): Tensor {
+    return R.cumsum(this, dim);
+  }
+  softmax(dim: number): Tensor {
+    return softmax(this, dim);
+  }
+  logSoftmax(dim: number): Tensor {
+    return logSoftmax(this, dim);
+  }
+
+  // ---- products ----
+
+  matmul(other: Tensor): Tensor {
+    return L.matmul(this, other);
+  }
+  mm(other: Tensor): Tensor {
+    return L.mm(this, other);
+  }
+  bmm(other: Tensor): Tensor {
+    return L.bmm(this, other);
+  }
+  dot(other: Tensor): Tensor {
+    return L.dot(this, other);
+  }
+  outer(other: Tensor): Tensor {
+    return L.outer(this, other);
+  }
+
+  // ---- views and movement ----
+
+  reshape(...shape: readonly (number | readonly number[])[]): Tensor {
+    return S.reshape(this, S.sizesFromArgs(shape));
+  }
+  view(...shape: readonly (number | readonly number[])[]): Tensor {
+    return S.view(this, S.sizesFromArgs(shape));
+  }
+  viewAs(other: Tensor): Tensor {
+    return S.view(this, other.shape);
+  }
+  reshapeAs(other: Tensor): Tensor {
+    return S.reshape(this, other.shape);
+  }
+  flatten(startDim?: number, endDim?: number): Tensor {
+    return S.flatten(this, startDim, endDim);
+  }
+  unflatten(dim: number, sizes: readonly number[]): Tensor {
+    return S.unflatten(this, dim, sizes);
+  }
+  squeeze(dim?: number | readonly number[]): Tensor {
+    return S.squeeze(this, dim);
+  }
+  unsqueeze(dim: number): Tensor {
+    return S.unsqueeze(this, dim);
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return S.transpose(this, dim0, dim1);
+  }
+  permute(...dims: readonly (number | readonly number[])[]): Tensor {
+    return S.permute(this, S.sizesFromArgs(dims));
+  }
+  t(): Tensor {
+    return S.t(this);
+  }
+  /** All dims reversed (PyTorch's .T). */
+  get T(): Tensor {
+    return S.permute(
+      this,
+      this.shape.map((_, i) => this.ndim - 1 - i),
+    );
+  }
+  /** The last two dims swapped (PyTorch's .mT). */
+  get mT(): Tensor {
+    return S.transpose(this, -2, -1);
+  }
+  expand(...sizes: readonly (number | readonly number[])[]): Tensor {
+    return S.expand(this, S.sizesFromArgs(sizes));
+  }
+  expandAs(other: Tensor): Tensor {
+    return S.expand(this, other.shape);
+  }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return S.narrow(this, dim, start, length);
+  }
+  /** x[..., start:end:step, ...] along one dim (Python slice bounds). */
+  slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor {
+    return S.slice(this, dim, start, end, step);
+  }
+  select(dim: number, index: number): Tensor {
+    return S.select(this, dim, index);
+  }
+  /** PyTorch's x[...]: numbers, slice strings ('1:3', '::2', ':'), '...', null, index tensors/arrays. */
+  index(...specs: I.IndexSpec[]): Tensor {
+    return I.index(this, ...specs);
+  }
+  flip(dims: number | readonly number[]): Tensor {
+    return S.flip(this, dims);
+  }
+  repeat(...sizes: readonly (number | readonly number[])[]): Tensor {
+    return S.repeat(this, S.sizesFromArgs(sizes));
+  }
+  split(sizeOrSections: number | readonly number[], dim?: number): Tensor[] {
+    return S.split(this, sizeOrSections, dim);
+  }
+  chunk(chunks: number, dim?: number): Tensor[] {
+    return S.chunk(this, chunks, dim);
+  }
+  indexSelect(dim: number, index: Tensor | readonly number[]): Tensor {
+    return S.indexSelect(this, dim, index);
+  }
+  gather(dim: number, index: Tensor): Tensor {
+    return S.gather(this, dim, index);
+  }
+  scatter(dim: number, index: Tensor, src: TensorOrScalar): Tensor {
+    return I.scatter(this, dim, index, src);
+  }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return I.scatterAdd(this, dim, index, src);
+  }
+
+  // ---- in place ----
+
+  add_(other: TensorOrScalar, opts?: E.AlphaOptions): this {
+    IP.add_(this, other, opts);
+    return this;
+  }
+  sub_(other: TensorOrScalar, opts?: E.AlphaOptions): this {
+    IP.sub_(this, other, opts);
+    return this;
+  }
+  mul_(other: TensorOrScalar): this {
+    IP.mul_(this, other);
+    return this;
+  }
+  div_(other: TensorOrScalar): this {
+    IP.div_(this, other);
+    return this;
+  }
+  addcmul_(t1: Tensor, t2: Tensor, opts?: IP.ValueOptions): this {
+    IP.addcmul_(this, t1, t2, opts);
+    return this;
+  }
+  addcdiv_(t1: Tensor, t2: Tensor, opts?: IP.ValueOptions): this {
+    IP.addcdiv_(this, t1, t2, opts);
+    return this;
+  }
+  clamp_(min?: TensorOrScalar | null, max?: TensorOrScalar | null): this {
+    IP.clamp_(this, min, max);
+    return this;
+  }
+  fill_(value: TensorOrScalar): this {
+    IP.fill_(this, value);
+    return this;
+  }
+  zero_(): this {
+    IP.zero_(this);
+    return this;
+  }
+  copy_(src: Tensor): this {
+    IP.copy_(this, src);
+    return this;
+  }
+}
+
+/** Where a tensor's gradient enters the graph: its gradFn, or its leaf accumulator. */
+export function gradientEdge(t: Tensor): Edge {
+  const fn = t.gradFn;
+  if (fn !== null) return { node: fn, outputNr: t._outputNr };
+  if (!t.requiresGrad)
+    throw new AutogradError('tensor does not require grad and does not have a grad_fn');
+  return { node: t._gradAccumulator(), outputNr: 0 };
+}
