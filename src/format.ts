@@ -36,8 +36,6 @@ class Formatter {
       return;
     }
     const finite = values.filter((v) => Number.isFinite(v) && v !== 0);
-    for (const v of values)
-      if (!Number.isFinite(v)) this.#width = Math.max(this.#width, nonFinite(v).length);
     if (finite.length === 0) return;
     const abs = finite.map(Math.abs);
     const min = Math.min(...abs);
@@ -94,7 +92,7 @@ function render(data: Nested, fmt: Formatter, indent: number, summarize: boolean
     } else for (let i = 0; i < size; i++) idx.push(i);
     if (dim === shape.length - 1) {
       const items = idx.map((i) =>
-        i === null ? '...' : fmt.format(values[offset + i * stride(dim)]!),
+        i === null ? ' ...' : fmt.format(values[offset + i * stride(dim)]!),
       );
       const perLine = Math.max(1, Math.floor((LINE_WIDTH - ind) / (fmt.width + 2)));
       const lines: string[] = [];

@@ -694,6 +694,16 @@ export class Tensor {
     IP.copy_(this, src);
     return this;
   }
+  /** Fills with U(from, to) draws from the library generator (or opts.generator). */
+  uniform_(from?: number, to?: number, opts?: IP.GeneratorOptions): this {
+    IP.uniform_(this, from, to, opts);
+    return this;
+  }
+  /** Fills with N(mean, std²) draws from the library generator (or opts.generator). */
+  normal_(mean?: number, std?: number, opts?: IP.GeneratorOptions): this {
+    IP.normal_(this, mean, std, opts);
+    return this;
+  }
 }
 
 /** Where a tensor's gradient enters the graph: its gradFn, or its leaf accumulator. */

@@ -34,7 +34,7 @@ export class FunctionCtx {
 
   /** @internal */
   _release(): void {
-    this.#saved = [];
+    for (const s of this.#saved) s.free();
   }
 }
 

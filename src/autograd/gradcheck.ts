@@ -82,17 +82,20 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], opts?: GradcheckOpt
       const n = x.numel();
       const numerical: Float64Array[] = [];
       for (let c = 0; c < n; c++) {
-        const eval1 = (delta: number) =>
-          noGrad(() => {
-            const data = Float64Array.from(bases[i]!);
-            data[c]! += delta;
-            const perturbed = inputs.map((t, j) =>
-              j === i ? fromArray(data, x.shape, 'float64', { device: x.device }) : t.detach(),
-            );
-            return Float64Array.from(
-              outputsOf(fn, perturbed)[k]!.to('float64').dataSync() as Float64Array,
-            );
-          });
+        // NOTE: perturbed inputs keep requiresGrad and fn runs with grad enabled, as in PyTorch,
+        // so that fn may differentiate itself (gradgradcheck's fn calls autograd.grad).
+        const eval1 = (delta: number) => {
+          const data = Float64Array.from(bases[i]!);
+          data[c]! += delta;
+          const perturbed = inputs.map((t, j) =>
+            (j === i
+              ? fromArray(data, x.shape, 'float64', { device: x.device })
+              : t.detach()
+            ).requiresGrad_(t.requiresGrad),
+          );
+          const y = outputsOf(fn, perturbed)[k]!;
+          return Float64Array.from(noGrad(() => y.to('float64')).dataSync() as Float64Array);
+        };
         const plus = eval1(eps);
         const minus = eval1(-eps);
         numerical.push(plus.map((p, r) => (p - minus[r]!) / (2 * eps)));

@@ -94,7 +94,7 @@ export abstract class Node {
 
 /** A tensor kept for the backward pass, with the version it had when saved. */
 export class SavedTensor {
-  readonly #tensor: Tensor;
+  #tensor: Tensor | null;
   readonly #version: number;
 
   constructor(t: Tensor) {
@@ -102,9 +102,14 @@ export class SavedTensor {
     this.#version = t._storage.version;
   }
 
+  /** Drops the reference (after backward without retainGraph); unpacking is then an error. */
+  free(): void {
+    this.#tensor = null;
+  }
+
   unpack(owner: Node): Tensor {
-    if (owner.released) throw new AutogradError(BACKWARD_TWICE);
     const t = this.#tensor;
+    if (t === null || owner.released) throw new AutogradError(BACKWARD_TWICE);
     if (t._storage.version !== this.#version) {
       const producer = t.gradFn ? `output ${t._outputNr} of ${t.gradFn.name}` : 'a leaf';
       throw new AutogradError(

@@ -5,7 +5,9 @@ import { AutogradError, DTypeError, ShapeError } from '../errors.js';
 import { kernelInputOf } from '../ops/apply.js';
 import { sameShape, shapeStr } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { scalarTensor, zerosLike } from './creation.js';
+import { fromArray, scalarTensor, zerosLike } from './creation.js';
+import { allocArray, isFloating } from '../dtype.js';
+import { defaultGenerator, fillNormal, fillUniform, type Generator } from '../random.js';
 import {
   add,
   cast,
@@ -58,14 +60,24 @@ function inplace(self: Tensor, compute: () => Tensor): Tensor {
   return writeInto(self, compute(), false);
 }
 
+/**
+ * What an op whose backward saves self reads: self, or (NOTE: as PyTorch's original_self) a recorded
+ * copy of it when a gradient will flow, so that overwriting self cannot invalidate what was saved.
+ */
+function original(self: Tensor, ...others: (TensorOrScalar | null | undefined)[]): Tensor {
+  const recording =
+    isGradEnabled() && [self, ...others].some((t) => t instanceof Tensor && t.requiresGrad);
+  return recording ? clone(self) : self;
+}
+
 export const add_ = (self: Tensor, other: TensorOrScalar, opts?: AlphaOptions): Tensor =>
   inplace(self, () => add(self, other, opts));
 export const sub_ = (self: Tensor, other: TensorOrScalar, opts?: AlphaOptions): Tensor =>
   inplace(self, () => sub(self, other, opts));
 export const mul_ = (self: Tensor, other: TensorOrScalar): Tensor =>
-  inplace(self, () => mul(self, other));
+  inplace(self, () => mul(original(self, other), other));
 export const div_ = (self: Tensor, other: TensorOrScalar): Tensor =>
-  inplace(self, () => div(self, other));
+  inplace(self, () => div(original(self, other), other));
 
 export interface ValueOptions {
   readonly value?: number;
@@ -83,7 +95,7 @@ export const clamp_ = (
   self: Tensor,
   min?: TensorOrScalar | null,
   max?: TensorOrScalar | null,
-): Tensor => inplace(self, () => clamp(self, min, max));
+): Tensor => inplace(self, () => clamp(original(self, min, max), min, max));
 
 /** fill_(value): every element becomes value; the old values get no gradient. */
 export function fill_(self: Tensor, value: TensorOrScalar): Tensor {
@@ -106,4 +118,32 @@ export function copy_(self: Tensor, src: Tensor): Tensor {
   checkLeaf(self);
   const r = expand(src, self.shape);
   return writeInto(self, r.requiresGrad && isGradEnabled() ? clone(cast(r, self.dtype)) : r, true);
+}
+
+export interface GeneratorOptions {
+  readonly generator?: Generator;
+}
+
+function randomFill(
+  self: Tensor,
+  op: string,
+  fill: (a: Float32Array | Float64Array, gen: Generator) => void,
+  opts?: GeneratorOptions,
+): Tensor {
+  checkLeaf(self);
+  if (!isFloating(self.dtype))
+    throw new DTypeError(`${op} expects a floating point tensor, got ${self.dtype}`);
+  const arr = allocArray(self.dtype, self.numel()) as Float32Array | Float64Array;
+  fill(arr, opts?.generator ?? defaultGenerator);
+  return writeInto(self, fromArray(arr, self.shape, self.dtype, { device: self.device }), true);
+}
+
+/** uniform_(from, to): fills with draws from U(from, to), as torch.Tensor.uniform_ draws them. */
+export function uniform_(self: Tensor, from = 0, to = 1, opts?: GeneratorOptions): Tensor {
+  return randomFill(self, 'uniform_', (a, g) => fillUniform(a, from, to, g), opts);
+}
+
+/** normal_(mean, std): fills with draws from N(mean, std²), as torch.Tensor.normal_ draws them. */
+export function normal_(self: Tensor, mean = 0, std = 1, opts?: GeneratorOptions): Tensor {
+  return randomFill(self, 'normal_', (a, g) => fillNormal(a, mean, std, g), opts);
 }

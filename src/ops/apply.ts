@@ -68,7 +68,7 @@ export class OpNode extends Node {
 
   override release(): void {
     super.release();
-    this.#saved = null;
+    for (const s of this.#saved ?? []) s?.free();
   }
 }
 

@@ -1,0 +1,108 @@
+// Wrong input gets the right error, in PyTorch's words, and leaves every input as it was.
+import { describe, expect, it } from 'vitest';
+import {
+  DTypeError,
+  DeviceError,
+  IndexError,
+  ShapeError,
+  arange,
+  cat,
+  matmul,
+  ones,
+  setBackend,
+  stack,
+  tensor,
+  zeros,
+} from '../../src/index.js';
+
+describe('errors', () => {
+  it('broadcast mismatch', () => {
+    expect(() => ones(2, 3).add(ones(4))).toThrow(ShapeError);
+    expect(() => ones(2, 3).add(ones(4))).toThrow(
+      'The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1',
+    );
+  });
+
+  it('matmul shapes', () => {
+    expect(() => matmul(ones(2, 3), ones(4, 5))).toThrow(
+      'mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)',
+    );
+    expect(() => ones(3).dot(ones(4))).toThrow(
+      /inconsistent tensor size, expected tensor \[3\] and src \[4\]/,
+    );
+    expect(() => ones(2, 3).bmm(ones(2, 3, 4))).toThrow('batch1 must be a 3D tensor');
+    expect(() => matmul(ones(2, 3), ones(3, 2, { dtype: 'float64' }))).toThrow(DTypeError);
+  });
+
+  it('reshape size', () => {
+    expect(() => ones(6).reshape(4, 2)).toThrow("shape '[4, 2]' is invalid for input of size 6");
+    expect(() => ones(6).reshape(-1, -1)).toThrow('only one dimension can be inferred');
+    expect(() => ones(2, 3).expand(3, 3)).toThrow(
+      /The expanded size of the tensor \(3\) must match the existing size \(2\)/,
+    );
+  });
+
+  it('cat mismatches', () => {
+    expect(() => cat([ones(2, 3), ones(2, 4)], 0)).toThrow(
+      'Sizes of tensors must match except in dimension 0. Expected size 3 but got size 4 for tensor number 1 in the list.',
+    );
+    expect(() => cat([ones(2, 3), ones(3)], 0)).toThrow(
+      'Tensors must have same number of dimensions: got 2 and 1',
+    );
+    expect(() => cat([])).toThrow('torch.cat(): expected a non-empty list of Tensors');
+    expect(() => stack([ones(2), ones(3)])).toThrow(/stack expects each tensor to be equal size/);
+  });
+
+  it('dimensions and indices out of range', () => {
+    expect(() => ones(2, 3).sum(2)).toThrow(
+      'Dimension out of range (expected to be in range of [-2, 1], but got 2)',
+    );
+    expect(() => ones(2, 3).sum(2)).toThrow(IndexError);
+    expect(() => ones(3).gather(0, tensor([5], { dtype: 'int32' }))).toThrow(
+      'index 5 is out of bounds for dimension 0 with size 3',
+    );
+    expect(() => ones(3).index(3)).toThrow('index 3 is out of bounds for dimension 0 with size 3');
+    expect(() => ones(3).index([0, 7])).toThrow(
+      'index 7 is out of bounds for dimension 0 with size 3',
+    );
+    expect(() => ones(3).index(0, 0)).toThrow('too many indices for tensor of dimension 1');
+  });
+
+  it('dtype errors', () => {
+    expect(() => tensor([1, 2], { dtype: 'int32' }).mean()).toThrow(
+      /mean\(\): could not infer output dtype/,
+    );
+    expect(() => tensor([true]).neg()).toThrow(
+      /Negation, the `-` operator, on a bool tensor is not supported/,
+    );
+    expect(() => tensor([true]).sub(tensor([false]))).toThrow(
+      /Subtraction, the `-` operator, with two bool tensors/,
+    );
+    expect(() => ones(3).gather(0, tensor([0]))).toThrow(/Expected dtype int32 for index/);
+    expect(() => ones(3).maskedFill(tensor([1, 0, 1]), 0)).toThrow(/only supports boolean masks/);
+  });
+
+  it('unknown backends', () => {
+    expect(() => setBackend('quantum')).toThrow(DeviceError);
+    expect(() => zeros(2, { device: 'quantum' })).toThrow(/backend 'quantum' is not available/);
+  });
+
+  it('a failed call leaves its inputs, and the graph, as they were', () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const y = x.mul(2);
+    const before = y.gradFn;
+    expect(() => y.add(ones(4))).toThrow(ShapeError);
+    expect(() => cat([y, ones(2, 2)])).toThrow(ShapeError);
+    expect(() => y.reshape(4)).toThrow(ShapeError);
+    expect(y.gradFn).toBe(before);
+    expect(y.tolist()).toEqual([2, 4, 6]);
+    const a = arange(6).reshape(2, 3);
+    expect(() => a.scatter(0, tensor([[9, 0, 0]], { dtype: 'int32' }), 1)).toThrow(IndexError);
+    expect(a.tolist()).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
+    y.sum().backward();
+    expect(x.grad!.tolist()).toEqual([2, 2, 2]);
+  });
+});

@@ -1,0 +1,208 @@
+// Conformance: every primitive on every registered backend against the cpu oracle, on broadcast,
+// strided, empty, 0-d and non-finite inputs. The case table is typed so a new primitive needs a row.
+import { describe, expect, it } from 'vitest';
+import { Generator, listBackends, randn, tensor, zeros, type Tensor } from '../../src/index.js';
+import { apply } from '../../src/ops/apply.js';
+import {
+  BINARY_PRIMITIVES,
+  REDUCE_PRIMITIVES,
+  UNARY_PRIMITIVES,
+  type ParamsOf,
+  type Primitive,
+} from '../../src/primitives.js';
+
+type Case = { readonly label: string; readonly inputs: () => Tensor[]; readonly params: object };
+
+const gen = new Generator(2024);
+const r = (...shape: number[]) => randn(shape, { generator: gen });
+const specials = () => tensor([0, -0, 1.5, -2.5, Number.NaN, Infinity, -Infinity, 1e-30]);
+const int = (data: number[], shape?: number[]) => {
+  const t = tensor(data, { dtype: 'int32' });
+  return shape ? t.reshape(shape) : t;
+};
+
+const unaryCases: Case[] = [
+  { label: 'contiguous', inputs: () => [r(3, 4)], params: {} },
+  { label: 'transposed', inputs: () => [r(4, 3).t()], params: {} },
+  { label: 'broadcast view', inputs: () => [r(1, 3).expand(4, 3)], params: {} },
+  { label: 'empty', inputs: () => [zeros(0, 3)], params: {} },
+  { label: '0-d', inputs: () => [tensor(0.75)], params: {} },
+  { label: 'non-finite', inputs: () => [specials()], params: {} },
+];
+
+const binaryCases: Case[] = [
+  { label: 'same shape', inputs: () => [r(3, 4), r(3, 4)], params: {} },
+  { label: 'broadcast', inputs: () => [r(3, 1), r(4)], params: {} },
+  { label: 'strided', inputs: () => [r(4, 3).t(), r(3, 8).slice(1, 0, null, 2)], params: {} },
+  { label: '0-d and empty', inputs: () => [tensor(2), zeros(0, 2)], params: {} },
+  { label: 'non-finite', inputs: () => [specials(), specials().flip(0)], params: {} },
+];
+
+const reduceCases = (p: Primitive): Case[] => {
+  const nonEmpty = p === 'amax' || p === 'amin' || p === 'argmax' || p === 'argmin';
+  const dims = (d: number[], keepdim = false) => ({ dims: d, keepdim });
+  return [
+    { label: 'all dims', inputs: () => [r(3, 4)], params: dims([0, 1]) },
+    { label: 'one dim keepdim', inputs: () => [r(3, 4, 5)], params: dims([1], true) },
+    {
+      label: 'two dims of transposed',
+      inputs: () => [r(5, 4, 3).permute(2, 0, 1)],
+      params: dims([0, 2]),
+    },
+    { label: 'non-finite', inputs: () => [specials().reshape(2, 4)], params: dims([1]) },
+    ...(nonEmpty ? [] : [{ label: 'empty', inputs: () => [zeros(2, 0)], params: dims([1]) }]),
+  ];
+};
+
+const CASES: { readonly [P in Primitive]: Case[] } = {
+  ...(Object.fromEntries(UNARY_PRIMITIVES.map((p) => [p, unaryCases])) as Record<
+    (typeof UNARY_PRIMITIVES)[number],
+    Case[]
+  >),
+  ...(Object.fromEntries(BINARY_PRIMITIVES.map((p) => [p, binaryCases])) as Record<
+    (typeof BINARY_PRIMITIVES)[number],
+    Case[]
+  >),
+  ...(Object.fromEntries(REDUCE_PRIMITIVES.map((p) => [p, reduceCases(p)])) as Record<
+    (typeof REDUCE_PRIMITIVES)[number],
+    Case[]
+  >),
+  cast: [
+    { label: 'to float64', inputs: () => [r(3, 4).t()], params: { dtype: 'float64' } },
+    { label: 'to int32', inputs: () => [specials().mul(3)], params: { dtype: 'int32' } },
+    { label: 'to bool', inputs: () => [specials()], params: { dtype: 'bool' } },
+  ],
+  clamp: [
+    { label: 'both', inputs: () => [r(3, 4).t()], params: { min: -0.5, max: 0.5 } },
+    {
+      label: 'min only, non-finite',
+      inputs: () => [specials()],
+      params: { min: 0, max: undefined },
+    },
+  ],
+  where: [
+    { label: 'broadcast', inputs: () => [r(3, 1).gt(0), r(4), r(3, 4)], params: {} },
+    { label: 'empty', inputs: () => [zeros(0, 2).gt(0), zeros(0, 2), zeros(2)], params: {} },
+  ],
+  norm: [
+    { label: 'p=2', inputs: () => [r(3, 4)], params: { dims: [1], keepdim: false, p: 2 } },
+    {
+      label: 'p=inf strided',
+      inputs: () => [r(4, 3).t()],
+      params: { dims: [0, 1], keepdim: true, p: Infinity },
+    },
+    { label: 'p=3', inputs: () => [r(3, 4)], params: { dims: [0], keepdim: false, p: 3 } },
+  ],
+  cumsum: [
+    { label: 'last dim', inputs: () => [r(3, 5)], params: { dim: 1 } },
+    { label: 'first dim of transposed', inputs: () => [r(5, 3).t()], params: { dim: 0 } },
+    { label: 'empty', inputs: () => [zeros(0, 3)], params: { dim: 0 } },
+  ],
+  matmul: [
+    { label: '2-d', inputs: () => [r(3, 5), r(5, 2)], params: {} },
+    { label: 'transposed operands', inputs: () => [r(5, 3).t(), r(2, 5).t()], params: {} },
+    { label: 'broadcast batch', inputs: () => [r(2, 1, 3, 4), r(5, 4, 2)], params: {} },
+    { label: 'k = 0', inputs: () => [zeros(3, 0), zeros(0, 2)], params: {} },
+    { label: 'primes', inputs: () => [r(7, 11), r(11, 13)], params: {} },
+  ],
+  view: [{ label: 'split dims', inputs: () => [r(6, 4)], params: { shape: [2, 3, 4] } }],
+  permute: [{ label: '3-d', inputs: () => [r(2, 3, 4)], params: { dims: [2, 0, 1] } }],
+  expand: [{ label: 'leading dims', inputs: () => [r(3, 1)], params: { shape: [2, 3, 4] } }],
+  slice: [
+    { label: 'step', inputs: () => [r(4, 9)], params: { dim: 1, start: 1, end: 8, step: 3 } },
+  ],
+  sliceScatter: [
+    {
+      label: 'step',
+      inputs: () => [r(4, 9), r(4, 3)],
+      params: { dim: 1, start: 1, end: 8, step: 3 },
+    },
+  ],
+  cat: [
+    {
+      label: 'dim 1 strided',
+      inputs: () => [r(3, 2), r(4, 3).t(), zeros(3, 0)],
+      params: { dim: 1 },
+    },
+  ],
+  gather: [
+    {
+      label: 'dim 1',
+      inputs: () => [r(3, 4), int([0, 3, 3, 1, 2, 0, -1, 1, 2], [3, 3])],
+      params: { dim: 1 },
+    },
+  ],
+  scatter: [
+    {
+      label: 'dim 0',
+      inputs: () => [r(3, 4), int([2, 0, 1, 0], [1, 4]), r(2, 4)],
+      params: { dim: 0 },
+    },
+  ],
+  scatterAdd: [
+    {
+      label: 'repeats',
+      inputs: () => [r(3, 4), int([2, 2, 1, 2, 0, 0, 1, 1], [2, 4]), r(2, 4)],
+      params: { dim: 0 },
+    },
+  ],
+};
+
+function run(p: Primitive, c: Case, device: string): Tensor {
+  const inputs = c.inputs().map((t) => (device === 'cpu' ? t : t.to({ device })));
+  return apply(p, inputs, c.params as ParamsOf<typeof p>);
+}
+
+function assertClose(got: Tensor, want: Tensor): void {
+  expect(got.shape).toEqual(want.shape);
+  expect(got.dtype).toBe(want.dtype);
+  const a = Array.from(got.to({ device: 'cpu' }).dataSync() as ArrayLike<number>);
+  const b = Array.from(want.dataSync() as ArrayLike<number>);
+  a.forEach((v, i) => {
+    const w = b[i]!;
+    if (Number.isNaN(w)) expect(v).toBeNaN();
+    else if (!Number.isFinite(w)) expect(v).toBe(w);
+    else expect(Math.abs(v - w)).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(w));
+  });
+}
+
+const others = listBackends()
+  .map((b) => b.name)
+  .filter((n) => n !== 'cpu');
+
+describe('conformance', () => {
+  for (const p of Object.keys(CASES) as Primitive[]) {
+    for (const c of CASES[p]) {
+      it(`${p}: ${c.label} runs on the cpu oracle`, () => {
+        const out = run(p, c, 'cpu');
+        expect(out.shape.every((s) => Number.isInteger(s) && s >= 0)).toBe(true);
+        out.dataSync();
+      });
+      for (const device of others) {
+        it(`${p}: ${c.label} on ${device} matches cpu`, () => {
+          assertClose(run(p, c, device), run(p, c, 'cpu'));
+        });
+      }
+    }
+  }
+
+  it('cpu edge cases: empty reductions, k = 0 products and NaN propagation', () => {
+    expect(apply('sum', [zeros(2, 0)], { dims: [1], keepdim: false }).tolist()).toEqual([0, 0]);
+    expect(apply('prod', [zeros(2, 0)], { dims: [1], keepdim: false }).tolist()).toEqual([1, 1]);
+    expect(apply('all', [zeros(2, 0)], { dims: [1], keepdim: false }).tolist()).toEqual([
+      true,
+      true,
+    ]);
+    expect(apply('matmul', [zeros(2, 0), zeros(0, 3)], {}).tolist()).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
+    expect(() => apply('amax', [zeros(2, 0)], { dims: [1], keepdim: false })).toThrow(
+      /non-zero size/,
+    );
+    const nan = tensor([[Number.NaN, 1]]);
+    expect(apply('matmul', [nan, tensor([[0], [1]])], {}).item()).toBeNaN();
+    expect(apply('sum', [nan], { dims: [1], keepdim: false }).item()).toBeNaN();
+    expect(apply('relu', [tensor([Number.NaN])], {}).item()).toBeNaN();
+  });
+});
