@@ -3,28 +3,37 @@ import { isFloating } from '../dtype.js';
 import { normalizeDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/grad_mode.js';
-import { abs, cast, div, eq, exp, sub, where } from './elementwise.js';
-import { logsumexp, reduce } from './reduction.js';
+import { abs, cast, div, eq, exp, log, sub, where } from './elementwise.js';
+import { reduce } from './reduction.js';
 
 function floating(x: Tensor): Tensor {
   return isFloating(x.dtype) ? x : cast(x, 'float32');
 }
 
-/** log_softmax(x, dim) = x − logsumexp(x, dim): exact for large inputs (e.g. [1000, 0] → [0, −1000]). */
+/**
+ * log_softmax(x, dim) = (x − max) − log Σ exp(x − max): exact for large inputs (e.g. [1000, 0] →
+ * [0, −1000]). NOTE: the max is subtracted before the log-sum is added, as PyTorch does, so that
+ * x − max is exact instead of rounding through logsumexp's large value.
+ */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   const xf = floating(x);
   const d = normalizeDim(dim, x.ndim);
-  return sub(xf, logsumexp(xf, d, true));
+  const shifted = sub(xf, detachedMax(xf, d));
+  return sub(shifted, log(reduce('sum', exp(shifted), d, true)));
+}
+
+/** The max along dim (keepdim), without gradient; ±inf becomes 0 as in PyTorch. */
+function detachedMax(xf: Tensor, d: number): Tensor {
+  return noGrad(() => {
+    const mx = reduce('amax', xf, d, true);
+    return where(eq(abs(mx), Infinity), 0, mx);
+  });
 }
 
 /** softmax(x, dim) = exp(x − max) / Σ exp(x − max). */
 export function softmax(x: Tensor, dim: number): Tensor {
   const xf = floating(x);
   const d = normalizeDim(dim, x.ndim);
-  const m = noGrad(() => {
-    const mx = reduce('amax', xf, d, true);
-    return where(eq(abs(mx), Infinity), 0, mx);
-  });
-  const e = exp(sub(xf, m));
+  const e = exp(sub(xf, detachedMax(xf, d)));
   return div(e, reduce('sum', e, d, true));
 }

@@ -44,20 +44,29 @@ describe('second derivatives', () => {
     ['norm p=3 per dim', (a) => a!.norm(3, 0), () => [rn([2, 3], gen())]],
     [
       'gather',
-      (a) => a!.gather(1, i32([[0, 0, 2], [1, 2, 1]])).square(),
+      (a) =>
+        a!
+          .gather(
+            1,
+            i32([
+              [0, 0, 2],
+              [1, 2, 1],
+            ]),
+          )
+          .square(),
       () => [rn([2, 3], gen())],
     ],
-    ['cat', (a, b) => nb.cat([a!, b!.mul(b!)], 0).exp(), () => [rn([1, 3], gen()), rn([2, 3], gen(5))]],
+    [
+      'cat',
+      (a, b) => nb.cat([a!, b!.mul(b!)], 0).exp(),
+      () => [rn([1, 3], gen()), rn([2, 3], gen(5))],
+    ],
     [
       'where',
       (a, b) => nb.where(mask([true, false, true]), a!.square(), b!.exp()),
       () => [rn([2, 3], gen()), rn([3], gen(5))],
     ],
-    [
-      'maximum',
-      (a, b) => a!.square().maximum(b!),
-      () => [f64([0.5, -1.5, 2]), f64([1, 1, 1])],
-    ],
+    ['maximum', (a, b) => a!.square().maximum(b!), () => [f64([0.5, -1.5, 2]), f64([1, 1, 1])]],
     ['minimum', (a, b) => a!.minimum(b!.square()), () => [f64([0.5, -1.5, 2]), f64([1, 1, 1])]],
     ['amax per dim', (a) => a!.square().amax(1), () => [rn([2, 3], gen())]],
     ['prod', (a) => a!.prod(1), () => [rn([2, 3], gen())]],
@@ -67,9 +76,17 @@ describe('second derivatives', () => {
       (a) => a!.index(i32([1, 1, 0]), '1:').square(),
       () => [rn([2, 3], gen())],
     ],
-    ['index (bool mask)', (a) => a!.index(mask([true, false, true]), ':').exp(), () => [rn([3, 2], gen())]],
+    [
+      'index (bool mask)',
+      (a) => a!.index(mask([true, false, true]), ':').exp(),
+      () => [rn([3, 2], gen())],
+    ],
     ['pad constant', (a) => nb.pad(a!.square(), [1, 2]), () => [rn([2, 3], gen())]],
-    ['pad reflect', (a) => nb.pad(a!.exp(), [2, 1], { mode: 'reflect' }), () => [rn([2, 3], gen())]],
+    [
+      'pad reflect',
+      (a) => nb.pad(a!.exp(), [2, 1], { mode: 'reflect' }),
+      () => [rn([2, 3], gen())],
+    ],
     ['cumsum', (a) => a!.square().cumsum(1), () => [rn([2, 3], gen())]],
     ['clamp', (a) => a!.square().clamp(0.3, 2), () => [f64([0.2, 0.8, 1.1, -1.3, 1.6])]],
     ['relu', (a) => a!.relu().square(), () => [f64([0.2, -0.8, 1.1, -1.3, 1.6])]],
@@ -78,7 +95,11 @@ describe('second derivatives', () => {
       (a, s) => a!.square().scatter(0, i32([[1, 0, 2]]), s!.exp()),
       () => [rn([3, 3], gen()), rn([1, 3], gen(5))],
     ],
-    ['custom in-place (mul_)', (a, b) => a!.mul(1).mul_(b!), () => [rn([3], gen()), rn([3], gen(5))]],
+    [
+      'custom in-place (mul_)',
+      (a, b) => a!.mul(1).mul_(b!),
+      () => [rn([3], gen()), rn([3], gen(5))],
+    ],
   ];
   it.each(cases)('%s', (_name, fn, make) => {
     check2(fn, make());
@@ -90,7 +111,18 @@ describe('second derivatives', () => {
       [1.5, 0.7, -0.3, 1.1],
     ]);
     check2((a) => a.prod(1), [x]);
+    check2((a) => a.prod(0), [x]);
     check2((a) => a.prod(), [x]);
+  });
+
+  it('prod with two and three zeros in a slice', () => {
+    const x = f64([
+      [0.5, 0, 0, 2],
+      [0, 0.7, 0, 0],
+      [1.5, 0.7, -0.3, 1.1],
+    ]);
+    check2((a) => a.prod(1), [x]);
+    check2((a) => a.prod(0), [x]);
   });
 
   it('a small MLP (matmul + tanh + sum), gradient wrt inputs and weights', () => {

@@ -15,7 +15,7 @@ function roundHalfEven(x: number): number {
 export const UNARY_FNS: { readonly [P in UnaryPrimitive]: (x: number) => number } = {
   neg: (x) => -x,
   abs: Math.abs,
-  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x),
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), // NOTE: sign(NaN) = 0, as torch.sign
   exp: Math.exp,
   log: Math.log,
   log1p: Math.log1p,

@@ -2,17 +2,7 @@
 import { isFloating } from '../../dtype.js';
 import { IndexError, DTypeError } from '../../errors.js';
 import { zerosLike } from '../../functions/creation.js';
-import {
-  abs,
-  div,
-  eq,
-  logicalAnd,
-  mul,
-  pow,
-  sign,
-  where,
-  cast,
-} from '../../functions/elementwise.js';
+import { abs, div, eq, mul, pow, sign, sub, where, cast } from '../../functions/elementwise.js';
 import { expand, flip, reshape } from '../../functions/shape_ops.js';
 import type { ReduceParams, ReducePrimitive } from '../../primitives.js';
 import type { Shape } from '../../shape.js';
@@ -93,11 +83,16 @@ export function reduceDef(op: ReducePrimitive): KernelOpDef<ReducePrimitive> {
           const nZeros = apply('sum', [cast(zero, 'int32')], { dims: p.dims, keepdim: true });
           const nonzero = where(zero, 1, x);
           const prodNonzero = apply('prod', [nonzero], { dims: p.dims, keepdim: true });
-          const others = where(
-            eq(nZeros, 0),
-            div(prodNonzero, nonzero),
-            where(logicalAnd(eq(nZeros, 1), zero), prodNonzero, 0),
+          // NOTE: zsum is the sum of the zero entries: 0 in value, but it carries their gradient, so
+          // that Π_{j≠i} xⱼ stays right to first order (double backward) with one or two zeros.
+          const zsum = apply('sum', [where(zero, x, 0)], { dims: p.dims, keepdim: true });
+          const atZero = where(
+            eq(nZeros, 1),
+            prodNonzero,
+            where(eq(nZeros, 2), mul(sub(zsum, x), prodNonzero), 0),
           );
+          const factor = where(eq(nZeros, 0), 1, where(eq(nZeros, 1), zsum, 0));
+          const others = where(zero, atZero, mul(factor, div(prodNonzero, nonzero)));
           return [mul(keepdimGrad(g, c.inputs[0]!, p), others)];
         },
       };

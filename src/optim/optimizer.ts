@@ -1,0 +1,177 @@
+// The Optimizer base: parameter groups with per-group options, zeroGrad, and PyTorch-shaped state dicts.
+import { enableGrad, noGrad } from '../autograd/grad_mode.js';
+import { ArgumentError, NablaError } from '../errors.js';
+import { keep } from '../memory.js';
+import { Tensor } from '../tensor.js';
+
+/** A group as given to the constructor or addParamGroup: its tensors plus option overrides. */
+export type ParamGroupInput<O> = { readonly params: Iterable<Tensor> } & Partial<O>;
+
+/** A live group: its parameters and every option, defaults filled in. */
+export type ParamGroup<O> = O & { params: Tensor[] } & Record<string, unknown>;
+
+/** Per-parameter optimizer state (momentum buffers, moment estimates, step counts). */
+export type ParamState = Record<string, unknown>;
+
+/** PyTorch's optimizer state_dict: state by parameter index, groups with snake_case option names. */
+export interface OptimizerStateDict {
+  readonly state: Record<number, Record<string, unknown>>;
+  readonly param_groups: Record<string, unknown>[];
+}
+
+export type Closure = () => Tensor | number;
+
+/** weightDecay → weight_decay; PyTorch's names in state dicts. */
+export function toSnake(k: string): string {
+  return k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** weight_decay → weightDecay. */
+export function toCamel(k: string): string {
+  return k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+function cloneValue(v: unknown): unknown {
+  if (v instanceof Tensor) return keep(noGrad(() => v.detach().clone()));
+  if (Array.isArray(v)) return v.map(cloneValue);
+  return v;
+}
+
+export abstract class Optimizer<O extends object = Record<string, unknown>> {
+  readonly defaults: O;
+  readonly paramGroups: ParamGroup<O>[] = [];
+  readonly state = new Map<Tensor, ParamState>();
+
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<O>>, defaults: O) {
+    this.defaults = defaults;
+    if (params instanceof Tensor) {
+      throw new ArgumentError(
+        `params argument given to the optimizer should be an iterable of Tensors or dicts, but got a Tensor`,
+      );
+    }
+    const list = [...(params as Iterable<Tensor | ParamGroupInput<O>>)];
+    if (list.length === 0) throw new ArgumentError('optimizer got an empty parameter list');
+    const groups: ParamGroupInput<O>[] =
+      list[0] instanceof Tensor ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<O>] : (list as ParamGroupInput<O>[]);
+    for (const g of groups) this.addParamGroup(g);
+  }
+
+  /** Adds a group; options it leaves out come from the defaults. */
+  addParamGroup(group: ParamGroupInput<O>): void {
+    const params = group.params instanceof Tensor ? [group.params] : [...group.params];
+    for (const p of params) {
+      if (!(p instanceof Tensor)) throw new ArgumentError(`optimizer can only optimize Tensors`);
+      if (!p.isLeaf) throw new ArgumentError("can't optimize a non-leaf Tensor");
+    }
+    if (new Set(params).size !== params.length) {
+      throw new ArgumentError('optimizer contains a parameter group with duplicate parameters');
+    }
+    const existing = new Set(this.paramGroups.flatMap((g) => g.params));
+    if (params.some((p) => existing.has(p))) {
+      throw new ArgumentError('some parameters appear in more than one parameter group');
+    }
+    const filled: Record<string, unknown> = { ...group, params };
+    for (const [k, v] of Object.entries(this.defaults)) {
+      if (!(k in filled) || filled[k] === undefined) {
+        if (v === undefined) {
+          throw new ArgumentError(`parameter group didn't specify a value of required optimization parameter ${k}`);
+        }
+        filled[k] = v;
+      }
+    }
+    this.paramGroups.push(filled as ParamGroup<O>);
+  }
+
+  /** Clears gradients: to null by default (setToNone), or to zeros in place. */
+  zeroGrad(opts?: { setToNone?: boolean }): void {
+    for (const g of this.paramGroups) {
+      for (const p of g.params) {
+        if (p.grad === null) continue;
+        if (opts?.setToNone === false) noGrad(() => p.grad!.zero_());
+        else p.grad = null;
+      }
+    }
+  }
+
+  /** One update of every parameter that has a gradient; the closure re-evaluates the loss. */
+  step(closure?: Closure): number | undefined {
+    let loss: number | undefined;
+    if (closure) {
+      const l = enableGrad(closure);
+      loss = l instanceof Tensor ? (l.item() as number) : l;
+    }
+    noGrad(() => {
+      for (const group of this.paramGroups) this.updateGroup(group);
+    });
+    return loss;
+  }
+
+  /** The algorithm: update the parameters of one group (runs under noGrad). */
+  protected abstract updateGroup(group: ParamGroup<O>): void;
+
+  /** The state of one parameter, created empty on first use. */
+  protected stateOf(p: Tensor): ParamState {
+    let s = this.state.get(p);
+    if (s === undefined) {
+      s = {};
+      this.state.set(p, s);
+    }
+    return s;
+  }
+
+  /** Keeps a state tensor alive across tidy() scopes. */
+  protected keepState(t: Tensor): Tensor {
+    return keep(t);
+  }
+
+  stateDict(): OptimizerStateDict {
+    const index = new Map<Tensor, number>();
+    let next = 0;
+    const param_groups = this.paramGroups.map((g) => {
+      const packed: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(g)) if (k !== 'params') packed[toSnake(k)] = v;
+      packed.params = g.params.map((p) => {
+        if (!index.has(p)) index.set(p, next++);
+        return index.get(p)!;
+      });
+      return packed;
+    });
+    const state: Record<number, Record<string, unknown>> = {};
+    for (const [p, s] of this.state) {
+      const i = index.get(p);
+      if (i === undefined) continue;
+      state[i] = Object.fromEntries(Object.entries(s).map(([k, v]) => [toSnake(k), v]));
+    }
+    return { state, param_groups };
+  }
+
+  /** Restores options and state from stateDict(); group count and sizes must match. */
+  loadStateDict(sd: OptimizerStateDict): void {
+    if (sd.param_groups.length !== this.paramGroups.length) {
+      throw new NablaError('loaded state dict has a different number of parameter groups');
+    }
+    sd.param_groups.forEach((g, i) => {
+      const ids = g.params as number[];
+      if (ids.length !== this.paramGroups[i]!.params.length) {
+        throw new NablaError("loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
+      }
+    });
+    const byIndex = new Map<number, Tensor>();
+    sd.param_groups.forEach((g, i) => (g.params as number[]).forEach((id, j) => byIndex.set(id, this.paramGroups[i]!.params[j]!)));
+    this.state.clear();
+    for (const [id, s] of Object.entries(sd.state)) {
+      const p = byIndex.get(Number(id));
+      if (p === undefined) continue;
+      const restored: ParamState = {};
+      for (const [k, v] of Object.entries(s)) {
+        const value = cloneValue(v);
+        restored[toCamel(k)] = value instanceof Tensor && value.isFloatingPoint() && k !== 'step' ? value.to(p.dtype) : value;
+      }
+      this.state.set(p, restored);
+    }
+    sd.param_groups.forEach((g, i) => {
+      const group = this.paramGroups[i]!;
+      for (const [k, v] of Object.entries(g)) if (k !== 'params') (group as Record<string, unknown>)[toCamel(k)] = cloneValue(v);
+    });
+  }
+}

@@ -1,0 +1,56 @@
+// SGD with momentum, dampening, Nesterov, weight decay and maximize: PyTorch's single-tensor algorithm.
+import { ArgumentError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+
+export interface SGDOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+}
+
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<SGDOptions>>, opts: Partial<SGDOptions> & { lr: number }) {
+    const defaults: SGDOptions = {
+      lr: opts.lr,
+      momentum: opts.momentum ?? 0,
+      dampening: opts.dampening ?? 0,
+      weightDecay: opts.weightDecay ?? 0,
+      nesterov: opts.nesterov ?? false,
+      maximize: opts.maximize ?? false,
+    };
+    if (!(defaults.lr >= 0)) throw new ArgumentError(`Invalid learning rate: ${defaults.lr}`);
+    if (defaults.momentum < 0) throw new ArgumentError(`Invalid momentum value: ${defaults.momentum}`);
+    if (defaults.weightDecay < 0) throw new ArgumentError(`Invalid weight_decay value: ${defaults.weightDecay}`);
+    if (defaults.nesterov && (defaults.momentum <= 0 || defaults.dampening !== 0)) {
+      throw new ArgumentError('Nesterov momentum requires a momentum and zero dampening');
+    }
+    super(params, defaults);
+  }
+
+  protected updateGroup(g: ParamGroup<SGDOptions>): void {
+    for (const p of g.params) {
+      if (p.grad === null) continue;
+      // d = ∇ (negated to maximize), plus weight decay λ·p
+      let d = g.maximize ? p.grad.neg() : p.grad;
+      if (g.weightDecay !== 0) d = d.add(p, { alpha: g.weightDecay });
+      if (g.momentum !== 0) {
+        const state = this.stateOf(p);
+        let buf = state.momentumBuffer as Tensor | undefined;
+        // b := μ·b + (1 − dampening)·d  (b starts as d)
+        if (buf === undefined) {
+          buf = this.keepState(d.clone());
+          state.momentumBuffer = buf;
+        } else {
+          buf.mul_(g.momentum).add_(d, { alpha: 1 - g.dampening });
+        }
+        d = g.nesterov ? d.add(buf, { alpha: g.momentum }) : buf;
+      }
+      // p := p − η·d
+      p.add_(d, { alpha: -g.lr });
+    }
+  }
+}
