@@ -10,7 +10,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-constant-condition': ['error', { checkLoops: false }],
     },
@@ -20,7 +23,15 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/node/**', 'src/cli/**', 'src/io/fs*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: nodeOnly.map((group) => ({ group: [group], message: 'core modules must not import Node built-ins' })) }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: nodeOnly.map((group) => ({
+            group: [group],
+            message: 'core modules must not import Node built-ins',
+          })),
+        },
+      ],
     },
   },
 );

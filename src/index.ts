@@ -59,6 +59,7 @@ export {
   cos,
   div,
   eq,
+  erf,
   exp,
   expm1,
   floor,
@@ -148,3 +149,5 @@ export {
   type IndexSpec,
 } from './functions/indexing.js';
 export { logSoftmax, softmax } from './functions/activation.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';

@@ -15,6 +15,7 @@ export const UNARY_PRIMITIVES = [
   'cos',
   'tanh',
   'sigmoid',
+  'erf',
   'relu',
   'floor',
   'ceil',

@@ -432,6 +432,9 @@ export class Tensor {
   sigmoid(): Tensor {
     return E.sigmoid(this);
   }
+  erf(): Tensor {
+    return E.erf(this);
+  }
   relu(): Tensor {
     return E.relu(this);
   }

@@ -87,7 +87,8 @@ export abstract class Module {
   /** Sets (or clears with null) a parameter under `name`. */
   registerParameter(name: string, param: Tensor | null): void {
     this.#checkName(name);
-    (this as unknown as Record<string, unknown>)[name] = param === null || isParameter(param) ? param : Parameter(param);
+    (this as unknown as Record<string, unknown>)[name] =
+      param === null || isParameter(param) ? param : Parameter(param);
   }
 
   /** A tensor that is state but not a parameter (running statistics); persistent ones are saved. */
@@ -107,7 +108,8 @@ export abstract class Module {
   }
 
   #checkName(name: string): void {
-    if (name === '' || name.includes('.')) throw new ArgumentError(`attribute name can't be empty or contain ".", got "${name}"`);
+    if (name === '' || name.includes('.'))
+      throw new ArgumentError(`attribute name can't be empty or contain ".", got "${name}"`);
   }
 
   #own(): [string, unknown][] {
@@ -115,7 +117,9 @@ export abstract class Module {
   }
 
   #ownParameters(): [string, Tensor][] {
-    return this.#own().filter((e): e is [string, Tensor] => isParameter(e[1]) && !this.#buffers.has(e[0]));
+    return this.#own().filter(
+      (e): e is [string, Tensor] => isParameter(e[1]) && !this.#buffers.has(e[0]),
+    );
   }
 
   #ownBuffers(): [string, Tensor, boolean][] {
@@ -130,7 +134,13 @@ export abstract class Module {
   // ---- traversal ----
 
   namedChildren(): [string, Module][] {
-    return this.#own().filter((e): e is [string, Module] => e[1] instanceof Module);
+    const own = this.#own().filter((e): e is [string, Module] => e[1] instanceof Module);
+    return [...own, ...this.extraChildren()];
+  }
+
+  /** Children kept outside own properties (ModuleDict keeps its own map); registered after those. */
+  protected extraChildren(): [string, Module][] {
+    return [];
   }
 
   children(): Module[] {
@@ -194,18 +204,16 @@ export abstract class Module {
 
   /** The submodule at a dotted path ('' is this module). */
   getSubmodule(target: string): Module {
-    if (target === '') return this;
-    let m: Module = this;
-    for (const part of target.split('.')) {
-      const next = (m as unknown as Record<string, unknown>)[part];
-      if (!(next instanceof Module)) throw new ArgumentError(`${m.constructor.name} has no attribute \`${part}\``);
-      m = next;
-    }
-    return m;
+    return target.split('.').reduce<Module>((m, part) => {
+      const next = target === '' ? m : (m as unknown as Record<string, unknown>)[part];
+      if (!(next instanceof Module))
+        throw new ArgumentError(`${m.constructor.name} has no attribute \`${part}\``);
+      return next;
+    }, this);
   }
 
   /** The number of elements in all parameters (only those requiring grad with trainableOnly). */
-  numParameters(opts?: { trainableOnly?: boolean }): number {
+  countParameters(opts?: { trainableOnly?: boolean }): number {
     return this.parameters()
       .filter((p) => !opts?.trainableOnly || p.requiresGrad)
       .reduce((n, p) => n + p.numel(), 0);
@@ -248,7 +256,11 @@ export abstract class Module {
     for (const m of this.modules()) {
       const self = m as unknown as Record<string, unknown>;
       for (const [n, p] of m.#ownParameters()) {
-        if (p.dtype !== dtype) self[n] = Parameter(noGrad(() => p.to(dtype)), p.requiresGrad);
+        if (p.dtype !== dtype)
+          self[n] = Parameter(
+            noGrad(() => p.to(dtype)),
+            p.requiresGrad,
+          );
       }
       for (const [n, b] of m.#ownBuffers()) {
         if (b.isFloatingPoint() && b.dtype !== dtype) self[n] = noGrad(() => b.to(dtype));
@@ -274,7 +286,8 @@ export abstract class Module {
     for (const [prefix, m] of this.namedModules()) {
       const p = base + (prefix === '' ? '' : `${prefix}.`);
       for (const [n, t] of m.#ownParameters()) out[p + n] = opts?.keepVars ? t : t.detach();
-      for (const [n, t, persistent] of m.#ownBuffers()) if (persistent) out[p + n] = opts?.keepVars ? t : t.detach();
+      for (const [n, t, persistent] of m.#ownBuffers())
+        if (persistent) out[p + n] = opts?.keepVars ? t : t.detach();
     }
     return out;
   }
@@ -284,27 +297,38 @@ export abstract class Module {
    * missing and unexpected keys are errors; shape mismatches always are. Nothing is copied
    * unless everything checks out.
    */
-  loadStateDict(stateDict: StateDict | Map<string, Tensor>, opts?: { strict?: boolean }): LoadResult {
+  loadStateDict(
+    stateDict: StateDict | Map<string, Tensor>,
+    opts?: { strict?: boolean },
+  ): LoadResult {
     const strict = opts?.strict ?? true;
     const incoming = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
     const own = this.stateDict({ keepVars: true });
     const missingKeys = Object.keys(own).filter((k) => !incoming.has(k));
-    const unexpectedKeys = [...incoming.keys()].filter((k) => !Object.prototype.hasOwnProperty.call(own, k));
+    const unexpectedKeys = [...incoming.keys()].filter(
+      (k) => !Object.prototype.hasOwnProperty.call(own, k),
+    );
     const errors: string[] = [];
     if (strict) {
       // PyTorch's order: missing keys, unexpected keys, then size mismatches.
       if (missingKeys.length > 0) {
-        errors.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}. `);
+        errors.push(
+          `Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}. `,
+        );
       }
       if (unexpectedKeys.length > 0) {
-        errors.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}. `);
+        errors.push(
+          `Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}. `,
+        );
       }
     }
     for (const [k, target] of Object.entries(own)) {
       const src = incoming.get(k);
       if (src === undefined) continue;
       if (!(src instanceof Tensor)) {
-        errors.push(`While copying the parameter named "${k}", expected a Tensor in the state dict.`);
+        errors.push(
+          `While copying the parameter named "${k}", expected a Tensor in the state dict.`,
+        );
       } else if (!sameShape(src.shape, target.shape)) {
         errors.push(
           `size mismatch for ${k}: copying a param with shape ${shapeRepr(src.shape)} from checkpoint, the shape in current model is ${shapeRepr(target.shape)}.`,
@@ -312,7 +336,9 @@ export abstract class Module {
       }
     }
     if (errors.length > 0) {
-      throw new StateDictError(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${errors.join('\n\t')}`);
+      throw new StateDictError(
+        `Error(s) in loading state_dict for ${this.constructor.name}:\n\t${errors.join('\n\t')}`,
+      );
     }
     noGrad(() => {
       for (const [k, target] of Object.entries(own)) {
@@ -337,7 +363,7 @@ export abstract class Module {
     const name = this.constructor.name;
     if (lines.length === 0) return `${name}()`;
     if (kids.length === 0 && lines.length === 1) return `${name}(${extra})`;
-    return `${name}(\n  ${lines.map((l) => addIndent(l, 2)).join('\n  ')}\n)`;
+    return `${name}(\n  ${lines.join('\n  ')}\n)`;
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {

@@ -52,7 +52,9 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
     const list = [...(params as Iterable<Tensor | ParamGroupInput<O>>)];
     if (list.length === 0) throw new ArgumentError('optimizer got an empty parameter list');
     const groups: ParamGroupInput<O>[] =
-      list[0] instanceof Tensor ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<O>] : (list as ParamGroupInput<O>[]);
+      list[0] instanceof Tensor
+        ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<O>]
+        : (list as ParamGroupInput<O>[]);
     for (const g of groups) this.addParamGroup(g);
   }
 
@@ -74,7 +76,9 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
     for (const [k, v] of Object.entries(this.defaults)) {
       if (!(k in filled) || filled[k] === undefined) {
         if (v === undefined) {
-          throw new ArgumentError(`parameter group didn't specify a value of required optimization parameter ${k}`);
+          throw new ArgumentError(
+            `parameter group didn't specify a value of required optimization parameter ${k}`,
+          );
         }
         filled[k] = v;
       }
@@ -153,11 +157,15 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
     sd.param_groups.forEach((g, i) => {
       const ids = g.params as number[];
       if (ids.length !== this.paramGroups[i]!.params.length) {
-        throw new NablaError("loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
+        throw new NablaError(
+          "loaded state dict contains a parameter group that doesn't match the size of optimizer's group",
+        );
       }
     });
     const byIndex = new Map<number, Tensor>();
-    sd.param_groups.forEach((g, i) => (g.params as number[]).forEach((id, j) => byIndex.set(id, this.paramGroups[i]!.params[j]!)));
+    sd.param_groups.forEach((g, i) =>
+      (g.params as number[]).forEach((id, j) => byIndex.set(id, this.paramGroups[i]!.params[j]!)),
+    );
     this.state.clear();
     for (const [id, s] of Object.entries(sd.state)) {
       const p = byIndex.get(Number(id));
@@ -165,13 +173,17 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
       const restored: ParamState = {};
       for (const [k, v] of Object.entries(s)) {
         const value = cloneValue(v);
-        restored[toCamel(k)] = value instanceof Tensor && value.isFloatingPoint() && k !== 'step' ? value.to(p.dtype) : value;
+        restored[toCamel(k)] =
+          value instanceof Tensor && value.isFloatingPoint() && k !== 'step'
+            ? value.to(p.dtype)
+            : value;
       }
       this.state.set(p, restored);
     }
     sd.param_groups.forEach((g, i) => {
       const group = this.paramGroups[i]!;
-      for (const [k, v] of Object.entries(g)) if (k !== 'params') (group as Record<string, unknown>)[toCamel(k)] = cloneValue(v);
+      for (const [k, v] of Object.entries(g))
+        if (k !== 'params') (group as Record<string, unknown>)[toCamel(k)] = cloneValue(v);
     });
   }
 }

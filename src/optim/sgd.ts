@@ -13,7 +13,10 @@ export interface SGDOptions {
 }
 
 export class SGD extends Optimizer<SGDOptions> {
-  constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<SGDOptions>>, opts: Partial<SGDOptions> & { lr: number }) {
+  constructor(
+    params: Iterable<Tensor> | Iterable<ParamGroupInput<SGDOptions>>,
+    opts: Partial<SGDOptions> & { lr: number },
+  ) {
     const defaults: SGDOptions = {
       lr: opts.lr,
       momentum: opts.momentum ?? 0,
@@ -23,8 +26,10 @@ export class SGD extends Optimizer<SGDOptions> {
       maximize: opts.maximize ?? false,
     };
     if (!(defaults.lr >= 0)) throw new ArgumentError(`Invalid learning rate: ${defaults.lr}`);
-    if (defaults.momentum < 0) throw new ArgumentError(`Invalid momentum value: ${defaults.momentum}`);
-    if (defaults.weightDecay < 0) throw new ArgumentError(`Invalid weight_decay value: ${defaults.weightDecay}`);
+    if (defaults.momentum < 0)
+      throw new ArgumentError(`Invalid momentum value: ${defaults.momentum}`);
+    if (defaults.weightDecay < 0)
+      throw new ArgumentError(`Invalid weight_decay value: ${defaults.weightDecay}`);
     if (defaults.nesterov && (defaults.momentum <= 0 || defaults.dampening !== 0)) {
       throw new ArgumentError('Nesterov momentum requires a momentum and zero dampening');
     }
@@ -39,15 +44,18 @@ export class SGD extends Optimizer<SGDOptions> {
       if (g.weightDecay !== 0) d = d.add(p, { alpha: g.weightDecay });
       if (g.momentum !== 0) {
         const state = this.stateOf(p);
-        let buf = state.momentumBuffer as Tensor | undefined;
+        let buf = state.momentumBuffer as Tensor | null | undefined;
         // b := μ·b + (1 − dampening)·d  (b starts as d)
-        if (buf === undefined) {
+        if (buf === undefined || buf === null) {
           buf = this.keepState(d.clone());
           state.momentumBuffer = buf;
         } else {
           buf.mul_(g.momentum).add_(d, { alpha: 1 - g.dampening });
         }
         d = g.nesterov ? d.add(buf, { alpha: g.momentum }) : buf;
+      } else {
+        // NOTE: PyTorch records an empty buffer without momentum, so state dicts have the same keys.
+        this.stateOf(p).momentumBuffer ??= null;
       }
       // p := p − η·d
       p.add_(d, { alpha: -g.lr });

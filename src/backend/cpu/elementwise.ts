@@ -2,6 +2,7 @@
 import type { TypedArray } from '../../dtype.js';
 import type { BinaryPrimitive, UnaryPrimitive } from '../../primitives.js';
 import type { Kernel, KernelInput, KernelOutput } from '../backend.js';
+import { erf } from '../../math.js';
 import { coalesce, copyStrided, denseStrides, forEachRow } from './strided.js';
 
 type Buf = TypedArray;
@@ -26,6 +27,7 @@ export const UNARY_FNS: { readonly [P in UnaryPrimitive]: (x: number) => number 
   cos: Math.cos,
   tanh: Math.tanh,
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  erf,
   relu: (x) => (x > 0 ? x : x === x ? 0 : x),
   floor: Math.floor,
   ceil: Math.ceil,

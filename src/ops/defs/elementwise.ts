@@ -7,6 +7,7 @@ import {
   cos,
   div,
   eq,
+  exp,
   gt,
   le,
   log,
@@ -53,6 +54,11 @@ const UNARY: { readonly [P in UnaryPrimitive]: UnarySpec } = {
   cos: { rule: 'float', saves: 'x', vjp: (g, x) => mul(g, neg(sin(x))) },
   tanh: { rule: 'float', saves: 'y', vjp: (g, y) => mul(g, sub(1, mul(y, y))) }, // 1 − tanh²
   sigmoid: { rule: 'float', saves: 'y', vjp: (g, y) => mul(mul(g, sub(1, y)), y) }, // σ(1 − σ)
+  erf: {
+    rule: 'float',
+    saves: 'x',
+    vjp: (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))),
+  }, // 2/√π·e^(−x²)
   relu: { rule: 'same', saves: 'y', vjp: (g, y) => where(le(y, 0), 0, g) }, // 1 where y > 0; relu'(0) = 0
   floor: { rule: 'same', vjp: (g) => zerosLike(g) },
   ceil: { rule: 'same', vjp: (g) => zerosLike(g) },

@@ -1,0 +1,165 @@
+// Containers: Sequential (keys "0", "1", …), ModuleList and ModuleDict.
+import { ArgumentError, IndexError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { Module } from './module.js';
+
+type Indexed = Record<string, unknown>;
+
+/** Keeps modules as own properties "0", "1", … so that model[0] works and keys match PyTorch's. */
+abstract class IndexedModules extends Module {
+  [index: number]: Module;
+
+  protected setModules(modules: readonly Module[]): void {
+    const self = this as unknown as Indexed;
+    for (const k of Object.keys(self)) if (/^\d+$/.test(k)) delete self[k];
+    modules.forEach((m, i) => {
+      if (!(m instanceof Module))
+        throw new ArgumentError(`${this.constructor.name}: entry ${i} is not a Module`);
+      self[String(i)] = m;
+    });
+  }
+
+  protected list(): Module[] {
+    const self = this as unknown as Indexed;
+    const out: Module[] = [];
+    for (let i = 0; String(i) in self; i++) out.push(self[String(i)] as Module);
+    return out;
+  }
+
+  get length(): number {
+    return this.list().length;
+  }
+
+  /** The module at index i (negative counts from the end). */
+  get(i: number): Module {
+    const all = this.list();
+    const j = i < 0 ? i + all.length : i;
+    const m = all[j];
+    if (m === undefined) throw new IndexError(`index ${i} is out of range`);
+    return m;
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return this.list()[Symbol.iterator]();
+  }
+}
+
+/** Runs its modules in order, each one's output feeding the next. */
+export class Sequential extends IndexedModules {
+  constructor(...modules: Module[]) {
+    super();
+    this.setModules(modules);
+  }
+
+  forward(input: Tensor): Tensor {
+    let x: unknown = input;
+    for (const m of this.list()) x = (m.forward as (x: unknown) => unknown)(x);
+    return x as Tensor;
+  }
+
+  append(m: Module): this {
+    this.setModules([...this.list(), m]);
+    return this;
+  }
+}
+
+/** A list of modules whose parameters are registered; it has no forward of its own. */
+export class ModuleList extends IndexedModules {
+  constructor(modules: Iterable<Module> = []) {
+    super();
+    this.setModules([...modules]);
+  }
+
+  forward(): never {
+    throw new ArgumentError('ModuleList has no forward(); iterate over its modules instead');
+  }
+
+  append(m: Module): this {
+    this.setModules([...this.list(), m]);
+    return this;
+  }
+
+  extend(ms: Iterable<Module>): this {
+    this.setModules([...this.list(), ...ms]);
+    return this;
+  }
+
+  insert(index: number, m: Module): this {
+    const all = this.list();
+    all.splice(index < 0 ? index + all.length : index, 0, m);
+    this.setModules(all);
+    return this;
+  }
+
+  /** Sets the module at index i. */
+  set(i: number, m: Module): this {
+    const all = this.list();
+    const j = i < 0 ? i + all.length : i;
+    if (j < 0 || j >= all.length) throw new IndexError(`index ${i} is out of range`);
+    all[j] = m;
+    this.setModules(all);
+    return this;
+  }
+}
+
+/** Modules by name; keys become state-dict prefixes ("dict.key.weight"). */
+export class ModuleDict extends Module {
+  readonly #modules = new Map<string, Module>();
+
+  constructor(modules?: Record<string, Module> | Iterable<[string, Module]>) {
+    super();
+    const entries =
+      modules === undefined
+        ? []
+        : Symbol.iterator in modules
+          ? [...(modules as Iterable<[string, Module]>)]
+          : Object.entries(modules);
+    for (const [k, m] of entries) this.set(k, m);
+  }
+
+  forward(): never {
+    throw new ArgumentError('ModuleDict has no forward(); call its modules instead');
+  }
+
+  protected override extraChildren(): [string, Module][] {
+    return [...this.#modules];
+  }
+
+  get(key: string): Module {
+    const m = this.#modules.get(key);
+    if (m === undefined) throw new ArgumentError(`ModuleDict has no key '${key}'`);
+    return m;
+  }
+
+  set(key: string, m: Module): this {
+    if (key === '' || key.includes('.'))
+      throw new ArgumentError(`module name can't be empty or contain ".", got "${key}"`);
+    if (!(m instanceof Module)) throw new ArgumentError(`ModuleDict.set: '${key}' is not a Module`);
+    this.#modules.set(key, m);
+    return this;
+  }
+
+  has(key: string): boolean {
+    return this.#modules.has(key);
+  }
+
+  delete(key: string): boolean {
+    return this.#modules.delete(key);
+  }
+
+  keys(): string[] {
+    return [...this.#modules.keys()];
+  }
+
+  values(): Module[] {
+    return [...this.#modules.values()];
+  }
+
+  entries(): [string, Module][] {
+    return [...this.#modules];
+  }
+
+  get size(): number {
+    return this.#modules.size;
+  }
+}

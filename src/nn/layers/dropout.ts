@@ -1,0 +1,21 @@
+// nn.Dropout: random zeroing with 1/(1 − p) scaling in training mode, identity in eval mode.
+import { ArgumentError } from '../../errors.js';
+import type { Tensor } from '../../tensor.js';
+import { dropout } from '../functional/activation.js';
+import { Module } from '../module.js';
+
+export class Dropout extends Module {
+  constructor(readonly p = 0.5) {
+    super();
+    if (!(p >= 0 && p <= 1))
+      throw new ArgumentError(`dropout probability has to be between 0 and 1, but got ${p}`);
+  }
+
+  forward(input: Tensor): Tensor {
+    return dropout(input, { p: this.p, training: this.training });
+  }
+
+  override extraRepr(): string {
+    return `p=${this.p}, inplace=False`;
+  }
+}

@@ -1,0 +1,49 @@
+// nn.Linear: y = x·Wᵀ + b, initialised as PyTorch initialises it (so a seed gives PyTorch's weights).
+import type { DType } from '../../dtype.js';
+import { empty } from '../../functions/creation.js';
+import type { Tensor } from '../../tensor.js';
+import { linear } from '../functional/activation.js';
+import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
+import { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
+
+export interface LinearOptions {
+  readonly bias?: boolean;
+  readonly dtype?: DType;
+}
+
+export class Linear extends Module {
+  /** [outFeatures, inFeatures], PyTorch's layout. */
+  weight: Tensor;
+  bias: Tensor | null;
+
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts?: LinearOptions,
+  ) {
+    super();
+    const dtype = opts?.dtype ?? 'float32';
+    this.weight = Parameter(empty([outFeatures, inFeatures], { dtype }));
+    this.bias = (opts?.bias ?? true) ? Parameter(empty([outFeatures], { dtype })) : null;
+    this.resetParameters();
+  }
+
+  /** Kaiming-uniform weights with a = √5 and U(−1/√fanIn, 1/√fanIn) biases, as PyTorch. */
+  resetParameters(): void {
+    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
+    if (this.bias) {
+      const [fanIn] = calculateFanInAndFanOut(this.weight);
+      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+      uniform_(this.bias, -bound, bound);
+    }
+  }
+
+  forward(input: Tensor): Tensor {
+    return linear(input, this.weight, this.bias);
+  }
+
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias ? 'True' : 'False'}`;
+  }
+}

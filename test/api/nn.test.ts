@@ -1,0 +1,222 @@
+// nn.Module behaviour through the public API: registration, traversal, modes, hooks, state dicts, containers, utils.
+import { describe, expect, it } from 'vitest';
+import { manualSeed, nn, noGrad, ones, tensor, zeros, type Tensor } from '../../src/index.js';
+
+class Block extends nn.Module {
+  lin = new nn.Linear(3, 4);
+  scale: Tensor;
+  constructor() {
+    super();
+    this.scale = nn.Parameter(ones(4));
+    this.registerBuffer('running_mean', zeros(4));
+    this.registerBuffer('scratch', zeros(2), { persistent: false });
+  }
+  forward(x: Tensor): Tensor {
+    return this.lin.forward(x).mul(this.scale);
+  }
+}
+
+class Net extends nn.Module {
+  first = new Block();
+  act = new nn.ReLU();
+  head = new nn.Linear(4, 2, { bias: false });
+  plain = tensor([1, 2]); // a plain tensor attribute is not a parameter
+  forward(x: Tensor): Tensor {
+    return this.head.forward(this.act.forward(this.first.forward(x)));
+  }
+}
+
+describe('Module', () => {
+  it('registers parameters, buffers and submodules by assignment, in order', () => {
+    const net = new Net();
+    expect(net.namedParameters().map(([n]) => n)).toEqual([
+      'first.scale',
+      'first.lin.weight',
+      'first.lin.bias',
+      'head.weight',
+    ]);
+    expect(net.namedBuffers().map(([n]) => n)).toEqual(['first.running_mean', 'first.scratch']);
+    expect(net.namedChildren().map(([n]) => n)).toEqual(['first', 'act', 'head']);
+    expect(net.namedModules().map(([n]) => n)).toEqual(['', 'first', 'first.lin', 'act', 'head']);
+    expect(Object.keys(net.stateDict())).toEqual([
+      'first.scale',
+      'first.running_mean',
+      'first.lin.weight',
+      'first.lin.bias',
+      'head.weight',
+    ]);
+    expect(net.countParameters()).toBe(4 + 12 + 4 + 8);
+    expect(net.getSubmodule('first.lin')).toBe(net.first.lin);
+  });
+
+  it('prints a PyTorch-like summary', () => {
+    expect(new Net().toString()).toBe(
+      [
+        'Net(',
+        '  (first): Block(',
+        '    (lin): Linear(in_features=3, out_features=4, bias=True)',
+        '  )',
+        '  (act): ReLU()',
+        '  (head): Linear(in_features=4, out_features=2, bias=False)',
+        ')',
+      ].join('\n'),
+    );
+  });
+
+  it('train, eval, zeroGrad, apply and requiresGrad_', () => {
+    const net = new Net();
+    net.eval();
+    expect(net.modules().every((m) => !m.training)).toBe(true);
+    net.train();
+    expect(net.first.lin.training).toBe(true);
+    net.forward(ones(2, 3)).sum().backward();
+    expect(net.head.weight.grad).not.toBeNull();
+    net.zeroGrad({ setToNone: false });
+    expect(net.head.weight.grad!.abs().sum().item()).toBe(0);
+    net.zeroGrad();
+    expect(net.head.weight.grad).toBeNull();
+    const seen: string[] = [];
+    net.apply((m) => seen.push(m.constructor.name));
+    expect(seen).toEqual(['Linear', 'Block', 'ReLU', 'Linear', 'Net']);
+    net.requiresGrad_(false);
+    expect(net.parameters().every((p) => !p.requiresGrad)).toBe(true);
+  });
+
+  it('runs forward pre-hooks and hooks, which may replace arguments and outputs', () => {
+    const lin = new nn.Linear(2, 2);
+    const calls: string[] = [];
+    const pre = lin.registerForwardPreHook((_m, args) => {
+      calls.push('pre');
+      return [(args[0] as Tensor).mul(0)];
+    });
+    const post = lin.registerForwardHook((_m, _args, out) => {
+      calls.push('post');
+      return (out as Tensor).add(1);
+    });
+    const y = lin.forward(ones(1, 2));
+    expect(calls).toEqual(['pre', 'post']);
+    expect(y.tolist()).toEqual(lin.bias!.add(1).unsqueeze(0).tolist());
+    pre.remove();
+    post.remove();
+    lin.forward(ones(1, 2));
+    expect(calls.length).toBe(2);
+  });
+
+  it('loads a state dict and round-trips', () => {
+    manualSeed(1);
+    const a = new Net();
+    const b = new Net();
+    b.loadStateDict(a.stateDict());
+    const x = tensor([[0.5, -1, 2]]);
+    expect(b.forward(x).tolist()).toEqual(a.forward(x).tolist());
+  });
+
+  it('reports missing, unexpected and mis-sized keys in PyTorch words, changing nothing', () => {
+    const net = new Net();
+    const before = net.head.weight.tolist();
+    const sd = net.stateDict();
+    delete sd['head.weight'];
+    sd['extra.weight'] = ones(1);
+    expect(() => net.loadStateDict(sd)).toThrow(
+      'Error(s) in loading state_dict for Net:\n\tMissing key(s) in state_dict: "head.weight". \n\tUnexpected key(s) in state_dict: "extra.weight". ',
+    );
+    const r = net.loadStateDict(sd, { strict: false });
+    expect(r).toEqual({ missingKeys: ['head.weight'], unexpectedKeys: ['extra.weight'] });
+    const bad: Record<string, Tensor> = { ...net.stateDict(), 'head.weight': zeros(3, 3) };
+    bad['first.scale'] = ones(4).mul(9);
+    expect(() => net.loadStateDict(bad)).toThrow(
+      'size mismatch for head.weight: copying a param with shape torch.Size([3, 3]) from checkpoint, the shape in current model is torch.Size([2, 4]).',
+    );
+    expect(net.head.weight.tolist()).toEqual(before);
+    expect(net.first.scale.tolist()).toEqual([1, 1, 1, 1]);
+  });
+
+  it('converts dtypes', () => {
+    const net = new Net().double();
+    expect(net.parameters().every((p) => p.dtype === 'float64')).toBe(true);
+    expect(net.forward(ones(1, 3, { dtype: 'float64' })).dtype).toBe('float64');
+  });
+});
+
+describe('containers', () => {
+  it('Sequential keys are "0", "1", … and it chains forward', () => {
+    const seq = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU(), new nn.Linear(3, 1));
+    expect(Object.keys(seq.stateDict())).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
+    expect(seq.length).toBe(3);
+    expect(seq[0]).toBeInstanceOf(nn.Linear);
+    expect(seq.get(-1)).toBe(seq[2]);
+    expect(seq.forward(ones(4, 2)).shape).toEqual([4, 1]);
+    const twelve = new nn.Sequential(...Array.from({ length: 12 }, () => new nn.Identity()));
+    expect(twelve.namedChildren().map(([k]) => k)).toEqual(
+      Array.from({ length: 12 }, (_, i) => String(i)),
+    );
+  });
+
+  it('ModuleList registers, inserts and iterates', () => {
+    const list = new nn.ModuleList([new nn.Linear(1, 1), new nn.Linear(1, 2)]);
+    list.insert(0, new nn.Linear(1, 3)).append(new nn.ReLU());
+    expect(Object.keys(list.stateDict())).toEqual([
+      '0.weight',
+      '0.bias',
+      '1.weight',
+      '1.bias',
+      '2.weight',
+      '2.bias',
+    ]);
+    expect([...list].map((m) => m.constructor.name)).toEqual([
+      'Linear',
+      'Linear',
+      'Linear',
+      'ReLU',
+    ]);
+    expect(() => list.forward()).toThrow(/no forward/);
+  });
+
+  it('ModuleDict keys become prefixes and may be method names', () => {
+    const d = new nn.ModuleDict({ encoder: new nn.Linear(2, 2), keys: new nn.Linear(2, 1) });
+    expect(Object.keys(d.stateDict())).toEqual([
+      'encoder.weight',
+      'encoder.bias',
+      'keys.weight',
+      'keys.bias',
+    ]);
+    expect(d.keys()).toEqual(['encoder', 'keys']);
+    expect(d.get('keys')).toBeInstanceOf(nn.Linear);
+  });
+});
+
+describe('utils', () => {
+  it('clipGradNorm_ scales all gradients together and returns the total norm', () => {
+    const a = tensor([3], { requiresGrad: true });
+    const b = tensor([4], { requiresGrad: true });
+    a.mul(1).add(b).sum().backward();
+    a.grad = tensor([3]);
+    b.grad = tensor([4]);
+    const total = nn.clipGradNorm_([a, b], 1);
+    expect(total.item()).toBe(5);
+    expect(a.grad.item()).toBeCloseTo(0.6, 6);
+    expect(b.grad.item()).toBeCloseTo(0.8, 6);
+    const c = tensor([1], { requiresGrad: true });
+    c.grad = tensor([Infinity]);
+    expect(() => nn.clipGradNorm_([c], 1, { errorIfNonfinite: true })).toThrow(/non-finite/);
+    const d = tensor([1, 1], { requiresGrad: true });
+    d.grad = tensor([3, -7]);
+    expect(nn.clipGradNorm_(d, 100, { normType: Infinity }).item()).toBe(7);
+    expect(d.grad.tolist()).toEqual([3, -7]);
+  });
+
+  it('clipGradValue_ clamps each element', () => {
+    const p = tensor([1, 1, 1], { requiresGrad: true });
+    p.grad = tensor([-5, 0.5, 5]);
+    nn.clipGradValue_([p], 1);
+    expect(p.grad.tolist()).toEqual([-1, 0.5, 1]);
+  });
+
+  it('parametersToVector and vectorToParameters invert each other', () => {
+    const lin = new nn.Linear(3, 2);
+    const v = nn.parametersToVector(lin.parameters());
+    expect(v.shape).toEqual([8]);
+    noGrad(() => nn.vectorToParameters(v.mul(2), lin.parameters()));
+    expect(nn.parametersToVector(lin.parameters()).tolist()).toEqual(v.mul(2).tolist());
+  });
+});

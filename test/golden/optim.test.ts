@@ -1,0 +1,369 @@
+// Golden tests for the optimizers: every case of test/fixtures/optim_golden.json (made by PyTorch) replayed with nabla.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ArgumentError, Tensor, tensor, tidy, type DType } from '../../src/index.js';
+import * as optim from '../../src/optim/index.js';
+
+// ---- the fixture format (see test/fixtures/generate_optim.py) ----
+
+interface Flat {
+  readonly shape: number[];
+  readonly data: number[];
+}
+type PyValue = number | boolean | null | string | Flat | PyValue[];
+interface PyStateDict {
+  readonly state: Record<string, Record<string, PyValue>>;
+  readonly param_groups: Record<string, PyValue>[];
+}
+type OptimName = 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad' | 'NAdam' | 'RAdam';
+type Options = Record<string, unknown>;
+interface GroupSpec extends Options {
+  readonly params: number[];
+}
+interface Case {
+  readonly name: string;
+  readonly optimizer: OptimName;
+  readonly options: Options;
+  readonly groups?: GroupSpec[];
+  readonly losses: number[];
+  readonly params: [number[], number[]][];
+  readonly state_dicts: Record<string, PyStateDict>;
+  readonly losses64: number[];
+  readonly params64: [number[], number[]][];
+}
+interface Golden {
+  readonly problem: { A: Flat; y: Flat; w: Flat; b: Flat };
+  readonly steps: number;
+  readonly cases: Case[];
+  readonly errors: { optimizer: OptimName; options: Options; message: string }[];
+}
+
+const G = JSON.parse(
+  readFileSync(new URL('../fixtures/optim_golden.json', import.meta.url), 'utf8'),
+) as Golden;
+
+/**
+ * |nabla − PyTorch| ≤ rtol·|expected| + atol·max|expected over the tensor|.
+ * NOTE: in float32 the gradients already differ by an ulp or two (PyTorch's float32 sgemm against
+ * nabla's correctly rounded sums), so an entry that passes near zero keeps an absolute error of a
+ * few ulps of its tensor's scale (up to 5e-7 of it for parameters here); the absolute term is sized
+ * to that scale. State tensors such as RMSprop's Σ g/√s amplify that noise where g and s are small
+ * (1.3e-6 of the scale), hence their wider term. The float64 runs, where the gradients agree to
+ * ~1e-16, check the optimizers' arithmetic itself tightly.
+ */
+interface Tolerance {
+  readonly rtol: number;
+  readonly atol: number;
+}
+const PARAMS32: Tolerance = { rtol: 1e-5, atol: 1e-6 };
+const STATE32: Tolerance = { rtol: 1e-5, atol: 1e-5 };
+const PARAMS64: Tolerance = { rtol: 1e-12, atol: 1e-13 };
+/** Group options PyTorch keeps that nabla has no use for. */
+const TORCH_ONLY = new Set(['foreach', 'capturable', 'differentiable', 'fused']);
+
+// ---- building the problem ----
+
+type AnyOptimizer = optim.Optimizer<object>;
+type Params = Iterable<Tensor> | Iterable<optim.ParamGroupInput<object>>;
+const CTORS: Record<OptimName, new (params: Params, opts: never) => AnyOptimizer> = {
+  SGD: optim.SGD,
+  Adam: optim.Adam,
+  AdamW: optim.AdamW,
+  RMSprop: optim.RMSprop,
+  Adagrad: optim.Adagrad,
+  NAdam: optim.NAdam,
+  RAdam: optim.RAdam,
+};
+
+function make(name: OptimName, params: Params, opts: Options): AnyOptimizer {
+  return new CTORS[name](params, opts as never);
+}
+
+function fromFlat(f: Flat, requiresGrad = false, dtype: DType = 'float32'): Tensor {
+  const t = tensor(f.data, { dtype }).reshape(f.shape).detach();
+  return requiresGrad ? t.requiresGrad_() : t;
+}
+
+interface Setup {
+  readonly w: Tensor;
+  readonly b: Tensor;
+  readonly opt: AnyOptimizer;
+  readonly loss: () => Tensor;
+}
+
+/** The parameters (w, b) at their initial values, or at `at`, and the case's optimizer over them. */
+function setup(c: Case, at?: [number[], number[]] | null, dtype: DType = 'float32'): Setup {
+  const A = fromFlat(G.problem.A, false, dtype);
+  const Y = fromFlat(G.problem.y, false, dtype);
+  const w = fromFlat(at ? { shape: G.problem.w.shape, data: at[0] } : G.problem.w, true, dtype);
+  const b = fromFlat(at ? { shape: G.problem.b.shape, data: at[1] } : G.problem.b, true, dtype);
+  const params = [w, b];
+  const opt = c.groups
+    ? make(
+        c.optimizer,
+        c.groups.map((g) => ({ ...g, params: g.params.map((i) => params[i]!) })),
+        c.options,
+      )
+    : make(c.optimizer, params, c.options);
+  // sum((A·w + b − y)²) + 0.01·sum(w⁴)
+  const loss = (): Tensor => A.matmul(w).add(b).sub(Y).pow(2).sum().add(w.pow(4).sum().mul(0.01));
+  return { w, b, opt, loss };
+}
+
+function trainStep(s: Setup): number {
+  s.opt.zeroGrad();
+  const l = s.loss();
+  l.backward();
+  s.opt.step();
+  return l.item() as number;
+}
+
+const values = (t: Tensor): number[] => Array.from(t.contiguous().dataSync() as Float32Array);
+
+// ---- comparisons ----
+
+function expectClose(
+  actual: readonly number[],
+  expected: readonly number[],
+  what: string,
+  tol: Tolerance = PARAMS32,
+): void {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  const { rtol } = tol;
+  const atol = tol.atol * Math.max(0, ...expected.map(Math.abs));
+  let worst = -1;
+  let worstExcess = 0;
+  expected.forEach((e, i) => {
+    const excess = Math.abs(actual[i]! - e) - (atol + rtol * Math.abs(e));
+    if (!(excess <= 0) && (worst < 0 || excess > worstExcess)) {
+      worst = i;
+      worstExcess = excess;
+    }
+  });
+  if (worst >= 0) {
+    expect.fail(`${what}: element ${worst} is ${actual[worst]}, PyTorch has ${expected[worst]}`);
+  }
+}
+
+const isFlat = (v: PyValue): v is Flat =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && 'data' in v;
+
+function expectValue(ours: unknown, theirs: PyValue, what: string): void {
+  if (isFlat(theirs)) {
+    expect(ours, what).toBeInstanceOf(Tensor);
+    expect((ours as Tensor).shape, `${what}: shape`).toEqual(theirs.shape);
+    expectClose(values(ours as Tensor), theirs.data, what, STATE32);
+  } else if (Array.isArray(theirs)) {
+    expect(Array.isArray(ours), `${what}: a list`).toBe(true);
+    const list = ours as unknown[];
+    expect(list.length, `${what}: length`).toBe(theirs.length);
+    theirs.forEach((t, i) => expectValue(list[i], t, `${what}[${i}]`));
+  } else if (typeof theirs === 'number') {
+    // PyTorch keeps some scalars (step, mu_product) as 0-d tensors; nabla keeps numbers.
+    const n = ours instanceof Tensor ? (ours.item() as number) : ours;
+    expect(typeof n, `${what}: a number`).toBe('number');
+    expectClose([n as number], [theirs], what);
+  } else {
+    expect(ours, what).toBe(theirs);
+  }
+}
+
+/** Same state keys and values; same group options, save those only PyTorch has. */
+function expectStateDict(ours: optim.OptimizerStateDict, theirs: PyStateDict, what: string): void {
+  expect(Object.keys(ours.state).sort(), `${what}: state indices`).toEqual(
+    Object.keys(theirs.state).sort(),
+  );
+  for (const [i, s] of Object.entries(theirs.state)) {
+    const mine = ours.state[Number(i)]!;
+    expect(Object.keys(mine).sort(), `${what}: state[${i}] keys`).toEqual(Object.keys(s).sort());
+    for (const [k, v] of Object.entries(s)) expectValue(mine[k], v, `${what}: state[${i}].${k}`);
+  }
+  expect(ours.param_groups.length, `${what}: groups`).toBe(theirs.param_groups.length);
+  theirs.param_groups.forEach((tg, gi) => {
+    const og = ours.param_groups[gi]!;
+    const missing = Object.keys(tg).filter((k) => !(k in og) && !TORCH_ONLY.has(k));
+    const extra = Object.keys(og).filter((k) => !(k in tg));
+    expect(missing, `${what}: group ${gi} lacks PyTorch keys`).toEqual([]);
+    expect(extra, `${what}: group ${gi} has keys PyTorch lacks`).toEqual([]);
+    for (const k of Object.keys(og)) expectValue(og[k], tg[k]!, `${what}: group ${gi}.${k}`);
+  });
+}
+
+/** A PyTorch state dict from the fixture as nabla tensors (numbers stay numbers). */
+function toNabla(v: PyValue): unknown {
+  if (isFlat(v)) return fromFlat(v);
+  if (Array.isArray(v)) return v.map(toNabla);
+  return v;
+}
+
+function stateDictFromTorch(sd: PyStateDict): optim.OptimizerStateDict {
+  const state: Record<number, Record<string, unknown>> = {};
+  for (const [i, s] of Object.entries(sd.state)) {
+    state[Number(i)] = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, toNabla(v)]));
+  }
+  const param_groups = sd.param_groups.map((g) =>
+    Object.fromEntries(Object.entries(g).map(([k, v]) => [k, toNabla(v)])),
+  );
+  return { state, param_groups };
+}
+
+// ---- the tests ----
+
+describe('optimizers match PyTorch step by step', () => {
+  for (const c of G.cases) {
+    it(c.name, () => {
+      const s = setup(c);
+      for (let k = 0; k < G.steps; k++) {
+        const loss = trainStep(s);
+        expectClose([loss], [c.losses[k]!], `${c.name}: loss at step ${k + 1}`);
+        expectClose(values(s.w), c.params[k]![0], `${c.name}: w after step ${k + 1}`);
+        expectClose(values(s.b), c.params[k]![1], `${c.name}: b after step ${k + 1}`);
+        const sd = c.state_dicts[String(k + 1)];
+        if (sd) expectStateDict(s.opt.stateDict(), sd, `${c.name}: stateDict after ${k + 1}`);
+      }
+    });
+  }
+});
+
+describe('in float64 the optimizers match PyTorch to 1e-12', () => {
+  for (const c of G.cases) {
+    it(c.name, () => {
+      const s = setup(c, null, 'float64');
+      for (let k = 0; k < G.steps; k++) {
+        const loss = trainStep(s);
+        const at = `after step ${k + 1}`;
+        expectClose([loss], [c.losses64[k]!], `${c.name}: loss ${at}`, PARAMS64);
+        expectClose(values(s.w), c.params64[k]![0], `${c.name}: w ${at}`, PARAMS64);
+        expectClose(values(s.b), c.params64[k]![1], `${c.name}: b ${at}`, PARAMS64);
+      }
+    });
+  }
+});
+
+describe('step(closure) returns the loss', () => {
+  const firsts = G.cases.filter(
+    (c, i) => G.cases.findIndex((d) => d.optimizer === c.optimizer) === i,
+  );
+  for (const c of firsts) {
+    it(c.name, () => {
+      const s = setup(c);
+      for (let k = 0; k < G.steps; k++) {
+        const loss = s.opt.step(() => {
+          s.opt.zeroGrad();
+          const l = s.loss();
+          l.backward();
+          return l;
+        });
+        expectClose([loss!], [c.losses[k]!], `${c.name}: loss at step ${k + 1}`);
+        expectClose(values(s.w), c.params[k]![0], `${c.name}: w after step ${k + 1}`);
+      }
+      expect(s.opt.step(() => 7)).toBe(7);
+    });
+  }
+});
+
+describe('loadStateDict', () => {
+  for (const c of G.cases) {
+    it(`${c.name}: save after 10 steps, load into a new optimizer, continue = uninterrupted`, () => {
+      const half = G.steps / 2;
+      const run = setup(c);
+      for (let k = 0; k < half; k++) trainStep(run);
+      const saved = run.opt.stateDict();
+      // A different lr at construction: the state dict's options replace it.
+      const resumed = setup({ ...c, options: { ...c.options, lr: 0.5 } }, [
+        values(run.w),
+        values(run.b),
+      ]);
+      resumed.opt.loadStateDict(saved);
+      for (let k = half; k < G.steps; k++) {
+        trainStep(run);
+        trainStep(resumed);
+      }
+      expect(values(resumed.w)).toEqual(values(run.w));
+      expect(values(resumed.b)).toEqual(values(run.b));
+      expectStateDict(resumed.opt.stateDict(), c.state_dicts[String(G.steps)]!, c.name);
+    });
+
+    it(`${c.name}: PyTorch's state dict after 10 steps continues PyTorch's run`, () => {
+      const half = G.steps / 2;
+      const s = setup(c, c.params[half - 1]!);
+      s.opt.loadStateDict(stateDictFromTorch(c.state_dicts[String(half)]!));
+      for (let k = half; k < G.steps; k++) {
+        trainStep(s);
+        expectClose(values(s.w), c.params[k]![0], `${c.name}: w after step ${k + 1}`);
+        expectClose(values(s.b), c.params[k]![1], `${c.name}: b after step ${k + 1}`);
+      }
+    });
+  }
+});
+
+describe('optimizer behaviour', () => {
+  const plain = G.cases.find((c) => c.name === 'Adam plain')!;
+
+  it('zeroGrad sets gradients to null by default, or zeros them in place', () => {
+    const s = setup(plain);
+    s.loss().backward();
+    s.opt.zeroGrad();
+    expect(s.w.grad).toBeNull();
+    expect(s.b.grad).toBeNull();
+    s.loss().backward();
+    const g = s.w.grad!;
+    s.opt.zeroGrad({ setToNone: false });
+    expect(s.w.grad).toBe(g);
+    expect(values(g).every((v) => v === 0)).toBe(true);
+  });
+
+  it('parameters without a gradient are left alone (only Adagrad gives them state, eagerly)', () => {
+    for (const name of Object.keys(CTORS) as OptimName[]) {
+      const momentum = name === 'SGD' || name === 'RMSprop' ? { momentum: 0.5 } : {};
+      const s = setup({ ...plain, optimizer: name, options: { lr: 0.1, ...momentum } });
+      const before = values(s.b);
+      s.w.sum().backward();
+      s.opt.step();
+      expect(values(s.b), name).toEqual(before);
+      const indices = Object.keys(s.opt.stateDict().state);
+      expect(indices, name).toEqual(name === 'Adagrad' ? ['0', '1'] : ['0']);
+    }
+  });
+
+  it('Adagrad makes state for a group added later, from its initialAccumulatorValue', () => {
+    const p = tensor([1, 2]).requiresGrad_();
+    const q = tensor([3]).requiresGrad_();
+    const opt = new optim.Adagrad([p], { lr: 0.1 });
+    opt.addParamGroup({ params: [q], initialAccumulatorValue: 0.25 });
+    p.sum().add(q.sum()).backward();
+    opt.step();
+    const sum = opt.stateDict().state[1]!.sum as Tensor;
+    expect(values(sum)).toEqual([1.25]);
+  });
+
+  it('state survives tidy() around each training step', () => {
+    for (const c of G.cases.filter((d) => /amsgrad|centered momentum|plain/.test(d.name))) {
+      const s = setup(c);
+      for (let k = 0; k < 3; k++) tidy(() => trainStep(s));
+      expectClose(values(s.w), c.params[2]![0], `${c.name}: w after step 3 under tidy`);
+    }
+  });
+
+  it('two parameter groups keep their own options', () => {
+    const c = G.cases.find((d) => d.name === 'Adam groups')!;
+    const s = setup(c);
+    expect(s.opt.paramGroups.map((g) => g.lr)).toEqual([0.02, 0.05]);
+    expect(s.opt.paramGroups.map((g) => g.betas)).toEqual([
+      [0.9, 0.999],
+      [0.8, 0.9],
+    ]);
+  });
+});
+
+describe('invalid options raise PyTorch messages', () => {
+  for (const e of G.errors) {
+    it(`${e.optimizer} ${JSON.stringify(e.options)}`, () => {
+      const p = tensor([0, 0]).requiresGrad_();
+      const opts =
+        e.optimizer === 'SGD' && !('lr' in e.options) ? { lr: 0.1, ...e.options } : e.options;
+      expect(() => make(e.optimizer, [p], opts)).toThrow(ArgumentError);
+      expect(() => make(e.optimizer, [p], opts)).toThrow(e.message);
+    });
+  }
+});
