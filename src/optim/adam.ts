@@ -1,79 +1,80 @@
-// Adam (with AMSGrad, L2 weight decay and maximize): PyTorch's single-tensor algorithm.
-import type { Tensor } from '../tensor.js';
+// Adam (with AMSGrad, L2 weight decay and maximize) and AdamW: PyTorch's single-tensor algorithms.
 import { zerosLike } from '../functions/creation.js';
-import { checkBetas, checkNonNegative, scalarState } from './common.js';
-import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import type { Tensor } from '../tensor.js';
+import { AdamFamily, type AdamFamilyOptions } from './adam_family.js';
+import type { ParamGroup, ParamGroupInput } from './optimizer.js';
 
-export interface AdamOptions {
-  lr: number;
-  betas: [number, number];
-  eps: number;
-  weightDecay: number;
+export interface AdamOptions extends AdamFamilyOptions {
   amsgrad: boolean;
   maximize: boolean;
 }
 
-export class Adam extends Optimizer<AdamOptions> {
+function adamDefaults(opts: Partial<AdamOptions>, weightDecay: number): AdamOptions {
+  return {
+    lr: opts.lr ?? 1e-3,
+    betas: opts.betas ?? [0.9, 0.999],
+    eps: opts.eps ?? 1e-8,
+    weightDecay: opts.weightDecay ?? weightDecay,
+    amsgrad: opts.amsgrad ?? false,
+    maximize: opts.maximize ?? false,
+  };
+}
+
+export class Adam extends AdamFamily<AdamOptions> {
+  /** AdamW decays the weights directly instead of adding λ·p to the gradient. */
+  protected readonly decoupledWeightDecay: boolean = false;
+
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamOptions>>,
     opts: Partial<AdamOptions> = {},
   ) {
-    const defaults: AdamOptions = {
-      lr: opts.lr ?? 1e-3,
-      betas: opts.betas ?? [0.9, 0.999],
-      eps: opts.eps ?? 1e-8,
-      weightDecay: opts.weightDecay ?? 0,
-      amsgrad: opts.amsgrad ?? false,
-      maximize: opts.maximize ?? false,
-    };
-    checkNonNegative(defaults.lr, 'learning rate');
-    checkNonNegative(defaults.eps, 'epsilon value');
-    checkBetas(defaults.betas);
-    checkNonNegative(defaults.weightDecay, 'weight_decay value');
-    super(params, defaults);
+    super(params, adamDefaults(opts, 0));
   }
 
   protected updateGroup(g: ParamGroup<AdamOptions>): void {
-    const [beta1, beta2] = g.betas;
+    const [, beta2] = g.betas;
     for (const p of g.params) {
       if (p.grad === null) continue;
-      const state = this.stateOf(p);
-      if (state.step === undefined) {
-        state.step = 0;
-        state.expAvg = this.keepState(zerosLike(p));
-        state.expAvgSq = this.keepState(zerosLike(p));
-      }
-      if (g.amsgrad && state.maxExpAvgSq === undefined) {
-        state.maxExpAvgSq = this.keepState(zerosLike(p));
-      }
-      const expAvg = state.expAvg as Tensor;
-      const expAvgSq = state.expAvgSq as Tensor;
       // g = ∇ (negated to maximize)
       let grad = g.maximize ? p.grad.neg() : p.grad;
-      const step = scalarState(state.step) + 1;
-      state.step = step;
-      // g := g + λ·p  (L2 penalty)
-      if (g.weightDecay !== 0) grad = grad.add(p, { alpha: g.weightDecay });
-      // m := β₁·m + (1 − β₁)·g
-      expAvg.mul_(beta1).add_(grad, { alpha: 1 - beta1 });
-      // v := β₂·v + (1 − β₂)·g²
-      expAvgSq.mul_(beta2).addcmul_(grad, grad, { value: 1 - beta2 });
-      const biasCorrection1 = 1 - beta1 ** step;
+      if (this.decoupledWeightDecay) {
+        // p := p·(1 − ηλ)  (decoupled weight decay)
+        p.mul_(1 - g.lr * g.weightDecay);
+      } else {
+        // g := g + λ·p  (L2 penalty)
+        grad = this.l2(grad, p, g.weightDecay);
+      }
+      // m := β₁·m + (1 − β₁)·g;  v := β₂·v + (1 − β₂)·g²
+      const { state, step, expAvg, expAvgSq } = this.moments(p, grad, g);
+      const biasCorrection1 = 1 - g.betas[0] ** step;
       const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
       const stepSize = g.lr / biasCorrection1;
-      let denom: Tensor;
+      let v = expAvgSq;
       if (g.amsgrad) {
-        const maxExpAvgSq = state.maxExpAvgSq as Tensor;
         // v_max := max(v_max, v)
+        state.maxExpAvgSq ??= this.keepState(zerosLike(p));
+        const maxExpAvgSq = state.maxExpAvgSq as Tensor;
         maxExpAvgSq.copy_(maxExpAvgSq.maximum(expAvgSq));
-        // d = √v_max / √(1 − β₂ᵗ) + ε
-        denom = maxExpAvgSq.sqrt().div(biasCorrection2Sqrt).add_(g.eps);
-      } else {
-        // d = √v / √(1 − β₂ᵗ) + ε
-        denom = expAvgSq.sqrt().div(biasCorrection2Sqrt).add_(g.eps);
+        v = maxExpAvgSq;
       }
+      // d = √v / √(1 − β₂ᵗ) + ε
+      const denom = v.sqrt().div(biasCorrection2Sqrt).add_(g.eps);
       // p := p − η/(1 − β₁ᵗ) · m / d
       p.addcdiv_(expAvg, denom, { value: -stepSize });
     }
+  }
+}
+
+export type AdamWOptions = AdamOptions;
+
+/** AdamW: Adam with decoupled weight decay (default λ = 0.01). */
+export class AdamW extends Adam {
+  protected override readonly decoupledWeightDecay: boolean = true;
+
+  constructor(
+    params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamWOptions>>,
+    opts: Partial<AdamWOptions> = {},
+  ) {
+    super(params, adamDefaults(opts, 1e-2));
   }
 }

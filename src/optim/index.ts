@@ -9,7 +9,7 @@ export {
 } from './optimizer.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, type AdamOptions } from './adam.js';
-export { AdamW, type AdamWOptions } from './adamw.js';
+export { AdamW, type AdamWOptions } from './adam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { Adagrad, type AdagradOptions } from './adagrad.js';
 export { NAdam, type NAdamOptions } from './nadam.js';

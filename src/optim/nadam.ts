@@ -1,20 +1,16 @@
 // NAdam (Adam with Nesterov momentum and momentum decay, weight decay): PyTorch's single-tensor algorithm.
 import type { Tensor } from '../tensor.js';
-import { zerosLike } from '../functions/creation.js';
-import { checkBetas, checkNonNegative, scalarState } from './common.js';
-import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { checkNonNegative, scalarState } from './common.js';
+import { AdamFamily, type AdamFamilyOptions } from './adam_family.js';
+import type { ParamGroup, ParamGroupInput } from './optimizer.js';
 
-export interface NAdamOptions {
-  lr: number;
-  betas: [number, number];
-  eps: number;
-  weightDecay: number;
+export interface NAdamOptions extends AdamFamilyOptions {
   momentumDecay: number;
 }
 
 const f32 = Math.fround;
 
-export class NAdam extends Optimizer<NAdamOptions> {
+export class NAdam extends AdamFamily<NAdamOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<NAdamOptions>>,
     opts: Partial<NAdamOptions> = {},
@@ -26,10 +22,6 @@ export class NAdam extends Optimizer<NAdamOptions> {
       weightDecay: opts.weightDecay ?? 0,
       momentumDecay: opts.momentumDecay ?? 4e-3,
     };
-    checkNonNegative(defaults.lr, 'learning rate');
-    checkNonNegative(defaults.eps, 'epsilon value');
-    checkBetas(defaults.betas);
-    checkNonNegative(defaults.weightDecay, 'weight_decay value');
     checkNonNegative(defaults.momentumDecay, 'momentum_decay value');
     super(params, defaults);
   }
@@ -38,21 +30,11 @@ export class NAdam extends Optimizer<NAdamOptions> {
     const [beta1, beta2] = g.betas;
     for (const p of g.params) {
       if (p.grad === null) continue;
-      const state = this.stateOf(p);
-      if (state.step === undefined) {
-        state.step = 0;
-        state.muProduct = 1;
-        state.expAvg = this.keepState(zerosLike(p));
-        state.expAvgSq = this.keepState(zerosLike(p));
-      }
-      const expAvg = state.expAvg as Tensor;
-      const expAvgSq = state.expAvgSq as Tensor;
-      const step = scalarState(state.step) + 1;
-      state.step = step;
-      const biasCorrection2 = 1 - beta2 ** step;
-      let grad = p.grad;
       // g := g + λ·p  (L2 penalty)
-      if (g.weightDecay !== 0) grad = grad.add(p, { alpha: g.weightDecay });
+      const grad = this.l2(p.grad, p, g.weightDecay);
+      // m := β₁·m + (1 − β₁)·g;  v := β₂·v + (1 − β₂)·g²
+      const { state, step, expAvg, expAvgSq } = this.moments(p, grad, g, (s) => (s.muProduct = 1));
+      const biasCorrection2 = 1 - beta2 ** step;
       // μ_t = β₁·(1 − ½·0.96^(t·ψ)),  μ_{t+1} likewise
       const mu = beta1 * (1 - 0.5 * 0.96 ** (step * g.momentumDecay));
       const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * g.momentumDecay));
@@ -61,10 +43,6 @@ export class NAdam extends Optimizer<NAdamOptions> {
       const muProduct = f32(scalarState(state.muProduct) * f32(mu));
       state.muProduct = muProduct;
       const muProductNext = f32(f32(muProduct * f32(mu)) * f32(muNext));
-      // m := β₁·m + (1 − β₁)·g
-      expAvg.mul_(beta1).add_(grad, { alpha: 1 - beta1 });
-      // v := β₂·v + (1 − β₂)·g²
-      expAvgSq.mul_(beta2).addcmul_(grad, grad, { value: 1 - beta2 });
       // d = √(v / (1 − β₂ᵗ)) + ε
       const denom = expAvgSq.div(biasCorrection2).sqrt().add_(g.eps);
       // p := p − η·(1 − μ_t)/(1 − Π_t) · g / d − η·μ_{t+1}/(1 − Π_{t+1}) · m / d

@@ -1,17 +1,11 @@
 // RAdam (Adam with variance rectification, weight decay): PyTorch's single-tensor algorithm.
 import type { Tensor } from '../tensor.js';
-import { zerosLike } from '../functions/creation.js';
-import { checkBetas, checkNonNegative, scalarState } from './common.js';
-import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { AdamFamily, type AdamFamilyOptions } from './adam_family.js';
+import type { ParamGroup, ParamGroupInput } from './optimizer.js';
 
-export interface RAdamOptions {
-  lr: number;
-  betas: [number, number];
-  eps: number;
-  weightDecay: number;
-}
+export type RAdamOptions = AdamFamilyOptions;
 
-export class RAdam extends Optimizer<RAdamOptions> {
+export class RAdam extends AdamFamily<RAdamOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<RAdamOptions>>,
     opts: Partial<RAdamOptions> = {},
@@ -22,10 +16,6 @@ export class RAdam extends Optimizer<RAdamOptions> {
       eps: opts.eps ?? 1e-8,
       weightDecay: opts.weightDecay ?? 0,
     };
-    checkNonNegative(defaults.lr, 'learning rate');
-    checkNonNegative(defaults.eps, 'epsilon value');
-    checkBetas(defaults.betas);
-    checkNonNegative(defaults.weightDecay, 'weight_decay value');
     super(params, defaults);
   }
 
@@ -33,25 +23,10 @@ export class RAdam extends Optimizer<RAdamOptions> {
     const [beta1, beta2] = g.betas;
     for (const p of g.params) {
       if (p.grad === null) continue;
-      const state = this.stateOf(p);
-      if (state.step === undefined) {
-        state.step = 0;
-        state.expAvg = this.keepState(zerosLike(p));
-        state.expAvgSq = this.keepState(zerosLike(p));
-      }
-      const expAvg = state.expAvg as Tensor;
-      const expAvgSq = state.expAvgSq as Tensor;
-      const step = scalarState(state.step) + 1;
-      state.step = step;
+      // g := g + λ·p  (L2 penalty);  m := β₁·m + (1 − β₁)·g;  v := β₂·v + (1 − β₂)·g²
+      const { step, expAvg, expAvgSq } = this.moments(p, this.l2(p.grad, p, g.weightDecay), g);
       const biasCorrection1 = 1 - beta1 ** step;
       const biasCorrection2 = 1 - beta2 ** step;
-      let grad = p.grad;
-      // g := g + λ·p  (L2 penalty)
-      if (g.weightDecay !== 0) grad = grad.add(p, { alpha: g.weightDecay });
-      // m := β₁·m + (1 − β₁)·g
-      expAvg.mul_(beta1).add_(grad, { alpha: 1 - beta1 });
-      // v := β₂·v + (1 − β₂)·g²
-      expAvgSq.mul_(beta2).addcmul_(grad, grad, { value: 1 - beta2 });
       // m̂ = m / (1 − β₁ᵗ)
       const biasCorrectedExpAvg = expAvg.div(biasCorrection1);
       // ρ_∞ = 2/(1 − β₂) − 1;  ρ_t = ρ_∞ − 2t·β₂ᵗ/(1 − β₂ᵗ)
