@@ -103,3 +103,10 @@ describe('numerics', () => {
     expect(values(x.grad!)).toEqual([0, 0]);
   });
 });
+
+describe('clamp bounds', () => {
+  it('min > max gives max everywhere, as torch.clamp', () => {
+    expect(values(tensor([-5, 0, 5]).clamp(2, 1))).toEqual([1, 1, 1]);
+    expect(tensor([Number.NaN]).clamp(0, 1).item()).toBeNaN();
+  });
+});

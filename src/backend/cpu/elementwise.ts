@@ -61,21 +61,22 @@ function boolify<F extends (...xs: number[]) => number>(out: KernelOutput<Buf>, 
     : f;
 }
 
+/** out[i] = f(x[i]) over a strided input. */
+function mapStrided(out: KernelOutput<Buf>, a: KernelInput<Buf>, f: (x: number) => number): void {
+  const o = out.buffer;
+  const src = a.buffer;
+  const walk = coalesce(out.shape, [denseStrides(out.shape), a.strides]);
+  const sa = walk.strides[1]![walk.shape.length - 1]!;
+  forEachRow(walk, [0, a.offset], (offs, n) => {
+    let p = offs[0]!;
+    let q = offs[1]!;
+    for (let i = 0; i < n; i++, q += sa) o[p++] = f(src[q]!);
+  });
+}
+
 export function unaryKernel(op: UnaryPrimitive): Kernel<Buf, UnaryPrimitive> {
   const base = UNARY_FNS[op];
-  return (out, [x]) => {
-    const f = boolify(out, base);
-    const a = x!;
-    const o = out.buffer;
-    const src = a.buffer;
-    const walk = coalesce(out.shape, [denseStrides(out.shape), a.strides]);
-    const sa = walk.strides[1]![walk.shape.length - 1]!;
-    forEachRow(walk, [0, a.offset], (offs, n) => {
-      let p = offs[0]!;
-      let q = offs[1]!;
-      for (let i = 0; i < n; i++, q += sa) o[p++] = f(src[q]!);
-    });
-  };
+  return (out, [x]) => mapStrided(out, x!, boolify(out, base));
 }
 
 export function binaryKernel(op: BinaryPrimitive): Kernel<Buf, BinaryPrimitive> {
@@ -117,20 +118,10 @@ export const castKernel: Kernel<Buf, 'cast'> = (out, [x]) => {
 export const clampKernel: Kernel<Buf, 'clamp'> = (out, [x], { min, max }) => {
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
-  const a = x!;
-  const o = out.buffer;
-  const src = a.buffer;
-  const walk = coalesce(out.shape, [denseStrides(out.shape), a.strides]);
-  const sa = walk.strides[1]![walk.shape.length - 1]!;
-  forEachRow(walk, [0, a.offset], (offs, n) => {
-    let p = offs[0]!;
-    let q = offs[1]!;
-    for (let i = 0; i < n; i++, q += sa) {
-      let v = src[q]!;
-      if (v < lo) v = lo;
-      if (v > hi) v = hi;
-      o[p++] = v;
-    }
+  // min(max(v, lo), hi): NaN fails both comparisons and passes through; lo > hi gives hi, as in PyTorch.
+  mapStrided(out, x!, (v) => {
+    const up = v < lo ? lo : v;
+    return up > hi ? hi : up;
   });
 };
 
