@@ -21,7 +21,7 @@ export default tseslint.config(
   {
     // The core (tensor, ops, autograd, backends, nn, optim) must run in browsers: no Node imports.
     files: ['src/**/*.ts'],
-    ignores: ['src/node/**', 'src/cli/**', 'src/io/fs*.ts'],
+    ignores: ['src/node/**', 'src/cli/**', 'src/io/fs*.ts', 'src/data/node/**'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -34,3 +34,45 @@ export class AutogradError extends NablaError {
 export class ArgumentError extends NablaError {
   override name = 'ArgumentError';
 }
+
+/** Data that cannot be read: a corrupt or truncated file, a bad download, a malformed CSV. */
+export class DataError extends NablaError {
+  override name = 'DataError';
+}
+
+/** What is wrong with a safetensors file (or with what was given to the writer). */
+export type SafetensorsErrorCode =
+  | 'too_short'
+  | 'header_too_large'
+  | 'header_out_of_bounds'
+  | 'header_not_utf8'
+  | 'invalid_json'
+  | 'invalid_padding'
+  | 'duplicate_key'
+  | 'invalid_header'
+  | 'invalid_metadata'
+  | 'unknown_dtype'
+  | 'invalid_shape'
+  | 'invalid_offsets'
+  | 'size_overflow'
+  | 'size_mismatch'
+  | 'offsets_not_zero'
+  | 'offsets_overlap'
+  | 'offsets_gap'
+  | 'offsets_out_of_bounds'
+  | 'trailing_bytes'
+  | 'value_out_of_range'
+  | 'truncated'
+  | 'tensor_not_found'
+  | 'invalid_argument';
+
+/** A malformed safetensors file, or arguments the safetensors writer cannot honour; `code` names the case. */
+export class SafetensorsError extends DataError {
+  override name = 'SafetensorsError';
+  constructor(
+    readonly code: SafetensorsErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -7,11 +7,14 @@ export { broadcastShapes } from './shape.js';
 export {
   ArgumentError,
   AutogradError,
+  DataError,
   DeviceError,
   DTypeError,
   IndexError,
   NablaError,
+  SafetensorsError,
   ShapeError,
+  type SafetensorsErrorCode,
 } from './errors.js';
 export {
   Generator,
@@ -23,7 +26,7 @@ export {
 } from './random.js';
 export * as autograd from './autograd/index.js';
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd/grad_mode.js';
-export { memory, tidy, keep, type MemoryInfo, type BackendMemory } from './memory.js';
+export { memory, setMemoryTracking, tidy, keep, type MemoryInfo, type BackendMemory } from './memory.js';
 export { getBackend, listBackends, registerBackend, setBackend } from './backend/registry.js';
 export type { Backend, KernelTable } from './backend/backend.js';
 export {
@@ -151,3 +154,5 @@ export {
 export { logSoftmax, softmax } from './functions/activation.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+export * as data from './data/index.js';
+export * as io from './io/safetensors.js';

@@ -21,12 +21,21 @@ function usageOf(backend: string): Usage {
   return u;
 }
 
+/**
+ * Whether tensor lifetimes are being tracked. Tracking registers every tensor with a
+ * FinalizationRegistry, which costs more than the rest of a small op together, so it starts only
+ * when memory() is first called (or setMemoryTracking(true)); it counts what is created from then on.
+ */
+let tracking = false;
+
 /** A backend buffer shared by a tensor and its views; freed when the last of them goes. */
 export class Storage {
   /** Bumped by every in-place write; saved tensors compare it to detect modification. */
   version = 0;
   #refs = 0;
   #freed = false;
+  /** Counted in memory(): created while tracking was on. */
+  readonly tracked: boolean;
 
   constructor(
     readonly backend: Backend,
@@ -34,9 +43,12 @@ export class Storage {
     readonly dtype: DType,
     readonly size: number,
   ) {
-    const u = usageOf(backend.name);
-    u.storages++;
-    u.bytes += size * itemSize(dtype);
+    this.tracked = tracking;
+    if (tracking) {
+      const u = usageOf(backend.name);
+      u.storages++;
+      u.bytes += size * itemSize(dtype);
+    }
   }
 
   static alloc(backend: Backend, dtype: DType, size: number): Storage {
@@ -55,9 +67,11 @@ export class Storage {
     if (--this.#refs > 0 || this.#freed) return;
     this.#freed = true;
     this.backend.free(this.buffer);
-    const u = usageOf(this.backend.name);
-    u.storages--;
-    u.bytes -= this.size * itemSize(this.dtype);
+    if (this.tracked) {
+      const u = usageOf(this.backend.name);
+      u.storages--;
+      u.bytes -= this.size * itemSize(this.dtype);
+    }
   }
 }
 
@@ -65,27 +79,44 @@ export class Storage {
 
 interface Held {
   readonly storage: Storage;
-  readonly backend: string;
+  /** Counted in memory() (false for tensors of explicit-free backends made while not tracking). */
+  readonly counted: boolean;
 }
 
 const finalizer = new FinalizationRegistry<Held>((held) => {
-  usageOf(held.backend).tensors--;
+  if (held.counted) usageOf(held.storage.backend.name).tensors--;
   held.storage.release();
 });
 
-/** Called once per new Tensor: counts it, holds its storage, and enters it in the current tidy scope. */
+/** Tensors registered with the finalizer, so that dispose() can unregister them. */
+const registered = new WeakSet<Tensor>();
+
+/**
+ * Called once per new Tensor: holds its storage and enters it in the current tidy scope. The
+ * finalizer sees it only while tracking, or when its backend's memory is not garbage collected.
+ */
 export function trackTensor(t: Tensor, storage: Storage): void {
   storage.retain();
-  usageOf(storage.backend.name).tensors++;
-  finalizer.register(t, { storage, backend: storage.backend.name }, t);
   scopes[scopes.length - 1]?.add(t);
+  if (tracking || !storage.backend.gcManaged) {
+    if (tracking) usageOf(storage.backend.name).tensors++;
+    finalizer.register(t, { storage, counted: tracking }, t);
+    registered.add(t);
+  }
 }
 
 /** Called by dispose(): releases the storage now instead of at garbage collection. */
 export function untrackTensor(t: Tensor, storage: Storage): void {
-  finalizer.unregister(t);
-  usageOf(storage.backend.name).tensors--;
+  if (registered.has(t)) {
+    registered.delete(t);
+    if (finalizer.unregister(t) && storage.tracked) usageOf(storage.backend.name).tensors--;
+  }
   storage.release();
+}
+
+/** Turns lifetime tracking on or off (memory() turns it on by itself). */
+export function setMemoryTracking(on: boolean): void {
+  tracking = on;
 }
 
 export interface BackendMemory {
@@ -102,10 +133,13 @@ export interface MemoryInfo extends BackendMemory {
 }
 
 /**
- * Live tensors and bytes, in total and per backend. Without dispose() or tidy(), tensors are
- * counted until the garbage collector has finalised them.
+ * Live tensors, buffers and bytes, in total and per backend, among those created since tracking
+ * began: the first call starts it, so call memory() once as a baseline, run, and call it again.
+ * Tensors freed by dispose() or tidy() leave the count at once; others when the garbage collector
+ * has finalised them.
  */
 export function memory(): MemoryInfo {
+  tracking = true;
   const backends: Record<string, BackendMemory> = {};
   let tensors = 0;
   let storages = 0;

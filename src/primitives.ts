@@ -73,6 +73,14 @@ export interface SliceParams {
   readonly step: number;
 }
 
+/** The sliding-window geometry of unfold (im2col) and fold (col2im), as [height, width] pairs. */
+export interface WindowParams {
+  readonly kernelSize: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly stride: readonly [number, number];
+}
+
 type NoParams = Readonly<Record<never, never>>;
 
 /** The parameters of every primitive. Adding a primitive starts here. */
@@ -99,6 +107,10 @@ export type PrimitiveParams = { readonly [P in UnaryPrimitive]: NoParams } & {
   /** A copy of input 0 with input 2 written at the positions that input 1 indexes along dim. */
   readonly scatter: { readonly dim: number };
   readonly scatterAdd: { readonly dim: number };
+  /** im2col: [N, C, H, W] (or [C, H, W]) to [N, C·kh·kw, L] (or [C·kh·kw, L]), zero padded. */
+  readonly unfold: WindowParams;
+  /** col2im, the adjoint of unfold: [N, C·kh·kw, L] summed into [N, C, ...outputSize]. */
+  readonly fold: WindowParams & { readonly outputSize: readonly [number, number] };
 };
 
 export type Primitive = keyof PrimitiveParams;

@@ -118,9 +118,12 @@ export class Generator {
     return r * Math.cos(theta);
   }
 
-  /** A uniform integer in [0, range) as PyTorch draws it: 32 random bits modulo the range. */
+  /**
+   * A uniform integer in [0, range) as PyTorch draws it: 32 random bits modulo the range, or 64
+   * bits (two draws, the first high) when the range is 2^32 or more.
+   */
   below(range: number): number {
-    if (range <= 0x100000000) return this.nextUint32() % range;
+    if (range < 0x100000000) return this.nextUint32() % range;
     const hi = BigInt(this.nextUint32());
     const lo = BigInt(this.nextUint32());
     return Number(((hi << 32n) | lo) % BigInt(range));

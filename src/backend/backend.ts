@@ -31,6 +31,11 @@ export type KernelTable<B> = { readonly [P in KernelPrimitive]: Kernel<B, P> };
 export interface Backend<B = unknown> {
   readonly name: string;
   readonly version: string;
+  /**
+   * True when buffers are ordinary JavaScript objects that the garbage collector frees (typed
+   * arrays); false when free() must be called (GPU buffers), so every tensor is finalised.
+   */
+  readonly gcManaged: boolean;
   /** A zero-filled buffer of `size` elements of `dtype`. */
   alloc(dtype: DType, size: number): B;
   free(buffer: B): void;
@@ -42,4 +47,62 @@ export interface Backend<B = unknown> {
   /** Writes `src` (same shape, any dtype) into the strided `dst`, converting: the in-place path. */
   assign(dst: KernelInput<B>, src: KernelInput<B>): void;
   readonly kernels: KernelTable<B>;
+  /** Optional fused optimizer updates; src/optim uses them when every tensor involved qualifies. */
+  readonly fused?: FusedOps<B>;
+}
+
+/** A contiguous float32 run of a buffer: `size` elements from element `offset`. */
+export interface FusedTensor<B> {
+  readonly buffer: B;
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** SGD's options for one step; `first` is true when the momentum buffer starts from this step's d. */
+export interface FusedSGDOptions {
+  readonly lr: number;
+  readonly weightDecay: number;
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly nesterov: boolean;
+  readonly maximize: boolean;
+  readonly first: boolean;
+}
+
+/** Adam's options for one step; stepSize = lr / (1 − β₁ᵗ), biasCorrection2Sqrt = √(1 − β₂ᵗ). */
+export interface FusedAdamOptions {
+  readonly lr: number;
+  readonly weightDecay: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly stepSize: number;
+  readonly biasCorrection2Sqrt: number;
+  readonly maximize: boolean;
+  /** AdamW: p·(1 − ηλ) instead of adding λ·p to the gradient. */
+  readonly decoupled: boolean;
+  readonly amsgrad: boolean;
+}
+
+/**
+ * In-place float32 optimizer updates that give the same result as the composed ops of src/optim
+ * (every scalar and every intermediate rounded to float32 in the same order).
+ */
+export interface FusedOps<B> {
+  /** p, and buf when momentum ≠ 0 (null otherwise), are updated in place. */
+  sgd?(
+    p: FusedTensor<B>,
+    grad: FusedTensor<B>,
+    buf: FusedTensor<B> | null,
+    opts: FusedSGDOptions,
+  ): void;
+  /** p, m, v and vmax (AMSGrad only; null otherwise) are updated in place. */
+  adam?(
+    p: FusedTensor<B>,
+    grad: FusedTensor<B>,
+    m: FusedTensor<B>,
+    v: FusedTensor<B>,
+    vmax: FusedTensor<B> | null,
+    opts: FusedAdamOptions,
+  ): void;
 }

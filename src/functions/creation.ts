@@ -11,7 +11,7 @@ import {
   type TypedArray,
 } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
-import { Storage } from '../memory.js';
+import { keep, Storage } from '../memory.js';
 import {
   defaultGenerator,
   fillNormal,
@@ -362,7 +362,19 @@ export function randintLike(
 
 /** A 0-d tensor holding `value` as `dtype` on `like`'s backend: how scalar operands enter ops. */
 export function scalarTensor(value: number | boolean, dtype: DType, device: string): Tensor {
-  const arr = allocArray(dtype, 1);
-  arr[0] = castScalar(Number(value), dtype);
-  return fromArray(arr, [], dtype, { device });
+  const key = `${device}:${dtype}:${Object.is(value, -0) ? '-0' : String(value)}`;
+  let t = scalarCache.get(key);
+  if (t === undefined || t.isDisposed) {
+    if (scalarCache.size >= SCALAR_CACHE_SIZE) scalarCache.clear();
+    const arr = allocArray(dtype, 1);
+    arr[0] = castScalar(Number(value), dtype);
+    t = keep(fromArray(arr, [], dtype, { device }));
+    scalarCache.set(key, t);
+  }
+  return t;
 }
+
+// NOTE: scalar operands (x.mul(2)) become 0-d tensors; they are shared from this cache because
+// nothing writes into them (they are never returned to the user, only read by ops and backward).
+const SCALAR_CACHE_SIZE = 512;
+const scalarCache = new Map<string, Tensor>();

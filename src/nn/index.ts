@@ -43,3 +43,67 @@ export {
   NLLLoss,
   SmoothL1Loss,
 } from './loss.js';
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  BatchNorm3d,
+  BatchNormBase,
+  type BatchNormModuleOptions,
+} from './layers/batchnorm.js';
+export { LayerNorm, type LayerNormModuleOptions } from './layers/layernorm.js';
+export { GroupNorm, type GroupNormModuleOptions } from './layers/groupnorm.js';
+export {
+  Embedding,
+  type EmbeddingModuleOptions,
+  type FromPretrainedOptions,
+} from './layers/embedding.js';
+export {
+  GRU,
+  GRUCell,
+  LSTM,
+  LSTMCell,
+  RNN,
+  RNNBase,
+  RNNCell,
+  type CellOptions,
+  type LSTMOptions,
+  type RNNBaseOptions,
+  type RNNOptions,
+} from './layers/rnn.js';
+export {
+  MultiheadAttention,
+  NonDynamicallyQuantizableLinear,
+  type MultiheadAttentionForwardOptions,
+  type MultiheadAttentionOptions,
+} from './layers/attention.js';
+export {
+  TransformerEncoder,
+  TransformerEncoderLayer,
+  type TransformerActivation,
+  type TransformerEncoderForwardOptions,
+  type TransformerEncoderLayerOptions,
+  type TransformerEncoderOptions,
+} from './layers/transformer.js';
+export {
+  Conv1d,
+  Conv2d,
+  ConvTranspose1d,
+  ConvTranspose2d,
+  type ConvLayerOptions,
+  type ConvPaddingMode,
+  type ConvTransposeLayerOptions,
+} from './layers/conv.js';
+export {
+  AdaptiveAvgPool1d,
+  AdaptiveAvgPool2d,
+  AvgPool1d,
+  AvgPool2d,
+  MaxPool1d,
+  MaxPool2d,
+} from './layers/pooling.js';
+export {
+  Upsample,
+  UpsamplingBilinear2d,
+  UpsamplingNearest2d,
+  type UpsampleOptions,
+} from './layers/upsample.js';

@@ -1,7 +1,7 @@
 // nn.utils: gradient clipping and flattening parameters to one vector and back.
 import { noGrad } from '../autograd/grad_mode.js';
 import { ArgumentError, NablaError } from '../errors.js';
-import { scalarTensor } from '../functions/creation.js';
+import { zeros } from '../functions/creation.js';
 import { div } from '../functions/elementwise.js';
 import { cat, stack } from '../functions/shape_ops.js';
 import type { Tensor } from '../tensor.js';
@@ -31,7 +31,7 @@ export function clipGradNorm_(
   const params = withGrads(parameters);
   const normType = opts?.normType ?? 2;
   return noGrad(() => {
-    if (params.length === 0) return scalarTensor(0, 'float32', 'cpu');
+    if (params.length === 0) return zeros([]);
     const grads = params.map((p) => p.grad!.detach());
     const total =
       normType === Infinity

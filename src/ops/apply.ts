@@ -5,7 +5,7 @@ import type { Backend, KernelInput, KernelOutput } from '../backend/backend.js';
 import { isFloating } from '../dtype.js';
 import { DeviceError, NablaError } from '../errors.js';
 import { Storage } from '../memory.js';
-import type { KernelPrimitive, ParamsOf, Primitive } from '../primitives.js';
+import type { ParamsOf, Primitive } from '../primitives.js';
 import { broadcastView, contiguousView, numel, sameShape, shapeStr, type View } from '../shape.js';
 import { Tensor, gradientEdge } from '../tensor.js';
 import type { ErasedOpDef, TensorMeta } from './op.js';
@@ -100,6 +100,22 @@ export function kernelInputOf(t: Tensor): KernelInput<unknown> {
   return kernelInput(t, t._layout);
 }
 
+// NOTE: the op and kernel tables are large objects; Map lookups keep dispatch off the slow
+// dictionary-property path.
+const DEFS = new Map(Object.entries(OPS)) as Map<Primitive, ErasedOpDef>;
+
+type ErasedKernel = (o: KernelOutput<unknown>, i: readonly KernelInput<unknown>[], p: object) => void;
+const kernelCache = new WeakMap<Backend, Map<string, ErasedKernel>>();
+
+function kernelOf(backend: Backend, op: Primitive): ErasedKernel {
+  let table = kernelCache.get(backend);
+  if (table === undefined) {
+    table = new Map(Object.entries(backend.kernels)) as Map<string, ErasedKernel>;
+    kernelCache.set(backend, table);
+  }
+  return table.get(op)!;
+}
+
 /** Runs primitive `op` on `inputs`: the only way ops reach a backend and the autograd graph. */
 export function apply<P extends Primitive>(
   op: P,
@@ -107,7 +123,7 @@ export function apply<P extends Primitive>(
   params: ParamsOf<P>,
 ): Tensor {
   for (const t of inputs) t._assertLive();
-  const def = OPS[op] as unknown as ErasedOpDef;
+  const def = DEFS.get(op)!;
   const inferred = def.infer(inputs, params);
   const casts = inferred.inputDTypes;
   const ins = casts
@@ -135,11 +151,7 @@ export function apply<P extends Primitive>(
       const target = bt?.[i];
       return kernelInput(t, target === undefined ? t._layout : broadcastView(t._layout, target));
     });
-    const kernel = backend.kernels[op as KernelPrimitive] as unknown as (
-      o: KernelOutput<unknown>,
-      i: readonly KernelInput<unknown>[],
-      p: ParamsOf<P>,
-    ) => void;
+    const kernel = kernelOf(backend, op);
     kernel(outK, kIns, params);
     out = Tensor._create(storage, contiguousView(inferred.shape), inferred.dtype, null);
   }

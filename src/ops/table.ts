@@ -13,6 +13,7 @@ import {
   viewDef,
 } from './defs/movement.js';
 import { cumsumDef, normDef, reduceDef } from './defs/reduce.js';
+import { foldDef, unfoldDef } from './defs/window.js';
 
 export const OPS: OpTable = {
   ...unaryDefs(UNARY_PRIMITIVES),
@@ -36,4 +37,6 @@ export const OPS: OpTable = {
   gather: gatherDef,
   scatter: scatterDef,
   scatterAdd: scatterAddDef,
+  unfold: unfoldDef,
+  fold: foldDef,
 };

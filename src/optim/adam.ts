@@ -2,6 +2,8 @@
 import { zerosLike } from '../functions/creation.js';
 import type { Tensor } from '../tensor.js';
 import { AdamFamily, type AdamFamilyOptions } from './adam_family.js';
+import { scalarState } from './common.js';
+import { fusedOpsFor, fusedTensor, markWritten } from './fused.js';
 import type { ParamGroup, ParamGroupInput } from './optimizer.js';
 
 export interface AdamOptions extends AdamFamilyOptions {
@@ -35,6 +37,7 @@ export class Adam extends AdamFamily<AdamOptions> {
     const [, beta2] = g.betas;
     for (const p of g.params) {
       if (p.grad === null) continue;
+      if (this.#fusedStep(p, p.grad, g)) continue;
       // g = ∇ (negated to maximize)
       let grad = g.maximize ? p.grad.neg() : p.grad;
       if (this.decoupledWeightDecay) {
@@ -62,6 +65,47 @@ export class Adam extends AdamFamily<AdamOptions> {
       // p := p − η/(1 − β₁ᵗ) · m / d
       p.addcdiv_(expAvg, denom, { value: -stepSize });
     }
+  }
+
+  /** The same update in one pass, when the backend offers it for these tensors. */
+  #fusedStep(p: Tensor, grad: Tensor, g: ParamGroup<AdamOptions>): boolean {
+    if (fusedOpsFor([p, grad])?.adam === undefined) return false;
+    const state = this.stateOf(p);
+    if (state.step === undefined) {
+      state.step = 0;
+      state.expAvg = this.keepState(zerosLike(p));
+      state.expAvgSq = this.keepState(zerosLike(p));
+    }
+    if (g.amsgrad) state.maxExpAvgSq ??= this.keepState(zerosLike(p));
+    const m = state.expAvg as Tensor;
+    const v = state.expAvgSq as Tensor;
+    const vmax = g.amsgrad ? (state.maxExpAvgSq as Tensor) : null;
+    const fused = fusedOpsFor([p, grad, m, v, vmax]);
+    if (fused?.adam === undefined) return false;
+    const step = scalarState(state.step) + 1;
+    state.step = step;
+    const [beta1, beta2] = g.betas;
+    fused.adam(
+      fusedTensor(p),
+      fusedTensor(grad),
+      fusedTensor(m),
+      fusedTensor(v),
+      vmax === null ? null : fusedTensor(vmax),
+      {
+        lr: g.lr,
+        weightDecay: g.weightDecay,
+        beta1,
+        beta2,
+        eps: g.eps,
+        stepSize: g.lr / (1 - beta1 ** step),
+        biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** step),
+        maximize: g.maximize,
+        decoupled: this.decoupledWeightDecay,
+        amsgrad: g.amsgrad,
+      },
+    );
+    markWritten(p, m, v, vmax);
+    return true;
   }
 }
 

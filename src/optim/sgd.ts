@@ -1,6 +1,8 @@
 // SGD with momentum, dampening, Nesterov, weight decay and maximize: PyTorch's single-tensor algorithm.
 import { ArgumentError } from '../errors.js';
+import { zerosLike } from '../functions/creation.js';
 import type { Tensor } from '../tensor.js';
+import { fusedOpsFor, fusedTensor, markWritten } from './fused.js';
 import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
 
 export interface SGDOptions {
@@ -39,6 +41,7 @@ export class SGD extends Optimizer<SGDOptions> {
   protected updateGroup(g: ParamGroup<SGDOptions>): void {
     for (const p of g.params) {
       if (p.grad === null) continue;
+      if (this.#fusedStep(p, p.grad, g)) continue;
       // d = ∇ (negated to maximize), plus weight decay λ·p
       let d = g.maximize ? p.grad.neg() : p.grad;
       if (g.weightDecay !== 0) d = d.add(p, { alpha: g.weightDecay });
@@ -60,5 +63,35 @@ export class SGD extends Optimizer<SGDOptions> {
       // p := p − η·d
       p.add_(d, { alpha: -g.lr });
     }
+  }
+
+  /** The same update in one pass, when the backend offers it for these tensors. */
+  #fusedStep(p: Tensor, grad: Tensor, g: ParamGroup<SGDOptions>): boolean {
+    const fused = fusedOpsFor([p, grad]);
+    if (fused?.sgd === undefined) return false;
+    const state = this.stateOf(p);
+    let buf = (state.momentumBuffer ?? null) as Tensor | null;
+    if (g.momentum === 0) {
+      state.momentumBuffer ??= null;
+      buf = null;
+    } else if (buf !== null && fusedOpsFor([p, buf]) === null) {
+      return false;
+    }
+    const first = g.momentum !== 0 && buf === null;
+    if (first) {
+      buf = this.keepState(zerosLike(p));
+      state.momentumBuffer = buf;
+    }
+    fused.sgd(fusedTensor(p), fusedTensor(grad), buf === null ? null : fusedTensor(buf), {
+      lr: g.lr,
+      weightDecay: g.weightDecay,
+      momentum: g.momentum,
+      dampening: g.dampening,
+      nesterov: g.nesterov,
+      maximize: g.maximize,
+      first,
+    });
+    markWritten(p, buf);
+    return true;
   }
 }

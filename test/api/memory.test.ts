@@ -6,10 +6,15 @@ import {
   memory,
   noGrad,
   randn,
+  setMemoryTracking,
+  tensor,
   tidy,
   zeros,
   type Tensor,
 } from '../../src/index.js';
+
+// Lifetime tracking is off until memory() is first called; these tests want it from the start.
+setMemoryTracking(true);
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -88,6 +93,7 @@ describe('memory', () => {
   });
 
   it('tidy keeps returned tensors and kept ones', () => {
+    zeros(3).add(1).mul(2).mul(3); // warm the shared scalar constants 1, 2 and 3
     const before = memory().tensors;
     let kept: Tensor | undefined;
     const out = tidy(() => {
@@ -110,5 +116,21 @@ describe('memory', () => {
     const after = memory().bytes;
     // exp, tanh and sigmoid each saved a 256 KiB output; those are gone now (x.grad was added).
     expect(held - after).toBeGreaterThanOrEqual(2 * 256 * 256 * 4);
+  });
+});
+
+describe('memory tracking', () => {
+  it('counts only what is created once tracking is on, and never goes negative', async () => {
+    setMemoryTracking(false);
+    const before = tensor([1, 2, 3]);
+    const base = memory(); // turns tracking on again
+    const after = tensor([4, 5]);
+    expect(memory().tensors - base.tensors).toBe(1);
+    before.dispose();
+    expect(memory().tensors - base.tensors).toBe(1);
+    after.dispose();
+    expect(memory().tensors - base.tensors).toBe(0);
+    await collect();
+    expect(memory().tensors).toBeGreaterThanOrEqual(0);
   });
 });

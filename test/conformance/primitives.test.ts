@@ -1,8 +1,11 @@
 // Conformance: every primitive on every registered backend against the cpu oracle, on broadcast,
 // strided, empty, 0-d and non-finite inputs. The case table is typed so a new primitive needs a row.
 import { describe, expect, it } from 'vitest';
-import { Generator, listBackends, randn, tensor, zeros, type Tensor } from '../../src/index.js';
+import { Generator, listBackends, randn, tensor, zeros } from '../../src/index.js';
+import { getBackend } from '../../src/backend/registry.js';
+import { Storage } from '../../src/memory.js';
 import { apply } from '../../src/ops/apply.js';
+import { Tensor } from '../../src/tensor.js';
 import {
   BINARY_PRIMITIVES,
   REDUCE_PRIMITIVES,
@@ -10,6 +13,11 @@ import {
   type ParamsOf,
   type Primitive,
 } from '../../src/primitives.js';
+import { NO_THRESHOLDS } from '../../src/backend/fast/backend.js';
+import { loadFastBackends } from '../../src/node/backends.js';
+
+// The fast CPU backends (native, wasm) take every call they can here, however small.
+await loadFastBackends({ thresholds: NO_THRESHOLDS, threads: 2, quiet: true });
 
 type Case = { readonly label: string; readonly inputs: () => Tensor[]; readonly params: object };
 
@@ -20,6 +28,13 @@ const int = (data: number[], shape?: number[]) => {
   const t = tensor(data, { dtype: 'int32' });
   return shape ? t.reshape(shape) : t;
 };
+
+const win = (
+  kernelSize: [number, number],
+  dilation: [number, number],
+  padding: [number, number],
+  stride: [number, number],
+) => ({ kernelSize, dilation, padding, stride });
 
 const unaryCases: Case[] = [
   { label: 'contiguous', inputs: () => [r(3, 4)], params: {} },
@@ -146,11 +161,71 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
       params: { dim: 0 },
     },
   ],
+  unfold: [
+    { label: '3x3', inputs: () => [r(2, 3, 5, 6)], params: win([3, 3], [1, 1], [0, 0], [1, 1]) },
+    {
+      label: 'padded, strided, dilated, non-square, transposed input',
+      inputs: () => [r(2, 7, 6, 3).permute(0, 3, 2, 1)],
+      params: win([2, 3], [2, 1], [1, 2], [2, 3]),
+    },
+    { label: 'unbatched', inputs: () => [r(2, 4, 4)], params: win([2, 2], [1, 1], [1, 1], [2, 2]) },
+    {
+      label: 'empty batch',
+      inputs: () => [zeros(0, 2, 3, 3)],
+      params: win([2, 2], [1, 1], [0, 0], [1, 1]),
+    },
+    {
+      label: 'non-finite',
+      inputs: () => [specials().reshape(1, 2, 2, 2)],
+      params: win([2, 1], [1, 1], [1, 0], [1, 1]),
+    },
+  ],
+  fold: [
+    {
+      label: 'overlapping 3x3',
+      inputs: () => [r(2, 27, 12)],
+      params: { ...win([3, 3], [1, 1], [0, 0], [1, 1]), outputSize: [5, 6] },
+    },
+    {
+      label: 'padded, strided, dilated, transposed input',
+      inputs: () => [r(2, 12, 12).transpose(1, 2)],
+      params: { ...win([2, 3], [2, 1], [1, 2], [2, 3]), outputSize: [7, 6] },
+    },
+    {
+      label: 'unbatched, strided view',
+      inputs: () => [r(8, 18).slice(1, 0, null, 2)],
+      params: { ...win([2, 2], [1, 1], [0, 0], [1, 2]), outputSize: [4, 6] },
+    },
+    {
+      label: 'non-finite',
+      inputs: () => [specials().reshape(1, 4, 2)],
+      params: { ...win([2, 2], [1, 1], [0, 0], [1, 1]), outputSize: [2, 3] },
+    },
+  ],
 };
 
-function run(p: Primitive, c: Case, device: string): Tensor {
-  const inputs = c.inputs().map((t) => (device === 'cpu' ? t : t.to({ device })));
-  return apply(p, inputs, c.params as ParamsOf<typeof p>);
+/** `t` on `device` with the same strides and offset (to() would make a contiguous copy). */
+function moveKeepingLayout(t: Tensor, device: string): Tensor {
+  const backend = getBackend(device);
+  const src = t._storage;
+  const storage = Storage.alloc(backend, src.dtype, src.size);
+  backend.write(
+    storage.buffer,
+    src.backend.readSync!({
+      buffer: src.buffer,
+      dtype: src.dtype,
+      shape: [src.size],
+      strides: [1],
+      offset: 0,
+    }),
+    0,
+  );
+  return Tensor._create(storage, t._layout, t.dtype, null);
+}
+
+function run(p: Primitive, c: Case, device: string, inputs = c.inputs()): Tensor {
+  const moved = inputs.map((t) => (device === 'cpu' ? t : moveKeepingLayout(t, device)));
+  return apply(p, moved, c.params as ParamsOf<typeof p>);
 }
 
 function assertClose(got: Tensor, want: Tensor): void {
@@ -180,7 +255,8 @@ describe('conformance', () => {
       });
       for (const device of others) {
         it(`${p}: ${c.label} on ${device} matches cpu`, () => {
-          assertClose(run(p, c, device), run(p, c, 'cpu'));
+          const inputs = c.inputs();
+          assertClose(run(p, c, device, inputs), run(p, c, 'cpu', inputs));
         });
       }
     }

@@ -20,6 +20,7 @@ import {
 import { matmulKernel } from './linalg.js';
 import { cumsumKernel, normKernel, reduceKernel } from './reduce.js';
 import { copyStrided, denseStrides } from './strided.js';
+import { foldKernel, unfoldKernel } from './window.js';
 
 type Buf = TypedArray;
 
@@ -42,6 +43,8 @@ const kernels: KernelTable<Buf> = {
   gather: gatherKernel,
   scatter: scatterReplaceKernel,
   scatterAdd: scatterAddKernel,
+  unfold: unfoldKernel,
+  fold: foldKernel,
 };
 
 function readView(view: KernelInput<Buf>): TypedArray {
@@ -65,6 +68,7 @@ function readView(view: KernelInput<Buf>): TypedArray {
 export const cpuBackend: Backend<Buf> = {
   name: 'cpu',
   version: '1',
+  gcManaged: true,
   alloc: (dtype, size) => allocArray(dtype, size),
   free: () => {},
   write: (buffer, data, offset) => buffer.set(data, offset),

@@ -18,7 +18,12 @@ export const matmulKernel: Kernel<Buf, 'matmul'> = (out, [x, y]) => {
   const A = a.buffer;
   const B = b.buffer;
   const isInt = out.dtype === 'int32';
-  const acc = new Float64Array(n);
+  // NOTE: each batch's B is packed into a contiguous float64 panel first, so the hot loop always
+  // reads one array type at stride 1 (transposed or strided B included), and rows of A are taken
+  // four at a time to share each load of B. Every sum still runs over p in order, in float64.
+  const panel = new Float64Array(k * n);
+  const acc = new Float64Array(4 * n);
+  let packed = -1;
   // Batch dims, with a trailing pseudo-dim of 1 so the row walker visits each batch once.
   const batchShape = [...out.shape.slice(0, nd - 2), 1];
   const mn = m * n;
@@ -37,17 +42,51 @@ export const matmulKernel: Kernel<Buf, 'matmul'> = (out, [x, y]) => {
     const ob = offs[0]!;
     const ab = offs[1]!;
     const bb = offs[2]!;
-    for (let i = 0; i < m; i++) {
-      acc.fill(0);
-      const arow = ab + i * sam;
+    if (bb !== packed) {
+      // A batch-broadcast B (stride 0) is packed once.
       for (let p = 0; p < k; p++) {
-        const av = A[arow + p * sak]!;
         let q = bb + p * sbk;
-        for (let j = 0; j < n; j++, q += sbn) acc[j] = acc[j]! + av * B[q]!;
+        const row = p * n;
+        for (let j = 0; j < n; j++, q += sbn) panel[row + j] = B[q]!;
+      }
+      packed = bb;
+    }
+    for (let i = 0; i < m; i += 4) {
+      const rows = Math.min(4, m - i);
+      acc.fill(0);
+      const a0 = ab + i * sam;
+      if (rows === 4) {
+        const n2 = 2 * n;
+        const n3 = 3 * n;
+        for (let p = 0; p < k; p++) {
+          const at = a0 + p * sak;
+          const v0 = A[at]!;
+          const v1 = A[at + sam]!;
+          const v2 = A[at + 2 * sam]!;
+          const v3 = A[at + 3 * sam]!;
+          const row = p * n;
+          for (let j = 0; j < n; j++) {
+            const bv = panel[row + j]!;
+            acc[j] = acc[j]! + v0 * bv;
+            acc[n + j] = acc[n + j]! + v1 * bv;
+            acc[n2 + j] = acc[n2 + j]! + v2 * bv;
+            acc[n3 + j] = acc[n3 + j]! + v3 * bv;
+          }
+        }
+      } else {
+        for (let r = 0; r < rows; r++) {
+          const base = r * n;
+          for (let p = 0; p < k; p++) {
+            const v = A[a0 + r * sam + p * sak]!;
+            const row = p * n;
+            for (let j = 0; j < n; j++) acc[base + j] = acc[base + j]! + v * panel[row + j]!;
+          }
+        }
       }
       const orow = ob + i * n;
-      if (isInt) for (let j = 0; j < n; j++) o[orow + j] = acc[j]! | 0;
-      else for (let j = 0; j < n; j++) o[orow + j] = acc[j]!;
+      const count = rows * n;
+      if (isInt) for (let j = 0; j < count; j++) o[orow + j] = acc[j]! | 0;
+      else for (let j = 0; j < count; j++) o[orow + j] = acc[j]!;
     }
   });
 };

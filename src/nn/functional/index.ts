@@ -42,3 +42,50 @@ export {
   type ReductionOptions,
   type SmoothL1LossOptions,
 } from './loss.js';
+export {
+  batchNorm,
+  embedding,
+  groupNorm,
+  layerNorm,
+  type BatchNormOptions,
+  type EmbeddingOptions,
+  type GroupNormOptions,
+  type LayerNormOptions,
+} from './normalization.js';
+export {
+  multiHeadAttentionForward,
+  type MultiHeadAttentionOptions,
+  type MultiHeadAttentionParams,
+} from './attention.js';
+export {
+  conv1d,
+  conv2d,
+  convTranspose1d,
+  convTranspose2d,
+  fold,
+  unfold,
+  type ConvOptions,
+  type ConvTransposeOptions,
+  type SizeArg,
+  type UnfoldOptions,
+} from './conv.js';
+export {
+  adaptiveAvgPool1d,
+  adaptiveAvgPool2d,
+  avgPool1d,
+  avgPool2d,
+  maxPool1d,
+  maxPool2d,
+  type AdaptiveSize,
+  type AvgPool2dOptions,
+  type AvgPoolOptions,
+  type MaxPoolOptions,
+} from './pooling.js';
+export {
+  interpolate,
+  upsample,
+  upsampleBilinear,
+  upsampleNearest,
+  type InterpolateMode,
+  type InterpolateOptions,
+} from './upsample.js';

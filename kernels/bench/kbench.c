@@ -1,0 +1,453 @@
+/* Standalone check and benchmark of the native kernels (no Node): GEMM against a double-precision
+ * reference on awkward shapes and strides, elementwise math in ulps against libm, reductions, and
+ * sgemm GFLOP/s. Build: scripts/build-kbench.sh; run: kernels/build/kbench [isa] [threads]. */
+#define _GNU_SOURCE
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../napi/pool.h"
+#include "../nabla.h"
+
+extern const nb_kernel_table nb_base_table;
+#if defined(__x86_64__)
+extern const nb_kernel_table nb_avx2_table, nb_avx512_table;
+#endif
+
+static const nb_kernel_table *K;
+static int failures = 0;
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static uint64_t rng = 88172645463325252ull;
+static float frand(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return (float)((rng >> 11) * (1.0 / 9007199254740992.0)) * 2.0f - 1.0f;
+}
+
+typedef struct {
+  const int32_t *meta;
+  float *c;
+  const float *a, *b;
+} gemm_job;
+
+static void gemm_task(void *p, int share, int nshares, int tid) {
+  gemm_job *j = p;
+  K->sgemm(j->meta, j->c, j->a, j->b, nb_pool_workspace(tid, 0), share, nshares);
+}
+
+static void run_gemm(int32_t *meta, float *c, const float *a, const float *b, int nt) {
+  size_t ws = K->sgemm_ws(meta);
+  nb_pool_acquire();
+  for (int t = 0; t < nt; t++) nb_pool_workspace(t, ws);
+  gemm_job j = {meta, c, a, b};
+  nb_pool_run(gemm_task, &j, nt > 1 ? 2 * nt : 1);
+  nb_pool_release();
+}
+
+/* C = A . B with A (M x K) at strides (sam, sak) and B (K x N) at (sbk, sbn); batch of nb with
+ * batch strides bsa, bsb. */
+static void check_gemm(int nb, int M, int N, int Kd, int transA, int transB, int bsa0, int nt) {
+  int32_t meta[NB_META_INTS + 2 * NB_META_DOUBLES] = {0};
+  int sam = transA ? 1 : Kd, sak = transA ? M : 1;
+  int sbk = transB ? 1 : N, sbn = transB ? Kd : 1;
+  size_t asz = (size_t)M * Kd, bsz = (size_t)Kd * N;
+  float *A = malloc(sizeof(float) * (asz * nb + 1)), *B = malloc(sizeof(float) * (bsz * nb + 1));
+  float *C = malloc(sizeof(float) * ((size_t)M * N * nb + 1));
+  for (size_t i = 0; i < asz * nb; i++) A[i] = frand();
+  for (size_t i = 0; i < bsz * nb; i++) B[i] = frand();
+  meta[NB_G_M] = M;
+  meta[NB_G_N] = N;
+  meta[NB_G_K] = Kd;
+  meta[NB_G_SAM] = sam;
+  meta[NB_G_SAK] = sak;
+  meta[NB_G_SBK] = sbk;
+  meta[NB_G_SBN] = sbn;
+  meta[NB_G_NBATCH] = 1;
+  meta[NB_G_BSHAPE] = nb;
+  meta[NB_G_BSTRA] = bsa0 ? (int32_t)asz : 0; /* 0: A broadcast over the batch */
+  meta[NB_G_BSTRB] = (int32_t)bsz;
+  run_gemm(meta, C, A, B, nt);
+  double maxerr = 0;
+  for (int bi = 0; bi < nb; bi++) {
+    const float *a = A + (bsa0 ? asz * bi : 0), *b = B + bsz * bi;
+    for (int i = 0; i < M; i++)
+      for (int j = 0; j < N; j++) {
+        double s = 0, sabs = 0;
+        for (int p = 0; p < Kd; p++) {
+          double t = (double)a[i * sam + p * sak] * b[p * sbk + j * sbn];
+          s += t;
+          sabs += fabs(t);
+        }
+        double err = fabs(C[(size_t)bi * M * N + i * N + j] - s) / (sabs + 1e-30);
+        if (err > maxerr) maxerr = err;
+      }
+  }
+  /* Same result with 1 thread, bit for bit. */
+  float *C1 = malloc(sizeof(float) * ((size_t)M * N * nb + 1));
+  run_gemm(meta, C1, A, B, 1);
+  int same = memcmp(C, C1, sizeof(float) * (size_t)M * N * nb) == 0;
+  int ok = maxerr < 1e-6 * (1 + sqrt(Kd)) && same;
+  if (!ok) failures++;
+  printf("%s gemm b%d %dx%dx%d tA%d tB%d bcast%d nt%d: rel err %.2e %s\n", ok ? "ok  " : "FAIL",
+         nb, M, N, Kd, transA, transB, !bsa0, nt, maxerr, same ? "" : "(thread-count mismatch)");
+  free(A);
+  free(B);
+  free(C);
+  free(C1);
+}
+
+static void probe_task(void *v, int share, int nshares, int tid) {
+  (void)share, (void)nshares, (void)tid;
+  volatile float *sink = v;
+  *sink += K->fma_probe(50000000LL);
+}
+
+static void bench_gemm(int n, int nt) {
+  int32_t meta[NB_META_INTS + 2 * NB_META_DOUBLES] = {0};
+  float *A = malloc(sizeof(float) * n * n), *B = malloc(sizeof(float) * n * n);
+  float *C = malloc(sizeof(float) * n * n);
+  for (int i = 0; i < n * n; i++) A[i] = frand(), B[i] = frand();
+  meta[NB_G_M] = meta[NB_G_N] = meta[NB_G_K] = n;
+  meta[NB_G_SAM] = n;
+  meta[NB_G_SAK] = 1;
+  meta[NB_G_SBK] = n;
+  meta[NB_G_SBN] = 1;
+  meta[NB_G_NBATCH] = 0;
+  run_gemm(meta, C, A, B, nt);
+  double best = 1e30;
+  int reps = n <= 256 ? 200 : n <= 1024 ? 10 : 3;
+  for (int r = 0; r < reps; r++) {
+    double t0 = now();
+    run_gemm(meta, C, A, B, nt);
+    double t = now() - t0;
+    if (t < best) best = t;
+  }
+  printf("sgemm %d nt%d: %.1f GFLOP/s\n", n, nt, 2.0 * n * n * n / best * 1e-9);
+  free(A);
+  free(B);
+  free(C);
+}
+
+static int32_t ulps(float a, float b) {
+  if (isnan(a) && isnan(b)) return 0;
+  if (a == b) return 0;
+  if (isnan(a) || isnan(b) || isinf(a) || isinf(b)) return 1 << 30;
+  int32_t ia, ib;
+  memcpy(&ia, &a, 4);
+  memcpy(&ib, &b, 4);
+  if (ia < 0) ia = (int32_t)0x80000000 - ia;
+  if (ib < 0) ib = (int32_t)0x80000000 - ib;
+  int64_t d = (int64_t)ia - ib;
+  return (int32_t)(d < 0 ? -d : d);
+}
+
+static double ref_unary(int op, double x) {
+  switch (op) {
+    case NB_EXP: return exp(x);
+    case NB_LOG: return log(x);
+    case NB_LOG1P: return log1p(x);
+    case NB_EXPM1: return expm1(x);
+    case NB_TANH: return tanh(x);
+    case NB_SIGMOID: return 1 / (1 + exp(-x));
+    case NB_SQRT: return sqrt(x);
+    case NB_RSQRT: return 1 / sqrt(x);
+    default: return x;
+  }
+}
+
+static void check_unary(int op, const char *name, float lo, float hi) {
+  enum { n = 1 << 20 };
+  static float x[n + 16], y[n + 16];
+  int32_t meta[NB_META_INTS + 2 * NB_META_DOUBLES] = {0};
+  for (int i = 0; i < n; i++) {
+    float t = (float)i / n;
+    x[i] = lo + (hi - lo) * t;
+  }
+  const float specials[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1e-30f, -1e-30f, 1e-40f, -1e-40f,
+                            88.7f, 88.8f, -87.5f, -103.9f, -104.5f, 1.0f, -1.0f};
+  memcpy(x, specials, sizeof specials);
+  meta[NB_W_OP] = op;
+  meta[NB_W_NDIM] = 1;
+  meta[NB_W_NOPS] = 2;
+  meta[NB_W_SHAPE] = n;
+  meta[NB_W_STRIDES] = 1;
+  meta[NB_W_STRIDES + NB_MAXDIM] = 1;
+  K->unary(meta, y, x, 0, 1);
+  int32_t worst = 0;
+  float at = 0;
+  for (int i = 0; i < n; i++) {
+    float want = (float)ref_unary(op, x[i]);
+    int32_t u = ulps(y[i], want);
+    if (fabsf(want) < 1.2e-38f && fabsf(y[i] - want) < 1e-44f) u = 0; /* subnormal results */
+    if (u > worst) worst = u, at = x[i];
+  }
+  int ok = worst <= 4;
+  if (!ok) failures++;
+  printf("%s %s: max %d ulp (at %g)\n", ok ? "ok  " : "FAIL", name, worst, at);
+}
+
+static void check_reduce(int nt) {
+  /* sum over dim 0 and dim 1 of a 301 x 1037 matrix, and over all; compare to double. */
+  int R = 301, Cn = 1037;
+  float *x = malloc(sizeof(float) * R * Cn), *o = malloc(sizeof(float) * (R + Cn)),
+        *o1 = malloc(sizeof(float) * (R + Cn));
+  for (int i = 0; i < R * Cn; i++) x[i] = frand();
+  for (int dim = 0; dim < 2; dim++) {
+    int32_t meta[NB_META_INTS + 2 * NB_META_DOUBLES] = {0};
+    meta[NB_R_OP] = NB_SUM;
+    meta[NB_R_NKEPT] = 1;
+    meta[NB_R_NRED] = 1;
+    meta[NB_R_KSHAPE] = dim == 0 ? Cn : R;
+    meta[NB_R_KSTRIDES] = dim == 0 ? 1 : Cn;
+    meta[NB_R_RSHAPE] = dim == 0 ? R : Cn;
+    meta[NB_R_RSTRIDES] = dim == 0 ? Cn : 1;
+    int nout = meta[NB_R_KSHAPE];
+    for (int t = 0; t < nt; t++) K->reduce(meta, o, x, t, nt);
+    K->reduce(meta, o1, x, 0, 1);
+    int32_t worst = 0;
+    for (int i = 0; i < nout; i++) {
+      double s = 0;
+      for (int j = 0; j < meta[NB_R_RSHAPE]; j++)
+        s += x[(size_t)i * meta[NB_R_KSTRIDES] + (size_t)j * meta[NB_R_RSTRIDES]];
+      int32_t u = ulps(o[i], (float)s);
+      if (u > worst) worst = u;
+    }
+    int same = memcmp(o, o1, sizeof(float) * nout) == 0;
+    int ok = worst <= 1 && same;
+    if (!ok) failures++;
+    printf("%s sum dim %d: max %d ulp%s\n", ok ? "ok  " : "FAIL", dim, worst,
+           same ? "" : " (thread-count mismatch)");
+  }
+  free(x);
+  free(o);
+  free(o1);
+}
+
+/* ---- cross-check of this ISA's elementwise, reduction, window and optimizer kernels against the
+ * baseline build (same inputs; exact, or within a few ulps for transcendentals) ---- */
+
+static int32_t meta_buf[NB_META_INTS + 2 * NB_META_DOUBLES];
+
+static void walk1(int op, int n, int sx) {
+  memset(meta_buf, 0, sizeof meta_buf);
+  meta_buf[NB_W_OP] = op;
+  meta_buf[NB_W_NDIM] = 1;
+  meta_buf[NB_W_NOPS] = 2;
+  meta_buf[NB_W_SHAPE] = n;
+  meta_buf[NB_W_STRIDES] = 1;
+  meta_buf[NB_W_STRIDES + NB_MAXDIM] = sx;
+}
+
+static void walk2(int op, int rows, int cols, int sa0, int sa1, int sb0, int sb1) {
+  memset(meta_buf, 0, sizeof meta_buf);
+  meta_buf[NB_W_OP] = op;
+  meta_buf[NB_W_NDIM] = 2;
+  meta_buf[NB_W_NOPS] = 3;
+  meta_buf[NB_W_SHAPE] = rows;
+  meta_buf[NB_W_SHAPE + 1] = cols;
+  meta_buf[NB_W_STRIDES] = cols;
+  meta_buf[NB_W_STRIDES + 1] = 1;
+  meta_buf[NB_W_STRIDES + NB_MAXDIM] = sa0;
+  meta_buf[NB_W_STRIDES + NB_MAXDIM + 1] = sa1;
+  meta_buf[NB_W_STRIDES + 2 * NB_MAXDIM] = sb0;
+  meta_buf[NB_W_STRIDES + 2 * NB_MAXDIM + 1] = sb1;
+}
+
+static int cmp_f(const char *what, const float *a, const float *b, int n, int maxu) {
+  int32_t worst = 0;
+  for (int i = 0; i < n; i++) {
+    int32_t u = ulps(a[i], b[i]);
+    if (u > worst) worst = u;
+  }
+  int ok = worst <= maxu;
+  if (!ok) failures++;
+  printf("%s cross %s: max %d ulp vs base\n", ok ? "ok  " : "FAIL", what, worst);
+  return ok;
+}
+
+static void crosscheck(int nt) {
+  enum { N = 4099 };
+  static float x[3 * N], y[3 * N], o1[3 * N], o2[3 * N];
+  static uint8_t c[3 * N], u1[3 * N], u2[3 * N];
+  const nb_kernel_table *B = &nb_base_table;
+  for (int i = 0; i < 3 * N; i++) {
+    x[i] = frand() * 8;
+    y[i] = (i % 7 == 0) ? x[i] : frand() * 8;
+    c[i] = (uint8_t)(frand() > 0);
+  }
+  x[0] = NAN, x[1] = INFINITY, x[2] = -INFINITY, x[3] = -0.0f, x[4] = 1e-40f;
+  const char *un[] = {"copy", "neg", "abs", "sign", "exp", "log", "log1p", "expm1", "sqrt",
+                      "rsqrt", "tanh", "sigmoid", "relu", "floor", "ceil", "round", "clamp"};
+  for (int op = 0; op < NB_UNARY_COUNT; op++) {
+    for (int s = 1; s <= 3; s += 2) {
+      char what[64];
+      walk1(op, N, s);
+      ((double *)(meta_buf + NB_META_INTS))[0] = -1.5;
+      ((double *)(meta_buf + NB_META_INTS))[1] = 2.25;
+      for (int t = 0; t < nt; t++) K->unary(meta_buf, o1, x, t, nt);
+      B->unary(meta_buf, o2, x, 0, 1);
+      snprintf(what, sizeof what, "%s stride %d", un[op], s);
+      cmp_f(what, o1, o2, N, 4);
+    }
+  }
+  const char *bn[] = {"add", "sub", "mul", "div", "maximum", "minimum"};
+  int lay[][4] = {{37, 1, 37, 1}, {0, 1, 37, 1}, {1, 0, 0, 1}, {2, 74, 37, 0}};
+  for (int op = 0; op < NB_BINARY_COUNT; op++)
+    for (int l = 0; l < 4; l++) {
+      char what[64];
+      walk2(op, 37, 37, lay[l][0], lay[l][1], lay[l][2], lay[l][3]);
+      for (int t = 0; t < nt; t++) K->binary(meta_buf, o1, x, y, t, nt);
+      B->binary(meta_buf, o2, x, y, 0, 1);
+      snprintf(what, sizeof what, "%s layout %d", bn[op], l);
+      cmp_f(what, o1, o2, 37 * 37, 0);
+      if (op < NB_COMPARE_COUNT) {
+        meta_buf[NB_W_OP] = op;
+        for (int t = 0; t < nt; t++) K->compare(meta_buf, u1, x, y, t, nt);
+        B->compare(meta_buf, u2, x, y, 0, 1);
+        int same = memcmp(u1, u2, 37 * 37) == 0;
+        if (!same) failures++;
+        printf("%s cross compare %d layout %d\n", same ? "ok  " : "FAIL", op, l);
+      }
+    }
+  /* where(c, a, b) with c strided */
+  memset(meta_buf, 0, sizeof meta_buf);
+  meta_buf[NB_W_NDIM] = 1;
+  meta_buf[NB_W_NOPS] = 4;
+  meta_buf[NB_W_SHAPE] = N;
+  meta_buf[NB_W_STRIDES] = 1;
+  meta_buf[NB_W_STRIDES + NB_MAXDIM] = 2;
+  meta_buf[NB_W_STRIDES + 2 * NB_MAXDIM] = 1;
+  meta_buf[NB_W_STRIDES + 3 * NB_MAXDIM] = 0;
+  for (int t = 0; t < nt; t++) K->where(meta_buf, o1, c, x, y, t, nt);
+  B->where(meta_buf, o2, c, x, y, 0, 1);
+  cmp_f("where", o1, o2, N, 0);
+  /* reductions: rows (contiguous reduced dim) and columns (strided) */
+  const char *rn[] = {"sum", "prod", "amax", "amin", "argmax", "argmin"};
+  for (int op = 0; op < NB_REDUCE_COUNT; op++)
+    for (int dim = 0; dim < 2; dim++) {
+      char what[64];
+      memset(meta_buf, 0, sizeof meta_buf);
+      meta_buf[NB_R_OP] = op;
+      meta_buf[NB_R_NKEPT] = 1;
+      meta_buf[NB_R_NRED] = 1;
+      meta_buf[NB_R_KSHAPE] = dim ? 61 : 67;
+      meta_buf[NB_R_KSTRIDES] = dim ? 67 : 1;
+      meta_buf[NB_R_RSHAPE] = dim ? 67 : 61;
+      meta_buf[NB_R_RSTRIDES] = dim ? 1 : 67;
+      const float *src = op == NB_PROD ? y : x + 8; /* skip the specials, keep prod finite */
+      static float p1[3 * N];
+      for (int i = 0; i < 61 * 67; i++) p1[i] = op == NB_PROD ? 1.0f + src[i] / 64 : src[i];
+      for (int t = 0; t < nt; t++) K->reduce(meta_buf, o1, p1, t, nt);
+      B->reduce(meta_buf, o2, p1, 0, 1);
+      snprintf(what, sizeof what, "%s dim %d", rn[op], dim);
+      cmp_f(what, o1, o2, meta_buf[NB_R_KSHAPE], op == NB_SUM || op == NB_PROD ? 1 : 0);
+    }
+  /* unfold / fold */
+  memset(meta_buf, 0, sizeof meta_buf);
+  int32_t wm[] = {2, 3, 11, 10, 330, 110, 10, 1, 0, 3, 2, 1, 2, 1, 0, 2, 1, 6, 8};
+  memcpy(meta_buf, wm, sizeof wm);
+  for (int t = 0; t < nt; t++) K->unfold(meta_buf, o1, x + 8, t, nt);
+  B->unfold(meta_buf, o2, x + 8, 0, 1);
+  cmp_f("unfold", o1, o2, 2 * 3 * 6 * 48, 0);
+  int32_t fm[] = {2, 3, 11, 10, 18 * 48, 48, 1, 0, 0, 3, 2, 1, 2, 1, 0, 2, 1, 6, 8};
+  memcpy(meta_buf, fm, sizeof fm);
+  for (int t = 0; t < nt; t++) K->fold(meta_buf, o1, x + 8, t, nt);
+  B->fold(meta_buf, o2, x + 8, 0, 1);
+  cmp_f("fold", o1, o2, 2 * 3 * 110, 1);
+  /* optimizers: same rounding in every build */
+  static float p[N], g[N], m1[N], v1[N], m2[N], v2[N], pa[N], pb[N], vm1[N], vm2[N];
+  for (int i = 0; i < N; i++) {
+    p[i] = frand();
+    g[i] = frand();
+    m1[i] = m2[i] = frand() * 0.1f;
+    v1[i] = v2[i] = fabsf(frand()) * 0.01f;
+    vm1[i] = vm2[i] = v1[i] * (i % 2);
+  }
+  memset(meta_buf, 0, sizeof meta_buf);
+  meta_buf[NB_O_N] = N;
+  meta_buf[NB_O_FLAGS] = NB_OPT_AMSGRAD;
+  double *d = (double *)(meta_buf + NB_META_INTS);
+  double ad[] = {1e-3, 1e-2, 0.9, 0.999, 1e-8, 1e-2, 0.1};
+  memcpy(d, ad, sizeof ad);
+  memcpy(pa, p, sizeof p);
+  memcpy(pb, p, sizeof p);
+  for (int t = 0; t < nt; t++) K->adam(meta_buf, pa, g, m1, v1, vm1, t, nt);
+  B->adam(meta_buf, pb, g, m2, v2, vm2, 0, 1);
+  cmp_f("adam", pa, pb, N, 0);
+  meta_buf[NB_O_FLAGS] = NB_OPT_NESTEROV;
+  double sd[] = {0.1, 1e-3, 0.9, 0.0};
+  memcpy(d, sd, sizeof sd);
+  for (int t = 0; t < nt; t++) K->sgd(meta_buf, pa, g, m1, t, nt);
+  B->sgd(meta_buf, pb, g, m2, 0, 1);
+  cmp_f("sgd", pa, pb, N, 0);
+}
+
+int main(int argc, char **argv) {
+  const char *isa = argc > 1 ? argv[1] : "auto";
+  int nt = argc > 2 ? atoi(argv[2]) : 2;
+  int bench = argc > 3 ? atoi(argv[3]) : 1;
+  K = &nb_base_table;
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  int has512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+  int has2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (!strcmp(isa, "avx512") || (!strcmp(isa, "auto") && has512)) K = &nb_avx512_table;
+  else if (!strcmp(isa, "avx2") || (!strcmp(isa, "auto") && has2)) K = &nb_avx2_table;
+  if ((K == &nb_avx512_table && !has512) || (K == &nb_avx2_table && !has2)) {
+    printf("isa %s not supported here\n", K->isa);
+    return 2;
+  }
+#endif
+  nb_pool_set_threads(nt);
+  printf("isa %s, %d threads\n", K->isa, nb_pool_threads());
+  int shapes[][3] = {{1, 1, 1}, {7, 13, 11}, {129, 65, 257}, {1, 300, 7}, {300, 1, 7},
+                     {33, 47, 0}, {64, 64, 512}, {17, 33, 600}};
+  for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+    for (int t = 0; t < 4; t++)
+      check_gemm(1, shapes[s][0], shapes[s][1], shapes[s][2], t & 1, t >> 1, 1, nt);
+  check_gemm(5, 9, 21, 14, 0, 1, 0, nt);
+  check_gemm(3, 70, 90, 33, 1, 0, 1, nt);
+  check_gemm(1, 512, 512, 512, 0, 0, 1, nt);
+  check_unary(NB_EXP, "exp", -110, 90);
+  check_unary(NB_LOG, "log", 0, 1000);
+  check_unary(NB_LOG1P, "log1p", -1, 10);
+  check_unary(NB_EXPM1, "expm1", -20, 20);
+  check_unary(NB_TANH, "tanh", -10, 10);
+  check_unary(NB_SIGMOID, "sigmoid", -30, 30);
+  check_unary(NB_SQRT, "sqrt", 0, 100);
+  check_unary(NB_RSQRT, "rsqrt", 0, 100);
+  check_reduce(nt);
+  if (K != &nb_base_table) crosscheck(nt);
+  if (bench) {
+    for (int t = 1; t <= (nt > 1 ? 2 : 1); t++) {
+      double t0 = now();
+      volatile float sink = 0;
+      if (t == 1) sink += K->fma_probe(50000000LL);
+      else {
+        nb_pool_acquire();
+        nb_pool_run(probe_task, (void *)&sink, t);
+        nb_pool_release();
+      }
+      double s = now() - t0;
+      double iters = t == 1 ? 50000000.0 : 50000000.0 * t;
+      printf("fma peak %d thread(s): %.1f GFLOP/s\n", t, iters * 12 * K->vector_lanes() * 2 / s * 1e-9);
+    }
+    int sizes[] = {256, 1024, 2048};
+    for (int i = 0; i < 3; i++) {
+      bench_gemm(sizes[i], 1);
+      if (nt > 1) bench_gemm(sizes[i], nt);
+    }
+  }
+  printf(failures ? "%d FAILURES\n" : "all ok\n", failures);
+  return failures != 0;
+}

@@ -1,0 +1,312 @@
+/* Elementwise kernels over strided, broadcast float32 inputs: unary (with clamp and copy), binary,
+ * comparisons (uint8 output) and where. The output is contiguous; a share is a range of it. */
+#include "internal.h"
+#include "vmath.h"
+
+typedef uint8_t vb __attribute__((vector_size(NB_VL)));
+typedef uint8_t vb_u __attribute__((vector_size(NB_VL), aligned(1), may_alias));
+
+typedef struct {
+  int ndim, nops;
+  const int32_t *shape;
+  const int32_t *strides[4];
+  intptr_t offs[4];
+} walk_t;
+
+static void walk_parse(const int32_t *meta, walk_t *w) {
+  w->ndim = meta[NB_W_NDIM];
+  w->nops = meta[NB_W_NOPS];
+  w->shape = meta + NB_W_SHAPE;
+  for (int k = 0; k < w->nops; k++) {
+    w->strides[k] = meta + NB_W_STRIDES + k * NB_MAXDIM;
+    w->offs[k] = meta[NB_W_OFFSETS + k];
+  }
+}
+
+/* Calls row(ctx, offs, n) for the rows that cover output elements [lo, hi) of the walk. */
+typedef void (*row_fn)(const void *ctx, const intptr_t *offs, const intptr_t *inner, intptr_t n);
+
+static void walk_range(const walk_t *w, intptr_t lo, intptr_t hi, row_fn row, const void *ctx) {
+  int nd = w->ndim, last = nd - 1;
+  intptr_t len = w->shape[last];
+  if (lo >= hi || len == 0) return;
+  int32_t idx[NB_MAXDIM];
+  intptr_t offs[4], inner[4];
+  intptr_t rowi = lo / len, col = lo % len;
+  for (int k = 0; k < w->nops; k++) {
+    offs[k] = w->offs[k];
+    inner[k] = w->strides[k][last];
+  }
+  /* The multi-index of row `rowi`. */
+  for (int d = last - 1; d >= 0; d--) {
+    idx[d] = (int32_t)(rowi % w->shape[d]);
+    rowi /= w->shape[d];
+    for (int k = 0; k < w->nops; k++) offs[k] += (intptr_t)idx[d] * w->strides[k][d];
+  }
+  idx[last] = 0;
+  intptr_t at = lo;
+  while (at < hi) {
+    intptr_t n = len - col;
+    if (n > hi - at) n = hi - at;
+    intptr_t o2[4];
+    for (int k = 0; k < w->nops; k++) o2[k] = offs[k] + col * inner[k];
+    row(ctx, o2, inner, n);
+    at += n;
+    col = 0;
+    if (at < hi) nb_step(last, w->shape, idx, w->nops, w->strides, offs);
+  }
+}
+
+static intptr_t walk_numel(const walk_t *w) {
+  intptr_t n = 1;
+  for (int d = 0; d < w->ndim; d++) n *= w->shape[d];
+  return n;
+}
+
+/* A vector of n lanes from p at stride s (1: contiguous, 0: broadcast). */
+NB_INLINE vf ld(const float *p, intptr_t s, int n) {
+  if (n == NB_VL && s == 1) return vload(p);
+  if (s == 0) return vset1(*p);
+  return vload_strided(p, s, n, 1.0f);
+}
+
+/* ---- unary ---- */
+
+typedef struct {
+  float *out;
+  const float *x;
+  vf lo, hi;
+} unary_ctx;
+
+#define UNARY_ROW(name, EXPR)                                                                   \
+  static void name(const void *vctx, const intptr_t *offs, const intptr_t *inner, intptr_t n) { \
+    const unary_ctx *c = (const unary_ctx *)vctx;                                               \
+    float *o = c->out + offs[0];                                                                \
+    const float *xp = c->x + offs[1];                                                           \
+    intptr_t s = inner[1], i = 0;                                                               \
+    (void)c;                                                                                    \
+    if (s == 1) {                                                                               \
+      for (; i + NB_VL <= n; i += NB_VL) {                                                      \
+        vf x = vload(xp + i);                                                                   \
+        vstore(o + i, (EXPR));                                                                  \
+      }                                                                                         \
+    } else if (s == 0) {                                                                        \
+      vf x = vset1(*xp);                                                                        \
+      vf r = (EXPR);                                                                            \
+      for (; i + NB_VL <= n; i += NB_VL) vstore(o + i, r);                                      \
+      if (i < n) vstore_part(o + i, r, (int)(n - i));                                           \
+      return;                                                                                   \
+    } else {                                                                                    \
+      for (; i + NB_VL <= n; i += NB_VL) {                                                      \
+        vf x = vload_strided(xp + i * s, s, NB_VL, 1.0f);                                       \
+        vstore(o + i, (EXPR));                                                                  \
+      }                                                                                         \
+    }                                                                                           \
+    if (i < n) {                                                                                \
+      vf x = vload_strided(xp + i * s, s, (int)(n - i), 1.0f);                                  \
+      vstore_part(o + i, (EXPR), (int)(n - i));                                                 \
+    }                                                                                           \
+  }
+
+UNARY_ROW(u_copy, x)
+UNARY_ROW(u_neg, -x)
+UNARY_ROW(u_abs, vabs(x))
+UNARY_ROW(u_sign, vsel((vi)(x > vset1(0.0f)), vset1(1.0f),
+                       vsel((vi)(x < vset1(0.0f)), vset1(-1.0f), vset1(0.0f))))
+UNARY_ROW(u_exp, vexp(x))
+UNARY_ROW(u_log, vlog(x))
+UNARY_ROW(u_log1p, vlog1p(x))
+UNARY_ROW(u_expm1, vexpm1(x))
+UNARY_ROW(u_sqrt, vsqrt(x))
+UNARY_ROW(u_rsqrt, vset1(1.0f) / vsqrt(x))
+UNARY_ROW(u_tanh, vtanh(x))
+UNARY_ROW(u_sigmoid, vsigmoid(x))
+/* relu keeps NaN: x > 0 ? x : (x is NaN ? x : 0). */
+UNARY_ROW(u_relu, vsel((vi)(x > vset1(0.0f)) | visnan(x), x, vset1(0.0f)))
+UNARY_ROW(u_floor, vfloor(x))
+UNARY_ROW(u_ceil, vceil(x))
+UNARY_ROW(u_round, vrint(x))
+/* min(max(x, lo), hi) with NaN passing through and lo > hi giving hi, as PyTorch. */
+UNARY_ROW(u_clamp, vsel((vi)(vsel((vi)(x < c->lo), c->lo, x) > c->hi), c->hi,
+                        vsel((vi)(x < c->lo), c->lo, x)))
+
+static const row_fn UNARY_ROWS[NB_UNARY_COUNT] = {
+    u_copy, u_neg,  u_abs,  u_sign,    u_exp,  u_log,   u_log1p, u_expm1, u_sqrt,
+    u_rsqrt, u_tanh, u_sigmoid, u_relu, u_floor, u_ceil, u_round, u_clamp,
+};
+
+void NB_FN(unary)(const int32_t *meta, float *out, const float *x, int tid, int nt) {
+  walk_t w;
+  walk_parse(meta, &w);
+  int op = meta[NB_W_OP];
+  if (op < 0 || op >= NB_UNARY_COUNT) return;
+  const double *dp = NB_META_D(meta);
+  unary_ctx c = {out, x, vset1((float)dp[0]), vset1((float)dp[1])};
+  intptr_t lo, hi;
+  nb_share(walk_numel(&w), 64, tid, nt, &lo, &hi);
+  walk_range(&w, lo, hi, UNARY_ROWS[op], &c);
+}
+
+/* ---- binary ---- */
+
+typedef struct {
+  void *out;
+  const float *a, *b;
+} binary_ctx;
+
+/* The loop over a row for every combination of contiguous / broadcast / strided operands. */
+#define BINARY_LOOP(STORE, STORE_PART)                                                  \
+  intptr_t sa = inner[1], sb = inner[2], i = 0;                                         \
+  if (sa == 1 && sb == 1) {                                                             \
+    for (; i + NB_VL <= n; i += NB_VL) {                                                \
+      vf x = vload(ap + i), y = vload(bp + i);                                          \
+      STORE;                                                                            \
+    }                                                                                   \
+  } else if (sa == 1 && sb == 0) {                                                      \
+    vf y = vset1(*bp);                                                                  \
+    for (; i + NB_VL <= n; i += NB_VL) {                                                \
+      vf x = vload(ap + i);                                                             \
+      STORE;                                                                            \
+    }                                                                                   \
+  } else if (sa == 0 && sb == 1) {                                                      \
+    vf x = vset1(*ap);                                                                  \
+    for (; i + NB_VL <= n; i += NB_VL) {                                                \
+      vf y = vload(bp + i);                                                             \
+      STORE;                                                                            \
+    }                                                                                   \
+  } else {                                                                              \
+    for (; i + NB_VL <= n; i += NB_VL) {                                                \
+      vf x = ld(ap + i * sa, sa, NB_VL), y = ld(bp + i * sb, sb, NB_VL);                \
+      STORE;                                                                            \
+    }                                                                                   \
+  }                                                                                     \
+  if (i < n) {                                                                          \
+    int rest = (int)(n - i);                                                            \
+    vf x = vload_strided(ap + i * sa, sa, rest, 1.0f);                                  \
+    vf y = vload_strided(bp + i * sb, sb, rest, 1.0f);                                  \
+    STORE_PART;                                                                         \
+  }
+
+#define BINARY_ROW(name, EXPR)                                                                  \
+  static void name(const void *vctx, const intptr_t *offs, const intptr_t *inner, intptr_t n) { \
+    const binary_ctx *c = (const binary_ctx *)vctx;                                             \
+    float *o = (float *)c->out + offs[0];                                                       \
+    const float *ap = c->a + offs[1], *bp = c->b + offs[2];                                     \
+    BINARY_LOOP(vstore(o + i, (EXPR)), vstore_part(o + i, (EXPR), rest))                        \
+  }
+
+/* maximum/minimum: NaN if either is NaN; max(-0, +0) = +0 and min(-0, +0) = -0. */
+NB_INLINE vf vmaximum(vf x, vf y) {
+  vf r = vsel((vi)(x > y), x, y);
+  r = vsel((vi)(x == y), (vf)((vi)x & (vi)y), r);
+  return vsel(visnan(x) | visnan(y), x + y, r);
+}
+NB_INLINE vf vminimum(vf x, vf y) {
+  vf r = vsel((vi)(x < y), x, y);
+  r = vsel((vi)(x == y), (vf)((vi)x | (vi)y), r);
+  return vsel(visnan(x) | visnan(y), x + y, r);
+}
+
+BINARY_ROW(b_add, x + y)
+BINARY_ROW(b_sub, x - y)
+BINARY_ROW(b_mul, x *y)
+BINARY_ROW(b_div, x / y)
+BINARY_ROW(b_maximum, vmaximum(x, y))
+BINARY_ROW(b_minimum, vminimum(x, y))
+
+static const row_fn BINARY_ROWS[NB_BINARY_COUNT] = {b_add,     b_sub,    b_mul,
+                                                    b_div,     b_maximum, b_minimum};
+
+static void run_walk(const int32_t *meta, const row_fn *table, int count, const void *ctx,
+                     int tid, int nt) {
+  walk_t w;
+  walk_parse(meta, &w);
+  int op = meta[NB_W_OP];
+  if (op < 0 || op >= count) return;
+  intptr_t lo, hi;
+  nb_share(walk_numel(&w), 64, tid, nt, &lo, &hi);
+  walk_range(&w, lo, hi, table[op], ctx);
+}
+
+void NB_FN(binary)(const int32_t *meta, float *out, const float *a, const float *b, int tid,
+                   int nt) {
+  binary_ctx c = {out, a, b};
+  run_walk(meta, BINARY_ROWS, NB_BINARY_COUNT, &c, tid, nt);
+}
+
+/* ---- comparisons: 0/1 bytes ---- */
+
+NB_INLINE void store_mask(uint8_t *o, vi m, int n) {
+  vb bytes = __builtin_convertvector(m & vset1i(1), vb);
+  if (n == NB_VL) {
+    *(vb_u *)o = bytes;
+  } else {
+    for (int i = 0; i < n; i++) o[i] = bytes[i];
+  }
+}
+
+#define COMPARE_ROW(name, EXPR)                                                                 \
+  static void name(const void *vctx, const intptr_t *offs, const intptr_t *inner, intptr_t n) { \
+    const binary_ctx *c = (const binary_ctx *)vctx;                                             \
+    uint8_t *o = (uint8_t *)c->out + offs[0];                                                   \
+    const float *ap = c->a + offs[1], *bp = c->b + offs[2];                                     \
+    BINARY_LOOP(store_mask(o + i, (vi)(EXPR), NB_VL), store_mask(o + i, (vi)(EXPR), rest))      \
+  }
+
+COMPARE_ROW(c_eq, x == y)
+COMPARE_ROW(c_ne, x != y)
+COMPARE_ROW(c_lt, x < y)
+COMPARE_ROW(c_le, x <= y)
+COMPARE_ROW(c_gt, x > y)
+COMPARE_ROW(c_ge, x >= y)
+
+static const row_fn COMPARE_ROWS[NB_COMPARE_COUNT] = {c_eq, c_ne, c_lt, c_le, c_gt, c_ge};
+
+void NB_FN(compare)(const int32_t *meta, uint8_t *out, const float *a, const float *b, int tid,
+                    int nt) {
+  binary_ctx c = {out, a, b};
+  run_walk(meta, COMPARE_ROWS, NB_COMPARE_COUNT, &c, tid, nt);
+}
+
+/* ---- where(c, a, b) with a uint8 condition ---- */
+
+typedef struct {
+  float *out;
+  const uint8_t *c;
+  const float *a, *b;
+} where_ctx;
+
+static void where_row(const void *vctx, const intptr_t *offs, const intptr_t *inner,
+                      intptr_t n) {
+  const where_ctx *c = (const where_ctx *)vctx;
+  float *o = c->out + offs[0];
+  const uint8_t *cp = c->c + offs[1];
+  const float *ap = c->a + offs[2], *bp = c->b + offs[3];
+  intptr_t sc = inner[1], sa = inner[2], sb = inner[3];
+  for (intptr_t i = 0; i < n; i += NB_VL) {
+    int m = n - i < NB_VL ? (int)(n - i) : NB_VL;
+    vi cv = vset1i(0);
+    if (sc == 1 && m == NB_VL) {
+      vb bytes = *(const vb_u *)(cp + i);
+      cv = __builtin_convertvector(bytes, vi);
+    } else {
+      for (int j = 0; j < m; j++) cv[j] = cp[(i + j) * sc];
+    }
+    vf x = ld(ap + i * sa, sa, m), y = ld(bp + i * sb, sb, m);
+    vf r = vsel((vi)(cv != vset1i(0)), x, y);
+    if (m == NB_VL)
+      vstore(o + i, r);
+    else
+      vstore_part(o + i, r, m);
+  }
+}
+
+void NB_FN(where)(const int32_t *meta, float *out, const uint8_t *cond, const float *a,
+                  const float *b, int tid, int nt) {
+  walk_t w;
+  walk_parse(meta, &w);
+  where_ctx c = {out, cond, a, b};
+  intptr_t lo, hi;
+  nb_share(walk_numel(&w), 64, tid, nt, &lo, &hi);
+  walk_range(&w, lo, hi, where_row, &c);
+}

@@ -1,0 +1,161 @@
+/* nabla's kernel library: the C ABI shared by the WebAssembly build and the native Node addon.
+ *
+ * Every kernel takes a small int32 "meta" block that describes shapes, strides and element offsets
+ * (laid out below; src/backend/fast/meta.ts writes the same layout), the data pointers, and
+ * (tid, nt): a kernel call computes only share `tid` of `nt` and the host runs all nt shares,
+ * concurrently or not. How the work is split never changes a result: each output element is
+ * computed by the same arithmetic in the same order whatever nt is, so results are bit-identical
+ * for any thread count.
+ *
+ * Sizes, strides and offsets are int32: a tensor handled by these kernels has fewer than 2^31
+ * elements (larger ones stay on the JavaScript path). Address arithmetic is done in intptr_t.
+ * Strides may be 0 (broadcast) or negative. Outputs are contiguous and never alias inputs. */
+#ifndef NABLA_H
+#define NABLA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NB_MAXDIM 8
+#define NB_ABI_VERSION 3
+
+/* The meta block: NB_META_INTS int32 values followed by NB_META_DOUBLES doubles (8-byte aligned). */
+#define NB_META_INTS 128
+#define NB_META_DOUBLES 16
+#define NB_META_BYTES (NB_META_INTS * 4 + NB_META_DOUBLES * 8)
+#define NB_META_D(meta) ((const double *)(const void *)((meta) + NB_META_INTS))
+
+/* ---- Elementwise walks (unary, binary, compare, where). Operand 0 is the output. ----
+ * meta[NB_W_OP] op code, [NB_W_NDIM] dims (1..NB_MAXDIM, innermost last), [NB_W_NOPS] operands
+ * (2..4), shape at NB_W_SHAPE, operand k's strides at NB_W_STRIDES + k * NB_MAXDIM, operand k's
+ * element offset at NB_W_OFFSETS + k. Doubles: [0] clamp lower bound, [1] clamp upper bound. */
+#define NB_W_OP 0
+#define NB_W_NDIM 1
+#define NB_W_NOPS 2
+#define NB_W_SHAPE 4
+#define NB_W_STRIDES (NB_W_SHAPE + NB_MAXDIM)
+#define NB_W_OFFSETS (NB_W_STRIDES + 4 * NB_MAXDIM)
+
+enum nb_unary_op {
+  NB_COPY = 0,
+  NB_NEG,
+  NB_ABS,
+  NB_SIGN,
+  NB_EXP,
+  NB_LOG,
+  NB_LOG1P,
+  NB_EXPM1,
+  NB_SQRT,
+  NB_RSQRT,
+  NB_TANH,
+  NB_SIGMOID,
+  NB_RELU,
+  NB_FLOOR,
+  NB_CEIL,
+  NB_ROUND,
+  NB_CLAMP,
+  NB_UNARY_COUNT
+};
+
+enum nb_binary_op {
+  NB_ADD = 0,
+  NB_SUB,
+  NB_MUL,
+  NB_DIV,
+  NB_MAXIMUM,
+  NB_MINIMUM,
+  NB_BINARY_COUNT
+};
+
+enum nb_compare_op { NB_EQ = 0, NB_NE, NB_LT, NB_LE, NB_GT, NB_GE, NB_COMPARE_COUNT };
+
+/* ---- Reductions over float32: output contiguous over the kept dims (in order). ----
+ * meta[NB_R_OP] op, [NB_R_NKEPT] kept dims, [NB_R_NRED] reduced dims, [NB_R_OFFSET] input offset,
+ * kept shape and strides, reduced shape and strides (row-major order of the reduced block). */
+#define NB_R_OP 0
+#define NB_R_NKEPT 1
+#define NB_R_NRED 2
+#define NB_R_OFFSET 3
+#define NB_R_KSHAPE 4
+#define NB_R_KSTRIDES (NB_R_KSHAPE + NB_MAXDIM)
+#define NB_R_RSHAPE (NB_R_KSTRIDES + NB_MAXDIM)
+#define NB_R_RSTRIDES (NB_R_RSHAPE + NB_MAXDIM)
+
+/* sum, prod, amax, amin write float32; argmax, argmin write int32 (index in the reduced block). */
+enum nb_reduce_op { NB_SUM = 0, NB_PROD, NB_AMAX, NB_AMIN, NB_ARGMAX, NB_ARGMIN, NB_REDUCE_COUNT };
+
+/* ---- Batched GEMM: C[b] (M x N, contiguous, batch-major) = A[b] (M x K) . B[b] (K x N). ----
+ * A(i, p) = A[offA + i*sam + p*sak]; B(p, j) = B[offB + p*sbk + j*sbn]; batch dims (row-major,
+ * strides per operand, 0 = broadcast) add their offsets. Any layout works: transposes are strides. */
+#define NB_G_M 0
+#define NB_G_N 1
+#define NB_G_K 2
+#define NB_G_SAM 3
+#define NB_G_SAK 4
+#define NB_G_SBK 5
+#define NB_G_SBN 6
+#define NB_G_OFFA 7
+#define NB_G_OFFB 8
+#define NB_G_NBATCH 9
+#define NB_G_BSHAPE 10
+#define NB_G_BSTRA (NB_G_BSHAPE + NB_MAXDIM)
+#define NB_G_BSTRB (NB_G_BSTRA + NB_MAXDIM)
+
+/* ---- Sliding windows (unfold / fold) over float32 images. ----
+ * unfold reads an image [N, C, H, W] at strides NB_U_STRIDES (4) from NB_U_OFFSET and writes
+ * [N, C*kh*kw, oH*oW]; fold reads columns [N, C*kh*kw, oH*oW] at strides (n, row, l) and writes
+ * the image [N, C, H, W]. oH x oW is the grid of window positions. */
+#define NB_U_N 0
+#define NB_U_C 1
+#define NB_U_H 2
+#define NB_U_W 3
+#define NB_U_STRIDES 4
+#define NB_U_OFFSET 8
+#define NB_U_KH 9
+#define NB_U_KW 10
+#define NB_U_DH 11
+#define NB_U_DW 12
+#define NB_U_PH 13
+#define NB_U_PW 14
+#define NB_U_SH 15
+#define NB_U_SW 16
+#define NB_U_OH 17
+#define NB_U_OW 18
+
+/* ---- Fused optimizer updates over contiguous float32 arrays of meta[NB_O_N] elements. ----
+ * SGD doubles: lr, weight decay, momentum, dampening. Adam doubles: lr, weight decay, beta1, beta2,
+ * eps, step size (lr / (1 - beta1^t)), sqrt(1 - beta2^t). Each scalar is rounded to float32 and
+ * every operation rounds to float32 in the order of PyTorch's single-tensor algorithm. */
+#define NB_O_N 0
+#define NB_O_FLAGS 1
+#define NB_OPT_MAXIMIZE 1
+#define NB_OPT_NESTEROV 2
+#define NB_OPT_FIRST 4 /* SGD: the momentum buffer is created from this step's d */
+#define NB_OPT_DECOUPLED 8
+#define NB_OPT_AMSGRAD 16
+
+typedef struct nb_kernel_table {
+  const char *isa;
+  int32_t abi_version;
+  /* Floats of workspace each share needs (64-byte aligned by the host). */
+  size_t (*sgemm_ws)(const int32_t *meta);
+  void (*sgemm)(const int32_t *meta, float *c, const float *a, const float *b, float *ws, int tid,
+                int nt);
+  void (*unary)(const int32_t *meta, float *out, const float *x, int tid, int nt);
+  void (*binary)(const int32_t *meta, float *out, const float *a, const float *b, int tid, int nt);
+  void (*compare)(const int32_t *meta, uint8_t *out, const float *a, const float *b, int tid,
+                  int nt);
+  void (*where)(const int32_t *meta, float *out, const uint8_t *c, const float *a, const float *b,
+                int tid, int nt);
+  void (*reduce)(const int32_t *meta, void *out, const float *x, int tid, int nt);
+  void (*sgd)(const int32_t *meta, float *p, const float *g, float *buf, int tid, int nt);
+  void (*adam)(const int32_t *meta, float *p, const float *g, float *m, float *v, float *vmax,
+               int tid, int nt);
+  void (*unfold)(const int32_t *meta, float *out, const float *x, int tid, int nt);
+  void (*fold)(const int32_t *meta, float *out, const float *cols, int tid, int nt);
+  /* iters steps of 12 independent FMA chains: iters * 12 * vector_lanes() * 2 flops. */
+  float (*fma_probe)(int64_t iters);
+  int32_t (*vector_lanes)(void);
+} nb_kernel_table;
+
+#endif

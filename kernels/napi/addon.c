@@ -1,0 +1,382 @@
+/* The N-API glue of the native backend: picks the ISA build at load (AVX-512, AVX2 or baseline
+ * on x86-64; NEON on arm64), reads the typed arrays' memory in place (zero copy), and runs each
+ * kernel's shares on the thread pool. Shapes and strides arrive in the meta block that JavaScript
+ * shares with us once (init); each kernel call passes only its typed arrays. */
+#include <node_api.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../nabla.h"
+#include "pool.h"
+
+extern const nb_kernel_table nb_base_table;
+#if defined(__x86_64__) && !defined(NB_NO_X86_VARIANTS)
+extern const nb_kernel_table nb_avx2_table, nb_avx512_table;
+#endif
+
+static const nb_kernel_table *K = &nb_base_table;
+
+/* Per Node environment (main thread or worker): its meta block. */
+typedef struct {
+  int32_t *meta;
+  napi_ref ref;
+} instance_t;
+
+/* Work below which a call runs on the calling thread only (see docs/kernels.md). */
+#define PAR_GEMM_FLOPS (1 << 21)
+#define PAR_ELEMENTS (1 << 17)
+
+static void pick_isa(void) {
+#if defined(__x86_64__) && !defined(NB_NO_X86_VARIANTS)
+  __builtin_cpu_init();
+  int has512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+  int has2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const char *force = getenv("NABLA_NATIVE_ISA");
+  if (force && !strcmp(force, "base")) {
+    has512 = has2 = 0;
+  } else if (force && !strcmp(force, "avx2")) {
+    has512 = 0;
+  }
+  K = has512 ? &nb_avx512_table : has2 ? &nb_avx2_table : &nb_base_table;
+#endif
+}
+
+#define CHECK(call)                                          \
+  do {                                                       \
+    if ((call) != napi_ok) {                                 \
+      napi_throw_error(env, NULL, "nabla native: " #call);   \
+      return NULL;                                           \
+    }                                                        \
+  } while (0)
+
+/* The data pointer of argument i, which must be a typed array (NULL if not, or if null/undefined
+ * and optional). */
+static void *arg_data(napi_env env, napi_value v, int optional, int *ok) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) {
+    *ok = 0;
+    return NULL;
+  }
+  if (optional && (t == napi_null || t == napi_undefined)) return NULL;
+  bool is_ta = false;
+  napi_is_typedarray(env, v, &is_ta);
+  if (!is_ta) {
+    *ok = 0;
+    return NULL;
+  }
+  void *data = NULL;
+  size_t len;
+  napi_typedarray_type type;
+  if (napi_get_typedarray_info(env, v, &type, &len, &data, NULL, NULL) != napi_ok) *ok = 0;
+  return data;
+}
+
+typedef struct {
+  const int32_t *meta;
+  void *p[5];
+} job_t;
+
+/* Reads the environment's meta block and up to 5 typed-array arguments into the job. */
+static int get_arrays(napi_env env, napi_callback_info info, size_t want, size_t optional_from,
+                      job_t *job) {
+  napi_value argv[5];
+  size_t argc = 5;
+  instance_t *inst = NULL;
+  void **out = job->p;
+  if (napi_get_instance_data(env, (void **)&inst) != napi_ok || !inst || !inst->meta) {
+    napi_throw_error(env, NULL, "nabla native: init() was not called");
+    return 0;
+  }
+  job->meta = inst->meta;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  int ok = 1;
+  for (size_t i = 0; i < want; i++) {
+    if (i >= argc) {
+      if (i < optional_from) return 0;
+      out[i] = NULL;
+      continue;
+    }
+    out[i] = arg_data(env, argv[i], i >= optional_from, &ok);
+  }
+  if (!ok) napi_throw_type_error(env, NULL, "nabla native: expected typed arrays");
+  return ok;
+}
+
+/* Shares per thread of a parallel call: more shares than threads balance the load when a thread
+ * starts late (the caller takes whatever is left). */
+#define SHARES_PER_THREAD 4
+
+/* Runs a kernel on the pool (held for the call): one share, or several per thread. */
+static void run(nb_task fn, job_t *job, int nt) {
+  nb_pool_acquire();
+  nb_pool_run(fn, job, nt > 1 ? nt * SHARES_PER_THREAD : 1);
+  nb_pool_release();
+}
+
+static int threads_for(double work, double threshold) {
+  int n = nb_pool_threads();
+  return work >= threshold ? n : 1;
+}
+
+/* ---- kernels ---- */
+
+static void gemm_task(void *v, int share, int nshares, int tid) {
+  job_t *j = v;
+  K->sgemm(j->meta, j->p[0], j->p[1], j->p[2], nb_pool_workspace(tid, 0), share, nshares);
+}
+
+static napi_value sgemm(napi_env env, napi_callback_info info) {
+  job_t j;
+  if (!get_arrays(env, info, 3, 3, &j)) return NULL;
+  const int32_t *meta = j.meta;
+  double batch = 1;
+  for (int d = 0; d < meta[NB_G_NBATCH]; d++) batch *= meta[NB_G_BSHAPE + d];
+  double flops = batch * meta[NB_G_M] * (double)meta[NB_G_N] * meta[NB_G_K];
+  int nt = threads_for(flops, PAR_GEMM_FLOPS);
+  size_t ws = K->sgemm_ws(meta);
+  nb_pool_acquire();
+  for (int t = 0; t < nt; t++) {
+    if (!nb_pool_workspace(t, ws)) {
+      nb_pool_release();
+      napi_throw_error(env, NULL, "nabla native: out of memory");
+      return NULL;
+    }
+  }
+  nb_pool_run(gemm_task, &j, nt > 1 ? nt * 2 : 1);
+  nb_pool_release();
+  return NULL;
+}
+
+static double walk_numel(const int32_t *meta) {
+  double n = 1;
+  for (int d = 0; d < meta[NB_W_NDIM]; d++) n *= meta[NB_W_SHAPE + d];
+  return n;
+}
+
+#define WALK_KERNEL(name, nargs, CALL)                                   \
+  static void name##_task(void *v, int tid, int nt, int thread) {        \
+    job_t *j = v;                                                        \
+    (void)thread;                                                        \
+    CALL;                                                                \
+  }                                                                      \
+  static napi_value name(napi_env env, napi_callback_info info) {        \
+    job_t j;                                                             \
+    if (!get_arrays(env, info, nargs, nargs, &j)) return NULL;          \
+    run(name##_task, &j, threads_for(walk_numel(j.meta), PAR_ELEMENTS));        \
+    return NULL;                                                         \
+  }
+
+WALK_KERNEL(unary, 2, K->unary(j->meta, j->p[0], j->p[1], tid, nt))
+WALK_KERNEL(binary, 3, K->binary(j->meta, j->p[0], j->p[1], j->p[2], tid, nt))
+WALK_KERNEL(compare, 3, K->compare(j->meta, j->p[0], j->p[1], j->p[2], tid, nt))
+WALK_KERNEL(where, 4, K->where(j->meta, j->p[0], j->p[1], j->p[2], j->p[3], tid, nt))
+
+static void reduce_task(void *v, int tid, int nt, int thread) {
+  job_t *j = v;
+  (void)thread;
+  K->reduce(j->meta, j->p[0], j->p[1], tid, nt);
+}
+
+static napi_value reduce(napi_env env, napi_callback_info info) {
+  job_t j;
+  if (!get_arrays(env, info, 2, 2, &j)) return NULL;
+  const int32_t *meta = j.meta;
+  double nout = 1, nred = 1;
+  for (int d = 0; d < meta[NB_R_NKEPT]; d++) nout *= meta[NB_R_KSHAPE + d];
+  for (int d = 0; d < meta[NB_R_NRED]; d++) nred *= meta[NB_R_RSHAPE + d];
+  int nt = nout >= 64 ? threads_for(nout * nred, PAR_ELEMENTS) : 1;
+  run(reduce_task, &j, nt);
+  return NULL;
+}
+
+static void sgd_task(void *v, int tid, int nt, int thread) {
+  job_t *j = v;
+  (void)thread;
+  K->sgd(j->meta, j->p[0], j->p[1], j->p[2], tid, nt);
+}
+
+static napi_value sgd(napi_env env, napi_callback_info info) {
+  job_t j;
+  if (!get_arrays(env, info, 3, 2, &j)) return NULL;
+  run(sgd_task, &j, threads_for(j.meta[NB_O_N], PAR_ELEMENTS));
+  return NULL;
+}
+
+static void adam_task(void *v, int tid, int nt, int thread) {
+  job_t *j = v;
+  (void)thread;
+  K->adam(j->meta, j->p[0], j->p[1], j->p[2], j->p[3], j->p[4], tid, nt);
+}
+
+static napi_value adam(napi_env env, napi_callback_info info) {
+  job_t j;
+  if (!get_arrays(env, info, 5, 4, &j)) return NULL;
+  run(adam_task, &j, threads_for(j.meta[NB_O_N], PAR_ELEMENTS));
+  return NULL;
+}
+
+static double window_work(const int32_t *m, int fold) {
+  double nc = (double)m[NB_U_N] * m[NB_U_C];
+  return fold ? nc * m[NB_U_H] * m[NB_U_W]
+              : nc * m[NB_U_KH] * m[NB_U_KW] * m[NB_U_OH] * m[NB_U_OW];
+}
+
+static void unfold_task(void *v, int tid, int nt, int thread) {
+  job_t *j = v;
+  (void)thread;
+  K->unfold(j->meta, j->p[0], j->p[1], tid, nt);
+}
+
+static napi_value unfold(napi_env env, napi_callback_info info) {
+  job_t j;
+  if (!get_arrays(env, info, 2, 2, &j)) return NULL;
+  run(unfold_task, &j, threads_for(window_work(j.meta, 0), PAR_ELEMENTS));
+  return NULL;
+}
+
+static void fold_task(void *v, int tid, int nt, int thread) {
+  job_t *j = v;
+  (void)thread;
+  K->fold(j->meta, j->p[0], j->p[1], tid, nt);
+}
+
+static napi_value fold(napi_env env, napi_callback_info info) {
+  job_t j;
+  if (!get_arrays(env, info, 2, 2, &j)) return NULL;
+  run(fold_task, &j, threads_for(window_work(j.meta, 1), PAR_ELEMENTS));
+  return NULL;
+}
+
+/* ---- FMA peak probe ---- */
+
+#include <time.h>
+
+#define PROBE_ITERS 20000000LL
+
+static void probe_task(void *v, int share, int nshares, int tid) {
+  (void)share, (void)nshares, (void)tid;
+  volatile float *sink = v;
+  *sink += K->fma_probe(PROBE_ITERS);
+}
+
+/* fmaPeak(threads): GFLOP/s of the FMA probe run once on each of `threads` threads. */
+static napi_value fma_peak(napi_env env, napi_callback_info info) {
+  napi_value argv[1], out;
+  size_t argc = 1;
+  int32_t nt = 1;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc >= 1) napi_get_value_int32(env, argv[0], &nt);
+  if (nt < 1) nt = 1;
+  if (nt > nb_pool_threads()) nt = nb_pool_threads();
+  volatile float sink = 0;
+  struct timespec t0, t1;
+  nb_pool_acquire();
+  nb_pool_run(probe_task, (void *)&sink, nt); /* warm up (clocks, wake the workers) */
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  nb_pool_run(probe_task, (void *)&sink, nt);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  nb_pool_release();
+  double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+  double flops = (double)PROBE_ITERS * 12 * K->vector_lanes() * 2 * nt;
+  CHECK(napi_create_double(env, flops / s * 1e-9, &out));
+  return out;
+}
+
+/* ---- setup ---- */
+
+static napi_value init(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  size_t argc = 1;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data = NULL;
+  size_t len = 0;
+  napi_typedarray_type type;
+  bool is_ta = false;
+  if (argc < 1 || napi_is_typedarray(env, argv[0], &is_ta) != napi_ok || !is_ta) {
+    napi_throw_type_error(env, NULL, "nabla native: init expects the meta Int32Array");
+    return NULL;
+  }
+  CHECK(napi_get_typedarray_info(env, argv[0], &type, &len, &data, NULL, NULL));
+  if (type != napi_int32_array || len * 4 < NB_META_BYTES || ((uintptr_t)data & 7) != 0) {
+    napi_throw_type_error(env, NULL, "nabla native: bad meta array");
+    return NULL;
+  }
+  instance_t *inst = NULL;
+  CHECK(napi_get_instance_data(env, (void **)&inst));
+  if (!inst) {
+    napi_throw_error(env, NULL, "nabla native: no instance data");
+    return NULL;
+  }
+  if (inst->ref) napi_delete_reference(env, inst->ref);
+  CHECK(napi_create_reference(env, argv[0], 1, &inst->ref));
+  inst->meta = data;
+  return NULL;
+}
+
+static void free_instance(napi_env env, void *data, void *hint) {
+  instance_t *inst = data;
+  (void)hint;
+  if (inst->ref) napi_delete_reference(env, inst->ref);
+  free(inst);
+}
+
+static napi_value set_threads(napi_env env, napi_callback_info info) {
+  napi_value argv[1], out;
+  size_t argc = 1;
+  int32_t n = 1;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc >= 1) napi_get_value_int32(env, argv[0], &n);
+  CHECK(napi_create_int32(env, nb_pool_set_threads(n), &out));
+  return out;
+}
+
+static napi_value get_threads(napi_env env, napi_callback_info info) {
+  napi_value out;
+  (void)info;
+  CHECK(napi_create_int32(env, nb_pool_threads(), &out));
+  return out;
+}
+
+static napi_value default_threads(napi_env env, napi_callback_info info) {
+  napi_value out;
+  (void)info;
+  CHECK(napi_create_int32(env, nb_pool_default_threads(), &out));
+  return out;
+}
+
+NAPI_MODULE_INIT() {
+  static int once = 0;
+  if (!once) {
+    once = 1;
+    pick_isa();
+    nb_pool_set_threads(nb_pool_default_threads());
+  }
+  napi_property_descriptor props[] = {
+      {"init", NULL, init, NULL, NULL, NULL, napi_default, NULL},
+      {"setNumThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"getNumThreads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"defaultThreads", NULL, default_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
+      {"unary", NULL, unary, NULL, NULL, NULL, napi_default, NULL},
+      {"binary", NULL, binary, NULL, NULL, NULL, napi_default, NULL},
+      {"compare", NULL, compare, NULL, NULL, NULL, napi_default, NULL},
+      {"where", NULL, where, NULL, NULL, NULL, napi_default, NULL},
+      {"reduce", NULL, reduce, NULL, NULL, NULL, napi_default, NULL},
+      {"sgd", NULL, sgd, NULL, NULL, NULL, napi_default, NULL},
+      {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
+      {"unfold", NULL, unfold, NULL, NULL, NULL, napi_default, NULL},
+      {"fold", NULL, fold, NULL, NULL, NULL, napi_default, NULL},
+      {"fmaPeak", NULL, fma_peak, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_value isa, abi;
+  instance_t *inst = calloc(1, sizeof *inst);
+  if (!inst || napi_set_instance_data(env, inst, free_instance, NULL) != napi_ok) return NULL;
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
+    return NULL;
+  if (napi_create_string_utf8(env, K->isa, NAPI_AUTO_LENGTH, &isa) != napi_ok) return NULL;
+  if (napi_create_int32(env, NB_ABI_VERSION, &abi) != napi_ok) return NULL;
+  napi_set_named_property(env, exports, "isa", isa);
+  napi_set_named_property(env, exports, "abi", abi);
+  return exports;
+}

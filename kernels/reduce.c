@@ -1,0 +1,250 @@
+/* Reductions of float32 over arbitrary dims: sum and prod accumulate in double (sums in blocks),
+ * amax/amin propagate NaN, argmax/argmin return the first extreme (a NaN counts as the extreme).
+ * A share is a range of outputs, and each output is reduced in one fixed order, so results do not
+ * depend on the thread count. */
+#include "internal.h"
+
+typedef struct {
+  int op, nk, nr;
+  intptr_t off;
+  const int32_t *kshape, *kstr, *rshape, *rstr;
+  intptr_t nred;
+} red_t;
+
+/* Sum blocks: a double accumulator per block of this many elements, blocks added in order. */
+#define SUM_BLOCK 4096
+
+NB_INLINE double hsum(vd v) {
+  double s = 0;
+  for (int i = 0; i < NB_VL; i++) s += v[i];
+  return s;
+}
+
+/* Folds a contiguous run of n floats into the accumulators of one output. */
+typedef struct {
+  double sum, blk, prod;
+  float ext;
+  int nan;
+  intptr_t inblk;
+  intptr_t arg, pos;
+} acc_t;
+
+static void fold_run(int op, acc_t *a, const float *p, intptr_t s, intptr_t n) {
+  intptr_t i = 0;
+  switch (op) {
+    case NB_SUM:
+      while (i < n) {
+        intptr_t take = SUM_BLOCK - a->inblk;
+        if (take > n - i) take = n - i;
+        vd v0 = vset1d(0), v1 = vset1d(0);
+        intptr_t j = 0;
+        if (s == 1) {
+          for (; j + 2 * NB_VL <= take; j += 2 * NB_VL) {
+            v0 += vcvt_f2d(vload(p + i + j));
+            v1 += vcvt_f2d(vload(p + i + j + NB_VL));
+          }
+        }
+        double t = hsum(v0 + v1);
+        for (; j < take; j++) t += (double)p[(i + j) * s];
+        a->blk += t;
+        a->inblk += take;
+        i += take;
+        if (a->inblk == SUM_BLOCK) {
+          a->sum += a->blk;
+          a->blk = 0;
+          a->inblk = 0;
+        }
+      }
+      break;
+    case NB_PROD:
+      for (; i < n; i++) a->prod *= (double)p[i * s];
+      break;
+    case NB_AMAX:
+    case NB_AMIN: {
+      int mx = op == NB_AMAX;
+      if (s == 1 && n >= NB_VL) {
+        vf e = vset1(a->ext);
+        vi nan = vset1i(0);
+        for (; i + NB_VL <= n; i += NB_VL) {
+          vf v = vload(p + i);
+          nan |= visnan(v);
+          e = mx ? vsel((vi)(v > e), v, e) : vsel((vi)(v < e), v, e);
+        }
+        for (int l = 0; l < NB_VL; l++) {
+          a->nan |= nan[l] != 0;
+          if (mx ? e[l] > a->ext : e[l] < a->ext) a->ext = e[l];
+        }
+      }
+      for (; i < n; i++) {
+        float v = p[i * s];
+        if (v != v) a->nan = 1;
+        if (mx ? v > a->ext : v < a->ext) a->ext = v;
+      }
+      break;
+    }
+    default: { /* argmax / argmin: the first extreme; the first NaN wins outright */
+      int mx = op == NB_ARGMAX;
+      if (a->nan) {
+        a->pos += n;
+        break;
+      }
+      for (; i < n; i++) {
+        float v = p[i * s];
+        if (v != v) {
+          a->nan = 1;
+          a->arg = a->pos + i;
+          break;
+        }
+        if (mx ? v > a->ext : v < a->ext) {
+          a->ext = v;
+          a->arg = a->pos + i;
+        }
+      }
+      a->pos += n;
+      break;
+    }
+  }
+}
+
+static void reduce_one(const red_t *r, const float *base, void *out, intptr_t oi) {
+  acc_t a = {0, 0, 1, 0, 0, 0, 0, 0};
+  int mx = r->op == NB_AMAX || r->op == NB_ARGMAX;
+  a.ext = mx ? -__builtin_inff() : __builtin_inff();
+  if (r->nred > 0) {
+    int last = r->nr - 1;
+    intptr_t len = r->rshape[last], s = r->rstr[last];
+    intptr_t rows = r->nred / len;
+    int32_t idx[NB_MAXDIM] = {0};
+    intptr_t off = 0;
+    const int32_t *strides[1] = {r->rstr};
+    for (intptr_t row = 0; row < rows; row++) {
+      fold_run(r->op, &a, base + off, s, len);
+      if (row + 1 < rows) nb_step(last, r->rshape, idx, 1, strides, &off);
+    }
+  }
+  switch (r->op) {
+    case NB_SUM:
+      ((float *)out)[oi] = (float)(a.sum + a.blk);
+      break;
+    case NB_PROD:
+      ((float *)out)[oi] = (float)a.prod;
+      break;
+    case NB_AMAX:
+    case NB_AMIN:
+      ((float *)out)[oi] = a.nan ? __builtin_nanf("") : a.ext;
+      break;
+    default:
+      ((int32_t *)out)[oi] = (int32_t)a.arg;
+      break;
+  }
+}
+
+/* Outputs [lo, hi) along a contiguous innermost kept dim, vectorised across outputs: for sum,
+ * prod, amax and amin when the reduced elements are not contiguous. */
+static void reduce_columns(const red_t *r, const float *x, float *out, intptr_t o0, intptr_t n,
+                           intptr_t in0) {
+  int op = r->op;
+  for (intptr_t j = 0; j < n; j += NB_VL) {
+    int m = n - j < NB_VL ? (int)(n - j) : NB_VL;
+    vd sum = vset1d(0), blk = vset1d(0), prod = vset1d(1);
+    vf ext = vset1(op == NB_AMAX ? -__builtin_inff() : __builtin_inff());
+    vi nan = vset1i(0);
+    int32_t idx[NB_MAXDIM] = {0};
+    intptr_t off = 0, inblk = 0;
+    const int32_t *strides[1] = {r->rstr};
+    for (intptr_t q = 0; q < r->nred; q++) {
+      const float *p = x + in0 + j + off;
+      vf v = m == NB_VL ? vload(p) : vload_part(p, m, 0.0f);
+      switch (op) {
+        case NB_SUM:
+          blk += vcvt_f2d(v);
+          if (++inblk == SUM_BLOCK) {
+            sum += blk;
+            blk = vset1d(0);
+            inblk = 0;
+          }
+          break;
+        case NB_PROD:
+          prod *= vcvt_f2d(v);
+          break;
+        case NB_AMAX:
+          nan |= visnan(v);
+          ext = vsel((vi)(v > ext), v, ext);
+          break;
+        default:
+          nan |= visnan(v);
+          ext = vsel((vi)(v < ext), v, ext);
+          break;
+      }
+      if (q + 1 < r->nred) nb_step(r->nr, r->rshape, idx, 1, strides, &off);
+    }
+    vf res;
+    if (op == NB_SUM)
+      res = vcvt_d2f(sum + blk);
+    else if (op == NB_PROD)
+      res = vcvt_d2f(prod);
+    else
+      res = vsel(nan, vset1(__builtin_nanf("")), ext);
+    if (m == NB_VL)
+      vstore(out + o0 + j, res);
+    else
+      vstore_part(out + o0 + j, res, m);
+  }
+}
+
+void NB_FN(reduce)(const int32_t *meta, void *out, const float *x, int tid, int nt) {
+  red_t r;
+  r.op = meta[NB_R_OP];
+  r.nk = meta[NB_R_NKEPT];
+  r.nr = meta[NB_R_NRED];
+  r.off = meta[NB_R_OFFSET];
+  r.kshape = meta + NB_R_KSHAPE;
+  r.kstr = meta + NB_R_KSTRIDES;
+  r.rshape = meta + NB_R_RSHAPE;
+  r.rstr = meta + NB_R_RSTRIDES;
+  if (r.op < 0 || r.op >= NB_REDUCE_COUNT) return;
+  r.nred = 1;
+  for (int d = 0; d < r.nr; d++) r.nred *= r.rshape[d];
+  intptr_t nout = 1;
+  for (int d = 0; d < r.nk; d++) nout *= r.kshape[d];
+  intptr_t lo, hi;
+  nb_share(nout, NB_VL, tid, nt, &lo, &hi);
+  if (lo >= hi) return;
+  int columns = r.nk > 0 && r.kstr[r.nk - 1] == 1 && r.op <= NB_AMIN && r.nred > 0 &&
+                (r.nr == 0 || r.rstr[r.nr - 1] != 1);
+  if (r.nr == 0) r.nred = 1;
+  /* Walk the kept dims from output lo. */
+  int last = r.nk - 1;
+  intptr_t klen = r.nk > 0 ? r.kshape[last] : 1;
+  intptr_t kin = r.nk > 0 ? r.kstr[last] : 0;
+  int32_t idx[NB_MAXDIM] = {0};
+  intptr_t off = r.off, row = lo / klen, col = lo % klen;
+  for (int d = last - 1; d >= 0; d--) {
+    idx[d] = (int32_t)(row % r.kshape[d]);
+    row /= r.kshape[d];
+    off += (intptr_t)idx[d] * r.kstr[d];
+  }
+  const int32_t *strides[1] = {r.kstr};
+  intptr_t at = lo;
+  red_t one = r;
+  if (r.nr == 0) {
+    /* Nothing reduced: each output is one element (a copy, or the index 0). */
+    static const int32_t unit_shape[1] = {1}, unit_stride[1] = {0};
+    one.nr = 1;
+    one.rshape = unit_shape;
+    one.rstr = unit_stride;
+    one.nred = 1;
+  }
+  while (at < hi) {
+    intptr_t n = klen - col;
+    if (n > hi - at) n = hi - at;
+    if (columns && one.nr > 0) {
+      reduce_columns(&one, x, (float *)out, at, n, off + col);
+    } else {
+      for (intptr_t j = 0; j < n; j++) reduce_one(&one, x + off + (col + j) * kin, out, at + j);
+    }
+    at += n;
+    col = 0;
+    if (at < hi && last > 0) nb_step(last, r.kshape, idx, 1, strides, &off);
+  }
+}

@@ -1,0 +1,35 @@
+/* The WebAssembly build: every kernel (NB_ISA wasm) plus the few libc functions the compiler may
+ * call. No libc, no allocator: the host lays out the meta block, operands and workspaces in linear
+ * memory above __heap_base and passes their addresses. Exports are named in scripts/build-wasm.sh. */
+#define NB_ISA wasm
+#include "../eltwise.c"
+#include "../gemm.c"
+#include "../optim.c"
+#include "../reduce.c"
+#include "../window.c"
+
+int32_t nb_wasm_abi(void) { return NB_ABI_VERSION; }
+
+int32_t nb_wasm_sgemm_ws_floats(const int32_t *meta) { return (int32_t)nb_wasm_sgemm_ws(meta); }
+
+/* GEMM with one workspace per share: share tid uses ws + tid * ws_stride floats. */
+void nb_wasm_gemm(const int32_t *meta, float *c, const float *a, const float *b, float *ws,
+                  int32_t ws_stride, int tid, int nt) {
+  nb_wasm_sgemm(meta, c, a, b, ws + (intptr_t)tid * ws_stride, tid, nt);
+}
+
+/* Freestanding libc: what clang lowers struct copies and zeroing loops to. */
+void *memcpy(void *restrict dst, const void *restrict src, size_t n) {
+  __builtin_memcpy(dst, src, n); /* memory.copy (bulk memory) */
+  return dst;
+}
+
+void *memmove(void *dst, const void *src, size_t n) {
+  __builtin_memmove(dst, src, n);
+  return dst;
+}
+
+void *memset(void *dst, int c, size_t n) {
+  __builtin_memset(dst, c, n); /* memory.fill */
+  return dst;
+}

@@ -1,0 +1,129 @@
+// cpu kernels for sliding windows: unfold (im2col) and fold (col2im, its adjoint, summing overlaps).
+import type { TypedArray } from '../../dtype.js';
+import type { WindowParams } from '../../primitives.js';
+import type { Kernel } from '../backend.js';
+
+type Buf = TypedArray;
+
+/** How many windows fit along one dim of `size` elements. */
+function blocks(size: number, k: number, d: number, p: number, s: number): number {
+  return Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
+}
+
+/**
+ * The block indices [lo, hi) along one dim whose kernel tap `offset` (= tap·dilation − padding)
+ * lands inside [0, size): those with 0 ≤ b·stride + offset < size.
+ */
+function validRange(n: number, size: number, offset: number, s: number): [number, number] {
+  const lo = offset >= 0 ? 0 : Math.ceil(-offset / s);
+  const hi = size - 1 - offset < 0 ? 0 : Math.floor((size - 1 - offset) / s) + 1;
+  return [Math.min(lo, n), Math.min(Math.max(hi, 0), n)];
+}
+
+/** The (batch, channel, height, width) sizes and strides of a 3-d or 4-d image view. */
+function image4(shape: readonly number[], strides: readonly number[]): [number[], number[]] {
+  return shape.length === 4
+    ? [[...shape], [...strides]]
+    : [
+        [1, ...shape],
+        [0, ...strides],
+      ];
+}
+
+export const unfoldKernel: Kernel<Buf, 'unfold'> = (out, [input], p: WindowParams) => {
+  const x = input!;
+  const [[N, C, H, W], [sN, sC, sH, sW]] = image4(x.shape, x.strides) as [
+    [number, number, number, number],
+    [number, number, number, number],
+  ];
+  const [kh, kw] = p.kernelSize;
+  const [dh, dw] = p.dilation;
+  const [ph, pw] = p.padding;
+  const [sh, sw] = p.stride;
+  const oH = blocks(H, kh, dh, ph, sh);
+  const oW = blocks(W, kw, dw, pw, sw);
+  const L = oH * oW;
+  const o = out.buffer;
+  const src = x.buffer;
+  const ranges = new Int32Array(2 * kw);
+  for (let kj = 0; kj < kw; kj++) {
+    const [lo, hi] = validRange(oW, W, kj * dw - pw, sw);
+    ranges[2 * kj] = lo;
+    ranges[2 * kj + 1] = hi;
+  }
+  const step = sw * sW;
+  let row = 0;
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const base = x.offset + n * sN + c * sC;
+      for (let ki = 0; ki < kh; ki++) {
+        for (let kj = 0; kj < kw; kj++, row += L) {
+          const lo = ranges[2 * kj]!;
+          const hi = ranges[2 * kj + 1]!;
+          const colOff = kj * dw - pw;
+          for (let oh = 0; oh < oH; oh++) {
+            const ih = oh * sh - ph + ki * dh;
+            const dst = row + oh * oW;
+            if (ih < 0 || ih >= H) {
+              for (let ow = 0; ow < oW; ow++) o[dst + ow] = 0;
+              continue;
+            }
+            for (let ow = 0; ow < lo; ow++) o[dst + ow] = 0;
+            let q = base + ih * sH + (lo * sw + colOff) * sW;
+            for (let ow = lo; ow < hi; ow++, q += step) o[dst + ow] = src[q]!;
+            for (let ow = hi; ow < oW; ow++) o[dst + ow] = 0;
+          }
+        }
+      }
+    }
+  }
+};
+
+export const foldKernel: Kernel<Buf, 'fold'> = (out, [input], p) => {
+  const cols = input!;
+  const batched = cols.shape.length === 3;
+  const N = batched ? cols.shape[0]! : 1;
+  const sN = batched ? cols.strides[0]! : 0;
+  const sK = cols.strides[batched ? 1 : 0]!;
+  const sL = cols.strides[batched ? 2 : 1]!;
+  const [oH, oW] = p.outputSize;
+  const [kh, kw] = p.kernelSize;
+  const [dh, dw] = p.dilation;
+  const [ph, pw] = p.padding;
+  const [sh, sw] = p.stride;
+  const C = cols.shape[batched ? 1 : 0]! / (kh * kw);
+  const bH = blocks(oH, kh, dh, ph, sh);
+  const bW = blocks(oW, kw, dw, pw, sw);
+  const plane = oH * oW;
+  const acc = new Float64Array(plane);
+  const o = out.buffer;
+  const src = cols.buffer;
+  const ranges = new Int32Array(2 * kw);
+  for (let kj = 0; kj < kw; kj++) {
+    const [lo, hi] = validRange(bW, oW, kj * dw - pw, sw);
+    ranges[2 * kj] = lo;
+    ranges[2 * kj + 1] = hi;
+  }
+  let dst = 0;
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++, dst += plane) {
+      acc.fill(0);
+      for (let ki = 0; ki < kh; ki++) {
+        for (let kj = 0; kj < kw; kj++) {
+          const lo = ranges[2 * kj]!;
+          const hi = ranges[2 * kj + 1]!;
+          const colOff = kj * dw - pw;
+          const rowBase = cols.offset + n * sN + ((c * kh + ki) * kw + kj) * sK;
+          for (let bh = 0; bh < bH; bh++) {
+            const ih = bh * sh - ph + ki * dh;
+            if (ih < 0 || ih >= oH) continue;
+            let a = ih * oW + lo * sw + colOff;
+            let q = rowBase + (bh * bW + lo) * sL;
+            for (let bw = lo; bw < hi; bw++, a += sw, q += sL) acc[a] = acc[a]! + src[q]!;
+          }
+        }
+      }
+      for (let i = 0; i < plane; i++) o[dst + i] = acc[i]!;
+    }
+  }
+};

@@ -1,0 +1,43 @@
+// What the native addon and the wasm module both offer: the C kernels behind one calling interface.
+import type { Meta } from './meta.js';
+
+/** An input as the engine receives it: its buffer and the element range [lo, hi) a view touches. */
+export interface Operand<T = Float32Array> {
+  readonly data: T;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** The float32 output of a reduction, or its int32 output (argmax/argmin). */
+export type ReduceOut = Float32Array | Int32Array;
+
+/**
+ * The C kernels of kernels/nabla.h. Each call reads the shapes and strides that were just written
+ * to `meta`. Element offsets in the meta block are relative to `data` when `copiesInputs` is false
+ * (native: the kernel reads the typed array in place) and to `lo` when it is true (wasm: only
+ * [lo, hi) is copied into the module's memory).
+ */
+export interface FastEngine {
+  readonly meta: Meta;
+  readonly copiesInputs: boolean;
+  /** Threads a kernel call may use. */
+  readonly numThreads: number;
+  setNumThreads(n: number): number;
+  sgemm(out: Float32Array, a: Operand, b: Operand): void;
+  unary(out: Float32Array, x: Operand): void;
+  binary(out: Float32Array, a: Operand, b: Operand): void;
+  compare(out: Uint8Array, a: Operand, b: Operand): void;
+  where(out: Float32Array, c: Operand<Uint8Array>, a: Operand, b: Operand): void;
+  reduce(out: ReduceOut, x: Operand): void;
+  unfold(out: Float32Array, x: Operand): void;
+  fold(out: Float32Array, cols: Operand): void;
+  /** Updates p (and buf) in place; the arrays are whole, contiguous and of equal length. */
+  sgd(p: Float32Array, g: Float32Array, buf: Float32Array | null): void;
+  adam(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    vmax: Float32Array | null,
+  ): void;
+}

@@ -1,0 +1,288 @@
+// The meta block of the C kernels (kernels/nabla.h): shapes, strides and scalars that one call needs.
+import type { WindowParams } from '../../primitives.js';
+import type { KernelInput, KernelOutput } from '../backend.js';
+import { coalesce, denseStrides } from '../cpu/strided.js';
+
+/** Mirrors nabla.h; the C side checks NB_ABI_VERSION against ABI_VERSION at load. */
+export const ABI_VERSION = 3;
+export const MAXDIM = 8;
+export const META_INTS = 128;
+export const META_DOUBLES = 16;
+export const META_BYTES = META_INTS * 4 + META_DOUBLES * 8;
+/** Sizes, strides and offsets are int32 in C: larger tensors stay on the JavaScript path. */
+export const INT32_LIMIT = 2 ** 31 - 1;
+
+// walks
+const W_OP = 0;
+const W_NDIM = 1;
+const W_NOPS = 2;
+const W_SHAPE = 4;
+const W_STRIDES = W_SHAPE + MAXDIM;
+const W_OFFSETS = W_STRIDES + 4 * MAXDIM;
+// reductions
+const R_OP = 0;
+const R_NKEPT = 1;
+const R_NRED = 2;
+const R_OFFSET = 3;
+const R_KSHAPE = 4;
+const R_KSTRIDES = R_KSHAPE + MAXDIM;
+const R_RSHAPE = R_KSTRIDES + MAXDIM;
+const R_RSTRIDES = R_RSHAPE + MAXDIM;
+// gemm
+const G_M = 0;
+const G_N = 1;
+const G_K = 2;
+const G_SAM = 3;
+const G_SAK = 4;
+const G_SBK = 5;
+const G_SBN = 6;
+const G_OFFA = 7;
+const G_OFFB = 8;
+const G_NBATCH = 9;
+const G_BSHAPE = 10;
+const G_BSTRA = G_BSHAPE + MAXDIM;
+const G_BSTRB = G_BSTRA + MAXDIM;
+// windows
+const U_N = 0;
+const U_STRIDES = 4;
+const U_OFFSET = 8;
+const U_KH = 9;
+// fused optimizers
+const O_N = 0;
+const O_FLAGS = 1;
+
+export const UNARY_OPS = {
+  copy: 0,
+  neg: 1,
+  abs: 2,
+  sign: 3,
+  exp: 4,
+  log: 5,
+  log1p: 6,
+  expm1: 7,
+  sqrt: 8,
+  rsqrt: 9,
+  tanh: 10,
+  sigmoid: 11,
+  relu: 12,
+  floor: 13,
+  ceil: 14,
+  round: 15,
+  clamp: 16,
+} as const;
+export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 } as const;
+export const COMPARE_OPS = { eq: 0, ne: 1, lt: 2, le: 3, gt: 4, ge: 5 } as const;
+export const REDUCE_OPS = { sum: 0, prod: 1, amax: 2, amin: 3, argmax: 4, argmin: 5 } as const;
+
+export const OPT_MAXIMIZE = 1;
+export const OPT_NESTEROV = 2;
+export const OPT_FIRST = 4;
+export const OPT_DECOUPLED = 8;
+export const OPT_AMSGRAD = 16;
+
+/** The element range [lo, hi) of a buffer that a strided view touches (hi = lo when empty). */
+export interface Extent {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+export function extentOf(
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+): Extent {
+  let lo = offset;
+  let hi = offset;
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d]!;
+    if (n === 0) return { lo: offset, hi: offset };
+    const span = (n - 1) * strides[d]!;
+    if (span < 0) lo += span;
+    else hi += span;
+  }
+  return { lo, hi: hi + 1 };
+}
+
+/** One meta block, viewed as int32 and float64; the native addon reads this very memory. */
+export class Meta {
+  readonly buffer = new ArrayBuffer(META_BYTES);
+  /** The whole block as int32 (what the native addon is given once). */
+  readonly all = new Int32Array(this.buffer);
+  readonly ints = new Int32Array(this.buffer, 0, META_INTS);
+  readonly doubles = new Float64Array(this.buffer, META_INTS * 4, META_DOUBLES);
+
+  /**
+   * An elementwise walk over `out` (contiguous) and `inputs`, coalesced (size-1 dims dropped,
+   * neighbours merged where every operand is contiguous across them) and written straight into
+   * the block; input k's offset is relative to `bases[k]` (where its data starts in the buffer the
+   * kernel sees). False when the walk needs more than MAXDIM dims.
+   */
+  walk(
+    op: number,
+    out: KernelOutput<unknown>,
+    inputs: readonly KernelInput<unknown>[],
+    bases: ArrayLike<number>,
+  ): boolean {
+    const m = this.ints;
+    const shape = out.shape;
+    const nin = inputs.length;
+    let nd = 0;
+    let dense = 1; // the output's stride of dim d (row-major), walking from the last dim
+    // Walk dims from the innermost out, merging dim d into the current (outer) run when every
+    // operand satisfies stride[d] = stride[inner] * size[inner].
+    for (let d = shape.length - 1; d >= 0; d--) {
+      const size = shape[d]!;
+      if (size === 1) continue;
+      const last = nd - 1;
+      let merge = last >= 0;
+      if (merge) {
+        const inner = m[W_SHAPE + last]!;
+        if (m[W_STRIDES + last]! * inner !== dense) merge = false;
+        for (let k = 0; merge && k < nin; k++) {
+          const at = W_STRIDES + (k + 1) * MAXDIM + last;
+          if (m[at]! * inner !== inputs[k]!.strides[d]) merge = false;
+        }
+      }
+      if (merge) {
+        m[W_SHAPE + last] = m[W_SHAPE + last]! * size;
+      } else {
+        if (nd === MAXDIM) return false;
+        m[W_SHAPE + nd] = size;
+        m[W_STRIDES + nd] = dense;
+        for (let k = 0; k < nin; k++) m[W_STRIDES + (k + 1) * MAXDIM + nd] = inputs[k]!.strides[d]!;
+        nd++;
+      }
+      dense *= size;
+    }
+    if (nd === 0) {
+      m[W_SHAPE] = 1;
+      for (let k = 0; k <= nin; k++) m[W_STRIDES + k * MAXDIM] = 0;
+      nd = 1;
+    }
+    // The dims were collected innermost first: reverse them into row-major order.
+    for (let i = 0, j = nd - 1; i < j; i++, j--) {
+      for (let k = -1; k <= nin; k++) {
+        const base = k < 0 ? W_SHAPE : W_STRIDES + k * MAXDIM;
+        const t = m[base + i]!;
+        m[base + i] = m[base + j]!;
+        m[base + j] = t;
+      }
+    }
+    m[W_OP] = op;
+    m[W_NDIM] = nd;
+    m[W_NOPS] = nin + 1;
+    m[W_OFFSETS] = 0;
+    for (let k = 0; k < nin; k++) m[W_OFFSETS + k + 1] = inputs[k]!.offset - bases[k]!;
+    return true;
+  }
+
+  /** A reduction of `x` over sorted `dims`; false when kept or reduced dims exceed MAXDIM. */
+  reduce(op: number, x: KernelInput<unknown>, dims: readonly number[], base: number): boolean {
+    const ks: number[] = [];
+    const kt: number[] = [];
+    const rs: number[] = [];
+    const rt: number[] = [];
+    for (let d = 0; d < x.shape.length; d++) {
+      if (dims.includes(d)) {
+        rs.push(x.shape[d]!);
+        rt.push(x.strides[d]!);
+      } else {
+        ks.push(x.shape[d]!);
+        kt.push(x.strides[d]!);
+      }
+    }
+    const kept = coalesce(ks, [kt]);
+    const red = coalesce(rs, [rt]);
+    if (kept.shape.length > MAXDIM || red.shape.length > MAXDIM) return false;
+    const m = this.ints;
+    m[R_OP] = op;
+    m[R_NKEPT] = kept.shape.length;
+    m[R_NRED] = red.shape.length;
+    m[R_OFFSET] = x.offset - base;
+    for (let d = 0; d < kept.shape.length; d++) {
+      m[R_KSHAPE + d] = kept.shape[d]!;
+      m[R_KSTRIDES + d] = kept.strides[0]![d]!;
+    }
+    for (let d = 0; d < red.shape.length; d++) {
+      m[R_RSHAPE + d] = red.shape[d]!;
+      m[R_RSTRIDES + d] = red.strides[0]![d]!;
+    }
+    return true;
+  }
+
+  /** A batched matrix product out = a @ b (batch dims already broadcast by the op). */
+  gemm(
+    out: KernelOutput<unknown>,
+    a: KernelInput<unknown>,
+    b: KernelInput<unknown>,
+    baseA: number,
+    baseB: number,
+  ): boolean {
+    const nd = out.shape.length;
+    const batch = out.shape.slice(0, nd - 2);
+    const w = coalesce(batch, [
+      denseStrides(batch),
+      a.strides.slice(0, nd - 2),
+      b.strides.slice(0, nd - 2),
+    ]);
+    if (w.shape.length > MAXDIM) return false;
+    const m = this.ints;
+    m[G_M] = out.shape[nd - 2]!;
+    m[G_N] = out.shape[nd - 1]!;
+    m[G_K] = a.shape[nd - 1]!;
+    m[G_SAM] = a.strides[nd - 2]!;
+    m[G_SAK] = a.strides[nd - 1]!;
+    m[G_SBK] = b.strides[nd - 2]!;
+    m[G_SBN] = b.strides[nd - 1]!;
+    m[G_OFFA] = a.offset - baseA;
+    m[G_OFFB] = b.offset - baseB;
+    // Batches are contiguous in the output: the coalesced walk keeps row-major batch order.
+    m[G_NBATCH] = w.shape.length;
+    for (let d = 0; d < w.shape.length; d++) {
+      m[G_BSHAPE + d] = w.shape[d]!;
+      m[G_BSTRA + d] = w.strides[1]![d]!;
+      m[G_BSTRB + d] = w.strides[2]![d]!;
+    }
+    return true;
+  }
+
+  /**
+   * An unfold (image = the input) or fold (image = the output, columns = the input) geometry:
+   * image dims [n, c, h, w], the input's strides over its 4 dims (image) or 3 dims (columns) and
+   * offset, the window parameters and the grid of window positions.
+   */
+  window(
+    image: readonly [number, number, number, number],
+    strides: readonly number[],
+    offset: number,
+    p: WindowParams,
+    grid: readonly [number, number],
+  ): void {
+    const m = this.ints;
+    for (let i = 0; i < 4; i++) {
+      m[U_N + i] = image[i]!;
+      m[U_STRIDES + i] = strides[i] ?? 0;
+    }
+    m[U_OFFSET] = offset;
+    const vals = [
+      p.kernelSize[0],
+      p.kernelSize[1],
+      p.dilation[0],
+      p.dilation[1],
+      p.padding[0],
+      p.padding[1],
+      p.stride[0],
+      p.stride[1],
+      grid[0],
+      grid[1],
+    ];
+    for (let i = 0; i < vals.length; i++) m[U_KH + i] = vals[i]!;
+  }
+
+  /** A fused optimizer update over n elements: flags and the algorithm's scalars. */
+  optim(n: number, flags: number, scalars: readonly number[]): void {
+    this.ints[O_N] = n;
+    this.ints[O_FLAGS] = flags;
+    for (let i = 0; i < scalars.length; i++) this.doubles[i] = scalars[i]!;
+  }
+}

@@ -1,0 +1,252 @@
+// The wasm engine: copies operands into the module's linear memory (a scratch arena above
+// __heap_base, grown as needed), runs a kernel (on worker threads too when a pool is attached),
+// and copies the output back into the caller's typed array.
+import type { FastEngine, Operand, ReduceOut } from '../fast/engine.js';
+import { META_BYTES, Meta } from '../fast/meta.js';
+import type { WasmGlobal, WasmMemory } from './webassembly.js';
+
+/** The module's exports (kernels/wasm/api.c; names fixed by scripts/build-wasm.sh). */
+export interface WasmKernelExports {
+  readonly memory?: WasmMemory;
+  readonly __heap_base: WasmGlobal;
+  readonly __stack_pointer?: WasmGlobal;
+  nb_wasm_abi(): number;
+  nb_wasm_sgemm_ws_floats(meta: number): number;
+  nb_wasm_gemm(...args: number[]): void;
+  nb_wasm_unary(...args: number[]): void;
+  nb_wasm_binary(...args: number[]): void;
+  nb_wasm_compare(...args: number[]): void;
+  nb_wasm_where(...args: number[]): void;
+  nb_wasm_reduce(...args: number[]): void;
+  nb_wasm_sgd(...args: number[]): void;
+  nb_wasm_adam(...args: number[]): void;
+  nb_wasm_unfold(...args: number[]): void;
+  nb_wasm_fold(...args: number[]): void;
+}
+
+/** The kernels a thread pool can run, by index (workers look them up by these names). */
+export const KERNEL_NAMES = [
+  'nb_wasm_gemm',
+  'nb_wasm_unary',
+  'nb_wasm_binary',
+  'nb_wasm_compare',
+  'nb_wasm_where',
+  'nb_wasm_reduce',
+  'nb_wasm_sgd',
+  'nb_wasm_adam',
+  'nb_wasm_unfold',
+  'nb_wasm_fold',
+] as const;
+export type KernelName = (typeof KERNEL_NAMES)[number];
+
+/** Shares per thread of a parallel call (a late thread leaves its shares to the others). */
+export const SHARES_PER_THREAD = 4;
+
+/** Runs kernel `name` with `args` (addresses and sizes) as nt·SHARES_PER_THREAD shares on nt threads. */
+export interface WasmThreadPool {
+  readonly size: number;
+  run(name: KernelName, args: readonly number[], nt: number): void;
+}
+
+/** Work below which a call runs on one thread: the same thresholds as the native addon. */
+const PAR_GEMM_FLOPS = 2 ** 21;
+const PAR_ELEMENTS = 2 ** 17;
+const PAGE = 65536;
+
+type View = Float32Array | Int32Array | Uint8Array;
+
+export class WasmEngine implements FastEngine {
+  readonly meta = new Meta();
+  readonly copiesInputs = true;
+  readonly #x: WasmKernelExports;
+  readonly #memory: WasmMemory;
+  readonly #base: number;
+  #top = 0;
+  #buffer: ArrayBufferLike | null = null;
+  #u8: Uint8Array = new Uint8Array(0);
+  #f32: Float32Array = new Float32Array(0);
+  #i32: Int32Array = new Int32Array(0);
+  #pool: WasmThreadPool | null;
+  #threads = 1;
+
+  /**
+   * `arenaBase` is the first address the engine may use (above __heap_base and anything a thread
+   * pool reserved); `pool` runs shares on workers when the module is the threaded build.
+   */
+  constructor(
+    exports: WasmKernelExports,
+    memory: WasmMemory,
+    arenaBase: number,
+    pool: WasmThreadPool | null = null,
+  ) {
+    this.#x = exports;
+    this.#memory = memory;
+    this.#base = align(arenaBase);
+    this.#pool = pool;
+    this.#threads = pool === null ? 1 : pool.size;
+  }
+
+  get numThreads(): number {
+    return this.#threads;
+  }
+
+  setNumThreads(n: number): number {
+    const max = this.#pool === null ? 1 : this.#pool.size;
+    this.#threads = Math.max(1, Math.min(max, Math.floor(n)));
+    return this.#threads;
+  }
+
+  // ---- arena ----
+
+  #begin(): number {
+    this.#top = this.#base;
+    return this.#alloc(META_BYTES);
+  }
+
+  #alloc(bytes: number): number {
+    const p = align(this.#top);
+    this.#top = p + bytes;
+    return p;
+  }
+
+  /** Grows the memory to cover the arena, refreshes the views and writes the meta block. */
+  #ready(metaPtr: number): void {
+    const need = this.#top - this.#memory.buffer.byteLength;
+    if (need > 0) this.#memory.grow(Math.ceil(need / PAGE));
+    const buf = this.#memory.buffer;
+    if (buf !== this.#buffer || this.#u8.byteLength !== buf.byteLength) {
+      this.#buffer = buf;
+      this.#u8 = new Uint8Array(buf);
+      this.#f32 = new Float32Array(buf);
+      this.#i32 = new Int32Array(buf);
+    }
+    this.#u8.set(new Uint8Array(this.meta.buffer), metaPtr);
+  }
+
+  #view(data: View): View {
+    return data instanceof Float32Array
+      ? this.#f32
+      : data instanceof Int32Array
+        ? this.#i32
+        : this.#u8;
+  }
+
+  /** Reserves room for an operand's extent; returns its address. */
+  #reserve(o: Operand<View>): number {
+    return this.#alloc((o.hi - o.lo) * o.data.BYTES_PER_ELEMENT);
+  }
+
+  #copyIn(o: Operand<View>, ptr: number): void {
+    if (o.hi > o.lo)
+      this.#view(o.data).set(o.data.subarray(o.lo, o.hi), ptr / o.data.BYTES_PER_ELEMENT);
+  }
+
+  #copyOut(out: View, ptr: number, n = out.length): void {
+    const v = this.#view(out);
+    const at = ptr / out.BYTES_PER_ELEMENT;
+    out.set(v.subarray(at, at + n));
+  }
+
+  #run(name: KernelName, args: number[], work: number, threshold: number): void {
+    const nt = work >= threshold ? this.#threads : 1;
+    if (nt > 1 && this.#pool !== null) this.#pool.run(name, args, nt);
+    else (this.#x[name] as (...a: number[]) => void)(...args, 0, 1);
+  }
+
+  // ---- kernels ----
+
+  sgemm(out: Float32Array, a: Operand, b: Operand): void {
+    const m = this.#begin();
+    const pa = this.#reserve(a);
+    const pb = this.#reserve(b);
+    const pc = this.#alloc(out.byteLength);
+    this.#ready(m);
+    const wsFloats = this.#x.nb_wasm_sgemm_ws_floats(m);
+    const ints = this.meta.ints;
+    const flops = out.length * ints[2]!;
+    const nt = flops >= PAR_GEMM_FLOPS ? this.#threads : 1;
+    const stride = Math.ceil(wsFloats / 16) * 16;
+    // One workspace per share (shares, not threads, index them).
+    const ws = this.#alloc(stride * 4 * (nt > 1 ? nt * SHARES_PER_THREAD : 1));
+    this.#ready(m);
+    this.#copyIn(a, pa);
+    this.#copyIn(b, pb);
+    this.#run('nb_wasm_gemm', [m, pc, pa, pb, ws, stride], flops, PAR_GEMM_FLOPS);
+    this.#copyOut(out, pc);
+  }
+
+  #walk(name: KernelName, out: View, ins: Operand<View>[]): void {
+    const m = this.#begin();
+    const ptrs = ins.map((o) => this.#reserve(o));
+    const po = this.#alloc(out.byteLength);
+    this.#ready(m);
+    ins.forEach((o, i) => this.#copyIn(o, ptrs[i]!));
+    this.#run(name, [m, po, ...ptrs], out.length, PAR_ELEMENTS);
+    this.#copyOut(out, po);
+  }
+
+  unary(out: Float32Array, x: Operand): void {
+    this.#walk('nb_wasm_unary', out, [x]);
+  }
+  binary(out: Float32Array, a: Operand, b: Operand): void {
+    this.#walk('nb_wasm_binary', out, [a, b]);
+  }
+  compare(out: Uint8Array, a: Operand, b: Operand): void {
+    this.#walk('nb_wasm_compare', out, [a, b]);
+  }
+  where(out: Float32Array, c: Operand<Uint8Array>, a: Operand, b: Operand): void {
+    this.#walk('nb_wasm_where', out, [c, a, b]);
+  }
+
+  reduce(out: ReduceOut, x: Operand): void {
+    const m = this.#begin();
+    const px = this.#reserve(x);
+    const po = this.#alloc(out.byteLength);
+    this.#ready(m);
+    this.#copyIn(x, px);
+    const nout = out.length;
+    const work = nout >= 64 ? x.hi - x.lo : 0;
+    this.#run('nb_wasm_reduce', [m, po, px], work, PAR_ELEMENTS);
+    this.#copyOut(out, po);
+  }
+
+  unfold(out: Float32Array, x: Operand): void {
+    this.#walk('nb_wasm_unfold', out, [x]);
+  }
+  fold(out: Float32Array, cols: Operand): void {
+    this.#walk('nb_wasm_fold', out, [cols]);
+  }
+
+  /** Copies whole arrays in, runs an in-place update, copies back those that change. */
+  #update(name: KernelName, arrays: (Float32Array | null)[], changed: boolean[]): void {
+    const m = this.#begin();
+    const ptrs = arrays.map((a) => (a === null ? 0 : this.#alloc(a.byteLength)));
+    this.#ready(m);
+    arrays.forEach((a, i) => {
+      if (a !== null) this.#f32.set(a, ptrs[i]! / 4);
+    });
+    const n = arrays[0]!.length;
+    this.#run(name, [m, ...ptrs], n, PAR_ELEMENTS);
+    arrays.forEach((a, i) => {
+      if (a !== null && changed[i]) this.#copyOut(a, ptrs[i]!);
+    });
+  }
+
+  sgd(p: Float32Array, g: Float32Array, buf: Float32Array | null): void {
+    this.#update('nb_wasm_sgd', [p, g, buf], [true, false, true]);
+  }
+
+  adam(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    vmax: Float32Array | null,
+  ): void {
+    this.#update('nb_wasm_adam', [p, g, m, v, vmax], [true, false, true, true, true]);
+  }
+}
+
+function align(n: number): number {
+  return Math.ceil(n / 64) * 64;
+}

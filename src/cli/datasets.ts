@@ -1,0 +1,127 @@
+// The datasets `nabla train --data` accepts, loaded as whole normalised tensors and split into
+// train / validation / test with a fixed seed (the same split whatever --seed is).
+import { existsSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
+import { TensorDataset, randomSplit, Subset } from '../data/index.js';
+import { Digits, FashionMNIST, MNIST, loadCsv } from '../data/node/index.js';
+import { DataError } from '../errors.js';
+import { fromArray } from '../functions/creation.js';
+import { Generator } from '../random.js';
+import type { Tensor } from '../tensor.js';
+
+export type Split = TensorDataset | Subset<Tensor[]>;
+
+export interface LoadedData {
+  readonly name: string;
+  readonly train: Split;
+  readonly val: Split;
+  readonly test: Split;
+  /** The shape of one sample ([C, H, W] for images, [F] for tabular data). */
+  readonly inputShape: readonly number[];
+  readonly numClasses: number;
+  readonly classNames: readonly string[];
+}
+
+/** The seed of the fixed data split (independent of --seed, so runs compare on the same test set). */
+const SPLIT_SEED = 1234;
+
+function split(ds: TensorDataset, fractions: readonly number[]): Subset<Tensor[]>[] {
+  return randomSplit(ds, fractions, { generator: new Generator(SPLIT_SEED) }) as Subset<Tensor[]>[];
+}
+
+function images(
+  pixels: Uint8Array,
+  n: number,
+  h: number,
+  w: number,
+  mean: number,
+  std: number,
+): Tensor {
+  const x = new Float32Array(n * h * w);
+  for (let i = 0; i < x.length; i++) x[i] = (pixels[i]! / 255 - mean) / std;
+  return fromArray(x, [n, 1, h, w], 'float32');
+}
+
+function labels(src: ArrayLike<number>): Tensor {
+  return fromArray(Int32Array.from(src), [src.length], 'int32');
+}
+
+function mnistLike(kind: 'mnist' | 'fashion-mnist', root: string | undefined): LoadedData {
+  const Cls = kind === 'mnist' ? MNIST : FashionMNIST;
+  // Per-dataset normalisation constants (the training set's pixel mean and std).
+  const [mean, std] = kind === 'mnist' ? [0.1307, 0.3081] : [0.286, 0.353];
+  const opts = root === undefined ? {} : { root };
+  const trainSet = new Cls({ ...opts, train: true });
+  const testSet = new Cls({ ...opts, train: false });
+  const { height: h, width: w } = trainSet;
+  const full = new TensorDataset(
+    images(trainSet.images, trainSet.length, h, w, mean, std),
+    labels(trainSet.labels),
+  );
+  const [train, val] = split(full, [trainSet.length - 5000, 5000]);
+  const test = new TensorDataset(
+    images(testSet.images, testSet.length, h, w, mean, std),
+    labels(testSet.labels),
+  );
+  return {
+    name: kind,
+    train: train!,
+    val: val!,
+    test,
+    inputShape: [1, h, w],
+    numClasses: 10,
+    classNames: [...trainSet.classes],
+  };
+}
+
+function digits(): LoadedData {
+  const d = new Digits({ shape: 'image' });
+  const n = d.length;
+  const full = new TensorDataset(fromArray(d.features, [n, 1, 8, 8], 'float32'), labels(d.targets));
+  const [train, val, test] = split(full, [0.7, 0.1, 0.2]);
+  return {
+    name: 'digits',
+    train: train!,
+    val: val!,
+    test: test!,
+    inputShape: [1, 8, 8],
+    numClasses: 10,
+    classNames: Digits.classes.map(String),
+  };
+}
+
+function csv(path: string, target: string | undefined): LoadedData {
+  const ds = loadCsv(path, { target: target ?? -1, encodeTarget: true, targetDType: 'int32' });
+  const y = ds.targets;
+  if (y === undefined) throw new DataError(`${path}: no target column`);
+  // Standardise each feature column (statistics over the whole file: a tabular convenience).
+  const x = ds.features;
+  const mean = x.mean(0, true);
+  const std = x.std(0, false, true).clamp(1e-8);
+  const full = new TensorDataset(x.sub(mean).div(std), y);
+  const [train, val, test] = split(full, [0.7, 0.15, 0.15]);
+  const classes =
+    ds.classes ?? Array.from({ length: (y.amax().item() as number) + 1 }, (_, i) => String(i));
+  return {
+    name: path,
+    train: train!,
+    val: val!,
+    test: test!,
+    inputShape: [x.shape[1]!],
+    numClasses: classes.length,
+    classNames: classes,
+  };
+}
+
+export const DATA_NAMES = ['digits', 'fashion-mnist', 'mnist'] as const;
+
+/** Loads --data: a named dataset, or a path to a .csv file (the target column defaults to the last). */
+export function loadData(spec: string, opts: { dataDir?: string; target?: string }): LoadedData {
+  if (spec === 'digits') return digits();
+  if (spec === 'mnist' || spec === 'fashion-mnist') return mnistLike(spec, opts.dataDir);
+  if (existsSync(spec) && statSync(spec).isFile() && extname(spec).toLowerCase() === '.csv')
+    return csv(spec, opts.target);
+  throw new DataError(
+    `unknown --data '${spec}': expected ${DATA_NAMES.join(', ')}, or the path of a .csv file (numeric columns, label in the last column)`,
+  );
+}

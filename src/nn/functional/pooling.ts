@@ -1,0 +1,372 @@
+// nn.functional pooling: max and average pools as unfold + argmax/gather or sum, adaptive average pools.
+import { ArgumentError, ShapeError } from '../../errors.js';
+import { fromArray, tensor } from '../../functions/creation.js';
+import { maxDim } from '../../functions/reduction.js';
+import { indexSelect, pad } from '../../functions/shape_ops.js';
+import { apply } from '../../ops/apply.js';
+import { shapeStr } from '../../shape.js';
+import type { Tensor } from '../../tensor.js';
+import { expandArg, type SizeArg } from './conv.js';
+
+export interface MaxPoolOptions {
+  /** Defaults to the kernel size. */
+  readonly stride?: SizeArg | null;
+  readonly padding?: SizeArg;
+  readonly dilation?: SizeArg;
+  /** Ceil instead of floor when computing the output size (windows may run past the end). */
+  readonly ceilMode?: boolean;
+}
+
+export interface AvgPoolOptions {
+  /** Defaults to the kernel size. */
+  readonly stride?: SizeArg | null;
+  readonly padding?: SizeArg;
+  readonly ceilMode?: boolean;
+  /** Count the zero padding in the divisor (default true). */
+  readonly countIncludePad?: boolean;
+}
+
+export interface AvgPool2dOptions extends AvgPoolOptions {
+  /** Divide every window's sum by this instead of its size. */
+  readonly divisorOverride?: number | null;
+}
+
+/** PyTorch's pooling output size: floor (or ceil) division, the last window starting inside. */
+function pooledSize(
+  size: number,
+  k: number,
+  p: number,
+  s: number,
+  d: number,
+  ceilMode: boolean,
+): number {
+  let out = Math.floor((size + 2 * p - d * (k - 1) - 1 + (ceilMode ? s - 1 : 0)) / s) + 1;
+  if (ceilMode && (out - 1) * s >= size + p) out--;
+  return out;
+}
+
+interface Geometry {
+  readonly k: [number, number];
+  readonly s: [number, number];
+  readonly p: [number, number];
+  readonly d: [number, number];
+  readonly out: [number, number];
+}
+
+type Pool = 'max_pool1d' | 'max_pool2d' | 'avg_pool1d' | 'avg_pool2d';
+
+/**
+ * Validates a pool's arguments as PyTorch does (in its words and order) and returns the 2-d
+ * geometry; 1-d pools are 2-d pools over a height of 1.
+ */
+function geometry(
+  name: Pool,
+  x: Tensor,
+  kernelSize: SizeArg,
+  stride: SizeArg | null | undefined,
+  padding: SizeArg,
+  dilation: SizeArg,
+  ceilMode: boolean,
+): Geometry {
+  const one = name.endsWith('1d');
+  const nd = one ? 1 : 2;
+  if (x.ndim !== nd + 1 && x.ndim !== nd + 2) {
+    throw new ShapeError(
+      one
+        ? `${name}: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but got:${shapeStr(x.shape)}`
+        : 'non-empty 3D or 4D (batch mode) tensor expected for input',
+    );
+  }
+  const what = 'pooling';
+  const lift = (v: number[], fill: number): [number, number] =>
+    one ? [fill, v[0]!] : [v[0]!, v[1]!];
+  const ks = expandArg('kernel_size', kernelSize, nd, what);
+  const ss = stride === null || stride === undefined ? ks : expandArg('stride', stride, nd, what);
+  const ps = expandArg('padding', padding, nd, what);
+  const ds = expandArg('dilation', dilation, nd, what);
+  if (one && name === 'max_pool1d') {
+    if (!(ks[0]! > 0))
+      throw new ArgumentError(
+        `max_pool1d() kernel_size must be greater than zero, but got ${ks[0]}`,
+      );
+    if (!(ss[0]! > 0))
+      throw new ArgumentError(`max_pool1d() stride must be greater than zero, but got ${ss[0]}`);
+    if (!(ps[0]! >= 0))
+      throw new ArgumentError(`max_pool1d() padding must be non-negative, but got ${ps[0]}`);
+    if (ps[0]! > ks[0]! / 2) {
+      throw new ArgumentError(
+        `max_pool1d() padding should be at most half of kernel size, but got padding=${ps[0]} and kernel_size=${ks[0]}`,
+      );
+    }
+    if (!(ds[0]! > 0))
+      throw new ArgumentError(`max_pool1d() dilation must be greater than zero, but got ${ds[0]}`);
+  }
+  for (let i = 0; i < nd; i++) {
+    if (ss[i] === 0) throw new ArgumentError('stride should not be zero');
+    if (ps[i]! < 0) throw new ArgumentError(`pad must be non-negative, but got pad: ${ps[i]}`);
+    if (ps[i]! > ks[i]! / 2) {
+      throw new ArgumentError(
+        `pad should be at most half of kernel size, but got pad=${ps[i]} and kernel_size=${ks[i]}`,
+      );
+    }
+  }
+  const [k, s, p, d] = [lift(ks, 1), lift(ss, 1), lift(ps, 0), lift(ds, 1)];
+  if (!(k[0] > 0 && k[1] > 0))
+    throw new ArgumentError(
+      `kernel size should be greater than zero, but got kH: ${k[0]} kW: ${k[1]}`,
+    );
+  if (!(s[0] > 0 && s[1] > 0))
+    throw new ArgumentError(`stride should be greater than zero, but got dH: ${s[0]} dW: ${s[1]}`);
+  if (!(d[0] > 0 && d[1] > 0)) {
+    throw new ArgumentError(
+      `dilation should be greater than zero, but got dilationH: ${d[0]} dilationW: ${d[1]}`,
+    );
+  }
+  const inner = x.shape.slice(x.ndim - nd - 1);
+  if (inner.some((v) => v === 0)) {
+    throw new ShapeError(
+      `Expected ${nd + 1}D or ${nd + 2}D (batch mode) tensor with optional 0 dim batch size for input, but got:${shapeStr(x.shape)}`,
+    );
+  }
+  const [c, h, w] = one ? [inner[0]!, 1, inner[1]!] : (inner as [number, number, number]);
+  const out: [number, number] = [
+    pooledSize(h, k[0], p[0], s[0], d[0], ceilMode),
+    pooledSize(w, k[1], p[1], s[1], d[1], ceilMode),
+  ];
+  if (out[0] < 1 || out[1] < 1) {
+    throw new ShapeError(
+      `Given input size: (${c}x${h}x${w}). Calculated output size: (${c}x${out[0]}x${out[1]}). Output size is too small`,
+    );
+  }
+  return { k, s, p, d, out };
+}
+
+/** x as [N, C, H, W] (1-d pools gain a height of 1, unbatched inputs a batch of 1). */
+function as4d(x: Tensor, one: boolean): Tensor {
+  const y = one ? x.unsqueeze(-2) : x;
+  return y.ndim === 3 ? y.unsqueeze(0) : y;
+}
+
+/** The output back in the input's layout: [N, C, oh, ow] to [N?, C, (oh,) ow]. */
+function from4d(y: Tensor, x: Tensor, one: boolean): Tensor {
+  const z = x.ndim === (one ? 2 : 3) ? y.squeeze(0) : y;
+  return one ? z.squeeze(-2) : z;
+}
+
+/**
+ * Every pooling window as a column: [N, C, kh·kw, oh·ow]. Positions outside the input hold
+ * `padValue`; windows that run past the end (ceil mode) see it too.
+ */
+function windows(x: Tensor, g: Geometry, padValue: number): Tensor {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  // The padded extent the windows need, and how much of it lies after the input.
+  const need = [0, 1].map((i) => (g.out[i]! - 1) * g.s[i]! + g.d[i]! * (g.k[i]! - 1) + 1);
+  const after = [need[0]! - h - g.p[0], need[1]! - w - g.p[1]];
+  const fits = after[0]! <= g.p[0] && after[1]! <= g.p[1];
+  let cols: Tensor;
+  if (fits && (padValue === 0 || (g.p[0] === 0 && g.p[1] === 0))) {
+    cols = apply('unfold', [x], { kernelSize: g.k, dilation: g.d, padding: g.p, stride: g.s });
+  } else {
+    // Pad explicitly: with padValue before the input, and after it only as far as the windows
+    // reach (ceil mode may need more than the padding; where they stop short, unfold's floor
+    // division leaves the unused tail out).
+    const padded = pad(x, [g.p[1], Math.max(after[1]!, 0), g.p[0], Math.max(after[0]!, 0)], {
+      value: padValue,
+    });
+    cols = apply('unfold', [padded], {
+      kernelSize: g.k,
+      dilation: g.d,
+      padding: [0, 0],
+      stride: g.s,
+    });
+  }
+  return cols.reshape([n, c, g.k[0] * g.k[1], g.out[0] * g.out[1]]);
+}
+
+function maxPool(
+  name: 'max_pool1d' | 'max_pool2d',
+  input: Tensor,
+  kernelSize: SizeArg,
+  opts?: MaxPoolOptions,
+): Tensor {
+  const one = name === 'max_pool1d';
+  const g = geometry(
+    name,
+    input,
+    kernelSize,
+    opts?.stride,
+    opts?.padding ?? 0,
+    opts?.dilation ?? 1,
+    opts?.ceilMode ?? false,
+  );
+  const x = as4d(input, one);
+  const [n, c] = x.shape as [number, number];
+  // NOTE: the gradient goes to the first maximum of each window (argmax), as PyTorch's kernel;
+  // a NaN counts as the maximum (PyTorch picks the last NaN of a window, argmax the first).
+  const values = maxDim(windows(x, g, -Infinity), 2).values;
+  return from4d(values.reshape([n, c, g.out[0], g.out[1]]), input, one);
+}
+
+/** F.max_pool1d over [N, C, L] or [C, L]. */
+export function maxPool1d(input: Tensor, kernelSize: SizeArg, opts?: MaxPoolOptions): Tensor {
+  return maxPool('max_pool1d', input, kernelSize, opts);
+}
+
+/** F.max_pool2d over [N, C, H, W] or [C, H, W]. */
+export function maxPool2d(input: Tensor, kernelSize: SizeArg, opts?: MaxPoolOptions): Tensor {
+  return maxPool('max_pool2d', input, kernelSize, opts);
+}
+
+/** PyTorch's divisor of each window: its size within the padded input, or its real elements. */
+function divisors(g: Geometry, size: [number, number], countIncludePad: boolean): number[] {
+  const perDim = [0, 1].map((i) => {
+    const out: [number, number][] = [];
+    for (let o = 0; o < g.out[i]!; o++) {
+      const start = o * g.s[i]! - g.p[i]!;
+      const end = Math.min(start + g.k[i]!, size[i]! + g.p[i]!);
+      const real = Math.min(end, size[i]!) - Math.max(start, 0);
+      out.push([end - start, real]);
+    }
+    return out;
+  });
+  const result: number[] = [];
+  for (const [ph, rh] of perDim[0]!) {
+    for (const [pw, rw] of perDim[1]!) result.push(countIncludePad ? ph * pw : rh * rw);
+  }
+  return result;
+}
+
+function avgPool(
+  name: 'avg_pool1d' | 'avg_pool2d',
+  input: Tensor,
+  kernelSize: SizeArg,
+  opts?: AvgPool2dOptions,
+): Tensor {
+  const one = name === 'avg_pool1d';
+  const g = geometry(
+    name,
+    input,
+    kernelSize,
+    opts?.stride,
+    opts?.padding ?? 0,
+    1,
+    opts?.ceilMode ?? false,
+  );
+  const override = opts?.divisorOverride ?? null;
+  if (override !== null && override === 0) throw new ArgumentError('divisor must be not zero');
+  const x = as4d(input, one);
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const sums = apply('sum', [windows(x, g, 0)], { dims: [2], keepdim: false });
+  let divided: Tensor;
+  if (override !== null) {
+    divided = sums.div(override);
+  } else {
+    const divs = divisors(g, [h, w], opts?.countIncludePad ?? true);
+    const uniform = divs.every((v) => v === divs[0]);
+    divided = uniform
+      ? sums.div(divs[0]!)
+      : sums.div(
+          fromArray(Float64Array.from(divs), [divs.length], 'float64', { device: x.device }).to(
+            x.dtype,
+          ),
+        );
+  }
+  return from4d(divided.reshape([n, c, g.out[0], g.out[1]]), input, one);
+}
+
+/** F.avg_pool1d over [N, C, L] or [C, L]. */
+export function avgPool1d(input: Tensor, kernelSize: SizeArg, opts?: AvgPoolOptions): Tensor {
+  return avgPool('avg_pool1d', input, kernelSize, opts);
+}
+
+/** F.avg_pool2d over [N, C, H, W] or [C, H, W]. */
+export function avgPool2d(input: Tensor, kernelSize: SizeArg, opts?: AvgPool2dOptions): Tensor {
+  return avgPool('avg_pool2d', input, kernelSize, opts);
+}
+
+/** An output size per dim; null keeps the input's size. */
+export type AdaptiveSize = number | null | readonly (number | null)[];
+
+/**
+ * Averages dim `dim` of x over PyTorch's adaptive windows [⌊i·in/out⌋, ⌈(i+1)·in/out⌉). Each window
+ * is gathered from x padded with one zero (the filler of shorter windows), summed and divided by
+ * its length, so a non-finite value only reaches the windows that contain it.
+ */
+export function adaptiveAverage(x: Tensor, dim: number, outSize: number): Tensor {
+  const size = x.shape[dim]!;
+  if (outSize === size) return x;
+  const starts: number[] = [];
+  const lengths: number[] = [];
+  for (let i = 0; i < outSize; i++) {
+    const start = Math.floor((i * size) / outSize);
+    starts.push(start);
+    lengths.push(Math.ceil(((i + 1) * size) / outSize) - start);
+  }
+  const longest = Math.max(0, ...lengths);
+  if (lengths.every((l) => l === longest) && size % outSize === 0 && outSize > 0) {
+    // Equal, non-overlapping windows: a reshape and a mean.
+    const shape = [...x.shape.slice(0, dim), outSize, longest, ...x.shape.slice(dim + 1)];
+    return x.reshape(shape).mean(dim + 1);
+  }
+  const index: number[] = [];
+  for (let i = 0; i < outSize; i++) {
+    for (let j = 0; j < longest; j++) index.push(j < lengths[i]! ? starts[i]! + j : size);
+  }
+  const pads = new Array<number>(2 * (x.ndim - dim)).fill(0);
+  pads[pads.length - 1] = 1;
+  const picked = indexSelect(
+    pad(x, pads),
+    dim,
+    tensor(index, { dtype: 'int32', device: x.device }),
+  );
+  const shape = [...x.shape.slice(0, dim), outSize, longest, ...x.shape.slice(dim + 1)];
+  const counts = fromArray(
+    Float64Array.from(lengths),
+    [outSize, ...new Array<number>(x.ndim - dim - 1).fill(1)],
+    'float64',
+    {
+      device: x.device,
+    },
+  ).to(x.dtype);
+  return apply('sum', [picked.reshape(shape)], { dims: [dim + 1], keepdim: false }).div(counts);
+}
+
+function adaptiveSizes(name: string, x: Tensor, outputSize: AdaptiveSize, nd: number): number[] {
+  if (x.ndim !== nd + 1 && x.ndim !== nd + 2) {
+    throw new ShapeError(
+      `${name}(): Expected ${nd + 1}D or ${nd + 2}D tensor, but got ${shapeStr(x.shape)}`,
+    );
+  }
+  for (let i = x.ndim - nd; i < x.ndim; i++) {
+    if (x.shape[i] === 0) {
+      throw new ShapeError(
+        `${name}(): Expected input to have non-zero size for non-batch dimensions, but input has sizes ${shapeStr(x.shape)} with dimension ${i} being empty`,
+      );
+    }
+  }
+  const list = outputSize === null || typeof outputSize === 'number' ? [outputSize] : outputSize;
+  if (list.length !== 1 && list.length !== nd)
+    throw new ArgumentError(`${name}: output_size must be ${nd}`);
+  const sizes = Array.from({ length: nd }, (_, i) => list[list.length === 1 ? 0 : i] ?? null).map(
+    (v, i) => v ?? x.shape[x.ndim - nd + i]!,
+  );
+  if (sizes.some((v) => v < 0)) {
+    throw new ArgumentError(
+      `${name}: elements of output_size must be greater than or equal to 0 but received {${sizes.join(', ')}}`,
+    );
+  }
+  return sizes;
+}
+
+/** F.adaptive_avg_pool1d over [N, C, L] or [C, L]. */
+export function adaptiveAvgPool1d(input: Tensor, outputSize: number): Tensor {
+  const [l] = adaptiveSizes('adaptive_avg_pool1d', input, outputSize, 1);
+  return adaptiveAverage(input, input.ndim - 1, l!);
+}
+
+/** F.adaptive_avg_pool2d over [N, C, H, W] or [C, H, W]; outputSize is a number or [h, w]. */
+export function adaptiveAvgPool2d(input: Tensor, outputSize: AdaptiveSize): Tensor {
+  const [h, w] = adaptiveSizes('adaptive_avg_pool2d', input, outputSize, 2);
+  const nd = input.ndim;
+  return adaptiveAverage(adaptiveAverage(input, nd - 2, h!), nd - 1, w!);
+}

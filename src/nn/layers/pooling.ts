@@ -1,0 +1,164 @@
+// Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, printed as PyTorch prints them.
+import type { Tensor } from '../../tensor.js';
+import type { SizeArg } from '../functional/conv.js';
+import {
+  adaptiveAvgPool1d,
+  adaptiveAvgPool2d,
+  avgPool1d,
+  avgPool2d,
+  maxPool1d,
+  maxPool2d,
+  type AdaptiveSize,
+  type AvgPool2dOptions,
+  type AvgPoolOptions,
+  type MaxPoolOptions,
+} from '../functional/pooling.js';
+import { Module } from '../module.js';
+
+/** Python's str of an int or a tuple of ints (None for null). */
+function py(v: SizeArg | AdaptiveSize): string {
+  if (v === null) return 'None';
+  if (typeof v === 'number') return String(v);
+  const items = v.map((x) => (x === null ? 'None' : String(x)));
+  return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
+}
+
+const pyBool = (b: boolean) => (b ? 'True' : 'False');
+
+abstract class MaxPoolNd extends Module {
+  readonly stride: SizeArg;
+  readonly padding: SizeArg;
+  readonly dilation: SizeArg;
+  readonly ceilMode: boolean;
+
+  constructor(
+    readonly kernelSize: SizeArg,
+    opts?: MaxPoolOptions,
+  ) {
+    super();
+    this.stride = opts?.stride ?? kernelSize;
+    this.padding = opts?.padding ?? 0;
+    this.dilation = opts?.dilation ?? 1;
+    this.ceilMode = opts?.ceilMode ?? false;
+  }
+
+  protected options(): MaxPoolOptions {
+    return {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+    };
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}, dilation=${py(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
+  }
+}
+
+export class MaxPool1d extends MaxPoolNd {
+  forward(input: Tensor): Tensor {
+    return maxPool1d(input, this.kernelSize, this.options());
+  }
+}
+
+export class MaxPool2d extends MaxPoolNd {
+  forward(input: Tensor): Tensor {
+    return maxPool2d(input, this.kernelSize, this.options());
+  }
+}
+
+export class AvgPool1d extends Module {
+  readonly kernelSize: readonly number[];
+  readonly stride: readonly number[];
+  readonly padding: readonly number[];
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+
+  constructor(kernelSize: SizeArg, opts?: AvgPoolOptions) {
+    super();
+    // NOTE: PyTorch's AvgPool1d stores one-element tuples, so it prints kernel_size=(3,).
+    const single = (v: SizeArg) => (typeof v === 'number' ? [v] : [...v]);
+    this.kernelSize = single(kernelSize);
+    this.stride = single(opts?.stride ?? kernelSize);
+    this.padding = single(opts?.padding ?? 0);
+    this.ceilMode = opts?.ceilMode ?? false;
+    this.countIncludePad = opts?.countIncludePad ?? true;
+  }
+
+  forward(input: Tensor): Tensor {
+    return avgPool1d(input, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+    });
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}`;
+  }
+}
+
+export class AvgPool2d extends Module {
+  readonly stride: SizeArg;
+  readonly padding: SizeArg;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
+
+  constructor(
+    readonly kernelSize: SizeArg,
+    opts?: AvgPool2dOptions,
+  ) {
+    super();
+    this.stride = opts?.stride ?? kernelSize;
+    this.padding = opts?.padding ?? 0;
+    this.ceilMode = opts?.ceilMode ?? false;
+    this.countIncludePad = opts?.countIncludePad ?? true;
+    this.divisorOverride = opts?.divisorOverride ?? null;
+  }
+
+  forward(input: Tensor): Tensor {
+    return avgPool2d(input, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+      divisorOverride: this.divisorOverride,
+    });
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}`;
+  }
+}
+
+export class AdaptiveAvgPool1d extends Module {
+  constructor(readonly outputSize: number) {
+    super();
+  }
+
+  forward(input: Tensor): Tensor {
+    return adaptiveAvgPool1d(input, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    return `output_size=${py(this.outputSize)}`;
+  }
+}
+
+export class AdaptiveAvgPool2d extends Module {
+  /** A number, or [h, w] where null keeps that dim of the input. */
+  constructor(readonly outputSize: AdaptiveSize) {
+    super();
+  }
+
+  forward(input: Tensor): Tensor {
+    return adaptiveAvgPool2d(input, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    return `output_size=${py(this.outputSize)}`;
+  }
+}

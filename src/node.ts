@@ -1,0 +1,7 @@
+// nabla's Node.js entry point: everything in the browser-safe entry, plus files, datasets on disk,
+// checkpoints and the fast CPU backends. Import 'nabla/node' in Node programs.
+export * from './index.js';
+export * as data from './node/data.js';
+export { load, loadStateDict, safeOpen, save, saveStateDict, SafetensorsFile } from './node/io.js';
+export { CHECKPOINT_FORMAT, loadCheckpoint, saveCheckpoint, type Checkpoint } from './node/checkpoint.js';
+export { loadFastBackends, type FastBackends, type FastBackendsOptions } from './node/backends.js';

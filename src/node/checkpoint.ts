@@ -1,0 +1,97 @@
+// Training checkpoints: model, optimizer, scheduler and RNG state plus the loop's position, in one
+// safetensors file (tensors) with a JSON manifest in its metadata (everything else).
+import { NablaError } from '../errors.js';
+import type { StateDict } from '../nn/module.js';
+import type { OptimizerStateDict } from '../optim/optimizer.js';
+import type { GeneratorState } from '../random.js';
+import { Tensor } from '../tensor.js';
+import { load, save } from './io.js';
+
+/** The checkpoint format this code writes; readers refuse newer ones. */
+export const CHECKPOINT_FORMAT = 1;
+const MANIFEST_KEY = 'nabla.checkpoint';
+
+export interface Checkpoint {
+  readonly model: StateDict;
+  readonly optimizer?: OptimizerStateDict;
+  readonly scheduler?: Record<string, unknown>;
+  /** Generator states by role: 'global' (the library generator), 'loader' (the DataLoader's), ... */
+  readonly rng: Readonly<Record<string, GeneratorState>>;
+  /** Completed epochs, optimizer steps, and batches consumed in the current epoch. */
+  readonly epoch: number;
+  readonly step: number;
+  readonly batchInEpoch: number;
+  /** Anything else the trainer wants back (its config, metrics so far). */
+  readonly extra?: Record<string, unknown>;
+}
+
+/** Replaces every tensor in a JSON-able value by a reference to a named tensor in `out`. */
+function extractTensors(value: unknown, prefix: string, out: Record<string, Tensor>): unknown {
+  if (value instanceof Tensor) {
+    out[prefix] = value;
+    return { $tensor: prefix };
+  }
+  if (Array.isArray(value)) return value.map((v, i) => extractTensors(v, `${prefix}.${i}`, out));
+  if (value !== null && typeof value === 'object') {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) o[k] = extractTensors(v, `${prefix}.${k}`, out);
+    return o;
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) return { $number: String(value) };
+  return value;
+}
+
+function restoreTensors(value: unknown, tensors: Record<string, Tensor>): unknown {
+  if (Array.isArray(value)) return value.map((v) => restoreTensors(v, tensors));
+  if (value !== null && typeof value === 'object') {
+    const rec = value as Record<string, unknown>;
+    if (typeof rec.$tensor === 'string') {
+      const t = tensors[rec.$tensor];
+      if (t === undefined) throw new NablaError(`checkpoint: missing tensor '${rec.$tensor}'`);
+      return t;
+    }
+    if (typeof rec.$number === 'string') return Number(rec.$number);
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(rec)) o[k] = restoreTensors(v, tensors);
+    return o;
+  }
+  return value;
+}
+
+/** Writes a checkpoint atomically (a crash leaves the previous file intact). */
+export function saveCheckpoint(path: string, ckpt: Checkpoint): void {
+  const tensors: Record<string, Tensor> = {};
+  const { model, ...rest } = ckpt;
+  for (const [k, t] of Object.entries(model)) tensors[`model.${k}`] = t;
+  const manifest = {
+    format: CHECKPOINT_FORMAT,
+    modelKeys: Object.keys(model),
+    ...(extractTensors(rest, 'state', tensors) as object),
+  };
+  save(tensors, path, { metadata: { [MANIFEST_KEY]: JSON.stringify(manifest) } });
+}
+
+/** Reads a checkpoint written by saveCheckpoint. */
+export function loadCheckpoint(path: string): Checkpoint {
+  const { tensors, metadata } = load(path);
+  const text = metadata?.[MANIFEST_KEY];
+  if (text === undefined)
+    throw new NablaError(`${path} is not a nabla checkpoint (no '${MANIFEST_KEY}' metadata)`);
+  const manifest = JSON.parse(text) as Record<string, unknown> & {
+    format: number;
+    modelKeys: string[];
+  };
+  if (manifest.format > CHECKPOINT_FORMAT) {
+    throw new NablaError(
+      `${path} has checkpoint format ${manifest.format}; this nabla reads up to ${CHECKPOINT_FORMAT}`,
+    );
+  }
+  const model: StateDict = {};
+  for (const k of manifest.modelKeys) {
+    const t = tensors[`model.${k}`];
+    if (t === undefined) throw new NablaError(`checkpoint: missing model tensor '${k}'`);
+    model[k] = t;
+  }
+  const { format: _f, modelKeys: _k, ...rest } = manifest;
+  return { model, ...(restoreTensors(rest, tensors) as Omit<Checkpoint, 'model'>) };
+}

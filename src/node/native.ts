@@ -1,0 +1,147 @@
+// The native backend (Node only): the N-API addon build/Release/nabla.node, which runs the C kernels
+// on the typed arrays' own memory (zero copy) with its own thread pool.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { FastEngine, Operand, ReduceOut } from '../backend/fast/engine.js';
+import { makeFastBackend, type FastBackend, type FastThresholds } from '../backend/fast/backend.js';
+import { ABI_VERSION, Meta } from '../backend/fast/meta.js';
+
+/** The addon's exports (kernels/napi/addon.c). */
+interface NativeAddon {
+  readonly isa: string;
+  readonly abi: number;
+  init(meta: Int32Array): void;
+  setNumThreads(n: number): number;
+  getNumThreads(): number;
+  defaultThreads(): number;
+  /** GFLOP/s of an FMA-bound loop run once on each of `threads` threads (the machine's peak). */
+  fmaPeak(threads: number): number;
+  sgemm(c: Float32Array, a: Float32Array, b: Float32Array): void;
+  unary(out: Float32Array, x: Float32Array): void;
+  binary(out: Float32Array, a: Float32Array, b: Float32Array): void;
+  compare(out: Uint8Array, a: Float32Array, b: Float32Array): void;
+  where(out: Float32Array, c: Uint8Array, a: Float32Array, b: Float32Array): void;
+  reduce(out: ReduceOut, x: Float32Array): void;
+  unfold(out: Float32Array, x: Float32Array): void;
+  fold(out: Float32Array, cols: Float32Array): void;
+  sgd(p: Float32Array, g: Float32Array, buf: Float32Array | null): void;
+  adam(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    vmax: Float32Array | null,
+  ): void;
+}
+
+/**
+ * The least work that goes to the addon (below it the JavaScript kernels are as fast: a call costs
+ * about 1-2 µs of argument handling). Measured with scripts/measure-fast.ts; see docs/kernels.md.
+ */
+export const NATIVE_THRESHOLDS: FastThresholds = {
+  gemm: 512,
+  elementwise: 256,
+  transcendental: 32,
+  reduce: 64,
+  optim: 64,
+};
+
+/** Where the addon is: NABLA_NATIVE_PATH, else build/Release/nabla.node in this package. */
+export function nativeAddonPath(): string {
+  return (
+    process.env.NABLA_NATIVE_PATH ??
+    fileURLToPath(new URL('../../build/Release/nabla.node', import.meta.url))
+  );
+}
+
+class NativeEngine implements FastEngine {
+  readonly meta = new Meta();
+  readonly copiesInputs = false;
+  readonly #a: NativeAddon;
+
+  constructor(addon: NativeAddon) {
+    this.#a = addon;
+    addon.init(this.meta.all);
+  }
+
+  get numThreads(): number {
+    return this.#a.getNumThreads();
+  }
+  setNumThreads(n: number): number {
+    return this.#a.setNumThreads(n);
+  }
+  sgemm(out: Float32Array, a: Operand, b: Operand): void {
+    this.#a.sgemm(out, a.data, b.data);
+  }
+  unary(out: Float32Array, x: Operand): void {
+    this.#a.unary(out, x.data);
+  }
+  binary(out: Float32Array, a: Operand, b: Operand): void {
+    this.#a.binary(out, a.data, b.data);
+  }
+  compare(out: Uint8Array, a: Operand, b: Operand): void {
+    this.#a.compare(out, a.data, b.data);
+  }
+  where(out: Float32Array, c: Operand<Uint8Array>, a: Operand, b: Operand): void {
+    this.#a.where(out, c.data, a.data, b.data);
+  }
+  reduce(out: ReduceOut, x: Operand): void {
+    this.#a.reduce(out, x.data);
+  }
+  unfold(out: Float32Array, x: Operand): void {
+    this.#a.unfold(out, x.data);
+  }
+  fold(out: Float32Array, cols: Operand): void {
+    this.#a.fold(out, cols.data);
+  }
+  sgd(p: Float32Array, g: Float32Array, buf: Float32Array | null): void {
+    this.#a.sgd(p, g, buf);
+  }
+  adam(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    vmax: Float32Array | null,
+  ): void {
+    this.#a.adam(p, g, m, v, vmax);
+  }
+}
+
+export interface NativeBackendOptions {
+  readonly name?: string;
+  /** Threads of the addon's pool (default: the number of CPUs). */
+  readonly threads?: number;
+  readonly thresholds?: Partial<FastThresholds>;
+}
+
+function loadAddon(): NativeAddon {
+  const require = createRequire(import.meta.url);
+  const addon = require(nativeAddonPath()) as NativeAddon;
+  if (addon.abi !== ABI_VERSION) {
+    throw new Error(`addon ABI ${addon.abi}, expected ${ABI_VERSION} (run npm run build:native)`);
+  }
+  return addon;
+}
+
+/**
+ * The machine's float32 FMA peak in GFLOP/s, measured by a small probe in the addon's widest ISA
+ * on `threads` threads (at most the pool's size); null when the addon is unavailable.
+ */
+export function nativeFmaPeak(threads = 1): number | null {
+  try {
+    return loadAddon().fmaPeak(threads);
+  } catch {
+    return null;
+  }
+}
+
+/** Loads the addon and makes the backend (not registered); throws when the addon is missing. */
+export function createNativeBackend(options: NativeBackendOptions = {}): FastBackend {
+  const addon = loadAddon();
+  if (options.threads !== undefined) addon.setNumThreads(options.threads);
+  return makeFastBackend(options.name ?? 'native', addon.isa, new NativeEngine(addon), {
+    ...NATIVE_THRESHOLDS,
+    ...options.thresholds,
+  });
+}

@@ -1,0 +1,142 @@
+// Op definitions of unfold (im2col) and fold (col2im): shape rules in PyTorch's words; each is the other's VJP.
+import { DTypeError, ShapeError } from '../../errors.js';
+import { isFloating, type DType } from '../../dtype.js';
+import type { WindowParams } from '../../primitives.js';
+import { shapeStr } from '../../shape.js';
+import { apply } from '../apply.js';
+import type { KernelOpDef } from '../op.js';
+
+const pair = (xs: readonly [number, number]) => `(${xs[0]}, ${xs[1]})`;
+
+/** PyTorch's type names in its "not implemented for" messages. */
+const TYPE_NAMES: Partial<Record<DType, string>> = { bool: 'Bool', int32: 'Int' };
+
+function checkDType(op: string, dtype: DType): void {
+  if (!isFloating(dtype))
+    throw new DTypeError(`"${op}_out_cpu" not implemented for '${TYPE_NAMES[dtype] ?? dtype}'`);
+}
+
+/** The common checks of kernel size, stride, dilation and padding (im2col_shape_check's). */
+function checkWindow(p: WindowParams): void {
+  const [kh, kw] = p.kernelSize;
+  const [dh, dw] = p.dilation;
+  const [ph, pw] = p.padding;
+  const [sh, sw] = p.stride;
+  if (!(kh > 0 && kw > 0)) {
+    throw new ShapeError(
+      `kernel size should be greater than zero, but got kernel_height: ${kh} kernel_width: ${kw}`,
+    );
+  }
+  if (!(dh > 0 && dw > 0)) {
+    throw new ShapeError(
+      `dilation should be greater than zero, but got dilation_height: ${dh} dilation_width: ${dw}`,
+    );
+  }
+  if (!(ph >= 0 && pw >= 0))
+    throw new ShapeError(
+      `padding should be non-negative, but got pad_height: ${ph} pad_width: ${pw}`,
+    );
+  if (!(sh > 0 && sw > 0)) {
+    throw new ShapeError(
+      `stride should be greater than zero, but got stride_height: ${sh} stride_width: ${sw}`,
+    );
+  }
+}
+
+/** How many windows fit along one dim (PyTorch's div_rtn, i.e. a floor division). */
+export function windowCount(size: number, k: number, d: number, p: number, s: number): number {
+  return Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
+}
+
+function counts(size: readonly [number, number], p: WindowParams): [number, number] {
+  return [0, 1].map((i) =>
+    windowCount(size[i]!, p.kernelSize[i]!, p.dilation[i]!, p.padding[i]!, p.stride[i]!),
+  ) as [number, number];
+}
+
+const windowOnly = (p: WindowParams): WindowParams => ({
+  kernelSize: p.kernelSize,
+  dilation: p.dilation,
+  padding: p.padding,
+  stride: p.stride,
+});
+
+export const unfoldDef: KernelOpDef<'unfold'> = {
+  kind: 'kernel',
+  infer: ([x], p) => {
+    checkDType('im2col', x!.dtype);
+    checkWindow(p);
+    const s = x!.shape;
+    const nonEmpty = s.length >= 3 && s[s.length - 3] !== 0 && s[s.length - 2] !== 0;
+    if (!(nonEmpty && (s.length === 3 || (s.length === 4 && s[3] !== 0)))) {
+      throw new ShapeError(
+        `Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but got: ${shapeStr(s)}`,
+      );
+    }
+    const [c, h, w] = s.slice(-3) as [number, number, number];
+    const [oh, ow] = counts([h, w], p);
+    if (oh < 1 || ow < 1) {
+      throw new ShapeError(
+        `Given input with spatial size (${h}, ${w}), kernel_size=${pair(p.kernelSize)}, dilation=${pair(p.dilation)}, padding=${pair(p.padding)}, calculated shape of the array of sliding blocks as (${oh}, ${ow}), but its components must be at least one.`,
+      );
+    }
+    const rows = c * p.kernelSize[0] * p.kernelSize[1];
+    return { shape: s.length === 4 ? [s[0]!, rows, oh * ow] : [rows, oh * ow], dtype: x!.dtype };
+  },
+  // the adjoint of gathering windows is summing them back into place
+  backward: (g, c) => {
+    const s = c.inputs[0]!.shape;
+    return [
+      apply('fold', [g], {
+        ...windowOnly(c.params),
+        outputSize: [s[s.length - 2]!, s[s.length - 1]!],
+      }),
+    ];
+  },
+};
+
+export const foldDef: KernelOpDef<'fold'> = {
+  kind: 'kernel',
+  infer: ([x], p) => {
+    checkDType('col2im', x!.dtype);
+    checkWindow(p);
+    const s = x!.shape;
+    if (!(
+      (s.length === 2 && s[0] !== 0 && s[1] !== 0) ||
+      (s.length === 3 && s[1] !== 0 && s[2] !== 0)
+    )) {
+      throw new ShapeError(
+        `Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions for input, but got: ${shapeStr(s)}`,
+      );
+    }
+    const [rows, length] = s.slice(-2) as [number, number];
+    const [kh, kw] = p.kernelSize;
+    if (rows % (kh * kw) !== 0) {
+      throw new ShapeError(
+        `Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got input.size(1)=${rows} and kernel_size=${pair(p.kernelSize)}.`,
+      );
+    }
+    const [bh, bw] = counts(p.outputSize, p);
+    const given = `Given output_size=${pair(p.outputSize)}, kernel_size=${pair(p.kernelSize)}, dilation=${pair(p.dilation)}, padding=${pair(p.padding)}, stride=${pair(p.stride)}, `;
+    if (length !== bh * bw) {
+      throw new ShapeError(
+        `${given}expected size of input's dimension 2 to match the calculated number of sliding blocks ${bh} * ${bw} = ${bh * bw}, but got input.size(2)=${length}.`,
+      );
+    }
+    if (bh < 1 || bw < 1) {
+      throw new ShapeError(
+        `${given}calculated shape of the array of sliding blocks as (${bh}, ${bw}), which is too small (non-positive)`,
+      );
+    }
+    const [oh, ow] = p.outputSize;
+    if (oh < 1 || ow < 1) {
+      throw new ShapeError(
+        `Expected output spatial size to be positive, but got: output_size=${pair(p.outputSize)}.`,
+      );
+    }
+    const c = rows / (kh * kw);
+    return { shape: s.length === 3 ? [s[0]!, c, oh, ow] : [c, oh, ow], dtype: x!.dtype };
+  },
+  // each summed position hands its gradient back to every window that covered it
+  backward: (g, c) => [apply('unfold', [g], windowOnly(c.params))],
+};
