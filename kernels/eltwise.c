@@ -135,11 +135,47 @@ static const row_fn UNARY_ROWS[NB_UNARY_COUNT] = {
     u_rsqrt, u_tanh, u_sigmoid, u_relu, u_floor, u_ceil, u_round, u_clamp,
 };
 
+/* A copy whose input is transposed in its two innermost dims (it runs contiguously along the
+ * output's columns): done in 16 x 16 tiles through a buffer, so that both sides are read and
+ * written contiguously. Returns 0 when the walk is not of that shape. */
+#define TT 16
+static int transpose_copy(const walk_t *w, float *out, const float *x, int tid, int nt) {
+  int nd = w->ndim;
+  if (nd < 2) return 0;
+  intptr_t R = w->shape[nd - 2], C = w->shape[nd - 1];
+  intptr_t sr = w->strides[1][nd - 2], sc = w->strides[1][nd - 1];
+  if (sr != 1 || sc == 1 || C < 4 || R < 4) return 0;
+  intptr_t batch = walk_numel(w) / (R * C), tr = (R + TT - 1) / TT, lo, hi;
+  nb_share(batch * tr, 1, tid, nt, &lo, &hi);
+  float tile[TT][TT];
+  for (intptr_t t = lo; t < hi; t++) {
+    intptr_t b = t / tr, r0 = t % tr * TT, rn = R - r0 < TT ? R - r0 : TT;
+    intptr_t xo = w->offs[1], oo = b * R * C, rest = b;
+    for (int d = nd - 3; d >= 0; d--) {
+      xo += rest % w->shape[d] * w->strides[1][d];
+      rest /= w->shape[d];
+    }
+    for (intptr_t c0 = 0; c0 < C; c0 += TT) {
+      intptr_t cn = C - c0 < TT ? C - c0 : TT;
+      for (intptr_t c = 0; c < cn; c++) {
+        const float *src = x + xo + (c0 + c) * sc + r0;
+        for (intptr_t r = 0; r < rn; r++) tile[c][r] = src[r];
+      }
+      for (intptr_t r = 0; r < rn; r++) {
+        float *dst = out + oo + (r0 + r) * C + c0;
+        for (intptr_t c = 0; c < cn; c++) dst[c] = tile[c][r];
+      }
+    }
+  }
+  return 1;
+}
+
 void NB_FN(unary)(const int32_t *meta, float *out, const float *x, int tid, int nt) {
   walk_t w;
   walk_parse(meta, &w);
   int op = meta[NB_W_OP];
   if (op < 0 || op >= NB_UNARY_COUNT) return;
+  if (op == NB_COPY && transpose_copy(&w, out, x, tid, nt)) return;
   const double *dp = NB_META_D(meta);
   unary_ctx c = {out, x, vset1((float)dp[0]), vset1((float)dp[1])};
   intptr_t lo, hi;

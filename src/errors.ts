@@ -76,3 +76,18 @@ export class SafetensorsError extends DataError {
     super(message);
   }
 }
+
+/**
+ * Anomaly mode found a NaN or Inf: `op` names the backward function (or the forward op) that
+ * produced it, and `forwardStack` is the JavaScript stack of the forward call that created the node.
+ */
+export class AnomalyError extends NablaError {
+  override name = 'AnomalyError';
+  constructor(
+    message: string,
+    readonly op: string,
+    readonly forwardStack: string | null,
+  ) {
+    super(message);
+  }
+}

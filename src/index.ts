@@ -5,6 +5,7 @@ export { canCast, promoteTypes, resultType } from './dtype.js';
 export type { Shape } from './shape.js';
 export { broadcastShapes } from './shape.js';
 export {
+  AnomalyError,
   ArgumentError,
   AutogradError,
   DataError,
@@ -28,6 +29,15 @@ export * as autograd from './autograd/index.js';
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd/grad_mode.js';
 export { memory, setMemoryTracking, tidy, keep, type MemoryInfo, type BackendMemory } from './memory.js';
 export { getBackend, listBackends, registerBackend, setBackend } from './backend/registry.js';
+export {
+  getNumThreads,
+  resolveBackend,
+  selectBackend,
+  setNumThreads,
+  type BackendChoice,
+} from './backend/select.js';
+export { createWasmBackend, loadWasmBackend, WASM_THRESHOLDS } from './backend/wasm/index.js';
+export { NO_THRESHOLDS, type FastBackend, type FastThresholds } from './backend/fast/backend.js';
 export type { Backend, KernelTable } from './backend/backend.js';
 export {
   arange,
@@ -153,6 +163,25 @@ export {
 } from './functions/indexing.js';
 export { logSoftmax, softmax } from './functions/activation.js';
 export * as nn from './nn/index.js';
+export {
+  explain,
+  Explanation,
+  type BackwardStep,
+  type BackwardTerm,
+  type ExplainOptions,
+  type Finding,
+  type ForwardStep,
+  type LeafGradient,
+  type LeafValue,
+  type OptimizerAccount,
+  type ParameterUpdate,
+} from './diagnostics/explain.js';
+export type { MarkdownOptions } from './diagnostics/explain_render.js';
+export type { HtmlOptions } from './diagnostics/explain_html.js';
+export { toDot, toSvg, type GraphOptions } from './diagnostics/graph.js';
+export { recordGraph, type RecordOptions } from './diagnostics/record.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export * as io from './io/safetensors.js';
+export { buildOnnxModel, exportOnnx, type OnnxExportOptions } from './io/onnx.js';
+export type { OnnxModel } from './io/onnx_proto.js';

@@ -5,6 +5,7 @@ import { keep } from '../memory.js';
 import { sameShape, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { gradientEdge } from '../tensor.js';
+import { anomalyActive, applyChecked } from './anomaly.js';
 import { GradModeScope, noGrad } from './grad_mode.js';
 import { AccumulateGrad, type Edge, type Node } from './node.js';
 
@@ -214,7 +215,11 @@ function execute(run: Run): (Tensor | null)[] | undefined {
         continue;
       }
       const anyGrad = grads.some((g) => g !== null && g !== undefined);
-      const inputGrads = anyGrad ? node.apply(grads) : node.next.map(() => null);
+      const inputGrads = anyGrad
+        ? anomalyActive
+          ? applyChecked(node, grads)
+          : node.apply(grads)
+        : node.next.map(() => null);
       node.next.forEach((edge, i) => {
         if (edge === null || !needed.has(edge.node)) return;
         const g = inputGrads[i];

@@ -4,6 +4,7 @@ import { isFloating } from '../dtype.js';
 import { sameShape, shapeStr } from '../shape.js';
 import { Tensor, gradientEdge } from '../tensor.js';
 import { zeros } from '../functions/creation.js';
+import { observeNode, observingNodes } from './anomaly.js';
 import { isGradEnabled, noGrad } from './grad_mode.js';
 import { Node, SavedTensor } from './node.js';
 import type { TensorMeta } from '../ops/op.js';
@@ -146,6 +147,12 @@ export class Function {
       if (isFloating(t.dtype)) t._setHistory(node, i);
       return t;
     });
+    if (observingNodes)
+      observeNode(
+        node,
+        list.filter((a): a is Tensor => a instanceof Tensor),
+        wrapped,
+      );
     return (Array.isArray(raw) ? wrapped : wrapped[0]) as ReturnType<C['forward']>;
   }
 }

@@ -1,4 +1,12 @@
-// The autograd namespace: grad, backward, custom Functions, gradcheck, grad mode.
+// The autograd namespace: grad, backward, custom Functions, gradcheck, grad mode, anomaly mode.
+export {
+  AnomalyScope,
+  detectAnomaly,
+  isAnomalyCheckNanEnabled,
+  isAnomalyEnabled,
+  setDetectAnomaly,
+  type AnomalyOptions,
+} from './anomaly.js';
 export { backward, grad, type BackwardOptions, type GradOptions } from './engine.js';
 export { Function, FunctionCtx } from './function.js';
 export {

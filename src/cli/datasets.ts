@@ -2,7 +2,8 @@
 // train / validation / test with a fixed seed (the same split whatever --seed is).
 import { existsSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { TensorDataset, randomSplit, Subset } from '../data/index.js';
+import type { Subset } from '../data/index.js';
+import { TensorDataset, randomSplit } from '../data/index.js';
 import { Digits, FashionMNIST, MNIST, loadCsv } from '../data/node/index.js';
 import { DataError } from '../errors.js';
 import { fromArray } from '../functions/creation.js';

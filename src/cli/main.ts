@@ -2,10 +2,19 @@
 // The nabla command: `nabla train`, `nabla info`, and --help everywhere; usage errors exit with 2.
 import { NablaError } from '../errors.js';
 import { UsageError, parseFlags, usageText, type CommandSpec } from './args.js';
+import { EXPLAIN_SPEC, explainCommand } from './explain.js';
+import { EXPORT_SPEC, runExport } from './export.js';
 import { INFO_SPEC, info, packageVersion } from './info.js';
 import { TRAIN_SPEC, parseTrainArgs, train } from './train.js';
+import { LR_FIND_SPEC, lrFindCommand } from './lr_find.js';
 
-const COMMANDS: readonly CommandSpec[] = [TRAIN_SPEC, INFO_SPEC];
+const COMMANDS: readonly CommandSpec[] = [
+  TRAIN_SPEC,
+  LR_FIND_SPEC,
+  EXPLAIN_SPEC,
+  EXPORT_SPEC,
+  INFO_SPEC,
+];
 
 function mainUsage(): string {
   return [
@@ -35,6 +44,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       const f = parseFlags(INFO_SPEC, rest);
       if (f.help) process.stdout.write(`${usageText(INFO_SPEC)}\n`);
       else await info(process.stdout);
+      return 0;
+    }
+    if (command === 'explain') return await explainCommand(rest, process.stdout);
+    if (command === 'lr-find') return await lrFindCommand(rest, process.stdout);
+    if (command === 'export') {
+      const f = parseFlags(EXPORT_SPEC, rest);
+      if (f.help) process.stdout.write(`${usageText(EXPORT_SPEC)}\n`);
+      else await runExport(f, process.stdout);
       return 0;
     }
     if (command === 'train') {

@@ -1,12 +1,13 @@
 // Model presets for `nabla train`: MLPs for any input, CNNs for images. Names are the --model choices.
 import * as nn from '../nn/index.js';
 
-export const MODEL_NAMES = ['linear', 'mlp', 'mlp-small', 'mlp-deep', 'cnn', 'lenet'] as const;
+export const MODEL_NAMES = ['linear', 'mlp', 'mlp-dropout', 'mlp-small', 'mlp-deep', 'cnn', 'lenet'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 export const MODEL_HELP: Readonly<Record<ModelName, string>> = {
   linear: 'softmax regression: Flatten → Linear',
   mlp: 'Flatten → Linear(256) → ReLU → Linear(128) → ReLU → Linear',
+  'mlp-dropout': 'the mlp with Dropout(0.2) after each hidden layer',
   'mlp-small': 'Flatten → Linear(64) → ReLU → Linear',
   'mlp-deep': 'four hidden layers of 256 with BatchNorm1d and ReLU',
   cnn: '2 × [Conv 3×3 → BatchNorm2d → ReLU → MaxPool 2] → Linear(128) → Dropout → Linear',
@@ -42,6 +43,17 @@ export function buildModel(name: ModelName, inputShape: InputShape, numClasses: 
         new nn.ReLU(),
         new nn.Linear(256, 128),
         new nn.ReLU(),
+        new nn.Linear(128, numClasses),
+      );
+    case 'mlp-dropout':
+      return new nn.Sequential(
+        new nn.Flatten(),
+        new nn.Linear(f, 256),
+        new nn.ReLU(),
+        new nn.Dropout(0.2),
+        new nn.Linear(256, 128),
+        new nn.ReLU(),
+        new nn.Dropout(0.2),
         new nn.Linear(128, numClasses),
       );
     case 'mlp-small':

@@ -9,17 +9,20 @@ import { tidy } from '../memory.js';
 import { crossEntropy } from '../nn/functional/loss.js';
 import type { Module } from '../nn/module.js';
 import * as optim from '../optim/index.js';
-import { Generator, getRngState, manualSeed } from '../random.js';
+import { Generator, getRngState, manualSeed, setRngState, type GeneratorState } from '../random.js';
 import type { Tensor } from '../tensor.js';
-import { saveCheckpoint } from '../node/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../node/checkpoint.js';
 import { saveStateDict } from '../node/io.js';
 import { choiceFlag, intFlag, numberFlag, parseFlags, type CommandSpec } from './args.js';
 import { loadData, type LoadedData, type Split } from './datasets.js';
 import { buildModel, MODEL_HELP, MODEL_NAMES, type ModelName } from './models.js';
 
-const MODEL_LIST = ['Models:', ...MODEL_NAMES.map((m) => `  ${m.padEnd(10)}${MODEL_HELP[m]}`)].join('\n');
+const MODEL_LIST = ['Models:', ...MODEL_NAMES.map((m) => `  ${m.padEnd(10)}${MODEL_HELP[m]}`)].join(
+  '\n',
+);
 import { ProgressBar, table, type Writer } from './progress.js';
 import { chooseBackend } from './backends.js';
+import { TrainDiagnostics } from './train_diagnostics.js';
 
 export const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad', 'nadam', 'radam'] as const;
 export const SCHEDULERS = ['none', 'step', 'cosine', 'onecycle', 'plateau'] as const;
@@ -48,7 +51,12 @@ export const TRAIN_SPEC: CommandSpec = {
       value: '<column>',
       help: 'CSV label column, by name or index (default: the last)',
     },
-    model: { type: 'string', value: '<preset>', help: `one of ${MODEL_NAMES.join(', ')} (below)`, default: 'mlp' },
+    model: {
+      type: 'string',
+      value: '<preset>',
+      help: `one of ${MODEL_NAMES.join(', ')} (below)`,
+      default: 'mlp',
+    },
     epochs: {
       type: 'string',
       value: '<n>',
@@ -72,6 +80,21 @@ export const TRAIN_SPEC: CommandSpec = {
       help: `one of ${SCHEDULERS.join(', ')}`,
       default: 'cosine',
     },
+    steps: {
+      type: 'string',
+      value: '<n>',
+      help: 'stop after n optimizer steps in all (checkpointing there, even inside an epoch)',
+    },
+    'stop-after': {
+      type: 'string',
+      value: '<n>',
+      help: 'end this process after step n, checkpointing there (continue later with --resume)',
+    },
+    resume: {
+      type: 'string',
+      value: '<checkpoint>',
+      help: 'continue a run from its checkpoint.safetensors (same data, model and options)',
+    },
     limit: {
       type: 'string',
       value: '<n>',
@@ -93,6 +116,15 @@ export const TRAIN_SPEC: CommandSpec = {
       type: 'string',
       value: '<dir>',
       help: 'where weights, checkpoint and metrics go (default: runs/<data>-<model>)',
+    },
+    diagnose: {
+      type: 'boolean',
+      help: 'watch gradient health: a line per epoch, a diagnosis with remedies at the end',
+    },
+    plots: {
+      type: 'string',
+      value: '<dir>',
+      help: 'write loss, accuracy and per-layer gradient-norm plots (SVG and PNG) to dir',
     },
     quiet: { type: 'boolean', short: 'q', help: 'print only the summary' },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
@@ -117,9 +149,19 @@ export interface TrainConfig {
   readonly scheduler: SchedulerName;
   readonly seed: number;
   readonly limit: number | undefined;
+  /** Stop after this many optimizer steps in all (possibly inside an epoch) and checkpoint there. */
+  readonly steps: number | undefined;
+  /** End this process after this step, checkpointing there; the schedule still plans for `steps`. */
+  readonly stopAfter: number | undefined;
+  /** A checkpoint to continue from. */
+  readonly resume: string | undefined;
   readonly backend: string;
   readonly out: string;
   readonly quiet: boolean;
+  /** --diagnose: run a GradientHealthMonitor and print its report. */
+  readonly diagnose?: boolean;
+  /** --plots: the folder for the training plots. */
+  readonly plots?: string | undefined;
 }
 
 export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
@@ -147,14 +189,23 @@ export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
     scheduler: choiceFlag(TRAIN_SPEC, 'scheduler', f.scheduler, SCHEDULERS),
     seed: intFlag(TRAIN_SPEC, 'seed', f.seed, 0),
     limit: f.limit === undefined ? undefined : intFlag(TRAIN_SPEC, 'limit', f.limit),
+    steps: f.steps === undefined ? undefined : intFlag(TRAIN_SPEC, 'steps', f.steps),
+    stopAfter: f['stop-after'] === undefined ? undefined : intFlag(TRAIN_SPEC, 'stop-after', f['stop-after']),
+    resume: f.resume as string | undefined,
     backend: String(f.backend),
     out:
       (f.out as string | undefined) ?? join('runs', `${data.replace(/[^\w.-]+/g, '_')}-${model}`),
     quiet: Boolean(f.quiet),
+    diagnose: Boolean(f.diagnose),
+    plots: f.plots as string | undefined,
   };
 }
 
-function makeOptimizer(name: OptimizerName, params: Tensor[], lr: number): optim.Optimizer<object> {
+export function makeOptimizer(
+  name: OptimizerName,
+  params: Tensor[],
+  lr: number,
+): optim.Optimizer<object> {
   switch (name) {
     case 'sgd':
       return new optim.SGD(params, { lr, momentum: 0.9 });
@@ -179,50 +230,85 @@ interface Scheduling {
   /** Called after every epoch with the validation loss. */
   afterEpoch(valLoss: number): void;
   state(): Record<string, unknown> | undefined;
+  load(state: Record<string, unknown>): void;
 }
 
 function makeScheduler(
   name: SchedulerName,
   opt: optim.Optimizer<object>,
   epochs: number,
-  stepsPerEpoch: number,
+  totalSteps: number,
   lr: number,
 ): Scheduling {
   const S = optim.lrScheduler;
   const o = opt as unknown as optim.lrScheduler.SchedulableOptimizer;
-  const none = { afterStep: () => {}, afterEpoch: () => {}, state: () => undefined };
+  const none = {
+    afterStep: () => {},
+    afterEpoch: () => {},
+    state: () => undefined,
+    load: () => {},
+  };
   switch (name) {
     case 'none':
       return none;
     case 'step': {
       const s = new S.StepLR(o, { stepSize: Math.max(1, Math.floor(epochs / 3)), gamma: 0.1 });
-      return { afterStep: () => {}, afterEpoch: () => s.step(), state: () => s.stateDict() };
+      return {
+        afterStep: () => {},
+        afterEpoch: () => s.step(),
+        state: () => s.stateDict(),
+        load: (st) => s.loadStateDict(st as never),
+      };
     }
     case 'cosine': {
       const s = new S.CosineAnnealingLR(o, { tMax: epochs });
-      return { afterStep: () => {}, afterEpoch: () => s.step(), state: () => s.stateDict() };
+      return {
+        afterStep: () => {},
+        afterEpoch: () => s.step(),
+        state: () => s.stateDict(),
+        load: (st) => s.loadStateDict(st as never),
+      };
     }
     case 'onecycle': {
-      const s = new S.OneCycleLR(o, { maxLr: lr, totalSteps: epochs * stepsPerEpoch });
-      return { afterStep: () => s.step(), afterEpoch: () => {}, state: () => s.stateDict() };
+      const s = new S.OneCycleLR(o, { maxLr: lr, totalSteps });
+      return {
+        afterStep: () => s.step(),
+        afterEpoch: () => {},
+        state: () => s.stateDict(),
+        load: (st) => s.loadStateDict(st as never),
+      };
     }
     case 'plateau': {
       const s = new S.ReduceLROnPlateau(o, { patience: 2 });
-      return { afterStep: () => {}, afterEpoch: (v) => s.step(v), state: () => s.stateDict() };
+      return {
+        afterStep: () => {},
+        afterEpoch: (v) => s.step(v),
+        state: () => s.stateDict(),
+        load: (st) => s.loadStateDict(st as never),
+      };
     }
   }
 }
 
-
 function firstN(ds: Split, n: number): Split {
-  return n >= ds.length ? ds : new Subset(ds, Array.from({ length: n }, (_, i) => i));
+  return n >= ds.length
+    ? ds
+    : new Subset(
+        ds,
+        Array.from({ length: n }, (_, i) => i),
+      );
 }
 
 /** --limit: the first n training samples and proportionally fewer validation and test samples. */
-function limitData(data: LoadedData, limit: number | undefined): LoadedData {
+export function limitData(data: LoadedData, limit: number | undefined): LoadedData {
   if (limit === undefined) return data;
   const small = Math.max(1, Math.floor(limit / 5));
-  return { ...data, train: firstN(data.train, limit), val: firstN(data.val, small), test: firstN(data.test, small) };
+  return {
+    ...data,
+    train: firstN(data.train, limit),
+    val: firstN(data.val, small),
+    test: firstN(data.test, small),
+  };
 }
 
 /** Loss and accuracy of the model on a dataset, in eval mode, without recording the graph. */
@@ -308,6 +394,22 @@ export interface TrainHooks {
   onEpoch?(m: EpochMetrics): void | Promise<void>;
 }
 
+/** Running sums of the current epoch (kept in mid-epoch checkpoints). */
+interface EpochAccum {
+  lossSum: number;
+  correct: number;
+  seen: number;
+  seconds: number;
+}
+
+/** What a checkpoint's `extra` holds for this trainer. */
+interface TrainerExtra {
+  readonly config: TrainConfig;
+  readonly metrics: EpochMetrics[];
+  readonly accum: EpochAccum;
+  readonly stepLosses: number[];
+}
+
 /** Runs a training job. `shouldStop` is polled between batches (Ctrl-C sets it). */
 export async function train(
   cfg: TrainConfig,
@@ -334,37 +436,98 @@ export async function train(
     shuffle: true,
     generator: loaderGen,
   });
-  const steps = loader.length;
-  const sched = makeScheduler(cfg.scheduler, opt, cfg.epochs, steps, cfg.lr);
+  const perEpoch = loader.length;
+  const maxSteps = cfg.steps ?? cfg.epochs * perEpoch;
+  const sched = makeScheduler(cfg.scheduler, opt, cfg.epochs, maxSteps, cfg.lr);
   mkdirSync(cfg.out, { recursive: true });
+  const diag =
+    cfg.diagnose || cfg.plots !== undefined
+      ? new TrainDiagnostics(model, opt, {
+          diagnose: cfg.diagnose ?? false,
+          plots: cfg.plots,
+          totalSteps: maxSteps,
+          quiet: cfg.quiet,
+        })
+      : undefined;
+
+  // Where the run stands: completed epochs, optimizer steps, batches done in the current epoch.
+  let epoch = 0;
+  let step = 0;
+  let batchInEpoch = 0;
+  let metrics: EpochMetrics[] = [];
+  let accum: EpochAccum = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
+  let stepLosses: number[] = [];
+  if (cfg.resume !== undefined) {
+    const ck = loadCheckpoint(cfg.resume);
+    const missing: string[] = [];
+    if (ck.model !== undefined && Object.keys(ck.model).length > 0) model.loadStateDict(ck.model);
+    else missing.push('model');
+    if (ck.optimizer !== undefined) opt.loadStateDict(ck.optimizer);
+    else missing.push('optimizer');
+    if (ck.scheduler !== undefined) sched.load(ck.scheduler);
+    else if (cfg.scheduler !== 'none') missing.push('scheduler');
+    if (ck.rng?.global !== undefined) setRngState(ck.rng.global);
+    else missing.push('rng.global');
+    if (ck.rng?.loader !== undefined) loaderGen.setState(ck.rng.loader);
+    else missing.push('rng.loader');
+    if (typeof ck.step === 'number') {
+      epoch = ck.epoch;
+      step = ck.step;
+      batchInEpoch = ck.batchInEpoch;
+    } else missing.push('position');
+    const extra = ck.extra as Partial<TrainerExtra> | undefined;
+    metrics = [...(extra?.metrics ?? [])];
+    accum = { ...(extra?.accum ?? accum) };
+    stepLosses = [...(extra?.stepLosses ?? [])];
+    log(
+      `resuming from ${cfg.resume}: epoch ${epoch + 1}, batch ${batchInEpoch}, step ${step}` +
+        (missing.length > 0
+          ? ` (the checkpoint lacks: ${missing.join(', ')}; starting those fresh)`
+          : ''),
+    );
+  }
   log(
     `nabla train: ${data.name} (${data.train.length} train / ${data.val.length} val / ${data.test.length} test), ` +
       `model ${cfg.model} (${model.countParameters().toLocaleString('en-US')} parameters), ${cfg.optimizer} lr ${cfg.lr}, ` +
-      `batch ${cfg.batchSize}, ${cfg.epochs} epochs, backend ${backend}`,
+      `batch ${cfg.batchSize}, ${cfg.steps !== undefined ? `${cfg.steps} steps` : `${cfg.epochs} epochs`}, backend ${backend}`,
   );
-  const metrics: EpochMetrics[] = [];
+
+  const checkpoint = (loaderState: GeneratorState) =>
+    saveCheckpoint(join(cfg.out, 'checkpoint.safetensors'), {
+      model: model.stateDict(),
+      optimizer: opt.stateDict(),
+      ...(sched.state() ? { scheduler: sched.state()! } : {}),
+      rng: { global: getRngState(), loader: loaderState },
+      epoch,
+      step,
+      batchInEpoch,
+      extra: { config: cfg, metrics, accum, stepLosses } satisfies TrainerExtra,
+    });
+
+  const stopAt = Math.min(maxSteps, cfg.stopAfter ?? Infinity);
   let interrupted = false;
-  let step = 0;
-  for (let epoch = 1; epoch <= cfg.epochs && !interrupted; epoch++) {
+  while (epoch < cfg.epochs && step < stopAt && !interrupted) {
     model.train();
+    // The loader's state before this epoch's iterator draws its order: a mid-epoch checkpoint
+    // stores it, so a resumed run draws the same order and skips the batches already done.
+    const loaderState = loaderGen.getState();
+    const skip = batchInEpoch;
     const bar = new ProgressBar(
       cfg.quiet ? { write: () => true, isTTY: false } : out,
-      `epoch ${String(epoch).padStart(String(cfg.epochs).length)}/${cfg.epochs}`,
+      `epoch ${String(epoch + 1).padStart(String(cfg.epochs).length)}/${cfg.epochs}`,
     );
-    const start = performance.now();
-    let lossSum = 0;
-    let correct = 0;
-    let seen = 0;
-    let batches = 0;
-    let lastYield = start;
+    const start = performance.now() - accum.seconds * 1000;
+    let lastYield = performance.now();
     const stats = () => ({
-      done: batches,
-      total: steps,
-      loss: lossSum / Math.max(1, seen),
-      accuracy: correct / Math.max(1, seen),
-      samplesPerSecond: (seen * 1000) / Math.max(1e-9, performance.now() - start),
+      done: batchInEpoch,
+      total: perEpoch,
+      loss: accum.lossSum / Math.max(1, accum.seen),
+      accuracy: accum.correct / Math.max(1, accum.seen),
+      samplesPerSecond: (accum.seen * 1000) / Math.max(1e-9, performance.now() - start),
     });
+    let b = 0;
     for (const [x, y] of loader as Iterable<[Tensor, Tensor]>) {
+      if (b++ < skip) continue;
       tidy(() => {
         const logits = (model.forward as (x: Tensor) => Tensor)(x);
         const loss = crossEntropy(logits, y);
@@ -372,12 +535,15 @@ export async function train(
         loss.backward();
         opt.step();
         const n = y.shape[0]!;
-        lossSum += (loss.item() as number) * n;
-        correct += noGrad(() => logits.argmax(1).eq(y).sum().item() as number);
-        seen += n;
+        const l = loss.item() as number;
+        stepLosses.push(l);
+        diag?.onStep(l);
+        accum.lossSum += l * n;
+        accum.correct += noGrad(() => logits.argmax(1).eq(y).sum().item() as number);
+        accum.seen += n;
       });
       sched.afterStep();
-      batches++;
+      batchInEpoch++;
       step++;
       bar.update(stats());
       // Let signals (Ctrl-C) and timers in now and then.
@@ -385,41 +551,36 @@ export async function train(
         await new Promise((r) => setImmediate(r));
         lastYield = performance.now();
       }
-      if (shouldStop()) {
-        interrupted = true;
-        break;
-      }
+      if (shouldStop()) interrupted = true;
+      if (interrupted || step >= stopAt) break;
     }
-    if (interrupted) {
-      bar.finish(stats(), '  (interrupted)');
+    accum.seconds = (performance.now() - start) / 1000;
+    if (batchInEpoch < perEpoch) {
+      // Stopped inside an epoch: by --steps (checkpoint this position) or by Ctrl-C (keep the last one).
+      bar.finish(stats(), interrupted ? '  (interrupted)' : `  (stopped at step ${step})`);
+      if (!interrupted) checkpoint(loaderState);
       break;
     }
-    const seconds = (performance.now() - start) / 1000;
     const val = evaluate(model, data.val);
     const lr = opt.paramGroups[0]!.lr as number;
     sched.afterEpoch(val.loss);
     const m: EpochMetrics = {
-      epoch,
-      trainLoss: lossSum / seen,
-      trainAccuracy: correct / seen,
+      epoch: epoch + 1,
+      trainLoss: accum.lossSum / accum.seen,
+      trainAccuracy: accum.correct / accum.seen,
       valLoss: val.loss,
       valAccuracy: val.accuracy,
-      samplesPerSecond: seen / seconds,
-      seconds,
+      samplesPerSecond: accum.seen / accum.seconds,
+      seconds: accum.seconds,
       lr,
     };
     metrics.push(m);
     bar.finish(stats(), `  val acc ${pct(val.accuracy)}`);
-    saveCheckpoint(join(cfg.out, 'checkpoint.safetensors'), {
-      model: model.stateDict(),
-      optimizer: opt.stateDict(),
-      ...(sched.state() ? { scheduler: sched.state()! } : {}),
-      rng: { global: getRngState(), loader: loaderGen.getState() },
-      epoch,
-      step,
-      batchInEpoch: 0,
-      extra: { config: cfg },
-    });
+    diag?.onEpoch(out);
+    epoch++;
+    batchInEpoch = 0;
+    accum = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
+    checkpoint(loaderGen.getState());
     await hooks.onEpoch?.(m);
   }
   let testAccuracy: number | undefined;
@@ -427,7 +588,12 @@ export async function train(
     testAccuracy = evaluate(model, data.test).accuracy;
     saveStateDict(model, join(cfg.out, 'model.safetensors'));
   }
-  writeMetrics(cfg.out, cfg, data, metrics, { testAccuracy: testAccuracy ?? null, interrupted });
+  writeMetrics(cfg.out, cfg, data, metrics, {
+    testAccuracy: testAccuracy ?? null,
+    interrupted,
+    steps: step,
+    stepLosses,
+  });
   const rows = metrics.map((m) => [
     String(m.epoch),
     m.trainLoss.toFixed(4),
@@ -449,5 +615,6 @@ export async function train(
       `\ntest accuracy: ${pct(testAccuracy!)}  (weights: ${join(cfg.out, 'model.safetensors')}, metrics: ${join(cfg.out, 'metrics.json')})\n`,
     );
   }
+  await diag?.finish(metrics, stepLosses, out);
   return { metrics, testAccuracy, interrupted, out: cfg.out };
 }

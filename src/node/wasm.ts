@@ -2,6 +2,7 @@
 // on worker_threads.
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { FastBackend } from '../backend/fast/backend.js';
 import {
@@ -10,6 +11,7 @@ import {
   type SpawnWorker,
   type WasmBackendOptions,
 } from '../backend/wasm/index.js';
+import { WA } from '../backend/wasm/webassembly.js';
 
 const BUILD_DIR = new URL('../../kernels/build/', import.meta.url);
 
@@ -19,6 +21,17 @@ async function bytes(name: string): Promise<Uint8Array | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Node 20's V8 (11.3) implements relaxed SIMD, final opcodes included, behind a flag that V8 11.4
+ * (Node 22) turned on by default. The relaxed build's FMA makes wasm GEMM about 1.4x faster, so
+ * when it does not validate we set the flag (it only adds instructions) and try again.
+ */
+function enableRelaxedSimd(relaxed: Uint8Array | undefined): void {
+  if (relaxed === undefined || WA.validate(relaxed)) return;
+  if (process.env.NABLA_WASM_RELAXED === '0') return;
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
 }
 
 /** A worker_threads worker running the wasm worker body; unref'd so it never keeps Node alive. */
@@ -48,6 +61,7 @@ export async function createNodeWasmBackend(
     threads > 1 ? bytes('nabla-mt.wasm') : undefined,
     threads > 1 ? bytes('nabla-mt-relaxed.wasm') : undefined,
   ]);
+  enableRelaxedSimd(relaxed);
   const p = await compileIfValid(plain);
   if (p === undefined) throw new Error('kernels/build/nabla.wasm is missing or invalid');
   return createWasmBackend(

@@ -1,4 +1,5 @@
 // apply(): the single dispatch path. Infer, cast, allocate, run the kernel (or make a view), record.
+import { observeNode, observingNodes } from '../autograd/anomaly.js';
 import { isGradEnabled } from '../autograd/grad_mode.js';
 import { Node, SavedTensor, type Edge } from '../autograd/node.js';
 import type { Backend, KernelInput, KernelOutput } from '../backend/backend.js';
@@ -9,6 +10,7 @@ import type { ParamsOf, Primitive } from '../primitives.js';
 import { broadcastView, contiguousView, numel, sameShape, shapeStr, type View } from '../shape.js';
 import { Tensor, gradientEdge } from '../tensor.js';
 import type { ErasedOpDef, TensorMeta } from './op.js';
+import { opTracer } from './trace.js';
 import { OPS } from './table.js';
 
 function pascal(name: string): string {
@@ -104,7 +106,11 @@ export function kernelInputOf(t: Tensor): KernelInput<unknown> {
 // dictionary-property path.
 const DEFS = new Map(Object.entries(OPS)) as Map<Primitive, ErasedOpDef>;
 
-type ErasedKernel = (o: KernelOutput<unknown>, i: readonly KernelInput<unknown>[], p: object) => void;
+type ErasedKernel = (
+  o: KernelOutput<unknown>,
+  i: readonly KernelInput<unknown>[],
+  p: object,
+) => void;
 const kernelCache = new WeakMap<Backend, Map<string, ErasedKernel>>();
 
 function kernelOf(backend: Backend, op: Primitive): ErasedKernel {
@@ -170,7 +176,9 @@ export function apply<P extends Primitive>(
       if (def.save)
         node.setSaved(def.save({ inputs: ins, output: out, params, needsInputGrad: needs }));
       out._setHistory(node, 0);
+      if (observingNodes) observeNode(node, ins, [out]);
     }
   }
+  if (opTracer !== null) opTracer(op, ins, params, out);
   return out;
 }

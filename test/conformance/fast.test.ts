@@ -8,10 +8,21 @@ import { resolveBackend, selectBackend } from '../../src/backend/select.js';
 import { getBackend, setBackend } from '../../src/backend/registry.js';
 import { conv2d } from '../../src/nn/functional/conv.js';
 import { apply } from '../../src/ops/apply.js';
+import { loadWasmBackend } from '../../src/backend/wasm/index.js';
 import { loadFastBackends } from '../../src/node/backends.js';
+import { createNodeWasmBackend } from '../../src/node/wasm.js';
+import { readFile } from 'node:fs/promises';
 
 const loaded = await loadFastBackends({ thresholds: NO_THRESHOLDS, threads: 2, quiet: true });
-const fast = [loaded.native, loaded.wasm].filter((b): b is FastBackend => b !== null);
+// The single-threaded SIMD128 build without relaxed SIMD too (what older engines run).
+const plainWasm = await createNodeWasmBackend({
+  name: 'wasm-plain',
+  threads: 1,
+  relaxedSimd: false,
+  thresholds: NO_THRESHOLDS,
+  register: true,
+});
+const fast = [loaded.native, loaded.wasm, plainWasm].filter((b): b is FastBackend => b !== null);
 
 const gen = new Generator(7);
 const r = (...shape: number[]) => randn(shape, { generator: gen });
@@ -55,14 +66,41 @@ function expectClose(got: Tensor, want: Tensor, tol: number, scale?: Tensor): vo
   expect(worst).toBeLessThanOrEqual(tol);
 }
 
+const gemmRefs = new Map<string, { a0: Tensor; b0: Tensor; want: Tensor; scale: Tensor }>();
+
 afterEach(() => {
   for (const b of fast) b.engine.setNumThreads(2);
   setBackend('cpu');
 });
 
 describe('fast CPU backends', () => {
+  it('loadWasmBackend takes module bytes (any build), as browsers pass them', async () => {
+    for (const file of ['nabla.wasm', 'nabla-mt.wasm']) {
+      const bytes = await readFile(new URL(`../../kernels/build/${file}`, import.meta.url));
+      const b = await loadWasmBackend(bytes, {
+        name: `wasm-bytes-${file}`,
+        register: false,
+        thresholds: NO_THRESHOLDS,
+      });
+      const x = r(9, 33);
+      const y = r(33, 7);
+      const out = new Float32Array(63);
+      const view = (t: Tensor) => ({
+        buffer: t.dataSync(),
+        dtype: 'float32' as const,
+        shape: t.shape,
+        strides: [t.shape[1]!, 1],
+        offset: 0,
+      });
+      b.kernels.matmul({ buffer: out, dtype: 'float32', shape: [9, 7] }, [view(x), view(y)], {});
+      const want = host(x.matmul(y));
+      out.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-4));
+    }
+  });
+
   it('load: wasm always, native where it was built (required in CI)', () => {
     expect(loaded.wasm).not.toBeNull();
+    expect(plainWasm.version).toBe('simd128');
     if (process.env.NABLA_REQUIRE_NATIVE === '1') expect(loaded.errors.native).toBeUndefined();
     expect(resolveBackend('auto')).toBe(loaded.native ? 'native' : 'wasm');
     expect(selectBackend('cpu')).toBe('cpu');
@@ -88,18 +126,24 @@ describe('fast CPU backends', () => {
           [true, true],
         ] as const) {
           it(`matmul ${label}${ta ? ' Aᵀ' : ''}${tb ? ' Bᵀ' : ''}`, () => {
-            const [a0, b0] = make();
-            // Transposed operands are views of a transposed copy: strided on the device.
-            const a = ta ? a0.t().contiguous().t() : a0;
-            const bb = tb ? b0.t().contiguous().t() : b0;
-            const k = a.shape[1]!;
-            const want = a.matmul(bb);
-            const got = on(ta ? a0.t().contiguous() : a0, dev);
+            // The operands and the cpu results are shared by the backends (the large cases cost
+            // the JavaScript oracle a second each).
+            const key = `${label} ${ta} ${tb}`;
+            let c = gemmRefs.get(key);
+            if (c === undefined) {
+              const [a0, b0] = make();
+              // Transposed operands are views of a transposed copy: strided on the device.
+              const a = ta ? a0.t().contiguous().t() : a0;
+              const bb = tb ? b0.t().contiguous().t() : b0;
+              c = { a0, b0, want: a.matmul(bb), scale: a.abs().matmul(bb.abs()) };
+              gemmRefs.set(key, c);
+            }
+            const k = c.a0.shape[1]!;
+            const got = on(ta ? c.a0.t().contiguous() : c.a0, dev);
             const ga = ta ? got.t() : got;
-            const gbRaw = on(tb ? b0.t().contiguous() : b0, dev);
+            const gbRaw = on(tb ? c.b0.t().contiguous() : c.b0, dev);
             const gb = tb ? gbRaw.t() : gbRaw;
-            const scale = a.abs().matmul(bb.abs());
-            expectClose(ga.matmul(gb), want, 2e-7 * (Math.sqrt(k) + 2), scale);
+            expectClose(ga.matmul(gb), c.want, 2e-7 * (Math.sqrt(k) + 2), c.scale);
           });
         }
       }

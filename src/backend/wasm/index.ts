@@ -111,10 +111,15 @@ export async function createWasmBackend(
   } else {
     const module = (relaxed ? modules.relaxed : undefined) ?? modules.plain;
     version = module === modules.relaxed ? 'simd128+relaxed' : 'simd128';
-    const inst = await WA.instantiate(module, {});
+    // A threaded build given alone (no workers) still needs its shared memory from us.
+    const threaded = WA.Module.imports(module).some((i) => i.kind === 'memory');
+    const imported = threaded
+      ? new WA.Memory({ initial: 64, maximum: 32768, shared: true })
+      : undefined;
+    const inst = await WA.instantiate(module, imported ? { env: { memory: imported } } : {});
     const x = inst.exports as unknown as WasmKernelExports;
     checkAbi(x);
-    engine = new WasmEngine(x, x.memory!, Number(x.__heap_base.value));
+    engine = new WasmEngine(x, imported ?? x.memory!, Number(x.__heap_base.value));
   }
   const backend = makeFastBackend(options.name ?? 'wasm', version, engine, {
     ...WASM_THRESHOLDS,

@@ -1,0 +1,220 @@
+// `npm run bench`: nabla's backends, TensorFlow.js and PyTorch side by side on the same workloads.
+//
+//   npm run bench -- [--quick] [--budget S] [--only sgemm-256,mlp] [--contenders nabla-native,torch]
+//                    [--threads N] [--no-torch] [--no-tfjs] [--openblas-coretype NAME]
+//                    [--json out.json] [--markdown [BENCHMARKS.md]]
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { listBackends, setBackend } from '../src/node.js';
+import { nablaContenders, setNumThreads, tfjsContenders, type Contender } from './contenders.js';
+import { measureRunner, type Measurement } from './harness.js';
+import { fmaPeak, load, machine, type Peak } from './machine.js';
+import {
+  bestTorch,
+  markdownReport,
+  textReport,
+  type RunResults,
+  type WorkloadResult,
+} from './report.js';
+import { torchAvailable, torchConfigs, TorchServer, type TorchInfo } from './torch.js';
+import { WORKLOADS } from './workloads/index.js';
+import { sgemm } from './workloads/sgemm.js';
+
+const BEGIN = '<!-- bench:begin -->';
+const END = '<!-- bench:end -->';
+
+interface Options {
+  readonly budget: number;
+  readonly only: readonly string[] | null;
+  readonly contenders: readonly string[] | null;
+  readonly threads: number;
+  readonly torch: boolean;
+  readonly tfjs: boolean;
+  readonly coretype: string;
+  readonly json: string | null;
+  /** '' = print Markdown instead of text; a path = write it there (between the markers if present). */
+  readonly markdown: string | null;
+}
+
+function options(argv: string[]): Options {
+  // --markdown takes an optional path: a following argument that is not an option.
+  const args = [...argv];
+  let markdown: string | null = null;
+  const i = args.indexOf('--markdown');
+  if (i >= 0) {
+    const next = args[i + 1];
+    markdown = next !== undefined && !next.startsWith('--') ? next : '';
+    args.splice(i, markdown === '' ? 1 : 2);
+  }
+  const { values } = parseArgs({
+    args,
+    options: {
+      quick: { type: 'boolean', default: false },
+      budget: { type: 'string' },
+      only: { type: 'string' },
+      contenders: { type: 'string' },
+      threads: { type: 'string' },
+      'no-torch': { type: 'boolean', default: false },
+      'no-tfjs': { type: 'boolean', default: false },
+      'openblas-coretype': { type: 'string', default: 'Haswell' },
+      json: { type: 'string' },
+    },
+  });
+  const list = (s: string | undefined) => (s === undefined ? null : s.split(',').filter(Boolean));
+  return {
+    budget: values.budget !== undefined ? Number(values.budget) : values.quick ? 0.5 : 2,
+    only: list(values.only),
+    contenders: list(values.contenders),
+    threads:
+      values.threads !== undefined ? Number(values.threads) : Math.min(2, availableParallelism()),
+    torch: !values['no-torch'],
+    tfjs: !values['no-tfjs'],
+    coretype: values['openblas-coretype'],
+    json: values.json ?? null,
+    markdown,
+  };
+}
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+/** Without the addon: the wasm backend's sgemm 1024 GFLOP/s, a lower bound of the FMA peak. */
+function estimatePeak(threads: number): Peak | null {
+  if (!listBackends().some((b) => b.name === 'wasm')) return null;
+  const w = sgemm(1024);
+  const rates: number[] = [];
+  for (const t of [1, threads]) {
+    setNumThreads(t, 'wasm');
+    setBackend('wasm');
+    const m = measureRunner(() => w.nabla(), { budget: 0.5 });
+    setBackend('cpu');
+    rates.push(m.ok ? w.flops! / m.median / 1e9 : 0);
+  }
+  setNumThreads(threads, 'wasm');
+  return {
+    one: rates[0]!,
+    many: rates[1]!,
+    threads,
+    source: 'no native addon; estimated from wasm sgemm 1024, a lower bound',
+  };
+}
+
+async function main(): Promise<void> {
+  const opts = options(process.argv.slice(2));
+  const startLoad = load();
+  const m = machine();
+  const want = (id: string) => opts.contenders === null || opts.contenders.includes(id);
+  const workloads = WORKLOADS.filter((w) => opts.only === null || opts.only.includes(w.id));
+
+  log(
+    `nabla bench: ${workloads.map((w) => w.id).join(', ')}; budget ${opts.budget} s per measurement`,
+  );
+  const nabla = await nablaContenders(opts.threads);
+  const contenders: Contender[] = nabla.contenders.filter((c) => want(c.id));
+  const unavailable: Record<string, string> = {};
+  for (const [k, v] of Object.entries(nabla.errors)) unavailable[`nabla-${k}`] = v;
+  const versions: Record<string, string> = { node: m.node, V8: m.v8 };
+
+  if (opts.tfjs && (want('tfjs-wasm') || want('tfjs-cpu'))) {
+    const tf = await tfjsContenders();
+    if (tf === null) unavailable.tfjs = 'not installed (npm ci installs the devDependencies)';
+    else {
+      versions.tfjs = tf.version;
+      contenders.push(...tf.contenders.filter((c) => want(c.id)));
+      for (const [k, v] of Object.entries(tf.errors)) unavailable[`tfjs-${k}`] = v;
+    }
+  }
+
+  const servers: { server: TorchServer; info: TorchInfo }[] = [];
+  if (opts.torch && want('torch')) {
+    if (!torchAvailable()) unavailable.torch = "/usr/bin/python3 -c 'import torch' failed";
+    else {
+      const threads = [...new Set([1, Math.min(2, availableParallelism())])];
+      for (const c of torchConfigs(opts.coretype, threads))
+        servers.push(await TorchServer.start(c));
+      versions.PyTorch = servers[0]!.info.torch;
+    }
+  }
+
+  log('FMA peak probe ...');
+  let peak = fmaPeak(opts.threads);
+  peak ??= estimatePeak(opts.threads);
+
+  const results: WorkloadResult[] = [];
+  try {
+    for (const w of workloads) {
+      const row: Record<string, Measurement> = {};
+      const torch: Record<string, Measurement> = {};
+      for (const { server } of servers) {
+        torch[server.config.label] = await server.run(w.id, opts.budget);
+        log(`${w.id} torch [${server.config.label}]: ${show(torch[server.config.label]!)}`);
+      }
+      for (const c of contenders) {
+        row[c.id] = await c.run(w, { budget: opts.budget });
+        log(`${w.id} ${c.id}: ${show(row[c.id]!)}`);
+      }
+      const best = bestTorch(torch);
+      if (best !== undefined) row.torch = best;
+      results.push({
+        id: w.id,
+        title: w.title,
+        ...(w.flops !== undefined ? { flops: w.flops } : {}),
+        results: row,
+        torch,
+      });
+    }
+  } finally {
+    for (const { server } of servers) server.close();
+  }
+
+  const run: RunResults = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    machine: m,
+    load: { start: startLoad, end: load() },
+    peak,
+    versions,
+    contenders: Object.fromEntries(contenders.map((c) => [c.id, c.detail])),
+    unavailable,
+    torchConfigs: servers.map((s) => ({ label: s.server.config.label, info: { ...s.info } })),
+    workloads: results,
+  };
+  if (run.torchConfigs.length > 0) {
+    run.contenders.torch = `best of ${run.torchConfigs.length} configurations; OpenBLAS kernels: ${[
+      ...new Set(
+        servers.map(
+          (s) => `${s.info.openblas_coretype ?? 'unset'} → ${s.info.openblas_core ?? '?'}`,
+        ),
+      ),
+    ].join(', ')}`;
+  }
+
+  if (opts.json !== null) writeFileSync(opts.json, JSON.stringify(run, null, 2) + '\n');
+  if (opts.markdown === '') console.log(markdownReport(run));
+  else {
+    console.log(textReport(run));
+    if (opts.markdown !== null) writeMarkdown(opts.markdown, markdownReport(run));
+  }
+}
+
+function show(m: Measurement): string {
+  return m.ok
+    ? `${(m.median * 1e3).toPrecision(4)} ms (median of ${m.samples}×${m.batch})`
+    : `failed: ${m.reason}`;
+}
+
+/** Writes the report into `path` between the markers, or the whole file when it has none. */
+function writeMarkdown(path: string, report: string): void {
+  const block = `${BEGIN}\n${report}\n${END}`;
+  const old = existsSync(path) ? readFileSync(path, 'utf8') : null;
+  const a = old?.indexOf(BEGIN) ?? -1;
+  const b = old?.indexOf(END) ?? -1;
+  if (old !== null && a >= 0 && b > a) {
+    writeFileSync(path, old.slice(0, a) + block + old.slice(b + END.length));
+  } else {
+    writeFileSync(path, `# Benchmarks\n\n${block}\n`);
+  }
+  log(`wrote ${path}`);
+}
+
+await main();

@@ -1,0 +1,159 @@
+// `nabla export`: a preset model with trained weights written as an ONNX file with a dynamic batch dim.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataError } from '../errors.js';
+import { zeros } from '../functions/creation.js';
+import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, buildOnnxModel } from '../io/onnx.js';
+import { encodeModel } from '../io/onnx_proto.js';
+import { loadStateDict } from '../node/io.js';
+import { writeOnnxFile } from '../node/onnx.js';
+import { UsageError, choiceFlag, intFlag, type CommandSpec } from './args.js';
+import { DATA_NAMES, loadData } from './datasets.js';
+import { MODEL_NAMES, buildModel } from './models.js';
+import type { Writer } from './progress.js';
+
+export const EXPORT_SPEC: CommandSpec = {
+  name: 'export',
+  summary: 'Export a preset model and its trained weights to ONNX (for onnxruntime and friends).',
+  usage: 'nabla export [options]',
+  flags: {
+    run: {
+      type: 'string',
+      value: '<dir>',
+      help: "a 'nabla train' output folder: its model, data and model.safetensors are the defaults",
+    },
+    model: { type: 'string', value: '<preset>', help: `one of ${MODEL_NAMES.join(', ')}` },
+    data: {
+      type: 'string',
+      value: '<name|file.csv>',
+      help: `the data the model was trained on (${DATA_NAMES.join(', ')}, or a CSV file): gives the input shape and classes`,
+    },
+    'data-dir': {
+      type: 'string',
+      value: '<dir>',
+      help: 'folder with the MNIST files (CSV data only)',
+    },
+    target: { type: 'string', value: '<column>', help: 'CSV label column (default: the last)' },
+    weights: {
+      type: 'string',
+      value: '<file>',
+      help: 'a .safetensors state dict (as nabla train writes); without it the weights are untrained',
+    },
+    out: {
+      type: 'string',
+      value: '<file>',
+      help: 'the .onnx file to write (default: model.onnx, in the --run folder if given)',
+    },
+    opset: {
+      type: 'string',
+      value: '<n>',
+      help: `ONNX opset, ${MIN_OPSET} to ${MAX_OPSET}`,
+      default: String(DEFAULT_OPSET),
+    },
+    'static-batch': {
+      type: 'boolean',
+      help: 'fix the batch size to --batch instead of a dynamic batch dim',
+    },
+    batch: {
+      type: 'string',
+      value: '<n>',
+      help: 'the batch size of the example input the model is traced with',
+      default: '2',
+    },
+    help: { type: 'boolean', short: 'h', help: 'show this help' },
+  },
+  examples: [
+    'nabla export --run runs/fashion-cnn',
+    'nabla export --model cnn --data fashion-mnist --weights runs/x/model.safetensors --out cnn.onnx',
+  ],
+  notes: ["The graph's input is 'input' ([batch, ...sample shape]), its output 'logits'."],
+};
+
+/** Sample shapes and class counts of the named datasets (no need to load them to export). */
+const KNOWN_DATA: Readonly<Record<string, { shape: readonly number[]; classes: number }>> = {
+  digits: { shape: [1, 8, 8], classes: 10 },
+  mnist: { shape: [1, 28, 28], classes: 10 },
+  'fashion-mnist': { shape: [1, 28, 28], classes: 10 },
+};
+
+interface RunConfig {
+  readonly model?: string;
+  readonly data?: string;
+  readonly dataDir?: string;
+  readonly target?: string;
+}
+
+function readRun(dir: string): RunConfig {
+  const path = join(dir, 'metrics.json');
+  if (!existsSync(path))
+    throw new DataError(`--run ${dir}: no metrics.json (is it a 'nabla train' folder?)`);
+  const json = JSON.parse(readFileSync(path, 'utf8')) as { config?: RunConfig };
+  return json.config ?? {};
+}
+
+const str = (v: string | boolean | undefined): string | undefined =>
+  typeof v === 'string' ? v : undefined;
+
+/** Runs `nabla export` with parsed flags, reporting to `out`. */
+export async function runExport(
+  flags: Readonly<Record<string, string | boolean | undefined>>,
+  out: Writer,
+): Promise<void> {
+  const runDir = str(flags.run);
+  const run = runDir === undefined ? {} : readRun(runDir);
+  const modelName = choiceFlag(EXPORT_SPEC, 'model', str(flags.model) ?? run.model, MODEL_NAMES);
+  const data = str(flags.data) ?? run.data;
+  if (data === undefined)
+    throw new UsageError('--data is required (it gives the input shape)', EXPORT_SPEC);
+  const opset = intFlag(EXPORT_SPEC, 'opset', flags.opset, MIN_OPSET);
+  if (opset > MAX_OPSET)
+    throw new UsageError(`--opset must be at most ${MAX_OPSET}, got ${opset}`, EXPORT_SPEC);
+  const batch = intFlag(EXPORT_SPEC, 'batch', flags.batch);
+  const weights =
+    str(flags.weights) ?? (runDir === undefined ? undefined : join(runDir, 'model.safetensors'));
+  const target =
+    str(flags.out) ?? (runDir === undefined ? 'model.onnx' : join(runDir, 'model.onnx'));
+
+  let sample = KNOWN_DATA[data];
+  if (sample === undefined) {
+    const dataDir = str(flags['data-dir']) ?? run.dataDir;
+    const column = str(flags.target) ?? run.target;
+    const loaded = loadData(data, {
+      ...(dataDir === undefined ? {} : { dataDir }),
+      ...(column === undefined ? {} : { target: column }),
+    });
+    sample = { shape: loaded.inputShape, classes: loaded.numClasses };
+  }
+  let model;
+  try {
+    model = buildModel(modelName, sample.shape, sample.classes);
+  } catch (e) {
+    throw new UsageError((e as Error).message, EXPORT_SPEC);
+  }
+  if (weights !== undefined) {
+    if (!existsSync(weights)) throw new DataError(`--weights: no such file: ${weights}`);
+    loadStateDict(model, weights);
+  } else {
+    out.write('note: no --weights given, so the file holds freshly initialised weights\n');
+  }
+
+  const onnx = buildOnnxModel(model, zeros([batch, ...sample.shape]), {
+    opsetVersion: opset,
+    inputNames: ['input'],
+    outputNames: ['logits'],
+    dynamicBatch: flags['static-batch'] !== true,
+    docString: `nabla ${modelName} for ${data}`,
+  });
+  const bytes = encodeModel(onnx);
+  writeOnnxFile(target, bytes);
+  const counts = new Map<string, number>();
+  for (const n of onnx.graph.nodes) counts.set(n.opType, (counts.get(n.opType) ?? 0) + 1);
+  const ops = [...counts].map(([op, n]) => (n === 1 ? op : `${op}×${n}`)).join(', ');
+  const shape = (dims: readonly (number | string)[]) => `[${dims.join(', ')}]`;
+  const io = (v: { name: string; dims: readonly (number | string)[] }) =>
+    `${v.name} ${shape(v.dims)}`;
+  out.write(
+    `wrote ${target} (${(bytes.length / 1024).toFixed(1)} KiB, opset ${opset}): ${onnx.graph.inputs.map(io).join(', ')} → ${onnx.graph.outputs.map(io).join(', ')}\n`,
+  );
+  out.write(`  ${onnx.graph.nodes.length} nodes: ${ops}\n`);
+}
