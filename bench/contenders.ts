@@ -96,6 +96,14 @@ export async function tfjsContenders(): Promise<TfjsLoad | null> {
       errors[name] ??= 'setBackend returned false';
       continue;
     }
+    // The cpu backend's first tensor prints an advert for tfjs-node; the table says what ran.
+    const warn = console.warn;
+    console.warn = () => undefined;
+    try {
+      tf.tidy(() => void tf.scalar(1).dataSync());
+    } finally {
+      console.warn = warn;
+    }
     const detail =
       name === 'wasm'
         ? `SIMD ${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'on' : 'off'}, threads ${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'on' : 'off'}`

@@ -53,7 +53,10 @@ function fileName(n: ProfileNode): string {
 }
 
 /** Self and inclusive milliseconds per function, self per file; the top `top` of each. */
-export function summarize(profile: CpuProfile, top = 25): string {
+export function summarize(
+  profile: CpuProfile,
+  top = Number(process.env.PROFILE_TOP ?? 25),
+): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -72,12 +75,8 @@ export function summarize(profile: CpuProfile, top = 25): string {
     const leaf = byId.get(profile.samples[i]!)!;
     total += dt;
     if (leaf.callFrame.functionName === '(idle)') idle += dt;
-    add(self, frameName(leaf), dt);
-    add(
-      files,
-      leaf.callFrame.url === '' ? leaf.callFrame.functionName : basename(leaf.callFrame.url),
-      dt,
-    );
+    add(self, frameName(leaf, up(leaf.id)), dt);
+    add(files, fileName(leaf), dt);
     const seen = new Set<string>();
     for (let id: number | undefined = leaf.id; id !== undefined; id = parent.get(id)) {
       const k = frameName(byId.get(id)!, up(id));
@@ -112,7 +111,12 @@ function mapToSources(profile: CpuProfile): CpuProfile {
     if (entry === undefined || !('originalLine' in entry)) return n;
     return {
       ...n,
-      callFrame: { ...f, lineNumber: entry.originalLine, columnNumber: entry.originalColumn },
+      callFrame: {
+        ...f,
+        url: entry.originalSource,
+        lineNumber: entry.originalLine,
+        columnNumber: entry.originalColumn,
+      },
     };
   });
   return { ...profile, nodes };

@@ -1,5 +1,7 @@
 // `npm run bench`: nabla's backends, TensorFlow.js and PyTorch side by side on the same workloads.
 //
+// Run through bench/launch.ts (npm run bench), which compiles nabla as it ships first.
+//
 //   npm run bench -- [--quick] [--budget S] [--only sgemm-256,mlp] [--contenders nabla-native,torch]
 //                    [--threads N] [--no-torch] [--no-tfjs] [--openblas-coretype NAME]
 //                    [--json out.json] [--markdown [BENCHMARKS.md]]
@@ -109,6 +111,11 @@ async function main(): Promise<void> {
   log(
     `nabla bench: ${workloads.map((w) => w.id).join(', ')}; budget ${opts.budget} s per measurement`,
   );
+  if (import.meta.url.endsWith('.ts')) {
+    log(
+      'note: running from the TypeScript sources (tsx); npm run bench measures the compiled build',
+    );
+  }
   const nabla = await nablaContenders(opts.threads);
   const contenders: Contender[] = nabla.contenders.filter((c) => want(c.id));
   const unavailable: Record<string, string> = {};

@@ -27,7 +27,14 @@ export {
 } from './random.js';
 export * as autograd from './autograd/index.js';
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd/grad_mode.js';
-export { memory, setMemoryTracking, tidy, keep, type MemoryInfo, type BackendMemory } from './memory.js';
+export {
+  memory,
+  setMemoryTracking,
+  tidy,
+  keep,
+  type MemoryInfo,
+  type BackendMemory,
+} from './memory.js';
 export { getBackend, listBackends, registerBackend, setBackend } from './backend/registry.js';
 export {
   getNumThreads,
@@ -180,6 +187,29 @@ export type { MarkdownOptions } from './diagnostics/explain_render.js';
 export type { HtmlOptions } from './diagnostics/explain_html.js';
 export { toDot, toSvg, type GraphOptions } from './diagnostics/graph.js';
 export { recordGraph, type RecordOptions } from './diagnostics/record.js';
+export {
+  GradientHealthMonitor,
+  type HealthReport,
+  type LayerInfo,
+  type LayerKind,
+  type LayerStats,
+  type LayerSummary,
+  type MonitorOptions,
+  type StepRecord,
+} from './diagnostics/health.js';
+export {
+  DEFAULT_THRESHOLDS,
+  type Diagnosis,
+  type DiagnosisKind,
+  type HealthThresholds,
+} from './diagnostics/health_rules.js';
+export {
+  lrFind,
+  type BatchSource,
+  type LrFindOptions,
+  type LrFindResult,
+} from './diagnostics/lr_finder.js';
+export * as plots from './diagnostics/plots.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export * as io from './io/safetensors.js';

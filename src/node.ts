@@ -3,9 +3,20 @@
 export * from './index.js';
 export * as data from './node/data.js';
 export { load, loadStateDict, safeOpen, save, saveStateDict, SafetensorsFile } from './node/io.js';
-export { CHECKPOINT_FORMAT, loadCheckpoint, saveCheckpoint, type Checkpoint } from './node/checkpoint.js';
+export {
+  CHECKPOINT_FORMAT,
+  loadCheckpoint,
+  saveCheckpoint,
+  type Checkpoint,
+} from './node/checkpoint.js';
 export { loadFastBackends, type FastBackends, type FastBackendsOptions } from './node/backends.js';
-export { createNativeBackend, NATIVE_THRESHOLDS, nativeAddonPath, nativeFmaPeak } from './node/native.js';
+export {
+  createNativeBackend,
+  NATIVE_THRESHOLDS,
+  nativeAddonPath,
+  nativeFmaPeak,
+} from './node/native.js';
 export { createNodeWasmBackend } from './node/wasm.js';
 export { katexCss } from './node/katex.js';
 export { saveOnnx, writeOnnxFile } from './node/onnx.js';
+export { svgToPng, writePlot, writePlotFiles, type PngOptions } from './node/plots.js';

@@ -133,15 +133,36 @@ function addInto(buffers: Map<Node, (Tensor | null)[]>, edge: Edge, g: Tensor): 
 }
 
 /** Adds a gradient into a leaf's .grad, in place when no graph is being built (as PyTorch). */
-function accumulate(leaf: Tensor, g: Tensor, createGraph: boolean): void {
+function accumulate(leaf: Tensor, g: Tensor, createGraph: boolean, fresh: boolean): void {
   const grad = g.dtype === leaf.dtype ? g : g.to(leaf.dtype);
   const prev = leaf.grad;
   if (prev === null) {
-    leaf.grad = keep(createGraph ? grad.clone() : noGrad(() => grad.clone()));
+    // A fresh gradient (made by this backward, referenced nowhere else) is stored as it is, as
+    // PyTorch steals a gradient whose refcount is 1; anything else is copied.
+    const own = !createGraph && grad === g && fresh && g.isContiguous();
+    leaf.grad = keep(own ? g : createGraph ? grad.clone() : noGrad(() => grad.clone()));
   } else if (createGraph) {
     leaf.grad = keep(prev.add(grad));
   } else {
     noGrad(() => prev.add_(grad));
+  }
+}
+
+/** Marks the input gradients a node returned that are not its own fresh tensors. */
+function markShared(
+  node: Node,
+  grads: readonly (Tensor | null | undefined)[],
+  out: readonly (Tensor | null | undefined)[],
+  shared: Set<Tensor>,
+): void {
+  // Compare storages' owners: a view of the incoming gradient is as shared as the gradient.
+  const root = (t: Tensor) => t._base ?? t;
+  const seen = new Set<Tensor>();
+  for (const g of grads) if (g) seen.add(root(g));
+  for (const g of out) {
+    if (!g) continue;
+    if (!node.ownsOutputs || seen.has(root(g)) || shared.has(root(g))) shared.add(g);
+    seen.add(root(g));
   }
 }
 
@@ -187,7 +208,13 @@ function execute(run: Run): (Tensor | null)[] | undefined {
       if (e !== null && needed.has(e.node)) deps.set(e.node, (deps.get(e.node) ?? 0) + 1);
   }
   const buffers = new Map<Node, (Tensor | null)[]>();
-  for (const r of roots) if (needed.has(r.edge.node)) addInto(buffers, r.edge, r.grad);
+  // Gradients that something else may hold (the caller's, a hook's, one routed to two inputs):
+  // these are never stored in .grad without a copy.
+  const shared = new Set<Tensor>();
+  for (const r of roots) {
+    if (r.grad === run.gradOutputs[roots.indexOf(r)]) shared.add(r.grad);
+    if (needed.has(r.edge.node)) addInto(buffers, r.edge, r.grad);
+  }
   const ready = new ReadyQueue();
   for (const n of new Set(roots.map((r) => r.edge.node))) {
     if (needed.has(n) && (deps.get(n) ?? 0) === 0) ready.push(n);
@@ -201,7 +228,10 @@ function execute(run: Run): (Tensor | null)[] | undefined {
       buffers.delete(node);
       for (let k = 0; k < grads.length; k++) {
         const g = grads[k];
-        if (g !== null && g !== undefined) grads[k] = node.runPreHooks(k, g);
+        if (g === null || g === undefined) continue;
+        const h = node.runPreHooks(k, g);
+        if (h !== g) shared.add(h);
+        grads[k] = h;
       }
       const cap = captureAt.get(node);
       if (cap) {
@@ -211,7 +241,7 @@ function execute(run: Run): (Tensor | null)[] | undefined {
       if (node instanceof AccumulateGrad) {
         const g = grads[0];
         if (!run.inputs && g !== null && g !== undefined)
-          accumulate(node.variable, g, run.createGraph);
+          accumulate(node.variable, g, run.createGraph, !shared.has(g));
         continue;
       }
       const anyGrad = grads.some((g) => g !== null && g !== undefined);
@@ -220,6 +250,7 @@ function execute(run: Run): (Tensor | null)[] | undefined {
           ? applyChecked(node, grads)
           : node.apply(grads)
         : node.next.map(() => null);
+      markShared(node, grads, inputGrads, shared);
       node.next.forEach((edge, i) => {
         if (edge === null || !needed.has(edge.node)) return;
         const g = inputGrads[i];

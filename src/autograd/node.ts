@@ -34,6 +34,14 @@ export abstract class Node {
     this.numOutputs = numOutputs;
   }
 
+  /**
+   * True when apply() returns only tensors it made itself (or its inputs passed through), so the
+   * engine may store them in .grad without a copy; custom Functions may return anything.
+   */
+  get ownsOutputs(): boolean {
+    return false;
+  }
+
   /** PyTorch-style name, e.g. 'MulBackward' or 'AccumulateGrad'. */
   abstract get name(): string;
 

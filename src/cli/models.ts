@@ -1,7 +1,15 @@
 // Model presets for `nabla train`: MLPs for any input, CNNs for images. Names are the --model choices.
 import * as nn from '../nn/index.js';
 
-export const MODEL_NAMES = ['linear', 'mlp', 'mlp-dropout', 'mlp-small', 'mlp-deep', 'cnn', 'lenet'] as const;
+export const MODEL_NAMES = [
+  'linear',
+  'mlp',
+  'mlp-dropout',
+  'mlp-small',
+  'mlp-deep',
+  'cnn',
+  'lenet',
+] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 export const MODEL_HELP: Readonly<Record<ModelName, string>> = {

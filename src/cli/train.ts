@@ -190,7 +190,10 @@ export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
     seed: intFlag(TRAIN_SPEC, 'seed', f.seed, 0),
     limit: f.limit === undefined ? undefined : intFlag(TRAIN_SPEC, 'limit', f.limit),
     steps: f.steps === undefined ? undefined : intFlag(TRAIN_SPEC, 'steps', f.steps),
-    stopAfter: f['stop-after'] === undefined ? undefined : intFlag(TRAIN_SPEC, 'stop-after', f['stop-after']),
+    stopAfter:
+      f['stop-after'] === undefined
+        ? undefined
+        : intFlag(TRAIN_SPEC, 'stop-after', f['stop-after']),
     resume: f.resume as string | undefined,
     backend: String(f.backend),
     out:

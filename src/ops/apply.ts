@@ -40,6 +40,10 @@ export class OpNode extends Node {
     return `${pascal(this.op)}Backward`;
   }
 
+  override get ownsOutputs(): boolean {
+    return true;
+  }
+
   /** @internal */
   setSaved(tensors: readonly (Tensor | null)[]): void {
     this.#saved = tensors.map((t) => (t === null ? null : new SavedTensor(t)));

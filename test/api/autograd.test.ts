@@ -44,6 +44,27 @@ describe('leaves and accumulation', () => {
     close(x.grad, [1, 1, 1]);
   });
 
+  it('leaves never share a .grad tensor, and a user gradient is never adopted', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const b = tensor([3, 4], { requiresGrad: true });
+    a.add(b).sum().backward(); // add's backward passes the same gradient to both
+    expect(a.grad).not.toBe(b.grad);
+    noGrad(() => a.grad!.add_(10));
+    close(b.grad, [1, 1]);
+    const c = tensor([1, 2], { requiresGrad: true });
+    const g = tensor([5, 6]);
+    c.mul(1).backward(g);
+    noGrad(() => c.grad!.add_(1));
+    expect(g.tolist()).toEqual([5, 6]);
+    // A fresh gradient is stored without a copy and accumulates in place afterwards.
+    const d = tensor([1, 2], { requiresGrad: true });
+    d.mul(3).sum().backward();
+    const first = d.grad;
+    d.mul(3).sum().backward();
+    expect(d.grad).toBe(first);
+    close(d.grad, [6, 6]);
+  });
+
   it('exposes gradFn.nextFunctions down to AccumulateGrad', () => {
     const a = tensor([1, 2], { requiresGrad: true });
     const b = tensor([3, 4]);

@@ -13,7 +13,11 @@ const CLI = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
 function nabla(args: string[], timeout = 120_000) {
-  const r = spawnSync(process.execPath, [...CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout });
+  const r = spawnSync(process.execPath, [...CLI, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -63,7 +67,9 @@ describe('nabla train', () => {
     expect(epochLines).toHaveLength(8);
     expect(r.stdout).not.toMatch(/\r/);
     expect(epochLines[0]).toMatch(/loss \d+\.\d+ {2}acc \d+\.\d%.*samples\/s {2}val acc \d+\.\d+%/);
-    expect(r.stdout).toMatch(/epoch\s+train loss\s+train acc\s+val loss\s+val acc\s+samples\/s\s+time/);
+    expect(r.stdout).toMatch(
+      /epoch\s+train loss\s+train acc\s+val loss\s+val acc\s+samples\/s\s+time/,
+    );
     const acc = Number(/test accuracy: ([\d.]+)%/.exec(r.stdout)![1]);
     expect(acc).toBeGreaterThanOrEqual(95);
 
@@ -76,7 +82,9 @@ describe('nabla train', () => {
     expect(metrics.testAccuracy * 100).toBeCloseTo(acc, 1);
     expect(metrics.interrupted).toBe(false);
     const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('epoch,trainLoss,trainAccuracy,valLoss,valAccuracy,samplesPerSecond,seconds,lr');
+    expect(csv[0]).toBe(
+      'epoch,trainLoss,trainAccuracy,valLoss,valAccuracy,samplesPerSecond,seconds,lr',
+    );
     expect(csv).toHaveLength(9);
     // The weights load strictly into the same preset.
     const model = buildModel('mlp', [1, 8, 8], 10);
@@ -87,7 +95,17 @@ describe('nabla train', () => {
 
   it.skipIf(!existsSync(FASHION))('learns on a Fashion-MNIST subset', () => {
     const out = tmp();
-    const r = nabla(['train', '--data', 'fashion-mnist', '--limit', '3000', '--epochs', '2', '--out', out]);
+    const r = nabla([
+      'train',
+      '--data',
+      'fashion-mnist',
+      '--limit',
+      '3000',
+      '--epochs',
+      '2',
+      '--out',
+      out,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/fashion-mnist \(3000 train \/ 600 val \/ 600 test\)/);
     expect(Number(/test accuracy: ([\d.]+)%/.exec(r.stdout)![1])).toBeGreaterThanOrEqual(72);
@@ -95,7 +113,11 @@ describe('nabla train', () => {
 
   it('Ctrl-C stops cleanly and keeps the last complete checkpoint', async () => {
     const out = tmp();
-    const child = spawn(process.execPath, [...CLI, 'train', '--epochs', '500', '--backend', 'cpu', '--out', out], { cwd: ROOT });
+    const child = spawn(
+      process.execPath,
+      [...CLI, 'train', '--epochs', '500', '--backend', 'cpu', '--out', out],
+      { cwd: ROOT },
+    );
     let stdout = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d: string) => {
@@ -106,7 +128,10 @@ describe('nabla train', () => {
     expect(code).toBe(130);
     expect(stdout).toMatch(/interrupted: the checkpoint of epoch \d+ is kept/);
     const ckpt = loadCheckpoint(join(out, 'checkpoint.safetensors'));
-    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { epochs: unknown[]; interrupted: boolean };
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as {
+      epochs: unknown[];
+      interrupted: boolean;
+    };
     expect(metrics.interrupted).toBe(true);
     expect(ckpt.epoch).toBe(metrics.epochs.length);
     expect(ckpt.epoch).toBeGreaterThanOrEqual(2);
@@ -127,8 +152,13 @@ describe('nabla train', () => {
     const raw = join(dir, 'FashionMNIST', 'raw');
     spawnSync('mkdir', ['-p', raw]);
     const header = Buffer.from([0, 0, 8, 3, 0, 0, 0, 10, 0, 0, 0, 28, 0, 0, 0, 28]);
-    for (const f of ['train-images-idx3-ubyte', 't10k-images-idx3-ubyte']) writeFileSync(join(raw, f), Buffer.concat([header, Buffer.alloc(100)]));
-    for (const f of ['train-labels-idx1-ubyte', 't10k-labels-idx1-ubyte']) writeFileSync(join(raw, f), Buffer.from([0, 0, 8, 1, 0, 0, 0, 10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0]));
+    for (const f of ['train-images-idx3-ubyte', 't10k-images-idx3-ubyte'])
+      writeFileSync(join(raw, f), Buffer.concat([header, Buffer.alloc(100)]));
+    for (const f of ['train-labels-idx1-ubyte', 't10k-labels-idx1-ubyte'])
+      writeFileSync(
+        join(raw, f),
+        Buffer.from([0, 0, 8, 1, 0, 0, 0, 10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0]),
+      );
     r = nabla(['train', '--data', 'fashion-mnist', '--data-dir', dir, '--out', dir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^nabla: .*(truncated|size|expected)/i);

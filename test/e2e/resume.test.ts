@@ -11,15 +11,33 @@ import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../src/node/
 const ROOT = new URL('../..', import.meta.url).pathname;
 // Adam (the default), dropout, shuffled data, a one-cycle schedule; 20 batches per epoch, so the
 // stop at k = 30 falls inside the second epoch.
-const COMMON = ['--model', 'mlp-dropout', '--scheduler', 'onecycle', '--batch-size', '64', '--steps', '60', '--backend', 'cpu', '--quiet'];
+const COMMON = [
+  '--model',
+  'mlp-dropout',
+  '--scheduler',
+  'onecycle',
+  '--batch-size',
+  '64',
+  '--steps',
+  '60',
+  '--backend',
+  'cpu',
+  '--quiet',
+];
 const K = '30';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'nabla-resume-'));
 
 async function run(args: string[]): Promise<{ out: string; losses: number[] }> {
   const out = tmp();
-  await train(parseTrainArgs([...COMMON, ...args, '--out', out]) as TrainConfig, { write: () => true }, () => false);
-  const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { stepLosses: number[] };
+  await train(
+    parseTrainArgs([...COMMON, ...args, '--out', out]) as TrainConfig,
+    { write: () => true },
+    () => false,
+  );
+  const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as {
+    stepLosses: number[];
+  };
   return { out, losses: metrics.stepLosses };
 }
 
@@ -34,7 +52,19 @@ describe('resume', () => {
     const bOut = tmp();
     const b = spawnSync(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'train', ...COMMON, '--seed', '0', '--stop-after', K, '--out', bOut],
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'src/cli/main.ts'),
+        'train',
+        ...COMMON,
+        '--seed',
+        '0',
+        '--stop-after',
+        K,
+        '--out',
+        bOut,
+      ],
       { cwd: ROOT, encoding: 'utf8' },
     );
     expect(b.status, b.stderr).toBe(0);

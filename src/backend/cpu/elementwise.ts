@@ -79,7 +79,17 @@ export function unaryKernel(op: UnaryPrimitive): Kernel<Buf, UnaryPrimitive> {
   return (out, [x]) => mapStrided(out, x!, boolify(out, base));
 }
 
-type Row = (o: Buf, p: number, a: Buf, q: number, sa: number, b: Buf, r: number, sb: number, n: number) => void;
+type Row = (
+  o: Buf,
+  p: number,
+  a: Buf,
+  q: number,
+  sa: number,
+  b: Buf,
+  r: number,
+  sb: number,
+  n: number,
+) => void;
 
 // NOTE: the four arithmetic ops get loops of their own: a loop calling `f(a, b)` through a shared
 // closure is a megamorphic call per element, several times slower than inlined arithmetic.
@@ -113,7 +123,9 @@ export function binaryKernel(op: BinaryPrimitive): Kernel<Buf, BinaryPrimitive> 
     const sb = walk.strides[2]![last]!;
     // Float outputs of + − × ÷ take the inlined rows; int32 × needs Math.imul, bool outputs 0/1.
     if (fast !== undefined && (out.dtype === 'float32' || out.dtype === 'float64')) {
-      forEachRow(walk, [0, a.offset, b.offset], (offs, n) => fast(o, offs[0]!, ab, offs[1]!, sa, bb, offs[2]!, sb, n));
+      forEachRow(walk, [0, a.offset, b.offset], (offs, n) =>
+        fast(o, offs[0]!, ab, offs[1]!, sa, bb, offs[2]!, sb, n),
+      );
       return;
     }
     const f = op === 'mul' && out.dtype === 'int32' ? Math.imul : boolify(out, base);

@@ -122,62 +122,58 @@ function binaryInfer(op: BinaryPrimitive, rule: BinaryRule) {
   };
 }
 
-type BinaryVjp = (
-  g: Tensor,
-  a: Tensor,
-  b: Tensor,
-  y: Tensor,
-) => readonly [Tensor | null, Tensor | null];
+/** One side's VJP: dL/da (or dL/db) from the output gradient and what was saved. */
+type SideVjp = (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => Tensor;
 
 interface BinarySpec {
   readonly rule: BinaryRule;
   /** Which of (a, b, y) backward needs, given which inputs need gradients. */
   readonly saves?: (needA: boolean, needB: boolean) => readonly [boolean, boolean, boolean];
-  readonly vjp?: BinaryVjp;
+  /** The VJPs for a and for b, each computed only when that input needs its gradient. */
+  readonly vjp?: readonly [SideVjp, SideVjp];
 }
 
 /** Half the gradient to each side of a tie, as PyTorch's maximum/minimum do. */
-function extremumVjp(pick: typeof gt): BinaryVjp {
+function extremumSide(pick: (x: Tensor, y: Tensor) => Tensor, left: boolean): SideVjp {
   return (g, a, b) => {
-    const half = mul(g, 0.5);
-    const tie = eq(a, b);
-    return [where(tie, half, where(pick(a, b), g, 0)), where(tie, half, where(pick(b, a), g, 0))];
+    const [self, other] = left ? [a, b] : [b, a];
+    return where(eq(a, b), mul(g, 0.5), where(pick(self, other), g, 0));
   };
 }
 
 const BINARY: { readonly [P in BinaryPrimitive]: BinarySpec } = {
-  add: { rule: 'arith', vjp: (g) => [g, g] },
-  sub: { rule: 'arith', vjp: (g) => [g, neg(g)] },
+  add: { rule: 'arith', vjp: [(g) => g, (g) => g] },
+  sub: { rule: 'arith', vjp: [(g) => g, (g) => neg(g)] },
   // d(ab) = b da + a db
   mul: {
     rule: 'arith',
     saves: (na, nb) => [nb, na, false],
-    vjp: (g, a, b) => [mul(g, b), mul(g, a)],
+    vjp: [(g, _a, b) => mul(g, b), (g, a) => mul(g, a)],
   },
   // d(a/b) = da/b − a db/b²
   div: {
     rule: 'div',
     saves: (_na, nb) => [nb, true, false],
-    vjp: (g, a, b) => [div(g, b), mul(neg(g), div(div(a, b), b))],
+    vjp: [(g, _a, b) => div(g, b), (g, a, b) => mul(neg(g), div(div(a, b), b))],
   },
   // d(aᵇ) = b aᵇ⁻¹ da + aᵇ ln a db, with PyTorch's masks at b = 0 and at a = 0, b ≥ 0
   pow: {
     rule: 'arith',
     saves: (_na, nb) => [true, true, nb],
-    vjp: (g, a, b, y) => [
-      where(eq(b, 0), 0, mul(g, mul(b, pow(a, sub(b, 1))))),
-      mul(g, where(logicalAnd(eq(a, 0), ge(b, 0)), 0, mul(y, log(a)))),
+    vjp: [
+      (g, a, b) => where(eq(b, 0), 0, mul(g, mul(b, pow(a, sub(b, 1))))),
+      (g, a, b, y) => mul(g, where(logicalAnd(eq(a, 0), ge(b, 0)), 0, mul(y, log(a)))),
     ],
   },
   maximum: {
     rule: 'arith',
     saves: () => [true, true, false],
-    vjp: extremumVjp((a, b) => gt(a, b)),
+    vjp: [extremumSide((x, y) => gt(x, y), true), extremumSide((x, y) => gt(x, y), false)],
   },
   minimum: {
     rule: 'arith',
     saves: () => [true, true, false],
-    vjp: extremumVjp((a, b) => lt(a, b)),
+    vjp: [extremumSide((x, y) => lt(x, y), true), extremumSide((x, y) => lt(x, y), false)],
   },
   eq: { rule: 'compare' },
   ne: { rule: 'compare' },
@@ -209,11 +205,11 @@ function binaryDef(op: BinaryPrimitive): KernelOpDef<BinaryPrimitive> {
       ? {
           backward: (g: Tensor, c: BackwardContext<BinaryPrimitive>) => {
             const [a, b, y] = c.saved;
-            const [ga, gb] = vjp(g, a ?? g, b ?? g, y ?? g);
-            return [
-              c.needsInputGrad[0] && ga ? sumToShape(ga, c.inputs[0]!.shape) : null,
-              c.needsInputGrad[1] && gb ? sumToShape(gb, c.inputs[1]!.shape) : null,
-            ];
+            const side = (k: 0 | 1) =>
+              c.needsInputGrad[k]
+                ? sumToShape(vjp[k](g, a ?? g, b ?? g, y ?? g), c.inputs[k]!.shape)
+                : null;
+            return [side(0), side(1)];
           },
         }
       : {}),
