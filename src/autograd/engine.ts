@@ -156,13 +156,14 @@ function markShared(
   shared: Set<Tensor>,
 ): void {
   // Compare storages' owners: a view of the incoming gradient is as shared as the gradient.
-  const root = (t: Tensor) => t._base ?? t;
-  const seen = new Set<Tensor>();
-  for (const g of grads) if (g) seen.add(root(g));
+  // (A node has a handful of gradients: arrays beat Sets here.)
+  const seen: Tensor[] = [];
+  for (const g of grads) if (g) seen.push(g._base ?? g);
   for (const g of out) {
     if (!g) continue;
-    if (!node.ownsOutputs || seen.has(root(g)) || shared.has(root(g))) shared.add(g);
-    seen.add(root(g));
+    const root = g._base ?? g;
+    if (!node.ownsOutputs || seen.includes(root) || shared.has(root)) shared.add(g);
+    seen.push(root);
   }
 }
 

@@ -20,6 +20,7 @@ import {
 import { matmulKernel } from './linalg.js';
 import { cumsumKernel, normKernel, reduceKernel } from './reduce.js';
 import { copyStrided, denseStrides } from './strided.js';
+import { jsAdam, jsSgd } from './fused.js';
 import { foldKernel, unfoldKernel } from './window.js';
 
 type Buf = TypedArray;
@@ -74,6 +75,7 @@ export const cpuBackend: Backend<Buf> = {
   write: (buffer, data, offset) => buffer.set(data, offset),
   readSync: readView,
   read: (view) => Promise.resolve(readView(view)),
+  fused: { sgd: jsSgd, adam: jsAdam },
   assign: (dst, src) =>
     copyStrided(
       dst.buffer,

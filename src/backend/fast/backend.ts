@@ -22,7 +22,7 @@ import {
   type UnaryPrimitive,
 } from '../../primitives.js';
 import type { FastEngine, Operand } from './engine.js';
-import { jsAdam, jsSgd } from './fused_js.js';
+import { jsAdam, jsSgd } from '../cpu/fused.js';
 import {
   BINARY_OPS,
   COMPARE_OPS,

@@ -1,4 +1,5 @@
-// The fused optimizer updates in JavaScript (small tensors): one loop, float32 rounding at every step.
+// The fused optimizer updates in JavaScript: one loop per tensor with float32 rounding at every step,
+// exactly as the composed ops of src/optim round (the cpu backend's fused ops, and small tensors' on the fast ones).
 import type { TypedArray } from '../../dtype.js';
 import type { FusedAdamOptions, FusedSGDOptions, FusedTensor } from '../backend.js';
 
