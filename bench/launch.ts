@@ -8,7 +8,7 @@
 //   tsx bench/launch.ts run [args]        (npm run bench -- [args])
 //   tsx bench/launch.ts profile [args]    (npm run bench:profile -- [args])
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,7 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 mkdirSync(out, { recursive: true });
 // Outside the root package's scope (node_modules stops the lookup), so say that .js is ESM here.
 writeFileSync(join(out, 'package.json'), '{ "type": "module", "private": true }\n');
+copyFileSync(join(root, 'bench', 'torch_bench.py'), join(out, 'bench', 'torch_bench.py'));
 for (const dir of ['kernels', 'build']) {
   const link = join(out, dir);
   if (!existsSync(link) && existsSync(join(root, dir))) {

@@ -8,6 +8,7 @@ import { gradientEdge } from '../tensor.js';
 import { anomalyActive, applyChecked } from './anomaly.js';
 import { GradModeScope, noGrad } from './grad_mode.js';
 import { AccumulateGrad, type Edge, type Node } from './node.js';
+import { reachableNodes } from './traverse.js';
 
 export interface BackwardOptions {
   /** Keep the graph's saved tensors so that backward can run through it again. */
@@ -77,22 +78,6 @@ function rootGradient(output: Tensor, grad: Tensor | null | undefined, i: number
     );
   }
   return grad.dtype === output.dtype ? grad : grad.to(output.dtype);
-}
-
-/** Every node reachable from the roots, in discovery order (iterative: no recursion limit). */
-function reachable(roots: readonly Node[]): Set<Node> {
-  const seen = new Set<Node>(roots);
-  const stack = [...roots];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    for (const e of n.next) {
-      if (e !== null && !seen.has(e.node)) {
-        seen.add(e.node);
-        stack.push(e.node);
-      }
-    }
-  }
-  return seen;
 }
 
 /** The nodes from which some target node can be reached (the part autograd.grad must run). */
@@ -185,7 +170,7 @@ function execute(run: Run): (Tensor | null)[] | undefined {
     }
     return { edge: gradientEdge(out), grad: rootGradient(out, run.gradOutputs[i], i) };
   });
-  const all = reachable(roots.map((r) => r.edge.node));
+  const all = reachableNodes(roots.map((r) => r.edge.node));
 
   // autograd.grad: where each input's gradient is to be read, and which nodes must run for it.
   const captureAt = new Map<Node, Map<number, number[]>>();

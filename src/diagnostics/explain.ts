@@ -1,5 +1,6 @@
 // explain(): one training step told step by step with the real numbers: forward values, the chain rule
 // node by node in backward order, ∂L/∂w per parameter, dead units, and the optimizer's update.
+import { nodesInOrder } from '../autograd/traverse.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { AccumulateGrad, type Node } from '../autograd/node.js';
 import { ArgumentError } from '../errors.js';
@@ -84,22 +85,6 @@ export class Explanation {
 
 const DEFAULT_MAX_NODES = 64;
 
-function reachable(root: Node): Node[] {
-  const seen = new Set<Node>([root]);
-  const stack = [root];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    for (const e of n.next) {
-      if (e !== null && !seen.has(e.node)) {
-        seen.add(e.node);
-        stack.push(e.node);
-      }
-    }
-  }
-  // NOTE: a node's inputs are always created before it, so creation order is a topological order.
-  return [...seen].sort((a, b) => a.seq - b.seq);
-}
-
 const valueOf = (t: Tensor): Value => {
   const s = snapshot(t);
   return { shape: s.shape, data: s.data };
@@ -146,7 +131,7 @@ export function explain(loss: Tensor | (() => Tensor), opts: ExplainOptions = {}
       `explain: the loss must be a single number, got shape [${root.shape.join(', ')}]`,
     );
   }
-  const nodes = reachable(root.gradFn);
+  const nodes = nodesInOrder(root.gradFn);
   const maxNodes = opts.maxNodes ?? DEFAULT_MAX_NODES;
   if (nodes.length > maxNodes) {
     throw new ArgumentError(

@@ -1,5 +1,6 @@
 // Graph export: the autograd graph behind a tensor as Graphviz DOT, and as SVG laid out by Graphviz
 // itself (compiled to WebAssembly, @viz-js/viz), so it works in Node and in browsers alike.
+import { nodesInOrder } from '../autograd/traverse.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { AccumulateGrad, type Node } from '../autograd/node.js';
 import { ArgumentError } from '../errors.js';
@@ -29,21 +30,6 @@ export interface GraphOptions {
   readonly maxValues?: number;
   /** Refuse graphs with more nodes than this (default 2000): Graphviz gets slow beyond. */
   readonly maxNodes?: number;
-}
-
-function reachable(root: Node): Node[] {
-  const seen = new Set<Node>([root]);
-  const stack = [root];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    for (const e of n.next) {
-      if (e !== null && !seen.has(e.node)) {
-        seen.add(e.node);
-        stack.push(e.node);
-      }
-    }
-  }
-  return [...seen].sort((a, b) => a.seq - b.seq);
 }
 
 function norm(t: Tensor): number | null {
@@ -94,7 +80,7 @@ export function toDot(output: Tensor, opts: GraphOptions = {}): string {
       'toDot: the tensor has no autograd graph (it does not require grad, or was made under noGrad)',
     );
   }
-  const nodes = reachable(output.gradFn);
+  const nodes = nodesInOrder(output.gradFn);
   const maxNodes = opts.maxNodes ?? 2000;
   if (nodes.length > maxNodes) {
     throw new ArgumentError(

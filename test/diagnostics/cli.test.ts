@@ -1,23 +1,8 @@
 // `nabla lr-find` and `nabla train --diagnose --plots` as spawned processes: output, exit codes and the files they write.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = new URL('../..', import.meta.url).pathname;
-const CLI = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
-
-function nabla(args: string[], timeout = 120_000) {
-  const r = spawnSync(process.execPath, [...CLI, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const tmp = () => mkdtempSync(join(tmpdir(), 'nabla-diag-cli-'));
+import { nabla, tmp } from '../helpers/cli.js';
 
 describe('nabla lr-find', () => {
   it('sweeps, prints the curve and a suggestion, and writes the plot', () => {

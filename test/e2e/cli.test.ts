@@ -1,27 +1,14 @@
 // End-to-end tests of the nabla command: spawned processes, their output, exit codes and the files they write.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../../src/cli/models.js';
 import { loadCheckpoint } from '../../src/node/checkpoint.js';
 import { loadStateDict } from '../../src/node/io.js';
+import { CLI, ROOT, nabla, tmp } from '../helpers/cli.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
-const CLI = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
 const FASHION = '/usr/share/datasets/fashion-mnist';
-
-function nabla(args: string[], timeout = 120_000) {
-  const r = spawnSync(process.execPath, [...CLI, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const tmp = () => mkdtempSync(join(tmpdir(), 'nabla-cli-'));
 
 describe('nabla --help and usage errors', () => {
   it('prints help and exits 0', () => {

@@ -1,14 +1,13 @@
 // Exact resume: a run stopped at step k in its own process and resumed (under another seed) ends
 // bitwise equal to an uninterrupted run; removing any one saved component breaks that.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTrainArgs, train, type TrainConfig } from '../../src/cli/train.js';
+import { CLI, ROOT, tmp } from '../helpers/cli.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../src/node/checkpoint.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 // Adam (the default), dropout, shuffled data, a one-cycle schedule; 20 batches per epoch, so the
 // stop at k = 30 falls inside the second epoch.
 const COMMON = [
@@ -26,7 +25,6 @@ const COMMON = [
 ];
 const K = '30';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'nabla-resume-'));
 
 async function run(args: string[]): Promise<{ out: string; losses: number[] }> {
   const out = tmp();
@@ -52,19 +50,7 @@ describe('resume', () => {
     const bOut = tmp();
     const b = spawnSync(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(ROOT, 'src/cli/main.ts'),
-        'train',
-        ...COMMON,
-        '--seed',
-        '0',
-        '--stop-after',
-        K,
-        '--out',
-        bOut,
-      ],
+      [...CLI, 'train', ...COMMON, '--seed', '0', '--stop-after', K, '--out', bOut],
       { cwd: ROOT, encoding: 'utf8' },
     );
     expect(b.status, b.stderr).toBe(0);
