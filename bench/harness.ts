@@ -26,7 +26,11 @@ export type Measurement =
 export interface MeasureOptions {
   /** Seconds to spend on the timed samples (default 2). */
   readonly budget?: number;
-  /** Seconds of warm-up (default 0.3; at least 2 steps unless a step takes longer than 1 s). */
+  /**
+   * Seconds of warm-up (default 2; at least 2 steps unless a step takes longer than 1 s). V8 takes
+   * 1.5-3 s of a training loop to optimise nabla's and tfjs's hot paths (the seed step falls from
+   * ~1 ms to ~0.1 ms over the first 1.5 s), and a training run lives in that steady state.
+   */
   readonly warmup?: number;
   /** Most samples (default 21). */
   readonly maxSamples?: number;
@@ -47,7 +51,7 @@ export function median(xs: readonly number[]): number {
  */
 export function measure(step: () => void, opts: MeasureOptions = {}): Measurement {
   const budget = opts.budget ?? 2;
-  const warmup = opts.warmup ?? 0.3;
+  const warmup = opts.warmup ?? 2;
   const maxSamples = opts.maxSamples ?? 21;
   // Warm-up: JIT, caches, allocator pools, thread pools.
   let t0 = now();
@@ -61,7 +65,7 @@ export function measure(step: () => void, opts: MeasureOptions = {}): Measuremen
     do {
       step();
       n++;
-    } while ((now() - t0 < warmup || n < 2) && n < 10_000);
+    } while (now() - t0 < warmup || n < 2);
     first = (now() - t0) / n;
   }
   const per = Math.max(first, 1e-9);

@@ -137,7 +137,7 @@ async function profileWorkload(id: string, backend: string, seconds: number): Pr
     }
     return [n, performance.now() - t0] as const;
   };
-  loop(Math.min(1, seconds / 4)); // warm-up, not profiled
+  loop(2); // warm-up (V8 takes 1.5-3 s to optimise the step), not profiled
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');

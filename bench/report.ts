@@ -277,9 +277,9 @@ export function textReport(r: RunResults): string {
     pad([t.header, ...t.rows]),
     '',
     NOTE,
-    '',
-    'PyTorch configurations (★ = best, used above):',
-    pad([tt.header, ...tt.rows]),
+    ...(r.torchConfigs.length > 0
+      ? ['', 'PyTorch configurations (★ = best, used above):', pad([tt.header, ...tt.rows])]
+      : []),
     '',
     'Targets (issue 5):',
     pad([
@@ -309,11 +309,15 @@ export function markdownReport(r: RunResults): string {
       ['target', 'goal', 'measured', ''],
       tg.map((x) => [x.name, x.goal, x.measured, verdict(x)]),
     ),
-    '',
-    '### PyTorch configurations',
-    '',
-    md(tt.header, tt.rows),
-    '',
-    '★ marks the fastest configuration for each workload, the one the main table uses.',
+    ...(r.torchConfigs.length > 0
+      ? [
+          '',
+          '### PyTorch configurations',
+          '',
+          md(tt.header, tt.rows),
+          '',
+          '★ marks the fastest configuration for each workload, the one the main table uses.',
+        ]
+      : []),
   ].join('\n');
 }

@@ -2,8 +2,8 @@
 //
 // Run through bench/launch.ts (npm run bench), which compiles nabla as it ships first.
 //
-//   npm run bench -- [--quick] [--budget S] [--only sgemm-256,mlp] [--contenders nabla-native,torch]
-//                    [--threads N] [--no-torch] [--no-tfjs] [--openblas-coretype NAME]
+//   npm run bench -- [--quick] [--warmup S] [--budget S] [--only sgemm-256,mlp] [--contenders nabla-native,torch]
+//                    [--threads N] [--shared-process] [--no-torch] [--no-tfjs] [--openblas-coretype NAME]
 //                    [--json out.json] [--markdown [BENCHMARKS.md]]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -20,6 +20,7 @@ import {
   type WorkloadResult,
 } from './report.js';
 import { torchAvailable, torchConfigs, TorchServer, type TorchInfo } from './torch.js';
+import { runIsolated } from './worker.js';
 import { WORKLOADS } from './workloads/index.js';
 import { sgemm } from './workloads/sgemm.js';
 
@@ -28,6 +29,9 @@ const END = '<!-- bench:end -->';
 
 interface Options {
   readonly budget: number;
+  readonly warmup: number;
+  /** Each JavaScript contender × workload in a fresh process (default; --shared-process: not). */
+  readonly isolate: boolean;
   readonly only: readonly string[] | null;
   readonly contenders: readonly string[] | null;
   readonly threads: number;
@@ -54,6 +58,8 @@ function options(argv: string[]): Options {
     options: {
       quick: { type: 'boolean', default: false },
       budget: { type: 'string' },
+      warmup: { type: 'string' },
+      'shared-process': { type: 'boolean', default: false },
       only: { type: 'string' },
       contenders: { type: 'string' },
       threads: { type: 'string' },
@@ -66,6 +72,8 @@ function options(argv: string[]): Options {
   const list = (s: string | undefined) => (s === undefined ? null : s.split(',').filter(Boolean));
   return {
     budget: values.budget !== undefined ? Number(values.budget) : values.quick ? 0.5 : 2,
+    isolate: !values['shared-process'],
+    warmup: values.warmup !== undefined ? Number(values.warmup) : values.quick ? 0.5 : 2,
     only: list(values.only),
     contenders: list(values.contenders),
     threads:
@@ -109,7 +117,7 @@ async function main(): Promise<void> {
   const workloads = WORKLOADS.filter((w) => opts.only === null || opts.only.includes(w.id));
 
   log(
-    `nabla bench: ${workloads.map((w) => w.id).join(', ')}; budget ${opts.budget} s per measurement`,
+    `nabla bench: ${workloads.map((w) => w.id).join(', ')}; warm-up ${opts.warmup} s and ${opts.budget} s per measurement`,
   );
   if (import.meta.url.endsWith('.ts')) {
     log(
@@ -153,11 +161,14 @@ async function main(): Promise<void> {
       const row: Record<string, Measurement> = {};
       const torch: Record<string, Measurement> = {};
       for (const { server } of servers) {
-        torch[server.config.label] = await server.run(w.id, opts.budget);
+        torch[server.config.label] = await server.run(w.id, opts.budget, opts.warmup);
         log(`${w.id} torch [${server.config.label}]: ${show(torch[server.config.label]!)}`);
       }
       for (const c of contenders) {
-        row[c.id] = await c.run(w, { budget: opts.budget });
+        const mo = { budget: opts.budget, warmup: opts.warmup };
+        row[c.id] = opts.isolate
+          ? await runIsolated(c.id, w.id, mo, opts.threads)
+          : await c.run(w, mo);
         log(`${w.id} ${c.id}: ${show(row[c.id]!)}`);
       }
       const best = bestTorch(torch);
@@ -200,7 +211,7 @@ async function main(): Promise<void> {
   if (opts.markdown === '') console.log(markdownReport(run));
   else {
     console.log(textReport(run));
-    if (opts.markdown !== null) writeMarkdown(opts.markdown, markdownReport(run));
+    if (opts.markdown !== null) await writeMarkdown(opts.markdown, markdownReport(run));
   }
 }
 
@@ -210,17 +221,27 @@ function show(m: Measurement): string {
     : `failed: ${m.reason}`;
 }
 
-/** Writes the report into `path` between the markers, or the whole file when it has none. */
-function writeMarkdown(path: string, report: string): void {
+/**
+ * Writes the report into `path` between the markers, or the whole file when it has none, formatted
+ * by Prettier (the repository's lint checks Markdown too).
+ */
+async function writeMarkdown(path: string, report: string): Promise<void> {
   const block = `${BEGIN}\n${report}\n${END}`;
   const old = existsSync(path) ? readFileSync(path, 'utf8') : null;
   const a = old?.indexOf(BEGIN) ?? -1;
   const b = old?.indexOf(END) ?? -1;
-  if (old !== null && a >= 0 && b > a) {
-    writeFileSync(path, old.slice(0, a) + block + old.slice(b + END.length));
-  } else {
-    writeFileSync(path, `# Benchmarks\n\n${block}\n`);
+  let text =
+    old !== null && a >= 0 && b > a
+      ? old.slice(0, a) + block + old.slice(b + END.length)
+      : `# Benchmarks\n\n${block}\n`;
+  try {
+    const prettier = await import('prettier');
+    const config = (await prettier.resolveConfig(path)) ?? {};
+    text = await prettier.format(text, { ...config, filepath: path });
+  } catch {
+    // Prettier is a devDependency; without it the file is written as generated.
   }
+  writeFileSync(path, text);
   log(`wrote ${path}`);
 }
 

@@ -51,7 +51,7 @@ export function torchConfigs(machineCoreType: string, threads: readonly number[]
   ];
   return threads.flatMap((t) =>
     variants.map((v) => ({
-      label: `${t} thread${t > 1 ? 's' : ''}, ${v.label}`,
+      label: `set_num_threads(${t}), ${v.label}`,
       threads: t,
       env: v.env,
     })),
@@ -91,9 +91,9 @@ export class TorchServer {
     return JSON.parse(r.value) as unknown;
   }
 
-  async run(workload: string, budget: number): Promise<Measurement> {
+  async run(workload: string, budget: number, warmup: number): Promise<Measurement> {
     try {
-      this.#child.stdin.write(JSON.stringify({ workload, budget }) + '\n');
+      this.#child.stdin.write(JSON.stringify({ workload, budget, warmup }) + '\n');
       return (await this.#read()) as Measurement;
     } catch (e) {
       return { ok: false, reason: e instanceof Error ? e.message : String(e) };

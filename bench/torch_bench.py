@@ -1,10 +1,10 @@
 # PyTorch side of `npm run bench`: the same workloads and timing rules as bench/*.ts, printing JSON.
 #
-#   python3 bench/torch_bench.py --threads 2 [--workloads sgemm-256,mlp] [--budget 2]
+#   python3 bench/torch_bench.py --threads 2 [--workloads sgemm-256,mlp] [--budget 2] [--warmup 2]
 #       runs the workloads once and prints one JSON object;
 #   python3 bench/torch_bench.py --threads 2 --serve
 #       prints a JSON line describing the configuration, then answers each stdin line
-#       {"workload": ID, "budget": SECONDS} with a JSON line (bench/torch.ts drives this, so that
+#       {"workload": ID, "budget": SECONDS, "warmup": SECONDS} with a JSON line (bench/torch.ts drives this, so that
 #       PyTorch runs interleaved with the JavaScript contenders, workload by workload).
 import argparse
 import ctypes
@@ -24,7 +24,7 @@ def median(xs):
     return s[m] if len(s) % 2 else (s[m - 1] + s[m]) / 2
 
 
-def measure(step, budget=2.0, warmup=0.3, max_samples=21):
+def measure(step, budget=2.0, warmup=2.0, max_samples=21):
     """bench/harness.ts's measure(): warm-up, samples of >= 2 ms, 3..max_samples samples (1 call
     when one step takes longer than the budget)."""
     t0 = time.perf_counter()
@@ -38,7 +38,7 @@ def measure(step, budget=2.0, warmup=0.3, max_samples=21):
         while True:
             step()
             n += 1
-            if not ((time.perf_counter() - t0 < warmup or n < 2) and n < 10000):
+            if not (time.perf_counter() - t0 < warmup or n < 2):
                 break
         first = (time.perf_counter() - t0) / n
     per = max(first, 1e-9)
@@ -151,10 +151,10 @@ WORKLOADS = {
 }
 
 
-def run(workload, budget):
+def run(workload, budget, warmup):
     try:
         step = WORKLOADS[workload]()
-        return measure(step, budget=budget)
+        return measure(step, budget=budget, warmup=warmup)
     except Exception as e:  # noqa: BLE001 - reported, not raised
         return {"ok": False, "reason": str(e).split("\n")[0][:160]}
 
@@ -186,6 +186,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--workloads", default=",".join(WORKLOADS))
     ap.add_argument("--budget", type=float, default=2.0)
+    ap.add_argument("--warmup", type=float, default=2.0)
     ap.add_argument("--serve", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -195,9 +196,11 @@ def main():
             if not line.strip():
                 continue
             req = json.loads(line)
-            print(json.dumps(run(req["workload"], float(req.get("budget", args.budget)))), flush=True)
+            budget = float(req.get("budget", args.budget))
+            warmup = float(req.get("warmup", args.warmup))
+            print(json.dumps(run(req["workload"], budget, warmup)), flush=True)
         return
-    results = {w: run(w, args.budget) for w in args.workloads.split(",") if w}
+    results = {w: run(w, args.budget, args.warmup) for w in args.workloads.split(",") if w}
     print(json.dumps({**describe(args.threads), "results": results}))
 
 

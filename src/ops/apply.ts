@@ -126,6 +126,16 @@ function kernelOf(backend: Backend, op: Primitive): ErasedKernel {
   return table.get(op)!;
 }
 
+function needsCast(inputs: readonly Tensor[], casts: readonly (string | undefined)[]): boolean {
+  for (let i = 0; i < inputs.length; i++) {
+    const d = casts[i];
+    if (d !== undefined && d !== inputs[i]!.dtype) return true;
+  }
+  return false;
+}
+
+const requiresGrad = (t: Tensor) => t.requiresGrad;
+
 /** Runs primitive `op` on `inputs`: the only way ops reach a backend and the autograd graph. */
 export function apply<P extends Primitive>(
   op: P,
@@ -136,12 +146,13 @@ export function apply<P extends Primitive>(
   const def = DEFS.get(op)!;
   const inferred = def.infer(inputs, params);
   const casts = inferred.inputDTypes;
-  const ins = casts
-    ? inputs.map((t, i) => {
-        const d = casts[i];
-        return d !== undefined && d !== t.dtype ? apply('cast', [t], { dtype: d }) : t;
-      })
-    : inputs;
+  const ins =
+    casts && needsCast(inputs, casts)
+      ? inputs.map((t, i) => {
+          const d = casts[i];
+          return d !== undefined && d !== t.dtype ? apply('cast', [t], { dtype: d }) : t;
+        })
+      : inputs;
   let out: Tensor;
   if (def.kind === 'view') {
     const base = ins[0]!;
@@ -165,23 +176,26 @@ export function apply<P extends Primitive>(
     kernel(outK, kIns, params);
     out = Tensor._create(storage, contiguousView(inferred.shape), inferred.dtype, null);
   }
-  if (def.backward !== undefined && isGradEnabled() && isFloating(out.dtype)) {
-    const needs = ins.map((t) => t.requiresGrad);
-    if (needs.some(Boolean)) {
-      const node = new OpNode(
-        op,
-        def,
-        params,
-        ins.map((t) => ({ shape: t.shape, dtype: t.dtype })),
-        { shape: out.shape, dtype: out.dtype },
-        needs,
-        ins.map((t, i) => (needs[i] ? gradientEdge(t) : null)),
-      );
-      if (def.save)
-        node.setSaved(def.save({ inputs: ins, output: out, params, needsInputGrad: needs }));
-      out._setHistory(node, 0);
-      if (observingNodes) observeNode(node, ins, [out]);
-    }
+  if (
+    def.backward !== undefined &&
+    isGradEnabled() &&
+    isFloating(out.dtype) &&
+    ins.some(requiresGrad)
+  ) {
+    const needs = ins.map(requiresGrad);
+    const node = new OpNode(
+      op,
+      def,
+      params,
+      ins.map((t) => ({ shape: t.shape, dtype: t.dtype })),
+      { shape: out.shape, dtype: out.dtype },
+      needs,
+      ins.map((t, i) => (needs[i] ? gradientEdge(t) : null)),
+    );
+    if (def.save)
+      node.setSaved(def.save({ inputs: ins, output: out, params, needsInputGrad: needs }));
+    out._setHistory(node, 0);
+    if (observingNodes) observeNode(node, ins, [out]);
   }
   if (opTracer !== null) opTracer(op, ins, params, out);
   return out;
