@@ -42,7 +42,10 @@ export async function nablaContenders(
     contenders.push({
       id: `nabla-${name}`,
       family: 'nabla',
-      detail: `${b.version}${t !== undefined ? `, ${t} thread${t > 1 ? 's' : ''}` : ''}`,
+      detail:
+        name === 'cpu'
+          ? 'TypeScript reference kernels'
+          : `${b.version}${t !== undefined ? `, ${t} thread${t > 1 ? 's' : ''}` : ''}`,
       run: (w, opts) => {
         setBackend(name);
         try {

@@ -84,5 +84,5 @@ export function fmaPeak(threads: number, tries = 3): Peak | null {
     one = Math.max(one, p1);
     many = Math.max(many, pn);
   }
-  return { one, many, threads, source: 'native probe (nativeFmaPeak)' };
+  return { one, many, threads, source: 'nativeFmaPeak, best of 3' };
 }

@@ -187,7 +187,7 @@ async function main(): Promise<void> {
 
   const run: RunResults = {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    command: commandLine(process.argv.slice(2)),
     machine: m,
     load: { start: startLoad, end: load() },
     peak,
@@ -213,6 +213,14 @@ async function main(): Promise<void> {
     console.log(textReport(run));
     if (opts.markdown !== null) await writeMarkdown(opts.markdown, markdownReport(run));
   }
+}
+
+/** The command that reproduces the run (without where --json wrote its file). */
+function commandLine(args: string[]): string {
+  const kept = args.filter(
+    (a, i) => a !== '--json' && !a.startsWith('--json=') && args[i - 1] !== '--json',
+  );
+  return `npm run bench${kept.length > 0 ? ` -- ${kept.join(' ')}` : ''}`;
 }
 
 function show(m: Measurement): string {

@@ -133,23 +133,40 @@ function accumulate(leaf: Tensor, g: Tensor, createGraph: boolean, fresh: boolea
   }
 }
 
-/** Marks the input gradients a node returned that are not its own fresh tensors. */
-function markShared(
+/**
+ * Marks a gradient (and the tensor whose storage it views) as possibly held elsewhere, so that
+ * it is never stored in .grad without a copy.
+ */
+function markShared(shared: Set<Tensor>, t: Tensor): void {
+  shared.add(t);
+  if (t._base !== null) shared.add(t._base);
+}
+
+function isShared(shared: Set<Tensor>, t: Tensor): boolean {
+  return shared.has(t) || (t._base !== null && shared.has(t._base));
+}
+
+/**
+ * After a node ran: its input gradients are shared when a custom Function made them, when two of
+ * them share storage, or when they view a shared gradient. A view of an unshared incoming gradient
+ * is not: that gradient's only holder (this node's buffer) is gone.
+ */
+function markOutputs(
   node: Node,
-  grads: readonly (Tensor | null | undefined)[],
   out: readonly (Tensor | null | undefined)[],
   shared: Set<Tensor>,
 ): void {
-  // Compare storages' owners: a view of the incoming gradient is as shared as the gradient.
-  // (A node has a handful of gradients: arrays beat Sets here.)
-  const seen: Tensor[] = [];
-  for (const g of grads) if (g) seen.push(g._base ?? g);
+  // (A node has a handful of gradients: an array beats a Set here.)
+  const roots: Tensor[] = [];
   for (const g of out) {
     if (!g) continue;
     const root = g._base ?? g;
-    if (!node.ownsOutputs || seen.includes(root) || shared.has(root)) shared.add(g);
-    seen.push(root);
+    if (!node.ownsOutputs || roots.includes(root) || isShared(shared, g)) markShared(shared, g);
+    roots.push(root);
   }
+  // Two outputs over one storage: mark the first one too.
+  for (const g of out)
+    if (g && roots.indexOf(g._base ?? g) !== roots.lastIndexOf(g._base ?? g)) markShared(shared, g);
 }
 
 interface Run {
@@ -198,7 +215,7 @@ function execute(run: Run): (Tensor | null)[] | undefined {
   // these are never stored in .grad without a copy.
   const shared = new Set<Tensor>();
   for (const r of roots) {
-    if (r.grad === run.gradOutputs[roots.indexOf(r)]) shared.add(r.grad);
+    if (r.grad === run.gradOutputs[roots.indexOf(r)]) markShared(shared, r.grad);
     if (needed.has(r.edge.node)) addInto(buffers, r.edge, r.grad);
   }
   const ready = new ReadyQueue();
@@ -216,7 +233,8 @@ function execute(run: Run): (Tensor | null)[] | undefined {
         const g = grads[k];
         if (g === null || g === undefined) continue;
         const h = node.runPreHooks(k, g);
-        if (h !== g) shared.add(h);
+        // A hook may keep the gradient it saw, or return one it keeps: copy those.
+        if (h !== g || node.hasPreHooks(k)) markShared(shared, h);
         grads[k] = h;
       }
       const cap = captureAt.get(node);
@@ -227,7 +245,7 @@ function execute(run: Run): (Tensor | null)[] | undefined {
       if (node instanceof AccumulateGrad) {
         const g = grads[0];
         if (!run.inputs && g !== null && g !== undefined)
-          accumulate(node.variable, g, run.createGraph, !shared.has(g));
+          accumulate(node.variable, g, run.createGraph, !isShared(shared, g));
         continue;
       }
       const anyGrad = grads.some((g) => g !== null && g !== undefined);
@@ -236,7 +254,7 @@ function execute(run: Run): (Tensor | null)[] | undefined {
           ? applyChecked(node, grads)
           : node.apply(grads)
         : node.next.map(() => null);
-      markShared(node, grads, inputGrads, shared);
+      markOutputs(node, inputGrads, shared);
       node.next.forEach((edge, i) => {
         if (edge === null || !needed.has(edge.node)) return;
         const g = inputGrads[i];

@@ -84,6 +84,13 @@ export abstract class Node {
     this.#retainers.set(outputNr, hook);
   }
 
+  /** @internal Whether any hook (retainGrad included) watches one output's gradient. */
+  hasPreHooks(outputNr: number): boolean {
+    return (
+      (this.#preHooks?.get(outputNr)?.length ?? 0) > 0 || (this.#retainers?.has(outputNr) ?? false)
+    );
+  }
+
   /** @internal Runs the hooks of one output's gradient, returning the possibly replaced gradient. */
   runPreHooks(outputNr: number, grad: Tensor): Tensor {
     let g = grad;

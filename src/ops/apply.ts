@@ -187,7 +187,7 @@ export function apply<P extends Primitive>(
       op,
       def,
       params,
-      ins.map((t) => ({ shape: t.shape, dtype: t.dtype })),
+      ins.map((t) => ({ shape: t.shape, dtype: t.dtype, strides: t._layout.strides })),
       { shape: out.shape, dtype: out.dtype },
       needs,
       ins.map((t, i) => (needs[i] ? gradientEdge(t) : null)),

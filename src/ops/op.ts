@@ -7,6 +7,8 @@ import type { Tensor } from '../tensor.js';
 export interface TensorMeta {
   readonly shape: Shape;
   readonly dtype: DType;
+  /** The input's strides when it was recorded (a backward may produce its gradient in that layout). */
+  readonly strides?: readonly number[];
 }
 
 /** What an op's rule decides before anything is allocated. */

@@ -5,6 +5,7 @@ import {
   autograd,
   enableGrad,
   isGradEnabled,
+  nn,
   noGrad,
   ones,
   randn,
@@ -63,6 +64,25 @@ describe('leaves and accumulation', () => {
     d.mul(3).sum().backward();
     expect(d.grad).toBe(first);
     close(d.grad, [6, 6]);
+  });
+
+  it('a gradient a hook kept is not modified by later accumulation', () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    let seen: Tensor | undefined;
+    w.registerHook((g) => {
+      seen = g;
+    });
+    w.mul(3).sum().backward();
+    w.mul(3).sum().backward();
+    close(w.grad, [6, 6]);
+    close(seen!, [3, 3]);
+  });
+
+  it('a Linear weight gets a contiguous gradient of its own', () => {
+    const lin = new nn.Linear(3, 2);
+    lin.forward(ones(4, 3)).sum().backward();
+    expect(lin.weight.grad!.isContiguous()).toBe(true);
+    expect(lin.weight.grad!.shape).toEqual([2, 3]);
   });
 
   it('exposes gradFn.nextFunctions down to AccumulateGrad', () => {

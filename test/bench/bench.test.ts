@@ -103,7 +103,7 @@ describe('bench', () => {
     const script = fileURLToPath(new URL('../../bench/torch_bench.py', import.meta.url));
     const r = spawnSync(
       PYTHON,
-      [script, '--threads', '1', '--workloads', 'seed', '--budget', '0.01'],
+      [script, '--threads', '1', '--workloads', 'seed', '--budget', '0.01', '--warmup', '0.01'],
       {
         encoding: 'utf8',
       },

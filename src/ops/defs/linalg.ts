@@ -3,7 +3,21 @@ import { DTypeError, ShapeError } from '../../errors.js';
 import { sumToShape, transpose } from '../../functions/shape_ops.js';
 import { broadcastShapes } from '../../shape.js';
 import { apply } from '../apply.js';
-import type { KernelOpDef } from '../op.js';
+import type { Tensor } from '../../tensor.js';
+import type { KernelOpDef, TensorMeta } from '../op.js';
+
+/** A 2-d input laid out as the transpose of a contiguous matrix (strides [1, rows]). */
+function isTransposedMatrix(m: TensorMeta): boolean {
+  const st = m.strides;
+  return (
+    m.shape.length === 2 &&
+    st !== undefined &&
+    st[0] === 1 &&
+    st[1] === m.shape[0] &&
+    m.shape[0]! > 1 &&
+    m.shape[1]! > 1
+  );
+}
 
 export const matmulDef: KernelOpDef<'matmul'> = {
   kind: 'kernel',
@@ -39,13 +53,20 @@ export const matmulDef: KernelOpDef<'matmul'> = {
   // dA = G·Bᵀ, dB = Aᵀ·G, summed over broadcast batch dims
   backward: (g, c) => {
     const [a, b] = c.saved;
+    const bMeta = c.inputs[1]!;
+    let gb: Tensor | null = null;
+    if (c.needsInputGrad[1]) {
+      // NOTE: when B is a transposed matrix (x·Wᵀ in Linear), dB is made as (Gᵀ·A)ᵀ, so that
+      // undoing the transpose gives W a contiguous gradient the engine can keep without a copy.
+      gb = isTransposedMatrix(bMeta) && c.output.shape.length === 2
+        ? transpose(apply('matmul', [transpose(g, -1, -2), a!], {}), -1, -2)
+        : sumToShape(apply('matmul', [transpose(a!, -1, -2), g], {}), bMeta.shape);
+    }
     return [
       c.needsInputGrad[0]
         ? sumToShape(apply('matmul', [g, transpose(b!, -1, -2)], {}), c.inputs[0]!.shape)
         : null,
-      c.needsInputGrad[1]
-        ? sumToShape(apply('matmul', [transpose(a!, -1, -2), g], {}), c.inputs[1]!.shape)
-        : null,
+      gb,
     ];
   },
 };
