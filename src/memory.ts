@@ -51,8 +51,9 @@ export class Storage {
     }
   }
 
-  static alloc(backend: Backend, dtype: DType, size: number): Storage {
-    return new Storage(backend, backend.alloc(dtype, size), dtype, size);
+  /** A new storage; `overwrite` promises that the caller writes every element (no zero-fill). */
+  static alloc(backend: Backend, dtype: DType, size: number, overwrite = false): Storage {
+    return new Storage(backend, backend.alloc(dtype, size, overwrite), dtype, size);
   }
 
   get freed(): boolean {

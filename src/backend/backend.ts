@@ -36,8 +36,11 @@ export interface Backend<B = unknown> {
    * arrays); false when free() must be called (GPU buffers), so every tensor is finalised.
    */
   readonly gcManaged: boolean;
-  /** A zero-filled buffer of `size` elements of `dtype`. */
-  alloc(dtype: DType, size: number): B;
+  /**
+   * A zero-filled buffer of `size` elements of `dtype`; with `overwrite`, the caller writes every
+   * element itself, so the buffer may hold anything.
+   */
+  alloc(dtype: DType, size: number, overwrite?: boolean): B;
   free(buffer: B): void;
   /** Copies host data (already of the buffer's dtype) into the buffer from element `offset`. */
   write(buffer: B, data: TypedArray, offset: number): void;

@@ -161,7 +161,7 @@ export function apply<P extends Primitive>(
   } else {
     const backend = ins.length > 0 ? commonBackend(ins) : undefined;
     if (backend === undefined) throw new NablaError(`${op}: no inputs`);
-    const storage = Storage.alloc(backend, inferred.dtype, numel(inferred.shape));
+    const storage = Storage.alloc(backend, inferred.dtype, numel(inferred.shape), def.overwrites);
     const outK: KernelOutput<unknown> = {
       buffer: storage.buffer,
       dtype: inferred.dtype,

@@ -48,6 +48,8 @@ interface OpDefBase<P extends Primitive> {
 
 export interface KernelOpDef<P extends Primitive> extends OpDefBase<P> {
   readonly kind: 'kernel';
+  /** Every backend's kernel writes every output element, so the output need not be zero-filled. */
+  readonly overwrites?: boolean;
 }
 
 export interface ViewOpDef<P extends Primitive> extends OpDefBase<P> {
@@ -64,6 +66,7 @@ export type OpTable = { readonly [P in Primitive]: OpDef<P> };
 /** An op definition with its parameter type erased: what apply() and the graph nodes hold. */
 export interface ErasedOpDef {
   readonly kind: 'kernel' | 'view';
+  readonly overwrites?: boolean;
   infer(inputs: readonly TensorMeta[], params: object): Inferred;
   save?(ctx: ErasedContext<SaveContext<Primitive>>): readonly (Tensor | null)[];
   backward?(

@@ -134,3 +134,20 @@ describe('memory tracking', () => {
     expect(memory().tensors).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe('buffer pool', () => {
+  it('reuses the large buffers that tidy frees, zero-filled', async () => {
+    const { poolStats, clearPool } = await import('../../src/backend/cpu/pool.js');
+    clearPool();
+    const x = tidy(() => {
+      const a = randn(128, 128).mul(3); // 64 KiB: pooled when freed
+      return a.sum();
+    });
+    expect(Number.isFinite(x.item() as number)).toBe(true);
+    expect(poolStats().buffers).toBeGreaterThanOrEqual(1);
+    const before = poolStats().buffers;
+    const z = zeros(128, 128); // takes a pooled buffer back
+    expect(poolStats().buffers).toBe(before - 1);
+    expect(z.abs().sum().item()).toBe(0);
+  });
+});

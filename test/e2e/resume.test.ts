@@ -25,7 +25,6 @@ const COMMON = [
 ];
 const K = '30';
 
-
 async function run(args: string[]): Promise<{ out: string; losses: number[] }> {
   const out = tmp();
   await train(

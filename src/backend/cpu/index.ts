@@ -21,6 +21,7 @@ import { matmulKernel } from './linalg.js';
 import { cumsumKernel, normKernel, reduceKernel } from './reduce.js';
 import { copyStrided, denseStrides } from './strided.js';
 import { jsAdam, jsSgd } from './fused.js';
+import { returnArray, takeArray } from './pool.js';
 import { foldKernel, unfoldKernel } from './window.js';
 
 type Buf = TypedArray;
@@ -70,8 +71,8 @@ export const cpuBackend: Backend<Buf> = {
   name: 'cpu',
   version: '1',
   gcManaged: true,
-  alloc: (dtype, size) => allocArray(dtype, size),
-  free: () => {},
+  alloc: takeArray,
+  free: returnArray,
   write: (buffer, data, offset) => buffer.set(data, offset),
   readSync: readView,
   read: (view) => Promise.resolve(readView(view)),

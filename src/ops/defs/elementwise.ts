@@ -90,6 +90,7 @@ function unaryDef(op: UnaryPrimitive): KernelOpDef<UnaryPrimitive> {
   const vjp = spec.vjp;
   return {
     kind: 'kernel',
+    overwrites: true,
     infer: unaryInfer(op, spec.rule),
     ...(spec.saves
       ? { save: (c: SaveContext<UnaryPrimitive>) => [spec.saves === 'x' ? c.inputs[0]! : c.output] }
@@ -192,6 +193,7 @@ function binaryDef(op: BinaryPrimitive): KernelOpDef<BinaryPrimitive> {
   const saves = spec.saves;
   return {
     kind: 'kernel',
+    overwrites: true,
     infer: binaryInfer(op, spec.rule),
     ...(saves
       ? {
@@ -227,6 +229,7 @@ export const binaryDefs = (names: readonly BinaryPrimitive[]) => family(names, b
 
 export const castDef: KernelOpDef<'cast'> = {
   kind: 'kernel',
+  overwrites: true,
   infer: ([x], { dtype }) => ({ shape: x!.shape, dtype }),
   // The gradient is cast back to the input's dtype by the node.
   backward: (g) => [g],
@@ -234,6 +237,7 @@ export const castDef: KernelOpDef<'cast'> = {
 
 export const clampDef: KernelOpDef<'clamp'> = {
   kind: 'kernel',
+  overwrites: true,
   infer: ([x], { min, max }) => {
     const ops = [
       { dtype: x!.dtype, ndim: x!.shape.length },
@@ -257,6 +261,7 @@ export const clampDef: KernelOpDef<'clamp'> = {
 
 export const whereDef: KernelOpDef<'where'> = {
   kind: 'kernel',
+  overwrites: true,
   infer: ([c, a, b]) => {
     if (c!.dtype !== 'bool') {
       throw new DTypeError(

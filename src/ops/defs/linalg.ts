@@ -21,6 +21,7 @@ function isTransposedMatrix(m: TensorMeta): boolean {
 
 export const matmulDef: KernelOpDef<'matmul'> = {
   kind: 'kernel',
+  overwrites: true,
   infer: ([a, b]) => {
     const as = a!.shape;
     const bs = b!.shape;
@@ -58,9 +59,10 @@ export const matmulDef: KernelOpDef<'matmul'> = {
     if (c.needsInputGrad[1]) {
       // NOTE: when B is a transposed matrix (x·Wᵀ in Linear), dB is made as (Gᵀ·A)ᵀ, so that
       // undoing the transpose gives W a contiguous gradient the engine can keep without a copy.
-      gb = isTransposedMatrix(bMeta) && c.output.shape.length === 2
-        ? transpose(apply('matmul', [transpose(g, -1, -2), a!], {}), -1, -2)
-        : sumToShape(apply('matmul', [transpose(a!, -1, -2), g], {}), bMeta.shape);
+      gb =
+        isTransposedMatrix(bMeta) && c.output.shape.length === 2
+          ? transpose(apply('matmul', [transpose(g, -1, -2), a!], {}), -1, -2)
+          : sumToShape(apply('matmul', [transpose(a!, -1, -2), g], {}), bMeta.shape);
     }
     return [
       c.needsInputGrad[0]
