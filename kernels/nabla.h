@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define NB_MAXDIM 8
-#define NB_ABI_VERSION 3
+#define NB_ABI_VERSION 4
 
 /* The meta block: NB_META_INTS int32 values followed by NB_META_DOUBLES doubles (8-byte aligned). */
 #define NB_META_INTS 128
@@ -122,6 +122,26 @@ enum nb_reduce_op { NB_SUM = 0, NB_PROD, NB_AMAX, NB_AMIN, NB_ARGMAX, NB_ARGMIN,
 #define NB_U_OH 17
 #define NB_U_OW 18
 
+/* ---- gather / scatter / scatter-add: float32 values, int32 indices. ----
+ * A walk over the index's positions (row-major, coalesced) moving three operands: 0 the index,
+ * 1 the target (gather: x; scatter: out) with stride 0 along the indexed dim, 2 the value (gather:
+ * out; scatter: src). meta[NB_X_OP] op, [NB_X_NDIM] dims (1..NB_MAXDIM), [NB_X_DIM] the walk dim
+ * that is the indexed dim (-1 when the index has size 1 there), [NB_X_SIZE] the target's size
+ * along the indexed dim, [NB_X_SEL] its stride there, the shape at NB_X_SHAPE, operand k's
+ * strides at NB_X_STRIDES + k * NB_MAXDIM and its element offset at NB_X_OFFSETS + k. scatter's
+ * copy of x into out (run first, by the unary kernel) is an elementwise walk at meta + NB_X_COPY. */
+#define NB_X_OP 0
+#define NB_X_NDIM 1
+#define NB_X_DIM 2
+#define NB_X_SIZE 3
+#define NB_X_SEL 4
+#define NB_X_SHAPE 8
+#define NB_X_STRIDES (NB_X_SHAPE + NB_MAXDIM)
+#define NB_X_OFFSETS (NB_X_STRIDES + 3 * NB_MAXDIM)
+#define NB_X_COPY 64
+
+enum nb_index_op { NB_GATHER = 0, NB_SCATTER, NB_SCATTER_ADD, NB_INDEX_COUNT };
+
 /* ---- Fused optimizer updates over contiguous float32 arrays of meta[NB_O_N] elements. ----
  * SGD doubles: lr, weight decay, momentum, dampening. Adam doubles: lr, weight decay, beta1, beta2,
  * eps, step size (lr / (1 - beta1^t)), sqrt(1 - beta2^t). Each scalar is rounded to float32 and
@@ -153,6 +173,11 @@ typedef struct nb_kernel_table {
                int tid, int nt);
   void (*unfold)(const int32_t *meta, float *out, const float *x, int tid, int nt);
   void (*fold)(const int32_t *meta, float *out, const float *cols, int tid, int nt);
+  /* An index out of range leaves its row untouched and sets *status to 1. */
+  void (*gather)(const int32_t *meta, float *out, const float *x, const int32_t *index,
+                 int32_t *status, int tid, int nt);
+  void (*scatter)(const int32_t *meta, float *out, const int32_t *index, const float *src,
+                  int32_t *status, int tid, int nt);
   /* iters steps of 12 independent FMA chains: iters * 12 * vector_lanes() * 2 flops. */
   float (*fma_probe)(int64_t iters);
   int32_t (*vector_lanes)(void);

@@ -5,7 +5,7 @@ import { allocArray, type DType, type TypedArray } from '../src/dtype.js';
 import type { Backend, KernelInput, KernelOutput } from '../src/backend/backend.js';
 import { cpuBackend } from '../src/backend/cpu/index.js';
 import { NO_THRESHOLDS, type FastBackend } from '../src/backend/fast/backend.js';
-import { jsAdam } from '../src/backend/fast/fused_js.js';
+import { jsAdam } from '../src/backend/cpu/fused.js';
 import { createNativeBackend } from '../src/node/native.js';
 import { createNodeWasmBackend } from '../src/node/wasm.js';
 
@@ -19,6 +19,10 @@ function input(data: TypedArray, dtype: DType, shape: number[]): KernelInput<Typ
     acc *= shape[i]!;
   }
   return { buffer: data, dtype, shape, strides, offset: 0 };
+}
+
+function numel(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
 }
 
 function rand(n: number): Float32Array {
@@ -157,6 +161,22 @@ family(
   },
   fams,
 );
+/** Max pooling's shapes: columns [n/4, 4], the index (argmax) [n/4, 1] along dim 1. */
+const pooling = (op: 'gather' | 'scatterAdd') => (n: number) => {
+  const rows = Math.max(1, n / 4);
+  const x = input(rand(rows * 4), 'float32', [rows, 4]);
+  const idx = new Int32Array(rows).map((_, i) => i % 4);
+  const index = input(idx, 'int32', [rows, 1]);
+  const g = input(rand(rows), 'float32', [rows, 1]);
+  const shape = op === 'gather' ? [rows, 1] : [rows, 4];
+  const out = { buffer: allocArray('float32', numel(shape)), dtype: 'float32' as const, shape };
+  return (be: Backend<TypedArray>) =>
+    op === 'gather'
+      ? () => be.kernels.gather(out, [x, index], { dim: 1 })
+      : () => be.kernels.scatterAdd(out, [x, index, g], { dim: 1 });
+};
+family('gather (output elements)', sizes, pooling('gather'), fams);
+family('scatterAdd (x elements)', sizes, pooling('scatterAdd'), fams);
 family(
   'adam (fused vs js loop)',
   sizes,

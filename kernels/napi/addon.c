@@ -248,6 +248,53 @@ static napi_value fold(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static void gather_task(void *v, int tid, int nt, int thread) {
+  job_t *j = v;
+  (void)thread;
+  K->gather(j->meta, j->p[0], j->p[1], j->p[2], j->p[4], tid, nt);
+}
+
+static void scatter_task(void *v, int tid, int nt, int thread) {
+  job_t *j = v;
+  (void)thread;
+  K->scatter(j->meta, j->p[0], j->p[2], j->p[3], j->p[4], tid, nt);
+}
+
+static double index_numel(const int32_t *meta) {
+  double n = 1;
+  for (int d = 0; d < meta[NB_X_NDIM]; d++) n *= meta[NB_X_SHAPE + d];
+  return n;
+}
+
+/* Returns true, or false when an index was out of range (the caller raises the error). */
+static napi_value index_result(napi_env env, int32_t status) {
+  napi_value out;
+  CHECK(napi_get_boolean(env, status == 0, &out));
+  return out;
+}
+
+/* gather(out, x, index) */
+static napi_value gather(napi_env env, napi_callback_info info) {
+  job_t j;
+  int32_t status = 0;
+  if (!get_arrays(env, info, 3, 3, &j)) return NULL;
+  j.p[4] = &status;
+  run(gather_task, &j, threads_for(index_numel(j.meta), PAR_ELEMENTS));
+  return index_result(env, status);
+}
+
+/* scatter(out, x, index, src): out = x (the copy walk at meta + NB_X_COPY), then the writes. */
+static napi_value scatter(napi_env env, napi_callback_info info) {
+  job_t j;
+  int32_t status = 0;
+  if (!get_arrays(env, info, 4, 4, &j)) return NULL;
+  job_t copy = {j.meta + NB_X_COPY, {j.p[0], j.p[1]}};
+  run(unary_task, &copy, threads_for(walk_numel(copy.meta), PAR_ELEMENTS));
+  j.p[4] = &status;
+  run(scatter_task, &j, threads_for(index_numel(j.meta), PAR_ELEMENTS));
+  return index_result(env, status);
+}
+
 /* ---- FMA peak probe ---- */
 
 #include <time.h>
@@ -367,6 +414,8 @@ NAPI_MODULE_INIT() {
       {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
       {"unfold", NULL, unfold, NULL, NULL, NULL, napi_default, NULL},
       {"fold", NULL, fold, NULL, NULL, NULL, napi_default, NULL},
+      {"gather", NULL, gather, NULL, NULL, NULL, napi_default, NULL},
+      {"scatter", NULL, scatter, NULL, NULL, NULL, napi_default, NULL},
       {"fmaPeak", NULL, fma_peak, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value isa, abi;

@@ -4,6 +4,7 @@
 #define NB_ISA wasm
 #include "../eltwise.c"
 #include "../gemm.c"
+#include "../index.c"
 #include "../optim.c"
 #include "../reduce.c"
 #include "../window.c"

@@ -24,6 +24,10 @@ interface NativeAddon {
   reduce(out: ReduceOut, x: Float32Array): void;
   unfold(out: Float32Array, x: Float32Array): void;
   fold(out: Float32Array, cols: Float32Array): void;
+  /** False when an index was out of range. */
+  gather(out: Float32Array, x: Float32Array, index: Int32Array): boolean;
+  /** out = x, then src scattered at index; false when an index was out of range. */
+  scatter(out: Float32Array, x: Float32Array, index: Int32Array, src: Float32Array): boolean;
   sgd(p: Float32Array, g: Float32Array, buf: Float32Array | null): void;
   adam(
     p: Float32Array,
@@ -44,6 +48,7 @@ export const NATIVE_THRESHOLDS: FastThresholds = {
   transcendental: 32,
   reduce: 64,
   optim: 64,
+  index: 64,
 };
 
 /** Where the addon is: NABLA_NATIVE_PATH, else build/Release/nabla.node in this package. */
@@ -93,6 +98,12 @@ class NativeEngine implements FastEngine {
   }
   fold(out: Float32Array, cols: Operand): void {
     this.#a.fold(out, cols.data);
+  }
+  gather(out: Float32Array, x: Operand, index: Operand<Int32Array>): boolean {
+    return this.#a.gather(out, x.data, index.data);
+  }
+  scatter(out: Float32Array, x: Operand, index: Operand<Int32Array>, src: Operand): boolean {
+    return this.#a.scatter(out, x.data, index.data, src.data);
   }
   sgd(p: Float32Array, g: Float32Array, buf: Float32Array | null): void {
     this.#a.sgd(p, g, buf);

@@ -1,12 +1,14 @@
 // The fast CPU backends (native addon, wasm) against the cpu oracle on random shapes: GEMM with
-// every layout, elementwise ops in ulps, reductions, windows, gradients of a small MLP and a conv,
-// fused optimizer updates, and results that do not depend on the thread count.
+// every layout, elementwise ops in ulps, reductions, windows, gather/scatter, gradients of a small
+// MLP, a conv and a max pool, fused optimizer updates, and results that do not depend on the
+// thread count.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Generator, optim, randn, tensor, type Tensor } from '../../src/index.js';
+import { Generator, optim, randint, randn, tensor, type Tensor } from '../../src/index.js';
 import { NO_THRESHOLDS, type FastBackend } from '../../src/backend/fast/backend.js';
 import { resolveBackend, selectBackend } from '../../src/backend/select.js';
 import { getBackend, setBackend } from '../../src/backend/registry.js';
 import { conv2d } from '../../src/nn/functional/conv.js';
+import { maxPool2d } from '../../src/nn/functional/pooling.js';
 import { apply } from '../../src/ops/apply.js';
 import { loadWasmBackend } from '../../src/backend/wasm/index.js';
 import { loadFastBackends } from '../../src/node/backends.js';
@@ -64,6 +66,63 @@ function expectClose(got: Tensor, want: Tensor, tol: number, scale?: Tensor): vo
     worst = Math.max(worst, Math.abs(v - x) / Math.max(s[i]!, 1e-30));
   });
   expect(worst).toBeLessThanOrEqual(tol);
+}
+
+/** The float32 bits of a tensor's values (NaN payloads and the sign of zero included). */
+const bits = (t: Tensor) =>
+  new Uint32Array((on(t, 'cpu').dataSync() as Float32Array).slice().buffer);
+
+/** The first element whose bits differ (-1: none; the length when the lengths differ). */
+function firstDiff(a: Uint32Array, b: Uint32Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
+/** got and want have the same shape and the same float32 bits. */
+function expectSameBits(got: Tensor, want: Tensor): void {
+  expect(got.shape).toEqual(want.shape);
+  expect(firstDiff(bits(got), bits(want))).toBe(-1);
+}
+
+/** A small deterministic generator of shapes and choices (the tensors come from `gen`). */
+let seed = 12345;
+const pick = (n: number) => {
+  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+  return (seed >>> 8) % n;
+};
+
+type Layout = 'contiguous' | 'transposed' | 'sliced' | 'broadcast';
+const LAYOUTS: readonly Layout[] = ['contiguous', 'transposed', 'sliced', 'broadcast'];
+
+/**
+ * A view of `shape` in the given layout over a fresh base made by `make`: a permuted copy, every
+ * other element of a longer last dim, or a size-1 dim expanded (stride 0). `view(base)` rebuilds
+ * the same view over the base moved to another device.
+ */
+function layoutOf(
+  shape: readonly number[],
+  layout: Layout,
+  make: (shape: number[]) => Tensor,
+): { base: Tensor; view: (base: Tensor) => Tensor } {
+  const nd = shape.length;
+  if (layout === 'transposed' && nd > 1) {
+    const rev = [...shape].reverse();
+    const dims = rev.map((_, i) => nd - 1 - i);
+    return { base: make(rev), view: (b) => b.permute(...dims) };
+  }
+  if (layout === 'sliced') {
+    const wide = [...shape];
+    wide[nd - 1] = Math.max(1, 2 * shape[nd - 1]! - 1);
+    return { base: make(wide), view: (b) => b.slice(nd - 1, 0, null, 2) };
+  }
+  if (layout === 'broadcast') {
+    const d = pick(nd);
+    const narrow = [...shape];
+    narrow[d] = 1;
+    return { base: make(narrow), view: (b) => b.expand(...shape) };
+  }
+  return { base: make([...shape]), view: (b) => b };
 }
 
 const gemmRefs = new Map<string, { a0: Tensor; b0: Tensor; want: Tensor; scale: Tensor }>();
@@ -335,6 +394,198 @@ describe('fast CPU backends', () => {
         const cols = r(2, 3 * 6, want.shape[2]!);
         const fp = { ...params, outputSize: [11, 10] as const };
         expectClose(apply('fold', [on(cols, dev)], fp), apply('fold', [cols], fp), 1e-6);
+      });
+
+      /** Counts the engine's gather/scatter calls (so a test knows the C kernels ran). */
+      const countIndexCalls = () => {
+        const e = b.engine as { gather: typeof b.engine.gather; scatter: typeof b.engine.scatter };
+        const orig = { gather: e.gather, scatter: e.scatter };
+        const calls = { n: 0 };
+        e.gather = (...a) => (calls.n++, orig.gather.apply(b.engine, a));
+        e.scatter = (...a) => (calls.n++, orig.scatter.apply(b.engine, a));
+        return {
+          calls,
+          restore: () => {
+            e.gather = orig.gather;
+            e.scatter = orig.scatter;
+          },
+        };
+      };
+
+      it('gather, scatter and scatterAdd: bit-identical to cpu on random shapes, dims and layouts', () => {
+        const SIZES = [1, 2, 3, 5, 7, 13, 16, 17, 31, 33];
+        const spy = countIndexCalls();
+        let cases = 0;
+        try {
+          for (let trial = 0; trial < 60; trial++) {
+            const nd = 1 + pick(4);
+            const xShape = Array.from({ length: nd }, () => SIZES[pick(SIZES.length)]!);
+            for (let dim = 0; dim < nd; dim++) {
+              const size = xShape[dim]!;
+              // Index: at most x's size off the indexed dim (sometimes less), anything along it.
+              const iShape = xShape.map((s, d) => (d === dim ? 1 + pick(size + 3) : 1 + pick(s)));
+              const sShape = iShape.map((s) => s + (pick(3) === 0 ? pick(3) : 0));
+              const xl = layoutOf(xShape, LAYOUTS[pick(4)]!, (sh) => r(...sh));
+              const il = layoutOf(iShape, LAYOUTS[pick(4)]!, (sh) =>
+                randint(-size, size, sh, { generator: gen, dtype: 'int32' }),
+              );
+              const sl = layoutOf(sShape, LAYOUTS[pick(4)]!, (sh) => r(...sh));
+              const args = (device: string) => {
+                const mv = (t: Tensor) => (device === 'cpu' ? t : on(t, device));
+                return [xl.view(mv(xl.base)), il.view(mv(il.base)), sl.view(mv(sl.base))] as const;
+              };
+              const [cx, ci, cs] = args('cpu');
+              const [dx, di, ds] = args(dev);
+              expectSameBits(dx.gather(dim, di), cx.gather(dim, ci));
+              expectSameBits(dx.scatter(dim, di, ds), cx.scatter(dim, ci, cs));
+              expectSameBits(dx.scatterAdd(dim, di, ds), cx.scatterAdd(dim, ci, cs));
+              cases++;
+            }
+          }
+        } finally {
+          spy.restore();
+        }
+        expect(spy.calls.n).toBe(3 * cases);
+      });
+
+      it('gather and scatter: large, non-finite, empty and 0-d operands', () => {
+        const x = r(61, 67, 5);
+        const idx = randint(-67, 67, [61, 131, 5], { generator: gen, dtype: 'int32' });
+        const src = r(61, 131, 5);
+        const dx = on(x, dev);
+        const di = on(idx, dev);
+        const ds = on(src, dev);
+        expectSameBits(dx.gather(1, di), x.gather(1, idx));
+        expectSameBits(dx.scatter(1, di, ds), x.scatter(1, idx, src));
+        expectSameBits(dx.scatterAdd(1, di, ds), x.scatterAdd(1, idx, src));
+        // a scalar source (expanded, stride 0) and non-finite values
+        const sp = tensor([0, -0, NaN, Infinity, -Infinity, 1e-40, 3]);
+        const ri = tensor([6, 5, 4, 3, 2, 1, 0, -1, 2], { dtype: 'int32' });
+        expectSameBits(on(sp, dev).gather(0, on(ri, dev)), sp.gather(0, ri));
+        expectSameBits(on(sp, dev).scatter(0, on(ri, dev), 2.5), sp.scatter(0, ri, 2.5));
+        const ssrc = tensor([1, Infinity, -Infinity, NaN, -0, 0, 1e38, 1e38, -2]);
+        expectSameBits(
+          on(sp, dev).scatterAdd(0, on(ri, dev), on(ssrc, dev)),
+          sp.scatterAdd(0, ri, ssrc),
+        );
+        // empty index, empty input, 1 element, 0-d (these may stay in JavaScript)
+        const e = tensor([], { dtype: 'int32' }).reshape(0, 3);
+        const m = r(4, 3);
+        expectSameBits(on(m, dev).gather(0, on(e, dev)), m.gather(0, e));
+        expectSameBits(on(m, dev).scatterAdd(0, on(e, dev), on(r(0, 3), dev)), m);
+        const one = tensor([[0]], { dtype: 'int32' });
+        const m1 = r(1, 1);
+        expectSameBits(on(m1, dev).gather(1, on(one, dev)), m1);
+        const s0 = tensor(1.5);
+        const i0 = tensor(0, { dtype: 'int32' });
+        expectSameBits(on(s0, dev).gather(0, on(i0, dev)), s0);
+        expectSameBits(
+          on(s0, dev).scatterAdd(0, on(i0, dev), on(tensor(2), dev)),
+          s0.scatterAdd(0, i0, tensor(2)),
+        );
+      });
+
+      it('gather and scatter: an index out of range raises the cpu error', () => {
+        const x = on(r(6, 40), dev);
+        for (const bad of [40, -41, 2 ** 31 - 1, -(2 ** 31)]) {
+          const data = Array.from({ length: 6 * 30 }, (_, i) => (i * 7) % 40);
+          data[97] = bad;
+          data[150] = 1000;
+          const idx = on(tensor(data, { dtype: 'int32' }).reshape(6, 30), dev);
+          const msg = `index ${bad} is out of bounds for dimension 1 with size 40`;
+          expect(() => x.gather(1, idx)).toThrow(msg);
+          expect(() => x.scatter(1, idx, on(r(6, 30), dev))).toThrow(msg);
+          expect(() => x.scatterAdd(1, idx, on(r(6, 30), dev))).toThrow(msg);
+        }
+        const x0 = on(r(3, 0), dev);
+        expect(() => x0.gather(1, on(tensor([[0]], { dtype: 'int32' }), dev))).toThrow(
+          'index 0 is out of bounds for dimension 1 with size 0',
+        );
+      });
+
+      it('gather and scatter are bit-identical with 1 and 2 threads', () => {
+        // scatterAdd sums in float32 in index order: collisions along the indexed dim, with the
+        // shares cut across the outer dims, across the inner dims, and (index size 1 along the
+        // dim, as max pooling's backward) anywhere.
+        const cases: [number[], number[], number][] = [
+          [[4, 40001], [4, 40001], 0],
+          [[4, 3001], [64, 3001], 0],
+          [[300, 8], [300, 450], 1],
+          [[64, 16, 4, 196], [64, 16, 1, 196], 2],
+          [[3, 5, 9001], [3, 5, 9001], 1],
+        ];
+        for (const [xs, is, dim] of cases) {
+          const x = on(r(...xs), dev);
+          const idx = on(randint(-xs[dim]!, xs[dim]!, is, { generator: gen, dtype: 'int32' }), dev);
+          const src = on(r(...is), dev);
+          const run = () => [
+            x.gather(dim, idx),
+            x.scatter(dim, idx, src),
+            x.scatterAdd(dim, idx, src),
+          ];
+          b.engine.setNumThreads(1);
+          const one = run().map(bits);
+          b.engine.setNumThreads(2);
+          // (repeated: a wrong cut of the shares shows only when the threads overlap in time)
+          const two = run().map(bits);
+          for (let again = 0; again < 2; again++) {
+            expect(firstDiff(bits(x.scatterAdd(dim, idx, src)), two[2]!)).toBe(-1);
+          }
+          const want = [
+            on(x, 'cpu').gather(dim, on(idx, 'cpu')),
+            on(x, 'cpu').scatter(dim, on(idx, 'cpu'), on(src, 'cpu')),
+            on(x, 'cpu').scatterAdd(dim, on(idx, 'cpu'), on(src, 'cpu')),
+          ].map(bits);
+          for (let k = 0; k < 3; k++) {
+            expect(firstDiff(two[k]!, one[k]!)).toBe(-1);
+            expect(firstDiff(one[k]!, want[k]!)).toBe(-1);
+          }
+        }
+      });
+
+      it('gradients through gather, scatter, scatterAdd and max pooling match the cpu backend', () => {
+        const x = r(5, 9, 4);
+        const idx = randint(-9, 9, [5, 12, 4], { generator: gen, dtype: 'int32' });
+        const src = r(5, 12, 4);
+        const w = r(5, 9, 4);
+        const wg = r(5, 12, 4);
+        const grads = (device: string) => {
+          const px = on(x, device).detach().requiresGrad_();
+          const ps = on(src, device).detach().requiresGrad_();
+          const i = on(idx, device);
+          const y = px
+            .gather(1, i)
+            .mul(on(wg, device))
+            .sum()
+            .add(
+              px
+                .scatter(1, i.slice(1, 0, 7), ps.slice(1, 0, 7))
+                .mul(on(w, device))
+                .sum(),
+            )
+            .add(px.scatterAdd(1, i, ps).mul(on(w, device)).sum());
+          y.backward();
+          return [y, px.grad!, ps.grad!];
+        };
+        const want = grads('cpu');
+        grads(dev).forEach((g, i) => expectSameBits(g, want[i]!));
+        // max pooling: argmax + gather forward, scatterAdd backward
+        const img = r(3, 4, 13, 11);
+        const wp = r(3, 4, 6, 5);
+        const pool = (device: string) => {
+          const pi = on(img, device).detach().requiresGrad_();
+          const y = maxPool2d(pi, 2);
+          y.mul(on(wp, device)).sum().backward();
+          return [y, pi.grad!];
+        };
+        const wantPool = pool('cpu');
+        const spy = countIndexCalls();
+        try {
+          pool(dev).forEach((g, i) => expectSameBits(g, wantPool[i]!));
+        } finally {
+          spy.restore();
+        }
+        expect(spy.calls.n).toBeGreaterThanOrEqual(2);
       });
 
       it('gradients of an MLP and a conv match the cpu backend', () => {

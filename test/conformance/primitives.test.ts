@@ -146,6 +146,28 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
       inputs: () => [r(3, 4), int([0, 3, 3, 1, 2, 0, -1, 1, 2], [3, 3])],
       params: { dim: 1 },
     },
+    {
+      label: 'transposed input and index, negative indices',
+      inputs: () => [r(5, 3).t(), int([0, -5, 4, -1, 2, 3, 1, -2, 0, 0, 4, -3], [4, 3]).t()],
+      params: { dim: 1 },
+    },
+    {
+      label: 'broadcast index smaller than the input',
+      inputs: () => [r(4, 6), int([0, -1, 2, 5, -6], [1, 5]).expand(3, 5)],
+      params: { dim: 1 },
+    },
+    {
+      label: 'broadcast input, dim 0',
+      inputs: () => [r(1, 7).expand(4, 7), int([3, -4, 0, 1, 2, -1, 3, 0], [2, 4])],
+      params: { dim: 0 },
+    },
+    { label: 'empty index', inputs: () => [r(3, 4), int([], [0, 4])], params: { dim: 0 } },
+    { label: '0-d', inputs: () => [tensor(2.5), int([0], [])], params: { dim: 0 } },
+    {
+      label: 'non-finite',
+      inputs: () => [specials(), int([7, 6, 5, 4, 3, 2, 1, 0, -1, -8], [10])],
+      params: { dim: 0 },
+    },
   ],
   scatter: [
     {
@@ -153,6 +175,18 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
       inputs: () => [r(3, 4), int([2, 0, 1, 0], [1, 4]), r(2, 4)],
       params: { dim: 0 },
     },
+    {
+      label: 'strided, repeats (the last write wins)',
+      inputs: () => [r(5, 4).t(), int([0, 0, 0, 4, -1, 1, 1, -5], [2, 4]).t(), r(4, 3)],
+      params: { dim: 1 },
+    },
+    {
+      label: 'broadcast source',
+      inputs: () => [r(3, 4), int([1, 3, -4, 0, 2, 2], [3, 2]), r(1, 2).expand(3, 2)],
+      params: { dim: 1 },
+    },
+    { label: 'empty index', inputs: () => [r(2, 3), int([], [0, 3]), r(0, 3)], params: { dim: 0 } },
+    { label: '0-d', inputs: () => [tensor(1.5), int([0], []), tensor(-2)], params: { dim: 0 } },
   ],
   scatterAdd: [
     {
@@ -160,6 +194,17 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
       inputs: () => [r(3, 4), int([2, 2, 1, 2, 0, 0, 1, 1], [2, 4]), r(2, 4)],
       params: { dim: 0 },
     },
+    {
+      label: 'strided self and index, broadcast source',
+      inputs: () => [r(6, 3).t(), int([5, 5, -1, 0, 2, -6], [2, 3]).t(), r(3, 1).expand(3, 2)],
+      params: { dim: 1 },
+    },
+    {
+      label: 'non-finite',
+      inputs: () => [specials(), int([0, 1, 2, 3, 4, 5, 6, 7, 0, 0], [10]), r(10).mul(1e38)],
+      params: { dim: 0 },
+    },
+    { label: '0-d', inputs: () => [tensor(1.5), int([0], []), tensor(2)], params: { dim: 0 } },
   ],
   unfold: [
     { label: '3x3', inputs: () => [r(2, 3, 5, 6)], params: win([3, 3], [1, 1], [0, 0], [1, 1]) },

@@ -26,6 +26,7 @@ import { jsAdam, jsSgd } from '../cpu/fused.js';
 import {
   BINARY_OPS,
   COMPARE_OPS,
+  INDEX_OPS,
   INT32_LIMIT,
   OPT_AMSGRAD,
   OPT_DECOUPLED,
@@ -34,8 +35,10 @@ import {
   OPT_NESTEROV,
   REDUCE_OPS,
   UNARY_OPS,
+  X_COPY,
   extentOf,
 } from './meta.js';
+import { denseStrides } from '../cpu/strided.js';
 
 type Buf = TypedArray;
 
@@ -55,6 +58,8 @@ export interface FastThresholds {
   reduce: number;
   /** Elements of a fused optimizer update. */
   optim: number;
+  /** Output elements of gather, scatter and scatterAdd. */
+  index: number;
 }
 
 /** Thresholds of 0: every call that the C kernels can take goes to them (tests use this). */
@@ -64,6 +69,7 @@ export const NO_THRESHOLDS: FastThresholds = {
   transcendental: 0,
   reduce: 0,
   optim: 0,
+  index: 0,
 };
 
 export interface FastBackend extends Backend<Buf> {
@@ -324,6 +330,85 @@ export function makeFastBackend(
     engine.fold(out.buffer as Float32Array, oc);
   };
 
+  type IndexPrimitive = keyof typeof INDEX_OPS;
+
+  /**
+   * gather, scatter and scatterAdd in C when the values are float32, the index int32 and every
+   * operand has the index's dims (at least 1); false sends the call to the JavaScript kernel,
+   * which also raises the error when the C kernel met an index out of range.
+   */
+  function indexed(
+    op: IndexPrimitive,
+    out: KernelOutput<Buf>,
+    inputs: readonly KernelInput<Buf>[],
+    dim: number,
+  ): boolean {
+    const x = inputs[0]!;
+    const index = inputs[1]!;
+    const src = op === 'gather' ? null : inputs[2]!;
+    const nd = index.shape.length;
+    const n = numel(out.shape);
+    if (
+      out.dtype !== 'float32' ||
+      x.dtype !== 'float32' ||
+      index.dtype !== 'int32' ||
+      (src !== null && src.dtype !== 'float32') ||
+      nd === 0 ||
+      x.shape.length !== nd ||
+      (src !== null && src.shape.length !== nd) ||
+      n === 0 ||
+      n < thresholds.index ||
+      numel(index.shape) === 0 ||
+      x.shape[dim] === 0 ||
+      !fits(out.buffer, x.buffer, index.buffer, ...(src === null ? [] : [src.buffer]))
+    ) {
+      return false;
+    }
+    const ox = operand<Float32Array>(x);
+    const oi = operand<Int32Array>(index);
+    const code = INDEX_OPS[op];
+    const size = x.shape[dim]!;
+    const ioff = index.offset - oi.base;
+    const dense = denseStrides(out.shape);
+    if (src === null) {
+      return (
+        meta.indexed(
+          code,
+          index.shape,
+          dim,
+          size,
+          x.strides[dim]!,
+          [index.strides, x.strides, dense],
+          [ioff, x.offset - ox.base, 0],
+        ) && engine.gather(out.buffer as Float32Array, ox, oi)
+      );
+    }
+    const os = operand<Float32Array>(src);
+    return (
+      meta.walk(UNARY_OPS.copy, out, [x], [ox.base], X_COPY) &&
+      meta.indexed(
+        code,
+        index.shape,
+        dim,
+        size,
+        dense[dim]!,
+        [index.strides, dense, src.strides],
+        [ioff, 0, src.offset - os.base],
+      ) &&
+      engine.scatter(out.buffer as Float32Array, ox, oi, os)
+    );
+  }
+
+  const gather: Kernel<Buf, 'gather'> = (out, inputs, params) => {
+    if (!indexed('gather', out, inputs, params.dim)) cpu.gather(out, inputs, params);
+  };
+  const scatter: Kernel<Buf, 'scatter'> = (out, inputs, params) => {
+    if (!indexed('scatter', out, inputs, params.dim)) cpu.scatter(out, inputs, params);
+  };
+  const scatterAdd: Kernel<Buf, 'scatterAdd'> = (out, inputs, params) => {
+    if (!indexed('scatterAdd', out, inputs, params.dim)) cpu.scatterAdd(out, inputs, params);
+  };
+
   const family = <P extends string, K>(names: readonly P[], make: (p: P) => K) =>
     Object.fromEntries(names.map((n) => [n, make(n)])) as { [Q in P]: K };
 
@@ -338,6 +423,9 @@ export function makeFastBackend(
     where,
     unfold,
     fold,
+    gather,
+    scatter,
+    scatterAdd,
   };
 
   const view = (t: FusedTensor<Buf>) =>

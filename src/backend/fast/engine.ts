@@ -31,6 +31,16 @@ export interface FastEngine {
   reduce(out: ReduceOut, x: Operand): void;
   unfold(out: Float32Array, x: Operand): void;
   fold(out: Float32Array, cols: Operand): void;
+  /**
+   * out = x gathered at index along the walk in meta (Meta.indexed). False when an index was out
+   * of range: out is then incomplete and the caller raises the error.
+   */
+  gather(out: Float32Array, x: Operand, index: Operand<Int32Array>): boolean;
+  /**
+   * out = x (the copy walk at X_COPY), then src written (scatter) or added (scatterAdd) at index
+   * along the walk in meta. False when an index was out of range, as gather.
+   */
+  scatter(out: Float32Array, x: Operand, index: Operand<Int32Array>, src: Operand): boolean;
   /** Updates p (and buf) in place; the arrays are whole, contiguous and of equal length. */
   sgd(p: Float32Array, g: Float32Array, buf: Float32Array | null): void;
   adam(

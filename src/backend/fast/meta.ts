@@ -4,7 +4,7 @@ import type { KernelInput, KernelOutput } from '../backend.js';
 import { coalesce, denseStrides } from '../cpu/strided.js';
 
 /** Mirrors nabla.h; the C side checks NB_ABI_VERSION against ABI_VERSION at load. */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 export const MAXDIM = 8;
 export const META_INTS = 128;
 export const META_DOUBLES = 16;
@@ -47,6 +47,17 @@ const U_N = 0;
 const U_STRIDES = 4;
 const U_OFFSET = 8;
 const U_KH = 9;
+// gather / scatter
+const X_OP = 0;
+const X_NDIM = 1;
+const X_DIM = 2;
+const X_SIZE = 3;
+const X_SEL = 4;
+const X_SHAPE = 8;
+const X_STRIDES = X_SHAPE + MAXDIM;
+const X_OFFSETS = X_STRIDES + 3 * MAXDIM;
+/** Where scatter's copy walk (x into out) starts in the block, in int32s. */
+export const X_COPY = 64;
 // fused optimizers
 const O_N = 0;
 const O_FLAGS = 1;
@@ -73,6 +84,7 @@ export const UNARY_OPS = {
 export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 } as const;
 export const COMPARE_OPS = { eq: 0, ne: 1, lt: 2, le: 3, gt: 4, ge: 5 } as const;
 export const REDUCE_OPS = { sum: 0, prod: 1, amax: 2, amin: 3, argmax: 4, argmin: 5 } as const;
+export const INDEX_OPS = { gather: 0, scatter: 1, scatterAdd: 2 } as const;
 
 export const OPT_MAXIMIZE = 1;
 export const OPT_NESTEROV = 2;
@@ -115,15 +127,17 @@ export class Meta {
    * An elementwise walk over `out` (contiguous) and `inputs`, coalesced (size-1 dims dropped,
    * neighbours merged where every operand is contiguous across them) and written straight into
    * the block; input k's offset is relative to `bases[k]` (where its data starts in the buffer the
-   * kernel sees). False when the walk needs more than MAXDIM dims.
+   * kernel sees). False when the walk needs more than MAXDIM dims. `at` places the walk further
+   * into the block (scatter's copy walk sits at X_COPY).
    */
   walk(
     op: number,
     out: KernelOutput<unknown>,
     inputs: readonly KernelInput<unknown>[],
     bases: ArrayLike<number>,
+    at = 0,
   ): boolean {
-    const m = this.ints;
+    const m = at === 0 ? this.ints : this.ints.subarray(at);
     const shape = out.shape;
     const nin = inputs.length;
     let nd = 0;
@@ -174,6 +188,76 @@ export class Meta {
     m[W_OFFSETS] = 0;
     for (let k = 0; k < nin; k++) m[W_OFFSETS + k + 1] = inputs[k]!.offset - bases[k]!;
     return true;
+  }
+
+  /**
+   * A gather/scatter walk over the positions of an index of `shape` (at least 1 dim), row-major.
+   * Operand 0 is the index, 1 the target (its stride along `dim` is taken as 0: the index value
+   * picks the slot at stride `sel`, of `size` slots), 2 the value; `offsets` are the operands'
+   * element offsets relative to where the kernel sees their data start. Coalesced like walk(),
+   * except that the indexed dim is never merged with a neighbour (scatter's shares are cut around
+   * it). False when the walk needs more than MAXDIM dims.
+   */
+  indexed(
+    op: number,
+    shape: readonly number[],
+    dim: number,
+    size: number,
+    sel: number,
+    strides: readonly [readonly number[], readonly number[], readonly number[]],
+    offsets: readonly [number, number, number],
+  ): boolean {
+    const m = this.ints;
+    const str = (k: number, d: number) => (k === 1 && d === dim ? 0 : strides[k]![d]!);
+    let nd = 0;
+    let wd = -1;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      const n = shape[d]!;
+      if (n === 1) continue;
+      const last = nd - 1;
+      let merge = last >= 0 && d !== dim && wd !== last;
+      for (let k = 0; merge && k < 3; k++) {
+        const at = X_STRIDES + k * MAXDIM + last;
+        if (m[at]! * m[X_SHAPE + last]! !== str(k, d)) merge = false;
+      }
+      if (merge) {
+        m[X_SHAPE + last] = m[X_SHAPE + last]! * n;
+      } else {
+        if (nd === MAXDIM) return false;
+        if (d === dim) wd = nd;
+        m[X_SHAPE + nd] = n;
+        for (let k = 0; k < 3; k++) m[X_STRIDES + k * MAXDIM + nd] = str(k, d);
+        nd++;
+      }
+    }
+    if (nd === 0) {
+      m[X_SHAPE] = 1;
+      for (let k = 0; k < 3; k++) m[X_STRIDES + k * MAXDIM] = 0;
+      nd = 1;
+    }
+    // Collected innermost first: reverse into row-major order.
+    for (let i = 0, j = nd - 1; i < j; i++, j--) {
+      for (let k = -1; k < 3; k++) {
+        const base = k < 0 ? X_SHAPE : X_STRIDES + k * MAXDIM;
+        const t = m[base + i]!;
+        m[base + i] = m[base + j]!;
+        m[base + j] = t;
+      }
+    }
+    m[X_OP] = op;
+    m[X_NDIM] = nd;
+    m[X_DIM] = wd < 0 ? -1 : nd - 1 - wd;
+    m[X_SIZE] = size;
+    m[X_SEL] = sel;
+    for (let k = 0; k < 3; k++) m[X_OFFSETS + k] = offsets[k]!;
+    return true;
+  }
+
+  /** The number of positions of the gather/scatter walk last written by indexed(). */
+  indexedPositions(): number {
+    let n = 1;
+    for (let d = 0; d < this.ints[X_NDIM]!; d++) n *= this.ints[X_SHAPE + d]!;
+    return n;
   }
 
   /** A reduction of `x` over sorted `dims`; false when kept or reduced dims exceed MAXDIM. */

@@ -2,7 +2,7 @@
 // __heap_base, grown as needed), runs a kernel (on worker threads too when a pool is attached),
 // and copies the output back into the caller's typed array.
 import type { FastEngine, Operand, ReduceOut } from '../fast/engine.js';
-import { META_BYTES, Meta } from '../fast/meta.js';
+import { META_BYTES, Meta, X_COPY } from '../fast/meta.js';
 import type { WasmGlobal, WasmMemory } from './webassembly.js';
 
 /** The module's exports (kernels/wasm/api.c; names fixed by scripts/build-wasm.sh). */
@@ -22,6 +22,8 @@ export interface WasmKernelExports {
   nb_wasm_adam(...args: number[]): void;
   nb_wasm_unfold(...args: number[]): void;
   nb_wasm_fold(...args: number[]): void;
+  nb_wasm_gather(...args: number[]): void;
+  nb_wasm_scatter(...args: number[]): void;
 }
 
 /** The kernels a thread pool can run, by index (workers look them up by these names). */
@@ -36,6 +38,8 @@ export const KERNEL_NAMES = [
   'nb_wasm_adam',
   'nb_wasm_unfold',
   'nb_wasm_fold',
+  'nb_wasm_gather',
+  'nb_wasm_scatter',
 ] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
@@ -215,6 +219,42 @@ export class WasmEngine implements FastEngine {
   }
   fold(out: Float32Array, cols: Operand): void {
     this.#walk('nb_wasm_fold', out, [cols]);
+  }
+
+  gather(out: Float32Array, x: Operand, index: Operand<Int32Array>): boolean {
+    const m = this.#begin();
+    const px = this.#reserve(x);
+    const pi = this.#reserve(index);
+    const po = this.#alloc(out.byteLength);
+    const ps = this.#alloc(4);
+    this.#ready(m);
+    this.#copyIn(x, px);
+    this.#copyIn(index, pi);
+    this.#i32[ps / 4] = 0;
+    this.#run('nb_wasm_gather', [m, po, px, pi, ps], out.length, PAR_ELEMENTS);
+    if (this.#i32[ps / 4] !== 0) return false;
+    this.#copyOut(out, po);
+    return true;
+  }
+
+  scatter(out: Float32Array, x: Operand, index: Operand<Int32Array>, src: Operand): boolean {
+    const m = this.#begin();
+    const px = this.#reserve(x);
+    const pi = this.#reserve(index);
+    const psrc = this.#reserve(src);
+    const po = this.#alloc(out.byteLength);
+    const ps = this.#alloc(4);
+    this.#ready(m);
+    this.#copyIn(x, px);
+    this.#copyIn(index, pi);
+    this.#copyIn(src, psrc);
+    this.#i32[ps / 4] = 0;
+    this.#run('nb_wasm_unary', [m + X_COPY * 4, po, px], out.length, PAR_ELEMENTS);
+    const work = this.meta.indexedPositions();
+    this.#run('nb_wasm_scatter', [m, po, pi, psrc, ps], work, PAR_ELEMENTS);
+    if (this.#i32[ps / 4] !== 0) return false;
+    this.#copyOut(out, po);
+    return true;
   }
 
   /** Copies whole arrays in, runs an in-place update, copies back those that change. */

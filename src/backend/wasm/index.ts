@@ -27,6 +27,7 @@ export const WASM_THRESHOLDS: FastThresholds = {
   transcendental: 64,
   reduce: 256,
   optim: 256,
+  index: 64,
 };
 
 /** The compiled variants; `mt` ones import a shared memory and run on workers. */
