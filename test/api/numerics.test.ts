@@ -110,3 +110,28 @@ describe('clamp bounds', () => {
     expect(tensor([Number.NaN]).clamp(0, 1).item()).toBeNaN();
   });
 });
+
+describe('gather and scatter on a 0-d tensor', () => {
+  // PyTorch treats a 0-d self as one element along dim 0; every index position reads or writes it.
+  const idx = (v: number[] | number) => tensor(v, { dtype: 'int32' });
+  it('gather repeats the element', () => {
+    expect(
+      tensor(5)
+        .gather(0, idx([0, 0, 0]))
+        .tolist(),
+    ).toEqual([5, 5, 5]);
+    expect(tensor(5).gather(0, idx(-1)).tolist()).toBe(5);
+  });
+  it('scatterAdd sums every source element into it, scatter keeps the last', () => {
+    expect(
+      tensor(5)
+        .scatterAdd(0, idx([0, 0]), tensor([3, 3]))
+        .tolist(),
+    ).toBe(11);
+    expect(
+      tensor(5)
+        .scatter(0, idx([0, 0]), tensor([3, 4]))
+        .tolist(),
+    ).toBe(4);
+  });
+});

@@ -88,7 +88,12 @@ function forEachIndexed(
   }
 }
 
-function alongDim(strides: readonly number[], dim: number): number[] {
+/**
+ * A target's strides for the index walk: 0 along `dim` (the index value picks the slot). A 0-d
+ * target (PyTorch treats it as one element along a single dim) stays put over every index position.
+ */
+function alongDim(strides: readonly number[], dim: number, indexRank: number): number[] {
+  if (strides.length === 0) return new Array<number>(indexRank).fill(0);
   return strides.map((s, d) => (d === dim ? 0 : s));
 }
 
@@ -104,7 +109,7 @@ export const gatherKernel: Kernel<Buf, 'gather'> = (out, [x, index], { dim }) =>
     index!,
     dim,
     size,
-    [{ strides: alongDim(a.strides, dim), offset: a.offset }],
+    [{ strides: alongDim(a.strides, dim, index!.shape.length), offset: a.offset }],
     (i, offs) => {
       o[at++] = src[offs[0]! + i * sd]!;
     },
@@ -120,7 +125,7 @@ function scatterKernel(accumulate: boolean): Kernel<Buf, 'scatter' | 'scatterAdd
     const scalar = out.shape.length === 0;
     const size = scalar ? 1 : out.shape[dim]!;
     const sd = scalar ? 0 : strides[dim]!;
-    const others = [{ strides: alongDim(strides, dim), offset: 0 }, src];
+    const others = [{ strides: alongDim(strides, dim, index!.shape.length), offset: 0 }, src];
     forEachIndexed(index!, dim, size, others, (i, offs) => {
       const po = offs[0]! + i * sd;
       o[po] = accumulate ? o[po]! + sb[offs[1]!]! : sb[offs[1]!]!;

@@ -1,6 +1,6 @@
 // Op definitions of gather, scatter and scatterAdd, and their vector-Jacobian products.
 import { DTypeError, ShapeError } from '../../errors.js';
-import { zeros } from '../../functions/creation.js';
+import { scalarTensor } from '../../functions/creation.js';
 import { pad } from '../../functions/shape_ops.js';
 import type { Tensor } from '../../tensor.js';
 import { apply } from '../apply.js';
@@ -36,6 +36,10 @@ function checkIndex(
 }
 
 /** The gradient of a scatter's source: gathered at the index, zero where the index does not reach. */
+/** Zeros of `shape` as a broadcast view of one cached element (a scatter copies it as a fill). */
+const zerosView = (shape: readonly number[], like: Tensor): Tensor =>
+  scalarTensor(0, like.dtype, like.device).expand(shape);
+
 function sourceGrad(g: Tensor, dim: number, index: Tensor, srcShape: readonly number[]): Tensor {
   const picked = apply('gather', [g, index], { dim });
   const pads: number[] = [];
@@ -54,14 +58,7 @@ export const gatherDef: KernelOpDef<'gather'> = {
   backward: (g, c) => {
     const index = c.saved[0]!;
     const x = c.inputs[0]!;
-    return [
-      apply(
-        'scatterAdd',
-        [zeros(x.shape, { dtype: g.dtype, device: g.device }), index, g],
-        c.params,
-      ),
-      null,
-    ];
+    return [apply('scatterAdd', [zerosView(x.shape, g), index, g], c.params), null];
   },
 };
 
@@ -79,7 +76,7 @@ export const scatterDef: KernelOpDef<'scatter'> = {
   // overwritten positions pass no gradient to x; src gets the gradient at its targets
   backward: (g, c) => {
     const index = c.saved[0]!;
-    const zero = zeros(index.shape, { dtype: g.dtype, device: g.device });
+    const zero = zerosView(index.shape, g);
     return [
       c.needsInputGrad[0] ? apply('scatter', [g, index, zero], c.params) : null,
       null,
