@@ -13,6 +13,20 @@ let pooledBytes = 0;
 const keyOf = (dtype: DType, size: number) => `${dtype}:${size}`;
 
 /**
+ * With NABLA_POISON_BUFFERS=1 in the environment, a buffer taken for overwriting comes filled with
+ * garbage (NaN, or 0x5a bytes), so a test run shows any kernel that leaves an element unwritten.
+ */
+const POISON =
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+    ?.NABLA_POISON_BUFFERS === '1';
+
+function poison(a: TypedArray): TypedArray {
+  if (a instanceof Float32Array || a instanceof Float64Array) a.fill(NaN);
+  else new Uint8Array(a.buffer, a.byteOffset, a.byteLength).fill(0x5a);
+  return a;
+}
+
+/**
  * A zero-filled array of `size` elements (not zeroed when the caller will `overwrite` it): a pooled
  * one when a buffer of that exact size is free.
  */
@@ -23,10 +37,11 @@ export function takeArray(dtype: DType, size: number, overwrite = false): TypedA
     const a = list?.pop();
     if (a !== undefined) {
       pooledBytes -= bytes;
-      return overwrite ? a : a.fill(0);
+      return overwrite ? (POISON ? poison(a) : a) : a.fill(0);
     }
   }
-  return allocArray(dtype, size);
+  const a = allocArray(dtype, size);
+  return overwrite && POISON ? poison(a) : a;
 }
 
 /** Takes back a buffer no tensor uses any more. */

@@ -49,6 +49,7 @@ function sourceGrad(g: Tensor, dim: number, index: Tensor, srcShape: readonly nu
 
 export const gatherDef: KernelOpDef<'gather'> = {
   kind: 'kernel',
+  overwrites: true,
   infer: ([x, index], { dim }): Inferred => {
     checkIndex('gather', x!, index!, dim);
     return { shape: index!.shape, dtype: x!.dtype };
@@ -71,6 +72,7 @@ function scatterInfer(op: string) {
 
 export const scatterDef: KernelOpDef<'scatter'> = {
   kind: 'kernel',
+  overwrites: true,
   infer: scatterInfer('scatter'),
   save: (c) => [c.inputs[1]!],
   // overwritten positions pass no gradient to x; src gets the gradient at its targets
@@ -87,6 +89,7 @@ export const scatterDef: KernelOpDef<'scatter'> = {
 
 export const scatterAddDef: KernelOpDef<'scatterAdd'> = {
   kind: 'kernel',
+  overwrites: true,
   infer: scatterInfer('scatter_add'),
   save: (c) => [c.inputs[1]!],
   // x passes straight through; src gets the gradient at its targets

@@ -83,6 +83,7 @@ export const sliceDef: ViewOpDef<'slice'> = {
 
 export const sliceScatterDef: KernelOpDef<'sliceScatter'> = {
   kind: 'kernel',
+  overwrites: true,
   infer: ([base, src], p) => {
     const expected = slicedShape(base!.shape, p);
     if (src!.shape.length !== expected.length || src!.shape.some((s, i) => s !== expected[i])) {
@@ -107,6 +108,7 @@ export const sliceScatterDef: KernelOpDef<'sliceScatter'> = {
 
 export const catDef: KernelOpDef<'cat'> = {
   kind: 'kernel',
+  overwrites: true,
   infer: (inputs: readonly TensorMeta[], { dim }) => {
     const ref = inputs[0]!;
     const total = inputs.reduce((n, t) => n + t.shape[dim]!, 0);

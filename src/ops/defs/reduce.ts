@@ -63,7 +63,11 @@ function extremumBackward(
 }
 
 export function reduceDef(op: ReducePrimitive): KernelOpDef<ReducePrimitive> {
-  const base: KernelOpDef<ReducePrimitive> = { kind: 'kernel', infer: reduceInfer(op) };
+  const base: KernelOpDef<ReducePrimitive> = {
+    kind: 'kernel',
+    overwrites: true,
+    infer: reduceInfer(op),
+  };
   switch (op) {
     case 'sum':
       // ∂(Σx)/∂x = 1: the gradient broadcasts back over the reduced dims
@@ -106,6 +110,7 @@ export function reduceDef(op: ReducePrimitive): KernelOpDef<ReducePrimitive> {
 
 export const normDef: KernelOpDef<'norm'> = {
   kind: 'kernel',
+  overwrites: true,
   infer: ([x], p) => {
     if (!isFloating(x!.dtype))
       throw new DTypeError(`norm(): input dtype should be floating point, got ${x!.dtype}`);
@@ -137,6 +142,7 @@ export const normDef: KernelOpDef<'norm'> = {
 
 export const cumsumDef: KernelOpDef<'cumsum'> = {
   kind: 'kernel',
+  overwrites: true,
   infer: ([x]) => ({ shape: x!.shape, dtype: x!.dtype }),
   // ∂yⱼ/∂xᵢ = 1 for j ≥ i: a reversed cumulative sum of the gradient
   backward: (g, c) => {

@@ -63,6 +63,7 @@ const windowOnly = (p: WindowParams): WindowParams => ({
 
 export const unfoldDef: KernelOpDef<'unfold'> = {
   kind: 'kernel',
+  overwrites: true,
   infer: ([x], p) => {
     checkDType('im2col', x!.dtype);
     checkWindow(p);
@@ -97,6 +98,7 @@ export const unfoldDef: KernelOpDef<'unfold'> = {
 
 export const foldDef: KernelOpDef<'fold'> = {
   kind: 'kernel',
+  overwrites: true,
   infer: ([x], p) => {
     checkDType('col2im', x!.dtype);
     checkWindow(p);
