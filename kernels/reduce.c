@@ -139,16 +139,17 @@ static void reduce_one(const red_t *r, const float *base, void *out, intptr_t oi
   }
 }
 
-/* Outputs [lo, hi) along a contiguous innermost kept dim, vectorised across outputs: for sum,
- * prod, amax and amin when the reduced elements are not contiguous. */
+/* Outputs [lo, hi) along a contiguous innermost kept dim, vectorised across outputs, when the
+ * reduced elements are not contiguous (max pooling's argmax over window positions, a sum over the
+ * batch). Each lane walks its output's reduced elements in the same order as reduce_one. */
 static void reduce_columns(const red_t *r, const float *x, float *out, intptr_t o0, intptr_t n,
                            intptr_t in0) {
   int op = r->op;
   for (intptr_t j = 0; j < n; j += NB_VL) {
     int m = n - j < NB_VL ? (int)(n - j) : NB_VL;
     vd sum = vset1d(0), blk = vset1d(0), prod = vset1d(1);
-    vf ext = vset1(op == NB_AMAX ? -__builtin_inff() : __builtin_inff());
-    vi nan = vset1i(0);
+    vf ext = vset1(op == NB_AMAX || op == NB_ARGMAX ? -__builtin_inff() : __builtin_inff());
+    vi nan = vset1i(0), arg = vset1i(0);
     int32_t idx[NB_MAXDIM] = {0};
     intptr_t off = 0, inblk = 0;
     const int32_t *strides[1] = {r->rstr};
@@ -171,10 +172,19 @@ static void reduce_columns(const red_t *r, const float *x, float *out, intptr_t 
           nan |= visnan(v);
           ext = vsel((vi)(v > ext), v, ext);
           break;
-        default:
+        case NB_AMIN:
           nan |= visnan(v);
           ext = vsel((vi)(v < ext), v, ext);
           break;
+        default: { /* argmax / argmin: the first strict extreme; the first NaN wins outright */
+          vi isn = visnan(v);
+          vi better = (op == NB_ARGMAX ? (vi)(v > ext) : (vi)(v < ext)) & ~nan;
+          vi take = better | (isn & ~nan);
+          arg = (vset1i((int32_t)q) & take) | (arg & ~take);
+          ext = vsel(better, v, ext);
+          nan |= isn;
+          break;
+        }
       }
       if (q + 1 < r->nred) nb_step(r->nr, r->rshape, idx, 1, strides, &off);
     }
@@ -183,8 +193,10 @@ static void reduce_columns(const red_t *r, const float *x, float *out, intptr_t 
       res = vcvt_d2f(sum + blk);
     else if (op == NB_PROD)
       res = vcvt_d2f(prod);
-    else
+    else if (op == NB_AMAX || op == NB_AMIN)
       res = vsel(nan, vset1(__builtin_nanf("")), ext);
+    else
+      res = (vf)arg; /* int32 indices, stored bit for bit */
     if (m == NB_VL)
       vstore(out + o0 + j, res);
     else
@@ -210,7 +222,7 @@ void NB_FN(reduce)(const int32_t *meta, void *out, const float *x, int tid, int 
   intptr_t lo, hi;
   nb_share(nout, NB_VL, tid, nt, &lo, &hi);
   if (lo >= hi) return;
-  int columns = r.nk > 0 && r.kstr[r.nk - 1] == 1 && r.op <= NB_AMIN && r.nred > 0 &&
+  int columns = r.nk > 0 && r.kstr[r.nk - 1] == 1 && r.nred > 0 &&
                 (r.nr == 0 || r.rstr[r.nr - 1] != 1);
   if (r.nr == 0) r.nred = 1;
   /* Walk the kept dims from output lo. */
