@@ -28,6 +28,7 @@ export {
 export * as autograd from './autograd/index.js';
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd/grad_mode.js';
 export {
+  emptyCache,
   memory,
   setMemoryTracking,
   tidy,

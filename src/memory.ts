@@ -1,5 +1,6 @@
 // Backend memory ownership: reference-counted storages, live-tensor accounting, dispose and tidy scopes.
 import type { Backend } from './backend/backend.js';
+import { clearPool, poolStats } from './backend/cpu/pool.js';
 import { itemSize, type DType } from './dtype.js';
 import { ArgumentError } from './errors.js';
 import { Tensor } from './tensor.js';
@@ -131,6 +132,20 @@ export interface BackendMemory {
 
 export interface MemoryInfo extends BackendMemory {
   readonly backends: Readonly<Record<string, BackendMemory>>;
+  /**
+   * Freed buffers kept for reuse (not live, not counted above): what dispose() and tidy()
+   * released, held so that the next step's outputs need no fresh allocation. emptyCache() lets
+   * them go.
+   */
+  readonly cached: { readonly buffers: number; readonly bytes: number };
+}
+
+/**
+ * Lets the garbage collector have the freed buffers kept for reuse (PyTorch's
+ * `torch.cuda.empty_cache()`); live tensors are untouched.
+ */
+export function emptyCache(): void {
+  clearPool();
 }
 
 /**
@@ -151,7 +166,7 @@ export function memory(): MemoryInfo {
     storages += u.storages;
     bytes += u.bytes;
   }
-  return { tensors, storages, bytes, backends };
+  return { tensors, storages, bytes, backends, cached: poolStats() };
 }
 
 // ---- tidy scopes ----

@@ -1,6 +1,7 @@
 // Memory: no manual disposal needed (GC + FinalizationRegistry), dispose()/tidy() free at once, no growth in loops.
 import { describe, expect, it } from 'vitest';
 import {
+  emptyCache,
   keep,
   manualSeed,
   memory,
@@ -149,5 +150,15 @@ describe('buffer pool', () => {
     const z = zeros(128, 128); // takes a pooled buffer back
     expect(poolStats().buffers).toBe(before - 1);
     expect(z.abs().sum().item()).toBe(0);
+  });
+
+  it('is reported by memory() and emptied by emptyCache()', () => {
+    emptyCache();
+    expect(memory().cached).toEqual({ buffers: 0, bytes: 0 });
+    tidy(() => void randn(64, 256).relu()); // two 64 KiB buffers freed into the cache
+    expect(memory().cached.buffers).toBe(2);
+    expect(memory().cached.bytes).toBe(2 * 64 * 256 * 4);
+    emptyCache();
+    expect(memory().cached.bytes).toBe(0);
   });
 });
