@@ -45,11 +45,16 @@ export type KernelName = (typeof KERNEL_NAMES)[number];
 
 /** Shares per thread of a parallel call (a late thread leaves its shares to the others). */
 export const SHARES_PER_THREAD = 4;
+/**
+ * GEMM takes fewer, larger shares (as the native addon does): every share packs its own copy of
+ * the operand it does not split, so more shares mean more packing.
+ */
+const GEMM_SHARES_PER_THREAD = 2;
 
-/** Runs kernel `name` with `args` (addresses and sizes) as nt·SHARES_PER_THREAD shares on nt threads. */
+/** Runs kernel `name` with `args` (addresses and sizes) as `shares` shares on nt threads. */
 export interface WasmThreadPool {
   readonly size: number;
-  run(name: KernelName, args: readonly number[], nt: number): void;
+  run(name: KernelName, args: readonly number[], shares: number, nt: number): void;
 }
 
 /** Work below which a call runs on one thread: the same thresholds as the native addon. */
@@ -151,9 +156,15 @@ export class WasmEngine implements FastEngine {
     out.set(v.subarray(at, at + n));
   }
 
-  #run(name: KernelName, args: number[], work: number, threshold: number): void {
+  #run(
+    name: KernelName,
+    args: number[],
+    work: number,
+    threshold: number,
+    perThread = SHARES_PER_THREAD,
+  ): void {
     const nt = work >= threshold ? this.#threads : 1;
-    if (nt > 1 && this.#pool !== null) this.#pool.run(name, args, nt);
+    if (nt > 1 && this.#pool !== null) this.#pool.run(name, args, nt * perThread, nt);
     else (this.#x[name] as (...a: number[]) => void)(...args, 0, 1);
   }
 
@@ -171,11 +182,17 @@ export class WasmEngine implements FastEngine {
     const nt = flops >= PAR_GEMM_FLOPS ? this.#threads : 1;
     const stride = Math.ceil(wsFloats / 16) * 16;
     // One workspace per share (shares, not threads, index them).
-    const ws = this.#alloc(stride * 4 * (nt > 1 ? nt * SHARES_PER_THREAD : 1));
+    const ws = this.#alloc(stride * 4 * (nt > 1 ? nt * GEMM_SHARES_PER_THREAD : 1));
     this.#ready(m);
     this.#copyIn(a, pa);
     this.#copyIn(b, pb);
-    this.#run('nb_wasm_gemm', [m, pc, pa, pb, ws, stride], flops, PAR_GEMM_FLOPS);
+    this.#run(
+      'nb_wasm_gemm',
+      [m, pc, pa, pb, ws, stride],
+      flops,
+      PAR_GEMM_FLOPS,
+      GEMM_SHARES_PER_THREAD,
+    );
     this.#copyOut(out, pc);
   }
 

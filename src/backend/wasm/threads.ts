@@ -10,7 +10,6 @@
 // Platform code (src/node/wasm.ts, or Web Workers in ./index.ts) spawns the workers from WORKER_BODY.
 import {
   KERNEL_NAMES,
-  SHARES_PER_THREAD,
   type KernelName,
   type WasmKernelExports,
   type WasmThreadPool,
@@ -139,9 +138,8 @@ export class SharedPool implements WasmThreadPool {
     return tag;
   }
 
-  run(name: KernelName, args: readonly number[], nt: number): void {
+  run(name: KernelName, args: readonly number[], n: number, nt: number): void {
     const c = this.#ctrl;
-    const n = nt * SHARES_PER_THREAD;
     const tag = this.#publish(KERNEL_NAMES.indexOf(name), args, n, nt);
     const f = this.#x[name] as (...a: number[]) => void;
     claimShares(c, tag, n, (s, count) => f(...args, s, count));
