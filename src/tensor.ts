@@ -40,8 +40,42 @@ export class Tensor {
   #accumulator: AccumulateGrad | null = null;
   #disposed = false;
   #retainsGrad = false;
+  #grad: Tensor | null = null;
+  /** .grad was made by backward() and has not been handed to any code outside the library. */
+  #gradUnseen = false;
+
   /** The gradient accumulated by backward() (leaves, and non-leaves after retainGrad()). */
-  grad: Tensor | null = null;
+  get grad(): Tensor | null {
+    this.#gradUnseen = false;
+    return this.#grad;
+  }
+
+  set grad(g: Tensor | null) {
+    this.#grad = g;
+    this.#gradUnseen = false;
+  }
+
+  /** @internal .grad for the library's own use (the optimizers): reading it hands nothing out. */
+  get _grad(): Tensor | null {
+    return this.#grad;
+  }
+
+  /** @internal Stores a gradient that backward() made and nothing else holds. */
+  _setOwnGrad(g: Tensor): void {
+    this.#grad = g;
+    this.#gradUnseen = true;
+  }
+
+  /**
+   * @internal zeroGrad's setToNone: drops .grad. A gradient nothing outside the library has seen
+   * is disposed at once, so its buffer serves the next backward (PyTorch frees it by refcount).
+   */
+  _dropGrad(): void {
+    const g = this.#grad;
+    this.#grad = null;
+    if (g !== null && this.#gradUnseen) g.dispose();
+    this.#gradUnseen = false;
+  }
 
   private constructor(storage: Storage, view: View, dtype: DType, base: Tensor | null) {
     this._storage = storage;

@@ -120,14 +120,14 @@ function addInto(buffers: Map<Node, (Tensor | null)[]>, edge: Edge, g: Tensor): 
 /** Adds a gradient into a leaf's .grad, in place when no graph is being built (as PyTorch). */
 function accumulate(leaf: Tensor, g: Tensor, createGraph: boolean, fresh: boolean): void {
   const grad = g.dtype === leaf.dtype ? g : g.to(leaf.dtype);
-  const prev = leaf.grad;
+  const prev = leaf._grad;
   if (prev === null) {
     // A fresh gradient (made by this backward, referenced nowhere else) is stored as it is, as
     // PyTorch steals a gradient whose refcount is 1; anything else is copied.
     const own = !createGraph && grad === g && fresh && g.isContiguous();
-    leaf.grad = keep(own ? g : createGraph ? grad.clone() : noGrad(() => grad.clone()));
+    leaf._setOwnGrad(keep(own ? g : createGraph ? grad.clone() : noGrad(() => grad.clone())));
   } else if (createGraph) {
-    leaf.grad = keep(prev.add(grad));
+    leaf._setOwnGrad(keep(prev.add(grad)));
   } else {
     noGrad(() => prev.add_(grad));
   }

@@ -233,9 +233,9 @@ export abstract class Module {
   /** Clears the gradients: to null by default (PyTorch's set_to_none=True), or to zeros. */
   zeroGrad(opts?: { setToNone?: boolean }): void {
     for (const p of this.parameters()) {
-      if (p.grad === null) continue;
-      if (opts?.setToNone === false) noGrad(() => p.grad!.zero_());
-      else p.grad = null;
+      if (p._grad === null) continue;
+      if (opts?.setToNone === false) noGrad(() => p._grad!.zero_());
+      else p._dropGrad();
     }
   }
 

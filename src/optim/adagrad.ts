@@ -54,14 +54,14 @@ export class Adagrad extends Optimizer<AdagradOptions> {
 
   protected updateGroup(g: ParamGroup<AdagradOptions>): void {
     for (const p of g.params) {
-      if (p.grad === null) continue;
+      if (p._grad === null) continue;
       const state = this.stateOf(p);
       if (state.sum === undefined) this.initState(p, g.initialAccumulatorValue);
       const sum = state.sum as Tensor;
       const step = scalarState(state.step) + 1;
       state.step = step;
       // g = ∇ (negated to maximize)
-      let grad = g.maximize ? p.grad.neg() : p.grad;
+      let grad = g.maximize ? p._grad.neg() : p._grad;
       // g := g + λ·p  (L2 penalty)
       if (g.weightDecay !== 0) grad = grad.add(p, { alpha: g.weightDecay });
       // η_t = η / (1 + (t − 1)·decay)

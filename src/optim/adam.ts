@@ -36,10 +36,10 @@ export class Adam extends AdamFamily<AdamOptions> {
   protected updateGroup(g: ParamGroup<AdamOptions>): void {
     const [, beta2] = g.betas;
     for (const p of g.params) {
-      if (p.grad === null) continue;
-      if (this.#fusedStep(p, p.grad, g)) continue;
+      if (p._grad === null) continue;
+      if (this.#fusedStep(p, p._grad, g)) continue;
       // g = ∇ (negated to maximize)
-      let grad = g.maximize ? p.grad.neg() : p.grad;
+      let grad = g.maximize ? p._grad.neg() : p._grad;
       if (this.decoupledWeightDecay) {
         // p := p·(1 − ηλ)  (decoupled weight decay)
         p.mul_(1 - g.lr * g.weightDecay);

@@ -29,9 +29,9 @@ export class NAdam extends AdamFamily<NAdamOptions> {
   protected updateGroup(g: ParamGroup<NAdamOptions>): void {
     const [beta1, beta2] = g.betas;
     for (const p of g.params) {
-      if (p.grad === null) continue;
+      if (p._grad === null) continue;
       // g := g + λ·p  (L2 penalty)
-      const grad = this.l2(p.grad, p, g.weightDecay);
+      const grad = this.l2(p._grad, p, g.weightDecay);
       // m := β₁·m + (1 − β₁)·g;  v := β₂·v + (1 − β₂)·g²
       const { state, step, expAvg, expAvgSq } = this.moments(p, grad, g, (s) => (s.muProduct = 1));
       const biasCorrection2 = 1 - beta2 ** step;

@@ -90,9 +90,9 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
   zeroGrad(opts?: { setToNone?: boolean }): void {
     for (const g of this.paramGroups) {
       for (const p of g.params) {
-        if (p.grad === null) continue;
-        if (opts?.setToNone === false) noGrad(() => p.grad!.zero_());
-        else p.grad = null;
+        if (p._grad === null) continue;
+        if (opts?.setToNone === false) noGrad(() => p._grad!.zero_());
+        else p._dropGrad();
       }
     }
   }

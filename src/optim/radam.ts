@@ -22,9 +22,9 @@ export class RAdam extends AdamFamily<RAdamOptions> {
   protected updateGroup(g: ParamGroup<RAdamOptions>): void {
     const [beta1, beta2] = g.betas;
     for (const p of g.params) {
-      if (p.grad === null) continue;
+      if (p._grad === null) continue;
       // g := g + λ·p  (L2 penalty);  m := β₁·m + (1 − β₁)·g;  v := β₂·v + (1 − β₂)·g²
-      const { step, expAvg, expAvgSq } = this.moments(p, this.l2(p.grad, p, g.weightDecay), g);
+      const { step, expAvg, expAvgSq } = this.moments(p, this.l2(p._grad, p, g.weightDecay), g);
       const biasCorrection1 = 1 - beta1 ** step;
       const biasCorrection2 = 1 - beta2 ** step;
       // m̂ = m / (1 − β₁ᵗ)

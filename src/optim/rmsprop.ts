@@ -38,7 +38,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
 
   protected updateGroup(g: ParamGroup<RMSpropOptions>): void {
     for (const p of g.params) {
-      if (p.grad === null) continue;
+      if (p._grad === null) continue;
       const state = this.stateOf(p);
       if (state.step === undefined) {
         state.step = 0;
@@ -53,7 +53,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
       state.step = scalarState(state.step) + 1;
       const squareAvg = state.squareAvg as Tensor;
       // g = ∇ (negated to maximize)
-      let grad = g.maximize ? p.grad.neg() : p.grad;
+      let grad = g.maximize ? p._grad.neg() : p._grad;
       // g := g + λ·p  (L2 penalty)
       if (g.weightDecay !== 0) grad = grad.add(p, { alpha: g.weightDecay });
       // s := α·s + (1 − α)·g²

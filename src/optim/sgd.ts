@@ -40,10 +40,10 @@ export class SGD extends Optimizer<SGDOptions> {
 
   protected updateGroup(g: ParamGroup<SGDOptions>): void {
     for (const p of g.params) {
-      if (p.grad === null) continue;
-      if (this.#fusedStep(p, p.grad, g)) continue;
+      if (p._grad === null) continue;
+      if (this.#fusedStep(p, p._grad, g)) continue;
       // d = ∇ (negated to maximize), plus weight decay λ·p
-      let d = g.maximize ? p.grad.neg() : p.grad;
+      let d = g.maximize ? p._grad.neg() : p._grad;
       if (g.weightDecay !== 0) d = d.add(p, { alpha: g.weightDecay });
       if (g.momentum !== 0) {
         const state = this.stateOf(p);

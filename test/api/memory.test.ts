@@ -6,6 +6,7 @@ import {
   manualSeed,
   memory,
   noGrad,
+  optim,
   randn,
   setMemoryTracking,
   tensor,
@@ -160,5 +161,24 @@ describe('buffer pool', () => {
     expect(memory().cached.bytes).toBe(2 * 64 * 256 * 4);
     emptyCache();
     expect(memory().cached.bytes).toBe(0);
+  });
+
+  it('zeroGrad() recycles a gradient nobody has read, and leaves one the user holds alone', () => {
+    const w = randn([64, 128], { requiresGrad: true }); // 32 KiB: pooled when freed
+    const opt = new optim.SGD([w], { lr: 0.1 });
+    const step = () => tidy(() => w.mul(w).sum().backward());
+    step();
+    emptyCache();
+    opt.zeroGrad(); // unseen: disposed at once, its buffer cached for the next backward
+    expect(memory().cached.buffers).toBe(1);
+    step();
+    const held = w.grad!; // seen: zeroGrad must not touch it
+    const before = held.tolist();
+    opt.zeroGrad();
+    expect(w.grad).toBeNull();
+    expect(held.isDisposed).toBe(false);
+    step();
+    opt.step();
+    expect(held.tolist()).toEqual(before);
   });
 });
