@@ -362,19 +362,30 @@ export function randintLike(
 
 /** A 0-d tensor holding `value` as `dtype` on `like`'s backend: how scalar operands enter ops. */
 export function scalarTensor(value: number | boolean, dtype: DType, device: string): Tensor {
-  const key = `${device}:${dtype}:${Object.is(value, -0) ? '-0' : String(value)}`;
-  let t = scalarCache.get(key);
+  let byDType = scalarCache.get(device);
+  if (byDType === undefined) scalarCache.set(device, (byDType = new Map()));
+  let byValue = byDType.get(dtype);
+  if (byValue === undefined) byDType.set(dtype, (byValue = new Map()));
+  // (Map keys compare with SameValueZero: -0 would find +0's tensor.)
+  const key = Object.is(value, -0) ? 'negative zero' : value;
+  let t = byValue.get(key);
   if (t === undefined || t.isDisposed) {
-    if (scalarCache.size >= SCALAR_CACHE_SIZE) scalarCache.clear();
+    if (++scalarCount > SCALAR_CACHE_SIZE) {
+      scalarCache.clear();
+      scalarCount = 0;
+      return scalarTensor(value, dtype, device);
+    }
     const arr = allocArray(dtype, 1);
     arr[0] = castScalar(Number(value), dtype);
     t = keep(fromArray(arr, [], dtype, { device }));
-    scalarCache.set(key, t);
+    byValue.set(key, t);
   }
   return t;
 }
 
 // NOTE: scalar operands (x.mul(2)) become 0-d tensors; they are shared from this cache because
 // nothing writes into them (they are never returned to the user, only read by ops and backward).
+// Keyed by device, then dtype, then value, so that a lookup builds no string.
 const SCALAR_CACHE_SIZE = 512;
-const scalarCache = new Map<string, Tensor>();
+const scalarCache = new Map<string, Map<DType, Map<number | boolean | string, Tensor>>>();
+let scalarCount = 0;
