@@ -115,6 +115,34 @@ export function extentOf(
   return { lo, hi: hi + 1 };
 }
 
+/**
+ * Finishes a coalesced walk's dims, which were collected innermost first: reverses the shape row
+ * at `shapeAt` and the `nops` stride rows at `stridesAt` into row-major order. A walk left with no
+ * dims becomes one dim of 1. Returns the dim count.
+ */
+function rowMajor(
+  m: Int32Array,
+  nd: number,
+  shapeAt: number,
+  stridesAt: number,
+  nops: number,
+): number {
+  if (nd === 0) {
+    m[shapeAt] = 1;
+    for (let k = 0; k < nops; k++) m[stridesAt + k * MAXDIM] = 0;
+    return 1;
+  }
+  for (let i = 0, j = nd - 1; i < j; i++, j--) {
+    for (let k = -1; k < nops; k++) {
+      const base = k < 0 ? shapeAt : stridesAt + k * MAXDIM;
+      const t = m[base + i]!;
+      m[base + i] = m[base + j]!;
+      m[base + j] = t;
+    }
+  }
+  return nd;
+}
+
 /** One meta block, viewed as int32 and float64; the native addon reads this very memory. */
 export class Meta {
   readonly buffer = new ArrayBuffer(META_BYTES);
@@ -168,20 +196,7 @@ export class Meta {
       }
       dense *= size;
     }
-    if (nd === 0) {
-      m[W_SHAPE] = 1;
-      for (let k = 0; k <= nin; k++) m[W_STRIDES + k * MAXDIM] = 0;
-      nd = 1;
-    }
-    // The dims were collected innermost first: reverse them into row-major order.
-    for (let i = 0, j = nd - 1; i < j; i++, j--) {
-      for (let k = -1; k <= nin; k++) {
-        const base = k < 0 ? W_SHAPE : W_STRIDES + k * MAXDIM;
-        const t = m[base + i]!;
-        m[base + i] = m[base + j]!;
-        m[base + j] = t;
-      }
-    }
+    nd = rowMajor(m, nd, W_SHAPE, W_STRIDES, nin + 1);
     m[W_OP] = op;
     m[W_NDIM] = nd;
     m[W_NOPS] = nin + 1;
@@ -230,20 +245,7 @@ export class Meta {
         nd++;
       }
     }
-    if (nd === 0) {
-      m[X_SHAPE] = 1;
-      for (let k = 0; k < 3; k++) m[X_STRIDES + k * MAXDIM] = 0;
-      nd = 1;
-    }
-    // Collected innermost first: reverse into row-major order.
-    for (let i = 0, j = nd - 1; i < j; i++, j--) {
-      for (let k = -1; k < 3; k++) {
-        const base = k < 0 ? X_SHAPE : X_STRIDES + k * MAXDIM;
-        const t = m[base + i]!;
-        m[base + i] = m[base + j]!;
-        m[base + j] = t;
-      }
-    }
+    nd = rowMajor(m, nd, X_SHAPE, X_STRIDES, 3);
     m[X_OP] = op;
     m[X_NDIM] = nd;
     m[X_DIM] = wd < 0 ? -1 : nd - 1 - wd;
