@@ -182,15 +182,26 @@ export function apply<P extends Primitive>(
     isFloating(out.dtype) &&
     ins.some(requiresGrad)
   ) {
-    const needs = ins.map(requiresGrad);
+    // One pass over the inputs for what the node records of each.
+    const n = ins.length;
+    const needs = new Array<boolean>(n);
+    const metas = new Array<TensorMeta>(n);
+    const edges = new Array<Edge | null>(n);
+    for (let i = 0; i < n; i++) {
+      const t = ins[i]!;
+      const need = t.requiresGrad;
+      needs[i] = need;
+      metas[i] = { shape: t.shape, dtype: t.dtype, strides: t._layout.strides };
+      edges[i] = need ? gradientEdge(t) : null;
+    }
     const node = new OpNode(
       op,
       def,
       params,
-      ins.map((t) => ({ shape: t.shape, dtype: t.dtype, strides: t._layout.strides })),
+      metas,
       { shape: out.shape, dtype: out.dtype },
       needs,
-      ins.map((t, i) => (needs[i] ? gradientEdge(t) : null)),
+      edges,
     );
     if (def.save)
       node.setSaved(def.save({ inputs: ins, output: out, params, needsInputGrad: needs }));
