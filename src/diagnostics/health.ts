@@ -251,9 +251,9 @@ export class GradientHealthMonitor {
         const ws = sumSquares(w);
         wss += ws.ss;
         wbad += ws.bad;
-        if (p.grad !== null) {
+        if (p._grad !== null) {
           any = true;
-          const g = sumSquares(p.grad.dataSync());
+          const g = sumSquares(p._grad.dataSync());
           gss += g.ss;
           gbad += g.bad;
         }

@@ -16,7 +16,7 @@ export interface ClipGradNormOptions {
 function withGrads(parameters: Tensor | Iterable<Tensor>): Tensor[] {
   const list =
     'shape' in parameters ? [parameters as Tensor] : [...(parameters as Iterable<Tensor>)];
-  return list.filter((p) => p.grad !== null);
+  return list.filter((p) => p._grad !== null);
 }
 
 /**
@@ -32,7 +32,7 @@ export function clipGradNorm_(
   const normType = opts?.normType ?? 2;
   return noGrad(() => {
     if (params.length === 0) return zeros([]);
-    const grads = params.map((p) => p.grad!.detach());
+    const grads = params.map((p) => p._grad!.detach());
     const total =
       normType === Infinity
         ? stack(grads.map((g) => g.abs().amax())).amax()
@@ -52,7 +52,7 @@ export function clipGradNorm_(
 /** Clamps every gradient element into [−clipValue, clipValue]. */
 export function clipGradValue_(parameters: Tensor | Iterable<Tensor>, clipValue: number): void {
   noGrad(() => {
-    for (const p of withGrads(parameters)) p.grad!.clamp_(-clipValue, clipValue);
+    for (const p of withGrads(parameters)) p._grad!.clamp_(-clipValue, clipValue);
   });
 }
 
