@@ -6,8 +6,8 @@ import type { FastEngine, Operand, ReduceOut } from '../backend/fast/engine.js';
 import { makeFastBackend, type FastBackend, type FastThresholds } from '../backend/fast/backend.js';
 import { ABI_VERSION, Meta } from '../backend/fast/meta.js';
 
-/** The addon's exports (kernels/napi/addon.c). */
-interface NativeAddon {
+/** The addon's exports (kernels/napi/addon.c); the fused updates take the engine's arrays as they are. */
+interface NativeAddon extends Pick<FastEngine, 'sgd' | 'adam'> {
   readonly isa: string;
   readonly abi: number;
   init(meta: Int32Array): void;
@@ -28,14 +28,6 @@ interface NativeAddon {
   gather(out: Float32Array, x: Float32Array, index: Int32Array): boolean;
   /** out = x, then src scattered at index; false when an index was out of range. */
   scatter(out: Float32Array, x: Float32Array, index: Int32Array, src: Float32Array): boolean;
-  sgd(p: Float32Array, g: Float32Array, buf: Float32Array | null): void;
-  adam(
-    p: Float32Array,
-    g: Float32Array,
-    m: Float32Array,
-    v: Float32Array,
-    vmax: Float32Array | null,
-  ): void;
 }
 
 /**
