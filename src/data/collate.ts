@@ -1,12 +1,9 @@
 // The default collate: a list of samples becomes one batch (tensors stacked, numbers made tensors, arrays and objects recursively), as torch's default_collate.
-import type { DType, TypedArray } from '../dtype.js';
+import type { DType } from '../dtype.js';
 import { ArgumentError, ShapeError } from '../errors.js';
-import { tensor } from '../functions/creation.js';
+import { isHostArray, tensor, type HostArray } from '../functions/creation.js';
 import { stack } from '../functions/shape_ops.js';
 import { Tensor } from '../tensor.js';
-
-type HostArray =
-  TypedArray | Int8Array | Int16Array | Uint16Array | Uint32Array | Uint8ClampedArray;
 
 /** The type default collate turns a batch of `T` into. */
 export type Collated<T> = T extends Tensor
@@ -22,15 +19,6 @@ export type Collated<T> = T extends Tensor
           : T extends object
             ? { -readonly [K in keyof T]: Collated<T[K]> }
             : unknown;
-
-function isHostArray(x: unknown): x is HostArray {
-  return (
-    ArrayBuffer.isView(x) &&
-    !(x instanceof DataView) &&
-    !(x instanceof BigInt64Array) &&
-    !(x instanceof BigUint64Array)
-  );
-}
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   if (x === null || typeof x !== 'object') return false;

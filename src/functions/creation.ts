@@ -128,7 +128,8 @@ function inferNested(data: NestedArray): {
   return { shape, flat, allBool };
 }
 
-type HostArray =
+/** The JavaScript typed arrays `tensor()` accepts (BigInt arrays excepted). */
+export type HostArray =
   | Float32Array
   | Float64Array
   | Int8Array
@@ -139,7 +140,7 @@ type HostArray =
   | Int32Array
   | Uint32Array;
 
-function isHostArray(x: unknown): x is HostArray {
+export function isHostArray(x: unknown): x is HostArray {
   return (
     ArrayBuffer.isView(x) &&
     !(x instanceof DataView) &&
