@@ -1,6 +1,5 @@
 // safetensors in memory (browser-safe): serialize tensors to bytes, deserialize them, or read one tensor at a time.
 import type { DType, TypedArray } from '../dtype.js';
-import { SafetensorsError } from '../errors.js';
 import { fromArray } from '../functions/creation.js';
 import { Tensor } from '../tensor.js';
 import {
@@ -15,6 +14,7 @@ import {
   type SafetensorsDType,
 } from './safetensors_dtypes.js';
 import {
+  fail,
   isWellFormed,
   MAX_HEADER_SIZE,
   parseHeader,
@@ -75,10 +75,6 @@ export interface SerializePlan {
   readonly tensors: readonly PlannedTensor[];
   readonly byteLength: number;
 }
-
-const fail = (code: SafetensorsError['code'], message: string): never => {
-  throw new SafetensorsError(code, message);
-};
 
 function entriesOf(tensors: NamedTensors): [string, unknown][] {
   if (tensors instanceof Map) return [...(tensors as ReadonlyMap<string, unknown>).entries()];
@@ -240,16 +236,19 @@ function toBytes(bytes: Uint8Array | ArrayBuffer): Uint8Array {
 }
 
 /**
- * A file held in memory, validated up front, whose tensors are decoded one at a time on demand:
- * safetensors' `safe_open` for an ArrayBuffer.
+ * What the in-memory reader and the file reader (nabla/node's SafetensorsFile) share: the
+ * validated header, lookups by name, and decoding of a tensor from its stored bytes, which each
+ * reader fetches its own way (`raw`).
  */
-export class SafetensorsReader {
-  readonly header: SafetensorsHeader;
-  readonly #bytes: Uint8Array;
+export abstract class SafetensorsSource {
+  /** Names the source in errors ("the file", or its path). */
+  readonly #where: string;
 
-  constructor(bytes: Uint8Array | ArrayBuffer) {
-    this.#bytes = toBytes(bytes);
-    this.header = parseHeader(this.#bytes);
+  constructor(
+    readonly header: SafetensorsHeader,
+    where: string,
+  ) {
+    this.#where = where;
   }
 
   /** Tensor names, in data order. */
@@ -265,7 +264,7 @@ export class SafetensorsReader {
   info(name: string): TensorInfo {
     const info = this.header.tensors.get(name);
     if (info === undefined)
-      return fail('tensor_not_found', `no tensor named "${name}" in the file`);
+      return fail('tensor_not_found', `no tensor named "${name}" in ${this.#where}`);
     return info;
   }
 
@@ -273,15 +272,37 @@ export class SafetensorsReader {
     return this.header.metadata;
   }
 
-  /** A tensor's bytes as stored (little-endian, undecoded): a view into the file's buffer. */
+  /** A tensor's bytes as stored (little-endian, undecoded). */
+  abstract raw(name: string): Uint8Array;
+
+  getTensor(name: string, opts?: { device?: string }): Tensor {
+    return decodeTensor(name, this.info(name), this.raw(name), opts);
+  }
+
+  /** Every tensor, or none (see readAll). */
+  readAll(opts?: { device?: string }): Safetensors {
+    return readAll(this.header, (name) => this.getTensor(name, opts));
+  }
+}
+
+/**
+ * A file held in memory, validated up front, whose tensors are decoded one at a time on demand:
+ * safetensors' `safe_open` for an ArrayBuffer.
+ */
+export class SafetensorsReader extends SafetensorsSource {
+  readonly #bytes: Uint8Array;
+
+  constructor(bytes: Uint8Array | ArrayBuffer) {
+    const b = toBytes(bytes);
+    super(parseHeader(b), 'the file');
+    this.#bytes = b;
+  }
+
+  /** A tensor's bytes as stored: a view into the file's buffer. */
   raw(name: string): Uint8Array {
     const [b, e] = this.info(name).dataOffsets;
     const start = this.header.dataStart;
     return this.#bytes.subarray(start + b, start + e);
-  }
-
-  getTensor(name: string, opts?: { device?: string }): Tensor {
-    return decodeTensor(name, this.info(name), this.raw(name), opts);
   }
 }
 
@@ -310,6 +331,5 @@ export function deserialize(
   bytes: Uint8Array | ArrayBuffer,
   opts?: { device?: string },
 ): Safetensors {
-  const reader = new SafetensorsReader(bytes);
-  return readAll(reader.header, (name) => reader.getTensor(name, opts));
+  return new SafetensorsReader(bytes).readAll(opts);
 }

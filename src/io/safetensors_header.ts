@@ -32,7 +32,8 @@ export interface SafetensorsHeader {
   readonly metadata: Readonly<Record<string, string>> | null;
 }
 
-const fail = (code: SafetensorsError['code'], message: string): never => {
+/** Throws a SafetensorsError: every validation failure of the format goes through here. */
+export const fail = (code: SafetensorsError['code'], message: string): never => {
   throw new SafetensorsError(code, message);
 };
 

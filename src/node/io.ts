@@ -15,20 +15,17 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { SafetensorsError } from '../errors.js';
 import {
-  decodeTensor,
   encodeTensor,
   parseHeaderJson,
   planSerialize,
-  readAll,
   readHeaderLength,
+  SafetensorsSource,
   type NamedTensors,
   type Safetensors,
   type SafetensorsHeader,
   type SerializeOptions,
-  type TensorInfo,
 } from '../io/safetensors.js';
 import { Module, type LoadResult } from '../nn/module.js';
-import type { Tensor } from '../tensor.js';
 
 /** Reads exactly `length` bytes at `position`, or throws `truncated` (the file shrank under us). */
 function readExactly(fd: number, length: number, position: number, what: string): Uint8Array {
@@ -56,59 +53,32 @@ function writeAll(fd: number, bytes: Uint8Array): void {
  * positional reads when asked for. The descriptor keeps the file it opened even if the path is
  * replaced (save over it is safe); close() releases it.
  */
-export class SafetensorsFile {
-  readonly header: SafetensorsHeader;
+export class SafetensorsFile extends SafetensorsSource {
   readonly path: string;
   #fd: number | null;
 
   constructor(path: string) {
-    this.path = path;
     const fd = openSync(path, 'r');
+    let header: SafetensorsHeader;
     try {
       const size = fstatSync(fd).size;
       const prefix = size < 8 ? new Uint8Array(0) : readExactly(fd, 8, 0, path);
       const n = readHeaderLength(prefix, size);
-      this.header = parseHeaderJson(readExactly(fd, n, 8, path), size - 8 - n);
+      header = parseHeaderJson(readExactly(fd, n, 8, path), size - 8 - n);
     } catch (e) {
       closeSync(fd);
       throw e;
     }
+    super(header, path);
+    this.path = path;
     this.#fd = fd;
   }
 
-  keys(): string[] {
-    return [...this.header.tensors.keys()];
-  }
-
-  has(name: string): boolean {
-    return this.header.tensors.has(name);
-  }
-
-  info(name: string): TensorInfo {
-    const info = this.header.tensors.get(name);
-    if (info === undefined)
-      throw new SafetensorsError('tensor_not_found', `no tensor named "${name}" in ${this.path}`);
-    return info;
-  }
-
-  metadata(): Readonly<Record<string, string>> | null {
-    return this.header.metadata;
-  }
-
-  /** A tensor's bytes as stored (little-endian, undecoded), read from the file. */
+  /** A tensor's bytes as stored, read from the file. */
   raw(name: string): Uint8Array {
     const [b, e] = this.info(name).dataOffsets;
     if (this.#fd === null) throw new SafetensorsError('invalid_argument', `${this.path} is closed`);
     return readExactly(this.#fd, e - b, this.header.dataStart + b, `tensor "${name}"`);
-  }
-
-  getTensor(name: string, opts?: { device?: string }): Tensor {
-    return decodeTensor(name, this.info(name), this.raw(name), opts);
-  }
-
-  /** Every tensor, or none (see load). */
-  readAll(opts?: { device?: string }): Safetensors {
-    return readAll(this.header, (name) => this.getTensor(name, opts));
   }
 
   get closed(): boolean {
