@@ -8,28 +8,28 @@ import { withOpTracer } from '../ops/trace.js';
 import type { Primitive } from '../primitives.js';
 import { Tensor } from '../tensor.js';
 
-/** A primitive that ran: its inputs as apply saw them (after casts) with their storage versions. */
-export interface OpCall {
-  readonly kind: 'op';
-  readonly op: Primitive;
-  readonly params: object;
+/** What every recorded call keeps: its tensors with the storage versions they had. */
+interface Recorded {
   readonly inputs: readonly Tensor[];
   readonly inVersions: readonly number[];
   readonly output: Tensor;
   readonly outVersion: number;
+}
+
+/** A primitive that ran: its inputs as apply saw them (after casts) with their storage versions. */
+export interface OpCall extends Recorded {
+  readonly kind: 'op';
+  readonly op: Primitive;
+  readonly params: object;
   /** The innermost module running (its dotted path; '' for the model itself). */
   readonly scope: string;
 }
 
 /** A module call that export turns into ONNX ops of its own, skipping the primitives inside. */
-export interface ModuleCall<P> {
+export interface ModuleCall<P> extends Recorded {
   readonly kind: 'module';
   readonly module: Module;
   readonly path: string;
-  readonly inputs: readonly Tensor[];
-  readonly inVersions: readonly number[];
-  readonly output: Tensor;
-  readonly outVersion: number;
   /** What the planner made of this call: a plan, or why the layer cannot be exported. */
   readonly plan: P;
 }
