@@ -1,8 +1,8 @@
 // Workload: one SGD train step of a small CNN on 64 MNIST-sized images (1×28×28), cross-entropy loss.
 // conv3×3 1→16 (padding 1), ReLU, maxpool 2, conv3×3 16→32 (padding 1), ReLU, maxpool 2, linear 1568→10.
 import type { Scalar, Tensor, Tensor1D, Tensor4D, Variable } from '@tensorflow/tfjs';
-import { manualSeed, nn, optim, randint, randn, tidy } from '../../src/index.js';
-import type { Tfjs, Workload } from './types.js';
+import { manualSeed, nn, randint, randn } from '../../src/index.js';
+import { nablaClassifierStep, type Tfjs, type Workload } from './types.js';
 
 const BATCH = 64;
 
@@ -21,18 +21,7 @@ export const cnn: Workload = {
       new nn.Flatten(),
       new nn.Linear(32 * 7 * 7, 10),
     );
-    const optimizer = new optim.SGD(model.parameters(), { lr: 0.01 });
-    const x = randn([BATCH, 1, 28, 28]);
-    const y = randint(0, 10, [BATCH]);
-    return {
-      step: () =>
-        tidy(() => {
-          optimizer.zeroGrad();
-          const loss = nn.functional.crossEntropy(model.forward(x), y);
-          loss.backward();
-          optimizer.step();
-        }),
-    };
+    return nablaClassifierStep(model, randn([BATCH, 1, 28, 28]), randint(0, 10, [BATCH]));
   },
   tfjs(tf: Tfjs) {
     // TensorFlow.js is channels-last (NHWC); 'same' padding of a 3×3 stride-1 conv is padding 1.

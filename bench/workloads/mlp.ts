@@ -1,7 +1,7 @@
 // Workload: one SGD train step of an MLP 784-256-128-10 (ReLU) on a batch of 128, cross-entropy loss.
-import { manualSeed, nn, optim, randint, randn, tidy } from '../../src/index.js';
+import { manualSeed, nn, randint, randn } from '../../src/index.js';
 import type { Scalar, Tensor, Tensor1D, Variable } from '@tensorflow/tfjs';
-import type { Tfjs, Workload } from './types.js';
+import { nablaClassifierStep, type Tfjs, type Workload } from './types.js';
 
 const BATCH = 128;
 const SIZES = [784, 256, 128, 10] as const;
@@ -18,18 +18,7 @@ export const mlp: Workload = {
       new nn.ReLU(),
       new nn.Linear(128, 10),
     );
-    const optimizer = new optim.SGD(model.parameters(), { lr: 0.01 });
-    const x = randn([BATCH, 784]);
-    const y = randint(0, 10, [BATCH]);
-    return {
-      step: () =>
-        tidy(() => {
-          optimizer.zeroGrad();
-          const loss = nn.functional.crossEntropy(model.forward(x), y);
-          loss.backward();
-          optimizer.step();
-        }),
-    };
+    return nablaClassifierStep(model, randn([BATCH, 784]), randint(0, 10, [BATCH]));
   },
   tfjs(tf: Tfjs) {
     // Variables and optimizer.minimize: TensorFlow.js's own idiom for a custom training step.
