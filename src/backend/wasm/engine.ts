@@ -239,36 +239,36 @@ export class WasmEngine implements FastEngine {
   }
 
   gather(out: Float32Array, x: Operand, index: Operand<Int32Array>): boolean {
-    const m = this.#begin();
-    const px = this.#reserve(x);
-    const pi = this.#reserve(index);
-    const po = this.#alloc(out.byteLength);
-    const ps = this.#alloc(4);
-    this.#ready(m);
-    this.#copyIn(x, px);
-    this.#copyIn(index, pi);
-    this.#i32[ps / 4] = 0;
-    this.#run('nb_wasm_gather', [m, po, px, pi, ps], out.length, PAR_ELEMENTS);
-    if (this.#i32[ps / 4] !== 0) return false;
-    this.#copyOut(out, po);
-    return true;
+    return this.#indexed(out, [x, index], (m, po, [px, pi], ps) =>
+      this.#run('nb_wasm_gather', [m, po, px!, pi!, ps], out.length, PAR_ELEMENTS),
+    );
   }
 
   scatter(out: Float32Array, x: Operand, index: Operand<Int32Array>, src: Operand): boolean {
+    return this.#indexed(out, [x, index, src], (m, po, [px, pi, psrc], ps) => {
+      this.#run('nb_wasm_unary', [m + X_COPY * 4, po, px!], out.length, PAR_ELEMENTS);
+      const work = this.meta.indexedPositions();
+      this.#run('nb_wasm_scatter', [m, po, pi!, psrc!, ps], work, PAR_ELEMENTS);
+    });
+  }
+
+  /**
+   * An index kernel: copies the operands in, clears the status word, runs `body` (meta, output,
+   * operand and status addresses) and copies the output back unless an index was out of range.
+   */
+  #indexed(
+    out: Float32Array,
+    ins: Operand<View>[],
+    body: (m: number, po: number, ptrs: number[], ps: number) => void,
+  ): boolean {
     const m = this.#begin();
-    const px = this.#reserve(x);
-    const pi = this.#reserve(index);
-    const psrc = this.#reserve(src);
+    const ptrs = ins.map((o) => this.#reserve(o));
     const po = this.#alloc(out.byteLength);
     const ps = this.#alloc(4);
     this.#ready(m);
-    this.#copyIn(x, px);
-    this.#copyIn(index, pi);
-    this.#copyIn(src, psrc);
+    ins.forEach((o, i) => this.#copyIn(o, ptrs[i]!));
     this.#i32[ps / 4] = 0;
-    this.#run('nb_wasm_unary', [m + X_COPY * 4, po, px], out.length, PAR_ELEMENTS);
-    const work = this.meta.indexedPositions();
-    this.#run('nb_wasm_scatter', [m, po, pi, psrc, ps], work, PAR_ELEMENTS);
+    body(m, po, ptrs, ps);
     if (this.#i32[ps / 4] !== 0) return false;
     this.#copyOut(out, po);
     return true;
