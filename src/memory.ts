@@ -99,12 +99,26 @@ const registered = new WeakSet<Tensor>();
  */
 export function trackTensor(t: Tensor, storage: Storage): void {
   storage.retain();
-  scopes[scopes.length - 1]?.add(t);
+  scopes[scopes.length - 1]?.tensors.push(t);
   if (tracking || !storage.backend.gcManaged) {
     if (tracking) usageOf(storage.backend.name).tensors++;
     finalizer.register(t, { storage, counted: tracking }, t);
     registered.add(t);
   }
+}
+
+/** Called when a tensor's data moves to another storage (Tensor._moveTo): holds the new one. */
+export function retrackTensor(t: Tensor, from: Storage, to: Storage): void {
+  to.retain();
+  if (registered.has(t)) {
+    finalizer.unregister(t);
+    finalizer.register(t, { storage: to, counted: to.tracked }, t);
+  }
+  if (from.tracked && to.tracked && from.backend !== to.backend) {
+    usageOf(from.backend.name).tensors--;
+    usageOf(to.backend.name).tensors++;
+  }
+  from.release();
 }
 
 /** Called by dispose(): releases the storage now instead of at garbage collection. */
@@ -169,16 +183,49 @@ export function memory(): MemoryInfo {
   return { tensors, storages, bytes, backends, cached: poolStats() };
 }
 
-// ---- tidy scopes ----
+// ---- scopes: tidy (the user's), internal (the library's own), barrier (user code inside the library) ----
 
-const scopes: Set<Tensor>[] = [];
+/**
+ * A scope collects the tensors created while it is the innermost one.
+ * - tidy: the user's deterministic freeing; at its end every tensor it collected is disposed,
+ *   except those returned, kept, or stored in `.grad`.
+ * - internal: library code (a layer's forward, a loss, a backward rule) that hands back only what
+ *   it returns. At its end a tensor it made and did not return is unreachable from user code: it
+ *   is disposed at once, or, when the autograd graph saved it, the graph owns it and disposes it
+ *   when backward frees the graph (no tidy() needed for buffers to go back to the pool).
+ * - barrier: user code called from inside library code (a user-defined module in a Sequential, a
+ *   hook); what it creates may be held anywhere, so it is never orphaned, only handed on to the
+ *   nearest tidy scope.
+ */
+type ScopeKind = 'tidy' | 'internal' | 'barrier';
+
+interface Scope {
+  readonly kind: ScopeKind;
+  readonly tensors: Tensor[];
+}
+
+const scopes: Scope[] = [];
 const kept = new WeakSet<Tensor>();
+/** Tensors that user code has seen (a hook's argument): never orphaned by an internal scope. */
+const escaped = new WeakSet<Tensor>();
 
 /** Exempts a tensor from every tidy scope: it lives until disposed or collected. */
 export function keep<T extends Tensor>(t: T): T {
   kept.add(t);
-  for (const s of scopes) s.delete(t);
   return t;
+}
+
+/**
+ * Marks tensors (in arrays, Maps and plain objects) as seen by user code: internal scopes leave
+ * them alone; tidy() still frees them as before.
+ */
+export function escape(value: unknown): void {
+  if (value instanceof Tensor) escaped.add(value);
+  else if (value !== null && typeof value === 'object') {
+    const found = new Set<Tensor>();
+    collectTensors(value, found);
+    for (const t of found) escaped.add(t);
+  }
 }
 
 function collectTensors(value: unknown, into: Set<Tensor>): void {
@@ -194,28 +241,94 @@ function collectTensors(value: unknown, into: Set<Tensor>): void {
   }
 }
 
+/** The tensors in a returned value; a lone tensor (the common case) without building a Set. */
+function returnedSet(result: unknown): ReadonlySet<Tensor> | Tensor | null {
+  if (result instanceof Tensor) return result;
+  if (result === null || typeof result !== 'object') return null;
+  const s = new Set<Tensor>();
+  collectTensors(result, s);
+  return s;
+}
+
+function isReturned(returned: ReadonlySet<Tensor> | Tensor | null, t: Tensor): boolean {
+  return returned === t || (returned instanceof Set && returned.has(t));
+}
+
+function runIn<T>(kind: ScopeKind, fn: () => T): { result: T; scope: Scope } {
+  const scope: Scope = { kind, tensors: [] };
+  scopes.push(scope);
+  try {
+    return { result: fn(), scope };
+  } finally {
+    scopes.pop();
+  }
+}
+
 /**
  * Runs `fn` and then disposes every tensor created during it, except the tensors it returns
  * (found in arrays, Maps and plain objects), tensors passed to keep(), and gradients stored
  * in `.grad`. Must not be given an async function.
  */
 export function tidy<T>(fn: () => T): T {
-  const scope = new Set<Tensor>();
-  scopes.push(scope);
-  let result: T;
-  try {
-    result = fn();
-  } finally {
-    scopes.pop();
-  }
+  const { result, scope } = runIn('tidy', fn);
   if (result instanceof Promise)
     throw new ArgumentError('tidy() cannot be given an async function');
-  const returned = new Set<Tensor>();
-  collectTensors(result, returned);
+  const returned = returnedSet(result);
   const parent = scopes[scopes.length - 1];
-  for (const t of scope) {
-    if (returned.has(t)) parent?.add(t);
+  for (const t of scope.tensors) {
+    if (isReturned(returned, t)) parent?.tensors.push(t);
     else if (!kept.has(t)) t.dispose();
   }
+  return result;
+}
+
+/** While positive, internal scopes orphan nothing (an op tracer or node observer may hold tensors). */
+let orphaningSuspended = 0;
+
+/**
+ * @internal Stops internal scopes from freeing anything until the returned function is called:
+ * tracers and node observers (ONNX export, explain, anomaly mode) keep references to tensors.
+ */
+export function suspendOrphaning(): () => void {
+  orphaningSuspended++;
+  let done = false;
+  return () => {
+    if (!done) orphaningSuspended--;
+    done = true;
+  };
+}
+
+/**
+ * @internal Runs library code `fn` (which calls no user code, or calls it inside userScope()):
+ * the tensors it creates and does not return are freed as soon as nothing in the library needs
+ * them: at once, or when backward frees the graph that saved them.
+ */
+export function internalScope<T>(fn: () => T): T {
+  if (orphaningSuspended > 0) return fn();
+  const { result, scope } = runIn('internal', fn);
+  const list = scope.tensors;
+  if (list.length === 0) return result;
+  const returned = returnedSet(result);
+  const parent = scopes[scopes.length - 1];
+  for (const t of list) {
+    if (t.isDisposed) continue;
+    if (isReturned(returned, t) || escaped.has(t)) parent?.tensors.push(t);
+    else if (kept.has(t)) continue;
+    else if (t._savedCount > 0) {
+      t._graphOwned = true;
+      parent?.tensors.push(t);
+    } else t.dispose();
+  }
+  return result;
+}
+
+/** @internal Runs user code called from library code: nothing it creates is ever orphaned. */
+export function userScope<T>(fn: () => T): T {
+  if (scopes.length === 0) return fn();
+  const { result, scope } = runIn('barrier', fn);
+  let i = scopes.length - 1;
+  while (i >= 0 && scopes[i]!.kind !== 'tidy') i--;
+  const tidyScope = scopes[i];
+  if (tidyScope !== undefined) for (const t of scope.tensors) tidyScope.tensors.push(t);
   return result;
 }

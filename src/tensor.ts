@@ -7,7 +7,7 @@ import {
   type Node,
   type RemovableHandle,
 } from './autograd/node.js';
-import { isFloating, type DType, type TypedArray } from './dtype.js';
+import { isDType, isFloating, type DType, type TypedArray } from './dtype.js';
 import { ArgumentError, AutogradError, NablaError } from './errors.js';
 import { formatTensor } from './format.js';
 import * as C from './functions/creation.js';
@@ -18,7 +18,8 @@ import * as L from './functions/linalg.js';
 import * as R from './functions/reduction.js';
 import * as S from './functions/shape_ops.js';
 import { softmax, logSoftmax } from './functions/activation.js';
-import { trackTensor, untrackTensor, type Storage } from './memory.js';
+import { retrackTensor, trackTensor, untrackTensor, type Storage } from './memory.js';
+import { copyToDevice, toDevice } from './functions/device.js';
 import { getBackend } from './backend/registry.js';
 import { isContiguous, normalizeDim, numel, type Shape, type View } from './shape.js';
 
@@ -29,10 +30,17 @@ type Dims = number | readonly number[];
 export type NestedList = number | boolean | NestedList[];
 
 export class Tensor {
-  /** @internal */ readonly _storage: Storage;
+  /** @internal (replaced only by _moveTo) */ _storage: Storage;
   /** @internal The tensor whose storage this one views (null for a tensor that owns its data). */
   readonly _base: Tensor | null;
   /** @internal */ _outputNr = 0;
+  /** @internal How many autograd nodes hold this tensor for their backward (SavedTensor). */
+  _savedCount = 0;
+  /**
+   * @internal Made by library code that did not hand it out (memory.ts internalScope): only the
+   * graph holds it, so it is disposed when the last node that saved it frees it.
+   */
+  _graphOwned = false;
   #view: View;
   #dtype: DType;
   #gradFn: Node | null = null;
@@ -337,18 +345,35 @@ export class Tensor {
 
   // ---- conversion ----
 
-  /** to(dtype) or to({ dtype, device }); returns this tensor when nothing changes. */
-  to(target: DType | { readonly dtype?: DType; readonly device?: string }): Tensor {
-    const t = typeof target === 'string' ? { dtype: target } : target;
+  /**
+   * to(dtype), to(backend) or to({ dtype, device }), as PyTorch's `x.to(torch.float64)` and
+   * `x.to('cuda')`: a backend name ('cpu', 'wasm', 'native') moves the data there. Returns this
+   * tensor when nothing changes; otherwise a copy that autograd records.
+   */
+  to(target: DType | string | { readonly dtype?: DType; readonly device?: string }): Tensor {
+    const t =
+      typeof target === 'string'
+        ? isDType(target)
+          ? { dtype: target }
+          : { device: target }
+        : target;
     let out = t.dtype !== undefined && t.dtype !== this.#dtype ? E.cast(this, t.dtype) : this;
-    if (t.device !== undefined && t.device !== this.device) {
-      const backend = getBackend(t.device);
-      const data = out.dataSync();
-      const moved = C.fromArray(data, out.shape, out.dtype, { device: backend.name });
-      if (out.requiresGrad) moved.requiresGrad = true;
-      out = moved;
-    }
+    if (t.device !== undefined) out = toDevice(out, t.device);
     return out;
+  }
+
+  /**
+   * @internal Moves this tensor's data to backend `device` in place, keeping the object (module.to
+   * keeps its parameters' identity, as PyTorch assigns param.data): a contiguous copy there.
+   */
+  _moveTo(device: string): void {
+    this._assertLive();
+    if (getBackend(device).name === this.device) return;
+    const moved = copyToDevice(this, device);
+    retrackTensor(this, this._storage, moved._storage);
+    this._storage = moved._storage;
+    this.#view = moved._layout;
+    moved.dispose();
   }
 
   float(): Tensor {

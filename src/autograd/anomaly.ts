@@ -2,6 +2,7 @@
 // backward functions return (optionally on forward outputs too), and the node observers apply() calls.
 import { isFloating } from '../dtype.js';
 import { AnomalyError, NablaError } from '../errors.js';
+import { suspendOrphaning } from '../memory.js';
 import type { Tensor } from '../tensor.js';
 import type { Node } from './node.js';
 
@@ -24,7 +25,9 @@ export let observingNodes = false;
 export function addNodeObserver(fn: NodeObserver): () => void {
   observers.push(fn);
   observingNodes = true;
+  const resume = suspendOrphaning();
   return () => {
+    resume();
     const i = observers.indexOf(fn);
     if (i >= 0) observers.splice(i, 1);
     observingNodes = observers.length > 0;

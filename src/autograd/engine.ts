@@ -1,7 +1,7 @@
 // The backward engine: walks the recorded graph iteratively in reverse topological order,
 // sums gradients per input, runs hooks, accumulates into leaves or captures for autograd.grad.
 import { AutogradError } from '../errors.js';
-import { keep } from '../memory.js';
+import { internalScope, keep } from '../memory.js';
 import { sameShape, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { gradientEdge } from '../tensor.js';
@@ -107,14 +107,34 @@ function neededFor(all: Set<Node>, targets: Set<Node>): Set<Node> {
   return needed;
 }
 
-function addInto(buffers: Map<Node, (Tensor | null)[]>, edge: Edge, g: Tensor): void {
+/**
+ * Frees a gradient the engine has finished with, when nothing else can hold it (not shared with a
+ * hook, the caller or another input): its buffer serves the rest of this backward at once.
+ */
+function release(shared: Set<Tensor>, g: Tensor, createGraph: boolean): void {
+  if (!createGraph && !isShared(shared, g)) g.dispose();
+}
+
+function addInto(
+  buffers: Map<Node, (Tensor | null)[]>,
+  edge: Edge,
+  g: Tensor,
+  shared: Set<Tensor>,
+  createGraph: boolean,
+): void {
   let buf = buffers.get(edge.node);
   if (buf === undefined) {
     buf = new Array<Tensor | null>(edge.node.numOutputs).fill(null);
     buffers.set(edge.node, buf);
   }
   const prev = buf[edge.outputNr];
-  buf[edge.outputNr] = prev === null || prev === undefined ? g : prev.add(g);
+  if (prev === null || prev === undefined) {
+    buf[edge.outputNr] = g;
+    return;
+  }
+  buf[edge.outputNr] = prev.add(g);
+  if (prev !== g) release(shared, prev, createGraph);
+  release(shared, g, createGraph);
 }
 
 /** Adds a gradient into a leaf's .grad, in place when no graph is being built (as PyTorch). */
@@ -126,11 +146,16 @@ function accumulate(leaf: Tensor, g: Tensor, createGraph: boolean, fresh: boolea
     // PyTorch steals a gradient whose refcount is 1; anything else is copied.
     const own = !createGraph && grad === g && fresh && g.isContiguous();
     leaf._setOwnGrad(keep(own ? g : createGraph ? grad.clone() : noGrad(() => grad.clone())));
+    if (own || createGraph) return;
   } else if (createGraph) {
     leaf._setOwnGrad(keep(prev.add(grad)));
+    return;
   } else {
     noGrad(() => prev.add_(grad));
   }
+  // What was copied or added in is no longer needed (a cast made here; g itself when fresh).
+  if (grad !== g) grad.dispose();
+  if (fresh) g.dispose();
 }
 
 /**
@@ -216,7 +241,7 @@ function execute(run: Run): (Tensor | null)[] | undefined {
   const shared = new Set<Tensor>();
   for (const r of roots) {
     if (r.grad === run.gradOutputs[roots.indexOf(r)]) markShared(shared, r.grad);
-    if (needed.has(r.edge.node)) addInto(buffers, r.edge, r.grad);
+    if (needed.has(r.edge.node)) addInto(buffers, r.edge, r.grad, shared, run.createGraph);
   }
   const ready = new ReadyQueue();
   for (const n of new Set(roots.map((r) => r.edge.node))) {
@@ -239,8 +264,11 @@ function execute(run: Run): (Tensor | null)[] | undefined {
       }
       const cap = captureAt.get(node);
       if (cap) {
-        for (const [outputNr, idxs] of cap)
-          for (const i of idxs) captured[i] = grads[outputNr] ?? null;
+        for (const [outputNr, idxs] of cap) {
+          const g = grads[outputNr] ?? null;
+          for (const i of idxs) captured[i] = g;
+          if (g !== null) markShared(shared, g);
+        }
       }
       if (node instanceof AccumulateGrad) {
         const g = grads[0];
@@ -249,16 +277,24 @@ function execute(run: Run): (Tensor | null)[] | undefined {
         continue;
       }
       const anyGrad = grads.some((g) => g !== null && g !== undefined);
+      // NOTE: a primitive's backward is library code: what it makes and does not return is
+      // freed at once (not under createGraph, where the backward pass is itself a graph).
       const inputGrads = anyGrad
         ? anomalyActive
           ? applyChecked(node, grads)
-          : node.apply(grads)
+          : node.ownsOutputs && !run.createGraph
+            ? internalScope(() => node.apply(grads))
+            : node.apply(grads)
         : node.next.map(() => null);
       markOutputs(node, inputGrads, shared);
+      for (const g of grads) {
+        if (g !== null && g !== undefined && !inputGrads.includes(g))
+          release(shared, g, run.createGraph);
+      }
       node.next.forEach((edge, i) => {
         if (edge === null || !needed.has(edge.node)) return;
         const g = inputGrads[i];
-        if (g !== null && g !== undefined) addInto(buffers, edge, g);
+        if (g !== null && g !== undefined) addInto(buffers, edge, g, shared, run.createGraph);
         const left = deps.get(edge.node)! - 1;
         deps.set(edge.node, left);
         if (left === 0) ready.push(edge.node);

@@ -115,11 +115,18 @@ export class SavedTensor {
   constructor(t: Tensor) {
     this.#tensor = t;
     this.#version = t._storage.version;
+    t._savedCount++;
   }
 
-  /** Drops the reference (after backward without retainGraph); unpacking is then an error. */
+  /**
+   * Drops the reference (after backward without retainGraph); unpacking is then an error. A
+   * tensor only the graph held goes back to its backend's pool now.
+   */
   free(): void {
+    const t = this.#tensor;
+    if (t === null) return;
     this.#tensor = null;
+    if (--t._savedCount === 0 && t._graphOwned) t.dispose();
   }
 
   unpack(owner: Node): Tensor {

@@ -1,7 +1,7 @@
 // Containers: Sequential (keys "0", "1", …), ModuleList and ModuleDict.
 import { ArgumentError, IndexError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { Module } from './module.js';
+import { libraryLayers, Module } from './module.js';
 
 type Indexed = Record<string, unknown>;
 
@@ -163,3 +163,5 @@ export class ModuleDict extends Module {
     return this.#modules.size;
   }
 }
+
+libraryLayers(Sequential);

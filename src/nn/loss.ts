@@ -2,7 +2,7 @@
 import { ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import * as F from './functional/loss.js';
-import { Module } from './module.js';
+import { libraryLayers, Module } from './module.js';
 
 export type {
   BCEOptions,
@@ -174,3 +174,17 @@ export class KLDivLoss extends Module {
     return F.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
   }
 }
+
+libraryLayers(
+  Loss,
+  MSELoss,
+  L1Loss,
+  SmoothL1Loss,
+  HuberLoss,
+  WeightedLoss,
+  NLLLoss,
+  CrossEntropyLoss,
+  BCELoss,
+  BCEWithLogitsLoss,
+  KLDivLoss,
+);

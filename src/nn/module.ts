@@ -1,8 +1,9 @@
 // nn.Module: registration by assignment, traversal, modes, hooks, state dicts and the printed summary.
 import { noGrad } from '../autograd/grad_mode.js';
 import type { RemovableHandle } from '../autograd/node.js';
-import type { DType } from '../dtype.js';
+import { isDType, type DType } from '../dtype.js';
 import { ArgumentError, NablaError } from '../errors.js';
+import { escape, internalScope, userScope } from '../memory.js';
 import { sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { Parameter, isParameter } from './parameter.js';
@@ -33,6 +34,22 @@ function addIndent(s: string, spaces: number): string {
   return [lines[0], ...lines.slice(1).map((l) => ' '.repeat(spaces) + l)].join('\n');
 }
 
+/** The forward methods of the library's own layers (user subclasses that override forward are not). */
+const LIBRARY_FORWARDS = new WeakSet<object>();
+
+/**
+ * @internal Declares the library's layer classes: their forward calls no user code but other
+ * modules' forwards, so it may free what it makes and does not return (see memory.ts).
+ */
+export function libraryLayers(
+  ...classes: readonly { readonly prototype: { readonly forward: unknown } }[]
+): void {
+  for (const c of classes) {
+    const f = c.prototype.forward;
+    if (typeof f === 'function') LIBRARY_FORWARDS.add(f);
+  }
+}
+
 /**
  * The base of every layer and model. Assigning a Module or a Parameter to a property registers it
  * (in assignment order, as in PyTorch); buffers are registered with registerBuffer. Calling
@@ -59,15 +76,33 @@ export abstract class Module {
   abstract forward(...args: never[]): unknown;
 
   #call(inner: (...args: never[]) => unknown, args: unknown[]): unknown {
+    // NOTE: a library layer's forward runs in an internal scope, so the intermediates it makes and
+    // does not return go back to the pool as soon as the graph is done with them; a user-defined
+    // forward, and every hook, runs as user code that may keep whatever it makes.
+    const run = () => inner.apply(this, a as never[]);
+    const hooked = this.#preHooks.size > 0 || this.#hooks.size > 0;
     let a = args;
-    for (const hook of this.#preHooks) {
-      const r = hook(this, a);
-      if (r !== undefined) a = r;
+    if (hooked) {
+      escape(a);
+      for (const hook of this.#preHooks) {
+        const r = userScope(() => hook(this, a));
+        if (r !== undefined) a = r;
+      }
+      escape(a);
     }
-    let out = inner.apply(this, a as never[]);
-    for (const hook of this.#hooks) {
-      const r = hook(this, a, out);
-      if (r !== undefined) out = r;
+    let out: unknown;
+    if (LIBRARY_FORWARDS.has(inner)) out = internalScope(run);
+    else {
+      escape(a); // a user-defined forward may keep its inputs (this.last = x)
+      out = userScope(run);
+    }
+    if (hooked) {
+      escape(out);
+      for (const hook of this.#hooks) {
+        const r = userScope(() => hook(this, a, out));
+        if (r !== undefined) out = r;
+      }
+      escape(out);
     }
     return out;
   }
@@ -251,8 +286,22 @@ export abstract class Module {
     return this;
   }
 
-  /** Converts every parameter and floating buffer to `dtype` (parameters are replaced by new ones). */
-  to(dtype: DType): this {
+  /**
+   * to(dtype) converts every parameter and floating buffer (parameters are replaced by new ones);
+   * to(backend), as PyTorch's `model.to('cuda')`, moves every parameter, its gradient and every
+   * buffer to that backend in place, so optimizers built on the parameters keep working (their
+   * state follows the parameters at the next step).
+   */
+  to(target: DType | string): this {
+    if (!isDType(target)) {
+      for (const p of this.parameters()) {
+        p._moveTo(target);
+        p._grad?._moveTo(target);
+      }
+      for (const b of this.buffers()) b._moveTo(target);
+      return this;
+    }
+    const dtype = target;
     for (const m of this.modules()) {
       const self = m as unknown as Record<string, unknown>;
       for (const [n, p] of m.#ownParameters()) {

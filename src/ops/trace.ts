@@ -1,5 +1,6 @@
 // Op tracing: an optional observer that apply() tells about every primitive it runs (ONNX export).
 import type { Primitive } from '../primitives.js';
+import { suspendOrphaning } from '../memory.js';
 import type { Tensor } from '../tensor.js';
 
 /** Sees one primitive call: its name, its inputs (after apply's casts), its params and its output. */
@@ -20,9 +21,11 @@ export let opTracer: OpTracer | null = null;
 export function withOpTracer<T>(tracer: OpTracer, fn: () => T): T {
   const prev = opTracer;
   opTracer = tracer;
+  const resume = suspendOrphaning();
   try {
     return fn();
   } finally {
+    resume();
     opTracer = prev;
   }
 }

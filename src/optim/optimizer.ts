@@ -1,7 +1,7 @@
 // The Optimizer base: parameter groups with per-group options, zeroGrad, and PyTorch-shaped state dicts.
 import { enableGrad, noGrad } from '../autograd/grad_mode.js';
 import { ArgumentError, NablaError } from '../errors.js';
-import { keep } from '../memory.js';
+import { internalScope, keep } from '../memory.js';
 import { Tensor } from '../tensor.js';
 
 /** A group as given to the constructor or addParamGroup: its tensors plus option overrides. */
@@ -104,9 +104,12 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
       const l = enableGrad(closure);
       loss = l instanceof Tensor ? (l.item() as number) : l;
     }
-    noGrad(() => {
-      for (const group of this.paramGroups) this.updateGroup(group);
-    });
+    // NOTE: library code from here on: temporaries of the update go back to the pool at once.
+    internalScope(() =>
+      noGrad(() => {
+        for (const group of this.paramGroups) this.updateGroup(group);
+      }),
+    );
     return loss;
   }
 
@@ -120,6 +123,9 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
       s = {};
       this.state.set(p, s);
     }
+    // The parameter moved (module.to(backend)): its state follows, as loading does in PyTorch.
+    for (const v of Object.values(s))
+      if (v instanceof Tensor && v.device !== p.device) v._moveTo(p.device);
     return s;
   }
 

@@ -1,4 +1,5 @@
 // nn.functional activations, linear and dropout, composed from primitives (gradients by composition).
+import { internalScope } from '../../memory.js';
 import { ArgumentError } from '../../errors.js';
 import { fromArray } from '../../functions/creation.js';
 import { clamp, erf, expm1, log1p, minimum, where } from '../../functions/elementwise.js';
@@ -14,49 +15,63 @@ export const tanh = (x: Tensor): Tensor => x.tanh();
 
 /** x for x > 0, slope·x otherwise (the gradient at 0 is the slope, as PyTorch). */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  return where(x.gt(0), x, x.mul(negativeSlope));
+  return internalScope(() => {
+    return where(x.gt(0), x, x.mul(negativeSlope));
+  });
 }
 
 /** PReLU: like leakyRelu with a learned slope, one per channel (dim 1) or shared. */
 export function prelu(x: Tensor, weight: Tensor): Tensor {
-  const w =
-    weight.numel() === 1 || x.ndim < 2
-      ? weight.reshape(weight.numel() === 1 ? [] : [-1])
-      : weight.reshape([-1, ...new Array<number>(x.ndim - 2).fill(1)]);
-  return where(x.gt(0), x, x.mul(w));
+  return internalScope(() => {
+    const w =
+      weight.numel() === 1 || x.ndim < 2
+        ? weight.reshape(weight.numel() === 1 ? [] : [-1])
+        : weight.reshape([-1, ...new Array<number>(x.ndim - 2).fill(1)]);
+    return where(x.gt(0), x, x.mul(w));
+  });
 }
 
 /** α·(eˣ − 1) for x ≤ 0; expm1 sees min(x, 0) so the unused branch never overflows. */
 export function elu(x: Tensor, alpha = 1): Tensor {
-  return where(x.gt(0), x, expm1(minimum(x, 0)).mul(alpha));
+  return internalScope(() => {
+    return where(x.gt(0), x, expm1(minimum(x, 0)).mul(alpha));
+  });
 }
 
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_SCALE = 1.0507009873554805;
 
 export function selu(x: Tensor): Tensor {
-  return elu(x, SELU_ALPHA).mul(SELU_SCALE);
+  return internalScope(() => {
+    return elu(x, SELU_ALPHA).mul(SELU_SCALE);
+  });
 }
 
 export type GeluApproximate = 'none' | 'tanh';
 
 /** GELU: x·Φ(x) exactly (with erf), or PyTorch's tanh approximation. */
 export function gelu(x: Tensor, opts?: { approximate?: GeluApproximate }): Tensor {
-  if ((opts?.approximate ?? 'none') === 'tanh') {
-    const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-    return x.mul(0.5).mul(inner.tanh().add(1));
-  }
-  return x.mul(0.5).mul(erf(x.mul(Math.SQRT1_2)).add(1));
+  return internalScope(() => {
+    if ((opts?.approximate ?? 'none') === 'tanh') {
+      const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+      return x.mul(0.5).mul(inner.tanh().add(1));
+    }
+    return x.mul(0.5).mul(erf(x.mul(Math.SQRT1_2)).add(1));
+  });
 }
 
 /** SiLU (swish): x·σ(x). */
 export function silu(x: Tensor): Tensor {
-  return x.mul(x.sigmoid());
+  return internalScope(() => {
+    return x.mul(x.sigmoid());
+  });
 }
 
 /** Mish: x·tanh(softplus(x)). */
 export function mish(x: Tensor): Tensor {
-  return x.mul(softplus(x).tanh());
+  return internalScope(() => {
+    return x.mul(softplus(x).tanh());
+  });
 }
 
 /**
@@ -64,29 +79,37 @@ export function mish(x: Tensor): Tensor {
  * threshold, so it never overflows (and its unused gradient is never NaN).
  */
 export function softplus(x: Tensor, opts?: { beta?: number; threshold?: number }): Tensor {
-  const beta = opts?.beta ?? 1;
-  const threshold = opts?.threshold ?? 20;
-  const bx = x.mul(beta);
-  const soft = log1p(minimum(bx, threshold).exp()).div(beta);
-  return where(bx.gt(threshold), x, soft);
+  return internalScope(() => {
+    const beta = opts?.beta ?? 1;
+    const threshold = opts?.threshold ?? 20;
+    const bx = x.mul(beta);
+    const soft = log1p(minimum(bx, threshold).exp()).div(beta);
+    return where(bx.gt(threshold), x, soft);
+  });
 }
 
 /** Hardtanh: clamp to [min, max], with zero gradient at the boundaries as PyTorch. */
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
-  if (maxVal < minVal)
-    throw new ArgumentError('hardtanh: max_val must be greater than or equal to min_val');
-  const inside = x.gt(minVal).logicalAnd(x.lt(maxVal));
-  return where(inside, x, clamp(x, minVal, maxVal).detach());
+  return internalScope(() => {
+    if (maxVal < minVal)
+      throw new ArgumentError('hardtanh: max_val must be greater than or equal to min_val');
+    const inside = x.gt(minVal).logicalAnd(x.lt(maxVal));
+    return where(inside, x, clamp(x, minVal, maxVal).detach());
+  });
 }
 
 export function relu6(x: Tensor): Tensor {
-  return hardtanh(x, 0, 6);
+  return internalScope(() => {
+    return hardtanh(x, 0, 6);
+  });
 }
 
 /** y = x·Wᵀ + b */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  const y = x.matmul(weight.t());
-  return bias ? y.add(bias) : y;
+  return internalScope(() => {
+    const y = x.matmul(weight.t());
+    return bias ? y.add(bias) : y;
+  });
 }
 
 export interface DropoutOptions {
@@ -100,17 +123,19 @@ export interface DropoutOptions {
  * mask as PyTorch's cpu bernoulli_ does (so a seed gives PyTorch's mask).
  */
 export function dropout(x: Tensor, opts?: DropoutOptions): Tensor {
-  const p = opts?.p ?? 0.5;
-  if (!(p >= 0 && p <= 1))
-    throw new ArgumentError(`dropout probability has to be between 0 and 1, but got ${p}`);
-  if (!(opts?.training ?? true) || p === 0) return x;
-  if (p === 1) return x.mul(0);
-  const gen = opts?.generator ?? defaultGenerator;
-  const keep = 1 - p;
-  const noise = allocArray(x.isFloatingPoint() ? x.dtype : 'float32', x.numel());
-  for (let i = 0; i < noise.length; i++) noise[i] = gen.uniform53() < keep ? 1 : 0;
-  const mask = fromArray(noise, x.shape, x.isFloatingPoint() ? x.dtype : 'float32', {
-    device: x.device,
-  }).div(keep);
-  return x.mul(mask);
+  return internalScope(() => {
+    const p = opts?.p ?? 0.5;
+    if (!(p >= 0 && p <= 1))
+      throw new ArgumentError(`dropout probability has to be between 0 and 1, but got ${p}`);
+    if (!(opts?.training ?? true) || p === 0) return x;
+    if (p === 1) return x.mul(0);
+    const gen = opts?.generator ?? defaultGenerator;
+    const keep = 1 - p;
+    const noise = allocArray(x.isFloatingPoint() ? x.dtype : 'float32', x.numel());
+    for (let i = 0; i < noise.length; i++) noise[i] = gen.uniform53() < keep ? 1 : 0;
+    const mask = fromArray(noise, x.shape, x.isFloatingPoint() ? x.dtype : 'float32', {
+      device: x.device,
+    }).div(keep);
+    return x.mul(mask);
+  });
 }

@@ -1,4 +1,5 @@
 // Multi-head attention as PyTorch 1.13's F.multi_head_attention_forward, composed from differentiable ops.
+import { internalScope } from '../../memory.js';
 import { DTypeError, ShapeError } from '../../errors.js';
 import { zeros } from '../../functions/creation.js';
 import { cat } from '../../functions/shape_ops.js';
@@ -150,108 +151,110 @@ export function multiHeadAttentionForward(
   p: MultiHeadAttentionParams,
   opts?: MultiHeadAttentionOptions,
 ): [Tensor, Tensor | null] {
-  let keyPaddingMask = opts?.keyPaddingMask ?? null;
-  let attnMask = opts?.attnMask ?? null;
-  const numHeads = p.numHeads;
-  const batched = checkShapes(query, key, value, keyPaddingMask, attnMask, numHeads);
-  if (!batched) {
-    // NOTE: keeps q/k/v identity (self-attention) so the packed projection is one matmul.
-    const [sameQK, sameKV] = [query === key, key === value];
-    query = query.unsqueeze(1);
-    key = sameQK ? query : key.unsqueeze(1);
-    value = sameKV ? key : value.unsqueeze(1);
-    if (keyPaddingMask !== null) keyPaddingMask = keyPaddingMask.unsqueeze(0);
-  }
-  const [tgtLen, bsz, embedDim] = query.shape as [number, number, number];
-  if (
-    keyPaddingMask !== null &&
-    keyPaddingMask.dtype !== 'bool' &&
-    !keyPaddingMask.isFloatingPoint()
-  )
-    throw new DTypeError('only bool and floating types of key_padding_mask are supported');
-  const headDim = Math.floor(embedDim / numHeads);
-  if (headDim * numHeads !== embedDim)
-    throw new ShapeError(`embed_dim ${embedDim} not divisible by num_heads ${numHeads}`);
-  if (p.inProjWeight === null) {
-    if (key.shape[0] !== value.shape[0] || key.shape[1] !== value.shape[1]) {
+  return internalScope(() => {
+    let keyPaddingMask = opts?.keyPaddingMask ?? null;
+    let attnMask = opts?.attnMask ?? null;
+    const numHeads = p.numHeads;
+    const batched = checkShapes(query, key, value, keyPaddingMask, attnMask, numHeads);
+    if (!batched) {
+      // NOTE: keeps q/k/v identity (self-attention) so the packed projection is one matmul.
+      const [sameQK, sameKV] = [query === key, key === value];
+      query = query.unsqueeze(1);
+      key = sameQK ? query : key.unsqueeze(1);
+      value = sameKV ? key : value.unsqueeze(1);
+      if (keyPaddingMask !== null) keyPaddingMask = keyPaddingMask.unsqueeze(0);
+    }
+    const [tgtLen, bsz, embedDim] = query.shape as [number, number, number];
+    if (
+      keyPaddingMask !== null &&
+      keyPaddingMask.dtype !== 'bool' &&
+      !keyPaddingMask.isFloatingPoint()
+    )
+      throw new DTypeError('only bool and floating types of key_padding_mask are supported');
+    const headDim = Math.floor(embedDim / numHeads);
+    if (headDim * numHeads !== embedDim)
+      throw new ShapeError(`embed_dim ${embedDim} not divisible by num_heads ${numHeads}`);
+    if (p.inProjWeight === null) {
+      if (key.shape[0] !== value.shape[0] || key.shape[1] !== value.shape[1]) {
+        throw new ShapeError(
+          `key's sequence and batch dims ${sizeStr(key.shape.slice(0, 2))} do not match value's ${sizeStr(value.shape.slice(0, 2))}`,
+        );
+      }
+    } else if (key.shape.some((s, i) => s !== value.shape[i])) {
       throw new ShapeError(
-        `key's sequence and batch dims ${sizeStr(key.shape.slice(0, 2))} do not match value's ${sizeStr(value.shape.slice(0, 2))}`,
+        `key shape ${sizeStr(key.shape)} does not match value shape ${sizeStr(value.shape)}`,
       );
     }
-  } else if (key.shape.some((s, i) => s !== value.shape[i])) {
-    throw new ShapeError(
-      `key shape ${sizeStr(key.shape)} does not match value shape ${sizeStr(value.shape)}`,
-    );
-  }
-  let [q, k, v] = inProjection(query, key, value, p);
-  let srcLen = key.shape[0]!;
+    let [q, k, v] = inProjection(query, key, value, p);
+    let srcLen = key.shape[0]!;
 
-  if (attnMask !== null) {
-    if (attnMask.dtype !== 'bool' && !attnMask.isFloatingPoint()) {
-      throw new DTypeError(
-        `Only float, byte, and bool types are supported for attn_mask, not ${attnMask.dtype}`,
-      );
+    if (attnMask !== null) {
+      if (attnMask.dtype !== 'bool' && !attnMask.isFloatingPoint()) {
+        throw new DTypeError(
+          `Only float, byte, and bool types are supported for attn_mask, not ${attnMask.dtype}`,
+        );
+      }
+      const want = attnMask.ndim === 2 ? [tgtLen, srcLen] : [bsz * numHeads, tgtLen, srcLen];
+      if (attnMask.shape.some((s, i) => s !== want[i])) {
+        throw new ShapeError(
+          `The shape of the ${attnMask.ndim}D attn_mask is ${sizeStr(attnMask.shape)}, but should be ${tuple(want)}.`,
+        );
+      }
+      if (attnMask.ndim === 2) attnMask = attnMask.unsqueeze(0);
     }
-    const want = attnMask.ndim === 2 ? [tgtLen, srcLen] : [bsz * numHeads, tgtLen, srcLen];
-    if (attnMask.shape.some((s, i) => s !== want[i])) {
-      throw new ShapeError(
-        `The shape of the ${attnMask.ndim}D attn_mask is ${sizeStr(attnMask.shape)}, but should be ${tuple(want)}.`,
-      );
+
+    if (p.biasK && p.biasV) {
+      k = cat([k, p.biasK.repeat(1, bsz, 1)]);
+      v = cat([v, p.biasV.repeat(1, bsz, 1)]);
+      if (attnMask !== null) attnMask = padLast(attnMask);
+      if (keyPaddingMask !== null) keyPaddingMask = padLast(keyPaddingMask);
     }
-    if (attnMask.ndim === 2) attnMask = attnMask.unsqueeze(0);
-  }
 
-  if (p.biasK && p.biasV) {
-    k = cat([k, p.biasK.repeat(1, bsz, 1)]);
-    v = cat([v, p.biasV.repeat(1, bsz, 1)]);
-    if (attnMask !== null) attnMask = padLast(attnMask);
-    if (keyPaddingMask !== null) keyPaddingMask = padLast(keyPaddingMask);
-  }
+    // [seq, N, E] → [N·heads, seq, headDim]
+    q = q.reshape(tgtLen, bsz * numHeads, headDim).transpose(0, 1);
+    k = k.reshape(k.shape[0]!, bsz * numHeads, headDim).transpose(0, 1);
+    v = v.reshape(v.shape[0]!, bsz * numHeads, headDim).transpose(0, 1);
 
-  // [seq, N, E] → [N·heads, seq, headDim]
-  q = q.reshape(tgtLen, bsz * numHeads, headDim).transpose(0, 1);
-  k = k.reshape(k.shape[0]!, bsz * numHeads, headDim).transpose(0, 1);
-  v = v.reshape(v.shape[0]!, bsz * numHeads, headDim).transpose(0, 1);
-
-  if (p.addZeroAttn) {
-    const z = zeros([bsz * numHeads, 1, headDim], { dtype: k.dtype, device: k.device });
-    k = cat([k, z], 1);
-    v = cat([v, z], 1);
-    if (attnMask !== null) attnMask = padLast(attnMask);
-    if (keyPaddingMask !== null) keyPaddingMask = padLast(keyPaddingMask);
-  }
-  srcLen = k.shape[1]!;
-
-  // One additive mask: the attention mask plus the key padding mask spread over the heads.
-  let mask: Tensor | null = attnMask === null ? null : additive(attnMask, q.dtype);
-  if (keyPaddingMask !== null) {
-    if (keyPaddingMask.shape[0] !== bsz || keyPaddingMask.shape[1] !== srcLen) {
-      throw new ShapeError(
-        `expecting key_padding_mask shape of ${tuple([bsz, srcLen])}, but got ${sizeStr(keyPaddingMask.shape)}`,
-      );
+    if (p.addZeroAttn) {
+      const z = zeros([bsz * numHeads, 1, headDim], { dtype: k.dtype, device: k.device });
+      k = cat([k, z], 1);
+      v = cat([v, z], 1);
+      if (attnMask !== null) attnMask = padLast(attnMask);
+      if (keyPaddingMask !== null) keyPaddingMask = padLast(keyPaddingMask);
     }
-    const kpm = additive(keyPaddingMask, q.dtype)
-      .reshape(bsz, 1, 1, srcLen)
-      .expand(-1, numHeads, -1, -1)
-      .reshape(bsz * numHeads, 1, srcLen);
-    mask = mask === null ? kpm : mask.add(kpm);
-  }
+    srcLen = k.shape[1]!;
 
-  const dropoutP = p.training === false ? 0 : (p.dropoutP ?? 0);
-  const qScaled = q.div(Math.sqrt(headDim));
-  let weights = qScaled.bmm(k.transpose(1, 2));
-  if (mask !== null) weights = weights.add(mask);
-  weights = weights.softmax(-1);
-  if (dropoutP > 0) weights = dropout(weights, { p: dropoutP });
+    // One additive mask: the attention mask plus the key padding mask spread over the heads.
+    let mask: Tensor | null = attnMask === null ? null : additive(attnMask, q.dtype);
+    if (keyPaddingMask !== null) {
+      if (keyPaddingMask.shape[0] !== bsz || keyPaddingMask.shape[1] !== srcLen) {
+        throw new ShapeError(
+          `expecting key_padding_mask shape of ${tuple([bsz, srcLen])}, but got ${sizeStr(keyPaddingMask.shape)}`,
+        );
+      }
+      const kpm = additive(keyPaddingMask, q.dtype)
+        .reshape(bsz, 1, 1, srcLen)
+        .expand(-1, numHeads, -1, -1)
+        .reshape(bsz * numHeads, 1, srcLen);
+      mask = mask === null ? kpm : mask.add(kpm);
+    }
 
-  let out = weights
-    .bmm(v)
-    .transpose(0, 1)
-    .reshape(tgtLen * bsz, embedDim);
-  out = linear(out, p.outProjWeight, p.outProjBias).reshape(tgtLen, bsz, embedDim);
-  if (!batched) out = out.squeeze(1);
-  if (!(opts?.needWeights ?? true)) return [out, null];
-  let w = weights.reshape(bsz, numHeads, tgtLen, srcLen);
-  if (opts?.averageAttnWeights ?? true) w = w.sum(1).div(numHeads);
-  return [out, batched ? w : w.squeeze(0)];
+    const dropoutP = p.training === false ? 0 : (p.dropoutP ?? 0);
+    const qScaled = q.div(Math.sqrt(headDim));
+    let weights = qScaled.bmm(k.transpose(1, 2));
+    if (mask !== null) weights = weights.add(mask);
+    weights = weights.softmax(-1);
+    if (dropoutP > 0) weights = dropout(weights, { p: dropoutP });
+
+    let out = weights
+      .bmm(v)
+      .transpose(0, 1)
+      .reshape(tgtLen * bsz, embedDim);
+    out = linear(out, p.outProjWeight, p.outProjBias).reshape(tgtLen, bsz, embedDim);
+    if (!batched) out = out.squeeze(1);
+    if (!(opts?.needWeights ?? true)) return [out, null];
+    let w = weights.reshape(bsz, numHeads, tgtLen, srcLen);
+    if (opts?.averageAttnWeights ?? true) w = w.sum(1).div(numHeads);
+    return [out, batched ? w : w.squeeze(0)];
+  });
 }

@@ -1,4 +1,5 @@
 // nn.functional convolutions: unfold/fold, conv1d/conv2d (unfold + matmul) and convTranspose (matmul + fold).
+import { internalScope } from '../../memory.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../errors.js';
 import { pad } from '../../functions/shape_ops.js';
 import { apply } from '../../ops/apply.js';
@@ -48,7 +49,9 @@ function windowParams(kernelSize: SizeArg, opts?: UnfoldOptions): WindowParams {
 
 /** F.unfold (im2col): sliding blocks of [N, C, H, W] (or [C, H, W]) as [N, C·kh·kw, L] columns. */
 export function unfold(input: Tensor, kernelSize: SizeArg, opts?: UnfoldOptions): Tensor {
-  return apply('unfold', [input], windowParams(kernelSize, opts));
+  return internalScope(() => {
+    return apply('unfold', [input], windowParams(kernelSize, opts));
+  });
 }
 
 /** F.fold (col2im): sums [N, C·kh·kw, L] columns back into [N, C, ...outputSize], adding overlaps. */
@@ -58,8 +61,10 @@ export function fold(
   kernelSize: SizeArg,
   opts?: UnfoldOptions,
 ): Tensor {
-  const outSize = two(expandArg('output_size', outputSize, 2, 'fold'));
-  return apply('fold', [input], { ...windowParams(kernelSize, opts), outputSize: outSize });
+  return internalScope(() => {
+    const outSize = two(expandArg('output_size', outputSize, 2, 'fold'));
+    return apply('fold', [input], { ...windowParams(kernelSize, opts), outputSize: outSize });
+  });
 }
 
 export interface ConvOptions {
@@ -243,7 +248,9 @@ export function conv1d(
   bias?: Tensor | null,
   opts?: ConvOptions,
 ): Tensor {
-  return convNd('conv1d', 1, input, weight, bias ?? null, opts);
+  return internalScope(() => {
+    return convNd('conv1d', 1, input, weight, bias ?? null, opts);
+  });
 }
 
 /** F.conv2d over [N, C, H, W] (or [C, H, W]) with weight [O, C/groups, kh, kw]. */
@@ -253,7 +260,9 @@ export function conv2d(
   bias?: Tensor | null,
   opts?: ConvOptions,
 ): Tensor {
-  return convNd('conv2d', 2, input, weight, bias ?? null, opts);
+  return internalScope(() => {
+    return convNd('conv2d', 2, input, weight, bias ?? null, opts);
+  });
 }
 
 /**
@@ -375,7 +384,9 @@ export function convTranspose1d(
   bias?: Tensor | null,
   opts?: ConvTransposeOptions,
 ): Tensor {
-  return convTransposeNd('conv_transpose1d', 1, input, weight, bias ?? null, opts);
+  return internalScope(() => {
+    return convTransposeNd('conv_transpose1d', 1, input, weight, bias ?? null, opts);
+  });
 }
 
 /** F.conv_transpose2d over [N, Cin, H, W] (or [Cin, H, W]) with weight [Cin, O/groups, kh, kw]. */
@@ -385,5 +396,7 @@ export function convTranspose2d(
   bias?: Tensor | null,
   opts?: ConvTransposeOptions,
 ): Tensor {
-  return convTransposeNd('conv_transpose2d', 2, input, weight, bias ?? null, opts);
+  return internalScope(() => {
+    return convTransposeNd('conv_transpose2d', 2, input, weight, bias ?? null, opts);
+  });
 }

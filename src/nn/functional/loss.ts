@@ -1,4 +1,5 @@
 // nn.functional losses (MSE, L1, smooth L1, Huber, cross entropy, NLL, BCE, BCE with logits, KL), composed from differentiable ops.
+import { internalScope } from '../../memory.js';
 import { noGrad } from '../../autograd/grad_mode.js';
 import { isFloating } from '../../dtype.js';
 import { ArgumentError, DTypeError, IndexError, ShapeError } from '../../errors.js';
@@ -104,49 +105,57 @@ function hostValues(t: Tensor): ArrayLike<number> | null {
 
 /** Mean squared error: (input − target)². */
 export function mseLoss(input: Tensor, target: Tensor, opts?: ReductionOptions): Tensor {
-  const reduction = reductionOf(opts?.reduction);
-  assertFloating(input, 'mse_loss');
-  assertSameSize(input, target);
-  const d = sub(input, target);
-  return applyReduction(d.mul(d), reduction);
+  return internalScope(() => {
+    const reduction = reductionOf(opts?.reduction);
+    assertFloating(input, 'mse_loss');
+    assertSameSize(input, target);
+    const d = sub(input, target);
+    return applyReduction(d.mul(d), reduction);
+  });
 }
 
 /** Mean absolute error: |input − target| (the gradient at 0 is 0, as in PyTorch). */
 export function l1Loss(input: Tensor, target: Tensor, opts?: ReductionOptions): Tensor {
-  const reduction = reductionOf(opts?.reduction);
-  assertFloating(input, 'l1_loss');
-  assertSameSize(input, target);
-  return applyReduction(abs(sub(input, target)), reduction);
+  return internalScope(() => {
+    const reduction = reductionOf(opts?.reduction);
+    assertFloating(input, 'l1_loss');
+    assertSameSize(input, target);
+    return applyReduction(abs(sub(input, target)), reduction);
+  });
 }
 
 /** Smooth L1: 0.5·d²/β where |d| < β, else |d| − 0.5·β (d = input − target); β = 0 is the L1 loss. */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts?: SmoothL1LossOptions): Tensor {
-  const reduction = reductionOf(opts?.reduction);
-  const beta = opts?.beta ?? 1;
-  assertFloating(input, 'smooth_l1_loss');
-  assertSameSize(input, target);
-  if (!(beta >= 0))
-    throw new ArgumentError('smooth_l1_loss does not support negative values for beta.');
-  if (beta === 0) return l1Loss(input, target, { reduction: reduction as Reduction });
-  const d = sub(input, target);
-  const z = abs(d);
-  // The quadratic piece is written with d (not |d|) so that its gradient, d/β, has no kink at 0.
-  const loss = where(z.lt(beta), d.mul(d).mul(0.5).div(beta), z.sub(0.5 * beta));
-  return applyReduction(loss, reduction);
+  return internalScope(() => {
+    const reduction = reductionOf(opts?.reduction);
+    const beta = opts?.beta ?? 1;
+    assertFloating(input, 'smooth_l1_loss');
+    assertSameSize(input, target);
+    if (!(beta >= 0))
+      throw new ArgumentError('smooth_l1_loss does not support negative values for beta.');
+    if (beta === 0) return l1Loss(input, target, { reduction: reduction as Reduction });
+    const d = sub(input, target);
+    const z = abs(d);
+    // The quadratic piece is written with d (not |d|) so that its gradient, d/β, has no kink at 0.
+    const loss = where(z.lt(beta), d.mul(d).mul(0.5).div(beta), z.sub(0.5 * beta));
+    return applyReduction(loss, reduction);
+  });
 }
 
 /** Huber: 0.5·d² where |d| < δ, else δ·(|d| − 0.5·δ) (d = input − target). */
 export function huberLoss(input: Tensor, target: Tensor, opts?: HuberLossOptions): Tensor {
-  const reduction = reductionOf(opts?.reduction);
-  const delta = opts?.delta ?? 1;
-  assertFloating(input, 'huber_loss');
-  assertSameSize(input, target);
-  if (!(delta > 0))
-    throw new ArgumentError('huber_loss does not support non-positive values for delta.');
-  const d = sub(input, target);
-  const z = abs(d);
-  const loss = where(z.lt(delta), d.mul(d).mul(0.5), z.sub(0.5 * delta).mul(delta));
-  return applyReduction(loss, reduction);
+  return internalScope(() => {
+    const reduction = reductionOf(opts?.reduction);
+    const delta = opts?.delta ?? 1;
+    assertFloating(input, 'huber_loss');
+    assertSameSize(input, target);
+    if (!(delta > 0))
+      throw new ArgumentError('huber_loss does not support non-positive values for delta.');
+    const d = sub(input, target);
+    const z = abs(d);
+    const loss = where(z.lt(delta), d.mul(d).mul(0.5), z.sub(0.5 * delta).mul(delta));
+    return applyReduction(loss, reduction);
+  });
 }
 
 // ---- classification losses ----
@@ -248,12 +257,14 @@ function reduceNll(terms: NllTerms, reduction: string): Tensor {
  * class indices [], [N] or [N, d1, ...]: −weight[t]·input[t] per target.
  */
 export function nllLoss(input: Tensor, target: Tensor, opts?: NLLLossOptions): Tensor {
-  const reduction = reductionOf(opts?.reduction);
-  const weight = opts?.weight ?? null;
-  const ignoreIndex = opts?.ignoreIndex ?? -100;
-  assertFloating(input, 'nll_loss');
-  checkNll(input, target, weight, ignoreIndex);
-  return reduceNll(nllTerms(input, target, weight, ignoreIndex), reduction);
+  return internalScope(() => {
+    const reduction = reductionOf(opts?.reduction);
+    const weight = opts?.weight ?? null;
+    const ignoreIndex = opts?.ignoreIndex ?? -100;
+    assertFloating(input, 'nll_loss');
+    checkNll(input, target, weight, ignoreIndex);
+    return reduceNll(nllTerms(input, target, weight, ignoreIndex), reduction);
+  });
 }
 
 /** The class weights shaped to broadcast along the class dim of an input with `ndim` dims. */
@@ -272,46 +283,48 @@ function classWeightView(weight: Tensor, ndim: number, dtype: Tensor['dtype']): 
  * (1 − ε)·nll + ε/C·Σ_c −w_c·logp_c, the smoothing term reduced like the nll term.
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyOptions): Tensor {
-  const reduction = reductionOf(opts?.reduction);
-  const weight = opts?.weight ?? null;
-  const ignoreIndex = opts?.ignoreIndex ?? -100;
-  const smoothing = opts?.labelSmoothing ?? 0;
-  assertFloating(input, 'cross_entropy');
-  if (input.ndim < 1) throw new ShapeError(`Expected 1 or more dimensions (got ${input.ndim})`);
-  // NOTE: PyTorch silently ignores a negative label_smoothing; nabla rejects it like one above 1.
-  if (!(smoothing >= 0 && smoothing <= 1)) {
-    throw new ArgumentError(`label_smoothing must be between 0.0 and 1.0. Got: ${smoothing}`);
-  }
-  const classDim = input.ndim === 1 ? 0 : 1;
-  const nClasses = input.shape[classDim]!;
-  if (sameShape(input.shape, target.shape)) {
-    if (!isFloating(target.dtype)) {
-      throw new DTypeError(
-        `Expected floating point type for target with class probabilities, got ${target.dtype}`,
-      );
+  return internalScope(() => {
+    const reduction = reductionOf(opts?.reduction);
+    const weight = opts?.weight ?? null;
+    const ignoreIndex = opts?.ignoreIndex ?? -100;
+    const smoothing = opts?.labelSmoothing ?? 0;
+    assertFloating(input, 'cross_entropy');
+    if (input.ndim < 1) throw new ShapeError(`Expected 1 or more dimensions (got ${input.ndim})`);
+    // NOTE: PyTorch silently ignores a negative label_smoothing; nabla rejects it like one above 1.
+    if (!(smoothing >= 0 && smoothing <= 1)) {
+      throw new ArgumentError(`label_smoothing must be between 0.0 and 1.0. Got: ${smoothing}`);
     }
-    if (ignoreIndex >= 0) {
-      throw new ArgumentError('ignore_index is not supported for floating point target');
+    const classDim = input.ndim === 1 ? 0 : 1;
+    const nClasses = input.shape[classDim]!;
+    if (sameShape(input.shape, target.shape)) {
+      if (!isFloating(target.dtype)) {
+        throw new DTypeError(
+          `Expected floating point type for target with class probabilities, got ${target.dtype}`,
+        );
+      }
+      if (ignoreIndex >= 0) {
+        throw new ArgumentError('ignore_index is not supported for floating point target');
+      }
+      checkClassWeight(weight, nClasses, 'cross_entropy: ');
+      return probabilityCrossEntropy(input, target, weight, smoothing, reduction);
     }
-    checkClassWeight(weight, nClasses, 'cross_entropy: ');
-    return probabilityCrossEntropy(input, target, weight, smoothing, reduction);
-  }
-  checkNll(input, target, weight, ignoreIndex);
-  const logp = logSoftmax(input, classDim);
-  const terms = nllTerms(logp, target, weight, ignoreIndex);
-  const nll = reduceNll(terms, reduction);
-  if (smoothing === 0) return nll;
-  // The smoothing term: −Σ_c w_c·logp_c per target, 0 where ignored, reduced like the nll term.
-  const weighted =
-    weight === null ? logp : logp.mul(classWeightView(weight, logp.ndim, logp.dtype));
-  const smooth = where(terms.valid, neg(weighted.sum(classDim)), 0);
-  const reduced =
-    reduction === 'none'
-      ? smooth
-      : reduction === 'sum'
-        ? smooth.sum()
-        : smooth.sum().div(terms.counted.sum());
-  return nll.mul(1 - smoothing).add(reduced.mul(smoothing / nClasses));
+    checkNll(input, target, weight, ignoreIndex);
+    const logp = logSoftmax(input, classDim);
+    const terms = nllTerms(logp, target, weight, ignoreIndex);
+    const nll = reduceNll(terms, reduction);
+    if (smoothing === 0) return nll;
+    // The smoothing term: −Σ_c w_c·logp_c per target, 0 where ignored, reduced like the nll term.
+    const weighted =
+      weight === null ? logp : logp.mul(classWeightView(weight, logp.ndim, logp.dtype));
+    const smooth = where(terms.valid, neg(weighted.sum(classDim)), 0);
+    const reduced =
+      reduction === 'none'
+        ? smooth
+        : reduction === 'sum'
+          ? smooth.sum()
+          : smooth.sum().div(terms.counted.sum());
+    return nll.mul(1 - smoothing).add(reduced.mul(smoothing / nClasses));
+  });
 }
 
 /** Cross entropy against class probabilities: −Σ_c w_c·target_c·logp_c per sample. */
@@ -366,42 +379,44 @@ const BCE_EPSILON = 1e-12;
  * there is the clamped logs' log(1 − x) − log(x) (±100 at x = 0 or 1, where PyTorch gives ±inf).
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: BCEOptions): Tensor {
-  const reduction = reductionOf(opts?.reduction);
-  const weight = opts?.weight ?? null;
-  if (!sameShape(input.shape, target.shape)) {
-    throw new ShapeError(
-      `Using a target size (${torchSize(target.shape)}) that is different to the input size (${torchSize(input.shape)}) is deprecated. Please ensure they have the same size.`,
-    );
-  }
-  checkBinary('binary_cross_entropy', input, target, weight);
-  const values = hostValues(input);
-  if (values !== null) {
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (!(v >= 0 && v <= 1))
-        throw new ArgumentError('all elements of input should be between 0 and 1');
+  return internalScope(() => {
+    const reduction = reductionOf(opts?.reduction);
+    const weight = opts?.weight ?? null;
+    if (!sameShape(input.shape, target.shape)) {
+      throw new ShapeError(
+        `Using a target size (${torchSize(target.shape)}) that is different to the input size (${torchSize(input.shape)}) is deprecated. Please ensure they have the same size.`,
+      );
     }
-  }
-  const x = input;
-  const t = target;
-  const inner = noGrad(() => x.mul(sub(1, x)).ge(BCE_EPSILON));
-  // Where inner: the plain formula, on an input made safe for the logs elsewhere.
-  const xs = where(inner, x, 0.5);
-  const plain = t
-    .sub(1)
-    .mul(log(sub(1, xs)))
-    .sub(t.mul(log(xs)));
-  // Elsewhere: the clamped formula (no gradient to x through the logs) plus PyTorch's gradient.
-  const xd = x.detach();
-  const clampedLog1m = log(sub(1, xd)).clamp(-100);
-  const clampedLog = log(xd).clamp(-100);
-  const clamped = t.sub(1).mul(clampedLog1m).sub(t.mul(clampedLog));
-  const slope = noGrad(() => x.sub(t).div(BCE_EPSILON));
-  const surrogate = x.mul(slope);
-  const edge = clamped.add(surrogate.sub(surrogate.detach()));
-  let loss = where(inner, plain, edge);
-  if (weight !== null) loss = loss.mul(weight);
-  return applyReduction(loss, reduction);
+    checkBinary('binary_cross_entropy', input, target, weight);
+    const values = hostValues(input);
+    if (values !== null) {
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i]!;
+        if (!(v >= 0 && v <= 1))
+          throw new ArgumentError('all elements of input should be between 0 and 1');
+      }
+    }
+    const x = input;
+    const t = target;
+    const inner = noGrad(() => x.mul(sub(1, x)).ge(BCE_EPSILON));
+    // Where inner: the plain formula, on an input made safe for the logs elsewhere.
+    const xs = where(inner, x, 0.5);
+    const plain = t
+      .sub(1)
+      .mul(log(sub(1, xs)))
+      .sub(t.mul(log(xs)));
+    // Elsewhere: the clamped formula (no gradient to x through the logs) plus PyTorch's gradient.
+    const xd = x.detach();
+    const clampedLog1m = log(sub(1, xd)).clamp(-100);
+    const clampedLog = log(xd).clamp(-100);
+    const clamped = t.sub(1).mul(clampedLog1m).sub(t.mul(clampedLog));
+    const slope = noGrad(() => x.sub(t).div(BCE_EPSILON));
+    const surrogate = x.mul(slope);
+    const edge = clamped.add(surrogate.sub(surrogate.detach()));
+    let loss = where(inner, plain, edge);
+    if (weight !== null) loss = loss.mul(weight);
+    return applyReduction(loss, reduction);
+  });
 }
 
 /**
@@ -414,28 +429,30 @@ export function binaryCrossEntropyWithLogits(
   target: Tensor,
   opts?: BCEWithLogitsOptions,
 ): Tensor {
-  const reduction = reductionOf(opts?.reduction);
-  const weight = opts?.weight ?? null;
-  const posWeight = opts?.posWeight ?? null;
-  if (!sameShape(input.shape, target.shape)) {
-    throw new ShapeError(
-      `Target size (${torchSize(target.shape)}) must be the same as input size (${torchSize(input.shape)})`,
-    );
-  }
-  checkBinary('binary_cross_entropy_with_logits', input, target, weight);
-  // NOTE: m only keeps the exponentials in range; the loss does not depend on it, so it is a constant.
-  const m = noGrad(() => relu(neg(input)));
-  const logTerm = log(exp(neg(m)).add(exp(neg(input).sub(m))));
-  const linear = sub(1, target).mul(input);
-  let loss: Tensor;
-  if (posWeight === null) {
-    loss = linear.add(m).add(logTerm);
-  } else {
-    const logWeight = posWeight.sub(1).mul(target).add(1);
-    loss = linear.add(logWeight.mul(logTerm.add(m)));
-  }
-  if (weight !== null) loss = loss.mul(weight);
-  return applyReduction(loss, reduction);
+  return internalScope(() => {
+    const reduction = reductionOf(opts?.reduction);
+    const weight = opts?.weight ?? null;
+    const posWeight = opts?.posWeight ?? null;
+    if (!sameShape(input.shape, target.shape)) {
+      throw new ShapeError(
+        `Target size (${torchSize(target.shape)}) must be the same as input size (${torchSize(input.shape)})`,
+      );
+    }
+    checkBinary('binary_cross_entropy_with_logits', input, target, weight);
+    // NOTE: m only keeps the exponentials in range; the loss does not depend on it, so it is a constant.
+    const m = noGrad(() => relu(neg(input)));
+    const logTerm = log(exp(neg(m)).add(exp(neg(input).sub(m))));
+    const linear = sub(1, target).mul(input);
+    let loss: Tensor;
+    if (posWeight === null) {
+      loss = linear.add(m).add(logTerm);
+    } else {
+      const logWeight = posWeight.sub(1).mul(target).add(1);
+      loss = linear.add(logWeight.mul(logTerm.add(m)));
+    }
+    if (weight !== null) loss = loss.mul(weight);
+    return applyReduction(loss, reduction);
+  });
 }
 
 // ---- divergence ----
@@ -447,19 +464,21 @@ export function binaryCrossEntropyWithLogits(
  * element; 'batchmean' (the true KL divergence) divides the sum by the batch size.
  */
 export function klDiv(input: Tensor, target: Tensor, opts?: KLDivOptions): Tensor {
-  const reduction = reductionOf(opts?.reduction, [...REDUCTIONS, 'batchmean']);
-  assertFloating(input, 'kl_div');
-  let loss: Tensor;
-  if (opts?.logTarget === true) {
-    loss = exp(target).mul(target.sub(input));
-  } else {
-    // xlogy(t, t): 0 where t = 0 (the log sees 1 there, so no NaN reaches the gradient).
-    const safe = where(target.eq(0), 1, target);
-    loss = target.mul(log(safe)).sub(target.mul(input));
-  }
-  if (reduction === 'batchmean') {
-    const sum = loss.sum();
-    return input.ndim === 0 ? sum : sum.div(input.shape[0]!);
-  }
-  return applyReduction(loss, reduction);
+  return internalScope(() => {
+    const reduction = reductionOf(opts?.reduction, [...REDUCTIONS, 'batchmean']);
+    assertFloating(input, 'kl_div');
+    let loss: Tensor;
+    if (opts?.logTarget === true) {
+      loss = exp(target).mul(target.sub(input));
+    } else {
+      // xlogy(t, t): 0 where t = 0 (the log sees 1 there, so no NaN reaches the gradient).
+      const safe = where(target.eq(0), 1, target);
+      loss = target.mul(log(safe)).sub(target.mul(input));
+    }
+    if (reduction === 'batchmean') {
+      const sum = loss.sum();
+      return input.ndim === 0 ? sum : sum.div(input.shape[0]!);
+    }
+    return applyReduction(loss, reduction);
+  });
 }

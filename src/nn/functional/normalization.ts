@@ -1,4 +1,5 @@
 // nn.functional normalisation (batchNorm, layerNorm, groupNorm) and embedding, composed from primitives.
+import { escape, internalScope } from '../../memory.js';
 import { noGrad } from '../../autograd/grad_mode.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../errors.js';
 import { fromArray } from '../../functions/creation.js';
@@ -74,48 +75,50 @@ export function batchNorm(
   runningVar: Tensor | null,
   opts?: BatchNormOptions,
 ): Tensor {
-  const training = opts?.training ?? false;
-  const momentum = opts?.momentum ?? 0.1;
-  const eps = opts?.eps ?? 1e-5;
-  if (input.ndim < 2)
-    throw new ShapeError(
-      `batch_norm: expected an input with at least 2 dimensions, [N, C, *] (got ${input.ndim}D input)`,
-    );
-  if (training) verifyBatchSize(input.shape, `torch.Size(${shapeList(input.shape)})`);
-  const c = input.shape[1]!;
-  checkChannels('weight', opts?.weight, c);
-  checkChannels('bias', opts?.bias, c);
-  checkChannels('running_mean', runningMean, c);
-  checkChannels('running_var', runningVar, c);
-  const shape = channelShape(input);
-  const dims = input.shape.map((_, i) => i).filter((i) => i !== 1);
+  return internalScope(() => {
+    const training = opts?.training ?? false;
+    const momentum = opts?.momentum ?? 0.1;
+    const eps = opts?.eps ?? 1e-5;
+    if (input.ndim < 2)
+      throw new ShapeError(
+        `batch_norm: expected an input with at least 2 dimensions, [N, C, *] (got ${input.ndim}D input)`,
+      );
+    if (training) verifyBatchSize(input.shape, `torch.Size(${shapeList(input.shape)})`);
+    const c = input.shape[1]!;
+    checkChannels('weight', opts?.weight, c);
+    checkChannels('bias', opts?.bias, c);
+    checkChannels('running_mean', runningMean, c);
+    checkChannels('running_var', runningVar, c);
+    const shape = channelShape(input);
+    const dims = input.shape.map((_, i) => i).filter((i) => i !== 1);
 
-  if (!training) {
-    if (!runningMean) throw new ArgumentError('running_mean must be defined in evaluation mode');
-    if (!runningVar) throw new ArgumentError('running_var must be defined in evaluation mode');
-    const mean = runningMean.reshape(shape);
-    const invStd = runningVar.reshape(shape).add(eps).rsqrt();
-    return affine(input.sub(mean).mul(invStd), opts?.weight, opts?.bias, shape);
-  }
+    if (!training) {
+      if (!runningMean) throw new ArgumentError('running_mean must be defined in evaluation mode');
+      if (!runningVar) throw new ArgumentError('running_var must be defined in evaluation mode');
+      const mean = runningMean.reshape(shape);
+      const invStd = runningVar.reshape(shape).add(eps).rsqrt();
+      return affine(input.sub(mean).mul(invStd), opts?.weight, opts?.bias, shape);
+    }
 
-  const { y, mean, variance } = normalize(input, dims, eps);
-  if (runningMean || runningVar) {
-    const n = input.numel() / c;
-    noGrad(() => {
-      if (runningMean) {
-        const m = mean.detach().reshape([c]);
-        runningMean.copy_(runningMean.mul(1 - momentum).add(m.mul(momentum)));
-      }
-      if (runningVar) {
-        const unbiased = variance
-          .detach()
-          .reshape([c])
-          .mul(n / (n - 1));
-        runningVar.copy_(runningVar.mul(1 - momentum).add(unbiased.mul(momentum)));
-      }
-    });
-  }
-  return affine(y, opts?.weight, opts?.bias, shape);
+    const { y, mean, variance } = normalize(input, dims, eps);
+    if (runningMean || runningVar) {
+      const n = input.numel() / c;
+      noGrad(() => {
+        if (runningMean) {
+          const m = mean.detach().reshape([c]);
+          runningMean.copy_(runningMean.mul(1 - momentum).add(m.mul(momentum)));
+        }
+        if (runningVar) {
+          const unbiased = variance
+            .detach()
+            .reshape([c])
+            .mul(n / (n - 1));
+          runningVar.copy_(runningVar.mul(1 - momentum).add(unbiased.mul(momentum)));
+        }
+      });
+    }
+    return affine(y, opts?.weight, opts?.bias, shape);
+  });
 }
 
 export interface LayerNormOptions {
@@ -130,29 +133,31 @@ export function layerNorm(
   normalizedShape: number | readonly number[],
   opts?: LayerNormOptions,
 ): Tensor {
-  const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
-  const eps = opts?.eps ?? 1e-5;
-  if (ns.length < 1) {
-    throw new ShapeError(
-      'Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but got normalized_shape = []',
-    );
-  }
-  for (const what of ['weight', 'bias'] as const) {
-    const t = opts?.[what];
-    if (t && (t.ndim !== ns.length || t.shape.some((s, i) => s !== ns[i]))) {
+  return internalScope(() => {
+    const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    const eps = opts?.eps ?? 1e-5;
+    if (ns.length < 1) {
       throw new ShapeError(
-        `Expected ${what} to be of same shape as normalized_shape, but got ${what} of shape ${shapeList(t.shape)} and normalized_shape = ${shapeList(ns)}`,
+        'Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but got normalized_shape = []',
       );
     }
-  }
-  const k = input.ndim - ns.length;
-  if (k < 0 || ns.some((s, i) => input.shape[k + i] !== s)) {
-    throw new ShapeError(
-      `Given normalized_shape=${shapeList(ns)}, expected input with shape [*${ns.map((s) => `, ${s}`).join('')}], but got input of size${shapeList(input.shape)}`,
-    );
-  }
-  const dims = ns.map((_, i) => k + i);
-  return affine(normalize(input, dims, eps).y, opts?.weight, opts?.bias, ns);
+    for (const what of ['weight', 'bias'] as const) {
+      const t = opts?.[what];
+      if (t && (t.ndim !== ns.length || t.shape.some((s, i) => s !== ns[i]))) {
+        throw new ShapeError(
+          `Expected ${what} to be of same shape as normalized_shape, but got ${what} of shape ${shapeList(t.shape)} and normalized_shape = ${shapeList(ns)}`,
+        );
+      }
+    }
+    const k = input.ndim - ns.length;
+    if (k < 0 || ns.some((s, i) => input.shape[k + i] !== s)) {
+      throw new ShapeError(
+        `Given normalized_shape=${shapeList(ns)}, expected input with shape [*${ns.map((s) => `, ${s}`).join('')}], but got input of size${shapeList(input.shape)}`,
+      );
+    }
+    const dims = ns.map((_, i) => k + i);
+    return affine(normalize(input, dims, eps).y, opts?.weight, opts?.bias, ns);
+  });
 }
 
 export interface GroupNormOptions {
@@ -166,34 +171,36 @@ export interface GroupNormOptions {
  * normalised over its channels and positions (biased variance), then a per-channel affine.
  */
 export function groupNorm(input: Tensor, numGroups: number, opts?: GroupNormOptions): Tensor {
-  const eps = opts?.eps ?? 1e-5;
-  if (input.ndim < 2) {
-    throw new ShapeError(
-      `group_norm: expected an input with at least 2 dimensions, [N, C, *] (got ${input.ndim}D input)`,
-    );
-  }
-  const [n, c] = input.shape as [number, number];
-  const spatial = input.shape.slice(2);
-  verifyBatchSize(
-    [Math.floor((n * c) / numGroups), numGroups, ...spatial],
-    shapeList([Math.floor((n * c) / numGroups), numGroups, ...spatial]),
-  );
-  if (c % numGroups !== 0) {
-    throw new ShapeError(
-      `Expected number of channels in input to be divisible by num_groups, but got input of shape ${shapeList(input.shape)} and num_groups=${numGroups}`,
-    );
-  }
-  for (const what of ['weight', 'bias'] as const) {
-    const t = opts?.[what];
-    if (t && (t.ndim !== 1 || t.numel() !== c)) {
+  return internalScope(() => {
+    const eps = opts?.eps ?? 1e-5;
+    if (input.ndim < 2) {
       throw new ShapeError(
-        `Expected ${what} to be a vector of size equal to the number of channels in input, but got ${what} of shape ${shapeList(t.shape)} and input of shape ${shapeList(input.shape)}`,
+        `group_norm: expected an input with at least 2 dimensions, [N, C, *] (got ${input.ndim}D input)`,
       );
     }
-  }
-  const grouped = input.reshape([n, numGroups, -1]);
-  const y = normalize(grouped, [2], eps).y.reshape(input.shape);
-  return affine(y, opts?.weight, opts?.bias, channelShape(input));
+    const [n, c] = input.shape as [number, number];
+    const spatial = input.shape.slice(2);
+    verifyBatchSize(
+      [Math.floor((n * c) / numGroups), numGroups, ...spatial],
+      shapeList([Math.floor((n * c) / numGroups), numGroups, ...spatial]),
+    );
+    if (c % numGroups !== 0) {
+      throw new ShapeError(
+        `Expected number of channels in input to be divisible by num_groups, but got input of shape ${shapeList(input.shape)} and num_groups=${numGroups}`,
+      );
+    }
+    for (const what of ['weight', 'bias'] as const) {
+      const t = opts?.[what];
+      if (t && (t.ndim !== 1 || t.numel() !== c)) {
+        throw new ShapeError(
+          `Expected ${what} to be a vector of size equal to the number of channels in input, but got ${what} of shape ${shapeList(t.shape)} and input of shape ${shapeList(input.shape)}`,
+        );
+      }
+    }
+    const grouped = input.reshape([n, numGroups, -1]);
+    const y = normalize(grouped, [2], eps).y.reshape(input.shape);
+    return affine(y, opts?.weight, opts?.bias, channelShape(input));
+  });
 }
 
 export interface EmbeddingOptions {
@@ -254,29 +261,32 @@ function embeddingRenorm_(weight: Tensor, indices: Tensor, maxNorm: number, norm
  * row gets none.
  */
 export function embedding(input: Tensor, weight: Tensor, opts?: EmbeddingOptions): Tensor {
-  if (weight.ndim !== 2) throw new ShapeError("'weight' must be 2-D");
-  if (input.dtype !== 'int32') {
-    throw new DTypeError(
-      `Expected tensor for argument #1 'indices' to have one of the following scalar types: int32; but got ${input.dtype} instead (while checking arguments for embedding)`,
-    );
-  }
-  const paddingIdx = normalizePaddingIdx(opts?.paddingIdx, weight.shape[0]!);
-  const flat = input.reshape([-1]);
-  if (opts?.maxNorm !== null && opts?.maxNorm !== undefined)
-    embeddingRenorm_(weight, flat, opts.maxNorm, opts.normType ?? 2);
-  let rows = weight.indexSelect(0, flat);
-  if (opts?.scaleGradByFreq && rows.requiresGrad) {
-    const freq = counts(flat);
-    const scale = Array.from(flat.dataSync(), (v) => 1 / freq.get(Number(v))!);
-    const s = fromArray(Float64Array.from(scale), [scale.length, 1], 'float64', {
-      device: weight.device,
-    });
-    // the forward value is untouched: only the gradient flowing back into the rows is divided
-    rows.registerHook((g) => g.mul(s).to(g.dtype));
-  }
-  if (paddingIdx !== null && rows.requiresGrad) {
-    // where(pad, detached, rows): the same values, but no gradient reaches the padding row
-    rows = where(flat.eq(paddingIdx).unsqueeze(1), rows.detach(), rows);
-  }
-  return rows.reshape([...input.shape, weight.shape[1]!]);
+  return internalScope(() => {
+    if (weight.ndim !== 2) throw new ShapeError("'weight' must be 2-D");
+    if (input.dtype !== 'int32') {
+      throw new DTypeError(
+        `Expected tensor for argument #1 'indices' to have one of the following scalar types: int32; but got ${input.dtype} instead (while checking arguments for embedding)`,
+      );
+    }
+    const paddingIdx = normalizePaddingIdx(opts?.paddingIdx, weight.shape[0]!);
+    const flat = input.reshape([-1]);
+    if (opts?.maxNorm !== null && opts?.maxNorm !== undefined)
+      embeddingRenorm_(weight, flat, opts.maxNorm, opts.normType ?? 2);
+    let rows = weight.indexSelect(0, flat);
+    if (opts?.scaleGradByFreq && rows.requiresGrad) {
+      const freq = counts(flat);
+      const scale = Array.from(flat.dataSync(), (v) => 1 / freq.get(Number(v))!);
+      const s = fromArray(Float64Array.from(scale), [scale.length, 1], 'float64', {
+        device: weight.device,
+      });
+      // the forward value is untouched: only the gradient flowing back into the rows is divided
+      escape(s); // the hook holds it until backward
+      rows.registerHook((g) => g.mul(s).to(g.dtype));
+    }
+    if (paddingIdx !== null && rows.requiresGrad) {
+      // where(pad, detached, rows): the same values, but no gradient reaches the padding row
+      rows = where(flat.eq(paddingIdx).unsqueeze(1), rows.detach(), rows);
+    }
+    return rows.reshape([...input.shape, weight.shape[1]!]);
+  });
 }

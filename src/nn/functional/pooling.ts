@@ -1,4 +1,5 @@
 // nn.functional pooling: max and average pools as unfold + argmax/gather or sum, adaptive average pools.
+import { internalScope } from '../../memory.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
 import { fromArray, tensor } from '../../functions/creation.js';
 import { maxDim } from '../../functions/reduction.js';
@@ -209,12 +210,16 @@ function maxPool(
 
 /** F.max_pool1d over [N, C, L] or [C, L]. */
 export function maxPool1d(input: Tensor, kernelSize: SizeArg, opts?: MaxPoolOptions): Tensor {
-  return maxPool('max_pool1d', input, kernelSize, opts);
+  return internalScope(() => {
+    return maxPool('max_pool1d', input, kernelSize, opts);
+  });
 }
 
 /** F.max_pool2d over [N, C, H, W] or [C, H, W]. */
 export function maxPool2d(input: Tensor, kernelSize: SizeArg, opts?: MaxPoolOptions): Tensor {
-  return maxPool('max_pool2d', input, kernelSize, opts);
+  return internalScope(() => {
+    return maxPool('max_pool2d', input, kernelSize, opts);
+  });
 }
 
 /** PyTorch's divisor of each window: its size within the padded input, or its real elements. */
@@ -276,12 +281,16 @@ function avgPool(
 
 /** F.avg_pool1d over [N, C, L] or [C, L]. */
 export function avgPool1d(input: Tensor, kernelSize: SizeArg, opts?: AvgPoolOptions): Tensor {
-  return avgPool('avg_pool1d', input, kernelSize, opts);
+  return internalScope(() => {
+    return avgPool('avg_pool1d', input, kernelSize, opts);
+  });
 }
 
 /** F.avg_pool2d over [N, C, H, W] or [C, H, W]. */
 export function avgPool2d(input: Tensor, kernelSize: SizeArg, opts?: AvgPool2dOptions): Tensor {
-  return avgPool('avg_pool2d', input, kernelSize, opts);
+  return internalScope(() => {
+    return avgPool('avg_pool2d', input, kernelSize, opts);
+  });
 }
 
 /** An output size per dim; null keeps the input's size. */
@@ -360,13 +369,17 @@ function adaptiveSizes(name: string, x: Tensor, outputSize: AdaptiveSize, nd: nu
 
 /** F.adaptive_avg_pool1d over [N, C, L] or [C, L]. */
 export function adaptiveAvgPool1d(input: Tensor, outputSize: number): Tensor {
-  const [l] = adaptiveSizes('adaptive_avg_pool1d', input, outputSize, 1);
-  return adaptiveAverage(input, input.ndim - 1, l!);
+  return internalScope(() => {
+    const [l] = adaptiveSizes('adaptive_avg_pool1d', input, outputSize, 1);
+    return adaptiveAverage(input, input.ndim - 1, l!);
+  });
 }
 
 /** F.adaptive_avg_pool2d over [N, C, H, W] or [C, H, W]; outputSize is a number or [h, w]. */
 export function adaptiveAvgPool2d(input: Tensor, outputSize: AdaptiveSize): Tensor {
-  const [h, w] = adaptiveSizes('adaptive_avg_pool2d', input, outputSize, 2);
-  const nd = input.ndim;
-  return adaptiveAverage(adaptiveAverage(input, nd - 2, h!), nd - 1, w!);
+  return internalScope(() => {
+    const [h, w] = adaptiveSizes('adaptive_avg_pool2d', input, outputSize, 2);
+    const nd = input.ndim;
+    return adaptiveAverage(adaptiveAverage(input, nd - 2, h!), nd - 1, w!);
+  });
 }

@@ -1,4 +1,5 @@
 // nn.functional interpolate/upsample: nearest (index select) and (bi)linear (two gathered neighbours per dim).
+import { internalScope } from '../../memory.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
 import { fromArray, tensor } from '../../functions/creation.js';
 import { indexSelect } from '../../functions/shape_ops.js';
@@ -79,80 +80,82 @@ function perDim(v: number | readonly number[], nd: number): number[] {
 
 /** F.interpolate: resizes the spatial dims of [N, C, L] (nearest, linear) or [N, C, H, W]. */
 export function interpolate(input: Tensor, opts: InterpolateOptions): Tensor {
-  const mode = opts.mode ?? 'nearest';
-  const align = opts.alignCorners ?? null;
-  if (mode === 'nearest' || mode === 'area') {
-    if (align !== null) {
-      throw new ArgumentError(
-        'align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear',
-      );
+  return internalScope(() => {
+    const mode = opts.mode ?? 'nearest';
+    const align = opts.alignCorners ?? null;
+    if (mode === 'nearest' || mode === 'area') {
+      if (align !== null) {
+        throw new ArgumentError(
+          'align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear',
+        );
+      }
     }
-  }
-  const nd = input.ndim - 2;
-  const spatial = input.shape.slice(2);
-  const size = opts.size ?? null;
-  const factor = opts.scaleFactor ?? null;
-  let outSize: number[];
-  let scales: (number | null)[];
-  if (size !== null && factor !== null)
-    throw new ArgumentError('only one of size or scale_factor should be defined');
-  if (size !== null) {
-    if (typeof size !== 'number' && size.length !== nd) {
-      throw new ArgumentError(
-        `Input and output must have the same number of spatial dimensions, but got input with spatial dimensions of [${spatial.join(', ')}] and output size of (${size.join(', ')}). Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.`,
-      );
-    }
-    outSize = perDim(size, nd);
-    scales = outSize.map(() => null);
-  } else if (factor !== null) {
-    if (typeof factor !== 'number' && factor.length !== nd) {
-      throw new ArgumentError(
-        `Input and scale_factor must have the same number of spatial dimensions, but got input with spatial dimensions of [${spatial.join(', ')}] and scale_factor of shape (${factor.join(', ')}). Please provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.`,
-      );
-    }
-    scales = perDim(factor, nd);
-    outSize = scales.map((s, i) => Math.floor(spatial[i]! * s!));
-    if (opts.recomputeScaleFactor === true || mode === 'area') scales = outSize.map(() => null);
-  } else {
-    throw new ArgumentError('either size or scale_factor should be defined');
-  }
-  if (opts.recomputeScaleFactor === true && size !== null)
-    throw new ArgumentError('recompute_scale_factor is not meaningful with an explicit size.');
-  const supported =
-    ((mode === 'nearest' || mode === 'area') && (nd === 1 || nd === 2)) ||
-    (mode === 'linear' && nd === 1) ||
-    (mode === 'bilinear' && nd === 2);
-  if (!supported) {
-    if (mode === 'bilinear' && nd === 1)
-      throw new ShapeError('Got 3D input, but bilinear mode needs 4D input');
-    if (mode === 'linear' && nd === 2)
-      throw new ShapeError('Got 4D input, but linear mode needs 3D input');
-    throw new ShapeError(
-      `Input Error: Only 3D, 4D and 5D input Tensors supported (got ${input.ndim}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got ${String(mode)})`,
-    );
-  }
-  if (spatial.some((s) => s <= 0) || outSize.some((s) => !(s > 0))) {
-    const names = nd === 1 ? ['W'] : ['H', 'W'];
-    const list = (v: readonly number[]) => names.map((n, i) => `${n}: ${v[i]}`).join(', ');
-    throw new ShapeError(
-      nd === 1
-        ? `Input and output sizes should be greater than 0, but got input (${list(spatial)}) and output (${list(outSize)})`
-        : `Input and output sizes should be greater than 0, but got input (${list(spatial)}) output (${list(outSize)})`,
-    );
-  }
-  let y = input;
-  for (let i = 0; i < nd; i++) {
-    const dim = 2 + i;
-    if (mode === 'nearest') {
-      const idx = nearestIndices(spatial[i]!, outSize[i]!, scales[i]!);
-      y = indexSelect(y, dim, tensor(idx, { dtype: 'int32', device: y.device }));
-    } else if (mode === 'area') {
-      y = adaptiveAverage(y, dim, outSize[i]!);
+    const nd = input.ndim - 2;
+    const spatial = input.shape.slice(2);
+    const size = opts.size ?? null;
+    const factor = opts.scaleFactor ?? null;
+    let outSize: number[];
+    let scales: (number | null)[];
+    if (size !== null && factor !== null)
+      throw new ArgumentError('only one of size or scale_factor should be defined');
+    if (size !== null) {
+      if (typeof size !== 'number' && size.length !== nd) {
+        throw new ArgumentError(
+          `Input and output must have the same number of spatial dimensions, but got input with spatial dimensions of [${spatial.join(', ')}] and output size of (${size.join(', ')}). Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.`,
+        );
+      }
+      outSize = perDim(size, nd);
+      scales = outSize.map(() => null);
+    } else if (factor !== null) {
+      if (typeof factor !== 'number' && factor.length !== nd) {
+        throw new ArgumentError(
+          `Input and scale_factor must have the same number of spatial dimensions, but got input with spatial dimensions of [${spatial.join(', ')}] and scale_factor of shape (${factor.join(', ')}). Please provide input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.`,
+        );
+      }
+      scales = perDim(factor, nd);
+      outSize = scales.map((s, i) => Math.floor(spatial[i]! * s!));
+      if (opts.recomputeScaleFactor === true || mode === 'area') scales = outSize.map(() => null);
     } else {
-      y = linearAlong(y, dim, outSize[i]!, align ?? false, scales[i]!);
+      throw new ArgumentError('either size or scale_factor should be defined');
     }
-  }
-  return y;
+    if (opts.recomputeScaleFactor === true && size !== null)
+      throw new ArgumentError('recompute_scale_factor is not meaningful with an explicit size.');
+    const supported =
+      ((mode === 'nearest' || mode === 'area') && (nd === 1 || nd === 2)) ||
+      (mode === 'linear' && nd === 1) ||
+      (mode === 'bilinear' && nd === 2);
+    if (!supported) {
+      if (mode === 'bilinear' && nd === 1)
+        throw new ShapeError('Got 3D input, but bilinear mode needs 4D input');
+      if (mode === 'linear' && nd === 2)
+        throw new ShapeError('Got 4D input, but linear mode needs 3D input');
+      throw new ShapeError(
+        `Input Error: Only 3D, 4D and 5D input Tensors supported (got ${input.ndim}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got ${String(mode)})`,
+      );
+    }
+    if (spatial.some((s) => s <= 0) || outSize.some((s) => !(s > 0))) {
+      const names = nd === 1 ? ['W'] : ['H', 'W'];
+      const list = (v: readonly number[]) => names.map((n, i) => `${n}: ${v[i]}`).join(', ');
+      throw new ShapeError(
+        nd === 1
+          ? `Input and output sizes should be greater than 0, but got input (${list(spatial)}) and output (${list(outSize)})`
+          : `Input and output sizes should be greater than 0, but got input (${list(spatial)}) output (${list(outSize)})`,
+      );
+    }
+    let y = input;
+    for (let i = 0; i < nd; i++) {
+      const dim = 2 + i;
+      if (mode === 'nearest') {
+        const idx = nearestIndices(spatial[i]!, outSize[i]!, scales[i]!);
+        y = indexSelect(y, dim, tensor(idx, { dtype: 'int32', device: y.device }));
+      } else if (mode === 'area') {
+        y = adaptiveAverage(y, dim, outSize[i]!);
+      } else {
+        y = linearAlong(y, dim, outSize[i]!, align ?? false, scales[i]!);
+      }
+    }
+    return y;
+  });
 }
 
 /** F.upsample: the deprecated name of interpolate. */

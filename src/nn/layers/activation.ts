@@ -2,7 +2,7 @@
 import { full } from '../../functions/creation.js';
 import type { Tensor } from '../../tensor.js';
 import * as F from '../functional/activation.js';
-import { Module } from '../module.js';
+import { libraryLayers, Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 
 export class ReLU extends Module {
@@ -147,3 +147,20 @@ export class LogSoftmax extends Module {
     return `dim=${this.dim}`;
   }
 }
+
+libraryLayers(
+  ReLU,
+  Sigmoid,
+  Tanh,
+  LeakyReLU,
+  PReLU,
+  ELU,
+  SELU,
+  GELU,
+  SiLU,
+  Mish,
+  Hardtanh,
+  Softplus,
+  Softmax,
+  LogSoftmax,
+);

@@ -8,7 +8,7 @@ import {
   type MultiHeadAttentionOptions,
 } from '../functional/attention.js';
 import { constant_, xavierNormal_, xavierUniform_ } from '../init.js';
-import { Module } from '../module.js';
+import { libraryLayers, Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { Linear } from './linear.js';
 
@@ -148,3 +148,5 @@ export class MultiheadAttention extends Module {
     return [this.batchFirst && batched ? out.transpose(0, 1) : out, weights];
   }
 }
+
+libraryLayers(NonDynamicallyQuantizableLinear, MultiheadAttention);

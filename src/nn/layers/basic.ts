@@ -1,6 +1,6 @@
 // Shape-only layers: Identity, Flatten and Unflatten.
 import type { Tensor } from '../../tensor.js';
-import { Module } from '../module.js';
+import { libraryLayers, Module } from '../module.js';
 
 export class Identity extends Module {
   forward(input: Tensor): Tensor {
@@ -41,3 +41,5 @@ export class Unflatten extends Module {
     return `dim=${this.dim}, unflattened_size=[${this.unflattenedSize.join(', ')}]`;
   }
 }
+
+libraryLayers(Identity, Flatten, Unflatten);

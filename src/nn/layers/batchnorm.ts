@@ -6,7 +6,7 @@ import { empty, zeros } from '../../functions/creation.js';
 import type { Tensor } from '../../tensor.js';
 import { batchNorm } from '../functional/normalization.js';
 import { ones_, zeros_ } from '../init.js';
-import { Module } from '../module.js';
+import { libraryLayers, Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { pyBool, pyFloat } from '../pyrepr.js';
 
@@ -121,3 +121,5 @@ export class BatchNorm3d extends BatchNormBase {
     if (input.ndim !== 5) throw new ShapeError(`expected 5D input (got ${input.ndim}D input)`);
   }
 }
+
+libraryLayers(BatchNormBase, BatchNorm1d, BatchNorm2d, BatchNorm3d);

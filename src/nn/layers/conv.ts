@@ -13,7 +13,7 @@ import {
   type SizeArg,
 } from '../functional/conv.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
-import { Module } from '../module.js';
+import { libraryLayers, Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 
 export type ConvPaddingMode = 'zeros' | Exclude<PadMode, 'constant'>;
@@ -279,3 +279,5 @@ export class ConvTranspose2d extends ConvTransposeNd {
     return convTranspose2d(input, this.weight, this.bias, this.transposeOptions(input, outputSize));
   }
 }
+
+libraryLayers(ConvNd, Conv1d, Conv2d, ConvTransposeNd, ConvTranspose1d, ConvTranspose2d);

@@ -2,7 +2,7 @@
 import { ArgumentError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { dropout } from '../functional/activation.js';
-import { Module } from '../module.js';
+import { libraryLayers, Module } from '../module.js';
 
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
@@ -19,3 +19,5 @@ export class Dropout extends Module {
     return `p=${this.p}, inplace=False`;
   }
 }
+
+libraryLayers(Dropout);

@@ -6,7 +6,7 @@ import { empty } from '../../functions/creation.js';
 import type { Tensor } from '../../tensor.js';
 import { embedding, normalizePaddingIdx } from '../functional/normalization.js';
 import { normal_ } from '../init.js';
-import { Module } from '../module.js';
+import { libraryLayers, Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { pyFloat } from '../pyrepr.js';
 
@@ -107,3 +107,5 @@ export class Embedding extends Module {
     return s;
   }
 }
+
+libraryLayers(Embedding);

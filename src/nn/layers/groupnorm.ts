@@ -5,7 +5,7 @@ import { empty } from '../../functions/creation.js';
 import type { Tensor } from '../../tensor.js';
 import { groupNorm } from '../functional/normalization.js';
 import { ones_, zeros_ } from '../init.js';
-import { Module } from '../module.js';
+import { libraryLayers, Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { pyBool, pyFloat } from '../pyrepr.js';
 
@@ -57,3 +57,5 @@ export class GroupNorm extends Module {
     return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${pyBool(this.affine)}`;
   }
 }
+
+libraryLayers(GroupNorm);

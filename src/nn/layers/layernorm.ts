@@ -4,7 +4,7 @@ import { empty } from '../../functions/creation.js';
 import type { Tensor } from '../../tensor.js';
 import { layerNorm } from '../functional/normalization.js';
 import { ones_, zeros_ } from '../init.js';
-import { Module } from '../module.js';
+import { libraryLayers, Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { pyBool, pyFloat, pyTuple } from '../pyrepr.js';
 
@@ -53,3 +53,5 @@ export class LayerNorm extends Module {
     return `${pyTuple(this.normalizedShape)}, eps=${pyFloat(this.eps)}, elementwise_affine=${pyBool(this.elementwiseAffine)}`;
   }
 }
+
+libraryLayers(LayerNorm);

@@ -4,7 +4,7 @@ import { empty } from '../../functions/creation.js';
 import type { Tensor } from '../../tensor.js';
 import { linear } from '../functional/activation.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
-import { Module } from '../module.js';
+import { libraryLayers, Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 
 export interface LinearOptions {
@@ -47,3 +47,5 @@ export class Linear extends Module {
     return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias ? 'True' : 'False'}`;
   }
 }
+
+libraryLayers(Linear);

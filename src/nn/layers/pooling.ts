@@ -13,7 +13,7 @@ import {
   type AvgPoolOptions,
   type MaxPoolOptions,
 } from '../functional/pooling.js';
-import { Module } from '../module.js';
+import { libraryLayers, Module } from '../module.js';
 
 /** Python's str of an int or a tuple of ints (None for null). */
 function py(v: SizeArg | AdaptiveSize): string {
@@ -162,3 +162,13 @@ export class AdaptiveAvgPool2d extends Module {
     return `output_size=${py(this.outputSize)}`;
   }
 }
+
+libraryLayers(
+  MaxPoolNd,
+  MaxPool1d,
+  MaxPool2d,
+  AvgPool1d,
+  AvgPool2d,
+  AdaptiveAvgPool1d,
+  AdaptiveAvgPool2d,
+);

@@ -7,7 +7,7 @@ import { empty, zeros } from '../../functions/creation.js';
 import type { Tensor } from '../../tensor.js';
 import { dropout as dropoutFn, linear } from '../functional/activation.js';
 import { uniform_ } from '../init.js';
-import { Module } from '../module.js';
+import { libraryLayers, Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { pyFloat } from '../pyrepr.js';
 
@@ -488,3 +488,5 @@ export class GRUCell extends RNNCellBase {
     return batched ? h : h.squeeze(0);
   }
 }
+
+libraryLayers(RNNBase, SingleStateRNN, RNN, GRU, LSTM, RNNCellBase, RNNCell, LSTMCell, GRUCell);

@@ -5,7 +5,7 @@ import { getRngState, setRngState } from '../../random.js';
 import type { Tensor } from '../../tensor.js';
 import { ModuleList } from '../container.js';
 import { gelu, relu } from '../functional/activation.js';
-import { Module } from '../module.js';
+import { libraryLayers, Module } from '../module.js';
 import { MultiheadAttention } from './attention.js';
 import { Dropout } from './dropout.js';
 import { LayerNorm } from './layernorm.js';
@@ -167,3 +167,5 @@ export class TransformerEncoder extends Module {
     return this.norm ? (this.norm.forward as (x: Tensor) => Tensor)(out) : out;
   }
 }
+
+libraryLayers(TransformerEncoderLayer, TransformerEncoder);

@@ -1,7 +1,7 @@
 // nn.Upsample (and UpsamplingNearest2d / UpsamplingBilinear2d): interpolate as a layer.
 import type { Tensor } from '../../tensor.js';
 import { interpolate, type InterpolateMode } from '../functional/upsample.js';
-import { Module } from '../module.js';
+import { libraryLayers, Module } from '../module.js';
 
 export interface UpsampleOptions {
   readonly size?: number | readonly number[] | null;
@@ -71,3 +71,5 @@ export class UpsamplingBilinear2d extends Upsample {
     super({ ...opts, mode: 'bilinear', alignCorners: true });
   }
 }
+
+libraryLayers(Upsample, UpsamplingNearest2d, UpsamplingBilinear2d);
