@@ -121,6 +121,7 @@ UNARY_ROW(u_sqrt, vsqrt(x))
 UNARY_ROW(u_rsqrt, vset1(1.0f) / vsqrt(x))
 UNARY_ROW(u_tanh, vtanh(x))
 UNARY_ROW(u_sigmoid, vsigmoid(x))
+UNARY_ROW(u_erf, verf(x))
 /* relu keeps NaN: x > 0 ? x : (x is NaN ? x : 0). */
 UNARY_ROW(u_relu, vsel((vi)(x > vset1(0.0f)) | visnan(x), x, vset1(0.0f)))
 UNARY_ROW(u_floor, vfloor(x))
@@ -130,10 +131,9 @@ UNARY_ROW(u_round, vrint(x))
 UNARY_ROW(u_clamp, vsel((vi)(vsel((vi)(x < c->lo), c->lo, x) > c->hi), c->hi,
                         vsel((vi)(x < c->lo), c->lo, x)))
 
-static const row_fn UNARY_ROWS[NB_UNARY_COUNT] = {
-    u_copy, u_neg,  u_abs,  u_sign,    u_exp,  u_log,   u_log1p, u_expm1, u_sqrt,
-    u_rsqrt, u_tanh, u_sigmoid, u_relu, u_floor, u_ceil, u_round, u_clamp,
-};
+/* Indexed by op code: the rows in nabla.h's list order. */
+#define NB_ROW_(N, n) u_##n,
+static const row_fn UNARY_ROWS[NB_UNARY_COUNT] = {NB_UNARY_OPS(NB_ROW_)};
 
 /* A copy whose input is transposed in its two innermost dims (it runs contiguously along the
  * output's columns): done in 16 x 16 tiles through a buffer, so that both sides are read and
@@ -177,7 +177,7 @@ void NB_FN(unary)(const int32_t *meta, float *out, const float *x, int tid, int 
   if (op < 0 || op >= NB_UNARY_COUNT) return;
   if (op == NB_COPY && transpose_copy(&w, out, x, tid, nt)) return;
   const double *dp = NB_META_D(meta);
-  unary_ctx c = {out, x, vset1((float)dp[0]), vset1((float)dp[1])};
+  unary_ctx c = {out, x, vset1((float)dp[NB_CLAMP_MIN]), vset1((float)dp[NB_CLAMP_MAX])};
   intptr_t lo, hi;
   nb_share(walk_numel(&w), 64, tid, nt, &lo, &hi);
   walk_range(&w, lo, hi, UNARY_ROWS[op], &c);
@@ -250,8 +250,8 @@ BINARY_ROW(b_div, x / y)
 BINARY_ROW(b_maximum, vmaximum(x, y))
 BINARY_ROW(b_minimum, vminimum(x, y))
 
-static const row_fn BINARY_ROWS[NB_BINARY_COUNT] = {b_add,     b_sub,    b_mul,
-                                                    b_div,     b_maximum, b_minimum};
+#define NB_BROW_(N, n) b_##n,
+static const row_fn BINARY_ROWS[NB_BINARY_COUNT] = {NB_BINARY_OPS(NB_BROW_)};
 
 static void run_walk(const int32_t *meta, const row_fn *table, int count, const void *ctx,
                      int tid, int nt) {
@@ -296,7 +296,8 @@ COMPARE_ROW(c_le, x <= y)
 COMPARE_ROW(c_gt, x > y)
 COMPARE_ROW(c_ge, x >= y)
 
-static const row_fn COMPARE_ROWS[NB_COMPARE_COUNT] = {c_eq, c_ne, c_lt, c_le, c_gt, c_ge};
+#define NB_CROW_(N, n) c_##n,
+static const row_fn COMPARE_ROWS[NB_COMPARE_COUNT] = {NB_COMPARE_OPS(NB_CROW_)};
 
 void NB_FN(compare)(const int32_t *meta, uint8_t *out, const float *a, const float *b, int tid,
                     int nt) {

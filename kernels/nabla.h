@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define NB_MAXDIM 8
-#define NB_ABI_VERSION 4
+#define NB_ABI_VERSION 5
 
 /* The meta block: NB_META_INTS int32 values followed by NB_META_DOUBLES doubles (8-byte aligned). */
 #define NB_META_INTS 128
@@ -28,7 +28,7 @@
 /* ---- Elementwise walks (unary, binary, compare, where). Operand 0 is the output. ----
  * meta[NB_W_OP] op code, [NB_W_NDIM] dims (1..NB_MAXDIM, innermost last), [NB_W_NOPS] operands
  * (2..4), shape at NB_W_SHAPE, operand k's strides at NB_W_STRIDES + k * NB_MAXDIM, operand k's
- * element offset at NB_W_OFFSETS + k. Doubles: [0] clamp lower bound, [1] clamp upper bound. */
+ * element offset at NB_W_OFFSETS + k. Doubles: clamp's bounds (NB_CLAMP_SCALARS below). */
 #define NB_W_OP 0
 #define NB_W_NDIM 1
 #define NB_W_NOPS 2
@@ -36,38 +36,36 @@
 #define NB_W_STRIDES (NB_W_SHAPE + NB_MAXDIM)
 #define NB_W_OFFSETS (NB_W_STRIDES + 4 * NB_MAXDIM)
 
-enum nb_unary_op {
-  NB_COPY = 0,
-  NB_NEG,
-  NB_ABS,
-  NB_SIGN,
-  NB_EXP,
-  NB_LOG,
-  NB_LOG1P,
-  NB_EXPM1,
-  NB_SQRT,
-  NB_RSQRT,
-  NB_TANH,
-  NB_SIGMOID,
-  NB_RELU,
-  NB_FLOOR,
-  NB_CEIL,
-  NB_ROUND,
-  NB_CLAMP,
-  NB_UNARY_COUNT
-};
+/* The op lists are X-macros, X(ENUM_NAME, name): they make the op-code enums, the kernels' row
+ * tables and the contract string below, and kbench's names. `name` is the name nabla's TypeScript
+ * side (src/backend/fast/meta.ts) gives the kernel; codes follow list order. */
+#define NB_UNARY_OPS(X)                                                                          \
+  X(COPY, copy)         \
+  X(NEG, neg)           \
+  X(ABS, abs)           \
+  X(SIGN, sign)         \
+  X(EXP, exp)           \
+  X(LOG, log)           \
+  X(LOG1P, log1p)       \
+  X(EXPM1, expm1)       \
+  X(SQRT, sqrt)         \
+  X(RSQRT, rsqrt)       \
+  X(TANH, tanh)         \
+  X(SIGMOID, sigmoid)   \
+  X(RELU, relu)         \
+  X(FLOOR, floor)       \
+  X(CEIL, ceil)         \
+  X(ROUND, round)       \
+  X(CLAMP, clamp)       \
+  X(ERF, erf)
+#define NB_BINARY_OPS(X) \
+  X(ADD, add) X(SUB, sub) X(MUL, mul) X(DIV, div) X(MAXIMUM, maximum) X(MINIMUM, minimum)
+#define NB_COMPARE_OPS(X) X(EQ, eq) X(NE, ne) X(LT, lt) X(LE, le) X(GT, gt) X(GE, ge)
 
-enum nb_binary_op {
-  NB_ADD = 0,
-  NB_SUB,
-  NB_MUL,
-  NB_DIV,
-  NB_MAXIMUM,
-  NB_MINIMUM,
-  NB_BINARY_COUNT
-};
-
-enum nb_compare_op { NB_EQ = 0, NB_NE, NB_LT, NB_LE, NB_GT, NB_GE, NB_COMPARE_COUNT };
+#define NB_ENUM_(N, n) NB_##N,
+enum nb_unary_op { NB_UNARY_OPS(NB_ENUM_) NB_UNARY_COUNT };
+enum nb_binary_op { NB_BINARY_OPS(NB_ENUM_) NB_BINARY_COUNT };
+enum nb_compare_op { NB_COMPARE_OPS(NB_ENUM_) NB_COMPARE_COUNT };
 
 /* ---- Reductions over float32: output contiguous over the kept dims (in order). ----
  * meta[NB_R_OP] op, [NB_R_NKEPT] kept dims, [NB_R_NRED] reduced dims, [NB_R_OFFSET] input offset,
@@ -82,7 +80,9 @@ enum nb_compare_op { NB_EQ = 0, NB_NE, NB_LT, NB_LE, NB_GT, NB_GE, NB_COMPARE_CO
 #define NB_R_RSTRIDES (NB_R_RSHAPE + NB_MAXDIM)
 
 /* sum, prod, amax, amin write float32; argmax, argmin write int32 (index in the reduced block). */
-enum nb_reduce_op { NB_SUM = 0, NB_PROD, NB_AMAX, NB_AMIN, NB_ARGMAX, NB_ARGMIN, NB_REDUCE_COUNT };
+#define NB_REDUCE_OPS(X) \
+  X(SUM, sum) X(PROD, prod) X(AMAX, amax) X(AMIN, amin) X(ARGMAX, argmax) X(ARGMIN, argmin)
+enum nb_reduce_op { NB_REDUCE_OPS(NB_ENUM_) NB_REDUCE_COUNT };
 
 /* ---- Batched GEMM: C[b] (M x N, contiguous, batch-major) = A[b] (M x K) . B[b] (K x N). ----
  * A(i, p) = A[offA + i*sam + p*sak]; B(p, j) = B[offB + p*sbk + j*sbn]; batch dims (row-major,
@@ -140,23 +140,70 @@ enum nb_reduce_op { NB_SUM = 0, NB_PROD, NB_AMAX, NB_AMIN, NB_ARGMAX, NB_ARGMIN,
 #define NB_X_OFFSETS (NB_X_STRIDES + 3 * NB_MAXDIM)
 #define NB_X_COPY 64
 
-enum nb_index_op { NB_GATHER = 0, NB_SCATTER, NB_SCATTER_ADD, NB_INDEX_COUNT };
+#define NB_INDEX_OPS(X) X(GATHER, gather) X(SCATTER, scatter) X(SCATTER_ADD, scatterAdd)
+enum nb_index_op { NB_INDEX_OPS(NB_ENUM_) NB_INDEX_COUNT };
 
 /* ---- Fused optimizer updates over contiguous float32 arrays of meta[NB_O_N] elements. ----
- * SGD doubles: lr, weight decay, momentum, dampening. Adam doubles: lr, weight decay, beta1, beta2,
- * eps, step size (lr / (1 - beta1^t)), sqrt(1 - beta2^t). Each scalar is rounded to float32 and
- * every operation rounds to float32 in the order of PyTorch's single-tensor algorithm. */
+ * The doubles are the scalars of NB_SGD_SCALARS / NB_ADAM_SCALARS below, in list order; stepSize
+ * is lr / (1 - beta1^t) and biasCorrection2Sqrt is sqrt(1 - beta2^t). Each scalar is rounded to
+ * float32 and every operation rounds to float32 in the order of PyTorch's single-tensor algorithm.
+ * meta[NB_O_FLAGS] holds the bits of NB_OPT_FLAGS (bit i = the i-th flag). */
 #define NB_O_N 0
 #define NB_O_FLAGS 1
-#define NB_OPT_MAXIMIZE 1
-#define NB_OPT_NESTEROV 2
-#define NB_OPT_FIRST 4 /* SGD: the momentum buffer is created from this step's d */
-#define NB_OPT_DECOUPLED 8
-#define NB_OPT_AMSGRAD 16
+/* first (SGD): the momentum buffer is created from this step's d. */
+#define NB_OPT_FLAGS(X)                                                             \
+  X(MAXIMIZE, maximize) X(NESTEROV, nesterov) X(FIRST, first) X(DECOUPLED, decoupled) \
+  X(AMSGRAD, amsgrad)
+#define NB_BIT_(N, n) NB_OPT_BIT_##N,
+enum nb_opt_bit { NB_OPT_FLAGS(NB_BIT_) NB_OPT_FLAG_COUNT };
+#define NB_OPT_MAXIMIZE (1 << NB_OPT_BIT_MAXIMIZE)
+#define NB_OPT_NESTEROV (1 << NB_OPT_BIT_NESTEROV)
+#define NB_OPT_FIRST (1 << NB_OPT_BIT_FIRST)
+#define NB_OPT_DECOUPLED (1 << NB_OPT_BIT_DECOUPLED)
+#define NB_OPT_AMSGRAD (1 << NB_OPT_BIT_AMSGRAD)
+
+/* ---- Scalar arguments: the meta block's doubles, X(ENUM_NAME, name) at position = list order.
+ * The names are the fields of the TypeScript objects they come from (src/backend/fast/meta.ts
+ * SCALARS). Kernels read them as d[NB_SGD_LR] and so on. */
+#define NB_CLAMP_SCALARS(X) X(MIN, min) X(MAX, max)
+#define NB_SGD_SCALARS(X) \
+  X(LR, lr) X(WEIGHT_DECAY, weightDecay) X(MOMENTUM, momentum) X(DAMPENING, dampening)
+#define NB_ADAM_SCALARS(X)                                                             \
+  X(LR, lr) X(WEIGHT_DECAY, weightDecay) X(BETA1, beta1) X(BETA2, beta2) X(EPS, eps) \
+  X(STEP_SIZE, stepSize) X(BC2_SQRT, biasCorrection2Sqrt)
+#define NB_CLAMP_(N, n) NB_CLAMP_##N,
+#define NB_SGD_(N, n) NB_SGD_##N,
+#define NB_ADAM_(N, n) NB_ADAM_##N,
+enum nb_clamp_scalar { NB_CLAMP_SCALARS(NB_CLAMP_) NB_CLAMP_SCALAR_COUNT };
+enum nb_sgd_scalar { NB_SGD_SCALARS(NB_SGD_) NB_SGD_SCALAR_COUNT };
+enum nb_adam_scalar { NB_ADAM_SCALARS(NB_ADAM_) NB_ADAM_SCALAR_COUNT };
+
+/* ---- The contract: everything above that the host must agree on, as one string that the addon
+ * (`contract`) and the wasm modules (nb_wasm_contract) export and nabla compares with its own
+ * tables at load: "abi=5;meta=ints:128,...;unary=copy,neg,...;...". Sections are `key=value`
+ * separated by ';', list items end with ','. */
+#define NB_STR_(x) #x
+#define NB_STR(x) NB_STR_(x)
+#define NB_NAME_(N, n) #n ","
+#define NB_CONTRACT                                                                                \
+  "abi=" NB_STR(NB_ABI_VERSION)                                                                    \
+  ";meta=ints:" NB_STR(NB_META_INTS) ",doubles:" NB_STR(NB_META_DOUBLES)                           \
+  ",maxdim:" NB_STR(NB_MAXDIM) ",xcopy:" NB_STR(NB_X_COPY) ","                                     \
+  ";unary=" NB_UNARY_OPS(NB_NAME_)                                                                 \
+  ";binary=" NB_BINARY_OPS(NB_NAME_)                                                               \
+  ";compare=" NB_COMPARE_OPS(NB_NAME_)                                                             \
+  ";reduce=" NB_REDUCE_OPS(NB_NAME_)                                                               \
+  ";index=" NB_INDEX_OPS(NB_NAME_)                                                                 \
+  ";optflags=" NB_OPT_FLAGS(NB_NAME_)                                                              \
+  ";clamp=" NB_CLAMP_SCALARS(NB_NAME_)                                                             \
+  ";sgd=" NB_SGD_SCALARS(NB_NAME_)                                                                 \
+  ";adam=" NB_ADAM_SCALARS(NB_NAME_)
 
 typedef struct nb_kernel_table {
   const char *isa;
   int32_t abi_version;
+  /* NB_CONTRACT as this build saw it. */
+  const char *contract;
   /* Floats of workspace each share needs (64-byte aligned by the host). */
   size_t (*sgemm_ws)(const int32_t *meta);
   void (*sgemm)(const int32_t *meta, float *c, const float *a, const float *b, float *ws, int tid,

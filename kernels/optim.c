@@ -16,9 +16,11 @@ NB_INLINE void stn(float *p, vf v, int n) {
 void NB_FN(sgd)(const int32_t *meta, float *p, const float *g, float *buf, int tid, int nt) {
   const double *d = NB_META_D(meta);
   int flags = meta[NB_O_FLAGS];
-  vf lr = vset1((float)-d[0]), wd = vset1((float)d[1]), mu = vset1((float)d[2]);
-  vf damp = vset1((float)(1.0 - d[3]));
-  int has_wd = d[1] != 0, has_mom = d[2] != 0, damped = d[3] != 0;
+  vf lr = vset1((float)-d[NB_SGD_LR]), wd = vset1((float)d[NB_SGD_WEIGHT_DECAY]);
+  vf mu = vset1((float)d[NB_SGD_MOMENTUM]);
+  vf damp = vset1((float)(1.0 - d[NB_SGD_DAMPENING]));
+  int has_wd = d[NB_SGD_WEIGHT_DECAY] != 0, has_mom = d[NB_SGD_MOMENTUM] != 0;
+  int damped = d[NB_SGD_DAMPENING] != 0;
   intptr_t lo, hi;
   nb_share(meta[NB_O_N], 64, tid, nt, &lo, &hi);
   for (intptr_t i = lo; i < hi; i += NB_VL) {
@@ -46,11 +48,13 @@ void NB_FN(adam)(const int32_t *meta, float *p, const float *g, float *m, float 
                  int tid, int nt) {
   const double *d = NB_META_D(meta);
   int flags = meta[NB_O_FLAGS];
-  double lr = d[0], wdd = d[1], b1 = d[2], b2 = d[3];
+  double lr = d[NB_ADAM_LR], wdd = d[NB_ADAM_WEIGHT_DECAY], b1 = d[NB_ADAM_BETA1];
+  double b2 = d[NB_ADAM_BETA2];
   vf wd = vset1((float)wdd), decay = vset1((float)(1.0 - lr * wdd));
   vf beta1 = vset1((float)b1), beta2 = vset1((float)b2);
   vf omb1 = vset1((float)(1.0 - b1)), omb2 = vset1((float)(1.0 - b2));
-  vf eps = vset1((float)d[4]), negstep = vset1((float)-d[5]), bc2 = vset1((float)d[6]);
+  vf eps = vset1((float)d[NB_ADAM_EPS]), negstep = vset1((float)-d[NB_ADAM_STEP_SIZE]);
+  vf bc2 = vset1((float)d[NB_ADAM_BC2_SQRT]);
   int decoupled = (flags & NB_OPT_DECOUPLED) != 0, has_wd = wdd != 0;
   intptr_t lo, hi;
   nb_share(meta[NB_O_N], 64, tid, nt, &lo, &hi);

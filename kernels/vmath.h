@@ -1,6 +1,6 @@
-/* Vectorised float32 math: exp, log, expm1, log1p, tanh, sigmoid and rounding, within a few ulps.
- * exp/log/tanh use Cephes' single-precision polynomials; expm1/log1p use Kahan's correction
- * tricks on top of them; every function handles ±0, ±inf, NaN and subnormals as C's libm does. */
+/* Vectorised float32 math: exp, log, expm1, log1p, tanh, sigmoid, erf and rounding, within a few
+ * ulps. exp/log/tanh use Cephes' single-precision polynomials; expm1/log1p use Kahan's correction
+ * tricks on top of them; erf uses our own fits (see verf); every function handles ±0, ±inf, NaN and subnormals as C's libm does. */
 #ifndef NB_VMATH_H
 #define NB_VMATH_H
 
@@ -117,6 +117,39 @@ NB_INLINE vf vsigmoid(vf x) {
   vf e = vexp(-vabs(x));
   vf d = vset1(1.0f) + e;
   vf r = vsel((vi)(x < vset1(0.0f)), e, vset1(1.0f)) / d;
+  return vsel(visnan(x), x, r);
+}
+
+/* erf(x) within 1 ulp of libm's (rounded) double erf: x + x·P(x²) for |x| < 0.921875, where
+ * 1 + P(z) ≈ erf(√z)/√z; 1 − e^(−x²)·Q(|x| − 2.45) with Q ≈ erfc(x)·e^(x²) for larger |x|, clamped
+ * at 4, past which erf rounds to ±1 in float32. P (degree 6) and Q (degree 9) are weighted least-
+ * squares fits (relative error for P, absolute error of erfc for Q) against mpmath, in float32.
+ * NaN passes through, ±0 keeps its sign, ±inf gives ±1. */
+NB_INLINE vf verf(vf x) {
+  vf ax = vabs(x);
+  vf z = x * x;
+  vf p = vset1(8.370089199e-05f);
+  p = vfma(p, z, vset1(-8.142701699e-04f));
+  p = vfma(p, z, vset1(5.201031920e-03f));
+  p = vfma(p, z, vset1(-2.685939893e-02f));
+  p = vfma(p, z, vset1(1.128369570e-01f));
+  p = vfma(p, z, vset1(-3.761263490e-01f));
+  p = vfma(p, z, vset1(1.2837916709551257e-01f));
+  vf small = vfma(x, p, x); /* x + x·(P − 1): the constant 2/√π − 1 keeps its low bits */
+  vf a = vsel((vi)(ax < vset1(4.0f)), ax, vset1(4.0f)); /* NaN stays NaN */
+  vf t = a - vset1(2.45f);
+  vf q = vset1(-3.390727943e-05f);
+  q = vfma(q, t, vset1(-7.470481069e-05f));
+  q = vfma(q, t, vset1(-1.656436216e-04f));
+  q = vfma(q, t, vset1(2.473546192e-04f));
+  q = vfma(q, t, vset1(-6.897557178e-04f));
+  q = vfma(q, t, vset1(2.730573062e-03f));
+  q = vfma(q, t, vset1(-8.511707187e-03f));
+  q = vfma(q, t, vset1(2.616459876e-02f));
+  q = vfma(q, t, vset1(-7.690525055e-02f));
+  q = vfma(q, t, vset1(2.145870477e-01f));
+  vf big = vset1(1.0f) - vexp(-(a * a)) * q;
+  vf r = vsel((vi)(ax < vset1(0.921875f)), small, vcopysign(big, x));
   return vsel(visnan(x), x, r);
 }
 

@@ -160,6 +160,7 @@ static double ref_unary(int op, double x) {
     case NB_SIGMOID: return 1 / (1 + exp(-x));
     case NB_SQRT: return sqrt(x);
     case NB_RSQRT: return 1 / sqrt(x);
+    case NB_ERF: return erf(x);
     default: return x;
   }
 }
@@ -236,6 +237,8 @@ static void check_reduce(int nt) {
  * baseline build (same inputs; exact, or within a few ulps for transcendentals) ---- */
 
 static int32_t meta_buf[NB_META_INTS + 2 * NB_META_DOUBLES];
+/* The op names of nabla.h's lists (the names nabla's TypeScript tables use). */
+#define NB_QUOTE_(N, n) #n,
 
 static void walk1(int op, int n, int sx) {
   memset(meta_buf, 0, sizeof meta_buf);
@@ -285,21 +288,20 @@ static void crosscheck(int nt) {
     c[i] = (uint8_t)(frand() > 0);
   }
   x[0] = NAN, x[1] = INFINITY, x[2] = -INFINITY, x[3] = -0.0f, x[4] = 1e-40f;
-  const char *un[] = {"copy", "neg", "abs", "sign", "exp", "log", "log1p", "expm1", "sqrt",
-                      "rsqrt", "tanh", "sigmoid", "relu", "floor", "ceil", "round", "clamp"};
+  const char *un[] = {NB_UNARY_OPS(NB_QUOTE_)};
   for (int op = 0; op < NB_UNARY_COUNT; op++) {
     for (int s = 1; s <= 3; s += 2) {
       char what[64];
       walk1(op, N, s);
-      ((double *)(meta_buf + NB_META_INTS))[0] = -1.5;
-      ((double *)(meta_buf + NB_META_INTS))[1] = 2.25;
+      ((double *)(meta_buf + NB_META_INTS))[NB_CLAMP_MIN] = -1.5;
+      ((double *)(meta_buf + NB_META_INTS))[NB_CLAMP_MAX] = 2.25;
       for (int t = 0; t < nt; t++) K->unary(meta_buf, o1, x, t, nt);
       B->unary(meta_buf, o2, x, 0, 1);
       snprintf(what, sizeof what, "%s stride %d", un[op], s);
       cmp_f(what, o1, o2, N, 4);
     }
   }
-  const char *bn[] = {"add", "sub", "mul", "div", "maximum", "minimum"};
+  const char *bn[] = {NB_BINARY_OPS(NB_QUOTE_)};
   int lay[][4] = {{37, 1, 37, 1}, {0, 1, 37, 1}, {1, 0, 0, 1}, {2, 74, 37, 0}};
   for (int op = 0; op < NB_BINARY_COUNT; op++)
     for (int l = 0; l < 4; l++) {
@@ -331,7 +333,7 @@ static void crosscheck(int nt) {
   B->where(meta_buf, o2, c, x, y, 0, 1);
   cmp_f("where", o1, o2, N, 0);
   /* reductions: rows (contiguous reduced dim) and columns (strided) */
-  const char *rn[] = {"sum", "prod", "amax", "amin", "argmax", "argmin"};
+  const char *rn[] = {NB_REDUCE_OPS(NB_QUOTE_)};
   for (int op = 0; op < NB_REDUCE_COUNT; op++)
     for (int dim = 0; dim < 2; dim++) {
       char what[64];
@@ -376,7 +378,10 @@ static void crosscheck(int nt) {
   meta_buf[NB_O_N] = N;
   meta_buf[NB_O_FLAGS] = NB_OPT_AMSGRAD;
   double *d = (double *)(meta_buf + NB_META_INTS);
-  double ad[] = {1e-3, 1e-2, 0.9, 0.999, 1e-8, 1e-2, 0.1};
+  double ad[NB_ADAM_SCALAR_COUNT] = {[NB_ADAM_LR] = 1e-3,       [NB_ADAM_WEIGHT_DECAY] = 1e-2,
+                                     [NB_ADAM_BETA1] = 0.9,      [NB_ADAM_BETA2] = 0.999,
+                                     [NB_ADAM_EPS] = 1e-8,       [NB_ADAM_STEP_SIZE] = 1e-2,
+                                     [NB_ADAM_BC2_SQRT] = 0.1};
   memcpy(d, ad, sizeof ad);
   memcpy(pa, p, sizeof p);
   memcpy(pb, p, sizeof p);
@@ -384,7 +389,8 @@ static void crosscheck(int nt) {
   B->adam(meta_buf, pb, g, m2, v2, vm2, 0, 1);
   cmp_f("adam", pa, pb, N, 0);
   meta_buf[NB_O_FLAGS] = NB_OPT_NESTEROV;
-  double sd[] = {0.1, 1e-3, 0.9, 0.0};
+  double sd[NB_SGD_SCALAR_COUNT] = {[NB_SGD_LR] = 0.1, [NB_SGD_WEIGHT_DECAY] = 1e-3,
+                                    [NB_SGD_MOMENTUM] = 0.9, [NB_SGD_DAMPENING] = 0.0};
   memcpy(d, sd, sizeof sd);
   for (int t = 0; t < nt; t++) K->sgd(meta_buf, pa, g, m1, t, nt);
   B->sgd(meta_buf, pb, g, m2, 0, 1);
@@ -426,6 +432,8 @@ int main(int argc, char **argv) {
   check_unary(NB_SIGMOID, "sigmoid", -30, 30);
   check_unary(NB_SQRT, "sqrt", 0, 100);
   check_unary(NB_RSQRT, "rsqrt", 0, 100);
+  check_unary(NB_ERF, "erf", -5, 5);
+  check_unary(NB_ERF, "erf (small)", -1e-3f, 1e-3f);
   check_reduce(nt);
   if (K != &nb_base_table) crosscheck(nt);
   if (bench) {

@@ -418,14 +418,18 @@ NAPI_MODULE_INIT() {
       {"scatter", NULL, scatter, NULL, NULL, NULL, napi_default, NULL},
       {"fmaPeak", NULL, fma_peak, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_value isa, abi;
+  napi_value isa, abi, contract;
   instance_t *inst = calloc(1, sizeof *inst);
   if (!inst || napi_set_instance_data(env, inst, free_instance, NULL) != napi_ok) return NULL;
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
     return NULL;
   if (napi_create_string_utf8(env, K->isa, NAPI_AUTO_LENGTH, &isa) != napi_ok) return NULL;
   if (napi_create_int32(env, NB_ABI_VERSION, &abi) != napi_ok) return NULL;
+  /* The chosen build's contract (nabla.h's NB_CONTRACT): nabla checks it against its tables. */
+  if (napi_create_string_utf8(env, K->contract, NAPI_AUTO_LENGTH, &contract) != napi_ok)
+    return NULL;
   napi_set_named_property(env, exports, "isa", isa);
   napi_set_named_property(env, exports, "abi", abi);
+  napi_set_named_property(env, exports, "contract", contract);
   return exports;
 }

@@ -11,6 +11,9 @@
 
 int32_t nb_wasm_abi(void) { return NB_ABI_VERSION; }
 
+/* The address of NB_CONTRACT (NUL-terminated) in linear memory: the host checks it at load. */
+const char *nb_wasm_contract(void) { return NB_CONTRACT; }
+
 int32_t nb_wasm_sgemm_ws_floats(const int32_t *meta) { return (int32_t)nb_wasm_sgemm_ws(meta); }
 
 /* GEMM with one workspace per share: share tid uses ws + tid * ws_stride floats. */

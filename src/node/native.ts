@@ -4,12 +4,15 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { FastEngine, Operand, ReduceOut } from '../backend/fast/engine.js';
 import { makeFastBackend, type FastBackend, type FastThresholds } from '../backend/fast/backend.js';
-import { ABI_VERSION, Meta } from '../backend/fast/meta.js';
+import { Meta } from '../backend/fast/meta.js';
+import { checkContract } from '../backend/fast/contract.js';
 
 /** The addon's exports (kernels/napi/addon.c); the fused updates take the engine's arrays as they are. */
 interface NativeAddon extends Pick<FastEngine, 'sgd' | 'adam'> {
   readonly isa: string;
   readonly abi: number;
+  /** nabla.h's NB_CONTRACT as the addon was built (absent before ABI 5). */
+  readonly contract?: string;
   init(meta: Int32Array): void;
   setNumThreads(n: number): number;
   getNumThreads(): number;
@@ -120,11 +123,18 @@ export interface NativeBackendOptions {
 
 function loadAddon(): NativeAddon {
   const require = createRequire(import.meta.url);
-  const addon = require(nativeAddonPath()) as NativeAddon;
-  if (addon.abi !== ABI_VERSION) {
-    throw new Error(`addon ABI ${addon.abi}, expected ${ABI_VERSION} (run npm run build:native)`);
-  }
+  const path = nativeAddonPath();
+  const addon = require(path) as NativeAddon;
+  checkAddon(addon, path);
   return addon;
+}
+
+/**
+ * Throws a NablaError naming what differs when the addon's kernel contract (its op tables and
+ * scalar layouts) is not the one this nabla's tables expect.
+ */
+export function checkAddon(addon: { readonly contract?: unknown }, path = nativeAddonPath()): void {
+  checkContract(`the native addon ${path}`, addon.contract, 'Run npm run build:native.');
 }
 
 /**

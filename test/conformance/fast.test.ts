@@ -4,7 +4,25 @@
 // thread count.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Generator, optim, randint, randn, tensor, type Tensor } from '../../src/index.js';
-import { NO_THRESHOLDS, type FastBackend } from '../../src/backend/fast/backend.js';
+import {
+  NO_THRESHOLDS,
+  UNARY_THRESHOLD,
+  type FastBackend,
+} from '../../src/backend/fast/backend.js';
+import {
+  BINARY_OPS,
+  REDUCE_OPS,
+  UNARY_OPS,
+  type FastUnaryPrimitive,
+} from '../../src/backend/fast/contract.js';
+import {
+  BINARY_PRIMITIVES,
+  REDUCE_PRIMITIVES,
+  UNARY_PRIMITIVES,
+  type BinaryPrimitive,
+  type ReducePrimitive,
+  type UnaryPrimitive,
+} from '../../src/primitives.js';
 import { resolveBackend, selectBackend } from '../../src/backend/select.js';
 import { getBackend, setBackend } from '../../src/backend/registry.js';
 import { conv2d } from '../../src/nn/functional/conv.js';
@@ -125,6 +143,30 @@ function layoutOf(
   return { base: make([...shape]), view: (b) => b };
 }
 
+/** The ulps each unary C kernel may differ from the cpu oracle by (0: exact). */
+const MAX_ULPS: { readonly [P in FastUnaryPrimitive]: number } = {
+  neg: 0,
+  abs: 0,
+  relu: 0,
+  sign: 0,
+  floor: 0,
+  ceil: 0,
+  round: 0,
+  sqrt: 0,
+  rsqrt: 2,
+  exp: 2,
+  log: 2,
+  log1p: 3,
+  expm1: 3,
+  tanh: 3,
+  sigmoid: 3,
+  erf: 2,
+};
+// The primitives with a C kernel, from the tables the backends use.
+const UNARY = UNARY_PRIMITIVES.filter((p): p is FastUnaryPrimitive => UNARY_OPS[p] !== null);
+const BINARY = BINARY_PRIMITIVES.filter((p: BinaryPrimitive) => BINARY_OPS[p] !== null);
+const REDUCE = REDUCE_PRIMITIVES.filter((p: ReducePrimitive) => REDUCE_OPS[p] !== null);
+
 const gemmRefs = new Map<string, { a0: Tensor; b0: Tensor; want: Tensor; scale: Tensor }>();
 
 afterEach(() => {
@@ -155,6 +197,12 @@ describe('fast CPU backends', () => {
       const want = host(x.matmul(y));
       out.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-4));
     }
+  });
+
+  it('the unary tables agree on which primitives have a C kernel', () => {
+    const inC = (p: UnaryPrimitive) => UNARY_OPS[p] !== null;
+    for (const p of UNARY_PRIMITIVES) expect([p, UNARY_THRESHOLD[p] !== null]).toEqual([p, inC(p)]);
+    expect(UNARY).toContain('erf');
   });
 
   it('load: wasm always, native where it was built (required in CI)', () => {
@@ -241,41 +289,40 @@ describe('fast CPU backends', () => {
       });
 
       const sizes = [1, 7, 15, 16, 17, 31, 1000, 4099];
-      const UNARY = [
-        ['neg', 0],
-        ['abs', 0],
-        ['relu', 0],
-        ['sign', 0],
-        ['floor', 0],
-        ['ceil', 0],
-        ['round', 0],
-        ['sqrt', 0],
-        ['rsqrt', 2],
-        ['exp', 2],
-        ['log', 2],
-        ['log1p', 3],
-        ['expm1', 3],
-        ['tanh', 3],
-        ['sigmoid', 3],
-      ] as const;
       const specials = [0, -0, 0.5, -0.5, 1.5, 2.5, -2.5, NaN, Infinity, -Infinity, 1e-40, -1e-40];
-      for (const [op, maxUlps] of UNARY) {
-        it(`${op} within ${maxUlps} ulps, contiguous, strided and broadcast`, () => {
-          for (const n of sizes) {
-            const x = r(n).mul(op === 'exp' || op === 'expm1' ? 30 : 4);
-            const xs = op === 'log' || op === 'sqrt' || op === 'rsqrt' ? x.abs() : x;
-            const inputs = [xs, tensor(specials), ...(op === 'log1p' ? [xs.abs().sub(0.999)] : [])];
-            for (const t of inputs) {
-              const want = host(apply(op, [t], {}));
-              const got = host(apply(op, [on(t, dev)], {}));
+      for (const op of UNARY) {
+        const maxUlps = MAX_ULPS[op];
+        it(`${op} within ${maxUlps} ulps, contiguous, strided and broadcast, in C`, () => {
+          // Every call on the device must reach the C kernel (one engine.unary call each).
+          const e = b.engine as { unary: typeof b.engine.unary };
+          const orig = e.unary;
+          let calls = 0;
+          e.unary = (...a) => (calls++, orig.apply(b.engine, a));
+          const inC = (t: Tensor) => {
+            const before = calls;
+            const y = apply(op, [t], {});
+            expect(calls).toBe(before + 1);
+            return host(y);
+          };
+          try {
+            for (const n of sizes) {
+              const x = r(n).mul(op === 'exp' || op === 'expm1' ? 30 : 4);
+              const xs = op === 'log' || op === 'sqrt' || op === 'rsqrt' ? x.abs() : x;
+              const extra = op === 'log1p' ? [xs.abs().sub(0.999)] : [];
+              for (const t of [xs, tensor(specials), ...extra]) {
+                const want = host(apply(op, [t], {}));
+                const got = inC(on(t, dev));
+                got.forEach((v, i) => expect(ulps(v, want[i]!)).toBeLessThanOrEqual(maxUlps));
+              }
+            }
+            const m = on(r(13, 9), dev);
+            for (const view of [m.t(), m.slice(1, 1, null, 2), m.slice(0, 0, 1).expand(5, 9)]) {
+              const want = host(apply(op, [on(view, 'cpu')], {}));
+              const got = inC(view);
               got.forEach((v, i) => expect(ulps(v, want[i]!)).toBeLessThanOrEqual(maxUlps));
             }
-          }
-          const m = on(r(13, 9), dev);
-          for (const view of [m.t(), m.slice(1, 1, null, 2), m.slice(0, 0, 1).expand(5, 9)]) {
-            const want = host(apply(op, [on(view, 'cpu')], {}));
-            const got = host(apply(op, [view], {}));
-            got.forEach((v, i) => expect(ulps(v, want[i]!)).toBeLessThanOrEqual(maxUlps));
+          } finally {
+            e.unary = orig;
           }
         });
       }
@@ -293,20 +340,7 @@ describe('fast CPU backends', () => {
           ],
           [[1], [1001]],
         ];
-        for (const op of [
-          'add',
-          'sub',
-          'mul',
-          'div',
-          'maximum',
-          'minimum',
-          'eq',
-          'ne',
-          'lt',
-          'le',
-          'gt',
-          'ge',
-        ] as const) {
+        for (const op of BINARY) {
           for (const [sa, sb] of shapes) {
             const a = r(...sa).round();
             const bb = r(...sb).round();
@@ -340,7 +374,6 @@ describe('fast CPU backends', () => {
         expect(host(on(x, dev).t().contiguous())).toEqual(host(x.t().contiguous()));
       });
 
-      const REDUCE = ['sum', 'prod', 'amax', 'amin', 'argmax', 'argmin'] as const;
       it('reductions over every dim combination', () => {
         const x = r(6, 35, 9);
         for (const op of REDUCE) {

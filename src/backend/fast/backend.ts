@@ -23,21 +23,21 @@ import {
 } from '../../primitives.js';
 import type { FastEngine, Operand } from './engine.js';
 import { jsAdam, jsSgd } from '../cpu/fused.js';
+import { INT32_LIMIT, X_COPY, extentOf } from './meta.js';
 import {
+  BINARY_CODE,
   BINARY_OPS,
-  COMPARE_OPS,
-  INDEX_OPS,
-  INT32_LIMIT,
-  OPT_AMSGRAD,
-  OPT_DECOUPLED,
-  OPT_FIRST,
-  OPT_MAXIMIZE,
-  OPT_NESTEROV,
+  COMPARE_CODE,
+  INDEX_CODE,
+  REDUCE_CODE,
   REDUCE_OPS,
+  SCALARS,
+  UNARY_CODE,
   UNARY_OPS,
-  X_COPY,
-  extentOf,
-} from './meta.js';
+  isCompareKernel,
+  optFlags,
+  type IndexKernel,
+} from './contract.js';
 import { denseStrides } from '../cpu/strided.js';
 
 type Buf = TypedArray;
@@ -78,7 +78,34 @@ export interface FastBackend extends Backend<Buf> {
   readonly thresholds: FastThresholds;
 }
 
-const CHEAP_UNARY = new Set<string>(['neg', 'abs', 'sign', 'relu', 'floor', 'ceil', 'round']);
+/**
+ * Which threshold a unary primitive's C kernel is held to: `elementwise` for the cheap ones,
+ * `transcendental` for those that cost more per element; null where there is no C kernel
+ * (contract.ts's UNARY_OPS has null there too: test/conformance/fast.test.ts checks that).
+ */
+export const UNARY_THRESHOLD = {
+  neg: 'elementwise',
+  abs: 'elementwise',
+  sign: 'elementwise',
+  exp: 'transcendental',
+  log: 'transcendental',
+  log1p: 'transcendental',
+  expm1: 'transcendental',
+  sqrt: 'transcendental',
+  rsqrt: 'transcendental',
+  sin: null,
+  cos: null,
+  tanh: 'transcendental',
+  sigmoid: 'transcendental',
+  erf: 'transcendental',
+  relu: 'elementwise',
+  floor: 'elementwise',
+  ceil: 'elementwise',
+  round: 'elementwise',
+  logicalNot: null,
+} as const satisfies {
+  readonly [P in UnaryPrimitive]: 'elementwise' | 'transcendental' | null;
+};
 
 function numel(shape: readonly number[]): number {
   let n = 1;
@@ -161,12 +188,14 @@ export function makeFastBackend(
   }
 
   function unary(op: UnaryPrimitive): Kernel<Buf, UnaryPrimitive> {
-    const code = (UNARY_OPS as Record<string, number>)[op];
+    const kernel = UNARY_OPS[op];
+    const cost = UNARY_THRESHOLD[op];
     const fallback = cpu[op] as Kernel<Buf, UnaryPrimitive>;
-    if (code === undefined) return fallback;
+    if (kernel === null || cost === null) return fallback;
+    const code = UNARY_CODE[kernel];
     return (out, inputs, params) => {
       const x = inputs[0]!;
-      const min = CHEAP_UNARY.has(op) ? thresholds.elementwise : thresholds.transcendental;
+      const min = thresholds[cost];
       const done =
         out.dtype === 'float32' &&
         x.dtype === 'float32' &&
@@ -182,7 +211,7 @@ export function makeFastBackend(
     const done =
       out.dtype === 'float32' &&
       x.dtype === 'float32' &&
-      walk(UNARY_OPS.copy, out, inputs, thresholds.elementwise, ([o]) =>
+      walk(UNARY_CODE.copy, out, inputs, thresholds.elementwise, ([o]) =>
         engine.unary(out.buffer as Float32Array, o as Operand),
       );
     if (!done) cpu.cast(out, inputs, params);
@@ -190,22 +219,22 @@ export function makeFastBackend(
 
   const clamp: Kernel<Buf, 'clamp'> = (out, inputs, params) => {
     const x = inputs[0]!;
-    meta.doubles[0] = params.min ?? -Infinity;
-    meta.doubles[1] = params.max ?? Infinity;
+    meta.scalars(SCALARS.clamp, { min: params.min ?? -Infinity, max: params.max ?? Infinity });
     const done =
       out.dtype === 'float32' &&
       x.dtype === 'float32' &&
-      walk(UNARY_OPS.clamp, out, inputs, thresholds.elementwise, ([o]) =>
+      walk(UNARY_CODE.clamp, out, inputs, thresholds.elementwise, ([o]) =>
         engine.unary(out.buffer as Float32Array, o as Operand),
       );
     if (!done) cpu.clamp(out, inputs, params);
   };
 
   function binary(op: BinaryPrimitive): Kernel<Buf, BinaryPrimitive> {
-    const arith = (BINARY_OPS as Record<string, number>)[op];
-    const cmp = (COMPARE_OPS as Record<string, number>)[op];
+    const kernel = BINARY_OPS[op];
     const fallback = cpu[op] as Kernel<Buf, BinaryPrimitive>;
-    if (arith === undefined && cmp === undefined) return fallback;
+    if (kernel === null) return fallback;
+    const arith = isCompareKernel(kernel) ? undefined : BINARY_CODE[kernel];
+    const cmp = isCompareKernel(kernel) ? COMPARE_CODE[kernel] : undefined;
     return (out, inputs, params) => {
       const [a, b] = inputs as [KernelInput<Buf>, KernelInput<Buf>];
       let done = false;
@@ -243,9 +272,10 @@ export function makeFastBackend(
   };
 
   function reduce(op: ReducePrimitive): Kernel<Buf, ReducePrimitive> {
-    const code = (REDUCE_OPS as Record<string, number>)[op];
+    const kernel = REDUCE_OPS[op];
     const fallback = cpu[op] as Kernel<Buf, ReducePrimitive>;
-    if (code === undefined) return fallback;
+    if (kernel === null) return fallback;
+    const code = REDUCE_CODE[kernel];
     const wantOut = op === 'argmax' || op === 'argmin' ? 'int32' : 'float32';
     return (out, inputs, params) => {
       const x = inputs[0]!;
@@ -330,15 +360,13 @@ export function makeFastBackend(
     engine.fold(out.buffer as Float32Array, oc);
   };
 
-  type IndexPrimitive = keyof typeof INDEX_OPS;
-
   /**
    * gather, scatter and scatterAdd in C when the values are float32, the index int32 and every
    * operand has the index's dims (at least 1); false sends the call to the JavaScript kernel,
    * which also raises the error when the C kernel met an index out of range.
    */
   function indexed(
-    op: IndexPrimitive,
+    op: IndexKernel,
     out: KernelOutput<Buf>,
     inputs: readonly KernelInput<Buf>[],
     dim: number,
@@ -366,7 +394,7 @@ export function makeFastBackend(
     }
     const ox = operand<Float32Array>(x);
     const oi = operand<Int32Array>(index);
-    const code = INDEX_OPS[op];
+    const code = INDEX_CODE[op];
     const size = x.shape[dim]!;
     const ioff = index.offset - oi.base;
     const dense = denseStrides(out.shape);
@@ -385,7 +413,7 @@ export function makeFastBackend(
     }
     const os = operand<Float32Array>(src);
     return (
-      meta.walk(UNARY_OPS.copy, out, [x], [ox.base], X_COPY) &&
+      meta.walk(UNARY_CODE.copy, out, [x], [ox.base], X_COPY) &&
       meta.indexed(
         code,
         index.shape,
@@ -434,28 +462,15 @@ export function makeFastBackend(
   const fused: FusedOps<Buf> = {
     sgd(p, g, buf, o: FusedSGDOptions) {
       if (p.size < thresholds.optim || p.size > INT32_LIMIT) return jsSgd(p, g, buf, o);
-      const flags =
-        (o.maximize ? OPT_MAXIMIZE : 0) |
-        (o.nesterov ? OPT_NESTEROV : 0) |
-        (o.first ? OPT_FIRST : 0);
-      meta.optim(p.size, flags, [o.lr, o.weightDecay, o.momentum, o.dampening]);
+      meta.optim(p.size, optFlags(o));
+      meta.scalars(SCALARS.sgd, o);
       engine.sgd(view(p), view(g), buf === null || o.momentum === 0 ? null : view(buf));
     },
     adam(p, g, m, v, vmax, o: FusedAdamOptions) {
       if (p.size < thresholds.optim || p.size > INT32_LIMIT) return jsAdam(p, g, m, v, vmax, o);
-      const flags =
-        (o.maximize ? OPT_MAXIMIZE : 0) |
-        (o.decoupled ? OPT_DECOUPLED : 0) |
-        (o.amsgrad && vmax !== null ? OPT_AMSGRAD : 0);
-      meta.optim(p.size, flags, [
-        o.lr,
-        o.weightDecay,
-        o.beta1,
-        o.beta2,
-        o.eps,
-        o.stepSize,
-        o.biasCorrection2Sqrt,
-      ]);
+      const { maximize, decoupled } = o;
+      meta.optim(p.size, optFlags({ maximize, decoupled, amsgrad: o.amsgrad && vmax !== null }));
+      meta.scalars(SCALARS.adam, o);
       engine.adam(view(p), view(g), view(m), view(v), vmax === null ? null : view(vmax));
     },
   };

@@ -3,8 +3,7 @@ import type { WindowParams } from '../../primitives.js';
 import type { KernelInput, KernelOutput } from '../backend.js';
 import { coalesce, denseStrides } from '../cpu/strided.js';
 
-/** Mirrors nabla.h; the C side checks NB_ABI_VERSION against ABI_VERSION at load. */
-export const ABI_VERSION = 4;
+/** Mirrors nabla.h's layout; src/backend/fast/contract.ts checks the parts a build exports. */
 export const MAXDIM = 8;
 export const META_INTS = 128;
 export const META_DOUBLES = 16;
@@ -61,36 +60,6 @@ export const X_COPY = 64;
 // fused optimizers
 const O_N = 0;
 const O_FLAGS = 1;
-
-export const UNARY_OPS = {
-  copy: 0,
-  neg: 1,
-  abs: 2,
-  sign: 3,
-  exp: 4,
-  log: 5,
-  log1p: 6,
-  expm1: 7,
-  sqrt: 8,
-  rsqrt: 9,
-  tanh: 10,
-  sigmoid: 11,
-  relu: 12,
-  floor: 13,
-  ceil: 14,
-  round: 15,
-  clamp: 16,
-} as const;
-export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 } as const;
-export const COMPARE_OPS = { eq: 0, ne: 1, lt: 2, le: 3, gt: 4, ge: 5 } as const;
-export const REDUCE_OPS = { sum: 0, prod: 1, amax: 2, amin: 3, argmax: 4, argmin: 5 } as const;
-export const INDEX_OPS = { gather: 0, scatter: 1, scatterAdd: 2 } as const;
-
-export const OPT_MAXIMIZE = 1;
-export const OPT_NESTEROV = 2;
-export const OPT_FIRST = 4;
-export const OPT_DECOUPLED = 8;
-export const OPT_AMSGRAD = 16;
 
 /** The element range [lo, hi) of a buffer that a strided view touches (hi = lo when empty). */
 export interface Extent {
@@ -365,10 +334,17 @@ export class Meta {
     for (let i = 0; i < vals.length; i++) m[U_KH + i] = vals[i]!;
   }
 
-  /** A fused optimizer update over n elements: flags and the algorithm's scalars. */
-  optim(n: number, flags: number, scalars: readonly number[]): void {
+  /** A fused optimizer update over n elements: the flags word (its scalars: scalars()). */
+  optim(n: number, flags: number): void {
     this.ints[O_N] = n;
     this.ints[O_FLAGS] = flags;
-    for (let i = 0; i < scalars.length; i++) this.doubles[i] = scalars[i]!;
+  }
+
+  /**
+   * Named scalar arguments into the doubles, each at its position in `layout` (contract.ts's
+   * SCALARS, nabla.h's NB_*_SCALARS).
+   */
+  scalars<F extends string>(layout: readonly F[], values: { readonly [K in F]: number }): void {
+    for (let i = 0; i < layout.length; i++) this.doubles[i] = values[layout[i]!];
   }
 }

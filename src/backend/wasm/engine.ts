@@ -11,6 +11,8 @@ export interface WasmKernelExports {
   readonly __heap_base: WasmGlobal;
   readonly __stack_pointer?: WasmGlobal;
   nb_wasm_abi(): number;
+  /** The address of nabla.h's NB_CONTRACT in memory (absent before ABI 5). */
+  nb_wasm_contract?(): number;
   nb_wasm_sgemm_ws_floats(meta: number): number;
   nb_wasm_gemm(...args: number[]): void;
   nb_wasm_unary(...args: number[]): void;

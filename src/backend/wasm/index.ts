@@ -4,7 +4,7 @@
 import { NablaError } from '../../errors.js';
 import { registerBackend } from '../registry.js';
 import { makeFastBackend, type FastBackend, type FastThresholds } from '../fast/backend.js';
-import { ABI_VERSION } from '../fast/meta.js';
+import { checkContract } from '../fast/contract.js';
 import { KERNEL_NAMES, WasmEngine, type WasmKernelExports } from './engine.js';
 import {
   CTRL_INTS,
@@ -13,7 +13,7 @@ import {
   WORKER_STACK_BYTES,
   type WorkerInit,
 } from './threads.js';
-import { WA, type Bytes, type WasmModule } from './webassembly.js';
+import { WA, type Bytes, type WasmMemory, type WasmModule } from './webassembly.js';
 import type { Backend } from '../backend.js';
 
 /**
@@ -57,12 +57,24 @@ export interface WasmBackendOptions {
   readonly register?: boolean;
 }
 
-function checkAbi(x: WasmKernelExports): void {
-  if (x.nb_wasm_abi() !== ABI_VERSION) {
-    throw new NablaError(
-      `wasm kernels have ABI ${x.nb_wasm_abi()}, expected ${ABI_VERSION}: rebuild kernels/build`,
-    );
+/**
+ * Throws a NablaError naming what differs when the module's kernel contract (a NUL-terminated
+ * string at nb_wasm_contract() in its memory) is not the one this nabla's tables expect.
+ */
+export function checkWasmContract(x: WasmKernelExports, memory: WasmMemory): void {
+  let contract: string | undefined;
+  if (typeof x.nb_wasm_contract === 'function') {
+    const bytes = new Uint8Array(memory.buffer);
+    const at = x.nb_wasm_contract();
+    let end = at;
+    while (end < bytes.length && bytes[end] !== 0) end++;
+    contract = String.fromCharCode(...bytes.subarray(at, end));
   }
+  checkContract(
+    'the wasm kernel module',
+    contract,
+    'Rebuild kernels/build with scripts/build-wasm.sh (or reinstall nabla).',
+  );
 }
 
 /** The backend over already compiled modules (the variant is chosen here). */
@@ -86,7 +98,7 @@ export async function createWasmBackend(
     const memory = new WA.Memory({ initial: 64, maximum: 32768, shared: true });
     const inst = await WA.instantiate(module, { env: { memory } });
     const x = inst.exports as unknown as WasmKernelExports;
-    checkAbi(x);
+    checkWasmContract(x, memory);
     const heap = Number(x.__heap_base.value);
     const ctrl = Math.ceil(heap / 64) * 64;
     const stacks = ctrl + 256;
@@ -119,8 +131,9 @@ export async function createWasmBackend(
       : undefined;
     const inst = await WA.instantiate(module, imported ? { env: { memory: imported } } : {});
     const x = inst.exports as unknown as WasmKernelExports;
-    checkAbi(x);
-    engine = new WasmEngine(x, imported ?? x.memory!, Number(x.__heap_base.value));
+    const mem = imported ?? x.memory!;
+    checkWasmContract(x, mem);
+    engine = new WasmEngine(x, mem, Number(x.__heap_base.value));
   }
   const backend = makeFastBackend(options.name ?? 'wasm', version, engine, {
     ...WASM_THRESHOLDS,
