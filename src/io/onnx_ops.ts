@@ -19,13 +19,32 @@ import {
   type Val,
 } from './onnx_graph.js';
 
-const UNARY: Partial<Record<UnaryPrimitive, string>> = {
+/**
+ * An elementwise primitive in ONNX: one op of that name over the inputs, or a small composition.
+ * The tables are exhaustive (null: no mapping, on purpose), so a new primitive does not compile
+ * until it has an entry.
+ */
+type OnnxElementwise = string | ((g: GraphBuilder, ins: readonly Val[]) => string);
+
+/** x ↦ op(x) with x cast to bool first (ONNX's logical ops take only bool). */
+const logical =
+  (op: string): OnnxElementwise =>
+  (g, ins) =>
+    g.op(
+      op,
+      ins.map((v) => castTo(g, v, 'bool')),
+    );
+
+const UNARY: { readonly [P in UnaryPrimitive]: OnnxElementwise | null } = {
   neg: 'Neg',
   abs: 'Abs',
   sign: 'Sign',
   exp: 'Exp',
   log: 'Log',
+  log1p: (g, [x]) => g.op('Log', [g.op('Add', [x!.name, g.scalar(1, x!.dtype)])]),
+  expm1: (g, [x]) => g.op('Sub', [g.op('Exp', [x!.name]), g.scalar(1, x!.dtype)]),
   sqrt: 'Sqrt',
+  rsqrt: (g, [x]) => g.op('Reciprocal', [g.op('Sqrt', [x!.name])]),
   sin: 'Sin',
   cos: 'Cos',
   tanh: 'Tanh',
@@ -35,9 +54,10 @@ const UNARY: Partial<Record<UnaryPrimitive, string>> = {
   floor: 'Floor',
   ceil: 'Ceil',
   round: 'Round',
+  logicalNot: logical('Not'),
 };
 
-const BINARY: Partial<Record<BinaryPrimitive, string>> = {
+const BINARY: { readonly [P in BinaryPrimitive]: OnnxElementwise | null } = {
   add: 'Add',
   sub: 'Sub',
   mul: 'Mul',
@@ -46,14 +66,23 @@ const BINARY: Partial<Record<BinaryPrimitive, string>> = {
   maximum: 'Max',
   minimum: 'Min',
   eq: 'Equal',
+  ne: (g, [a, b]) => g.op('Not', [g.op('Equal', [a!.name, b!.name])]),
   lt: 'Less',
   le: 'LessOrEqual',
   gt: 'Greater',
   ge: 'GreaterOrEqual',
-  logicalAnd: 'And',
-  logicalOr: 'Or',
-  logicalXor: 'Xor',
+  logicalAnd: logical('And'),
+  logicalOr: logical('Or'),
+  logicalXor: logical('Xor'),
 };
+
+const ELEMENTWISE: {
+  readonly [P in UnaryPrimitive | BinaryPrimitive]: OnnxElementwise | null;
+} = { ...UNARY, ...BINARY };
+
+function isElementwise(op: Primitive): op is UnaryPrimitive | BinaryPrimitive {
+  return Object.hasOwn(ELEMENTWISE, op);
+}
 
 const prod = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
 
@@ -248,26 +277,16 @@ export function emitPrimitive(
   const rank = out.ndim;
   const elementwise = (name: string): Emitted => ({ name, batch: broadcastBatch(ins, rank) });
 
-  const unary = UNARY[op as UnaryPrimitive];
-  if (unary !== undefined) return elementwise(g.op(unary, [x.name]));
-  const binary = BINARY[op as BinaryPrimitive];
-  if (binary !== undefined) {
-    const logical = op === 'logicalAnd' || op === 'logicalOr' || op === 'logicalXor';
-    const names = logical ? ins.map((v) => castTo(g, v, 'bool')) : ins.map((v) => v.name);
-    return elementwise(g.op(binary, names));
+  if (isElementwise(op)) {
+    const rule = ELEMENTWISE[op];
+    if (rule === null) return unsupported(op);
+    const names = ins.map((v) => v.name);
+    return elementwise(typeof rule === 'string' ? g.op(rule, names) : rule(g, ins));
   }
 
+  // Every other primitive, by name: no default, so a new primitive does not compile until it has
+  // a case here (unsupported ones included, on purpose).
   switch (op) {
-    case 'ne':
-      return elementwise(g.op('Not', [g.op('Equal', [x.name, ins[1]!.name])]));
-    case 'logicalNot':
-      return elementwise(g.op('Not', [castTo(g, x, 'bool')]));
-    case 'log1p':
-      return elementwise(g.op('Log', [g.op('Add', [x.name, g.scalar(1, x.dtype)])]));
-    case 'expm1':
-      return elementwise(g.op('Sub', [g.op('Exp', [x.name]), g.scalar(1, x.dtype)]));
-    case 'rsqrt':
-      return elementwise(g.op('Reciprocal', [g.op('Sqrt', [x.name])]));
     case 'cast':
       // A same-dtype cast is a contiguous copy: nothing in ONNX.
       if (x.dtype === out.dtype) return x;
@@ -392,7 +411,8 @@ export function emitPrimitive(
       );
       return { name, batch: x.batch };
     }
-    default:
+    case 'unfold':
+    case 'fold':
       return unsupported(op);
   }
 }

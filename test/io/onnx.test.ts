@@ -17,6 +17,7 @@ import {
   randint,
   tensor,
   zeros,
+  where,
   type Tensor,
 } from '../../src/index.js';
 import { buildOnnxModel, exportOnnx, type OnnxExportOptions } from '../../src/io/onnx.js';
@@ -273,6 +274,28 @@ describe('ONNX export: onnxruntime gives nabla’s outputs at any batch size', (
     }
     const ops = await expectOrtMatches(new Functional(), [12]);
     for (const op of ['Reshape', 'Transpose', 'Concat', 'ReduceMax', 'Clip', 'Expand'])
+      expect(ops).toContain(op);
+  });
+
+  it('erf and the elementwise primitives ONNX composes: rsqrt, log1p, expm1, ne, logicalNot', async () => {
+    manualSeed(13);
+    class Elementwise extends nn.Module {
+      fc = new nn.Linear(5, 4);
+      forward(x: Tensor): Tensor {
+        const h = this.fc.forward(x);
+        const keep = h.gt(0).logicalNot().logicalOr(h.ne(h.round()));
+        const parts = [
+          h.erf(),
+          h.abs().add(0.5).rsqrt(),
+          h.abs().log1p(),
+          h.expm1(),
+          where(keep, h, h.mul(3)),
+        ];
+        return cat(parts, 1);
+      }
+    }
+    const ops = await expectOrtMatches(new Elementwise(), [5]);
+    for (const op of ['Erf', 'Reciprocal', 'Log', 'Exp', 'Not', 'Equal', 'Or', 'Where'])
       expect(ops).toContain(op);
   });
 
