@@ -2,8 +2,8 @@
 import {
   BINARY_PRIMITIVES,
   UNARY_PRIMITIVES,
-  type ReduceParams,
-  type SliceParams,
+  type ParamsOf,
+  type Primitive,
 } from '../primitives.js';
 import {
   CLOSE,
@@ -60,107 +60,130 @@ const fn = (name: string, tex: string, args: readonly Term[][]): Term[] => {
   return out;
 };
 
-const UNARY_NAMES: Readonly<Record<string, [string, string]>> = {
-  relu: ['relu', '\\operatorname{relu}'],
-  sigmoid: ['σ', '\\sigma'],
-  tanh: ['tanh', '\\tanh'],
-  exp: ['exp', '\\exp'],
-  log: ['log', '\\log'],
-  sin: ['sin', '\\sin'],
-  cos: ['cos', '\\cos'],
+/** What a forward rule sees: the inputs' symbols, the op's parameters and the input's rank. */
+interface ForwardCtx<P extends Primitive> {
+  readonly a: Term;
+  readonly b: Term;
+  readonly params: ParamsOf<P>;
+  readonly args: readonly string[];
+  readonly ndim: number;
+}
+type ForwardRule<P extends Primitive> = (c: ForwardCtx<P>) => Formula;
+
+/** name(x) for a unary function written with its own symbol. */
+const named =
+  (name: string, tex: string): ForwardRule<Primitive> =>
+  ({ a }) =>
+    fn(name, tex, [[a]]);
+
+const shapeArg = (shape: readonly number[]) => [txt(`[${shape.join(', ')}]`)];
+
+/**
+ * How explain writes each primitive's forward pass (`y = ...`); null: as the generic
+ * `name(x, ...)`. Exhaustive, so a new primitive does not compile without a decision here.
+ */
+const FORWARD: { readonly [P in Primitive]: ForwardRule<P> | null } = {
+  neg: ({ a }) => [MINUS, a],
+  abs: ({ a }) => [txt('|', '\\lvert'), a, txt('|', '\\rvert', true)],
+  sign: null,
+  exp: named('exp', '\\exp'),
+  log: named('log', '\\log'),
+  log1p: null,
+  expm1: null,
+  sqrt: named('√', '\\sqrt'),
+  rsqrt: null,
+  sin: named('sin', '\\sin'),
+  cos: named('cos', '\\cos'),
+  tanh: named('tanh', '\\tanh'),
+  sigmoid: named('σ', '\\sigma'),
+  erf: named('erf', '\\operatorname{erf}'),
+  relu: named('relu', '\\operatorname{relu}'),
+  floor: null,
+  ceil: null,
+  round: null,
+  logicalNot: null,
+  add: ({ a, b }) => [a, PLUS, b],
+  sub: ({ a, b }) => [a, MINUS, b],
+  mul: ({ a, b }) => [a, HADAMARD, b],
+  div: ({ a, b }) => [a, txt('/', '/'), b],
+  pow: ({ a, b }) => [a, txt('^', '^', true), b],
+  maximum: ({ a, b }) => fn('max', '\\max', [[a], [b]]),
+  minimum: ({ a, b }) => fn('min', '\\min', [[a], [b]]),
+  eq: null,
+  ne: null,
+  lt: null,
+  le: null,
+  gt: null,
+  ge: null,
+  logicalAnd: null,
+  logicalOr: null,
+  logicalXor: null,
+  sum: ({ a, params: p, ndim }) =>
+    p.dims.length === 0 || p.dims.length === ndim
+      ? [txt('Σ', '\\sum'), a]
+      : [txt(`Σ_dim${p.dims.join(',')}`, `\\sum_{\\text{dim } ${p.dims.join(',')}}`), a],
+  prod: null,
+  amax: null,
+  amin: null,
+  argmax: null,
+  argmin: null,
+  all: null,
+  any: null,
+  cast: ({ a, params }) => fn(params.dtype, `\\operatorname{${params.dtype}}`, [[a]]),
+  clamp: ({ a, params: p }) =>
+    fn('clamp', '\\operatorname{clamp}', [
+      [a],
+      [sym(String(p.min ?? '-inf'))],
+      [sym(String(p.max ?? 'inf'))],
+    ]),
+  where: ({ a, b, args }) =>
+    fn('where', '\\operatorname{where}', [[a], [b], [sym(args[2] ?? '?')]]),
+  norm: null,
+  cumsum: null,
+  matmul: ({ a, b }) => [a, DOT, b],
+  view: ({ a, params }) => fn('reshape', '\\operatorname{reshape}', [[a], shapeArg(params.shape)]),
+  permute: ({ a, params: { dims } }) =>
+    isTranspose(dims)
+      ? [a, TRANSPOSE]
+      : fn('permute', '\\operatorname{permute}', [[a], [txt(`[${dims.join(', ')}]`)]]),
+  expand: ({ a, params }) => fn('expand', '\\operatorname{expand}', [[a], shapeArg(params.shape)]),
+  slice: ({ a, params: p }) =>
+    fn('slice', '\\operatorname{slice}', [
+      [a],
+      [
+        txt(
+          `dim ${p.dim}, ${p.start}:${p.end}${p.step === 1 ? '' : `:${p.step}`}`,
+          `\\text{dim ${p.dim}, ${p.start}:${p.end}}`,
+        ),
+      ],
+    ]),
+  sliceScatter: null,
+  cat: null,
+  gather: null,
+  scatter: null,
+  scatterAdd: null,
+  unfold: null,
+  fold: null,
 };
 
 /** The right-hand side of `y = ...` for one op, given its inputs' symbols. */
 export function forwardFormula(
-  op: string,
+  op: Primitive,
   params: object,
   args: readonly string[],
   ndim: number,
 ): Formula {
-  const a = sym(args[0] ?? '?');
-  const b = sym(args[1] ?? '?');
-  switch (op) {
-    case 'add':
-      return [a, PLUS, b];
-    case 'sub':
-      return [a, MINUS, b];
-    case 'mul':
-      return [a, HADAMARD, b];
-    case 'div':
-      return [a, txt('/', '/'), b];
-    case 'pow':
-      return [a, txt('^', '^', true), b];
-    case 'maximum':
-    case 'minimum':
-      return fn(op.slice(0, 3), `\\${op.slice(0, 3)}`, [[a], [b]]);
-    case 'neg':
-      return [MINUS, a];
-    case 'abs':
-      return [txt('|', '\\lvert'), a, txt('|', '\\rvert', true)];
-    case 'sqrt':
-      return fn('√', '\\sqrt', [[a]]);
-    case 'matmul':
-      return [a, DOT, b];
-    case 'cast':
-      return fn(
-        (params as { dtype: string }).dtype,
-        `\\operatorname{${(params as { dtype: string }).dtype}}`,
-        [[a]],
-      );
-    case 'clamp': {
-      const p = params as { min?: number; max?: number };
-      return fn('clamp', '\\operatorname{clamp}', [
-        [a],
-        [sym(String(p.min ?? '-inf'))],
-        [sym(String(p.max ?? 'inf'))],
-      ]);
-    }
-    case 'where':
-      return fn('where', '\\operatorname{where}', [[a], [b], [sym(args[2] ?? '?')]]);
-    case 'sum': {
-      const p = params as ReduceParams;
-      return p.dims.length === 0 || p.dims.length === ndim
-        ? [txt('Σ', '\\sum'), a]
-        : [txt(`Σ_dim${p.dims.join(',')}`, `\\sum_{\\text{dim } ${p.dims.join(',')}}`), a];
-    }
-    case 'permute': {
-      const dims = (params as { dims: number[] }).dims;
-      return isTranspose(dims)
-        ? [a, TRANSPOSE]
-        : fn('permute', '\\operatorname{permute}', [[a], [txt(`[${dims.join(', ')}]`)]]);
-    }
-    case 'view':
-      return fn('reshape', '\\operatorname{reshape}', [
-        [a],
-        [txt(`[${(params as { shape: number[] }).shape.join(', ')}]`)],
-      ]);
-    case 'expand':
-      return fn('expand', '\\operatorname{expand}', [
-        [a],
-        [txt(`[${(params as { shape: number[] }).shape.join(', ')}]`)],
-      ]);
-    case 'slice': {
-      const p = params as SliceParams;
-      return fn('slice', '\\operatorname{slice}', [
-        [a],
-        [
-          txt(
-            `dim ${p.dim}, ${p.start}:${p.end}${p.step === 1 ? '' : `:${p.step}`}`,
-            `\\text{dim ${p.dim}, ${p.start}:${p.end}}`,
-          ),
-        ],
-      ]);
-    }
-    default: {
-      const names = UNARY_NAMES[op];
-      if (names) return fn(names[0], names[1], [[a]]);
-      return fn(
-        op,
-        `\\operatorname{${op}}`,
-        args.map((s) => [sym(s)]),
-      );
-    }
+  // NOTE: the table pairs each rule with its own primitive; params are that primitive's.
+  const rule = FORWARD[op] as ForwardRule<Primitive> | null;
+  if (rule === null) {
+    return fn(
+      op,
+      `\\operatorname{${op}}`,
+      args.map((s) => [sym(s)]),
+    );
   }
+  const ctx = { a: sym(args[0] ?? '?'), b: sym(args[1] ?? '?'), args, ndim };
+  return rule({ ...ctx, params: params as ParamsOf<Primitive> });
 }
 
 const ind = (cond: Term[]): Term[] => [
@@ -169,78 +192,111 @@ const ind = (cond: Term[]): Term[] => [
   txt(']', '\\right]', true),
 ];
 
+/** ∂y/∂x_i as a local rule sees it: which input, and the inputs' symbols. */
+interface LocalCtx {
+  readonly i: number;
+  readonly a: Term;
+  readonly b: Term;
+  readonly args: readonly string[];
+}
+type LocalRule = (c: LocalCtx) => Formula;
+
+const ONE = txt('1');
+const ZERO: LocalRule = () => [txt('0')];
+const ONES: LocalRule = () => [ONE];
+
+/**
+ * The local derivative ∂y/∂x_i that explain shows for each elementwise primitive; null where there
+ * is none to show (ops that are not elementwise, comparisons and logical ops). Exhaustive.
+ */
+const LOCAL: { readonly [P in Primitive]: LocalRule | null } = {
+  neg: () => [txt('−1', '-1')],
+  abs: ({ a }) => fn('sign', '\\operatorname{sign}', [[a]]),
+  sign: ZERO,
+  exp: ({ a }) => fn('exp', '\\exp', [[a]]),
+  log: ({ a }) => [ONE, txt('/', '/'), a],
+  log1p: ({ a }) => [ONE, txt('/', '/'), OPEN, ONE, PLUS, a, CLOSE],
+  expm1: ({ a }) => fn('exp', '\\exp', [[a]]),
+  sqrt: ({ a }) => [ONE, txt('/', '/'), OPEN, txt('2'), ...fn('√', '\\sqrt', [[a]]), CLOSE],
+  rsqrt: ({ a }) => [txt('−½', '-\\tfrac{1}{2}'), a, txt('^(−3/2)', '^{-3/2}', true)],
+  sin: ({ a }) => fn('cos', '\\cos', [[a]]),
+  cos: ({ a }) => [MINUS, ...fn('sin', '\\sin', [[a]])],
+  tanh: ({ a }) => [ONE, MINUS, txt('tanh²', '\\tanh^2'), txt('(', '\\left(', true), a, CLOSE],
+  sigmoid: ({ a }) => [
+    ...fn('σ', '\\sigma', [[a]]),
+    OPEN,
+    ONE,
+    MINUS,
+    ...fn('σ', '\\sigma', [[a]]),
+    CLOSE,
+  ],
+  erf: ({ a }) => [
+    txt('(2/√π)', '\\tfrac{2}{\\sqrt{\\pi}}'),
+    ...fn('exp', '\\exp', [[MINUS, a, txt('²', '^2', true)]]),
+  ],
+  relu: ({ a }) => ind([a, txt('>'), txt('0')]),
+  floor: ZERO,
+  ceil: ZERO,
+  round: ZERO,
+  logicalNot: null,
+  add: ONES,
+  sub: ({ i }) => (i === 0 ? [ONE] : [txt('−1', '-1')]),
+  mul: ({ i, a, b }) => (i === 0 ? [b] : [a]),
+  div: ({ i, a, b }) =>
+    i === 0 ? [ONE, txt('/', '/'), b] : [MINUS, a, txt('/', '/'), b, txt('²', '^2', true)],
+  pow: ({ i, a, b }) =>
+    i === 0
+      ? [b, DOT, a, txt('^(', '^{', true), b, MINUS, ONE, txt(')', '}', true)]
+      : [a, txt('^', '^{', true), b, txt('', '}', true), DOT, txt('ln', '\\ln'), a],
+  maximum: ({ i, a, b }) => [
+    ...ind(i === 0 ? [a, txt('>'), b] : [b, txt('>'), a]),
+    txt('(½ at ties)', '\\text{(½ at ties)}'),
+  ],
+  minimum: ({ i, a, b }) => [
+    ...ind(i === 0 ? [a, txt('<'), b] : [b, txt('<'), a]),
+    txt('(½ at ties)', '\\text{(½ at ties)}'),
+  ],
+  eq: null,
+  ne: null,
+  lt: null,
+  le: null,
+  gt: null,
+  ge: null,
+  logicalAnd: null,
+  logicalOr: null,
+  logicalXor: null,
+  sum: null,
+  prod: null,
+  amax: null,
+  amin: null,
+  argmax: null,
+  argmin: null,
+  all: null,
+  any: null,
+  cast: ONES,
+  clamp: ({ a }) => ind([txt('min ≤', '\\min \\le'), a, txt('≤ max', '\\le \\max')]),
+  where: ({ i, args }) =>
+    i === 1 ? ind([sym(args[0] ?? '?')]) : ind([txt('¬', '\\lnot'), sym(args[0] ?? '?')]),
+  norm: null,
+  cumsum: null,
+  matmul: null,
+  view: null,
+  permute: null,
+  expand: null,
+  slice: null,
+  sliceScatter: null,
+  cat: null,
+  gather: null,
+  scatter: null,
+  scatterAdd: null,
+  unfold: null,
+  fold: null,
+};
+
 /** The right-hand side of `∂y/∂x_i = ...` for elementwise ops (null where it is not elementwise). */
-export function localFormula(op: string, i: number, args: readonly string[]): Formula | null {
-  const a = sym(args[0] ?? '?');
-  const b = sym(args[1] ?? '?');
-  const one = txt('1');
-  switch (op) {
-    case 'relu':
-      return ind([a, txt('>'), txt('0')]);
-    case 'sigmoid':
-      return [...fn('σ', '\\sigma', [[a]]), OPEN, one, MINUS, ...fn('σ', '\\sigma', [[a]]), CLOSE];
-    case 'tanh':
-      return [one, MINUS, txt('tanh²', '\\tanh^2'), txt('(', '\\left(', true), a, CLOSE];
-    case 'exp':
-    case 'expm1':
-      return fn('exp', '\\exp', [[a]]);
-    case 'log':
-      return [one, txt('/', '/'), a];
-    case 'log1p':
-      return [one, txt('/', '/'), OPEN, one, PLUS, a, CLOSE];
-    case 'neg':
-      return [txt('−1', '-1')];
-    case 'abs':
-      return fn('sign', '\\operatorname{sign}', [[a]]);
-    case 'sqrt':
-      return [one, txt('/', '/'), OPEN, txt('2'), ...fn('√', '\\sqrt', [[a]]), CLOSE];
-    case 'rsqrt':
-      return [txt('−½', '-\\tfrac{1}{2}'), a, txt('^(−3/2)', '^{-3/2}', true)];
-    case 'sin':
-      return fn('cos', '\\cos', [[a]]);
-    case 'cos':
-      return [MINUS, ...fn('sin', '\\sin', [[a]])];
-    case 'erf':
-      return [
-        txt('(2/√π)', '\\tfrac{2}{\\sqrt{\\pi}}'),
-        ...fn('exp', '\\exp', [[MINUS, a, txt('²', '^2', true)]]),
-      ];
-    case 'sign':
-    case 'floor':
-    case 'ceil':
-    case 'round':
-      return [txt('0')];
-    case 'cast':
-      return [one];
-    case 'clamp':
-      return ind([txt('min ≤', '\\min \\le'), a, txt('≤ max', '\\le \\max')]);
-    case 'add':
-      return [one];
-    case 'sub':
-      return i === 0 ? [one] : [txt('−1', '-1')];
-    case 'mul':
-      return i === 0 ? [b] : [a];
-    case 'div':
-      return i === 0 ? [one, txt('/', '/'), b] : [MINUS, a, txt('/', '/'), b, txt('²', '^2', true)];
-    case 'pow':
-      return i === 0
-        ? [b, DOT, a, txt('^(', '^{', true), b, MINUS, one, txt(')', '}', true)]
-        : [a, txt('^', '^{', true), b, txt('', '}', true), DOT, txt('ln', '\\ln'), a];
-    case 'maximum':
-      return [
-        ...ind(i === 0 ? [a, txt('>'), b] : [b, txt('>'), a]),
-        txt('(½ at ties)', '\\text{(½ at ties)}'),
-      ];
-    case 'minimum':
-      return [
-        ...ind(i === 0 ? [a, txt('<'), b] : [b, txt('<'), a]),
-        txt('(½ at ties)', '\\text{(½ at ties)}'),
-      ];
-    case 'where':
-      return i === 1 ? ind([sym(args[0] ?? '?')]) : ind([txt('¬', '\\lnot'), sym(args[0] ?? '?')]);
-    default:
-      return null;
-  }
+export function localFormula(op: Primitive, i: number, args: readonly string[]): Formula | null {
+  const rule = LOCAL[op];
+  return rule === null ? null : rule({ i, a: sym(args[0] ?? '?'), b: sym(args[1] ?? '?'), args });
 }
 
 /**
