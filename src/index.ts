@@ -39,6 +39,7 @@ export {
 export { getBackend, listBackends, registerBackend, setBackend } from './backend/registry.js';
 export {
   getNumThreads,
+  ready,
   resolveBackend,
   selectBackend,
   setNumThreads,

@@ -5,6 +5,8 @@ import { cpuBackend } from './cpu/index.js';
 
 const backends = new Map<string, Backend>([['cpu', cpuBackend as Backend]]);
 let current: Backend = cpuBackend as Backend;
+/** The user chose the default (setBackend/selectBackend): the entry points' own choice stands back. */
+let chosenByUser = false;
 
 /** Makes a backend available under its name (the fast backends register themselves when loaded). */
 export function registerBackend(backend: Backend): void {
@@ -25,6 +27,16 @@ export function getBackend(name?: string): Backend {
 /** Sets the backend new tensors are created on. */
 export function setBackend(name: string): void {
   current = getBackend(name);
+  chosenByUser = true;
+}
+
+/**
+ * @internal The entry points' choice of default (the fastest backend that loaded); a choice the
+ * user already made with setBackend or selectBackend is kept. Returns the default in force.
+ */
+export function setDefaultBackend(name: string): string {
+  if (!chosenByUser) current = getBackend(name);
+  return current.name;
 }
 
 export function listBackends(): { name: string; version: string }[] {

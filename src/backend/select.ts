@@ -14,6 +14,22 @@ export function resolveBackend(choice: BackendChoice = 'auto'): string {
   return AUTO_ORDER.find((n) => names.has(n)) ?? 'cpu';
 }
 
+let readyPromise: Promise<string> = Promise.resolve('cpu');
+
+/**
+ * Resolves, with the default backend's name, once the backend nabla chose at import is loaded:
+ * at once in Node (the entry points load it before they finish importing), when the wasm kernels
+ * are compiled in a browser. Await it before building a model in a page.
+ */
+export function ready(): Promise<string> {
+  return readyPromise;
+}
+
+/** @internal The entry points' loading of the default backend (see ready()). */
+export function setReadyPromise(p: Promise<string>): void {
+  readyPromise = p;
+}
+
 /** Makes `choice` the default backend for new tensors; returns the name chosen. */
 export function selectBackend(choice: BackendChoice = 'auto'): string {
   const name = resolveBackend(choice);

@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { listBackends } from '../backend/registry.js';
+import { resolveBackend } from '../backend/select.js';
 import { loadFastBackends } from '../node/backends.js';
+import { backendFromEnv } from '../node/default_backend.js';
 import type { CommandSpec } from './args.js';
 import { table, type Writer } from './progress.js';
 
@@ -30,10 +32,8 @@ export async function info(out: Writer): Promise<void> {
     `nabla ${packageVersion()}  (Node ${process.versions.node}, ${process.platform}-${process.arch}, ${cpus().length} × ${cpu})\n\n`,
   );
   out.write(`${table(['backend', 'version', 'status'], rows)}\n`);
-  const auto = rows.find((r) => r[0] === 'native' && r[2] === 'available')
-    ? 'native'
-    : rows.find((r) => r[0] === 'wasm' && r[2] === 'available')
-      ? 'wasm'
-      : 'cpu';
+  // What `import 'nabla'` and --backend auto use here (NABLA_BACKEND when set).
+  const auto = resolveBackend(backendFromEnv());
   out.write(`\n--backend auto uses: ${auto}\n`);
+  out.write(`import 'nabla' or 'nabla/node' makes it the default (NABLA_BACKEND overrides)\n`);
 }

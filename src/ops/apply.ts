@@ -84,7 +84,8 @@ export function commonBackend(inputs: readonly Tensor[]): Backend {
     const b = t._storage.backend;
     if (b !== first) {
       throw new DeviceError(
-        `Expected all tensors to be on the same device, but found at least two devices, ${first.name} and ${b.name}!`,
+        `Expected all tensors to be on the same device, but found at least two devices, ${first.name} and ${b.name}! ` +
+          `Move one with tensor.to('${first.name}') (a model: model.to('${first.name}')).`,
       );
     }
   }
