@@ -4,11 +4,20 @@ import { allocArray, dtypeOfArray, itemSize, type DType, type TypedArray } from 
 
 /** Buffers smaller than this many bytes are cheap to allocate and are not pooled. */
 const MIN_BYTES = 16 * 1024;
-/** The most bytes the pool keeps (beyond that, released buffers go to the garbage collector). */
-const MAX_BYTES = 256 * 1024 * 1024;
+/**
+ * The most bytes the pool keeps; past it, the buffers returned longest ago go to the garbage
+ * collector first. NOTE: 1 GiB holds the working set of a CNN step at batch 1024 (a 256 MiB cap
+ * refused new buffers once full, so large batches allocated and page-faulted every step).
+ */
+const MAX_BYTES = 1024 * 1024 * 1024;
 
 const free = new Map<string, TypedArray[]>();
 let pooledBytes = 0;
+let pooledCount = 0;
+/** Returned buffers, oldest first (entries for buffers taken back since are skipped). */
+let order: { key: string; a: TypedArray }[] = [];
+let orderHead = 0;
+const pooled = new WeakSet<TypedArray>();
 
 const keyOf = (dtype: DType, size: number) => `${dtype}:${size}`;
 
@@ -36,7 +45,9 @@ export function takeArray(dtype: DType, size: number, overwrite = false): TypedA
     const list = free.get(keyOf(dtype, size));
     const a = list?.pop();
     if (a !== undefined) {
+      pooled.delete(a);
       pooledBytes -= bytes;
+      pooledCount--;
       return overwrite ? (POISON ? poison(a) : a) : a.fill(0);
     }
   }
@@ -44,15 +55,40 @@ export function takeArray(dtype: DType, size: number, overwrite = false): TypedA
   return overwrite && POISON ? poison(a) : a;
 }
 
+/** Lets the oldest pooled buffers go until `bytes` more fit under the cap. */
+function evictFor(bytes: number): void {
+  while (pooledBytes + bytes > MAX_BYTES && orderHead < order.length) {
+    const { key, a } = order[orderHead++]!;
+    if (!pooled.has(a)) continue;
+    pooled.delete(a);
+    const list = free.get(key)!;
+    list.splice(list.indexOf(a), 1);
+    pooledBytes -= a.byteLength;
+    pooledCount--;
+  }
+}
+
+/** Drops the queue entries of buffers taken back since, once they are most of it. */
+function compact(): void {
+  if (order.length - orderHead < 1024 + 2 * pooledCount) return;
+  order = order.slice(orderHead).filter((e) => pooled.has(e.a));
+  orderHead = 0;
+}
+
 /** Takes back a buffer no tensor uses any more. */
 export function returnArray(a: TypedArray): void {
   const bytes = a.byteLength;
-  if (bytes < MIN_BYTES || pooledBytes + bytes > MAX_BYTES) return;
+  if (bytes < MIN_BYTES || bytes > MAX_BYTES || pooled.has(a)) return;
+  evictFor(bytes);
   const key = keyOf(dtypeOfArray(a), a.length);
   const list = free.get(key);
   if (list === undefined) free.set(key, [a]);
   else list.push(a);
+  pooled.add(a);
+  order.push({ key, a });
   pooledBytes += bytes;
+  pooledCount++;
+  compact();
 }
 
 /** What the pool holds (for tests and memory reports). */
@@ -66,4 +102,7 @@ export function poolStats(): { buffers: number; bytes: number } {
 export function clearPool(): void {
   free.clear();
   pooledBytes = 0;
+  pooledCount = 0;
+  order = [];
+  orderHead = 0;
 }
