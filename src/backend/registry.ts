@@ -32,9 +32,11 @@ export function setBackend(name: string): void {
 
 /**
  * @internal The entry points' choice of default (the fastest backend that loaded); a choice the
- * user already made with setBackend or selectBackend is kept. Returns the default in force.
+ * user already made with setBackend or selectBackend(name) is kept, unless `auto` (the user asked
+ * for the fastest: selectBackend('auto')). Returns the default in force.
  */
-export function setDefaultBackend(name: string): string {
+export function setDefaultBackend(name: string, auto = false): string {
+  if (auto) chosenByUser = false;
   if (!chosenByUser) current = getBackend(name);
   return current.name;
 }

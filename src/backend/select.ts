@@ -1,6 +1,6 @@
 // Backend selection: 'auto' takes the fastest registered CPU backend (native, then wasm, then cpu).
 import type { FastBackend } from './fast/backend.js';
-import { getBackend, listBackends, setBackend } from './registry.js';
+import { getBackend, listBackends, setBackend, setDefaultBackend } from './registry.js';
 
 export type BackendChoice = 'auto' | (string & {});
 
@@ -33,7 +33,9 @@ export function setReadyPromise(p: Promise<string>): void {
 /** Makes `choice` the default backend for new tensors; returns the name chosen. */
 export function selectBackend(choice: BackendChoice = 'auto'): string {
   const name = resolveBackend(choice);
-  setBackend(name);
+  // 'auto' pins nothing: a faster backend that finishes loading later (wasm in a page) takes over.
+  if (choice === 'auto') setDefaultBackend(name, true);
+  else setBackend(name);
   return name;
 }
 

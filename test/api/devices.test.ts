@@ -91,3 +91,16 @@ describe('module.to(backend)', () => {
     for (const p of params) expect(p.device).toBe('cpu');
   });
 });
+
+describe('the default backend', () => {
+  it("keeps the user's choice over the entry points' one, but selectBackend('auto') pins nothing", async () => {
+    const { setDefaultBackend } = await import('../../src/backend/registry.js');
+    const { getBackend, selectBackend } = await import('../../src/index.js');
+    selectBackend('cpu');
+    expect(setDefaultBackend(fast)).toBe('cpu'); // the entry finishing its load later changes nothing
+    expect(selectBackend('auto')).toBe(fast);
+    expect(setDefaultBackend('wasm')).toBe('wasm'); // 'auto' left it to the entry points
+    expect(getBackend().name).toBe('wasm');
+    setBackend('cpu');
+  });
+});
