@@ -362,6 +362,33 @@ describe('fast CPU backends', () => {
         }
       });
 
+      it("erf in C against PyTorch's values (core_golden.json)", async () => {
+        type Input = { data: (number | string)[]; dtype: string; layout: unknown[] };
+        type Case = { name: string; inputs: Input[] };
+        type Out = { data: (number | string)[] }[];
+        const text = await readFile(
+          new URL('../fixtures/core_golden.json', import.meta.url),
+          'utf8',
+        );
+        const cases = (JSON.parse(text) as { cases: (Case & { out: Out })[] }).cases.filter(
+          (c) =>
+            c.name.startsWith('erf/') &&
+            c.inputs[0]!.dtype === 'float32' &&
+            c.inputs[0]!.layout.length === 0,
+        );
+        expect(cases.length).toBeGreaterThanOrEqual(4);
+        const special: Record<string, number> = { nan: NaN, inf: Infinity, '-inf': -Infinity };
+        const num = (v: number | string) => (typeof v === 'number' ? v : special[v]!);
+        for (const c of cases) {
+          const x = tensor(c.inputs[0]!.data.map(num));
+          const got = host(apply('erf', [on(x, dev)], {}));
+          const want = c.out[0]!.data.map(num);
+          got.forEach((v, i) =>
+            expect(ulps(v, want[i]!), `${c.name}[${i}]`).toBeLessThanOrEqual(2),
+          );
+        }
+      });
+
       it('where, clamp and copies', () => {
         const c = r(7, 1).gt(0);
         const a = r(7, 9);

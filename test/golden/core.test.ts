@@ -199,6 +199,7 @@ const OPS: Record<string, OpFn> = {
   cos: unary((t) => t.cos()),
   tanh: unary((t) => t.tanh()),
   sigmoid: unary((t) => t.sigmoid()),
+  erf: unary((t) => t.erf()),
   relu: unary((t) => t.relu()),
   floor: unary((t) => t.floor()),
   ceil: unary((t) => t.ceil()),
