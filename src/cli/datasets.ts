@@ -2,8 +2,7 @@
 // train / validation / test with a fixed seed (the same split whatever --seed is).
 import { existsSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import type { Subset } from '../data/index.js';
-import { TensorDataset, randomSplit } from '../data/index.js';
+import { Subset, TensorDataset, randomSplit } from '../data/index.js';
 import { Digits, FashionMNIST, MNIST, loadCsv } from '../data/node/index.js';
 import { DataError } from '../errors.js';
 import { fromArray } from '../functions/creation.js';
@@ -125,4 +124,25 @@ export function loadData(spec: string, opts: { dataDir?: string; target?: string
   throw new DataError(
     `unknown --data '${spec}': expected ${DATA_NAMES.join(', ')}, or the path of a .csv file (numeric columns, label in the last column)`,
   );
+}
+
+function firstN(ds: Split, n: number): Split {
+  return n >= ds.length
+    ? ds
+    : new Subset(
+        ds,
+        Array.from({ length: n }, (_, i) => i),
+      );
+}
+
+/** --limit: the first n training samples and proportionally fewer validation and test samples. */
+export function limitData(data: LoadedData, limit: number | undefined): LoadedData {
+  if (limit === undefined) return data;
+  const small = Math.max(1, Math.floor(limit / 5));
+  return {
+    ...data,
+    train: firstN(data.train, limit),
+    val: firstN(data.val, small),
+    test: firstN(data.test, small),
+  };
 }

@@ -1,13 +1,11 @@
 // `nabla lr-find`: sweeps the learning rate over a preset model and dataset, prints the curve and the suggested rate, and can plot it.
-import { setBackend } from '../backend/registry.js';
-import { DataLoader } from '../data/index.js';
 import { lrFind, type LrFindResult } from '../diagnostics/lr_finder.js';
 import { fmt } from '../diagnostics/health_rules.js';
 import { lrFinderSpec } from '../diagnostics/plots.js';
-import { crossEntropy } from '../nn/functional/loss.js';
 import { writePlot } from '../node/plots.js';
-import { Generator, manualSeed } from '../random.js';
-import type { Tensor } from '../tensor.js';
+import { OPTIMIZER_NAMES, type OptimizerName } from '../optim/factory.js';
+import { Generator } from '../random.js';
+import { Trainer } from '../train/index.js';
 import {
   UsageError,
   choiceFlag,
@@ -17,25 +15,21 @@ import {
   usageText,
   type CommandSpec,
 } from './args.js';
-import { chooseBackend } from './backends.js';
-import { loadData } from './datasets.js';
-import { buildModel, MODEL_NAMES, type ModelName } from './models.js';
+import { MODEL_NAMES, type ModelName } from './models.js';
 import type { Writer } from './progress.js';
-import { OPTIMIZERS, TRAIN_SPEC, limitData, makeOptimizer } from './train.js';
-
-const shared = (name: string) => TRAIN_SPEC.flags[name]!;
+import { RUN_FLAGS as F, setUpRun } from './run_common.js';
 
 export const LR_FIND_SPEC: CommandSpec = {
   name: 'lr-find',
   summary: 'Sweep the learning rate exponentially and suggest one (steepest descent of the loss).',
   usage: 'nabla lr-find [options]',
   flags: {
-    data: shared('data'),
-    'data-dir': shared('data-dir'),
-    target: shared('target'),
-    model: shared('model'),
-    optimizer: shared('optimizer'),
-    'batch-size': shared('batch-size'),
+    data: F.data,
+    'data-dir': F['data-dir'],
+    target: F.target,
+    model: F.model,
+    optimizer: F.optimizer,
+    'batch-size': F['batch-size'],
     'start-lr': {
       type: 'string',
       value: '<rate>',
@@ -54,9 +48,9 @@ export const LR_FIND_SPEC: CommandSpec = {
       value: '<file.svg|file.png>',
       help: 'also draw the curve with the suggestion marked',
     },
-    limit: shared('limit'),
-    seed: shared('seed'),
-    backend: shared('backend'),
+    limit: F.limit,
+    seed: F.seed,
+    backend: F.backend,
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
   notes: [
@@ -76,7 +70,7 @@ export interface LrFindConfig {
   readonly dataDir: string | undefined;
   readonly target: string | undefined;
   readonly model: ModelName;
-  readonly optimizer: (typeof OPTIMIZERS)[number];
+  readonly optimizer: OptimizerName;
   readonly batchSize: number;
   readonly startLr: number;
   readonly endLr: number;
@@ -96,7 +90,7 @@ export function parseLrFindArgs(argv: readonly string[]): LrFindConfig | 'help' 
     dataDir: f['data-dir'] as string | undefined,
     target: f.target as string | undefined,
     model: choiceFlag(LR_FIND_SPEC, 'model', f.model, MODEL_NAMES),
-    optimizer: choiceFlag(LR_FIND_SPEC, 'optimizer', f.optimizer, OPTIMIZERS),
+    optimizer: choiceFlag(LR_FIND_SPEC, 'optimizer', f.optimizer, OPTIMIZER_NAMES),
     batchSize:
       f['batch-size'] === undefined
         ? data === 'digits'
@@ -120,21 +114,14 @@ export function parseLrFindArgs(argv: readonly string[]): LrFindConfig | 'help' 
 
 /** Runs the sweep and prints a short table of the curve and the suggestion. */
 export async function runLrFind(cfg: LrFindConfig, out: Writer): Promise<LrFindResult> {
-  const backend = await chooseBackend(cfg.backend);
-  setBackend(backend);
-  manualSeed(cfg.seed);
-  const data = limitData(
-    loadData(cfg.data, {
-      ...(cfg.dataDir ? { dataDir: cfg.dataDir } : {}),
-      ...(cfg.target ? { target: cfg.target } : {}),
-    }),
-    cfg.limit,
-  );
-  const model = buildModel(cfg.model, data.inputShape, data.numClasses);
-  const opt = makeOptimizer(cfg.optimizer, model.parameters(), cfg.startLr);
-  const loader = new DataLoader(data.train, {
+  const { backend, data, model, optimizer } = await setUpRun(cfg, cfg.startLr);
+  // The sweep runs Trainer's own pieces: its shuffling loader and its training loss.
+  const trainer = new Trainer({
+    model,
+    optimizer,
+    train: data.train,
+    epochs: 1,
     batchSize: cfg.batchSize,
-    shuffle: true,
     generator: new Generator(cfg.seed),
   });
   out.write(
@@ -142,13 +129,11 @@ export async function runLrFind(cfg: LrFindConfig, out: Writer): Promise<LrFindR
       `batch ${cfg.batchSize}, lr ${cfg.startLr} → ${cfg.endLr} over ${cfg.numIter} steps, backend ${backend}\n`,
   );
   model.train();
-  const r = lrFind(
-    model,
-    opt,
-    loader as Iterable<[Tensor, Tensor]>,
-    ([x, y]) => crossEntropy((model.forward as (x: Tensor) => Tensor)(x), y),
-    { startLr: cfg.startLr, endLr: cfg.endLr, numIter: cfg.numIter },
-  );
+  const r = lrFind(model, optimizer, trainer.trainLoader, (batch) => trainer.loss(batch), {
+    startLr: cfg.startLr,
+    endLr: cfg.endLr,
+    numIter: cfg.numIter,
+  });
   const rows: string[] = [];
   const stride = Math.max(1, Math.round(r.lrs.length / 12));
   for (let i = 0; i < r.lrs.length; i++) {

@@ -9,6 +9,7 @@ import {
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { writePlotFiles } from '../node/plots.js';
+import type { Trainer } from '../train/index.js';
 import type { Writer } from './progress.js';
 
 export interface TrainDiagnosticsOptions {
@@ -21,7 +22,10 @@ export interface TrainDiagnosticsOptions {
   readonly quiet: boolean;
 }
 
-/** What train() calls: onStep after each optimizer step, onEpoch after each epoch, finish at the end. */
+/**
+ * The monitor on a run: attach() subscribes onStep to the trainer's steps and onEpoch to its epoch
+ * ends (or call them from a loop of your own); finish() at the end.
+ */
 export class TrainDiagnostics {
   readonly monitor: GradientHealthMonitor;
   readonly #o: TrainDiagnosticsOptions;
@@ -30,6 +34,12 @@ export class TrainDiagnostics {
     this.#o = o;
     const every = Math.max(1, Math.ceil(o.totalSteps / 150));
     this.monitor = new GradientHealthMonitor(model, optimizer, { every });
+  }
+
+  /** Follows a Trainer: each step's loss, and a health line after each epoch. */
+  attach(trainer: Trainer, out: Writer): void {
+    trainer.on('step', (e) => this.onStep(e.loss));
+    trainer.on('epochEnd', () => this.onEpoch(out));
   }
 
   onStep(loss: number): void {

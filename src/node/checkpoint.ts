@@ -1,29 +1,17 @@
 // Training checkpoints: model, optimizer, scheduler and RNG state plus the loop's position, in one
 // safetensors file (tensors) with a JSON manifest in its metadata (everything else).
 import { NablaError } from '../errors.js';
-import type { StateDict } from '../nn/module.js';
-import type { OptimizerStateDict } from '../optim/optimizer.js';
-import type { GeneratorState } from '../random.js';
 import { Tensor } from '../tensor.js';
+import type { StateDict } from '../nn/module.js';
+import type { TrainingCheckpoint } from '../train/checkpoint.js';
 import { load, save } from './io.js';
 
 /** The checkpoint format this code writes; readers refuse newer ones. */
 export const CHECKPOINT_FORMAT = 1;
 const MANIFEST_KEY = 'nabla.checkpoint';
 
-export interface Checkpoint {
-  readonly model: StateDict;
-  readonly optimizer?: OptimizerStateDict;
-  readonly scheduler?: Record<string, unknown>;
-  /** Generator states by role: 'global' (the library generator), 'loader' (the DataLoader's), ... */
-  readonly rng: Readonly<Record<string, GeneratorState>>;
-  /** Completed epochs, optimizer steps, and batches consumed in the current epoch. */
-  readonly epoch: number;
-  readonly step: number;
-  readonly batchInEpoch: number;
-  /** Anything else the trainer wants back (its config, metrics so far). */
-  readonly extra?: Record<string, unknown>;
-}
+/** A training run's state (Trainer's stateDict()): model, optimizer, scheduler, generators, position. */
+export type Checkpoint = TrainingCheckpoint;
 
 /** Replaces every tensor in a JSON-able value by a reference to a named tensor in `out`. */
 function extractTensors(value: unknown, prefix: string, out: Record<string, Tensor>): unknown {

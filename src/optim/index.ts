@@ -15,3 +15,25 @@ export { Adagrad, type AdagradOptions } from './adagrad.js';
 export { NAdam, type NAdamOptions } from './nadam.js';
 export { RAdam, type RAdamOptions } from './radam.js';
 export * as lrScheduler from './lr_scheduler/index.js';
+export {
+  OPTIMIZER_NAMES,
+  RUN_SCHEDULES,
+  SCHEDULER_INTERVALS,
+  SCHEDULER_NAMES,
+  createOptimizer,
+  createScheduler,
+  isOptimizerName,
+  isSchedulerName,
+  scheduleForRun,
+  type AnyScheduler,
+  type OptimizerFor,
+  type OptimizerName,
+  type OptimizerOptionsFor,
+  type RunPlan,
+  type RunSchedule,
+  type ScheduledLR,
+  type SchedulerFor,
+  type SchedulerInterval,
+  type SchedulerName,
+  type SchedulerOptionsFor,
+} from './factory.js';
