@@ -214,6 +214,36 @@ export {
 export * as plots from './diagnostics/plots.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
+export {
+  Trainer,
+  evaluate,
+  type AfterBackwardEvent,
+  type Batch,
+  type EpochEndEvent,
+  type EpochMetrics,
+  type EpochProgress,
+  type EpochStartEvent,
+  type EvalData,
+  type EvalResult,
+  type EvaluateOptions,
+  type FitOptions,
+  type FitResult,
+  type FitStartEvent,
+  type LossFn,
+  type StepEvent,
+  type StopEvent,
+  type TrainerCallbacks,
+  type TrainerEventName,
+  type TrainerEvents,
+  type TrainerHistory,
+  type TrainerListener,
+  type TrainerOptions,
+  type TrainerPosition,
+  type TrainerScheduler,
+  type TrainingCheckpoint,
+  type TrainLoader,
+  type TrainPlan,
+} from './train/index.js';
 export * as io from './io/safetensors.js';
 export { buildOnnxModel, exportOnnx, type OnnxExportOptions } from './io/onnx.js';
 export type { OnnxModel } from './io/onnx_proto.js';
