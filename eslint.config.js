@@ -34,4 +34,25 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Trainer belongs to the browser-safe core too: files and the CLI subscribe to it, never the reverse.
+    files: ['src/train/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...nodeOnly.map((group) => ({
+              group: [group],
+              message: 'core modules must not import Node built-ins',
+            })),
+            {
+              group: ['../node/*', '../node.js', '../cli/*', '../data/node/*', '../io/fs*'],
+              message: 'src/train must not import the Node or CLI layers',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );
