@@ -12,6 +12,10 @@ import {
 import { measureRunner, type Measurement, type MeasureOptions } from './harness.js';
 import type * as TfjsWasmModule from '@tensorflow/tfjs-backend-wasm';
 import type { Tfjs, Workload } from './workloads/index.js';
+import type { NablaStyle } from './workloads/types.js';
+import { setDefaultBackend } from '../src/backend/registry.js';
+import { resolveBackend } from '../src/backend/select.js';
+import { backendFromEnv } from '../src/node/default_backend.js';
 
 type TfjsWasm = typeof TfjsWasmModule;
 
@@ -19,6 +23,8 @@ export interface Contender {
   /** 'nabla-native', 'nabla-wasm', 'nabla-cpu', 'tfjs-wasm', 'tfjs-cpu'. */
   readonly id: string;
   readonly family: 'nabla' | 'tfjs';
+  /** The default-backend contenders ('nabla', 'nabla-tidy'): the only ones that run the sweep. */
+  readonly asShipped?: boolean;
   /** The backend's own description (ISA, build, threads). */
   readonly detail: string;
   run(w: Workload, opts: MeasureOptions): Promise<Measurement>;
@@ -35,6 +41,7 @@ export async function nablaContenders(
   const names = new Set(listBackends().map((b) => b.name));
   const contenders: Contender[] = [];
   const counts = getNumThreads();
+  contenders.push(...defaultContenders(resolveBackend(backendFromEnv()), counts));
   for (const name of ['native', 'wasm', 'cpu']) {
     if (!names.has(name)) continue;
     const b = getBackend(name);
@@ -49,7 +56,7 @@ export async function nablaContenders(
       run: (w, opts) => {
         setBackend(name);
         try {
-          return Promise.resolve(measureRunner(() => w.nabla(), opts));
+          return Promise.resolve(measureRunner(() => w.nabla('as-written'), opts));
         } finally {
           setBackend('cpu');
         }
@@ -57,6 +64,44 @@ export async function nablaContenders(
     });
   }
   return { contenders, errors: { ...fast.errors } };
+}
+
+/**
+ * nabla as a user gets it: the backend `import 'nabla/node'` makes the default, no backend call,
+ * the step as written ('nabla') or inside tidy() ('nabla-tidy'). Run in a fresh process (the
+ * default), the worker imports the package entry and nothing else chooses a backend.
+ */
+function defaultContenders(name: string, threads: Record<string, number>): Contender[] {
+  const t = threads[name];
+  const detail = `the default backend, ${name}${t !== undefined ? ` (${t} thread${t > 1 ? 's' : ''})` : ''}`;
+  const run = (style: NablaStyle) => async (w: Workload, opts: MeasureOptions) => {
+    await import('../src/entry/node.js');
+    // In --shared-process runs other contenders chose backends: give the choice back to the entry's.
+    setDefaultBackend(name, true);
+    return measureRunner(() => w.nabla(style), opts);
+  };
+  return [
+    {
+      id: 'nabla',
+      family: 'nabla',
+      asShipped: true,
+      detail: `as written: ${detail}`,
+      run: run('as-written'),
+    },
+    {
+      id: 'nabla-tidy',
+      family: 'nabla',
+      asShipped: true,
+      detail: `in tidy(): ${detail}`,
+      run: run('tidy'),
+    },
+  ];
+}
+
+/** The default contenders in a process of their own: the package entry alone chooses the backend. */
+export async function shippedContenders(): Promise<Contender[]> {
+  const entry = await import('../src/entry/node.js');
+  return defaultContenders(entry.getBackend().name, entry.getNumThreads());
 }
 
 /** Sets the fast backends' threads (the FMA-peak fallback times a single thread). */

@@ -127,7 +127,7 @@ async function profileWorkload(id: string, backend: string, seconds: number): Pr
   setBackend(backend);
   const w = WORKLOADS.find((x) => x.id === id);
   if (w === undefined) throw new Error(`unknown workload ${id}`);
-  const r = w.nabla();
+  const r = w.nabla('as-written');
   const loop = (s: number) => {
     const t0 = performance.now();
     let n = 0;

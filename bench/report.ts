@@ -1,11 +1,16 @@
 // Turns a run's results into the tables: medians per contender, ratios, and the issue's targets.
 import type { Measurement } from './harness.js';
 import type { Machine, Peak } from './machine.js';
+import type { RssResult } from './rss.js';
 
 export interface WorkloadResult {
   readonly id: string;
   readonly title: string;
   readonly flops?: number;
+  /** Samples per step (the batch-size sweep reports samples/s). */
+  readonly batch?: number;
+  /** Part of the batch-size sweep (its own table, not the main one). */
+  readonly sweep?: boolean;
   /** Per contender id ('nabla-native', 'tfjs-wasm', ..., 'torch' = PyTorch's best configuration). */
   readonly results: Record<string, Measurement>;
   /** PyTorch per configuration label. */
@@ -28,6 +33,8 @@ export interface RunResults {
     readonly info: Record<string, unknown>;
   }[];
   readonly workloads: readonly WorkloadResult[];
+  /** The memory probe (bench/rss.ts): null when not run. */
+  readonly rss: RssResult | { readonly error: string } | null;
 }
 
 export interface Target {
@@ -38,8 +45,10 @@ export interface Target {
 }
 
 const NABLA = ['nabla-native', 'nabla-wasm', 'nabla-cpu'];
-const COLUMNS = [...NABLA, 'tfjs-wasm', 'tfjs-cpu', 'torch'];
+const COLUMNS = ['nabla', 'nabla-tidy', ...NABLA, 'tfjs-wasm', 'tfjs-cpu', 'torch'];
 const TITLES: Record<string, string> = {
+  nabla: 'nabla (as written)',
+  'nabla-tidy': 'nabla in tidy()',
   'nabla-native': 'nabla native',
   'nabla-wasm': 'nabla wasm',
   'nabla-cpu': 'nabla cpu',
@@ -96,28 +105,62 @@ function ratio(a: Ok | undefined, b: Measurement | undefined): string {
   return a === undefined || o === undefined ? '—' : `${(a.median / o.median).toFixed(2)}×`;
 }
 
-/** Rows of the main table: one per workload. */
+/**
+ * nabla as users get it: the default backend, the step as written (no tidy). Runs that left that
+ * contender out (--contenders) fall back to the fastest backend.
+ */
+export function headline(w: WorkloadResult): [string, Ok] | undefined {
+  const m = ok(w.results.nabla);
+  return m !== undefined ? ['nabla', m] : bestNabla(w);
+}
+
+/** Rows of the main table: one per workload (the batch-size sweep has its own table). */
 export function mainTable(r: RunResults): { header: string[]; rows: string[][] } {
-  const cols = COLUMNS.filter((c) => r.workloads.some((w) => w.results[c] !== undefined));
+  const main = r.workloads.filter((w) => w.sweep !== true);
+  const cols = COLUMNS.filter((c) => main.some((w) => w.results[c] !== undefined));
   const header = [
     'workload',
     ...cols.map((c) => TITLES[c]!),
-    'nabla best',
+    'as written ÷ tidy',
     'vs PyTorch',
     'vs tfjs wasm',
     'vs tfjs cpu',
   ];
-  const rows = r.workloads.map((w) => {
-    const best = bestNabla(w);
+  const rows = main.map((w) => {
+    const best = headline(w);
     return [
       w.title,
       ...cols.map((c) => cell(w, w.results[c])),
-      best === undefined ? '—' : best[0].replace('nabla-', ''),
+      ratio(ok(w.results.nabla), w.results['nabla-tidy']),
       ratio(best?.[1], w.results.torch),
       ratio(best?.[1], w.results['tfjs-wasm']),
       ratio(best?.[1], w.results['tfjs-cpu']),
     ];
   });
+  return { header, rows };
+}
+
+/** Samples per second of a training step at batch `batch`. */
+function throughput(m: Ok | undefined, batch: number): number | undefined {
+  return m === undefined ? undefined : batch / m.median;
+}
+
+/** The CNN train step across batch sizes, in samples/s (higher is better). */
+export function sweepTable(r: RunResults): { header: string[]; rows: string[][] } {
+  const sweep = r.workloads
+    .filter((w) => w.batch !== undefined && w.id.startsWith('cnn'))
+    .sort((a, b) => a.batch! - b.batch!);
+  const cols = ['nabla', 'nabla-tidy', 'torch'].filter((c) =>
+    sweep.some((w) => w.results[c] !== undefined),
+  );
+  const header = ['CNN step, batch', ...cols.map((c) => `${TITLES[c]!} samples/s`)];
+  const rows = sweep.map((w) => [
+    String(w.batch),
+    ...cols.map((c) => {
+      const t = throughput(ok(w.results[c]), w.batch!);
+      return t === undefined ? '—' : t.toFixed(0);
+    }),
+  ]);
   return { header, rows };
 }
 
@@ -155,26 +198,76 @@ export function targets(r: RunResults): Target[] {
       met: gf !== undefined && peak !== undefined ? gf >= 0.85 * peak : null,
     });
   }
+  // Issue 11: the step as users write it, against the same step in tidy() and against PyTorch.
+  const vsTidy: [string, string][] = [
+    ['mlp', 'MLP step'],
+    ['cnn', 'CNN step'],
+  ];
+  for (const [id, name] of vsTidy) {
+    const w = find(r, id);
+    const a = ok(w?.results.nabla);
+    const b = ok(w?.results['nabla-tidy']);
+    const x = a !== undefined && b !== undefined ? a.median / b.median : undefined;
+    out.push({
+      name: `${name}: nabla as written ÷ the same in tidy()`,
+      goal: '≤ 1.1×',
+      measured:
+        x !== undefined
+          ? `${x.toFixed(2)}× (${formatTime(a!.median)} vs ${formatTime(b!.median)})`
+          : '—',
+      met: x !== undefined ? x <= 1.1 : null,
+    });
+  }
   const vsTorch: [string, string, number][] = [
-    ['mlp', 'MLP step', 0.6],
-    ['cnn', 'CNN step', 0.5],
-    ['seed', 'seed step', 0.2],
-    ['relu', 'relu(2x+1)', 1],
+    ['mlp', 'MLP step', 1],
+    ['cnn', 'CNN step', 1],
+    ['seed', 'seed step', 0.5],
   ];
   for (const [id, name, goal] of vsTorch) {
     const w = find(r, id);
     if (w === undefined) continue;
-    const best = bestNabla(w);
+    const best = headline(w);
     const t = ok(w.results.torch);
     const x = best !== undefined && t !== undefined ? best[1].median / t.median : undefined;
     out.push({
-      name: `${name}: nabla best ÷ PyTorch best`,
+      name: `${name}: nabla as written ÷ PyTorch best`,
       goal: goal === 1 ? '≤ 1×' : `≤ ${goal}×`,
       measured:
         x !== undefined
-          ? `${x.toFixed(2)}× (${best![0].replace('nabla-', '')} ${formatTime(best![1].median)} vs ${formatTime(t!.median)})`
+          ? `${x.toFixed(2)}× (${best![0] === 'nabla' ? 'as written' : best![0].replace('nabla-', '')} ${formatTime(best![1].median)} vs ${formatTime(t!.median)})`
           : '—',
       met: x !== undefined ? x <= goal : null,
+    });
+  }
+  const rss = r.rss;
+  if (rss !== null) {
+    out.push({
+      name: 'RSS over 5,000 MLP steps as written: growth after the first 500',
+      goal: '< 5%',
+      measured:
+        'error' in rss
+          ? `failed: ${rss.error}`
+          : `${(100 * rss.growth).toFixed(1)}% (${(rss.baseline / 2 ** 20).toFixed(0)} → at most ${(rss.max / 2 ** 20).toFixed(0)} MiB, ${rss.backend}, ${rss.msPerStep.toFixed(2)} ms/step)`,
+      met: 'error' in rss ? false : rss.growth < 0.05,
+    });
+  }
+  const sweep = r.workloads
+    .filter((w) => w.batch !== undefined && w.id.startsWith('cnn'))
+    .sort((a, b) => a.batch! - b.batch!);
+  const rates = sweep.map((w) => throughput(ok(w.results.nabla), w.batch!));
+  if (sweep.length > 1 && rates.every((x) => x !== undefined)) {
+    // No cliff: each batch size keeps ≥ 90% of the best throughput of the smaller ones.
+    let best = 0;
+    let worst = Infinity;
+    for (const x of rates as number[]) {
+      if (best > 0) worst = Math.min(worst, x / best);
+      best = Math.max(best, x);
+    }
+    out.push({
+      name: `CNN step as written, batch ${sweep.map((w) => w.batch).join('/')}: throughput never falls as the batch grows`,
+      goal: '≥ 0.9× the best smaller batch',
+      measured: `${worst.toFixed(2)}× (${(rates as number[]).map((x) => x.toFixed(0)).join(' / ')} samples/s)`,
+      met: worst >= 0.9,
     });
   }
   const mlp = find(r, 'mlp');
@@ -264,11 +357,14 @@ function machineLines(r: RunResults): string[] {
 
 const NOTE =
   'Medians of N samples after warm-up (sgemm in GFLOP/s, higher is better; steps in time per step, lower is better). ' +
-  "Ratios are nabla's best backend's time ÷ the other's time: below 1× nabla is faster.";
+  "nabla (as written) is what a user gets: `import 'nabla/node'`, no backend call, no tidy(), loss.item() each step; " +
+  'the backend columns run the same step after setBackend. ' +
+  "Ratios are nabla as written ÷ the other's time: below 1× nabla is faster.";
 
 /** The plain-text report printed to the terminal. */
 export function textReport(r: RunResults): string {
   const t = mainTable(r);
+  const sw = sweepTable(r);
   const tt = torchTable(r);
   const tg = targets(r);
   return [
@@ -277,11 +373,12 @@ export function textReport(r: RunResults): string {
     pad([t.header, ...t.rows]),
     '',
     NOTE,
+    ...(sw.rows.length > 0 ? ['', 'Batch-size sweep:', pad([sw.header, ...sw.rows])] : []),
     ...(r.torchConfigs.length > 0
       ? ['', 'PyTorch configurations (★ = best, used above):', pad([tt.header, ...tt.rows])]
       : []),
     '',
-    'Targets (issue 5):',
+    'Targets:',
     pad([
       ['target', 'goal', 'measured', ''],
       ...tg.map((x) => [x.name, x.goal, x.measured, verdict(x)]),
@@ -292,6 +389,7 @@ export function textReport(r: RunResults): string {
 /** The Markdown report: what BENCHMARKS.md keeps between its markers. */
 export function markdownReport(r: RunResults): string {
   const t = mainTable(r);
+  const sw = sweepTable(r);
   const tt = torchTable(r);
   const tg = targets(r);
   return [
@@ -302,6 +400,7 @@ export function markdownReport(r: RunResults): string {
     md(t.header, t.rows),
     '',
     NOTE,
+    ...(sw.rows.length > 0 ? ['', '### Batch-size sweep', '', md(sw.header, sw.rows)] : []),
     '',
     '### Targets',
     '',

@@ -20,6 +20,7 @@ import {
   type WorkloadResult,
 } from './report.js';
 import { torchAvailable, torchConfigs, TorchServer, type TorchInfo } from './torch.js';
+import { runRssProbe } from './rss.js';
 import { runIsolated } from './worker.js';
 import { WORKLOADS } from './workloads/index.js';
 import { sgemm } from './workloads/sgemm.js';
@@ -96,7 +97,7 @@ function estimatePeak(threads: number): Peak | null {
   for (const t of [1, threads]) {
     setNumThreads(t, 'wasm');
     setBackend('wasm');
-    const m = measureRunner(() => w.nabla(), { budget: 0.5 });
+    const m = measureRunner(() => w.nabla('as-written'), { budget: 0.5 });
     setBackend('cpu');
     rates.push(m.ok ? w.flops! / m.median / 1e9 : 0);
   }
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
   const m = machine();
   const want = (id: string) => opts.contenders === null || opts.contenders.includes(id);
   const workloads = WORKLOADS.filter((w) => opts.only === null || opts.only.includes(w.id));
+  // (--only takes 'rss' too: the memory probe, run after the workloads.)
 
   log(
     `nabla bench: ${workloads.map((w) => w.id).join(', ')}; warm-up ${opts.warmup} s and ${opts.budget} s per measurement`,
@@ -165,6 +167,7 @@ async function main(): Promise<void> {
         log(`${w.id} torch [${server.config.label}]: ${show(torch[server.config.label]!)}`);
       }
       for (const c of contenders) {
+        if (w.sweep === true && c.asShipped !== true) continue;
         const mo = { budget: opts.budget, warmup: opts.warmup };
         row[c.id] = opts.isolate
           ? await runIsolated(c.id, w.id, mo, opts.threads)
@@ -177,6 +180,8 @@ async function main(): Promise<void> {
         id: w.id,
         title: w.title,
         ...(w.flops !== undefined ? { flops: w.flops } : {}),
+        ...(w.batch !== undefined ? { batch: w.batch } : {}),
+        ...(w.sweep === true ? { sweep: true } : {}),
         results: row,
         torch,
       });
@@ -185,7 +190,15 @@ async function main(): Promise<void> {
     for (const { server } of servers) server.close();
   }
 
+  let rss: RunResults['rss'] = null;
+  if (opts.only === null || opts.only.includes('rss')) {
+    log('RSS probe: 5,000 MLP steps as written ...');
+    rss = await runRssProbe(5000);
+    log(`RSS probe: ${JSON.stringify(rss)}`);
+  }
+
   const run: RunResults = {
+    rss,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     command: commandLine(process.argv.slice(2)),
     machine: m,

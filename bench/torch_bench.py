@@ -73,6 +73,7 @@ def train_step(model, loss_fn, x, y):
         loss = loss_fn(model(x), y)
         loss.backward()
         optimizer.step()
+        loss.item()  # as a training loop reads its loss (nabla's step does the same)
 
     return step
 
@@ -85,7 +86,7 @@ def mlp():
     return train_step(model, F.cross_entropy, torch.randn(128, 784), torch.randint(0, 10, (128,)))
 
 
-def cnn():
+def cnn(batch=64):
     torch.manual_seed(0)
     model = nn.Sequential(
         nn.Conv2d(1, 16, 3, padding=1),
@@ -97,7 +98,8 @@ def cnn():
         nn.Flatten(),
         nn.Linear(32 * 7 * 7, 10),
     )
-    return train_step(model, F.cross_entropy, torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,)))
+    x = torch.randn(batch, 1, 28, 28)
+    return train_step(model, F.cross_entropy, x, torch.randint(0, 10, (batch,)))
 
 
 class SimpleNN(nn.Module):
@@ -127,6 +129,7 @@ def seed():
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        loss.item()
 
     return step
 
@@ -148,6 +151,10 @@ WORKLOADS = {
     "cnn": cnn,
     "seed": seed,
     "relu": relu,
+    # The batch-size sweep (bench/workloads/cnn.ts cnnAt).
+    "cnn-b16": lambda: cnn(16),
+    "cnn-b256": lambda: cnn(256),
+    "cnn-b1024": lambda: cnn(1024),
 }
 
 

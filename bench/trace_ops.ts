@@ -7,7 +7,7 @@ import { WORKLOADS } from './workloads/index.js';
 const [id = 'seed', backend = 'cpu'] = process.argv.slice(2);
 await loadFastBackends({ quiet: true });
 setBackend(backend);
-const w = WORKLOADS.find((x) => x.id === id)!.nabla();
+const w = WORKLOADS.find((x) => x.id === id)!.nabla('as-written');
 for (let i = 0; i < 2; i++) w.step();
 const ops: string[] = [];
 withOpTracer(

@@ -5,7 +5,7 @@
 //   node worker.js CONTENDER WORKLOAD BUDGET WARMUP THREADS      (bench/run.ts spawns it)
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { nablaContenders, tfjsContenders } from './contenders.js';
+import { nablaContenders, shippedContenders, tfjsContenders } from './contenders.js';
 import type { Measurement, MeasureOptions } from './harness.js';
 import { WORKLOADS } from './workloads/index.js';
 
@@ -45,7 +45,9 @@ async function main(argv: string[]): Promise<void> {
   if (w === undefined) throw new Error(`unknown workload ${workload}`);
   const list = contender.startsWith('tfjs-')
     ? ((await tfjsContenders())?.contenders ?? [])
-    : (await nablaContenders(Number(threads))).contenders;
+    : contender === 'nabla' || contender === 'nabla-tidy'
+      ? await shippedContenders()
+      : (await nablaContenders(Number(threads))).contenders;
   const c = list.find((x) => x.id === contender);
   const m: Measurement =
     c === undefined

@@ -1,5 +1,5 @@
 // The workload list, in the order the benchmark runs and prints them.
-import { cnn } from './cnn.js';
+import { cnn, cnnAt } from './cnn.js';
 import { mlp } from './mlp.js';
 import { relu } from './relu.js';
 import { seed } from './seed.js';
@@ -16,4 +16,7 @@ export const WORKLOADS: readonly Workload[] = [
   cnn,
   seed,
   relu,
+  cnnAt(16),
+  cnnAt(256),
+  cnnAt(1024),
 ];

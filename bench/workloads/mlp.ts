@@ -9,7 +9,7 @@ const SIZES = [784, 256, 128, 10] as const;
 export const mlp: Workload = {
   id: 'mlp',
   title: 'MLP 784-256-128-10 step, batch 128',
-  nabla() {
+  nabla(style) {
     manualSeed(0);
     const model = new nn.Sequential(
       new nn.Linear(784, 256),
@@ -18,7 +18,7 @@ export const mlp: Workload = {
       new nn.ReLU(),
       new nn.Linear(128, 10),
     );
-    return nablaClassifierStep(model, randn([BATCH, 784]), randint(0, 10, [BATCH]));
+    return nablaClassifierStep(model, randn([BATCH, 784]), randint(0, 10, [BATCH]), style);
   },
   tfjs(tf: Tfjs) {
     // Variables and optimizer.minimize: TensorFlow.js's own idiom for a custom training step.

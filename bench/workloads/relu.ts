@@ -1,16 +1,16 @@
 // Workload: relu(2x + 1) over 2^20 float32 elements (three elementwise ops, no autograd).
-import { randn, tidy } from '../../src/index.js';
-import type { Workload } from './types.js';
+import { randn } from '../../src/index.js';
+import { styled, type Workload } from './types.js';
 
 const N = 1 << 20;
 
 export const relu: Workload = {
   id: 'relu',
   title: 'relu(2x+1), 1M',
-  nabla() {
+  nabla(style) {
     const x = randn([N]);
     return {
-      step: () => tidy(() => void x.mul(2).add(1).relu()),
+      step: styled(style, () => void x.mul(2).add(1).relu()),
       dispose: () => x.dispose(),
     };
   },

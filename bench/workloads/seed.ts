@@ -1,7 +1,7 @@
 // Workload: the seed network's train step (examples/seed.ts): Linear(2,2), ReLU, Linear(2,1), MSE, SGD.
 import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs';
-import { manualSeed, nn, optim, tensor, tidy, type Tensor as NTensor } from '../../src/index.js';
-import type { Tfjs, Workload } from './types.js';
+import { manualSeed, nn, optim, tensor, type Tensor as NTensor } from '../../src/index.js';
+import { styled, type Tfjs, type Workload } from './types.js';
 
 class SimpleNN extends nn.Module {
   fc1 = new nn.Linear(2, 2);
@@ -17,7 +17,7 @@ class SimpleNN extends nn.Module {
 export const seed: Workload = {
   id: 'seed',
   title: 'seed network step',
-  nabla() {
+  nabla(style) {
     manualSeed(0);
     const model = new SimpleNN();
     const criterion = new nn.MSELoss();
@@ -26,13 +26,13 @@ export const seed: Workload = {
     const inputs = tensor([[1.0, 2.0]], { requiresGrad: true });
     const labels = tensor([[1.0]]);
     return {
-      step: () =>
-        tidy(() => {
-          const loss = criterion.forward(model.forward(inputs), labels);
-          optimizer.zeroGrad();
-          loss.backward();
-          optimizer.step();
-        }),
+      step: styled(style, () => {
+        const loss = criterion.forward(model.forward(inputs), labels);
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+        loss.item();
+      }),
     };
   },
   tfjs(tf: Tfjs) {

@@ -1,17 +1,17 @@
 // Workload: square float32 matrix product C = A·B of size n (reported in GFLOP/s, 2n³ flops).
-import { randn, tidy } from '../../src/index.js';
-import type { Workload } from './types.js';
+import { randn } from '../../src/index.js';
+import { styled, type Workload } from './types.js';
 
 export function sgemm(n: number): Workload {
   return {
     id: `sgemm-${n}`,
     title: `sgemm ${n}`,
     flops: 2 * n ** 3,
-    nabla() {
+    nabla(style) {
       const a = randn([n, n]);
       const b = randn([n, n]);
       return {
-        step: () => tidy(() => void a.matmul(b)),
+        step: styled(style, () => void a.matmul(b)),
         dispose: () => (a.dispose(), b.dispose()),
       };
     },

@@ -15,15 +15,30 @@ describe('bench', () => {
   it('lists each workload once', () => {
     const ids = WORKLOADS.map((w) => w.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids).toEqual(['sgemm-256', 'sgemm-1024', 'sgemm-2048', 'mlp', 'cnn', 'seed', 'relu']);
+    expect(ids).toEqual([
+      'sgemm-256',
+      'sgemm-1024',
+      'sgemm-2048',
+      'mlp',
+      'cnn',
+      'seed',
+      'relu',
+      'cnn-b16',
+      'cnn-b256',
+      'cnn-b1024',
+    ]);
+    // The sweep rows are the CNN at other batch sizes, run by the default contenders only.
+    expect(WORKLOADS.filter((w) => w.sweep === true).map((w) => w.batch)).toEqual([16, 256, 1024]);
   });
 
-  it('runs the seed step and a small sgemm on nabla cpu', () => {
+  it('runs the seed step and a small sgemm on nabla cpu, as written and in tidy()', () => {
     setBackend('cpu');
     for (const w of [seed, sgemm(16)]) {
-      const r = w.nabla();
-      r.step();
-      r.dispose?.();
+      for (const style of ['as-written', 'tidy'] as const) {
+        const r = w.nabla(style);
+        r.step();
+        r.dispose?.();
+      }
     }
   });
 
@@ -84,17 +99,52 @@ describe('bench', () => {
           id: 'mlp',
           title: 'MLP',
           results: {
+            nabla: t(1.05e-3),
+            'nabla-tidy': t(1e-3),
             'nabla-native': t(1e-3),
             'tfjs-wasm': { ok: false, reason: "Kernel 'X' not registered" },
             torch: t(2e-3),
           },
           torch: { '1 thread': t(2e-3) },
         },
+        {
+          id: 'cnn',
+          title: 'CNN step, batch 64',
+          batch: 64,
+          results: { nabla: t(0.01), 'nabla-tidy': t(0.01), torch: t(0.012) },
+          torch: { '1 thread': t(0.012) },
+        },
+        {
+          id: 'cnn-b256',
+          title: 'CNN step, batch 256',
+          batch: 256,
+          sweep: true,
+          results: { nabla: t(0.05), 'nabla-tidy': t(0.04), torch: t(0.05) },
+          torch: { '1 thread': t(0.05) },
+        },
       ],
+      rss: {
+        backend: 'native',
+        steps: 5000,
+        baseline: 100 * 2 ** 20,
+        max: 102 * 2 ** 20,
+        end: 101 * 2 ** 20,
+        growth: 0.02,
+        msPerStep: 1,
+      },
     };
     const tg = targets(run);
     expect(tg.find((x) => x.name.startsWith('native sgemm 2048'))?.met).toBe(true); // 172 of 200
-    expect(tg.find((x) => x.name.startsWith('MLP'))?.met).toBe(true);
+    expect(tg.find((x) => x.name.startsWith('MLP step: nabla as written ÷ PyTorch'))?.met).toBe(
+      true,
+    );
+    expect(tg.find((x) => x.name.startsWith('MLP step: nabla as written ÷ the same'))?.met).toBe(
+      true,
+    ); // 1.05×
+    expect(tg.find((x) => x.name.startsWith('RSS'))?.met).toBe(true);
+    // 6,400 samples/s at batch 64, then 5,120: a fall of 20%
+    expect(tg.find((x) => x.name.startsWith('CNN step as written, batch'))?.met).toBe(false);
+    expect(textReport(run)).toContain('Batch-size sweep');
     expect(textReport(run)).toContain('unsupported');
     expect(markdownReport(run)).toContain('| workload |');
   });
