@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { forced, isStale } from './stale.js';
 
 const strict = process.argv.includes('--strict');
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,6 +28,12 @@ function done(ok, why) {
 }
 
 if (process.env.NABLA_SKIP_NATIVE === '1' && !strict) done(false, 'NABLA_SKIP_NATIVE=1');
+// Already built from these sources (npx re-runs install scripts in a checkout): nothing to do.
+const sources = ['binding.gyp', 'kernels'].map((p) => join(root, p));
+if (!strict && !forced && !isStale(join(root, 'build/Release/nabla.node'), sources)) {
+  console.log('nabla: the native addon is up to date (build/Release/nabla.node)');
+  process.exit(0);
+}
 
 /** node-gyp: npm's own copy (npm tells scripts where it is), else the one beside this node. */
 function findNodeGyp() {
