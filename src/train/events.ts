@@ -57,7 +57,10 @@ export interface EpochStartEvent {
   readonly skip: number;
 }
 
-/** A diagnostics hook point: gradients are in `.grad`, the optimizer has not stepped yet. */
+/**
+ * A diagnostics hook point: gradients are in `.grad`, the optimizer has not stepped yet. Listeners
+ * run inside the step's tidy() scope: tensors they make are freed with the step's unless kept.
+ */
 export type AfterBackwardEvent = TrainerPosition;
 
 export interface StepEvent extends TrainerPosition {

@@ -176,7 +176,7 @@ export class Trainer {
         done: this.#st.batchInEpoch,
         total: perEpoch,
         loss: accum.lossSum / Math.max(1, accum.seen),
-        accuracy: accum.correct / Math.max(1, accum.seen),
+        accuracy: this.#accuracy ? accum.correct / Math.max(1, accum.seen) : NaN,
         samplesPerSecond: (accum.seen * 1000) / Math.max(1e-9, performance.now() - start),
       });
       let lastYield = performance.now();
@@ -212,8 +212,8 @@ export class Trainer {
       await this.#endEpoch(progress());
     }
     const result: FitResult = {
-      metrics: this.#st.metrics,
-      stepLosses: this.#st.stepLosses,
+      metrics: [...this.#st.metrics],
+      stepLosses: [...this.#st.stepLosses],
       steps: this.#st.step,
       interrupted,
     };
@@ -297,6 +297,7 @@ export class Trainer {
    * 'rng.global', 'rng.loader', 'position').
    */
   loadStateDict(checkpoint: Partial<TrainingCheckpoint>): string[] {
+    if (this.#running) throw new NablaError('Trainer.loadStateDict() during fit()');
     return restoreCheckpoint(this.#parts(), this.#st, checkpoint);
   }
 }
