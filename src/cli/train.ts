@@ -1,16 +1,15 @@
-// `nabla train`: the flags, their parsing, and the wiring of a Trainer to the command's outputs
-// (progress bars, checkpoint, metrics, weights, summary, gradient-health report).
+// `nabla train`: the flags, their parsing, and the wiring of a Trainer to the command's outputs (progress, checkpoint, metrics, weights, summary, health report).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../node/checkpoint.js';
 import { saveStateDict } from '../node/io.js';
 import {
+  OPTIMIZER_NAMES,
   RUN_SCHEDULES,
   scheduleForRun,
   type OptimizerName,
   type RunSchedule,
 } from '../optim/factory.js';
-import { OPTIMIZER_NAMES } from '../optim/factory.js';
 import { Generator } from '../random.js';
 import { Trainer, type EpochMetrics } from '../train/index.js';
 import { choiceFlag, intFlag, numberFlag, parseFlags, type CommandSpec } from './args.js';
@@ -21,8 +20,6 @@ import { MetricsWriter, checkpointTo, printSummary, showProgress } from './train
 import { TrainDiagnostics } from './train_diagnostics.js';
 
 export type { EpochMetrics } from '../train/index.js';
-export { evaluate } from '../train/index.js';
-export { limitData } from './datasets.js';
 
 const MODEL_LIST = ['Models:', ...MODEL_NAMES.map((m) => `  ${m.padEnd(10)}${MODEL_HELP[m]}`)].join(
   '\n',
