@@ -199,19 +199,16 @@ export function memory(): MemoryInfo {
  */
 type ScopeKind = 'tidy' | 'internal' | 'barrier';
 
-interface Scope {
+export interface Scope {
   readonly kind: ScopeKind;
   readonly tensors: Tensor[];
 }
 
 const scopes: Scope[] = [];
-const kept = new WeakSet<Tensor>();
-/** Tensors that user code has seen (a hook's argument): never orphaned by an internal scope. */
-const escaped = new WeakSet<Tensor>();
 
 /** Exempts a tensor from every tidy scope: it lives until disposed or collected. */
 export function keep<T extends Tensor>(t: T): T {
-  kept.add(t);
+  t._kept = true;
   return t;
 }
 
@@ -220,11 +217,11 @@ export function keep<T extends Tensor>(t: T): T {
  * them alone; tidy() still frees them as before.
  */
 export function escape(value: unknown): void {
-  if (value instanceof Tensor) escaped.add(value);
+  if (value instanceof Tensor) value._escaped = true;
   else if (value !== null && typeof value === 'object') {
     const found = new Set<Tensor>();
     collectTensors(value, found);
-    for (const t of found) escaped.add(t);
+    for (const t of found) t._escaped = true;
   }
 }
 
@@ -241,27 +238,31 @@ function collectTensors(value: unknown, into: Set<Tensor>): void {
   }
 }
 
-/** The tensors in a returned value; a lone tensor (the common case) without building a Set. */
-function returnedSet(result: unknown): ReadonlySet<Tensor> | Tensor | null {
+/**
+ * The tensors in a returned value: a lone tensor or a flat array of tensors (the common cases)
+ * as they are, anything else collected into a Set.
+ */
+type Returned = Tensor | readonly unknown[] | ReadonlySet<Tensor> | null;
+
+function returnedOf(result: unknown): Returned {
   if (result instanceof Tensor) return result;
   if (result === null || typeof result !== 'object') return null;
+  if (Array.isArray(result) && result.every((v) => v === null || v instanceof Tensor))
+    return result;
   const s = new Set<Tensor>();
   collectTensors(result, s);
   return s;
 }
 
-function isReturned(returned: ReadonlySet<Tensor> | Tensor | null, t: Tensor): boolean {
-  return returned === t || (returned instanceof Set && returned.has(t));
+function isReturned(returned: Returned, t: Tensor): boolean {
+  if (returned === null || returned instanceof Tensor) return returned === t;
+  return returned instanceof Set ? returned.has(t) : (returned as readonly unknown[]).includes(t);
 }
 
-function runIn<T>(kind: ScopeKind, fn: () => T): { result: T; scope: Scope } {
+function open(kind: ScopeKind): Scope {
   const scope: Scope = { kind, tensors: [] };
   scopes.push(scope);
-  try {
-    return { result: fn(), scope };
-  } finally {
-    scopes.pop();
-  }
+  return scope;
 }
 
 /**
@@ -270,14 +271,20 @@ function runIn<T>(kind: ScopeKind, fn: () => T): { result: T; scope: Scope } {
  * in `.grad`. Must not be given an async function.
  */
 export function tidy<T>(fn: () => T): T {
-  const { result, scope } = runIn('tidy', fn);
+  const scope = open('tidy');
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    scopes.pop();
+  }
   if (result instanceof Promise)
     throw new ArgumentError('tidy() cannot be given an async function');
-  const returned = returnedSet(result);
+  const returned = returnedOf(result);
   const parent = scopes[scopes.length - 1];
   for (const t of scope.tensors) {
     if (isReturned(returned, t)) parent?.tensors.push(t);
-    else if (!kept.has(t)) t.dispose();
+    else if (!t._kept) t.dispose();
   }
   return result;
 }
@@ -299,33 +306,69 @@ export function suspendOrphaning(): () => void {
 }
 
 /**
- * @internal Runs library code `fn` (which calls no user code, or calls it inside userScope()):
- * the tensors it creates and does not return are freed as soon as nothing in the library needs
- * them: at once, or when backward frees the graph that saved them.
+ * @internal Opens an internal scope around library code that calls no user code (or calls it
+ * inside userScope()); null while orphaning is suspended. Close it with endInternal() on the
+ * normal path and popInternal() on an exception (see internalScope()).
  */
-export function internalScope<T>(fn: () => T): T {
-  if (orphaningSuspended > 0) return fn();
-  const { result, scope } = runIn('internal', fn);
+export function beginInternal(): Scope | null {
+  return orphaningSuspended > 0 ? null : open('internal');
+}
+
+/** @internal Leaves an internal scope that threw: what it made is left to the garbage collector. */
+export function popInternal(scope: Scope | null): void {
+  if (scope !== null) scopes.pop();
+}
+
+/**
+ * @internal Closes an internal scope whose code returned `result`: the tensors it made and did
+ * not return are disposed now, or, when the autograd graph saved them, when backward frees it.
+ */
+export function endInternal(scope: Scope | null, result: unknown): void {
+  if (scope === null) return;
+  scopes.pop();
   const list = scope.tensors;
-  if (list.length === 0) return result;
-  const returned = returnedSet(result);
+  if (list.length === 0) return;
+  const returned = returnedOf(result);
   const parent = scopes[scopes.length - 1];
   for (const t of list) {
     if (t.isDisposed) continue;
-    if (isReturned(returned, t) || escaped.has(t)) parent?.tensors.push(t);
-    else if (kept.has(t)) continue;
+    if (t._escaped || isReturned(returned, t)) parent?.tensors.push(t);
+    else if (t._kept) continue;
     else if (t._savedCount > 0) {
       t._graphOwned = true;
       parent?.tensors.push(t);
     } else t.dispose();
   }
+}
+
+/**
+ * @internal Runs library code `fn` in an internal scope: the tensors it creates and does not
+ * return are freed as soon as nothing in the library needs them (at once, or when backward frees
+ * the graph that saved them).
+ */
+export function internalScope<T>(fn: () => T): T {
+  const scope = beginInternal();
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    popInternal(scope);
+    throw e;
+  }
+  endInternal(scope, result);
   return result;
 }
 
 /** @internal Runs user code called from library code: nothing it creates is ever orphaned. */
 export function userScope<T>(fn: () => T): T {
   if (scopes.length === 0) return fn();
-  const { result, scope } = runIn('barrier', fn);
+  const scope = open('barrier');
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    scopes.pop();
+  }
   let i = scopes.length - 1;
   while (i >= 0 && scopes[i]!.kind !== 'tidy') i--;
   const tidyScope = scopes[i];

@@ -41,6 +41,10 @@ export class Tensor {
    * graph holds it, so it is disposed when the last node that saved it frees it.
    */
   _graphOwned = false;
+  /** @internal keep(): exempt from every tidy() and internal scope. */
+  _kept = false;
+  /** @internal Seen by user code (a hook's argument): no internal scope frees it (memory.ts). */
+  _escaped = false;
   #view: View;
   #dtype: DType;
   #gradFn: Node | null = null;

@@ -1,7 +1,7 @@
 // The backward engine: walks the recorded graph iteratively in reverse topological order,
 // sums gradients per input, runs hooks, accumulates into leaves or captures for autograd.grad.
 import { AutogradError } from '../errors.js';
-import { internalScope, keep } from '../memory.js';
+import { beginInternal, endInternal, keep, popInternal } from '../memory.js';
 import { sameShape, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { gradientEdge } from '../tensor.js';
@@ -194,6 +194,20 @@ function markOutputs(
     if (g && roots.indexOf(g._base ?? g) !== roots.lastIndexOf(g._base ?? g)) markShared(shared, g);
 }
 
+/** A primitive's backward, whose temporaries are freed as it returns (memory.ts internal scopes). */
+function applyInternal(node: Node, grads: readonly (Tensor | null)[]): (Tensor | null)[] {
+  const scope = beginInternal();
+  let out: (Tensor | null)[];
+  try {
+    out = node.apply(grads);
+  } catch (e) {
+    popInternal(scope);
+    throw e;
+  }
+  endInternal(scope, out);
+  return out;
+}
+
 interface Run {
   readonly outputs: readonly Tensor[];
   readonly gradOutputs: readonly (Tensor | null | undefined)[];
@@ -283,7 +297,7 @@ function execute(run: Run): (Tensor | null)[] | undefined {
         ? anomalyActive
           ? applyChecked(node, grads)
           : node.ownsOutputs && !run.createGraph
-            ? internalScope(() => node.apply(grads))
+            ? applyInternal(node, grads)
             : node.apply(grads)
         : node.next.map(() => null);
       markOutputs(node, inputGrads, shared);
