@@ -1,5 +1,7 @@
 // The native backend (Node only): the N-API addon build/Release/nabla.node, which runs the C kernels
 // on the typed arrays' own memory (zero copy) with its own thread pool.
+import { existsSync } from 'node:fs';
+import { NablaError } from '../errors.js';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { FastEngine, Operand, ReduceOut } from '../backend/fast/engine.js';
@@ -124,6 +126,8 @@ export interface NativeBackendOptions {
 function loadAddon(): NativeAddon {
   const require = createRequire(import.meta.url);
   const path = nativeAddonPath();
+  if (!existsSync(path))
+    throw new NablaError(`no addon built: ${path} is missing (the install found no C compiler?)`);
   const addon = require(path) as NativeAddon;
   checkAddon(addon, path);
   return addon;
