@@ -8,10 +8,11 @@ import { memory, setMemoryTracking } from '../../src/index.js';
 
 const gc = (globalThis as { gc?: () => void }).gc!;
 
+/** Collects until finalisation callbacks have had their turns (a loaded machine delays them). */
 async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 6; i++) {
     gc();
-    await new Promise((r) => setTimeout(r, 0));
+    await new Promise((r) => setTimeout(r, 2));
   }
 }
 
