@@ -35,6 +35,8 @@ export interface RunResults {
   readonly workloads: readonly WorkloadResult[];
   /** The memory probe (bench/rss.ts): null when not run. */
   readonly rss: RssResult | { readonly error: string } | null;
+  /** The same probe with each step inside tidy(), for comparison (optional in older results). */
+  readonly rssTidy?: RssResult | { readonly error: string } | null;
 }
 
 export interface Target {
@@ -249,6 +251,15 @@ export function targets(r: RunResults): Target[] {
           ? `failed: ${rss.error}`
           : `${(100 * rss.growth).toFixed(1)}% (${(rss.baseline / 2 ** 20).toFixed(0)} → at most ${(rss.max / 2 ** 20).toFixed(0)} MiB, ${rss.backend}, ${rss.msPerStep.toFixed(2)} ms/step)`,
       met: 'error' in rss ? false : rss.growth < 0.05,
+    });
+  }
+  const rt = r.rssTidy;
+  if (rt !== null && rt !== undefined && !('error' in rt)) {
+    out.push({
+      name: 'for comparison: the same RSS probe with each step in tidy()',
+      goal: '—',
+      measured: `${(100 * rt.growth).toFixed(1)}% (${(rt.baseline / 2 ** 20).toFixed(0)} → at most ${(rt.max / 2 ** 20).toFixed(0)} MiB, ${rt.msPerStep.toFixed(2)} ms/step)`,
+      met: null,
     });
   }
   const sweep = r.workloads

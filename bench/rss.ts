@@ -1,5 +1,6 @@
 // The memory probe of `npm run bench`: the MLP step written as a user writes it (default import, no
 // tidy(), loss.item() each step) for 5,000 steps; RSS after the first 500 and at most after that.
+// The same loop inside tidy() is run too, for comparison.
 //
 //   node rss.js [STEPS]      (bench/run.ts spawns it and reads the JSON line it prints)
 import { spawn } from 'node:child_process';
@@ -7,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 export interface RssResult {
   readonly backend: string;
+  /** The step as written, or inside tidy() (for comparison). */
+  readonly style: 'as-written' | 'tidy';
   readonly steps: number;
   /** RSS in bytes after the first 500 steps (the baseline), and the most seen after them. */
   readonly baseline: number;
@@ -18,10 +21,13 @@ export interface RssResult {
 }
 
 /** Spawns this file and returns its result (null when it failed). */
-export function runRssProbe(steps: number): Promise<RssResult | { error: string }> {
+export function runRssProbe(
+  steps: number,
+  style: RssResult['style'] = 'as-written',
+): Promise<RssResult | { error: string }> {
   const self = fileURLToPath(import.meta.url);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, self, String(steps)], {
+    const child = spawn(process.execPath, [...process.execArgv, self, String(steps), style], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -38,8 +44,8 @@ export function runRssProbe(steps: number): Promise<RssResult | { error: string 
   });
 }
 
-async function main(steps: number): Promise<void> {
-  const { getBackend, manualSeed, nn, optim, randint, randn } =
+async function main(steps: number, style: RssResult['style']): Promise<void> {
+  const { getBackend, manualSeed, nn, optim, randint, randn, tidy } =
     await import('../src/entry/node.js');
   manualSeed(0);
   const model = new nn.Sequential(
@@ -55,12 +61,16 @@ async function main(steps: number): Promise<void> {
   let baseline = 0;
   let max = 0;
   const t0 = performance.now();
-  for (let i = 1; i <= steps; i++) {
+  const step = () => {
     optimizer.zeroGrad();
     const loss = nn.functional.crossEntropy(model.forward(x), y);
     loss.backward();
     optimizer.step();
     loss.item();
+  };
+  for (let i = 1; i <= steps; i++) {
+    if (style === 'tidy') tidy(step);
+    else step();
     if (i % 100 === 0) {
       const rss = process.memoryUsage.rss();
       if (i === 500) baseline = rss;
@@ -71,6 +81,7 @@ async function main(steps: number): Promise<void> {
   const end = process.memoryUsage.rss();
   const result: RssResult = {
     backend: getBackend().name,
+    style,
     steps,
     baseline,
     max,
@@ -83,5 +94,5 @@ async function main(steps: number): Promise<void> {
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await main(Number(process.argv[2] ?? 5000));
+  await main(Number(process.argv[2] ?? 5000), process.argv[3] === 'tidy' ? 'tidy' : 'as-written');
 }

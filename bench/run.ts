@@ -191,14 +191,18 @@ async function main(): Promise<void> {
   }
 
   let rss: RunResults['rss'] = null;
+  let rssTidy: RunResults['rss'] = null;
   if (opts.only === null || opts.only.includes('rss')) {
     log('RSS probe: 5,000 MLP steps as written ...');
     rss = await runRssProbe(5000);
     log(`RSS probe: ${JSON.stringify(rss)}`);
+    rssTidy = await runRssProbe(5000, 'tidy');
+    log(`RSS probe (tidy): ${JSON.stringify(rssTidy)}`);
   }
 
   const run: RunResults = {
     rss,
+    rssTidy,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     command: commandLine(process.argv.slice(2)),
     machine: m,

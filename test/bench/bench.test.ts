@@ -125,6 +125,7 @@ describe('bench', () => {
       ],
       rss: {
         backend: 'native',
+        style: 'as-written',
         steps: 5000,
         baseline: 100 * 2 ** 20,
         max: 102 * 2 ** 20,
