@@ -1,7 +1,7 @@
 // A user's script imports 'nabla/node' (or 'nabla') from an installed package and trains: the
 // fastest backend is the default with no backend call; NABLA_BACKEND overrides it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tmp } from '../helpers/cli.js';
@@ -33,6 +33,11 @@ beforeAll(() => {
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
   writeFileSync(join(dir, 'node_entry.js'), SCRIPT('nabla/node'));
   writeFileSync(join(dir, 'main_entry.js'), SCRIPT('nabla'));
+  // The README's first two examples, as a newcomer pastes them.
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  writeFileSync(join(dir, 'readme_loop.js'), blocks[0]!);
+  writeFileSync(join(dir, 'readme_grad.js'), blocks[1]!);
 });
 
 function run(file: string, env: Record<string, string> = {}) {
@@ -51,6 +56,29 @@ function run(file: string, env: Record<string, string> = {}) {
 
 const nativeBuilt = existsSync(join(ROOT, 'build/Release/nabla.node'));
 const expected = process.env.NABLA_REQUIRE_NATIVE === '1' || nativeBuilt ? 'native' : 'wasm';
+
+function runText(file: string): string {
+  const r = spawnSync(process.execPath, [join(dir, file)], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, NABLA_BACKEND: '' },
+  });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+describe("the README's first examples", () => {
+  it('run as written: the training loop lowers the loss, the gradient is the one shown', () => {
+    const losses = runText('readme_loop.js')
+      .trim()
+      .split('\n')
+      .map((l) => Number(l.split(' ')[1]));
+    expect(losses).toHaveLength(10);
+    expect(losses[9]!).toBeLessThan(losses[0]!);
+    expect(runText('readme_grad.js').trim()).toBe('[ [ 2 ], [ 4 ] ]');
+  });
+});
 
 describe('the default backend of an installed package', () => {
   it('needs the built package (npm install runs the build)', () => {
