@@ -4,11 +4,8 @@
 // thread count.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Generator, optim, randint, randn, tensor, type Tensor } from '../../src/index.js';
-import {
-  NO_THRESHOLDS,
-  UNARY_THRESHOLD,
-  type FastBackend,
-} from '../../src/backend/fast/backend.js';
+import { NO_THRESHOLDS, type FastBackend } from '../../src/backend/fast/backend.js';
+import { UNARY_THRESHOLD } from '../../src/backend/fast/elementwise.js';
 import {
   BINARY_OPS,
   REDUCE_OPS,

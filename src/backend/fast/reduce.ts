@@ -1,0 +1,35 @@
+// Fast reductions: sum, prod, amax/amin and argmax/argmin over float32 in C.
+import type { Kernel } from '../backend.js';
+import { REDUCE_PRIMITIVES, type ReducePrimitive } from '../../primitives.js';
+import { REDUCE_CODE, REDUCE_OPS } from './contract.js';
+import { family, fits, numel, type Buf, type FastContext, type Kernels } from './shared.js';
+
+export function reduceKernels(ctx: FastContext): Kernels<ReducePrimitive> {
+  const { cpu, engine, meta, thresholds, operand } = ctx;
+
+  function reduce(op: ReducePrimitive): Kernel<Buf, ReducePrimitive> {
+    const kernel = REDUCE_OPS[op];
+    const fallback = cpu[op] as Kernel<Buf, ReducePrimitive>;
+    if (kernel === null) return fallback;
+    const code = REDUCE_CODE[kernel];
+    const wantOut = op === 'argmax' || op === 'argmin' ? 'int32' : 'float32';
+    return (out, inputs, params) => {
+      const x = inputs[0]!;
+      const n = numel(x.shape);
+      if (
+        x.dtype !== 'float32' ||
+        out.dtype !== wantOut ||
+        numel(out.shape) === 0 ||
+        n < thresholds.reduce ||
+        !fits(out.buffer, x.buffer)
+      ) {
+        return fallback(out, inputs, params);
+      }
+      const ox = operand<Float32Array>(x);
+      if (!meta.reduce(code, x, params.dims, ox.base)) return fallback(out, inputs, params);
+      engine.reduce(out.buffer as Float32Array | Int32Array, ox);
+    };
+  }
+
+  return family<ReducePrimitive, Kernel<Buf, ReducePrimitive>>(REDUCE_PRIMITIVES, reduce);
+}
