@@ -1,6 +1,7 @@
 // Shared helpers of the gradients tier: seeded float64 leaves, inputs kept away from kinks, check wrappers.
 import { expect } from 'vitest';
 import { autograd, Generator, noGrad, rand, randn, tensor, type Tensor } from '../../src/index.js';
+import { float32Check } from '../setup/float32_check.js';
 
 type Fn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
 
@@ -59,10 +60,12 @@ export function mask(values: boolean[] | boolean[][] | boolean[][][]): Tensor {
 /** Asserts gradcheck passes (gradcheck itself throws GradcheckError with the Jacobians on failure). */
 export function check(fn: Fn, inputs: readonly Tensor[], opts?: autograd.GradcheckOptions): void {
   expect(autograd.gradcheck(fn, inputs, opts)).toBe(true);
+  float32Check(fn, inputs);
 }
 
 /** Asserts both gradcheck and gradgradcheck pass. */
 export function check2(fn: Fn, inputs: readonly Tensor[], opts?: autograd.GradcheckOptions): void {
   expect(autograd.gradcheck(fn, inputs, opts)).toBe(true);
   expect(autograd.gradgradcheck(fn, inputs, opts)).toBe(true);
+  float32Check(fn, inputs);
 }
