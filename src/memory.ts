@@ -1,9 +1,10 @@
 // Backend memory ownership: reference-counted storages, live-tensor accounting, dispose and tidy scopes.
-import type { Backend } from './backend/backend.js';
-import { clearPool, poolStats } from './backend/cpu/pool.js';
+import type { Backend, CacheStats } from './backend/backend.js';
+import { registeredBackends } from './backend/registry.js';
 import { itemSize, type DType } from './dtype.js';
 import { ArgumentError } from './errors.js';
-import { Tensor } from './tensor.js';
+import type { Tensor } from './tensor.js';
+import { isTensor } from './tensor_class.js';
 
 interface Usage {
   tensors: number;
@@ -159,7 +160,27 @@ export interface MemoryInfo extends BackendMemory {
  * `torch.cuda.empty_cache()`); live tensors are untouched.
  */
 export function emptyCache(): void {
-  clearPool();
+  const done = new Set<() => void>();
+  for (const b of registeredBackends()) {
+    if (b.emptyCache === undefined || done.has(b.emptyCache)) continue;
+    done.add(b.emptyCache);
+    b.emptyCache();
+  }
+}
+
+/** The buffers the backends keep for reuse; a cache shared by backends is counted once. */
+function cacheStats(): { buffers: number; bytes: number } {
+  const seen = new Set<() => CacheStats>();
+  let buffers = 0;
+  let bytes = 0;
+  for (const b of registeredBackends()) {
+    if (b.cacheStats === undefined || seen.has(b.cacheStats)) continue;
+    seen.add(b.cacheStats);
+    const c = b.cacheStats();
+    buffers += c.buffers;
+    bytes += c.bytes;
+  }
+  return { buffers, bytes };
 }
 
 /**
@@ -180,7 +201,7 @@ export function memory(): MemoryInfo {
     storages += u.storages;
     bytes += u.bytes;
   }
-  return { tensors, storages, bytes, backends, cached: poolStats() };
+  return { tensors, storages, bytes, backends, cached: cacheStats() };
 }
 
 // ---- scopes: tidy (the user's), internal (the library's own), barrier (user code inside the library) ----
@@ -217,7 +238,7 @@ export function keep<T extends Tensor>(t: T): T {
  * them alone; tidy() still frees them as before.
  */
 export function escape(value: unknown): void {
-  if (value instanceof Tensor) value._escaped = true;
+  if (isTensor(value)) value._escaped = true;
   else if (value !== null && typeof value === 'object') {
     const found = new Set<Tensor>();
     collectTensors(value, found);
@@ -226,7 +247,7 @@ export function escape(value: unknown): void {
 }
 
 function collectTensors(value: unknown, into: Set<Tensor>): void {
-  if (value instanceof Tensor) into.add(value);
+  if (isTensor(value)) into.add(value);
   else if (Array.isArray(value)) for (const v of value) collectTensors(v, into);
   else if (value instanceof Map) for (const v of value.values()) collectTensors(v, into);
   else if (
@@ -245,17 +266,16 @@ function collectTensors(value: unknown, into: Set<Tensor>): void {
 type Returned = Tensor | readonly unknown[] | ReadonlySet<Tensor> | null;
 
 function returnedOf(result: unknown): Returned {
-  if (result instanceof Tensor) return result;
+  if (isTensor(result)) return result;
   if (result === null || typeof result !== 'object') return null;
-  if (Array.isArray(result) && result.every((v) => v === null || v instanceof Tensor))
-    return result;
+  if (Array.isArray(result) && result.every((v) => v === null || isTensor(v))) return result;
   const s = new Set<Tensor>();
   collectTensors(result, s);
   return s;
 }
 
 function isReturned(returned: Returned, t: Tensor): boolean {
-  if (returned === null || returned instanceof Tensor) return returned === t;
+  if (returned === null || isTensor(returned)) return returned === t;
   return returned instanceof Set ? returned.has(t) : (returned as readonly unknown[]).includes(t);
 }
 

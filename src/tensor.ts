@@ -1,12 +1,6 @@
 // Tensor: a view of backend storage plus autograd state; every method delegates to an op or function.
 import { backward as runBackward, type BackwardOptions } from './autograd/engine.js';
-import {
-  AccumulateGrad,
-  type Edge,
-  type GradHook,
-  type Node,
-  type RemovableHandle,
-} from './autograd/node.js';
+import { AccumulateGrad, type GradHook, type Node, type RemovableHandle } from './autograd/node.js';
 import { isDType, isFloating, type DType, type TypedArray } from './dtype.js';
 import { ArgumentError, AutogradError, NablaError } from './errors.js';
 import { formatTensor } from './format.js';
@@ -21,6 +15,7 @@ import { softmax, logSoftmax } from './functions/activation.js';
 import { retrackTensor, trackTensor, untrackTensor, type Storage } from './memory.js';
 import { copyToDevice, toDevice } from './functions/device.js';
 import { getBackend } from './backend/registry.js';
+import { registerTensorClass } from './tensor_class.js';
 import { isContiguous, normalizeDim, numel, type Shape, type View } from './shape.js';
 
 type TensorOrScalar = Tensor | number | boolean;
@@ -772,11 +767,4 @@ export class Tensor {
   }
 }
 
-/** Where a tensor's gradient enters the graph: its gradFn, or its leaf accumulator. */
-export function gradientEdge(t: Tensor): Edge {
-  const fn = t.gradFn;
-  if (fn !== null) return { node: fn, outputNr: t._outputNr };
-  if (!t.requiresGrad)
-    throw new AutogradError('tensor does not require grad and does not have a grad_fn');
-  return { node: t._gradAccumulator(), outputNr: 0 };
-}
+registerTensorClass(Tensor);

@@ -4,10 +4,9 @@ import { AutogradError } from '../errors.js';
 import { beginInternal, endInternal, keep, popInternal } from '../memory.js';
 import { sameShape, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { gradientEdge } from '../tensor.js';
 import { anomalyActive, applyChecked } from './anomaly.js';
 import { GradModeScope, noGrad } from './grad_mode.js';
-import { AccumulateGrad, type Edge, type Node } from './node.js';
+import { AccumulateGrad, gradientEdge, type Edge, type Node } from './node.js';
 import { reachableNodes } from './traverse.js';
 
 export interface BackwardOptions {

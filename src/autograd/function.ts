@@ -2,11 +2,12 @@
 import { AutogradError } from '../errors.js';
 import { isFloating } from '../dtype.js';
 import { sameShape, shapeStr } from '../shape.js';
-import { Tensor, gradientEdge } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
+import { isTensor } from '../tensor_class.js';
 import { zeros } from '../functions/creation.js';
 import { observeNode, observingNodes } from './anomaly.js';
 import { isGradEnabled, noGrad } from './grad_mode.js';
-import { Node, SavedTensor } from './node.js';
+import { gradientEdge, Node, SavedTensor } from './node.js';
 import type { TensorMeta } from '../ops/op.js';
 
 /** The `ctx` a custom Function's forward and backward share. */
@@ -67,9 +68,7 @@ class FunctionNode extends Node {
     );
     this.#cls = cls;
     this.#ctx = ctx;
-    this.#inputs = args.map((a) =>
-      a instanceof Tensor ? { shape: a.shape, dtype: a.dtype } : null,
-    );
+    this.#inputs = args.map((a) => (isTensor(a) ? { shape: a.shape, dtype: a.dtype } : null));
     this.#outputs = outputs.map((o) => ({ shape: o.shape, dtype: o.dtype }));
   }
 
@@ -93,7 +92,7 @@ class FunctionNode extends Node {
       const meta = this.#inputs[i];
       if (g === null || g === undefined || !this.#ctx.needsInputGrad[i] || meta === null)
         return null;
-      if (!(g instanceof Tensor))
+      if (!isTensor(g))
         throw new AutogradError(
           `function ${this.name} returned a gradient that is not a Tensor at index ${i}`,
         );
@@ -135,7 +134,7 @@ export class Function {
     ...args: DropCtx<C['forward']>
   ): ReturnType<C['forward']> {
     const list = args as readonly unknown[];
-    const needs = list.map((a) => a instanceof Tensor && a.requiresGrad && isGradEnabled());
+    const needs = list.map((a) => isTensor(a) && a.requiresGrad && isGradEnabled());
     const ctx = new FunctionCtx(needs);
     const raw = noGrad(() => this.forward(ctx, ...(args as never[])));
     const outs: readonly Tensor[] = Array.isArray(raw) ? raw : [raw as Tensor];
@@ -150,7 +149,7 @@ export class Function {
     if (observingNodes)
       observeNode(
         node,
-        list.filter((a): a is Tensor => a instanceof Tensor),
+        list.filter((a): a is Tensor => isTensor(a)),
         wrapped,
       );
     return (Array.isArray(raw) ? wrapped : wrapped[0]) as ReturnType<C['forward']>;

@@ -165,3 +165,12 @@ export class AccumulateGrad extends Node {
     return [];
   }
 }
+
+/** Where a tensor's gradient enters the graph: its gradFn, or its leaf accumulator. */
+export function gradientEdge(t: Tensor): Edge {
+  const fn = t.gradFn;
+  if (fn !== null) return { node: fn, outputNr: t._outputNr };
+  if (!t.requiresGrad)
+    throw new AutogradError('tensor does not require grad and does not have a grad_fn');
+  return { node: t._gradAccumulator(), outputNr: 0 };
+}

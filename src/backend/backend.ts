@@ -52,6 +52,19 @@ export interface Backend<B = unknown> {
   readonly kernels: KernelTable<B>;
   /** Optional fused optimizer updates; src/optim uses them when every tensor involved qualifies. */
   readonly fused?: FusedOps<B>;
+  /**
+   * Freed buffers kept for reuse (memory().cached). Backends that share one cache share this
+   * method (the same function), and memory() counts it once.
+   */
+  cacheStats?(): CacheStats;
+  /** Lets the kept buffers go (emptyCache()); shared like cacheStats. */
+  emptyCache?(): void;
+}
+
+/** What a backend's cache of freed buffers holds. */
+export interface CacheStats {
+  readonly buffers: number;
+  readonly bytes: number;
 }
 
 /** A contiguous float32 run of a buffer: `size` elements from element `offset`. */

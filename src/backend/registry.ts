@@ -44,3 +44,8 @@ export function setDefaultBackend(name: string, auto = false): string {
 export function listBackends(): { name: string; version: string }[] {
   return [...backends.values()].map((b) => ({ name: b.name, version: b.version }));
 }
+
+/** @internal The registered backends themselves (memory() reads their caches). */
+export function registeredBackends(): IterableIterator<Backend> {
+  return backends.values();
+}

@@ -6,7 +6,7 @@ import { AccumulateGrad, type Node } from '../autograd/node.js';
 import { ArgumentError } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { OpNode } from '../ops/apply.js';
+import { OpNode } from '../autograd/op_node.js';
 import { Tensor } from '../tensor.js';
 import { renderMarkdown, renderText, type MarkdownOptions } from './explain_render.js';
 import { renderHtml, type HtmlOptions } from './explain_html.js';

@@ -5,7 +5,7 @@ import { noGrad } from '../autograd/grad_mode.js';
 import { AccumulateGrad, type Node } from '../autograd/node.js';
 import { ArgumentError } from '../errors.js';
 import type { Module } from '../nn/module.js';
-import { OpNode } from '../ops/apply.js';
+import { OpNode } from '../autograd/op_node.js';
 import type { Tensor } from '../tensor.js';
 import { MAX_SHOWN, fmtNumber, shapeText, valueText } from './math.js';
 import { recordOf, snapshot } from './record.js';

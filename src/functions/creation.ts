@@ -1,6 +1,4 @@
 // Tensor creation: from data, constant fills, ranges, identity and random draws from the library generator.
-import type { Backend } from '../backend/backend.js';
-import { getBackend } from '../backend/registry.js';
 import {
   DEFAULT_FLOAT,
   allocArray,
@@ -8,10 +6,8 @@ import {
   castScalar,
   isFloating,
   type DType,
-  type TypedArray,
 } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
-import { keep, Storage } from '../memory.js';
 import {
   defaultGenerator,
   fillNormal,
@@ -19,55 +15,18 @@ import {
   permutation,
   type Generator,
 } from '../random.js';
-import { contiguousView, numel, type Shape } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { numel } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { checkShape, fromArray, full, scalarTensor, type CreateOptions } from '../ops/create.js';
+
+export { fromArray, full, scalarTensor, type CreateOptions };
 
 /** Nested arrays of numbers or booleans, as torch.tensor accepts nested lists. */
 export type NestedArray = number | boolean | readonly NestedArray[];
 
-export interface CreateOptions {
-  readonly dtype?: DType;
-  readonly requiresGrad?: boolean;
-  /** The backend to create the tensor on (default: the current backend). */
-  readonly device?: string;
-}
-
 export interface RandomOptions extends CreateOptions {
   readonly generator?: Generator;
 }
-
-function backendOf(opts: CreateOptions | undefined): Backend {
-  return getBackend(opts?.device);
-}
-
-/** @internal Wraps host data (already of `dtype`) in a new contiguous tensor. */
-export function fromArray(
-  data: TypedArray,
-  shape: Shape,
-  dtype: DType,
-  opts?: CreateOptions,
-): Tensor {
-  const backend = backendOf(opts);
-  const storage = Storage.alloc(backend, dtype, data.length);
-  if (data.length > 0) backend.write(storage.buffer, data, 0);
-  const t = Tensor._create(storage, contiguousView([...shape]), dtype, null);
-  if (opts?.requiresGrad) t.requiresGrad = true;
-  return t;
-}
-
-function checkShape(shape: readonly number[]): number[] {
-  for (const s of shape) {
-    if (!Number.isInteger(s) || s < 0) {
-      throw new ShapeError(
-        `Trying to create tensor with negative dimension ${s}: ${JSON.stringify(shape)}`,
-      );
-    }
-  }
-  return [...shape];
-}
-
-/** Accepts both `zeros([2, 3])` and `zeros(2, 3)`. */
-export type ShapeArgs = readonly [readonly number[]] | readonly number[];
 
 function shapeFromArgs(args: readonly unknown[]): number[] {
   const first = args[0];
@@ -173,20 +132,6 @@ export function tensor(data: NestedArray | HostArray, opts?: CreateOptions): Ten
   const arr = allocArray(dtype, values.length);
   for (let i = 0; i < values.length; i++) arr[i] = castScalar(Number(values[i]), dtype);
   return fromArray(arr, shape, dtype, opts);
-}
-
-/** full(shape, value): a tensor filled with `value` (float32 unless a dtype is given, bool for booleans). */
-export function full(
-  shape: readonly number[],
-  value: number | boolean,
-  opts?: CreateOptions,
-): Tensor {
-  const s = checkShape(shape);
-  const dtype = opts?.dtype ?? (typeof value === 'boolean' ? 'bool' : DEFAULT_FLOAT);
-  const arr = allocArray(dtype, numel(s));
-  const v = castScalar(Number(value), dtype);
-  if (v !== 0) arr.fill(v);
-  return fromArray(arr, s, dtype, opts);
 }
 
 export function zeros(...args: readonly (number | readonly number[] | CreateOptions)[]): Tensor {
@@ -360,33 +305,3 @@ export function randintLike(
     ...(o?.generator ? { generator: o.generator } : {}),
   });
 }
-
-/** A 0-d tensor holding `value` as `dtype` on `like`'s backend: how scalar operands enter ops. */
-export function scalarTensor(value: number | boolean, dtype: DType, device: string): Tensor {
-  let byDType = scalarCache.get(device);
-  if (byDType === undefined) scalarCache.set(device, (byDType = new Map()));
-  let byValue = byDType.get(dtype);
-  if (byValue === undefined) byDType.set(dtype, (byValue = new Map()));
-  // (Map keys compare with SameValueZero: -0 would find +0's tensor.)
-  const key = Object.is(value, -0) ? 'negative zero' : value;
-  let t = byValue.get(key);
-  if (t === undefined || t.isDisposed) {
-    if (++scalarCount > SCALAR_CACHE_SIZE) {
-      scalarCache.clear();
-      scalarCount = 0;
-      return scalarTensor(value, dtype, device);
-    }
-    const arr = allocArray(dtype, 1);
-    arr[0] = castScalar(Number(value), dtype);
-    t = keep(fromArray(arr, [], dtype, { device }));
-    byValue.set(key, t);
-  }
-  return t;
-}
-
-// NOTE: scalar operands (x.mul(2)) become 0-d tensors; they are shared from this cache because
-// nothing writes into them (they are never returned to the user, only read by ops and backward).
-// Keyed by device, then dtype, then value, so that a lookup builds no string.
-const SCALAR_CACHE_SIZE = 512;
-const scalarCache = new Map<string, Map<DType, Map<number | boolean | string, Tensor>>>();
-let scalarCount = 0;

@@ -1,21 +1,15 @@
 // Elementwise functions: arithmetic, comparisons, logic, unary math, clamp and where, with scalar operands.
-import { resultType, type Scalar } from '../dtype.js';
+import type { Scalar } from '../dtype.js';
 import { ArgumentError } from '../errors.js';
 import { apply } from '../ops/apply.js';
+import { asTensor } from '../ops/call.js';
 import type { BinaryPrimitive, UnaryPrimitive } from '../primitives.js';
-import { Tensor } from '../tensor.js';
-import { scalarTensor } from './creation.js';
+import type { Tensor } from '../tensor.js';
+import { isTensor } from '../tensor_class.js';
 
 export type TensorOrScalar = Tensor | Scalar;
 
-/** Turns a scalar operand into a 0-d tensor of the dtype the operation will compute in. */
-export function asTensor(x: TensorOrScalar, others: readonly TensorOrScalar[]): Tensor {
-  if (x instanceof Tensor) return x;
-  const like = others.find((o): o is Tensor => o instanceof Tensor);
-  if (like === undefined) throw new ArgumentError('expected at least one tensor operand');
-  const ops = others.map((o) => (o instanceof Tensor ? o : o));
-  return scalarTensor(x, resultType(ops), like.device);
-}
+export { asTensor };
 
 function binary(op: BinaryPrimitive, a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const both = [a, b];
@@ -108,7 +102,7 @@ export function clamp(x: Tensor, min?: TensorOrScalar | null, max?: TensorOrScal
   if (lo === undefined && hi === undefined) {
     throw new ArgumentError("torch.clamp: At least one of 'min' or 'max' must not be None");
   }
-  if (lo instanceof Tensor || hi instanceof Tensor) {
+  if (isTensor(lo) || isTensor(hi)) {
     // NOTE: PyTorch's tensor-bound clamp passes the gradient where min <= x <= max; where() does the same.
     let y = x;
     if (lo !== undefined) y = where(lt(x, lo), asTensor(lo, [x, lo]), y);

@@ -3,7 +3,8 @@ import { allocArray } from '../dtype.js';
 import { ArgumentError, DTypeError, IndexError, ShapeError } from '../errors.js';
 import { apply } from '../ops/apply.js';
 import { broadcastShapes, normalizeDim, numel, shapeStr } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
+import { isTensor } from '../tensor_class.js';
 import { arange, fromArray, scalarTensor, tensor } from './creation.js';
 import { cast, eq, where, type TensorOrScalar } from './elementwise.js';
 import { expand, indexSelect, permute, reshape, select, slice, unsqueeze } from './shape_ops.js';
@@ -14,7 +15,7 @@ function assertIndex(index: Tensor, op: string): void {
 }
 
 function sourceFor(x: Tensor, index: Tensor, src: TensorOrScalar): Tensor {
-  if (src instanceof Tensor) return src.dtype === x.dtype ? src : cast(src, x.dtype);
+  if (isTensor(src)) return src.dtype === x.dtype ? src : cast(src, x.dtype);
   return expand(scalarTensor(src, x.dtype, x.device), index.shape);
 }
 
@@ -43,7 +44,7 @@ function assertMask(mask: Tensor, op: string): void {
 /** maskedFill(mask, value): value where mask is true; keeps x's dtype. */
 export function maskedFill(x: Tensor, mask: Tensor, value: TensorOrScalar): Tensor {
   assertMask(mask, 'masked_fill_');
-  const v = value instanceof Tensor ? value : scalarTensor(value, x.dtype, x.device);
+  const v = isTensor(value) ? value : scalarTensor(value, x.dtype, x.device);
   if (v.ndim !== 0) {
     throw new ShapeError(
       `masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${v.ndim} dimension(s).`,
@@ -126,7 +127,7 @@ function toIndexTensor(
   spec: Tensor | readonly number[] | readonly boolean[],
   device: string,
 ): Tensor {
-  if (spec instanceof Tensor) {
+  if (isTensor(spec)) {
     if (spec.dtype !== 'int32' && spec.dtype !== 'bool') {
       throw new IndexError('tensors used as indices must be long, int, byte or bool tensors');
     }
@@ -153,7 +154,7 @@ function normalizedIndex(idx: Tensor, size: number, dim: number): Int32Array {
 export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
   const consumed = (s: IndexSpec) => {
     if (s === null || s === '...') return 0;
-    if (s instanceof Tensor) return s.dtype === 'bool' ? s.ndim : 1;
+    if (isTensor(s)) return s.dtype === 'bool' ? s.ndim : 1;
     if (Array.isArray(s) && s.length > 0 && typeof s[0] === 'boolean') return 1;
     return 1;
   };

@@ -4,7 +4,8 @@ import { canCast } from '../dtype.js';
 import { AutogradError, DTypeError, ShapeError } from '../errors.js';
 import { kernelInputOf } from '../ops/apply.js';
 import { sameShape, shapeStr } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
+import { isTensor } from '../tensor_class.js';
 import { fromArray, scalarTensor, zerosLike } from './creation.js';
 import { allocArray, isFloating } from '../dtype.js';
 import { defaultGenerator, fillNormal, fillUniform, type Generator } from '../random.js';
@@ -65,8 +66,7 @@ function inplace(self: Tensor, compute: () => Tensor): Tensor {
  * copy of it when a gradient will flow, so that overwriting self cannot invalidate what was saved.
  */
 function original(self: Tensor, ...others: (TensorOrScalar | null | undefined)[]): Tensor {
-  const recording =
-    isGradEnabled() && [self, ...others].some((t) => t instanceof Tensor && t.requiresGrad);
+  const recording = isGradEnabled() && [self, ...others].some((t) => isTensor(t) && t.requiresGrad);
   return recording ? clone(self) : self;
 }
 
@@ -100,7 +100,7 @@ export const clamp_ = (
 /** fill_(value): every element becomes value; the old values get no gradient. */
 export function fill_(self: Tensor, value: TensorOrScalar): Tensor {
   checkLeaf(self);
-  const v = value instanceof Tensor ? value : scalarTensor(value, self.dtype, self.device);
+  const v = isTensor(value) ? value : scalarTensor(value, self.dtype, self.device);
   if (v.ndim !== 0) {
     throw new ShapeError(
       `fill_ only supports 0-dimension value tensor but got tensor with ${v.ndim} dimensions.`,

@@ -1,6 +1,7 @@
 // Views and movement (reshape, permute, expand, slicing, flip, repeat, pad) and joining (cat, stack, split).
 import { ArgumentError, ShapeError } from '../errors.js';
 import { apply } from '../ops/apply.js';
+import { sumToShape } from '../ops/call.js';
 import {
   inferShape,
   isContiguous,
@@ -9,10 +10,13 @@ import {
   sameShape,
   shapeStr,
   viewStrides,
-  type Shape,
 } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
+import { isTensor } from '../tensor_class.js';
 import { arange, full, tensor } from './creation.js';
+
+/** @internal The dims of x that `shape` broadcast up from, summed back down (used by backward). */
+export { sumToShape };
 
 /** Accepts both `f([2, 3])` and `f(2, 3)`. */
 export function sizesFromArgs(args: readonly (number | readonly number[])[]): number[] {
@@ -191,10 +195,9 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 
 /** indexSelect along dim with a 1-d integer index (gather with the index broadcast). */
 export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly number[]): Tensor {
-  const idx =
-    index instanceof Tensor
-      ? index
-      : tensor(index as number[], { dtype: 'int32', device: x.device });
+  const idx = isTensor(index)
+    ? index
+    : tensor(index as number[], { dtype: 'int32', device: x.device });
   if (idx.dtype !== 'int32') {
     throw new ShapeError(`index_select(): Expected dtype int32 for index, got ${idx.dtype}`);
   }
@@ -403,16 +406,4 @@ export function pad(x: Tensor, pads: readonly number[], opts?: PadOptions): Tens
     }
   }
   return y;
-}
-
-/** @internal The dims of x that `shape` broadcast up from, summed back down (used by backward). */
-export function sumToShape(g: Tensor, shape: Shape): Tensor {
-  if (sameShape(g.shape, shape)) return g;
-  const lead = g.ndim - shape.length;
-  const dims: number[] = [];
-  for (let i = 0; i < g.ndim; i++) {
-    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) dims.push(i);
-  }
-  const summed = dims.length > 0 ? apply('sum', [g], { dims, keepdim: true }) : g;
-  return reshape(summed, shape);
 }

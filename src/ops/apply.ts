@@ -1,82 +1,20 @@
 // apply(): the single dispatch path. Infer, cast, allocate, run the kernel (or make a view), record.
 import { observeNode, observingNodes } from '../autograd/anomaly.js';
 import { isGradEnabled } from '../autograd/grad_mode.js';
-import { Node, SavedTensor, type Edge } from '../autograd/node.js';
+import { gradientEdge, type Edge } from '../autograd/node.js';
+import { OpNode } from '../autograd/op_node.js';
 import type { Backend, KernelInput, KernelOutput } from '../backend/backend.js';
 import { isFloating } from '../dtype.js';
 import { DeviceError, NablaError } from '../errors.js';
 import { Storage } from '../memory.js';
 import type { ParamsOf, Primitive } from '../primitives.js';
-import { broadcastView, contiguousView, numel, sameShape, shapeStr, type View } from '../shape.js';
-import { Tensor, gradientEdge } from '../tensor.js';
+import { broadcastView, contiguousView, numel, type View } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { createTensor } from '../tensor_class.js';
 import type { ErasedOpDef, TensorMeta } from './op.js';
+import { bindApply } from './call.js';
 import { opTracer } from './trace.js';
 import { OPS } from './table.js';
-
-function pascal(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
-}
-
-/** The gradFn of a primitive: calls the op's backward with what it saved. */
-export class OpNode extends Node {
-  readonly #def: ErasedOpDef;
-  #saved: (SavedTensor | null)[] | null = null;
-
-  constructor(
-    /** The primitive that produced the output. */
-    readonly op: Primitive,
-    def: ErasedOpDef,
-    readonly params: object,
-    readonly inputs: readonly TensorMeta[],
-    readonly output: TensorMeta,
-    readonly needsInputGrad: readonly boolean[],
-    next: readonly (Edge | null)[],
-  ) {
-    super(next, 1);
-    this.#def = def;
-  }
-
-  get name(): string {
-    return `${pascal(this.op)}Backward`;
-  }
-
-  override get ownsOutputs(): boolean {
-    return true;
-  }
-
-  /** @internal */
-  setSaved(tensors: readonly (Tensor | null)[]): void {
-    this.#saved = tensors.map((t) => (t === null ? null : new SavedTensor(t)));
-  }
-
-  apply(grads: readonly (Tensor | null)[]): (Tensor | null)[] {
-    const g = grads[0];
-    if (g === null || g === undefined) return this.inputs.map(() => null);
-    const saved = (this.#saved ?? []).map((s) => (s === null ? null : s.unpack(this)));
-    const result = this.#def.backward!(g, {
-      params: this.params,
-      inputs: this.inputs,
-      output: this.output,
-      saved,
-      needsInputGrad: this.needsInputGrad,
-    });
-    return this.inputs.map((meta, i) => {
-      const r = result[i];
-      if (!this.needsInputGrad[i] || r === null || r === undefined) return null;
-      if (!sameShape(r.shape, meta.shape)) {
-        throw new NablaError(
-          `internal error: ${this.name} returned a gradient of shape ${shapeStr(r.shape)} for input ${i} of shape ${shapeStr(meta.shape)}`,
-        );
-      }
-      return r.dtype === meta.dtype ? r : r.to(meta.dtype);
-    });
-  }
-
-  override release(): void {
-    super.release();
-    for (const s of this.#saved ?? []) s?.free();
-  }
-}
 
 export function commonBackend(inputs: readonly Tensor[]): Backend {
   const first = inputs[0]!._storage.backend;
@@ -158,7 +96,7 @@ export function apply<P extends Primitive>(
   if (def.kind === 'view') {
     const base = ins[0]!;
     const view = def.view!(base._layout, params, inferred);
-    out = Tensor._create(base._storage, view, base.dtype, base._base ?? base);
+    out = createTensor(base._storage, view, base.dtype, base._base ?? base);
   } else {
     const backend = ins.length > 0 ? commonBackend(ins) : undefined;
     if (backend === undefined) throw new NablaError(`${op}: no inputs`);
@@ -175,7 +113,7 @@ export function apply<P extends Primitive>(
     });
     const kernel = kernelOf(backend, op);
     kernel(outK, kIns, params);
-    out = Tensor._create(storage, contiguousView(inferred.shape), inferred.dtype, null);
+    out = createTensor(storage, contiguousView(inferred.shape), inferred.dtype, null);
   }
   if (
     def.backward !== undefined &&
@@ -212,3 +150,5 @@ export function apply<P extends Primitive>(
   if (opTracer !== null) opTracer(op, ins, params, out);
   return out;
 }
+
+bindApply(apply);

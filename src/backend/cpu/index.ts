@@ -21,7 +21,7 @@ import { matmulKernel } from './linalg.js';
 import { cumsumKernel, normKernel, reduceKernel } from './reduce.js';
 import { copyStrided, denseStrides } from './strided.js';
 import { jsAdam, jsSgd } from './fused.js';
-import { returnArray, takeArray } from './pool.js';
+import { clearPool, poolStats, returnArray, takeArray } from './pool.js';
 import { foldKernel, unfoldKernel } from './window.js';
 
 type Buf = TypedArray;
@@ -73,6 +73,8 @@ export const cpuBackend: Backend<Buf> = {
   gcManaged: true,
   alloc: takeArray,
   free: returnArray,
+  cacheStats: poolStats,
+  emptyCache: clearPool,
   write: (buffer, data, offset) => buffer.set(data, offset),
   readSync: readView,
   read: (view) => Promise.resolve(readView(view)),

@@ -1,7 +1,6 @@
 // Op definitions of the elementwise primitives: dtype rules, broadcasting and vector-Jacobian products.
 import { DTypeError } from '../../errors.js';
 import { resultType, toFloating, type DType } from '../../dtype.js';
-import { zerosLike } from '../../functions/creation.js';
 import {
   add,
   cos,
@@ -20,9 +19,10 @@ import {
   sin,
   sub,
   where,
+  zerosLike,
+  sumToShape,
   ge,
-} from '../../functions/elementwise.js';
-import { sumToShape } from '../../functions/shape_ops.js';
+} from '../call.js';
 import type { BinaryPrimitive, UnaryPrimitive } from '../../primitives.js';
 import { broadcastShapes } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';

@@ -1,9 +1,8 @@
 // Op definitions of gather, scatter and scatterAdd, and their vector-Jacobian products.
 import { DTypeError, ShapeError } from '../../errors.js';
-import { scalarTensor } from '../../functions/creation.js';
-import { pad } from '../../functions/shape_ops.js';
 import type { Tensor } from '../../tensor.js';
-import { apply } from '../apply.js';
+import { apply, expand, padZeros } from '../call.js';
+import { scalarTensor } from '../create.js';
 import type { Inferred, KernelOpDef, TensorMeta } from '../op.js';
 
 function checkIndex(
@@ -38,13 +37,13 @@ function checkIndex(
 /** The gradient of a scatter's source: gathered at the index, zero where the index does not reach. */
 /** Zeros of `shape` as a broadcast view of one cached element (a scatter copies it as a fill). */
 const zerosView = (shape: readonly number[], like: Tensor): Tensor =>
-  scalarTensor(0, like.dtype, like.device).expand(shape);
+  expand(scalarTensor(0, like.dtype, like.device), shape);
 
 function sourceGrad(g: Tensor, dim: number, index: Tensor, srcShape: readonly number[]): Tensor {
   const picked = apply('gather', [g, index], { dim });
   const pads: number[] = [];
   for (let d = srcShape.length - 1; d >= 0; d--) pads.push(0, srcShape[d]! - index.shape[d]!);
-  return pads.some((v) => v !== 0) ? pad(picked, pads) : picked;
+  return pads.some((v) => v !== 0) ? padZeros(picked, pads) : picked;
 }
 
 export const gatherDef: KernelOpDef<'gather'> = {

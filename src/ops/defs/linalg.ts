@@ -1,8 +1,7 @@
 // Op definition of the batched matrix product, with batch broadcasting and its two VJPs.
 import { DTypeError, ShapeError } from '../../errors.js';
-import { sumToShape, transpose } from '../../functions/shape_ops.js';
 import { broadcastShapes } from '../../shape.js';
-import { apply } from '../apply.js';
+import { apply, sumToShape, transpose } from '../call.js';
 import type { Tensor } from '../../tensor.js';
 import type { KernelOpDef, TensorMeta } from '../op.js';
 

@@ -1,11 +1,9 @@
 // Op definitions of views (view, permute, expand, slice) and of copies by position (sliceScatter, cat).
 import { promoteTypes } from '../../dtype.js';
 import { ShapeError } from '../../errors.js';
-import { zeros } from '../../functions/creation.js';
-import { narrow, permute, reshape, sumToShape } from '../../functions/shape_ops.js';
 import type { SliceParams } from '../../primitives.js';
 import { broadcastView, numel, shapeStr, viewStrides, type Shape } from '../../shape.js';
-import { apply } from '../apply.js';
+import { apply, narrow, permute, reshape, sumToShape, zeros } from '../call.js';
 import type { KernelOpDef, TensorMeta, ViewOpDef } from '../op.js';
 
 export const viewDef: ViewOpDef<'view'> = {
@@ -73,11 +71,7 @@ export const sliceDef: ViewOpDef<'slice'> = {
   }),
   // the gradient lands in the sliced positions of a zero tensor
   backward: (g, c) => [
-    apply(
-      'sliceScatter',
-      [zeros(c.inputs[0]!.shape, { dtype: g.dtype, device: g.device }), g],
-      c.params,
-    ),
+    apply('sliceScatter', [zeros(c.inputs[0]!.shape, g.dtype, g.device), g], c.params),
   ],
 };
 
@@ -96,11 +90,7 @@ export const sliceScatterDef: KernelOpDef<'sliceScatter'> = {
   // base keeps its gradient outside the slice; src receives the slice of it
   backward: (g, c) => [
     c.needsInputGrad[0]
-      ? apply(
-          'sliceScatter',
-          [g, zeros(c.inputs[1]!.shape, { dtype: g.dtype, device: g.device })],
-          c.params,
-        )
+      ? apply('sliceScatter', [g, zeros(c.inputs[1]!.shape, g.dtype, g.device)], c.params)
       : null,
     c.needsInputGrad[1] ? apply('slice', [g], c.params) : null,
   ],

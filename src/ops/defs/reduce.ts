@@ -1,13 +1,25 @@
 // Op definitions of the reductions, the p-norm and cumsum, with their vector-Jacobian products.
 import { isFloating } from '../../dtype.js';
 import { IndexError, DTypeError } from '../../errors.js';
-import { zerosLike } from '../../functions/creation.js';
-import { abs, div, eq, mul, pow, sign, sub, where, cast } from '../../functions/elementwise.js';
-import { expand, flip, reshape } from '../../functions/shape_ops.js';
 import type { ReduceParams, ReducePrimitive } from '../../primitives.js';
 import type { Shape } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
-import { apply } from '../apply.js';
+import {
+  apply,
+  abs,
+  cast,
+  div,
+  eq,
+  expand,
+  flip,
+  mul,
+  pow,
+  reshape,
+  sign,
+  sub,
+  where,
+  zerosLike,
+} from '../call.js';
 import type { Inferred, KernelOpDef, TensorMeta } from '../op.js';
 
 function reducedShape(shape: Shape, { dims, keepdim }: ReduceParams): number[] {

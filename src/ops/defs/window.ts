@@ -3,7 +3,7 @@ import { DTypeError, ShapeError } from '../../errors.js';
 import { isFloating, type DType } from '../../dtype.js';
 import type { WindowParams } from '../../primitives.js';
 import { shapeStr } from '../../shape.js';
-import { apply } from '../apply.js';
+import { apply } from '../call.js';
 import type { KernelOpDef } from '../op.js';
 
 const pair = (xs: readonly [number, number]) => `(${xs[0]}, ${xs[1]})`;
