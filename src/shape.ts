@@ -194,3 +194,8 @@ export function normalizeIndex(index: number, size: number, dim: number): number
   }
   return index < 0 ? index + size : index;
 }
+
+/** How many windows fit along one dim (PyTorch's div_rtn, i.e. a floor division). */
+export function windowCount(size: number, k: number, d: number, p: number, s: number): number {
+  return Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
+}

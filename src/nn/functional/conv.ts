@@ -3,9 +3,8 @@ import { internalScope } from '../../memory.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../errors.js';
 import { pad } from '../../functions/shape_ops.js';
 import { apply } from '../../ops/apply.js';
-import { windowCount } from '../../ops/defs/window.js';
 import type { WindowParams } from '../../primitives.js';
-import { shapeStr } from '../../shape.js';
+import { shapeStr, windowCount } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 
 /** A size per spatial dim: one number for all of them, or one each. */

@@ -2,7 +2,7 @@
 import { DTypeError, ShapeError } from '../../errors.js';
 import { isFloating, type DType } from '../../dtype.js';
 import type { WindowParams } from '../../primitives.js';
-import { shapeStr } from '../../shape.js';
+import { shapeStr, windowCount } from '../../shape.js';
 import { apply } from '../call.js';
 import type { KernelOpDef } from '../op.js';
 
@@ -41,11 +41,6 @@ function checkWindow(p: WindowParams): void {
       `stride should be greater than zero, but got stride_height: ${sh} stride_width: ${sw}`,
     );
   }
-}
-
-/** How many windows fit along one dim (PyTorch's div_rtn, i.e. a floor division). */
-export function windowCount(size: number, k: number, d: number, p: number, s: number): number {
-  return Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
 }
 
 function counts(size: readonly [number, number], p: WindowParams): [number, number] {
