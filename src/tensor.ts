@@ -1,4 +1,5 @@
 // Tensor: a view of backend storage plus autograd state; every method delegates to an op or function.
+// NOTE: over 500 lines on purpose: one short method per PyTorch Tensor method, each a one-line delegation; splitting them would scatter the API.
 import { backward as runBackward, type BackwardOptions } from './autograd/engine.js';
 import { AccumulateGrad, type GradHook, type Node, type RemovableHandle } from './autograd/node.js';
 import { isDType, isFloating, type DType, type TypedArray } from './dtype.js';
