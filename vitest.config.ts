@@ -4,7 +4,7 @@
 // (test/setup/backend.ts). test/setup/reporter.ts prints the test count per backend.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { MATRIX_TESTS, matrixBackends, notCpuOnly } from './test/setup/matrix.js';
+import { MATRIX_ONCE, MATRIX_TESTS, matrixBackends, notCpuOnly } from './test/setup/matrix.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -21,6 +21,7 @@ export default defineConfig({
         test: {
           name,
           include: MATRIX_TESTS,
+          exclude: MATRIX_ONCE,
           testNamePattern: notCpuOnly(),
           setupFiles: ['test/setup/backend.ts'],
           env: { NABLA_TEST_BACKEND: name },

@@ -18,6 +18,12 @@ export const MATRIX_TESTS = [
 ];
 
 /**
+ * Files of MATRIX_TESTS that run once, in the cpu project: fast.test.ts already checks every fast
+ * backend (and the plain SIMD128 wasm build) against cpu by name, whatever the default.
+ */
+export const MATRIX_ONCE = ['test/conformance/fast.test.ts'];
+
+/**
  * Tests in MATRIX_TESTS that assert something true of cpu only, by full name (describe and test
  * names joined by spaces) with the reason; the fast backends' projects skip them by name.
  */
