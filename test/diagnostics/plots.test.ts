@@ -1,5 +1,5 @@
 // The plots: each SVG parses, renders to non-blank pixels in headless Chromium with the expected series, and the PNGs are valid at 2× size.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -14,10 +14,8 @@ import {
   type PlotSpec,
 } from '../../src/diagnostics/plots.js';
 import { svgToPng, writePlot, writePlotFiles } from '../../src/node/plots.js';
+import { haveBrowser, launchChromium } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-// CI installs chromium (.ci/run); elsewhere these tests skip without it.
-const haveBrowser = existsSync(CHROMIUM) || process.env.CI !== undefined;
 /** Set NABLA_PLOT_SHOTS=<dir> to keep the Chromium screenshots and look at them. */
 const SHOTS = process.env.NABLA_PLOT_SHOTS;
 
@@ -139,20 +137,7 @@ describe.skipIf(!haveBrowser)('plots in headless Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -5,11 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveBrowser, launchChromium } from '../helpers/browser.js';
 import { ROOT } from '../helpers/cli.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-// CI installs chromium (.ci/run) and must run these; elsewhere they skip without it.
-const haveBrowser = existsSync(CHROMIUM) || process.env.CI === 'true';
 
 const PAGE = `<!doctype html><script type="module">
 import { getBackend, getNumThreads, manualSeed, nn, optim, randint, randn, ready } from '/dist/entry/browser.js';
@@ -72,20 +69,7 @@ beforeAll(async () => {
   const addr = server.address();
   base = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
   if (!haveBrowser) return;
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

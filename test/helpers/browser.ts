@@ -1,0 +1,26 @@
+// Test helper: Debian's headless Chromium through playwright-core, with the flags this closed network needs.
+import { existsSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** CI installs chromium (.ci/run) and must run the browser tests; elsewhere they skip without it. */
+export const haveBrowser = existsSync(CHROMIUM) || process.env.CI !== undefined;
+
+/** Starts headless Chromium (no background networking: this machine's network is closed). */
+export async function launchChromium(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
