@@ -153,6 +153,22 @@ describe('buffer pool', () => {
     expect(z.abs().sum().item()).toBe(0);
   });
 
+  it('keeps its return queue bounded when the same buffers cycle through it', async () => {
+    // A buffer returned again left its older queue entry live, so the queue grew by one entry per
+    // return and was filtered on every return: 20% of an MLP step.
+    const { clearPool, poolQueueLength, returnArray, takeArray } =
+      await import('../../src/backend/cpu/pool.js');
+    clearPool();
+    const bufs = [takeArray('float32', 8192), takeArray('float32', 8192)];
+    for (let i = 0; i < 20_000; i++) {
+      for (const b of bufs) returnArray(b);
+      bufs[0] = takeArray('float32', 8192);
+      bufs[1] = takeArray('float32', 8192);
+    }
+    expect(poolQueueLength()).toBeLessThanOrEqual(1024 + 2 * 2 + 2);
+    clearPool();
+  });
+
   it('is reported by memory() and emptied by emptyCache()', () => {
     emptyCache();
     expect(memory().cached).toEqual({ buffers: 0, bytes: 0 });

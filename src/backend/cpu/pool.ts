@@ -14,10 +14,20 @@ const MAX_BYTES = 1024 * 1024 * 1024;
 const free = new Map<string, TypedArray[]>();
 let pooledBytes = 0;
 let pooledCount = 0;
-/** Returned buffers, oldest first (entries for buffers taken back since are skipped). */
-let order: { key: string; a: TypedArray }[] = [];
+/** One return of a buffer to the pool. */
+interface Returned {
+  readonly key: string;
+  readonly a: TypedArray;
+}
+/**
+ * Returns, oldest first. An entry is live while it is its buffer's latest return and the buffer is
+ * still pooled; entries for buffers taken back (or returned again) since are skipped and compacted.
+ */
+let order: Returned[] = [];
 let orderHead = 0;
-const pooled = new WeakSet<TypedArray>();
+/** Each pooled buffer's latest return. */
+const pooled = new Map<TypedArray, Returned>();
+const live = (e: Returned) => pooled.get(e.a) === e;
 
 const keyOf = (dtype: DType, size: number) => `${dtype}:${size}`;
 
@@ -58,8 +68,9 @@ export function takeArray(dtype: DType, size: number, overwrite = false): TypedA
 /** Lets the oldest pooled buffers go until `bytes` more fit under the cap. */
 function evictFor(bytes: number): void {
   while (pooledBytes + bytes > MAX_BYTES && orderHead < order.length) {
-    const { key, a } = order[orderHead++]!;
-    if (!pooled.has(a)) continue;
+    const e = order[orderHead++]!;
+    if (!live(e)) continue;
+    const { key, a } = e;
     pooled.delete(a);
     const list = free.get(key)!;
     list.splice(list.indexOf(a), 1);
@@ -71,7 +82,7 @@ function evictFor(bytes: number): void {
 /** Drops the queue entries of buffers taken back since, once they are most of it. */
 function compact(): void {
   if (order.length - orderHead < 1024 + 2 * pooledCount) return;
-  order = order.slice(orderHead).filter((e) => pooled.has(e.a));
+  order = order.slice(orderHead).filter(live);
   orderHead = 0;
 }
 
@@ -84,8 +95,9 @@ export function returnArray(a: TypedArray): void {
   const list = free.get(key);
   if (list === undefined) free.set(key, [a]);
   else list.push(a);
-  pooled.add(a);
-  order.push({ key, a });
+  const e = { key, a };
+  pooled.set(a, e);
+  order.push(e);
   pooledBytes += bytes;
   pooledCount++;
   compact();
@@ -98,9 +110,15 @@ export function poolStats(): { buffers: number; bytes: number } {
   return { buffers, bytes: pooledBytes };
 }
 
+/** @internal Entries in the return queue, live or stale (for the test that it stays bounded). */
+export function poolQueueLength(): number {
+  return order.length - orderHead;
+}
+
 /** Empties the pool. */
 export function clearPool(): void {
   free.clear();
+  pooled.clear();
   pooledBytes = 0;
   pooledCount = 0;
   order = [];
