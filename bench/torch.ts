@@ -31,15 +31,19 @@ export function torchAvailable(): boolean {
 
 /**
  * The configurations a user would try: 1 and 2 threads, each with OPENBLAS_CORETYPE as the machine
- * sets it and with it unset (OPENBLAS_L2_SIZE unset too in that variant). When this process's
- * environment does not set it, `machineCoreType` stands for the machine's value.
+ * sets it and with it unset (OPENBLAS_L2_SIZE unset too in that variant), and each of those with
+ * OpenBLAS's own thread pool as it comes and with OPENBLAS_NUM_THREADS=1. Debian's OpenBLAS starts
+ * one thread per core beside PyTorch's threads; on 2 cores that oversubscription more than doubles
+ * the MLP step (4.3 ms against 1.6 ms with OPENBLAS_NUM_THREADS=1), so PyTorch's best needs both.
+ * When this process's environment does not set OPENBLAS_CORETYPE, `machineCoreType` stands for
+ * the machine's value.
  */
 export function torchConfigs(machineCoreType: string, threads: readonly number[]): TorchConfig[] {
   const inherited = process.env.OPENBLAS_CORETYPE;
   const unset: NodeJS.ProcessEnv = { ...process.env };
   delete unset.OPENBLAS_CORETYPE;
   delete unset.OPENBLAS_L2_SIZE;
-  const variants: { label: string; env: NodeJS.ProcessEnv }[] = [
+  const coreTypes: { label: string; env: NodeJS.ProcessEnv }[] = [
     {
       label: `OPENBLAS_CORETYPE=${inherited ?? machineCoreType}`,
       env:
@@ -49,12 +53,18 @@ export function torchConfigs(machineCoreType: string, threads: readonly number[]
     },
     { label: 'OPENBLAS_CORETYPE unset', env: unset },
   ];
+  const blasThreads = [
+    { label: '', env: {} },
+    { label: ', OPENBLAS_NUM_THREADS=1', env: { OPENBLAS_NUM_THREADS: '1' } },
+  ];
   return threads.flatMap((t) =>
-    variants.map((v) => ({
-      label: `set_num_threads(${t}), ${v.label}`,
-      threads: t,
-      env: v.env,
-    })),
+    blasThreads.flatMap((b) =>
+      coreTypes.map((v) => ({
+        label: `set_num_threads(${t}), ${v.label}${b.label}`,
+        threads: t,
+        env: { ...v.env, ...b.env },
+      })),
+    ),
   );
 }
 
