@@ -15,7 +15,10 @@ export interface TypedArrayOf {
   bool: Uint8Array;
 }
 
-type TypedArrayCtor = new (n: number) => TypedArray;
+interface TypedArrayCtor {
+  new (n: number): TypedArray;
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): TypedArray;
+}
 
 const ARRAY_CTOR: { readonly [D in DType]: TypedArrayCtor } = {
   float32: Float32Array,
@@ -31,6 +34,15 @@ export const DEFAULT_FLOAT: DType = 'float32';
 
 export function allocArray<D extends DType>(dtype: D, n: number): TypedArrayOf[D] {
   return new ARRAY_CTOR[dtype](n) as TypedArrayOf[D];
+}
+
+/** A `dtype` array of `n` elements over `buffer`, from its start. */
+export function arrayOver<D extends DType>(
+  dtype: D,
+  buffer: ArrayBuffer,
+  n: number,
+): TypedArrayOf[D] {
+  return new ARRAY_CTOR[dtype](buffer, 0, n) as TypedArrayOf[D];
 }
 
 export function itemSize(dtype: DType): number {

@@ -1,6 +1,13 @@
 // A pool of large typed arrays returned by dispose()/tidy(), so a training loop reuses its buffers
 // instead of paying fresh allocations, page faults and garbage collection every step.
-import { allocArray, dtypeOfArray, itemSize, type DType, type TypedArray } from '../../dtype.js';
+import {
+  allocArray,
+  arrayOver,
+  dtypeOfArray,
+  itemSize,
+  type DType,
+  type TypedArray,
+} from '../../dtype.js';
 
 /** Buffers smaller than this many bytes are cheap to allocate and are not pooled. */
 const MIN_BYTES = 16 * 1024;
@@ -61,8 +68,27 @@ export function takeArray(dtype: DType, size: number, overwrite = false): TypedA
       return overwrite ? (POISON ? poison(a) : a) : a.fill(0);
     }
   }
+  if (overwrite && bytes >= MIN_BYTES) {
+    const a = allocUninitialized(dtype, size);
+    if (a !== undefined) return POISON ? poison(a) : a;
+  }
   const a = allocArray(dtype, size);
   return overwrite && POISON ? poison(a) : a;
+}
+
+/** Node's `Buffer`, where there is one: it allocates without zero-filling. */
+const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(bytes: number): Uint8Array } })
+  .Buffer;
+
+/**
+ * A fresh array whose contents are whatever memory held (the caller overwrites every element):
+ * skips the zero-fill, which for a large buffer costs as much as the kernel that fills it. Only in
+ * Node; undefined elsewhere.
+ */
+function allocUninitialized(dtype: DType, size: number): TypedArray | undefined {
+  if (NodeBuffer === undefined) return undefined;
+  const bytes = NodeBuffer.allocUnsafeSlow(size * itemSize(dtype));
+  return arrayOver(dtype, bytes.buffer as ArrayBuffer, size);
 }
 
 /** Lets the oldest pooled buffers go until `bytes` more fit under the cap. */
