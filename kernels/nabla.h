@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define NB_MAXDIM 8
-#define NB_ABI_VERSION 5
+#define NB_ABI_VERSION 6
 
 /* The meta block: NB_META_INTS int32 values followed by NB_META_DOUBLES doubles (8-byte aligned). */
 #define NB_META_INTS 128
@@ -104,7 +104,9 @@ enum nb_reduce_op { NB_REDUCE_OPS(NB_ENUM_) NB_REDUCE_COUNT };
 /* ---- Sliding windows (unfold / fold) over float32 images. ----
  * unfold reads an image [N, C, H, W] at strides NB_U_STRIDES (4) from NB_U_OFFSET and writes
  * [N, C*kh*kw, oH*oW]; fold reads columns [N, C*kh*kw, oH*oW] at strides (n, row, l) and writes
- * the image [N, C, H, W]. oH x oW is the grid of window positions. */
+ * the image [N, C, H, W]. oH x oW is the grid of window positions. maxpool_index reads an image
+ * as unfold does and writes int32 [N, C, oH, oW]: for each window, h * W + w of its maximum (the
+ * first one; a NaN counts as larger than any number, the last NaN wins), PyTorch's indices. */
 #define NB_U_N 0
 #define NB_U_C 1
 #define NB_U_H 2
@@ -220,6 +222,7 @@ typedef struct nb_kernel_table {
                int tid, int nt);
   void (*unfold)(const int32_t *meta, float *out, const float *x, int tid, int nt);
   void (*fold)(const int32_t *meta, float *out, const float *cols, int tid, int nt);
+  void (*maxpool_index)(const int32_t *meta, int32_t *out, const float *x, int tid, int nt);
   /* An index out of range leaves its row untouched and sets *status to 1. */
   void (*gather)(const int32_t *meta, float *out, const float *x, const int32_t *index,
                  int32_t *status, int tid, int nt);

@@ -1,7 +1,9 @@
 /* Sliding windows over float32 images: unfold (im2col) and fold (col2im, summing overlaps).
  * unfold: [N, C, H, W] (strided) -> [N, C*kh*kw, L] contiguous, L = oH*oW, zero padded; a share is
  * a range of output rows (n, c, ki, kj). fold: [N, C*kh*kw, L] (strided) -> [N, C, H, W]
- * contiguous; a share is a range of (n, c) planes, each summed in one fixed order. */
+ * contiguous; a share is a range of (n, c) planes, each summed in one fixed order. maxpool_index:
+ * [N, C, H, W] (strided) -> int32 [N, C, oH, oW], the plane index of each window's maximum; a share
+ * is a range of (n, c) planes. */
 #include "internal.h"
 
 typedef struct {
@@ -101,6 +103,111 @@ void NB_FN(fold)(const int32_t *meta, float *out, const float *cols, int tid, in
             for (intptr_t bw = lo; bw < hi; bw++, dst += w.sw, src += w.s2) *dst += *src;
           }
         }
+      }
+    }
+  }
+}
+
+/* maxpool_index works on up to NB_MP_WINDOWS windows (whole output rows) of a plane at a time,
+ * for windows of at most NB_MP_TAPS taps (larger ones go one by one). */
+#define NB_MP_WINDOWS 256
+#define NB_MP_TAPS 16
+
+/* Each window visits its taps in (ki, kj) order: v beats the best so far when larger, or NaN (so
+ * the last NaN wins); a window where nothing beats -inf gets its first position inside the image.
+ * The taps of a block of windows are laid out as unfold lays them out (tap-major, -inf outside the
+ * image), then compared NB_VL windows at a time with vector masks: a scalar compare per window is
+ * a data-dependent branch that mispredicts (it ran 10x slower than the loads). */
+void NB_FN(maxpool_index)(const int32_t *meta, int32_t *out, const float *x, int tid, int nt) {
+  win_t w;
+  win_parse(meta, &w);
+  const intptr_t H = w.H, W = w.W, s2 = w.s2, s3 = w.s3, kh = w.kh, kw = w.kw, dh = w.dh,
+                 dw = w.dw, ph = w.ph, pw = w.pw, sh = w.sh, sw = w.sw, oH = w.oH, oW = w.oW;
+  const intptr_t taps = kh * kw;
+  intptr_t p0, p1;
+  nb_share(w.N * w.C, 1, tid, nt, &p0, &p1);
+  float vals[NB_MP_TAPS * NB_MP_WINDOWS] __attribute__((aligned(64)));
+  int32_t origin[NB_MP_WINDOWS + NB_VL] __attribute__((aligned(64)));
+  int32_t shift[NB_MP_TAPS];
+  intptr_t lo[NB_MP_TAPS], hi[NB_MP_TAPS];
+  int vec = taps <= NB_MP_TAPS && oW <= NB_MP_WINDOWS;
+  intptr_t rows = vec ? NB_MP_WINDOWS / oW : 1;
+  if (vec)
+    for (intptr_t kj = 0; kj < kw; kj++) valid_range(oW, W, kj * dw - pw, sw, &lo[kj], &hi[kj]);
+  for (intptr_t ki = 0, t = 0; ki < kh && vec; ki++)
+    for (intptr_t kj = 0; kj < kw; kj++, t++) shift[t] = (int32_t)(ki * dh * W + kj * dw);
+  for (intptr_t pl = p0; pl < p1; pl++) {
+    const float *img = x + w.off + pl / w.C * w.s0 + pl % w.C * w.s1;
+    int32_t *o = out + pl * oH * oW;
+    if (!vec) {
+      for (intptr_t oh = 0; oh < oH; oh++) {
+        for (intptr_t ow = 0; ow < oW; ow++) {
+          intptr_t h0 = oh * sh - ph, c0 = ow * sw - pw, ih0 = h0, iw0 = c0;
+          while (ih0 < 0) ih0 += dh;
+          while (iw0 < 0) iw0 += dw;
+          float best = -__builtin_inff();
+          int32_t at = (int32_t)(ih0 * W + iw0);
+          for (intptr_t ih = h0; ih < h0 + kh * dh; ih += dh) {
+            if (ih < 0 || ih >= H) continue;
+            for (intptr_t iw = c0; iw < c0 + kw * dw; iw += dw) {
+              if (iw < 0 || iw >= W) continue;
+              float v = img[ih * s2 + iw * s3];
+              if (v > best || v != v) {
+                best = v;
+                at = (int32_t)(ih * W + iw);
+              }
+            }
+          }
+          o[oh * oW + ow] = at;
+        }
+      }
+      continue;
+    }
+    for (intptr_t r0 = 0; r0 < oH; r0 += rows) {
+      intptr_t r1 = oH - r0 < rows ? oH : r0 + rows, cnt = (r1 - r0) * oW;
+      /* the taps, tap-major, as unfold writes them */
+      for (intptr_t ki = 0, t = 0; ki < kh; ki++) {
+        for (intptr_t kj = 0; kj < kw; kj++, t++) {
+          float *dst = vals + t * NB_MP_WINDOWS;
+          intptr_t col = kj * dw - pw, a = lo[kj], b = hi[kj];
+          for (intptr_t oh = r0; oh < r1; oh++, dst += oW) {
+            intptr_t ih = oh * sh - ph + ki * dh;
+            if (ih < 0 || ih >= H) {
+              for (intptr_t ow = 0; ow < oW; ow++) dst[ow] = -__builtin_inff();
+              continue;
+            }
+            for (intptr_t ow = 0; ow < a; ow++) dst[ow] = -__builtin_inff();
+            const float *src = img + ih * s2 + (a * sw + col) * s3;
+            for (intptr_t ow = a; ow < b; ow++, src += sw * s3) dst[ow] = *src;
+            for (intptr_t ow = b; ow < oW; ow++) dst[ow] = -__builtin_inff();
+          }
+        }
+      }
+      /* each window's origin (tap t is at origin + shift[t]) */
+      for (intptr_t oh = r0, k = 0; oh < r1; oh++)
+        for (intptr_t ow = 0; ow < oW; ow++, k++)
+          origin[k] = (int32_t)((oh * sh - ph) * W + ow * sw - pw);
+      for (intptr_t k = 0; k < cnt; k += NB_VL) {
+        vf best = vset1(-__builtin_inff());
+        vi org = *(const vi *)(origin + k);
+        vi at = vset1i(-1);
+        for (intptr_t t = 0; t < taps; t++) {
+          vf v = vload(vals + t * NB_MP_WINDOWS + k);
+          vi m = (vi)(v > best) | visnan(v);
+          best = vsel(m, v, best);
+          at = (at & ~m) | ((org + vset1i(shift[t])) & m);
+        }
+        intptr_t rest = cnt - k < NB_VL ? cnt - k : NB_VL;
+        for (intptr_t l = 0; l < rest; l++) o[r0 * oW + k + l] = at[l];
+      }
+      /* windows where nothing beat -inf keep their first position inside the image */
+      for (intptr_t k = 0; k < cnt; k++) {
+        if (o[r0 * oW + k] >= 0) continue;
+        intptr_t oh = r0 + k / oW, ow = k % oW;
+        intptr_t ih0 = oh * sh - ph, iw0 = ow * sw - pw;
+        while (ih0 < 0) ih0 += dh;
+        while (iw0 < 0) iw0 += dw;
+        o[r0 * oW + k] = (int32_t)(ih0 * W + iw0);
       }
     }
   }

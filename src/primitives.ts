@@ -111,6 +111,12 @@ export type PrimitiveParams = { readonly [P in UnaryPrimitive]: NoParams } & {
   readonly unfold: WindowParams;
   /** col2im, the adjoint of unfold: [N, C·kh·kw, L] summed into [N, C, ...outputSize]. */
   readonly fold: WindowParams & { readonly outputSize: readonly [number, number] };
+  /**
+   * Max pooling's indices: [N, C, H, W] (or [C, H, W]) to int32 [N, C, ...grid], for each window
+   * the plane index h·W + w of its maximum (PyTorch's max_pool2d indices). Windows that run past
+   * the image (ceil mode) see only the image.
+   */
+  readonly maxPoolIndices: WindowParams & { readonly grid: readonly [number, number] };
 };
 
 export type Primitive = keyof PrimitiveParams;

@@ -365,6 +365,16 @@ static void crosscheck(int nt) {
   for (int t = 0; t < nt; t++) K->fold(meta_buf, o1, x + 8, t, nt);
   B->fold(meta_buf, o2, x + 8, 0, 1);
   cmp_f("fold", o1, o2, 2 * 3 * 110, 1);
+  /* maxpool_index over the unfold geometry (a 3x2 window, dilated, padded, strided) */
+  memcpy(meta_buf, wm, sizeof wm);
+  {
+    static int32_t i1[2 * 3 * 48], i2[2 * 3 * 48];
+    for (int t = 0; t < nt; t++) K->maxpool_index(meta_buf, i1, x + 8, t, nt);
+    B->maxpool_index(meta_buf, i2, x + 8, 0, 1);
+    int same = memcmp(i1, i2, sizeof i1) == 0;
+    if (!same) failures++;
+    printf("%s cross maxpool_index: %s\n", same ? "ok  " : "FAIL", same ? "equal" : "differs");
+  }
   /* optimizers: same rounding in every build */
   static float p[N], g[N], m1[N], v1[N], m2[N], v2[N], pa[N], pb[N], vm1[N], vm2[N];
   for (int i = 0; i < N; i++) {

@@ -251,6 +251,19 @@ static napi_value fold(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static void maxpool_index_task(void *v, int tid, int nt, int thread) {
+  job_t *j = v;
+  (void)thread;
+  K->maxpool_index(j->meta, j->p[0], j->p[1], tid, nt);
+}
+
+static napi_value maxpool_index(napi_env env, napi_callback_info info) {
+  job_t j;
+  if (!get_arrays(env, info, 2, 2, &j)) return NULL;
+  run(maxpool_index_task, &j, threads_for(window_work(j.meta, 0), PAR_ELEMENTS));
+  return NULL;
+}
+
 static void gather_task(void *v, int tid, int nt, int thread) {
   job_t *j = v;
   (void)thread;
@@ -432,6 +445,7 @@ NAPI_MODULE_INIT() {
       {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
       {"unfold", NULL, unfold, NULL, NULL, NULL, napi_default, NULL},
       {"fold", NULL, fold, NULL, NULL, NULL, napi_default, NULL},
+      {"maxpoolIndex", NULL, maxpool_index, NULL, NULL, NULL, napi_default, NULL},
       {"gather", NULL, gather, NULL, NULL, NULL, napi_default, NULL},
       {"scatter", NULL, scatter, NULL, NULL, NULL, napi_default, NULL},
       {"fmaPeak", NULL, fma_peak, NULL, NULL, NULL, napi_default, NULL},

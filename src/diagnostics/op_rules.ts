@@ -164,6 +164,7 @@ const FORWARD: { readonly [P in Primitive]: ForwardRule<P> | null } = {
   scatterAdd: null,
   unfold: null,
   fold: null,
+  maxPoolIndices: null,
 };
 
 /** The right-hand side of `y = ...` for one op, given its inputs' symbols. */
@@ -291,6 +292,7 @@ const LOCAL: { readonly [P in Primitive]: LocalRule | null } = {
   scatterAdd: null,
   unfold: null,
   fold: null,
+  maxPoolIndices: null,
 };
 
 /** The right-hand side of `∂y/∂x_i = ...` for elementwise ops (null where it is not elementwise). */

@@ -259,7 +259,7 @@ export function emitPad(
 
 function unsupported(op: Primitive): never {
   const hint =
-    op === 'unfold' || op === 'fold'
+    op === 'unfold' || op === 'fold' || op === 'maxPoolIndices'
       ? ' (convolutions and pools export as layers: use nn.Conv2d, nn.MaxPool2d, ... modules, not the functional forms)'
       : '';
   throw new OnnxUnsupported(`the primitive '${op}' has no ONNX mapping${hint}`);
@@ -413,6 +413,7 @@ export function emitPrimitive(
     }
     case 'unfold':
     case 'fold':
+    case 'maxPoolIndices':
       return unsupported(op);
   }
 }

@@ -29,6 +29,7 @@ interface NativeAddon extends Pick<FastEngine, 'sgd' | 'adam'> {
   reduce(out: ReduceOut, x: Float32Array): void;
   unfold(out: Float32Array, x: Float32Array): void;
   fold(out: Float32Array, cols: Float32Array): void;
+  maxpoolIndex(out: Int32Array, x: Float32Array): void;
   /** False when an index was out of range. */
   gather(out: Float32Array, x: Float32Array, index: Int32Array): boolean;
   /** out = x, then src scattered at index; false when an index was out of range. */
@@ -95,6 +96,9 @@ class NativeEngine implements FastEngine {
   }
   fold(out: Float32Array, cols: Operand): void {
     this.#a.fold(out, cols.data);
+  }
+  maxPoolIndex(out: Int32Array, x: Operand): void {
+    this.#a.maxpoolIndex(out, x.data);
   }
   gather(out: Float32Array, x: Operand, index: Operand<Int32Array>): boolean {
     return this.#a.gather(out, x.data, index.data);

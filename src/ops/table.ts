@@ -13,7 +13,7 @@ import {
   viewDef,
 } from './defs/movement.js';
 import { cumsumDef, normDef, reduceDef } from './defs/reduce.js';
-import { foldDef, unfoldDef } from './defs/window.js';
+import { foldDef, maxPoolIndicesDef, unfoldDef } from './defs/window.js';
 
 export const OPS: OpTable = {
   ...unaryDefs(UNARY_PRIMITIVES),
@@ -39,4 +39,5 @@ export const OPS: OpTable = {
   scatterAdd: scatterAddDef,
   unfold: unfoldDef,
   fold: foldDef,
+  maxPoolIndices: maxPoolIndicesDef,
 };

@@ -247,6 +247,33 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
       params: { ...win([2, 2], [1, 1], [0, 0], [1, 1]), outputSize: [2, 3] },
     },
   ],
+  maxPoolIndices: [
+    {
+      label: '2x2 stride 2',
+      inputs: () => [r(2, 4, 12, 10)],
+      params: { ...win([2, 2], [1, 1], [0, 0], [2, 2]), grid: [6, 5] },
+    },
+    {
+      label: 'padded, strided, dilated, non-square, transposed input',
+      inputs: () => [r(2, 7, 6, 3).permute(0, 3, 2, 1)],
+      params: { ...win([3, 2], [2, 1], [1, 1], [2, 2]), grid: [3, 4] },
+    },
+    {
+      label: 'ceil mode: the last windows run past the image',
+      inputs: () => [r(3, 5, 5)],
+      params: { ...win([2, 2], [1, 1], [0, 0], [2, 2]), grid: [3, 3] },
+    },
+    {
+      label: 'ties go to the first maximum',
+      inputs: () => [zeros(1, 2, 4, 4)],
+      params: { ...win([2, 2], [1, 1], [0, 0], [2, 2]), grid: [2, 2] },
+    },
+    {
+      label: 'non-finite',
+      inputs: () => [specials().reshape(1, 2, 2, 2)],
+      params: { ...win([2, 1], [1, 1], [1, 0], [1, 1]), grid: [3, 2] },
+    },
+  ],
 };
 
 /** `t` on `device` with the same strides and offset (to() would make a contiguous copy). */

@@ -390,7 +390,7 @@ describe('ONNX export: what it cannot express is a clear error', () => {
     }
     const net = new nn.Sequential(new nn.Conv2d(1, 2, 3), new FunctionalPool());
     expect(fails(net, randn([2, 1, 6, 6]))).toMatch(
-      /^ONNX export: the primitive 'unfold' has no ONNX mapping .*\(in module '1' \(FunctionalPool\)\)$/,
+      /^ONNX export: the primitive 'maxPoolIndices' has no ONNX mapping .*\(in module '1' \(FunctionalPool\)\)$/,
     );
   });
 

@@ -22,7 +22,7 @@ import { cumsumKernel, normKernel, reduceKernel } from './reduce.js';
 import { copyStrided, denseStrides } from './strided.js';
 import { jsAdam, jsSgd } from './fused.js';
 import { clearPool, poolStats, returnArray, takeArray } from './pool.js';
-import { foldKernel, unfoldKernel } from './window.js';
+import { foldKernel, maxPoolIndicesKernel, unfoldKernel } from './window.js';
 
 type Buf = TypedArray;
 
@@ -47,6 +47,7 @@ const kernels: KernelTable<Buf> = {
   scatterAdd: scatterAddKernel,
   unfold: unfoldKernel,
   fold: foldKernel,
+  maxPoolIndices: maxPoolIndicesKernel,
 };
 
 function readView(view: KernelInput<Buf>): TypedArray {

@@ -1,4 +1,4 @@
-// cpu kernels for sliding windows: unfold (im2col) and fold (col2im, its adjoint, summing overlaps).
+// cpu kernels for sliding windows: unfold (im2col), fold (col2im, its adjoint, summing overlaps) and max pooling's indices.
 import type { TypedArray } from '../../dtype.js';
 import type { WindowParams } from '../../primitives.js';
 import type { Kernel } from '../backend.js';
@@ -124,6 +124,54 @@ export const foldKernel: Kernel<Buf, 'fold'> = (out, [input], p) => {
         }
       }
       for (let i = 0; i < plane; i++) o[dst + i] = acc[i]!;
+    }
+  }
+};
+
+/** For each window, h·W + w of its first maximum; a NaN beats any number and the last NaN wins. */
+export const maxPoolIndicesKernel: Kernel<Buf, 'maxPoolIndices'> = (out, [input], p) => {
+  const x = input!;
+  const [[N, C, H, W], [sN, sC, sH, sW]] = image4(x.shape, x.strides) as [
+    [number, number, number, number],
+    [number, number, number, number],
+  ];
+  const [kh, kw] = p.kernelSize;
+  const [dh, dw] = p.dilation;
+  const [ph, pw] = p.padding;
+  const [sh, sw] = p.stride;
+  const [oH, oW] = p.grid;
+  const o = out.buffer;
+  const src = x.buffer;
+  let dst = 0;
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const base = x.offset + n * sN + c * sC;
+      for (let oh = 0; oh < oH; oh++) {
+        const h0 = oh * sh - ph;
+        let ih0 = h0;
+        while (ih0 < 0) ih0 += dh;
+        for (let ow = 0; ow < oW; ow++, dst++) {
+          const w0 = ow * sw - pw;
+          let iw0 = w0;
+          while (iw0 < 0) iw0 += dw;
+          let best = -Infinity;
+          let at = ih0 * W + iw0;
+          for (let ki = 0; ki < kh; ki++) {
+            const ih = h0 + ki * dh;
+            if (ih < 0 || ih >= H) continue;
+            for (let kj = 0; kj < kw; kj++) {
+              const iw = w0 + kj * dw;
+              if (iw < 0 || iw >= W) continue;
+              const v = src[base + ih * sH + iw * sW]!;
+              if (v > best || Number.isNaN(v)) {
+                best = v;
+                at = ih * W + iw;
+              }
+            }
+          }
+          o[dst] = at;
+        }
+      }
     }
   }
 };

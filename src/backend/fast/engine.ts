@@ -31,6 +31,8 @@ export interface FastEngine {
   reduce(out: ReduceOut, x: Operand): void;
   unfold(out: Float32Array, x: Operand): void;
   fold(out: Float32Array, cols: Operand): void;
+  /** Max pooling's indices (Meta.window geometry, the image = the input). */
+  maxPoolIndex(out: Int32Array, x: Operand): void;
   /**
    * out = x gathered at index along the walk in meta (Meta.indexed). False when an index was out
    * of range: out is then incomplete and the caller raises the error.

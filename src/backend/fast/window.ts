@@ -1,4 +1,4 @@
-// Fast windows: unfold (im2col) and fold (col2im) over float32 in C; conv2d is these plus GEMM.
+// Fast windows over float32 in C: unfold (im2col), fold (col2im) and max pooling's indices; conv2d is unfold plus GEMM.
 import type { Kernel } from '../backend.js';
 import { fits, numel, type Buf, type FastContext, type Kernels } from './shared.js';
 
@@ -6,7 +6,7 @@ import { fits, numel, type Buf, type FastContext, type Kernels } from './shared.
 const blocks = (size: number, k: number, d: number, p: number, s: number) =>
   Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
 
-export function windowKernels(ctx: FastContext): Kernels<'unfold' | 'fold'> {
+export function windowKernels(ctx: FastContext): Kernels<'unfold' | 'fold' | 'maxPoolIndices'> {
   const { cpu, engine, meta, thresholds, operand } = ctx;
 
   const unfold: Kernel<Buf, 'unfold'> = (out, inputs, params) => {
@@ -70,5 +70,24 @@ export function windowKernels(ctx: FastContext): Kernels<'unfold' | 'fold'> {
     engine.fold(out.buffer as Float32Array, oc);
   };
 
-  return { unfold, fold };
+  const maxPoolIndices: Kernel<Buf, 'maxPoolIndices'> = (out, inputs, params) => {
+    const x = inputs[0]!;
+    const n = numel(x.shape);
+    if (
+      x.dtype !== 'float32' ||
+      n === 0 ||
+      n < thresholds.elementwise ||
+      !fits(out.buffer, x.buffer)
+    ) {
+      return cpu.maxPoolIndices(out, inputs, params);
+    }
+    const batched = x.shape.length === 4;
+    const shape = (batched ? x.shape : [1, ...x.shape]) as [number, number, number, number];
+    const strides = batched ? x.strides : [0, ...x.strides];
+    const ox = operand<Float32Array>(x);
+    meta.window(shape, strides, x.offset - ox.base, params, params.grid);
+    engine.maxPoolIndex(out.buffer as Int32Array, ox);
+  };
+
+  return { unfold, fold, maxPoolIndices };
 }

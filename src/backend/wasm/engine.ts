@@ -24,6 +24,7 @@ export interface WasmKernelExports {
   nb_wasm_adam(...args: number[]): void;
   nb_wasm_unfold(...args: number[]): void;
   nb_wasm_fold(...args: number[]): void;
+  nb_wasm_maxpool_index(...args: number[]): void;
   nb_wasm_gather(...args: number[]): void;
   nb_wasm_scatter(...args: number[]): void;
 }
@@ -40,6 +41,7 @@ export const KERNEL_NAMES = [
   'nb_wasm_adam',
   'nb_wasm_unfold',
   'nb_wasm_fold',
+  'nb_wasm_maxpool_index',
   'nb_wasm_gather',
   'nb_wasm_scatter',
 ] as const;
@@ -238,6 +240,9 @@ export class WasmEngine implements FastEngine {
   }
   fold(out: Float32Array, cols: Operand): void {
     this.#walk('nb_wasm_fold', out, [cols]);
+  }
+  maxPoolIndex(out: Int32Array, x: Operand): void {
+    this.#walk('nb_wasm_maxpool_index', out, [x]);
   }
 
   gather(out: Float32Array, x: Operand, index: Operand<Int32Array>): boolean {

@@ -1,8 +1,7 @@
-// nn.functional pooling: max and average pools as unfold + argmax/gather or sum, adaptive average pools.
+// nn.functional pooling: max pools as their maxima's indices + gather, average pools as unfold + sum, adaptive average pools.
 import { internalScope } from '../../memory.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
 import { fromArray, tensor } from '../../functions/creation.js';
-import { maxDim } from '../../functions/reduction.js';
 import { indexSelect, pad } from '../../functions/shape_ops.js';
 import { apply } from '../../ops/apply.js';
 import { shapeStr } from '../../shape.js';
@@ -155,25 +154,23 @@ function from4d(y: Tensor, x: Tensor, one: boolean): Tensor {
 }
 
 /**
- * Every pooling window as a column: [N, C, kh·kw, oh·ow]. Positions outside the input hold
- * `padValue`; windows that run past the end (ceil mode) see it too.
+ * Every pooling window as a column: [N, C, kh·kw, oh·ow]. Positions outside the input hold 0;
+ * windows that run past the end (ceil mode) see it too.
  */
-function windows(x: Tensor, g: Geometry, padValue: number): Tensor {
+function windows(x: Tensor, g: Geometry): Tensor {
   const [n, c, h, w] = x.shape as [number, number, number, number];
   // The padded extent the windows need, and how much of it lies after the input.
   const need = [0, 1].map((i) => (g.out[i]! - 1) * g.s[i]! + g.d[i]! * (g.k[i]! - 1) + 1);
   const after = [need[0]! - h - g.p[0], need[1]! - w - g.p[1]];
   const fits = after[0]! <= g.p[0] && after[1]! <= g.p[1];
   let cols: Tensor;
-  if (fits && (padValue === 0 || (g.p[0] === 0 && g.p[1] === 0))) {
+  if (fits) {
     cols = apply('unfold', [x], { kernelSize: g.k, dilation: g.d, padding: g.p, stride: g.s });
   } else {
-    // Pad explicitly: with padValue before the input, and after it only as far as the windows
-    // reach (ceil mode may need more than the padding; where they stop short, unfold's floor
-    // division leaves the unused tail out).
-    const padded = pad(x, [g.p[1], Math.max(after[1]!, 0), g.p[0], Math.max(after[0]!, 0)], {
-      value: padValue,
-    });
+    // Pad explicitly: before the input, and after it only as far as the windows reach (ceil mode
+    // may need more than the padding; where they stop short, unfold's floor division leaves the
+    // unused tail out).
+    const padded = pad(x, [g.p[1], Math.max(after[1]!, 0), g.p[0], Math.max(after[0]!, 0)]);
     cols = apply('unfold', [padded], {
       kernelSize: g.k,
       dilation: g.d,
@@ -201,10 +198,20 @@ function maxPool(
     opts?.ceilMode ?? false,
   );
   const x = as4d(input, one);
-  const [n, c] = x.shape as [number, number];
-  // NOTE: the gradient goes to the first maximum of each window (argmax), as PyTorch's kernel;
-  // a NaN counts as the maximum (PyTorch picks the last NaN of a window, argmax the first).
-  const values = maxDim(windows(x, g, -Infinity), 2).values;
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  // Each window's maximum as its index in the plane (the first maximum; a NaN wins, the last NaN
+  // of a window, as PyTorch's kernel), then the values gathered there: the gather's backward
+  // hands each gradient to that one input.
+  const indices = apply('maxPoolIndices', [x], {
+    kernelSize: g.k,
+    dilation: g.d,
+    padding: g.p,
+    stride: g.s,
+    grid: g.out,
+  });
+  const values = apply('gather', [x.reshape([n, c, h * w]), indices.reshape([n, c, -1])], {
+    dim: 2,
+  });
   return from4d(values.reshape([n, c, g.out[0], g.out[1]]), input, one);
 }
 
@@ -261,7 +268,7 @@ function avgPool(
   if (override !== null && override === 0) throw new ArgumentError('divisor must be not zero');
   const x = as4d(input, one);
   const [n, c, h, w] = x.shape as [number, number, number, number];
-  const sums = apply('sum', [windows(x, g, 0)], { dims: [2], keepdim: false });
+  const sums = apply('sum', [windows(x, g)], { dims: [2], keepdim: false });
   let divided: Tensor;
   if (override !== null) {
     divided = sums.div(override);

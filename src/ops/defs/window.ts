@@ -1,4 +1,4 @@
-// Op definitions of unfold (im2col) and fold (col2im): shape rules in PyTorch's words; each is the other's VJP.
+// Op definitions of unfold (im2col), fold (col2im) and max pooling's indices: shape rules in PyTorch's words; unfold and fold are each other's VJP.
 import { DTypeError, ShapeError } from '../../errors.js';
 import { isFloating, type DType } from '../../dtype.js';
 import type { WindowParams } from '../../primitives.js';
@@ -136,4 +136,22 @@ export const foldDef: KernelOpDef<'fold'> = {
   },
   // each summed position hands its gradient back to every window that covered it
   backward: (g, c) => [apply('unfold', [g], windowOnly(c.params))],
+};
+
+export const maxPoolIndicesDef: KernelOpDef<'maxPoolIndices'> = {
+  kind: 'kernel',
+  overwrites: true,
+  // not differentiable: the pool's values are gathered at these indices, and that gather carries
+  // the gradient
+  infer: ([x], p) => {
+    checkDType('max_pool2d', x!.dtype);
+    checkWindow(p);
+    const s = x!.shape;
+    if (!((s.length === 3 || s.length === 4) && s.slice(-3).every((d) => d > 0))) {
+      throw new ShapeError(
+        `non-empty 3D or 4D (batch mode) tensor expected for input, but got: ${shapeStr(s)}`,
+      );
+    }
+    return { shape: [...s.slice(0, -2), p.grid[0], p.grid[1]], dtype: 'int32' };
+  },
 };
