@@ -43,8 +43,10 @@
 #define MC NB_GEMM_MC
 #define NC NB_GEMM_NC
 
+/* N is also C's row stride; acc: add to C instead of overwriting it. */
 typedef struct {
   intptr_t M, N, K, sam, sak, sbk, sbn;
+  int acc;
 } gemm_t;
 
 /* C[0:MR, 0:NR] (row stride ldc) = (load ? C : 0) + A_panel . B_panel over kc steps. */
@@ -151,6 +153,7 @@ static void gemm_block(const gemm_t *g, const float *A, const float *B, float *C
   intptr_t K = g->K, N = g->N;
   if (m0 >= m1 || n0 >= n1) return;
   if (K == 0) {
+    if (g->acc) return;
     for (intptr_t i = m0; i < m1; i++)
       for (intptr_t j = n0; j < n1; j++) C[i * N + j] = 0;
     return;
@@ -172,10 +175,11 @@ static void gemm_block(const gemm_t *g, const float *A, const float *B, float *C
             int mr = mc - ir < MR ? (int)(mc - ir) : MR;
             float *c = C + (ic + ir) * N + jc + jr;
             const float *a = pa + ir * kc, *b = pb + jr * kc;
+            int load = pc > 0 || g->acc;
             if (mr == MR && nr == NR)
-              ukernel(kc, a, b, c, N, pc > 0);
+              ukernel(kc, a, b, c, N, load);
             else
-              ukernel_edge(kc, a, b, c, N, pc > 0, mr, nr);
+              ukernel_edge(kc, a, b, c, N, load, mr, nr);
           }
         }
       }
@@ -194,7 +198,7 @@ size_t NB_FN(sgemm_ws)(const int32_t *meta) {
 void NB_FN(sgemm)(const int32_t *meta, float *C, const float *A, const float *B, float *ws,
                   int tid, int nt) {
   gemm_t g = {meta[NB_G_M],   meta[NB_G_N],   meta[NB_G_K],  meta[NB_G_SAM],
-              meta[NB_G_SAK], meta[NB_G_SBK], meta[NB_G_SBN]};
+              meta[NB_G_SAK], meta[NB_G_SBK], meta[NB_G_SBN], 0};
   int nbd = meta[NB_G_NBATCH];
   const int32_t *bshape = meta + NB_G_BSHAPE;
   const int32_t *bsa = meta + NB_G_BSTRA, *bsb = meta + NB_G_BSTRB;

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define NB_MAXDIM 8
-#define NB_ABI_VERSION 6
+#define NB_ABI_VERSION 7
 
 /* The meta block: NB_META_INTS int32 values followed by NB_META_DOUBLES doubles (8-byte aligned). */
 #define NB_META_INTS 128
@@ -124,6 +124,19 @@ enum nb_reduce_op { NB_REDUCE_OPS(NB_ENUM_) NB_REDUCE_COUNT };
 #define NB_U_OH 17
 #define NB_U_OW 18
 
+/* ---- 2-d convolution (groups = 1) over float32. ----
+ * The input image as unfold reads it (NB_U_*: [N, C, H, W] at strides, kernel, dilation, padding,
+ * stride and the output grid oH x oW), plus the output channels O, the weight [O, C, kh, kw]
+ * (contiguous, from NB_CV_WOFF), the bias [O] (from NB_CV_BOFF; used when NB_CV_BIAS is 1) and,
+ * for the weight gradient, dY [N, O, oH, oW] (contiguous, from NB_CV_GOFF). conv2d writes
+ * [N, O, oH, oW]; conv2d_wgrad writes conv_partials(meta) floats of partial sums, which
+ * conv2d_wgrad_sum adds into dW [O, C, kh, kw]. */
+#define NB_CV_O 20
+#define NB_CV_WOFF 21
+#define NB_CV_BOFF 22
+#define NB_CV_BIAS 23
+#define NB_CV_GOFF 24
+
 /* ---- gather / scatter / scatter-add: float32 values, int32 indices. ----
  * A walk over the index's positions (row-major, coalesced) moving three operands: 0 the index,
  * 1 the target (gather: x; scatter: out) with stride 0 along the indexed dim, 2 the value (gather:
@@ -223,6 +236,15 @@ typedef struct nb_kernel_table {
   void (*unfold)(const int32_t *meta, float *out, const float *x, int tid, int nt);
   void (*fold)(const int32_t *meta, float *out, const float *cols, int tid, int nt);
   void (*maxpool_index)(const int32_t *meta, int32_t *out, const float *x, int tid, int nt);
+  /* Floats of workspace each conv2d / conv2d_wgrad share needs (64-byte aligned by the host). */
+  size_t (*conv_ws)(const int32_t *meta);
+  void (*conv2d)(const int32_t *meta, float *out, const float *x, const float *w, const float *bias,
+                 float *ws, int tid, int nt);
+  /* Floats of the partial sums conv2d_wgrad writes. */
+  size_t (*conv_partials)(const int32_t *meta);
+  void (*conv2d_wgrad)(const int32_t *meta, float *partial, const float *gy, const float *x,
+                       float *ws, int tid, int nt);
+  void (*conv2d_wgrad_sum)(const int32_t *meta, float *dw, const float *partial, int tid, int nt);
   /* An index out of range leaves its row untouched and sets *status to 1. */
   void (*gather)(const int32_t *meta, float *out, const float *x, const int32_t *index,
                  int32_t *status, int tid, int nt);

@@ -117,6 +117,13 @@ export type PrimitiveParams = { readonly [P in UnaryPrimitive]: NoParams } & {
    * the image (ceil mode) see only the image.
    */
   readonly maxPoolIndices: WindowParams & { readonly grid: readonly [number, number] };
+  /**
+   * 2-d convolution, groups 1: x [N, C, H, W], weight [O, C, kh, kw] and an optional bias [O] to
+   * [N, O, oh, ow] (kernelSize is the weight's).
+   */
+  readonly conv2d: WindowParams;
+  /** conv2d's weight gradient: dY [N, O, oh, ow] and x [N, C, H, W] to [O, C, kh, kw]. */
+  readonly conv2dWeightGrad: WindowParams;
 };
 
 export type Primitive = keyof PrimitiveParams;

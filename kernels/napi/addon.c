@@ -124,6 +124,18 @@ static int threads_for(double work, double threshold) {
 
 /* ---- kernels ---- */
 
+/* Workspace for each of the first nt threads; 0 (and an error thrown) when out of memory. */
+static int workspaces(napi_env env, int nt, size_t floats) {
+  for (int t = 0; t < nt; t++) {
+    if (!nb_pool_workspace(t, floats)) {
+      napi_throw_error(env, NULL, "nabla native: out of memory");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+
 static void gemm_task(void *v, int share, int nshares, int tid) {
   job_t *j = v;
   K->sgemm(j->meta, j->p[0], j->p[1], j->p[2], nb_pool_workspace(tid, 0), share, nshares);
@@ -137,16 +149,8 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
   for (int d = 0; d < meta[NB_G_NBATCH]; d++) batch *= meta[NB_G_BSHAPE + d];
   double flops = batch * meta[NB_G_M] * (double)meta[NB_G_N] * meta[NB_G_K];
   int nt = threads_for(flops, PAR_GEMM_FLOPS);
-  size_t ws = K->sgemm_ws(meta);
   nb_pool_acquire();
-  for (int t = 0; t < nt; t++) {
-    if (!nb_pool_workspace(t, ws)) {
-      nb_pool_release();
-      napi_throw_error(env, NULL, "nabla native: out of memory");
-      return NULL;
-    }
-  }
-  nb_pool_run(gemm_task, &j, nt > 1 ? nt * 2 : 1);
+  if (workspaces(env, nt, K->sgemm_ws(meta))) nb_pool_run(gemm_task, &j, nt > 1 ? nt * 2 : 1);
   nb_pool_release();
   return NULL;
 }
@@ -261,6 +265,63 @@ static napi_value maxpool_index(napi_env env, napi_callback_info info) {
   job_t j;
   if (!get_arrays(env, info, 2, 2, &j)) return NULL;
   run(maxpool_index_task, &j, threads_for(window_work(j.meta, 0), PAR_ELEMENTS));
+  return NULL;
+}
+
+static double conv_flops(const int32_t *m) {
+  return (double)m[NB_U_N] * m[NB_CV_O] * m[NB_U_C] * m[NB_U_KH] * m[NB_U_KW] * m[NB_U_OH] *
+         m[NB_U_OW];
+}
+
+static void conv2d_task(void *v, int share, int nshares, int tid) {
+  job_t *j = v;
+  K->conv2d(j->meta, j->p[0], j->p[1], j->p[2], j->p[3], nb_pool_workspace(tid, 0), share,
+            nshares);
+}
+
+static napi_value conv2d(napi_env env, napi_callback_info info) {
+  job_t j;
+  if (!get_arrays(env, info, 4, 3, &j)) return NULL;
+  int nt = threads_for(conv_flops(j.meta), PAR_GEMM_FLOPS);
+  nb_pool_acquire();
+  if (workspaces(env, nt, K->conv_ws(j.meta))) nb_pool_run(conv2d_task, &j, nt > 1 ? nt * 2 : 1);
+  nb_pool_release();
+  return NULL;
+}
+
+/* The weight gradient's partial sums (conv2d_wgrad), kept between calls. */
+static float *partials;
+static size_t partials_size;
+
+static void conv2d_wgrad_task(void *v, int share, int nshares, int tid) {
+  job_t *j = v;
+  K->conv2d_wgrad(j->meta, partials, j->p[1], j->p[2], nb_pool_workspace(tid, 0), share, nshares);
+}
+
+static void conv2d_wgrad_sum_task(void *v, int share, int nshares, int tid) {
+  job_t *j = v;
+  (void)tid;
+  K->conv2d_wgrad_sum(j->meta, j->p[0], partials, share, nshares);
+}
+
+static napi_value conv2d_wgrad(napi_env env, napi_callback_info info) {
+  job_t j;
+  if (!get_arrays(env, info, 3, 3, &j)) return NULL;
+  int nt = threads_for(conv_flops(j.meta), PAR_GEMM_FLOPS);
+  size_t need = K->conv_partials(j.meta);
+  nb_pool_acquire();
+  if (partials_size < need) {
+    free(partials);
+    partials = aligned_alloc(64, (need * sizeof(float) + 63) / 64 * 64);
+    partials_size = partials ? need : 0;
+  }
+  if (!partials && need > 0) {
+    napi_throw_error(env, NULL, "nabla native: out of memory");
+  } else if (workspaces(env, nt, K->conv_ws(j.meta))) {
+    nb_pool_run(conv2d_wgrad_task, &j, nt);
+    nb_pool_run(conv2d_wgrad_sum_task, &j, nt);
+  }
+  nb_pool_release();
   return NULL;
 }
 
@@ -446,6 +507,8 @@ NAPI_MODULE_INIT() {
       {"unfold", NULL, unfold, NULL, NULL, NULL, napi_default, NULL},
       {"fold", NULL, fold, NULL, NULL, NULL, napi_default, NULL},
       {"maxpoolIndex", NULL, maxpool_index, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2dWgrad", NULL, conv2d_wgrad, NULL, NULL, NULL, napi_default, NULL},
       {"gather", NULL, gather, NULL, NULL, NULL, napi_default, NULL},
       {"scatter", NULL, scatter, NULL, NULL, NULL, napi_default, NULL},
       {"fmaPeak", NULL, fma_peak, NULL, NULL, NULL, napi_default, NULL},

@@ -8,6 +8,7 @@
 #include "../optim.c"
 #include "../reduce.c"
 #include "../window.c"
+#include "../conv.c"
 
 int32_t nb_wasm_abi(void) { return NB_ABI_VERSION; }
 
@@ -20,6 +21,21 @@ int32_t nb_wasm_sgemm_ws_floats(const int32_t *meta) { return (int32_t)nb_wasm_s
 void nb_wasm_gemm(const int32_t *meta, float *c, const float *a, const float *b, float *ws,
                   int32_t ws_stride, int tid, int nt) {
   nb_wasm_sgemm(meta, c, a, b, ws + (intptr_t)tid * ws_stride, tid, nt);
+}
+
+int32_t nb_wasm_conv_ws_floats(const int32_t *meta) { return (int32_t)nb_wasm_conv_ws(meta); }
+int32_t nb_wasm_conv_partials_floats(const int32_t *meta) {
+  return (int32_t)nb_wasm_conv_partials(meta);
+}
+
+/* Convolution with one workspace per share, as nb_wasm_gemm. */
+void nb_wasm_conv(const int32_t *meta, float *out, const float *x, const float *w,
+                  const float *bias, float *ws, int32_t ws_stride, int tid, int nt) {
+  nb_wasm_conv2d(meta, out, x, w, bias, ws + (intptr_t)tid * ws_stride, tid, nt);
+}
+void nb_wasm_conv_wgrad(const int32_t *meta, float *partial, const float *gy, const float *x,
+                        float *ws, int32_t ws_stride, int tid, int nt) {
+  nb_wasm_conv2d_wgrad(meta, partial, gy, x, ws + (intptr_t)tid * ws_stride, tid, nt);
 }
 
 /* Freestanding libc: what clang lowers struct copies and zeroing loops to. */

@@ -165,6 +165,8 @@ const FORWARD: { readonly [P in Primitive]: ForwardRule<P> | null } = {
   unfold: null,
   fold: null,
   maxPoolIndices: null,
+  conv2d: null,
+  conv2dWeightGrad: null,
 };
 
 /** The right-hand side of `y = ...` for one op, given its inputs' symbols. */
@@ -293,6 +295,8 @@ const LOCAL: { readonly [P in Primitive]: LocalRule | null } = {
   unfold: null,
   fold: null,
   maxPoolIndices: null,
+  conv2d: null,
+  conv2dWeightGrad: null,
 };
 
 /** The right-hand side of `∂y/∂x_i = ...` for elementwise ops (null where it is not elementwise). */

@@ -259,7 +259,11 @@ export function emitPad(
 
 function unsupported(op: Primitive): never {
   const hint =
-    op === 'unfold' || op === 'fold' || op === 'maxPoolIndices'
+    op === 'unfold' ||
+    op === 'fold' ||
+    op === 'maxPoolIndices' ||
+    op === 'conv2d' ||
+    op === 'conv2dWeightGrad'
       ? ' (convolutions and pools export as layers: use nn.Conv2d, nn.MaxPool2d, ... modules, not the functional forms)'
       : '';
   throw new OnnxUnsupported(`the primitive '${op}' has no ONNX mapping${hint}`);
@@ -414,6 +418,8 @@ export function emitPrimitive(
     case 'unfold':
     case 'fold':
     case 'maxPoolIndices':
+    case 'conv2d':
+    case 'conv2dWeightGrad':
       return unsupported(op);
   }
 }

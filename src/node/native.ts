@@ -30,6 +30,8 @@ interface NativeAddon extends Pick<FastEngine, 'sgd' | 'adam'> {
   unfold(out: Float32Array, x: Float32Array): void;
   fold(out: Float32Array, cols: Float32Array): void;
   maxpoolIndex(out: Int32Array, x: Float32Array): void;
+  conv2d(out: Float32Array, x: Float32Array, w: Float32Array, bias?: Float32Array): void;
+  conv2dWgrad(out: Float32Array, grad: Float32Array, x: Float32Array): void;
   /** False when an index was out of range. */
   gather(out: Float32Array, x: Float32Array, index: Int32Array): boolean;
   /** out = x, then src scattered at index; false when an index was out of range. */
@@ -99,6 +101,13 @@ class NativeEngine implements FastEngine {
   }
   maxPoolIndex(out: Int32Array, x: Operand): void {
     this.#a.maxpoolIndex(out, x.data);
+  }
+  conv2d(out: Float32Array, x: Operand, weight: Operand, bias: Operand | null): void {
+    if (bias === null) this.#a.conv2d(out, x.data, weight.data);
+    else this.#a.conv2d(out, x.data, weight.data, bias.data);
+  }
+  conv2dWeightGrad(out: Float32Array, grad: Operand, x: Operand): void {
+    this.#a.conv2dWgrad(out, grad.data, x.data);
   }
   gather(out: Float32Array, x: Operand, index: Operand<Int32Array>): boolean {
     return this.#a.gather(out, x.data, index.data);

@@ -13,7 +13,13 @@ import {
   viewDef,
 } from './defs/movement.js';
 import { cumsumDef, normDef, reduceDef } from './defs/reduce.js';
-import { foldDef, maxPoolIndicesDef, unfoldDef } from './defs/window.js';
+import {
+  conv2dDef,
+  conv2dWeightGradDef,
+  foldDef,
+  maxPoolIndicesDef,
+  unfoldDef,
+} from './defs/window.js';
 
 export const OPS: OpTable = {
   ...unaryDefs(UNARY_PRIMITIVES),
@@ -40,4 +46,6 @@ export const OPS: OpTable = {
   unfold: unfoldDef,
   fold: foldDef,
   maxPoolIndices: maxPoolIndicesDef,
+  conv2d: conv2dDef,
+  conv2dWeightGrad: conv2dWeightGradDef,
 };

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { NablaError } from '../../src/errors.js';
 import {
+  ABI_VERSION,
   SCALARS,
   UNARY_KERNELS,
   checkContract,
@@ -91,7 +92,7 @@ describe('kernel contract', () => {
     const call = () => checkWasmContract(x, memory);
     expect(call).toThrow(NablaError);
     expect(call).toThrow(
-      "the wasm kernel module does not match this nabla's kernel tables: ABI version: #0 is '4' in the build but '5' in nabla. adam scalars: missing from the build. 'adamw': unknown to this nabla. Rebuild kernels/build with scripts/build-wasm.sh (or reinstall nabla).",
+      `the wasm kernel module does not match this nabla's kernel tables: ABI version: #0 is '4' in the build but '${ABI_VERSION}' in nabla. adam scalars: missing from the build. 'adamw': unknown to this nabla. Rebuild kernels/build with scripts/build-wasm.sh (or reinstall nabla).`,
     );
     const [old, oldMemory] = fakeWasm(null);
     expect(() => checkWasmContract(old, oldMemory)).toThrow(/exports no kernel contract/);

@@ -274,6 +274,47 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
       params: { ...win([2, 1], [1, 1], [1, 0], [1, 1]), grid: [3, 2] },
     },
   ],
+  conv2d: [
+    {
+      label: '3x3 padded, with bias',
+      inputs: () => [r(2, 3, 6, 5), r(4, 3, 3, 3), r(4)],
+      params: win([3, 3], [1, 1], [1, 1], [1, 1]),
+    },
+    {
+      label: 'strided, dilated, non-square, no bias, transposed input',
+      inputs: () => [r(2, 7, 6, 3).permute(0, 3, 2, 1), r(5, 3, 2, 3)],
+      params: win([2, 3], [2, 1], [1, 2], [2, 3]),
+    },
+    {
+      label: 'one input channel, many output positions (several column blocks)',
+      inputs: () => [r(2, 1, 40, 45), r(3, 1, 3, 3), r(3)],
+      params: win([3, 3], [1, 1], [1, 1], [1, 1]),
+    },
+    {
+      label: 'non-finite',
+      inputs: () => [specials().reshape(1, 2, 2, 2), r(2, 2, 2, 1)],
+      params: win([2, 1], [1, 1], [1, 0], [1, 1]),
+    },
+  ],
+  conv2dWeightGrad: [
+    {
+      label: '3x3 padded',
+      inputs: () => [r(2, 4, 6, 5), r(2, 3, 6, 5)],
+      params: win([3, 3], [1, 1], [1, 1], [1, 1]),
+    },
+    {
+      label: 'strided, dilated, non-square, transposed input',
+      inputs: () => [r(2, 5, 3, 3), r(2, 7, 6, 3).permute(0, 3, 2, 1)],
+      params: win([2, 3], [2, 1], [1, 2], [2, 3]),
+    },
+    {
+      label: 'many images and positions (several chunks and column blocks)',
+      // 17 images of two column blocks each: 34 units in 16 chunks (values scaled so that float32
+      // sums of 2,040 terms stay within the fixed tolerance)
+      inputs: () => [r(17, 2, 10, 12).mul(0.1), r(17, 64, 10, 12).mul(0.1)],
+      params: win([3, 3], [1, 1], [1, 1], [1, 1]),
+    },
+  ],
 };
 
 /** `t` on `device` with the same strides and offset (to() would make a contiguous copy). */

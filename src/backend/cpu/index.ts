@@ -22,7 +22,13 @@ import { cumsumKernel, normKernel, reduceKernel } from './reduce.js';
 import { copyStrided, denseStrides } from './strided.js';
 import { jsAdam, jsSgd } from './fused.js';
 import { clearPool, poolStats, returnArray, takeArray } from './pool.js';
-import { foldKernel, maxPoolIndicesKernel, unfoldKernel } from './window.js';
+import {
+  conv2dKernel,
+  conv2dWeightGradKernel,
+  foldKernel,
+  maxPoolIndicesKernel,
+  unfoldKernel,
+} from './window.js';
 
 type Buf = TypedArray;
 
@@ -48,6 +54,8 @@ const kernels: KernelTable<Buf> = {
   unfold: unfoldKernel,
   fold: foldKernel,
   maxPoolIndices: maxPoolIndicesKernel,
+  conv2d: conv2dKernel,
+  conv2dWeightGrad: conv2dWeightGradKernel,
 };
 
 function readView(view: KernelInput<Buf>): TypedArray {

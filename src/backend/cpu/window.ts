@@ -1,4 +1,4 @@
-// cpu kernels for sliding windows: unfold (im2col), fold (col2im, its adjoint, summing overlaps) and max pooling's indices.
+// cpu kernels for sliding windows: unfold (im2col), fold (col2im, its adjoint, summing overlaps), max pooling's indices, conv2d and its weight gradient.
 import type { TypedArray } from '../../dtype.js';
 import type { WindowParams } from '../../primitives.js';
 import type { Kernel } from '../backend.js';
@@ -175,3 +175,93 @@ export const maxPoolIndicesKernel: Kernel<Buf, 'maxPoolIndices'> = (out, [input]
     }
   }
 };
+
+/** A 4-d view's sizes and strides. */
+const dims4 = (t: { shape: readonly number[]; strides: readonly number[] }) =>
+  [t.shape, t.strides] as unknown as [
+    [number, number, number, number],
+    [number, number, number, number],
+  ];
+
+/**
+ * Visits every (output position, tap) pair of a convolution whose tap lands inside the image:
+ * visit(n, ch, l, tap, xIndex) with l = oh·ow's flat index and tap = (ch·kh + ki)·kw + kj.
+ */
+function eachTap(
+  x: { shape: readonly number[]; strides: readonly number[]; offset: number },
+  kernel: readonly [number, number],
+  p: WindowParams,
+  visit: (n: number, ch: number, l: number, tap: number, at: number) => void,
+): void {
+  const [[N, C, H, W], [sN, sC, sH, sW]] = dims4(x);
+  const [kh, kw] = kernel;
+  const [dh, dw] = p.dilation;
+  const [ph, pw] = p.padding;
+  const [sh, sw] = p.stride;
+  const oH = blocks(H, kh, dh, ph, sh);
+  const oW = blocks(W, kw, dw, pw, sw);
+  for (let n = 0; n < N; n++)
+    for (let ch = 0; ch < C; ch++)
+      for (let oh = 0; oh < oH; oh++)
+        for (let ow = 0; ow < oW; ow++)
+          for (let ki = 0; ki < kh; ki++) {
+            const ih = oh * sh - ph + ki * dh;
+            if (ih < 0 || ih >= H) continue;
+            for (let kj = 0; kj < kw; kj++) {
+              const iw = ow * sw - pw + kj * dw;
+              if (iw < 0 || iw >= W) continue;
+              const at = x.offset + n * sN + ch * sC + ih * sH + iw * sW;
+              visit(n, ch, oh * oW + ow, (ch * kh + ki) * kw + kj, at);
+            }
+          }
+}
+
+/** out[n, o, l] = b[o] + Σ_taps w[o, tap]·x[tap at l], summed in float64 and rounded once. */
+export const conv2dKernel: Kernel<Buf, 'conv2d'> = (out, [x, weight, bias], p) => {
+  const [O, , kh, kw] = weight!.shape as [number, number, number, number];
+  const [N] = x!.shape as [number];
+  const L = out.shape[2]! * out.shape[3]!;
+  const acc = new Float64Array(N * O * L);
+  const wv = weight!.buffer;
+  const [, [wO, wC, wH, wW]] = dims4(weight!);
+  const wAt = (o: number, tap: number) =>
+    weight!.offset +
+    o * wO +
+    Math.floor(tap / (kh * kw)) * wC +
+    (Math.floor(tap / kw) % kh) * wH +
+    (tap % kw) * wW;
+  const xv = x!.buffer;
+  eachTap(x!, [kh, kw], p, (n, _ch, l, tap, at) => {
+    const v = xv[at]!;
+    for (let o = 0; o < O; o++) {
+      const i = (n * O + o) * L + l;
+      acc[i] = acc[i]! + wv[wAt(o, tap)]! * v;
+    }
+  });
+  const ob = out.buffer;
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < O; o++) {
+      const b = bias ? bias.buffer[bias.offset + o * bias.strides[0]!]! : 0;
+      for (let l = 0; l < L; l++) ob[(n * O + o) * L + l] = acc[(n * O + o) * L + l]! + b;
+    }
+};
+
+/** out[o, tap] = Σ_{n, l} dY[n, o, l]·x[tap at l], summed in float64 and rounded once. */
+export const conv2dWeightGradKernel: Kernel<Buf, 'conv2dWeightGrad'> = (out, [gy, x], p) => {
+  const [O, , kh, kw] = out.shape as [number, number, number, number];
+  const K = numelOf(out.shape) / O;
+  const acc = new Float64Array(O * K);
+  const [[, , , gW], [gN, gO, gH, gWs]] = dims4(gy!);
+  const gv = gy!.buffer;
+  const xv = x!.buffer;
+  eachTap(x!, [kh, kw], p, (n, _ch, l, tap, at) => {
+    const v = xv[at]!;
+    const oh = Math.floor(l / gW);
+    const g0 = gy!.offset + n * gN + oh * gH + (l - oh * gW) * gWs;
+    for (let o = 0; o < O; o++) acc[o * K + tap] = acc[o * K + tap]! + gv[g0 + o * gO]! * v;
+  });
+  const ob = out.buffer;
+  for (let i = 0; i < O * K; i++) ob[i] = acc[i]!;
+};
+
+const numelOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);

@@ -33,6 +33,10 @@ export interface FastEngine {
   fold(out: Float32Array, cols: Operand): void;
   /** Max pooling's indices (Meta.window geometry, the image = the input). */
   maxPoolIndex(out: Int32Array, x: Operand): void;
+  /** A convolution (Meta.conv geometry); weight and bias contiguous. */
+  conv2d(out: Float32Array, x: Operand, weight: Operand, bias: Operand | null): void;
+  /** A convolution's weight gradient (Meta.conv geometry); grad contiguous. */
+  conv2dWeightGrad(out: Float32Array, grad: Operand, x: Operand): void;
   /**
    * out = x gathered at index along the walk in meta (Meta.indexed). False when an index was out
    * of range: out is then incomplete and the caller raises the error.

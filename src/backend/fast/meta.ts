@@ -46,6 +46,12 @@ const U_N = 0;
 const U_STRIDES = 4;
 const U_OFFSET = 8;
 const U_KH = 9;
+// convolution (after the window fields)
+const CV_O = 20;
+const CV_WOFF = 21;
+const CV_BOFF = 22;
+const CV_BIAS = 23;
+const CV_GOFF = 24;
 // gather / scatter
 const X_OP = 0;
 const X_NDIM = 1;
@@ -332,6 +338,35 @@ export class Meta {
       grid[1],
     ];
     for (let i = 0; i < vals.length; i++) m[U_KH + i] = vals[i]!;
+  }
+
+  /**
+   * A convolution: the input image's window geometry (as `window`), the output channels, and the
+   * element offsets of the weight, the bias (null: none) and the output gradient.
+   */
+  conv(
+    image: readonly [number, number, number, number],
+    strides: readonly number[],
+    offset: number,
+    p: WindowParams,
+    grid: readonly [number, number],
+    channels: number,
+    offsets: { weight: number; bias: number | null; grad: number },
+  ): void {
+    this.window(image, strides, offset, p, grid);
+    const m = this.ints;
+    m[CV_O] = channels;
+    m[CV_WOFF] = offsets.weight;
+    m[CV_BOFF] = offsets.bias ?? 0;
+    m[CV_BIAS] = offsets.bias === null ? 0 : 1;
+    m[CV_GOFF] = offsets.grad;
+  }
+
+  /** The multiply-adds of the convolution just written (what decides its thread count). */
+  convWork(): number {
+    const m = this.ints;
+    const image = m[U_N]! * m[U_N + 1]!;
+    return image * m[CV_O]! * m[U_KH]! * m[U_KH + 1]! * m[U_KH + 8]! * m[U_KH + 9]!;
   }
 
   /** A fused optimizer update over n elements: the flags word (its scalars: scalars()). */

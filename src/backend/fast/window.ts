@@ -1,12 +1,16 @@
-// Fast windows over float32 in C: unfold (im2col), fold (col2im) and max pooling's indices; conv2d is unfold plus GEMM.
-import type { Kernel } from '../backend.js';
+// Fast windows over float32 in C: unfold (im2col), fold (col2im), max pooling's indices, and conv2d with its weight gradient (im2col of cache-sized blocks plus GEMM).
+import type { Kernel, KernelInput } from '../backend.js';
+import type { WindowParams } from '../../primitives.js';
+import { isContiguous } from '../../shape.js';
 import { fits, numel, type Buf, type FastContext, type Kernels } from './shared.js';
 
 /** How many windows fit along one dim (as the cpu kernel counts them). */
 const blocks = (size: number, k: number, d: number, p: number, s: number) =>
   Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
 
-export function windowKernels(ctx: FastContext): Kernels<'unfold' | 'fold' | 'maxPoolIndices'> {
+export function windowKernels(
+  ctx: FastContext,
+): Kernels<'unfold' | 'fold' | 'maxPoolIndices' | 'conv2d' | 'conv2dWeightGrad'> {
   const { cpu, engine, meta, thresholds, operand } = ctx;
 
   const unfold: Kernel<Buf, 'unfold'> = (out, inputs, params) => {
@@ -89,5 +93,70 @@ export function windowKernels(ctx: FastContext): Kernels<'unfold' | 'fold' | 'ma
     engine.maxPoolIndex(out.buffer as Int32Array, ox);
   };
 
-  return { unfold, fold, maxPoolIndices };
+  /** The convolution geometry of image x [N, C, H, W] into meta. */
+  const convMeta = (
+    x: KernelInput<Buf>,
+    outShape: readonly number[],
+    channels: number,
+    params: WindowParams,
+    offsets: { weight: number; bias: number | null; grad: number },
+  ): void => {
+    const ox = operand<Float32Array>(x);
+    meta.conv(
+      x.shape as [number, number, number, number],
+      x.strides,
+      x.offset - ox.base,
+      params,
+      [outShape[2]!, outShape[3]!],
+      channels,
+      offsets,
+    );
+  };
+
+  const dense = (t: KernelInput<Buf>) => isContiguous(t);
+
+  const conv2d: Kernel<Buf, 'conv2d'> = (out, inputs, params) => {
+    const [x, weight, bias] = inputs as [KernelInput<Buf>, KernelInput<Buf>, KernelInput<Buf>?];
+    const n = numel(out.shape);
+    if (
+      x.dtype !== 'float32' ||
+      n === 0 ||
+      n * numel(weight.shape.slice(1)) < thresholds.gemm ||
+      !dense(weight) ||
+      (bias !== undefined && !dense(bias)) ||
+      !fits(out.buffer, x.buffer, weight.buffer, ...(bias ? [bias.buffer] : []))
+    ) {
+      return cpu.conv2d(out, inputs, params);
+    }
+    const ow = operand<Float32Array>(weight);
+    const ob = bias === undefined ? null : operand<Float32Array>(bias);
+    convMeta(x, out.shape, weight.shape[0]!, params, {
+      weight: weight.offset - ow.base,
+      bias: ob === null ? null : bias!.offset - ob.base,
+      grad: 0,
+    });
+    engine.conv2d(out.buffer as Float32Array, operand<Float32Array>(x), ow, ob);
+  };
+
+  const conv2dWeightGrad: Kernel<Buf, 'conv2dWeightGrad'> = (out, inputs, params) => {
+    const [gy, x] = inputs as [KernelInput<Buf>, KernelInput<Buf>];
+    if (
+      x.dtype !== 'float32' ||
+      numel(out.shape) === 0 ||
+      numel(gy.shape) * numel(out.shape.slice(1)) < thresholds.gemm ||
+      !dense(gy) ||
+      !fits(out.buffer, x.buffer, gy.buffer)
+    ) {
+      return cpu.conv2dWeightGrad(out, inputs, params);
+    }
+    const og = operand<Float32Array>(gy);
+    convMeta(x, gy.shape, gy.shape[1]!, params, {
+      weight: 0,
+      bias: null,
+      grad: gy.offset - og.base,
+    });
+    engine.conv2dWeightGrad(out.buffer as Float32Array, og, operand<Float32Array>(x));
+  };
+
+  return { unfold, fold, maxPoolIndices, conv2d, conv2dWeightGrad };
 }

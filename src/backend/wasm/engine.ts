@@ -25,6 +25,11 @@ export interface WasmKernelExports {
   nb_wasm_unfold(...args: number[]): void;
   nb_wasm_fold(...args: number[]): void;
   nb_wasm_maxpool_index(...args: number[]): void;
+  nb_wasm_conv_ws_floats(meta: number): number;
+  nb_wasm_conv_partials_floats(meta: number): number;
+  nb_wasm_conv(...args: number[]): void;
+  nb_wasm_conv_wgrad(...args: number[]): void;
+  nb_wasm_conv2d_wgrad_sum(...args: number[]): void;
   nb_wasm_gather(...args: number[]): void;
   nb_wasm_scatter(...args: number[]): void;
 }
@@ -42,6 +47,9 @@ export const KERNEL_NAMES = [
   'nb_wasm_unfold',
   'nb_wasm_fold',
   'nb_wasm_maxpool_index',
+  'nb_wasm_conv',
+  'nb_wasm_conv_wgrad',
+  'nb_wasm_conv2d_wgrad_sum',
   'nb_wasm_gather',
   'nb_wasm_scatter',
 ] as const;
@@ -243,6 +251,54 @@ export class WasmEngine implements FastEngine {
   }
   maxPoolIndex(out: Int32Array, x: Operand): void {
     this.#walk('nb_wasm_maxpool_index', out, [x]);
+  }
+
+  /** Workspaces for a convolution kernel's shares: the address and the stride in floats. */
+  #convWorkspace(m: number, nt: number): [number, number] {
+    const stride = Math.ceil(this.#x.nb_wasm_conv_ws_floats(m) / 16) * 16;
+    return [this.#alloc(stride * 4 * (nt > 1 ? nt * GEMM_SHARES_PER_THREAD : 1)), stride];
+  }
+
+  conv2d(out: Float32Array, x: Operand, weight: Operand, bias: Operand | null): void {
+    const m = this.#begin();
+    const px = this.#reserve(x);
+    const pw = this.#reserve(weight);
+    const pb = bias === null ? 0 : this.#reserve(bias);
+    const po = this.#alloc(out.byteLength);
+    this.#ready(m);
+    const flops = this.meta.convWork();
+    const nt = flops >= PAR_GEMM_FLOPS ? this.#threads : 1;
+    const [ws, stride] = this.#convWorkspace(m, nt);
+    this.#ready(m);
+    this.#copyIn(x, px);
+    this.#copyIn(weight, pw);
+    if (bias !== null) this.#copyIn(bias, pb);
+    this.#run(
+      'nb_wasm_conv',
+      [m, po, px, pw, pb, ws, stride],
+      flops,
+      PAR_GEMM_FLOPS,
+      GEMM_SHARES_PER_THREAD,
+    );
+    this.#copyOut(out, po);
+  }
+
+  conv2dWeightGrad(out: Float32Array, grad: Operand, x: Operand): void {
+    const m = this.#begin();
+    const pg = this.#reserve(grad);
+    const px = this.#reserve(x);
+    const po = this.#alloc(out.byteLength);
+    this.#ready(m);
+    const flops = this.meta.convWork();
+    const nt = flops >= PAR_GEMM_FLOPS ? this.#threads : 1;
+    const pp = this.#alloc(this.#x.nb_wasm_conv_partials_floats(m) * 4);
+    const [ws, stride] = this.#convWorkspace(m, nt);
+    this.#ready(m);
+    this.#copyIn(grad, pg);
+    this.#copyIn(x, px);
+    this.#run('nb_wasm_conv_wgrad', [m, pp, pg, px, ws, stride], flops, PAR_GEMM_FLOPS, 1);
+    this.#run('nb_wasm_conv2d_wgrad_sum', [m, po, pp], out.length, PAR_ELEMENTS);
+    this.#copyOut(out, po);
   }
 
   gather(out: Float32Array, x: Operand, index: Operand<Int32Array>): boolean {

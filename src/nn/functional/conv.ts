@@ -152,7 +152,10 @@ function checkBias(bias: Tensor | null, count: number, prefix: string, ws: reado
   }
 }
 
-/** conv over [N, C, H, W] with weight [O, C/g, kh, kw]: unfold to columns, one matmul per group. */
+/**
+ * conv over [N, C, H, W] with weight [O, C/g, kh, kw]: the conv2d primitive (groups 1), else
+ * unfold to columns and one matmul per group.
+ */
 function conv2dCore(
   x: Tensor,
   weight: Tensor,
@@ -164,6 +167,10 @@ function conv2dCore(
 ): Tensor {
   const [n, , h, w] = x.shape as [number, number, number, number];
   const [o, cg, kh, kw] = weight.shape as [number, number, number, number];
+  if (groups === 1) {
+    const p = { kernelSize: [kh, kw] as [number, number], dilation, padding, stride };
+    return apply('conv2d', bias ? [x, weight, bias] : [x, weight], p);
+  }
   const cols = apply('unfold', [x], { kernelSize: [kh, kw], dilation, padding, stride });
   const oh = windowCount(h, kh, dilation[0], padding[0], stride[0]);
   const ow = windowCount(w, kw, dilation[1], padding[1], stride[1]);

@@ -1,10 +1,12 @@
-// Op definitions of unfold (im2col), fold (col2im) and max pooling's indices: shape rules in PyTorch's words; unfold and fold are each other's VJP.
+// Op definitions of the sliding-window primitives: unfold (im2col) and fold (col2im), each the other's VJP; max pooling's indices; conv2d and its weight gradient. Shape rules in PyTorch's words.
 import { DTypeError, ShapeError } from '../../errors.js';
 import { isFloating, type DType } from '../../dtype.js';
 import type { WindowParams } from '../../primitives.js';
 import { shapeStr, windowCount } from '../../shape.js';
-import { apply } from '../call.js';
+import { apply, reshape, sumToShape } from '../call.js';
 import type { KernelOpDef } from '../op.js';
+import type { Tensor } from '../../tensor.js';
+import type { TensorMeta } from '../op.js';
 
 const pair = (xs: readonly [number, number]) => `(${xs[0]}, ${xs[1]})`;
 
@@ -153,5 +155,91 @@ export const maxPoolIndicesDef: KernelOpDef<'maxPoolIndices'> = {
       );
     }
     return { shape: [...s.slice(0, -2), p.grid[0], p.grid[1]], dtype: 'int32' };
+  },
+};
+
+/** The image [N, C, H, W] a convolution reads, and its output grid. */
+function convGeometry(x: TensorMeta, kernel: readonly number[], p: WindowParams) {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const [oh, ow] = counts([h, w], { ...p, kernelSize: [kernel[0]!, kernel[1]!] });
+  return { n, c, h, w, oh, ow };
+}
+
+/**
+ * conv2d's input gradient for dY [N, O, oh, ow] and weight [O, C, kh, kw]: each output position's
+ * gradient spread back over its window, Wᵀ·dY folded into the image [N, C, H, W].
+ */
+function convInputGrad(gy: Tensor, weight: Tensor, image: readonly number[], p: WindowParams) {
+  const [o, c, kh, kw] = weight.shape as [number, number, number, number];
+  const [n] = gy.shape as [number];
+  const cols = apply(
+    'matmul',
+    [
+      apply('permute', [reshape(weight, [o, c * kh * kw])], { dims: [1, 0] }),
+      reshape(gy, [n, o, -1]),
+    ],
+    {},
+  );
+  return apply('fold', [cols], { ...windowOnly(p), outputSize: [image[2]!, image[3]!] });
+}
+
+export const conv2dDef: KernelOpDef<'conv2d'> = {
+  kind: 'kernel',
+  overwrites: true,
+  infer: ([x, weight, bias], p) => {
+    checkDType('conv2d', x!.dtype);
+    checkWindow(p);
+    if (x!.shape.length !== 4 || weight!.shape.length !== 4)
+      throw new ShapeError('conv2d expects a 4-d input and a 4-d weight');
+    if (weight!.dtype !== x!.dtype || (bias !== undefined && bias.dtype !== x!.dtype))
+      throw new DTypeError('conv2d: input, weight and bias must have the same dtype');
+    const [o, c, kh, kw] = weight!.shape as [number, number, number, number];
+    if (x!.shape[1] !== c || kh !== p.kernelSize[0] || kw !== p.kernelSize[1])
+      throw new ShapeError(`conv2d: weight ${shapeStr(weight!.shape)} does not match the input`);
+    if (bias !== undefined && !(bias.shape.length === 1 && bias.shape[0] === o))
+      throw new ShapeError(`conv2d: bias ${shapeStr(bias.shape)} does not match ${o} channels`);
+    const g = convGeometry(x!, [kh, kw], p);
+    if (g.oh < 1 || g.ow < 1)
+      throw new ShapeError(`conv2d: the output grid (${g.oh}, ${g.ow}) is empty`);
+    return { shape: [g.n, o, g.oh, g.ow], dtype: x!.dtype };
+  },
+  save: (c) => [
+    c.needsInputGrad[1] ? c.inputs[0]! : null,
+    c.needsInputGrad[0] ? c.inputs[1]! : null,
+  ],
+  // y = W ⋆ x + b: dx = Wᵀ·dY folded back; dW = Σ dY·colsᵀ; db = Σ dY over batch and positions
+  backward: (g, c) => {
+    const [x, weight] = c.saved;
+    return [
+      c.needsInputGrad[0] ? convInputGrad(g, weight!, c.inputs[0]!.shape, c.params) : null,
+      c.needsInputGrad[1] ? apply('conv2dWeightGrad', [g, x!], c.params) : null,
+      c.needsInputGrad[2] ? sumToShape(g, [1, c.inputs[2]!.shape[0]!, 1, 1]).reshape([-1]) : null,
+    ];
+  },
+};
+
+export const conv2dWeightGradDef: KernelOpDef<'conv2dWeightGrad'> = {
+  kind: 'kernel',
+  overwrites: true,
+  infer: ([gy, x], p) => {
+    checkDType('conv2d', x!.dtype);
+    checkWindow(p);
+    const g = convGeometry(x!, p.kernelSize, p);
+    const s = gy!.shape;
+    if (!(s.length === 4 && s[0] === g.n && s[2] === g.oh && s[3] === g.ow))
+      throw new ShapeError(`conv2d: gradient ${shapeStr(s)} does not match the output grid`);
+    return { shape: [s[1]!, g.c, p.kernelSize[0], p.kernelSize[1]], dtype: x!.dtype };
+  },
+  save: (c) => [
+    c.needsInputGrad[1] ? c.inputs[0]! : null,
+    c.needsInputGrad[0] ? c.inputs[1]! : null,
+  ],
+  // dW = Σ dY·colsᵀ is bilinear: with gg the gradient of dW, d/d(dY) = gg ⋆ x, d/dx = ggᵀ·dY folded
+  backward: (gg, c) => {
+    const [gy, x] = c.saved;
+    return [
+      c.needsInputGrad[0] ? apply('conv2d', [x!, gg], c.params) : null,
+      c.needsInputGrad[1] ? convInputGrad(gy!, gg, c.inputs[1]!.shape, c.params) : null,
+    ];
   },
 };
