@@ -7,11 +7,30 @@ import type { Tensor } from '../tensor.js';
 import { isTensor } from '../tensor_class.js';
 import { arange, fromArray, scalarTensor, tensor } from './creation.js';
 import { cast, eq, where, type TensorOrScalar } from './elementwise.js';
-import { expand, indexSelect, permute, reshape, select, slice, unsqueeze } from './shape_ops.js';
+import {
+  checkIndexRange,
+  expand,
+  indexOutOfBounds,
+  indexSelect,
+  permute,
+  reshape,
+  select,
+  slice,
+  unsqueeze,
+} from './shape_ops.js';
 
 function assertIndex(index: Tensor, op: string): void {
   if (index.dtype !== 'int32')
     throw new DTypeError(`${op}(): Expected dtype int32 for index, got ${index.dtype}`);
+}
+
+/** scatter's index checks: int32, and every value in [0, size) along dim (no wrapping). */
+function scatterIndex(x: Tensor, dim: number, index: Tensor, op: string): number {
+  assertIndex(index, op);
+  const d = normalizeDim(dim, x.ndim);
+  const size = x.shape[d] ?? 1;
+  checkIndexRange(index, size, indexOutOfBounds(d, size));
+  return d;
 }
 
 function sourceFor(x: Tensor, index: Tensor, src: TensorOrScalar): Tensor {
@@ -21,16 +40,14 @@ function sourceFor(x: Tensor, index: Tensor, src: TensorOrScalar): Tensor {
 
 /** scatter(dim, index, src): a copy of x with src written at the indexed positions. */
 export function scatter(x: Tensor, dim: number, index: Tensor, src: TensorOrScalar): Tensor {
-  assertIndex(index, 'scatter');
-  return apply('scatter', [x, index, sourceFor(x, index, src)], { dim: normalizeDim(dim, x.ndim) });
+  const d = scatterIndex(x, dim, index, 'scatter');
+  return apply('scatter', [x, index, sourceFor(x, index, src)], { dim: d });
 }
 
 /** scatterAdd(dim, index, src): a copy of x with src added at the indexed positions. */
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  assertIndex(index, 'scatter_add');
-  return apply('scatterAdd', [x, index, sourceFor(x, index, src)], {
-    dim: normalizeDim(dim, x.ndim),
-  });
+  const d = scatterIndex(x, dim, index, 'scatter_add');
+  return apply('scatterAdd', [x, index, sourceFor(x, index, src)], { dim: d });
 }
 
 function assertMask(mask: Tensor, op: string): void {

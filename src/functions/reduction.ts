@@ -7,7 +7,7 @@ import { normalizeDim, normalizeDims } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { add, cast, div, exp, log, sqrt, sub, where } from './elementwise.js';
-import { gather, squeezeDim } from './shape_ops.js';
+import { squeezeDim } from './shape_ops.js';
 
 export type Dims = number | readonly number[];
 
@@ -125,7 +125,7 @@ export function maxDim(
     );
   }
   const idx = apply(op, [x], { dims: x.ndim === 0 ? [] : [d], keepdim: true });
-  const values = x.ndim === 0 ? x.mul(1) : gather(x, d, idx);
+  const values = x.ndim === 0 ? x.mul(1) : apply('gather', [x, idx], { dim: d });
   if (keepdim || x.ndim === 0) return valuesIndices(values, idx);
   return valuesIndices(squeezeDim(values, d), squeezeDim(idx, d));
 }

@@ -1,5 +1,5 @@
 // Views and movement (reshape, permute, expand, slicing, flip, repeat, pad) and joining (cat, stack, split).
-import { ArgumentError, ShapeError } from '../errors.js';
+import { ArgumentError, IndexError, ShapeError } from '../errors.js';
 import { apply } from '../ops/apply.js';
 import { sumToShape } from '../ops/call.js';
 import {
@@ -203,19 +203,49 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   }
   if (idx.ndim > 1) throw new ShapeError('index_select(): Index is supposed to be a vector');
   const d = normalizeDim(dim, x.ndim);
-  if (x.ndim === 0) return gather(x, 0, reshape(idx, []));
+  checkIndexRange(idx, x.shape[d] ?? 1, () => new IndexError('index out of range in self'));
+  if (x.ndim === 0) return apply('gather', [x, reshape(idx, [])], { dim: 0 });
   const n = idx.numel();
   const shaped = reshape(
     idx,
     x.shape.map((_, i) => (i === d ? n : 1)),
   );
   const outShape = x.shape.map((s, i) => (i === d ? n : s));
-  return gather(x, d, expand(shaped, outShape));
+  return apply('gather', [x, expand(shaped, outShape)], { dim: d });
 }
+
+/**
+ * Checks the values of an index tensor against [0, size), as PyTorch's gather, scatter,
+ * index_select and embedding do (a negative index is an error there, unlike in x[...]).
+ * NOTE: the gather/scatter primitives, like the C kernels, count a negative index from the end:
+ * library code may pass one; user indices pass through here first. The check reads the index on
+ * the host, so it is skipped on a backend that only reads asynchronously.
+ */
+export function checkIndexRange(
+  index: Tensor,
+  size: number,
+  error: (value: number) => Error,
+): void {
+  if (index._storage.backend.readSync === undefined || index.numel() === 0) return;
+  const data = index.dataSync();
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v < 0 || v >= size) throw error(v);
+  }
+}
+
+/** PyTorch's error for an index outside [0, size) of gather and scatter. */
+export const indexOutOfBounds = (dim: number, size: number) => (v: number) =>
+  new IndexError(`index ${v} is out of bounds for dimension ${dim} with size ${size}`);
 
 /** gather(dim, index): out[i][j] = x[index[i][j]][j] for dim 0, and so on. */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
-  return apply('gather', [x, index], { dim: normalizeDim(dim, x.ndim) });
+  const d = normalizeDim(dim, x.ndim);
+  if (index.dtype === 'int32') {
+    const size = x.shape[d] ?? 1;
+    checkIndexRange(index, size, indexOutOfBounds(d, size));
+  }
+  return apply('gather', [x, index], { dim: d });
 }
 
 export function flip(x: Tensor, dims: number | readonly number[]): Tensor {

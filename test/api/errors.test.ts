@@ -8,6 +8,7 @@ import {
   arange,
   cat,
   matmul,
+  nn,
   ones,
   setBackend,
   stack,
@@ -66,6 +67,38 @@ describe('errors', () => {
       'index 7 is out of bounds for dimension 0 with size 3',
     );
     expect(() => ones(3).index(0, 0)).toThrow('too many indices for tensor of dimension 1');
+  });
+
+  it('negative indices in gather, indexSelect, Embedding, scatter and scatterAdd are index errors', () => {
+    // PyTorch wraps a negative index only in x[...]; these ops raise instead (issue 13, defect 2).
+    const x = arange(6).reshape(2, 3).float();
+    const neg = tensor([[0, -1]], { dtype: 'int32' });
+    const msg = 'index -1 is out of bounds for dimension 1 with size 3';
+    expect(() => x.gather(1, neg)).toThrow(IndexError);
+    expect(() => x.gather(1, neg)).toThrow(msg);
+    expect(() => x.scatter(1, neg, 7)).toThrow(msg);
+    expect(() => x.scatter(1, neg, ones(1, 2))).toThrow(msg);
+    expect(() => x.scatterAdd(1, neg, ones(1, 2))).toThrow(msg);
+    expect(() => x.indexSelect(0, [-1])).toThrow(IndexError);
+    expect(() => x.indexSelect(0, [-1])).toThrow('index out of range in self');
+    expect(() => x.indexSelect(1, tensor([3], { dtype: 'int32' }))).toThrow(
+      'index out of range in self',
+    );
+    const emb = new nn.Embedding(3, 2);
+    expect(() => emb.forward(tensor([0, -1], { dtype: 'int32' }))).toThrow(IndexError);
+    expect(() => emb.forward(tensor([0, -1], { dtype: 'int32' }))).toThrow(
+      'index out of range in self',
+    );
+    expect(() => emb.forward(tensor([3], { dtype: 'int32' }))).toThrow(
+      'index out of range in self',
+    );
+    // x[...] still counts from the end, and the inputs are as they were
+    expect(x.index(-1).tolist()).toEqual([3, 4, 5]);
+    expect(x.index([-1, 0]).tolist()).toEqual([
+      [3, 4, 5],
+      [0, 1, 2],
+    ]);
+    expect(x.gather(1, tensor([[2, 0]], { dtype: 'int32' })).tolist()).toEqual([[2, 0]]);
   });
 
   it('dtype errors', () => {

@@ -120,7 +120,11 @@ describe('gather and scatter on a 0-d tensor', () => {
         .gather(0, idx([0, 0, 0]))
         .tolist(),
     ).toEqual([5, 5, 5]);
-    expect(tensor(5).gather(0, idx(-1)).tolist()).toBe(5);
+    expect(tensor(5).gather(0, idx(0)).tolist()).toBe(5);
+    // as PyTorch: a negative index is out of bounds, also here
+    expect(() => tensor(5).gather(0, idx(-1))).toThrow(
+      'index -1 is out of bounds for dimension 0 with size 1',
+    );
   });
   it('scatterAdd sums every source element into it, scatter keeps the last', () => {
     expect(

@@ -453,6 +453,20 @@ describe('fast CPU backends', () => {
         expectClose(apply('fold', [on(cols, dev)], fp), apply('fold', [cols], fp), 1e-6);
       });
 
+      // The primitives themselves, which count a negative index from the end (as the C kernels
+      // do); the public gather/scatter reject one before they are called, as PyTorch does.
+      const gatherP = (x: Tensor, dim: number, i: Tensor) => apply('gather', [x, i], { dim });
+      const scatterP = (x: Tensor, dim: number, i: Tensor, s: Tensor | number) =>
+        apply(
+          'scatter',
+          [x, i, typeof s === 'number' ? tensor(s, { device: x.device }).expand(...i.shape) : s],
+          {
+            dim,
+          },
+        );
+      const scatterAddP = (x: Tensor, dim: number, i: Tensor, s: Tensor) =>
+        apply('scatterAdd', [x, i, s], { dim });
+
       /** Counts the engine's gather/scatter calls (so a test knows the C kernels ran). */
       const countIndexCalls = () => {
         const e = b.engine as { gather: typeof b.engine.gather; scatter: typeof b.engine.scatter };
@@ -493,9 +507,9 @@ describe('fast CPU backends', () => {
               };
               const [cx, ci, cs] = args('cpu');
               const [dx, di, ds] = args(dev);
-              expectSameBits(dx.gather(dim, di), cx.gather(dim, ci));
-              expectSameBits(dx.scatter(dim, di, ds), cx.scatter(dim, ci, cs));
-              expectSameBits(dx.scatterAdd(dim, di, ds), cx.scatterAdd(dim, ci, cs));
+              expectSameBits(gatherP(dx, dim, di), gatherP(cx, dim, ci));
+              expectSameBits(scatterP(dx, dim, di, ds), scatterP(cx, dim, ci, cs));
+              expectSameBits(scatterAddP(dx, dim, di, ds), scatterAddP(cx, dim, ci, cs));
               cases++;
             }
           }
@@ -512,33 +526,33 @@ describe('fast CPU backends', () => {
         const dx = on(x, dev);
         const di = on(idx, dev);
         const ds = on(src, dev);
-        expectSameBits(dx.gather(1, di), x.gather(1, idx));
-        expectSameBits(dx.scatter(1, di, ds), x.scatter(1, idx, src));
-        expectSameBits(dx.scatterAdd(1, di, ds), x.scatterAdd(1, idx, src));
+        expectSameBits(gatherP(dx, 1, di), gatherP(x, 1, idx));
+        expectSameBits(scatterP(dx, 1, di, ds), scatterP(x, 1, idx, src));
+        expectSameBits(scatterAddP(dx, 1, di, ds), scatterAddP(x, 1, idx, src));
         // a scalar source (expanded, stride 0) and non-finite values
         const sp = tensor([0, -0, NaN, Infinity, -Infinity, 1e-40, 3]);
         const ri = tensor([6, 5, 4, 3, 2, 1, 0, -1, 2], { dtype: 'int32' });
-        expectSameBits(on(sp, dev).gather(0, on(ri, dev)), sp.gather(0, ri));
-        expectSameBits(on(sp, dev).scatter(0, on(ri, dev), 2.5), sp.scatter(0, ri, 2.5));
+        expectSameBits(gatherP(on(sp, dev), 0, on(ri, dev)), gatherP(sp, 0, ri));
+        expectSameBits(scatterP(on(sp, dev), 0, on(ri, dev), 2.5), scatterP(sp, 0, ri, 2.5));
         const ssrc = tensor([1, Infinity, -Infinity, NaN, -0, 0, 1e38, 1e38, -2]);
         expectSameBits(
-          on(sp, dev).scatterAdd(0, on(ri, dev), on(ssrc, dev)),
-          sp.scatterAdd(0, ri, ssrc),
+          scatterAddP(on(sp, dev), 0, on(ri, dev), on(ssrc, dev)),
+          scatterAddP(sp, 0, ri, ssrc),
         );
         // empty index, empty input, 1 element, 0-d (these may stay in JavaScript)
         const e = tensor([], { dtype: 'int32' }).reshape(0, 3);
         const m = r(4, 3);
-        expectSameBits(on(m, dev).gather(0, on(e, dev)), m.gather(0, e));
-        expectSameBits(on(m, dev).scatterAdd(0, on(e, dev), on(r(0, 3), dev)), m);
+        expectSameBits(gatherP(on(m, dev), 0, on(e, dev)), gatherP(m, 0, e));
+        expectSameBits(scatterAddP(on(m, dev), 0, on(e, dev), on(r(0, 3), dev)), m);
         const one = tensor([[0]], { dtype: 'int32' });
         const m1 = r(1, 1);
-        expectSameBits(on(m1, dev).gather(1, on(one, dev)), m1);
+        expectSameBits(gatherP(on(m1, dev), 1, on(one, dev)), m1);
         const s0 = tensor(1.5);
         const i0 = tensor(0, { dtype: 'int32' });
-        expectSameBits(on(s0, dev).gather(0, on(i0, dev)), s0);
+        expectSameBits(gatherP(on(s0, dev), 0, on(i0, dev)), s0);
         expectSameBits(
-          on(s0, dev).scatterAdd(0, on(i0, dev), on(tensor(2), dev)),
-          s0.scatterAdd(0, i0, tensor(2)),
+          scatterAddP(on(s0, dev), 0, on(i0, dev), on(tensor(2), dev)),
+          scatterAddP(s0, 0, i0, tensor(2)),
         );
       });
 
@@ -550,12 +564,12 @@ describe('fast CPU backends', () => {
           data[150] = 1000;
           const idx = on(tensor(data, { dtype: 'int32' }).reshape(6, 30), dev);
           const msg = `index ${bad} is out of bounds for dimension 1 with size 40`;
-          expect(() => x.gather(1, idx)).toThrow(msg);
-          expect(() => x.scatter(1, idx, on(r(6, 30), dev))).toThrow(msg);
-          expect(() => x.scatterAdd(1, idx, on(r(6, 30), dev))).toThrow(msg);
+          expect(() => gatherP(x, 1, idx)).toThrow(msg);
+          expect(() => scatterP(x, 1, idx, on(r(6, 30), dev))).toThrow(msg);
+          expect(() => scatterAddP(x, 1, idx, on(r(6, 30), dev))).toThrow(msg);
         }
         const x0 = on(r(3, 0), dev);
-        expect(() => x0.gather(1, on(tensor([[0]], { dtype: 'int32' }), dev))).toThrow(
+        expect(() => gatherP(x0, 1, on(tensor([[0]], { dtype: 'int32' }), dev))).toThrow(
           'index 0 is out of bounds for dimension 1 with size 0',
         );
       });
@@ -576,9 +590,9 @@ describe('fast CPU backends', () => {
           const idx = on(randint(-xs[dim]!, xs[dim]!, is, { generator: gen, dtype: 'int32' }), dev);
           const src = on(r(...is), dev);
           const run = () => [
-            x.gather(dim, idx),
-            x.scatter(dim, idx, src),
-            x.scatterAdd(dim, idx, src),
+            gatherP(x, dim, idx),
+            scatterP(x, dim, idx, src),
+            scatterAddP(x, dim, idx, src),
           ];
           b.engine.setNumThreads(1);
           const one = run().map(bits);
@@ -586,12 +600,12 @@ describe('fast CPU backends', () => {
           // (repeated: a wrong cut of the shares shows only when the threads overlap in time)
           const two = run().map(bits);
           for (let again = 0; again < 2; again++) {
-            expect(firstDiff(bits(x.scatterAdd(dim, idx, src)), two[2]!)).toBe(-1);
+            expect(firstDiff(bits(scatterAddP(x, dim, idx, src)), two[2]!)).toBe(-1);
           }
           const want = [
-            on(x, 'cpu').gather(dim, on(idx, 'cpu')),
-            on(x, 'cpu').scatter(dim, on(idx, 'cpu'), on(src, 'cpu')),
-            on(x, 'cpu').scatterAdd(dim, on(idx, 'cpu'), on(src, 'cpu')),
+            gatherP(on(x, 'cpu'), dim, on(idx, 'cpu')),
+            scatterP(on(x, 'cpu'), dim, on(idx, 'cpu'), on(src, 'cpu')),
+            scatterAddP(on(x, 'cpu'), dim, on(idx, 'cpu'), on(src, 'cpu')),
           ].map(bits);
           for (let k = 0; k < 3; k++) {
             expect(firstDiff(two[k]!, one[k]!)).toBe(-1);
@@ -610,17 +624,15 @@ describe('fast CPU backends', () => {
           const px = on(x, device).detach().requiresGrad_();
           const ps = on(src, device).detach().requiresGrad_();
           const i = on(idx, device);
-          const y = px
-            .gather(1, i)
+          const y = gatherP(px, 1, i)
             .mul(on(wg, device))
             .sum()
             .add(
-              px
-                .scatter(1, i.slice(1, 0, 7), ps.slice(1, 0, 7))
+              scatterP(px, 1, i.slice(1, 0, 7), ps.slice(1, 0, 7))
                 .mul(on(w, device))
                 .sum(),
             )
-            .add(px.scatterAdd(1, i, ps).mul(on(w, device)).sum());
+            .add(scatterAddP(px, 1, i, ps).mul(on(w, device)).sum());
           y.backward();
           return [y, px.grad!, ps.grad!];
         };
