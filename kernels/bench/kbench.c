@@ -375,6 +375,42 @@ static void crosscheck(int nt) {
     if (!same) failures++;
     printf("%s cross maxpool_index: %s\n", same ? "ok  " : "FAIL", same ? "equal" : "differs");
   }
+  /* conv2d and its weight gradient: any number of shares gives the same bits; the base build
+   * (other vector width, no FMA) agrees to rounding */
+  {
+    enum { CN = 5, CC = 3, CH = 11, CW = 10, CO = 4, OH = 6, OW = 8 };
+    static int32_t cm[NB_META_INTS];
+    int32_t geo[] = {CN, CC, CH, CW, CC * CH * CW, CH * CW, CW, 1, 0, 3, 2, 1, 2, 1, 0, 2, 1, OH, OW};
+    memcpy(cm, geo, sizeof geo);
+    cm[NB_CV_O] = CO;
+    cm[NB_CV_BIAS] = 1;
+    static float cx[CN * CC * CH * CW], cw[CO * CC * 6], cb[CO], co1[CN * CO * OH * OW],
+        co2[CN * CO * OH * OW], co3[CN * CO * OH * OW];
+    /* positive values: no cancellation, so ulps measure rounding alone */
+    for (int i = 0; i < CN * CC * CH * CW; i++) cx[i] = 2 + frand();
+    for (int i = 0; i < CO * CC * 6; i++) cw[i] = 2 + frand();
+    for (int i = 0; i < CO; i++) cb[i] = 2 + frand();
+    size_t wsn = K->conv_ws(cm) > B->conv_ws(cm) ? K->conv_ws(cm) : B->conv_ws(cm);
+    float *cws = aligned_alloc(64, (wsn * 4 + 63) / 64 * 64);
+    for (int t = 0; t < nt; t++) K->conv2d(cm, co1, cx, cw, cb, cws, t, nt);
+    K->conv2d(cm, co3, cx, cw, cb, cws, 0, 1);
+    B->conv2d(cm, co2, cx, cw, cb, cws, 0, 1);
+    cmp_f("conv2d shares", co1, co3, CN * CO * OH * OW, 0);
+    cmp_f("conv2d", co1, co2, CN * CO * OH * OW, 16);
+    size_t pn = K->conv_partials(cm) > B->conv_partials(cm) ? K->conv_partials(cm) : B->conv_partials(cm);
+    float *part = malloc(pn * 4);
+    static float d1[CO * CC * 6], d2[CO * CC * 6], d3[CO * CC * 6];
+    for (int t = 0; t < nt; t++) K->conv2d_wgrad(cm, part, co2, cx, cws, t, nt);
+    for (int t = 0; t < nt; t++) K->conv2d_wgrad_sum(cm, d1, part, t, nt);
+    K->conv2d_wgrad(cm, part, co2, cx, cws, 0, 1);
+    K->conv2d_wgrad_sum(cm, d3, part, 0, 1);
+    B->conv2d_wgrad(cm, part, co2, cx, cws, 0, 1);
+    B->conv2d_wgrad_sum(cm, d2, part, 0, 1);
+    cmp_f("conv2d_wgrad shares", d1, d3, CO * CC * 6, 0);
+    cmp_f("conv2d_wgrad", d1, d2, CO * CC * 6, 16);
+    free(part);
+    free(cws);
+  }
   /* optimizers: same rounding in every build */
   static float p[N], g[N], m1[N], v1[N], m2[N], v2[N], pa[N], pb[N], vm1[N], vm2[N];
   for (int i = 0; i < N; i++) {
