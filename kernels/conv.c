@@ -122,6 +122,7 @@ size_t NB_FN(conv_ws)(const int32_t *meta) {
   g[NB_G_K] = (int32_t)c.LB;
   intptr_t ld = (c.LB + 15) / 16 * 16;
   size_t gemm = NB_FN(sgemm_ws)(g), dots = (size_t)(c.O * ld + c.O * c.K * NB_VL);
+  /* conv2d_dgrad: dY's block and dcols, (O + K) x ld: within the above */
   return (size_t)((c.K * ld + 15) / 16 * 16) + (gemm > dots ? gemm : dots);
 }
 
@@ -134,11 +135,13 @@ size_t NB_FN(conv_ws)(const int32_t *meta) {
 #define FW_TV 2
 #endif
 
-/* out[o + i][l] (row stride ldo) = bias + sum over t of W[o + i][t] * cols[t][l] for l in
- * [l, l + NT * NB_VL) (the last `keep` of those positions stored: the rest are past the block). */
+/* out[o + i][l] (row stride ldo) = bias + sum over t of A(o + i, t) * cols[t][l] for l in
+ * [l, l + NT * NB_VL) (the first `keep` of those positions stored: the rest are past the block);
+ * A(r, t) = wt[r * sr + t * st]. */
 NB_INLINE void fwd_tile(const int NO, const int NT, intptr_t o, intptr_t l, intptr_t K,
-                        const float *wt, const float *cols, intptr_t ldc, const float *bias,
-                        float *out, intptr_t ldo, intptr_t keep) {
+                        const float *wt, intptr_t sr, intptr_t st, const float *cols,
+                        intptr_t ldc, const float *bias, float *out, intptr_t ldo,
+                        intptr_t keep) {
   vf acc[FW_TO][FW_TV];
   for (int i = 0; i < NO; i++)
     for (int j = 0; j < NT; j++) acc[i][j] = vset1(bias ? bias[o + i] : 0.0f);
@@ -146,7 +149,7 @@ NB_INLINE void fwd_tile(const int NO, const int NT, intptr_t o, intptr_t l, intp
     vf x[FW_TV];
     for (int j = 0; j < NT; j++) x[j] = vload(cols + t * ldc + l + j * NB_VL);
     for (int i = 0; i < NO; i++) {
-      vf a = vset1(wt[(o + i) * K + t]);
+      vf a = vset1(wt[(o + i) * sr + t * st]);
       for (int j = 0; j < NT; j++) acc[i][j] = vfma(a, x[j], acc[i][j]);
     }
   }
@@ -161,22 +164,25 @@ NB_INLINE void fwd_tile(const int NO, const int NT, intptr_t o, intptr_t l, intp
     }
 }
 
-/* The forward without the GEMM's packing: W's values broadcast, cols (zero padded to a multiple
- * of NB_VL) read in place. Each output is bias + the K products in order. */
+/* out (O x lb, row stride ldo) = bias + A (O x K; A(r, t) = wt[r * sr + t * st]) . cols (K x lb,
+ * row stride ldc, zero padded to a multiple of NB_VL), without the GEMM's packing: A's values
+ * broadcast, cols read in place. Each output is bias + the K products in order. */
 static void conv_direct(intptr_t O, intptr_t K, intptr_t lb, intptr_t ldc, const float *wt,
-                        const float *cols, const float *bias, float *out, intptr_t ldo) {
+                        intptr_t sr, intptr_t st, const float *cols, const float *bias,
+                        float *out, intptr_t ldo) {
   const intptr_t span = FW_TV * NB_VL;
   for (intptr_t l = 0; l < lb; l += span) {
     intptr_t keep = lb - l;
     intptr_t o = 0;
     if (keep >= span || ldc - l >= span) {
       for (; o + FW_TO <= O; o += FW_TO)
-        fwd_tile(FW_TO, FW_TV, o, l, K, wt, cols, ldc, bias, out, ldo, keep);
-      for (; o < O; o++) fwd_tile(1, FW_TV, o, l, K, wt, cols, ldc, bias, out, ldo, keep);
+        fwd_tile(FW_TO, FW_TV, o, l, K, wt, sr, st, cols, ldc, bias, out, ldo, keep);
+      for (; o < O; o++) fwd_tile(1, FW_TV, o, l, K, wt, sr, st, cols, ldc, bias, out, ldo, keep);
     } else {
       /* the last positions: one vector at a time (cols is padded to a whole vector) */
       for (intptr_t v = l; v < lb; v += NB_VL)
-        for (o = 0; o < O; o++) fwd_tile(1, 1, o, v, K, wt, cols, ldc, bias, out, ldo, lb - v);
+        for (o = 0; o < O; o++)
+          fwd_tile(1, 1, o, v, K, wt, sr, st, cols, ldc, bias, out, ldo, lb - v);
     }
   }
 }
@@ -193,7 +199,83 @@ void NB_FN(conv2d)(const int32_t *meta, float *out, const float *x, const float 
     intptr_t n = u / c.blocks, l0 = u % c.blocks * c.LB;
     intptr_t lb = c.L - l0 < c.LB ? c.L - l0 : c.LB;
     im2col_block(&c, x, n, l0, lb, ld, ws);
-    conv_direct(c.O, c.K, lb, ld, wt + c.woff, ws, b, out + n * c.O * c.L + l0, c.L);
+    conv_direct(c.O, c.K, lb, ld, wt + c.woff, c.K, 1, ws, b, out + n * c.O * c.L + l0, c.L);
+  }
+}
+
+/* dx[n] += col2im(dcols) for the block [l0, l0 + lb) (dcols: [K, ld]), the adjoint of
+ * im2col_block: each tap's value added where it lands inside the image. */
+static void col2im_block(const conv_t *c, float *dx, intptr_t n, intptr_t l0, intptr_t lb,
+                         intptr_t ld, float *restrict dcols) {
+  const win_t *w = &c->w;
+  float *img = dx + n * c->w.C * w->H * w->W;
+  const int flat = w->sh == 1 && w->sw == 1 && w->oW == w->W;
+  for (intptr_t r = 0; r < c->K; r++, dcols += ld) {
+    intptr_t kj = r % w->kw, ki = r / w->kw % w->kh, ch = r / (w->kw * w->kh);
+    float *plane = img + ch * w->H * w->W;
+    intptr_t col = kj * w->dw - w->pw, lo, hi;
+    valid_range(w->oW, w->W, col, w->sw, &lo, &hi);
+    if (flat) {
+      /* as im2col_block's flat copy: positions off the left or right edge are zeroed first,
+       * then the block is added to the plane shifted by one offset */
+      if (lo > 0 || hi < w->oW) {
+        intptr_t ow = l0 % w->oW;
+        for (intptr_t q = 0; q < lb;) {
+          intptr_t end = w->oW - ow < lb - q ? w->oW : ow + (lb - q);
+          float *d = dcols + q - ow;
+          for (intptr_t e = ow; e < (lo < end ? lo : end); e++) d[e] = 0;
+          for (intptr_t e = hi > ow ? hi : ow; e < end; e++) d[e] = 0;
+          q += end - ow;
+          ow = 0;
+        }
+      }
+      intptr_t shift = (ki * w->dh - w->ph) * w->W + col, size = w->H * w->W;
+      intptr_t a = -shift - l0, b = size - shift - l0;
+      a = a < 0 ? 0 : a > lb ? lb : a;
+      b = b < a ? a : b > lb ? lb : b;
+      float *dst = plane + l0 + shift;
+      intptr_t j = a;
+      for (; j + NB_VL <= b; j += NB_VL) vstore(dst + j, vload(dst + j) + vload(dcols + j));
+      for (; j < b; j++) dst[j] += dcols[j];
+      continue;
+    }
+    intptr_t oh = l0 / w->oW, ow = l0 % w->oW;
+    for (intptr_t j = 0; j < lb; oh++) {
+      intptr_t end = w->oW - ow < lb - j ? w->oW : ow + (lb - j);
+      const float *d = dcols + j - ow;
+      intptr_t ih = oh * w->sh - w->ph + ki * w->dh;
+      if (ih >= 0 && ih < w->H) {
+        intptr_t a = lo > ow ? lo : ow, b = hi < end ? hi : end;
+        float *row = plane + ih * w->W + col;
+        for (intptr_t q = a; q < b; q++) row[q * w->sw] += d[q];
+      }
+      j += end - ow;
+      ow = 0;
+    }
+  }
+}
+
+void NB_FN(conv2d_dgrad)(const int32_t *meta, float *dx, const float *gy, const float *wt,
+                         float *ws, int tid, int nt) {
+  conv_t c;
+  conv_parse(meta, &c);
+  intptr_t n0, n1, plane = c.w.C * c.w.H * c.w.W;
+  nb_share(c.w.N, 1, tid, nt, &n0, &n1);
+  intptr_t ld = (c.LB + 15) / 16 * 16;
+  for (intptr_t n = n0; n < n1; n++) {
+    for (intptr_t i = 0; i < plane; i++) dx[n * plane + i] = 0;
+    for (intptr_t l0 = 0; l0 < c.L; l0 += c.LB) {
+      intptr_t lb = c.L - l0 < c.LB ? c.L - l0 : c.LB;
+      /* dY's block, zero padded to ld, then dcols (K x lb) = W^T . dY[n][:, block] */
+      float *g = ws, *dcols = ws + c.O * ld;
+      const float *src = gy + c.goff + n * c.O * c.L + l0;
+      for (intptr_t o = 0; o < c.O; o++) {
+        for (intptr_t j = 0; j < lb; j++) g[o * ld + j] = src[o * c.L + j];
+        for (intptr_t j = lb; j < ld; j++) g[o * ld + j] = 0;
+      }
+      conv_direct(c.K, c.O, lb, ld, wt + c.woff, 1, c.K, g, NULL, dcols, ld);
+      col2im_block(&c, dx, n, l0, lb, ld, dcols);
+    }
   }
 }
 

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define NB_MAXDIM 8
-#define NB_ABI_VERSION 7
+#define NB_ABI_VERSION 8
 
 /* The meta block: NB_META_INTS int32 values followed by NB_META_DOUBLES doubles (8-byte aligned). */
 #define NB_META_INTS 128
@@ -130,7 +130,8 @@ enum nb_reduce_op { NB_REDUCE_OPS(NB_ENUM_) NB_REDUCE_COUNT };
  * (contiguous, from NB_CV_WOFF), the bias [O] (from NB_CV_BOFF; used when NB_CV_BIAS is 1) and,
  * for the weight gradient, dY [N, O, oH, oW] (contiguous, from NB_CV_GOFF). conv2d writes
  * [N, O, oH, oW]; conv2d_wgrad writes conv_partials(meta) floats of partial sums, which
- * conv2d_wgrad_sum adds into dW [O, C, kh, kw]. */
+ * conv2d_wgrad_sum adds into dW [O, C, kh, kw]; conv2d_dgrad writes the input's gradient
+ * [N, C, H, W] (contiguous) from dY and the weight. */
 #define NB_CV_O 20
 #define NB_CV_WOFF 21
 #define NB_CV_BOFF 22
@@ -245,6 +246,8 @@ typedef struct nb_kernel_table {
   void (*conv2d_wgrad)(const int32_t *meta, float *partial, const float *gy, const float *x,
                        float *ws, int tid, int nt);
   void (*conv2d_wgrad_sum)(const int32_t *meta, float *dw, const float *partial, int tid, int nt);
+  void (*conv2d_dgrad)(const int32_t *meta, float *dx, const float *gy, const float *w, float *ws,
+                       int tid, int nt);
   /* An index out of range leaves its row untouched and sets *status to 1. */
   void (*gather)(const int32_t *meta, float *out, const float *x, const int32_t *index,
                  int32_t *status, int tid, int nt);

@@ -124,6 +124,8 @@ export type PrimitiveParams = { readonly [P in UnaryPrimitive]: NoParams } & {
   readonly conv2d: WindowParams;
   /** conv2d's weight gradient: dY [N, O, oh, ow] and x [N, C, H, W] to [O, C, kh, kw]. */
   readonly conv2dWeightGrad: WindowParams;
+  /** conv2d's input gradient: dY [N, O, oh, ow] and weight [O, C, kh, kw] to [N, C, ...inputSize]. */
+  readonly conv2dInputGrad: WindowParams & { readonly inputSize: readonly [number, number] };
 };
 
 export type Primitive = keyof PrimitiveParams;

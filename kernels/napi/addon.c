@@ -325,6 +325,21 @@ static napi_value conv2d_wgrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static void conv2d_dgrad_task(void *v, int share, int nshares, int tid) {
+  job_t *j = v;
+  K->conv2d_dgrad(j->meta, j->p[0], j->p[1], j->p[2], nb_pool_workspace(tid, 0), share, nshares);
+}
+
+static napi_value conv2d_dgrad(napi_env env, napi_callback_info info) {
+  job_t j;
+  if (!get_arrays(env, info, 3, 3, &j)) return NULL;
+  int nt = threads_for(conv_flops(j.meta), PAR_GEMM_FLOPS);
+  nb_pool_acquire();
+  if (workspaces(env, nt, K->conv_ws(j.meta))) nb_pool_run(conv2d_dgrad_task, &j, nt);
+  nb_pool_release();
+  return NULL;
+}
+
 static void gather_task(void *v, int tid, int nt, int thread) {
   job_t *j = v;
   (void)thread;
@@ -509,6 +524,7 @@ NAPI_MODULE_INIT() {
       {"maxpoolIndex", NULL, maxpool_index, NULL, NULL, NULL, napi_default, NULL},
       {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dWgrad", NULL, conv2d_wgrad, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2dDgrad", NULL, conv2d_dgrad, NULL, NULL, NULL, napi_default, NULL},
       {"gather", NULL, gather, NULL, NULL, NULL, napi_default, NULL},
       {"scatter", NULL, scatter, NULL, NULL, NULL, napi_default, NULL},
       {"fmaPeak", NULL, fma_peak, NULL, NULL, NULL, napi_default, NULL},

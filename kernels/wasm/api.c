@@ -38,6 +38,11 @@ void nb_wasm_conv_wgrad(const int32_t *meta, float *partial, const float *gy, co
   nb_wasm_conv2d_wgrad(meta, partial, gy, x, ws + (intptr_t)tid * ws_stride, tid, nt);
 }
 
+void nb_wasm_conv_dgrad(const int32_t *meta, float *dx, const float *gy, const float *w, float *ws,
+                        int32_t ws_stride, int tid, int nt) {
+  nb_wasm_conv2d_dgrad(meta, dx, gy, w, ws + (intptr_t)tid * ws_stride, tid, nt);
+}
+
 /* Freestanding libc: what clang lowers struct copies and zeroing loops to. */
 void *memcpy(void *restrict dst, const void *restrict src, size_t n) {
   __builtin_memcpy(dst, src, n); /* memory.copy (bulk memory) */

@@ -167,6 +167,7 @@ const FORWARD: { readonly [P in Primitive]: ForwardRule<P> | null } = {
   maxPoolIndices: null,
   conv2d: null,
   conv2dWeightGrad: null,
+  conv2dInputGrad: null,
 };
 
 /** The right-hand side of `y = ...` for one op, given its inputs' symbols. */
@@ -297,6 +298,7 @@ const LOCAL: { readonly [P in Primitive]: LocalRule | null } = {
   maxPoolIndices: null,
   conv2d: null,
   conv2dWeightGrad: null,
+  conv2dInputGrad: null,
 };
 
 /** The right-hand side of `∂y/∂x_i = ...` for elementwise ops (null where it is not elementwise). */

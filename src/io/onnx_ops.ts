@@ -263,7 +263,8 @@ function unsupported(op: Primitive): never {
     op === 'fold' ||
     op === 'maxPoolIndices' ||
     op === 'conv2d' ||
-    op === 'conv2dWeightGrad'
+    op === 'conv2dWeightGrad' ||
+    op === 'conv2dInputGrad'
       ? ' (convolutions and pools export as layers: use nn.Conv2d, nn.MaxPool2d, ... modules, not the functional forms)'
       : '';
   throw new OnnxUnsupported(`the primitive '${op}' has no ONNX mapping${hint}`);
@@ -420,6 +421,7 @@ export function emitPrimitive(
     case 'maxPoolIndices':
     case 'conv2d':
     case 'conv2dWeightGrad':
+    case 'conv2dInputGrad':
       return unsupported(op);
   }
 }

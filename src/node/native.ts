@@ -32,6 +32,7 @@ interface NativeAddon extends Pick<FastEngine, 'sgd' | 'adam'> {
   maxpoolIndex(out: Int32Array, x: Float32Array): void;
   conv2d(out: Float32Array, x: Float32Array, w: Float32Array, bias?: Float32Array): void;
   conv2dWgrad(out: Float32Array, grad: Float32Array, x: Float32Array): void;
+  conv2dDgrad(out: Float32Array, grad: Float32Array, w: Float32Array): void;
   /** False when an index was out of range. */
   gather(out: Float32Array, x: Float32Array, index: Int32Array): boolean;
   /** out = x, then src scattered at index; false when an index was out of range. */
@@ -108,6 +109,9 @@ class NativeEngine implements FastEngine {
   }
   conv2dWeightGrad(out: Float32Array, grad: Operand, x: Operand): void {
     this.#a.conv2dWgrad(out, grad.data, x.data);
+  }
+  conv2dInputGrad(out: Float32Array, grad: Operand, weight: Operand): void {
+    this.#a.conv2dDgrad(out, grad.data, weight.data);
   }
   gather(out: Float32Array, x: Operand, index: Operand<Int32Array>): boolean {
     return this.#a.gather(out, x.data, index.data);

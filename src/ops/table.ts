@@ -15,6 +15,7 @@ import {
 import { cumsumDef, normDef, reduceDef } from './defs/reduce.js';
 import {
   conv2dDef,
+  conv2dInputGradDef,
   conv2dWeightGradDef,
   foldDef,
   maxPoolIndicesDef,
@@ -48,4 +49,5 @@ export const OPS: OpTable = {
   maxPoolIndices: maxPoolIndicesDef,
   conv2d: conv2dDef,
   conv2dWeightGrad: conv2dWeightGradDef,
+  conv2dInputGrad: conv2dInputGradDef,
 };

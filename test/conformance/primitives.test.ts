@@ -296,6 +296,23 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
       params: win([2, 1], [1, 1], [1, 0], [1, 1]),
     },
   ],
+  conv2dInputGrad: [
+    {
+      label: '3x3 padded (the flat path)',
+      inputs: () => [r(2, 4, 6, 5), r(4, 3, 3, 3)],
+      params: { ...win([3, 3], [1, 1], [1, 1], [1, 1]), inputSize: [6, 5] },
+    },
+    {
+      label: 'strided, dilated, non-square, transposed gradient',
+      inputs: () => [r(2, 3, 3, 5).transpose(1, 3), r(5, 3, 2, 3)],
+      params: { ...win([2, 3], [2, 1], [1, 2], [2, 3]), inputSize: [6, 7] },
+    },
+    {
+      label: 'several column blocks per image',
+      inputs: () => [r(2, 3, 40, 45).mul(0.1), r(3, 64, 3, 3).mul(0.1)],
+      params: { ...win([3, 3], [1, 1], [1, 1], [1, 1]), inputSize: [40, 45] },
+    },
+  ],
   conv2dWeightGrad: [
     {
       label: '3x3 padded',

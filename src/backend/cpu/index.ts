@@ -23,6 +23,7 @@ import { copyStrided, denseStrides } from './strided.js';
 import { jsAdam, jsSgd } from './fused.js';
 import { clearPool, poolStats, returnArray, takeArray } from './pool.js';
 import {
+  conv2dInputGradKernel,
   conv2dKernel,
   conv2dWeightGradKernel,
   foldKernel,
@@ -56,6 +57,7 @@ const kernels: KernelTable<Buf> = {
   maxPoolIndices: maxPoolIndicesKernel,
   conv2d: conv2dKernel,
   conv2dWeightGrad: conv2dWeightGradKernel,
+  conv2dInputGrad: conv2dInputGradKernel,
 };
 
 function readView(view: KernelInput<Buf>): TypedArray {

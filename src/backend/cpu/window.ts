@@ -2,6 +2,7 @@
 import type { TypedArray } from '../../dtype.js';
 import type { WindowParams } from '../../primitives.js';
 import type { Kernel } from '../backend.js';
+import { contiguousStrides } from '../../shape.js';
 
 type Buf = TypedArray;
 
@@ -265,3 +266,25 @@ export const conv2dWeightGradKernel: Kernel<Buf, 'conv2dWeightGrad'> = (out, [gy
 };
 
 const numelOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** out[n, tap at l] += Σ_o w[o, tap]·dY[n, o, l], summed in float64 and rounded once. */
+export const conv2dInputGradKernel: Kernel<Buf, 'conv2dInputGrad'> = (out, [gy, weight], p) => {
+  const [O, , kh, kw] = weight!.shape as [number, number, number, number];
+  const [[, , , gW], [gN, gO, gH, gWs]] = dims4(gy!);
+  const [, [wO, wC, wH, wW]] = dims4(weight!);
+  const image = { shape: out.shape, strides: contiguousStrides(out.shape), offset: 0 };
+  const acc = new Float64Array(numelOf(out.shape));
+  const gv = gy!.buffer;
+  const wv = weight!.buffer;
+  eachTap(image, [kh, kw], p, (n, ch, l, tap, at) => {
+    const oh = Math.floor(l / gW);
+    const g0 = gy!.offset + n * gN + oh * gH + (l - oh * gW) * gWs;
+    const ki = Math.floor(tap / kw) % kh;
+    const w0 = weight!.offset + ch * wC + ki * wH + (tap % kw) * wW;
+    let s = 0;
+    for (let o = 0; o < O; o++) s += wv[w0 + o * wO]! * gv[g0 + o * gO]!;
+    acc[at] = acc[at]! + s;
+  });
+  const ob = out.buffer;
+  for (let i = 0; i < acc.length; i++) ob[i] = acc[i]!;
+};

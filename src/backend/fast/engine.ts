@@ -37,6 +37,8 @@ export interface FastEngine {
   conv2d(out: Float32Array, x: Operand, weight: Operand, bias: Operand | null): void;
   /** A convolution's weight gradient (Meta.conv geometry); grad contiguous. */
   conv2dWeightGrad(out: Float32Array, grad: Operand, x: Operand): void;
+  /** A convolution's input gradient (Meta.conv geometry, the image = the output); grad and weight contiguous. */
+  conv2dInputGrad(out: Float32Array, grad: Operand, weight: Operand): void;
   /**
    * out = x gathered at index along the walk in meta (Meta.indexed). False when an index was out
    * of range: out is then incomplete and the caller raises the error.

@@ -1,7 +1,7 @@
 // Fast windows over float32 in C: unfold (im2col), fold (col2im), max pooling's indices, and conv2d with its weight gradient (im2col of cache-sized blocks plus GEMM).
 import type { Kernel, KernelInput } from '../backend.js';
 import type { WindowParams } from '../../primitives.js';
-import { isContiguous } from '../../shape.js';
+import { contiguousStrides, isContiguous } from '../../shape.js';
 import { fits, numel, type Buf, type FastContext, type Kernels } from './shared.js';
 
 /** How many windows fit along one dim (as the cpu kernel counts them). */
@@ -10,7 +10,9 @@ const blocks = (size: number, k: number, d: number, p: number, s: number) =>
 
 export function windowKernels(
   ctx: FastContext,
-): Kernels<'unfold' | 'fold' | 'maxPoolIndices' | 'conv2d' | 'conv2dWeightGrad'> {
+): Kernels<
+  'unfold' | 'fold' | 'maxPoolIndices' | 'conv2d' | 'conv2dWeightGrad' | 'conv2dInputGrad'
+> {
   const { cpu, engine, meta, thresholds, operand } = ctx;
 
   const unfold: Kernel<Buf, 'unfold'> = (out, inputs, params) => {
@@ -158,5 +160,37 @@ export function windowKernels(
     engine.conv2dWeightGrad(out.buffer as Float32Array, og, operand<Float32Array>(x));
   };
 
-  return { unfold, fold, maxPoolIndices, conv2d, conv2dWeightGrad };
+  const conv2dInputGrad: Kernel<Buf, 'conv2dInputGrad'> = (out, inputs, params) => {
+    const [gy, weight] = inputs as [KernelInput<Buf>, KernelInput<Buf>];
+    if (
+      gy.dtype !== 'float32' ||
+      numel(out.shape) === 0 ||
+      numel(gy.shape) * numel(weight.shape.slice(1)) < thresholds.gemm ||
+      !dense(gy) ||
+      !dense(weight) ||
+      !fits(out.buffer, gy.buffer, weight.buffer)
+    ) {
+      return cpu.conv2dInputGrad(out, inputs, params);
+    }
+    const og = operand<Float32Array>(gy);
+    const ow = operand<Float32Array>(weight);
+    // the image is the output: contiguous, at offset 0
+    const image = out.shape as [number, number, number, number];
+    meta.conv(
+      image,
+      contiguousStrides(image),
+      0,
+      params,
+      [gy.shape[2]!, gy.shape[3]!],
+      gy.shape[1]!,
+      {
+        weight: weight.offset - ow.base,
+        bias: null,
+        grad: gy.offset - og.base,
+      },
+    );
+    engine.conv2dInputGrad(out.buffer as Float32Array, og, ow);
+  };
+
+  return { unfold, fold, maxPoolIndices, conv2d, conv2dWeightGrad, conv2dInputGrad };
 }

@@ -30,6 +30,7 @@ export interface WasmKernelExports {
   nb_wasm_conv(...args: number[]): void;
   nb_wasm_conv_wgrad(...args: number[]): void;
   nb_wasm_conv2d_wgrad_sum(...args: number[]): void;
+  nb_wasm_conv_dgrad(...args: number[]): void;
   nb_wasm_gather(...args: number[]): void;
   nb_wasm_scatter(...args: number[]): void;
 }
@@ -50,6 +51,7 @@ export const KERNEL_NAMES = [
   'nb_wasm_conv',
   'nb_wasm_conv_wgrad',
   'nb_wasm_conv2d_wgrad_sum',
+  'nb_wasm_conv_dgrad',
   'nb_wasm_gather',
   'nb_wasm_scatter',
 ] as const;
@@ -280,6 +282,22 @@ export class WasmEngine implements FastEngine {
       PAR_GEMM_FLOPS,
       GEMM_SHARES_PER_THREAD,
     );
+    this.#copyOut(out, po);
+  }
+
+  conv2dInputGrad(out: Float32Array, grad: Operand, weight: Operand): void {
+    const m = this.#begin();
+    const pg = this.#reserve(grad);
+    const pw = this.#reserve(weight);
+    const po = this.#alloc(out.byteLength);
+    this.#ready(m);
+    const flops = this.meta.convWork();
+    const nt = flops >= PAR_GEMM_FLOPS ? this.#threads : 1;
+    const [ws, stride] = this.#convWorkspace(m, nt);
+    this.#ready(m);
+    this.#copyIn(grad, pg);
+    this.#copyIn(weight, pw);
+    this.#run('nb_wasm_conv_dgrad', [m, po, pg, pw, ws, stride], flops, PAR_GEMM_FLOPS, 1);
     this.#copyOut(out, po);
   }
 

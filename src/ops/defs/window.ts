@@ -3,7 +3,7 @@ import { DTypeError, ShapeError } from '../../errors.js';
 import { isFloating, type DType } from '../../dtype.js';
 import type { WindowParams } from '../../primitives.js';
 import { shapeStr, windowCount } from '../../shape.js';
-import { apply, reshape, sumToShape } from '../call.js';
+import { apply, sumToShape } from '../call.js';
 import type { KernelOpDef } from '../op.js';
 import type { Tensor } from '../../tensor.js';
 import type { TensorMeta } from '../op.js';
@@ -165,22 +165,12 @@ function convGeometry(x: TensorMeta, kernel: readonly number[], p: WindowParams)
   return { n, c, h, w, oh, ow };
 }
 
-/**
- * conv2d's input gradient for dY [N, O, oh, ow] and weight [O, C, kh, kw]: each output position's
- * gradient spread back over its window, Wᵀ·dY folded into the image [N, C, H, W].
- */
+/** conv2d's input gradient for dY and weight, into an image of `image`'s size. */
 function convInputGrad(gy: Tensor, weight: Tensor, image: readonly number[], p: WindowParams) {
-  const [o, c, kh, kw] = weight.shape as [number, number, number, number];
-  const [n] = gy.shape as [number];
-  const cols = apply(
-    'matmul',
-    [
-      apply('permute', [reshape(weight, [o, c * kh * kw])], { dims: [1, 0] }),
-      reshape(gy, [n, o, -1]),
-    ],
-    {},
-  );
-  return apply('fold', [cols], { ...windowOnly(p), outputSize: [image[2]!, image[3]!] });
+  return apply('conv2dInputGrad', [gy, weight], {
+    ...windowOnly(p),
+    inputSize: [image[2]!, image[3]!],
+  });
 }
 
 export const conv2dDef: KernelOpDef<'conv2d'> = {
@@ -240,6 +230,36 @@ export const conv2dWeightGradDef: KernelOpDef<'conv2dWeightGrad'> = {
     return [
       c.needsInputGrad[0] ? apply('conv2d', [x!, gg], c.params) : null,
       c.needsInputGrad[1] ? convInputGrad(gy!, gg, c.inputs[1]!.shape, c.params) : null,
+    ];
+  },
+};
+
+export const conv2dInputGradDef: KernelOpDef<'conv2dInputGrad'> = {
+  kind: 'kernel',
+  overwrites: true,
+  infer: ([gy, weight], p) => {
+    checkDType('conv2d', gy!.dtype);
+    checkWindow(p);
+    const [n, o, gh, gw] = gy!.shape as [number, number, number, number];
+    const [wo, c, kh, kw] = weight!.shape as [number, number, number, number];
+    const [oh, ow] = counts(p.inputSize, { ...p, kernelSize: [kh, kw] });
+    if (gy!.shape.length !== 4 || wo !== o || gh !== oh || gw !== ow)
+      throw new ShapeError(
+        `conv2d: gradient ${shapeStr(gy!.shape)} does not match weight ${shapeStr(weight!.shape)} and input size (${p.inputSize.join(', ')})`,
+      );
+    return { shape: [n, c, p.inputSize[0], p.inputSize[1]], dtype: gy!.dtype };
+  },
+  save: (c) => [
+    c.needsInputGrad[1] ? c.inputs[0]! : null,
+    c.needsInputGrad[0] ? c.inputs[1]! : null,
+  ],
+  // dX = Wᵀ·dY folded is bilinear: with gg the gradient of dX, d/d(dY) = W ⋆ gg, d/dW = Σ dY·unfold(gg)ᵀ
+  backward: (gg, c) => {
+    const [gy, weight] = c.saved;
+    const p = windowOnly(c.params);
+    return [
+      c.needsInputGrad[0] ? apply('conv2d', [gg, weight!], p) : null,
+      c.needsInputGrad[1] ? apply('conv2dWeightGrad', [gy!, gg], p) : null,
     ];
   },
 };
