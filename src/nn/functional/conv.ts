@@ -1,4 +1,4 @@
-// nn.functional convolutions: unfold/fold, conv1d/conv2d (unfold + matmul) and convTranspose (matmul + fold).
+// nn.functional convolutions: unfold/fold, conv1d/conv2d (the conv2d primitive; grouped: unfold + matmul) and convTranspose (matmul + fold).
 import { internalScope } from '../../memory.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../errors.js';
 import { pad } from '../../functions/shape_ops.js';
