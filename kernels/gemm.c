@@ -87,6 +87,39 @@ static void ukernel_edge(intptr_t kc, const float *a, const float *b, float *c, 
     for (int j = 0; j < nr; j++) c[i * ldc + j] = tile[i * NR + j];
 }
 
+#if defined(__AVX512F__)
+/* r[0..15] (16 floats each) transposed in place: r[q][j] = old r[j][q]. */
+static inline void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+    r[i + 1] =
+        _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i]), _mm512_castps_pd(t[i + 2])));
+    r[i + 2] =
+        _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+    r[i + 3] =
+        _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t[i + 1]), _mm512_castps_pd(t[i + 3])));
+  }
+  /* each 128-bit lane now holds a 4 x 4 block in place: move the blocks across lanes */
+  for (int i = 0; i < 4; i++) {
+    t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+    t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
+    t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+    t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
+  }
+  for (int i = 0; i < 4; i++) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+    r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
+    r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xdd);
+  }
+}
+#endif
+
 /* Packs rows [0, mc) x k [0, kc) of A into MR-row panels (p-major inside a panel, zero padded). */
 static void pack_a(intptr_t mc, intptr_t kc, const float *a, intptr_t sam, intptr_t sak,
                    float *restrict dst) {
@@ -94,10 +127,29 @@ static void pack_a(intptr_t mc, intptr_t kc, const float *a, intptr_t sam, intpt
     int mr = mc - ir < MR ? (int)(mc - ir) : MR;
     const float *ap = a + ir * sam;
     if (sak == 1) {
+#if defined(__AVX512F__)
+      /* 16 x 16 register transposes (rows past mr are zero), 12 lanes stored per p */
+      intptr_t p0 = 0;
+      if (mr == MR && MR <= 16) {
+        for (; p0 + 16 <= kc; p0 += 16) {
+          __m512 r[16];
+          for (int i = 0; i < 16; i++)
+            r[i] = i < MR ? _mm512_loadu_ps(ap + i * sam + p0) : _mm512_setzero_ps();
+          transpose16(r);
+          for (int q = 0; q < 16; q++)
+            _mm512_mask_storeu_ps(dst + (p0 + q) * MR, (__mmask16)((1u << MR) - 1), r[q]);
+        }
+      }
+      for (int i = 0; i < mr; i++) {
+        const float *row = ap + i * sam;
+        for (intptr_t p = p0; p < kc; p++) dst[p * MR + i] = row[p];
+      }
+#else
       for (int i = 0; i < mr; i++) {
         const float *row = ap + i * sam;
         for (intptr_t p = 0; p < kc; p++) dst[p * MR + i] = row[p];
       }
+#endif
     } else if (sam == 1 && mr == MR) {
       for (intptr_t p = 0; p < kc; p++)
 #pragma GCC unroll 16
@@ -124,9 +176,22 @@ static void pack_b(intptr_t kc, intptr_t nc, const float *b, intptr_t sbk, intpt
 #pragma GCC unroll 4
         for (int j = 0; j < NV; j++) vstore(dst + p * NR + j * NB_VL, vload(bp + p * sbk + j * NB_VL));
     } else if (sbk == 1) {
+      intptr_t p0 = 0;
+#if defined(__AVX512F__)
+      /* B^T row-major (x . W^T): 16 x 16 register transposes of 16 columns at a time */
+      if (nr == NR && NR % 16 == 0) {
+        for (; p0 + 16 <= kc; p0 += 16)
+          for (int j0 = 0; j0 < NR; j0 += 16) {
+            __m512 r[16];
+            for (int j = 0; j < 16; j++) r[j] = _mm512_loadu_ps(bp + (j0 + j) * sbn + p0);
+            transpose16(r);
+            for (int q = 0; q < 16; q++) _mm512_storeu_ps(dst + (p0 + q) * NR + j0, r[q]);
+          }
+      }
+#endif
       for (int j = 0; j < nr; j++) {
         const float *col = bp + j * sbn;
-        for (intptr_t p = 0; p < kc; p++) dst[p * NR + j] = col[p];
+        for (intptr_t p = p0; p < kc; p++) dst[p * NR + j] = col[p];
       }
     } else {
       for (intptr_t p = 0; p < kc; p++)
