@@ -2,11 +2,15 @@
 import { ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { Adagrad } from './adagrad.js';
+import { Adadelta } from './adadelta.js';
 import { Adam, AdamW } from './adam.js';
+import { Adamax } from './adamax.js';
+import { ASGD } from './asgd.js';
 import { NAdam } from './nadam.js';
 import type { Optimizer } from './optimizer.js';
 import { RAdam } from './radam.js';
 import { RMSprop } from './rmsprop.js';
+import { Rprop } from './rprop.js';
 import { SGD } from './sgd.js';
 import { CosineAnnealingLR, CosineAnnealingWarmRestarts } from './lr_scheduler/cosine.js';
 import { CyclicLR, OneCycleLR } from './lr_scheduler/cyclic.js';
@@ -29,10 +33,17 @@ const OPTIMIZER_CLASSES = {
   adagrad: Adagrad,
   nadam: NAdam,
   radam: RAdam,
+  adamax: Adamax,
+  adadelta: Adadelta,
+  rprop: Rprop,
+  asgd: ASGD,
 } as const;
 type OptimizerClasses = typeof OPTIMIZER_CLASSES;
 
-/** The optimizers by name: 'sgd', 'adam', 'adamw', 'rmsprop', 'adagrad', 'nadam', 'radam'. */
+/**
+ * The optimizers by name: 'sgd', 'adam', 'adamw', 'rmsprop', 'adagrad', 'nadam', 'radam',
+ * 'adamax', 'adadelta', 'rprop', 'asgd'.
+ */
 export type OptimizerName = keyof OptimizerClasses;
 /** The options the named optimizer's constructor takes (its second argument). */
 export type OptimizerOptionsFor<N extends OptimizerName> = NonNullable<

@@ -14,6 +14,10 @@ export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { Adagrad, type AdagradOptions } from './adagrad.js';
 export { NAdam, type NAdamOptions } from './nadam.js';
 export { RAdam, type RAdamOptions } from './radam.js';
+export { Adamax, type AdamaxOptions } from './adamax.js';
+export { Adadelta, type AdadeltaOptions } from './adadelta.js';
+export { Rprop, type RpropOptions } from './rprop.js';
+export { ASGD, type ASGDOptions } from './asgd.js';
 export * as lrScheduler from './lr_scheduler/index.js';
 export {
   OPTIMIZER_NAMES,

@@ -15,7 +15,18 @@ interface PyStateDict {
   readonly state: Record<string, Record<string, PyValue>>;
   readonly param_groups: Record<string, PyValue>[];
 }
-type OptimName = 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad' | 'NAdam' | 'RAdam';
+type OptimName =
+  | 'SGD'
+  | 'Adam'
+  | 'AdamW'
+  | 'RMSprop'
+  | 'Adagrad'
+  | 'NAdam'
+  | 'RAdam'
+  | 'Adamax'
+  | 'Adadelta'
+  | 'Rprop'
+  | 'ASGD';
 type Options = Record<string, unknown>;
 interface GroupSpec extends Options {
   readonly params: number[];
@@ -73,6 +84,10 @@ const CTORS: Record<OptimName, new (params: Params, opts: never) => AnyOptimizer
   Adagrad: optim.Adagrad,
   NAdam: optim.NAdam,
   RAdam: optim.RAdam,
+  Adamax: optim.Adamax,
+  Adadelta: optim.Adadelta,
+  Rprop: optim.Rprop,
+  ASGD: optim.ASGD,
 };
 
 function make(name: OptimName, params: Params, opts: Options): AnyOptimizer {
