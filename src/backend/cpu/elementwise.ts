@@ -3,7 +3,7 @@ import type { TypedArray } from '../../dtype.js';
 import type { BinaryPrimitive, UnaryPrimitive } from '../../primitives.js';
 import type { Kernel, KernelInput, KernelOutput } from '../backend.js';
 import { erf } from '../../math.js';
-import { coalesce, copyStrided, denseStrides, forEachRow } from './strided.js';
+import { coalesce, copyStrided, denseStrides, forEachRow, isDense } from './strided.js';
 
 type Buf = TypedArray;
 
@@ -117,6 +117,18 @@ export function binaryKernel(op: BinaryPrimitive): Kernel<Buf, BinaryPrimitive> 
     const o = out.buffer;
     const ab = a.buffer;
     const bb = b.buffer;
+    if (
+      fast !== undefined &&
+      (out.dtype === 'float32' || out.dtype === 'float64') &&
+      isDense(out.shape, a.strides) &&
+      isDense(out.shape, b.strides)
+    ) {
+      // NOTE: same-shape dense operands (most small tensors): one row, no walk to build.
+      let n = 1;
+      for (const d of out.shape) n *= d;
+      fast(o, 0, ab, a.offset, 1, bb, b.offset, 1, n);
+      return;
+    }
     const walk = coalesce(out.shape, [denseStrides(out.shape), a.strides, b.strides]);
     const last = walk.shape.length - 1;
     const sa = walk.strides[1]![last]!;

@@ -5,6 +5,9 @@ import { forEachRow } from './strided.js';
 
 type Buf = TypedArray;
 
+/** Products of at most this many multiply-adds take the direct loop. */
+const SMALL = 512;
+
 export const matmulKernel: Kernel<Buf, 'matmul'> = (out, [x, y]) => {
   const a = x!;
   const b = y!;
@@ -18,6 +21,20 @@ export const matmulKernel: Kernel<Buf, 'matmul'> = (out, [x, y]) => {
   const A = a.buffer;
   const B = b.buffer;
   const isInt = out.dtype === 'int32';
+  if (nd === 2 && m * n * k <= SMALL) {
+    // NOTE: small products (the seed network's) skip the panels below: their allocations cost
+    // more than the arithmetic. Same sums: over p in order, in float64, from 0.
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let acc = 0;
+        let q = a.offset + i * sam;
+        let r = b.offset + j * sbn;
+        for (let p = 0; p < k; p++, q += sak, r += sbk) acc += A[q]! * B[r]!;
+        o[i * n + j] = isInt ? acc | 0 : acc;
+      }
+    }
+    return;
+  }
   // NOTE: each batch's B is packed into a contiguous float64 panel first, so the hot loop always
   // reads one array type at stride 1 (transposed or strided B included), and rows of A are taken
   // four at a time to share each load of B. Every sum still runs over p in order, in float64.

@@ -13,24 +13,30 @@ export interface Walk {
  * innermost loop is as long as possible. Always returns at least one dim.
  */
 export function coalesce(shape: Shape, strides: readonly (readonly number[])[]): Walk {
+  const k = strides.length;
   const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
+  const outStrides: number[][] = new Array<number[]>(k);
+  for (let j = 0; j < k; j++) outStrides[j] = [];
+  // NOTE: plain loops, no closures: this runs for every elementwise call on a small tensor.
   for (let i = 0; i < shape.length; i++) {
     const size = shape[i]!;
     if (size === 1) continue;
     const last = outShape.length - 1;
-    const mergeable = last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[i]! * size);
+    let mergeable = last >= 0;
+    for (let j = 0; j < k && mergeable; j++) {
+      mergeable = outStrides[j]![last] === strides[j]![i]! * size;
+    }
     if (mergeable) {
       outShape[last]! *= size;
-      for (let k = 0; k < strides.length; k++) outStrides[k]![last] = strides[k]![i]!;
+      for (let j = 0; j < k; j++) outStrides[j]![last] = strides[j]![i]!;
     } else {
       outShape.push(size);
-      for (let k = 0; k < strides.length; k++) outStrides[k]!.push(strides[k]![i]!);
+      for (let j = 0; j < k; j++) outStrides[j]!.push(strides[j]![i]!);
     }
   }
   if (outShape.length === 0) {
     outShape.push(1);
-    for (const s of outStrides) s.push(0);
+    for (let j = 0; j < k; j++) outStrides[j]!.push(0);
   }
   return { shape: outShape, strides: outStrides };
 }
@@ -64,6 +70,17 @@ export function forEachRow(
       idx[d] = 0;
     }
   }
+}
+
+/** Whether strides lay `shape` out row-major without gaps (size-1 dims may have any stride). */
+export function isDense(shape: Shape, strides: readonly number[]): boolean {
+  let expected = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const size = shape[d]!;
+    if (size !== 1 && strides[d] !== expected) return false;
+    expected *= size;
+  }
+  return true;
 }
 
 /** Contiguous row-major strides. */
