@@ -18,6 +18,7 @@ export { Adamax, type AdamaxOptions } from './adamax.js';
 export { Adadelta, type AdadeltaOptions } from './adadelta.js';
 export { Rprop, type RpropOptions } from './rprop.js';
 export { ASGD, type ASGDOptions } from './asgd.js';
+export { LBFGS, type LBFGSOptions } from './lbfgs.js';
 export * as lrScheduler from './lr_scheduler/index.js';
 export {
   OPTIMIZER_NAMES,

@@ -177,12 +177,16 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
       const p = byIndex.get(Number(id));
       if (p === undefined) continue;
       const restored: ParamState = {};
+      // Floating-point state takes the parameter's dtype, in lists too (LBFGS's old_dirs), as PyTorch casts.
+      const cast = (value: unknown): unknown =>
+        value instanceof Tensor && value.isFloatingPoint()
+          ? keep(value.to(p.dtype))
+          : Array.isArray(value)
+            ? value.map(cast)
+            : value;
       for (const [k, v] of Object.entries(s)) {
         const value = cloneValue(v);
-        restored[toCamel(k)] =
-          value instanceof Tensor && value.isFloatingPoint() && k !== 'step'
-            ? value.to(p.dtype)
-            : value;
+        restored[toCamel(k)] = k === 'step' ? value : cast(value);
       }
       this.state.set(p, restored);
     }
