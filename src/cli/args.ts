@@ -8,6 +8,8 @@ export interface FlagSpec {
   readonly value?: string;
   readonly help: string;
   readonly default?: string | boolean;
+  /** The flag with a typical value, e.g. '--plots runs/plots', shown when the value is missing. */
+  readonly example?: string;
 }
 
 export interface CommandSpec {
@@ -31,6 +33,19 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * Two columns: each left cell padded to the longest one plus `gap` spaces, so that even the
+ * longest name stays apart from its description.
+ */
+export function columns(
+  rows: readonly (readonly [string, string])[],
+  indent = '',
+  gap = 2,
+): string[] {
+  const width = Math.max(0, ...rows.map(([l]) => l.length)) + gap;
+  return rows.map(([l, r]) => `${indent}${l.padEnd(width)}${r}`);
+}
+
 export function usageText(spec: CommandSpec): string {
   const rows = Object.entries(spec.flags).map(([name, f]) => {
     const left = `  ${f.short ? `-${f.short}, ` : '    '}--${name}${f.value ? ` ${f.value}` : ''}`;
@@ -38,18 +53,43 @@ export function usageText(spec: CommandSpec): string {
       f.default !== undefined && f.default !== false ? ` (default: ${String(f.default)})` : '';
     return [left, `${f.help}${dflt}`] as const;
   });
-  const width = Math.max(...rows.map(([l]) => l.length)) + 2;
-  const lines = [
-    `${spec.summary}`,
-    '',
-    `Usage: ${spec.usage}`,
-    '',
-    'Options:',
-    ...rows.map(([l, r]) => `${l.padEnd(width)}${r}`),
-  ];
+  const lines = [`${spec.summary}`, '', `Usage: ${spec.usage}`, '', 'Options:', ...columns(rows)];
   for (const note of spec.notes ?? []) lines.push('', note);
   if (spec.examples?.length) lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
   return lines.join('\n');
+}
+
+/** What a usage error prints after its message: the usage line and where the full help is. */
+export function shortUsage(spec: CommandSpec): string {
+  return `Usage: ${spec.usage}\nRun 'nabla ${spec.name} --help' for all options.`;
+}
+
+/**
+ * A string flag given without its value (at the end, or followed by another flag): a UsageError
+ * that says what is missing, with an example, instead of parseArgs' "argument is ambiguous".
+ */
+function checkValues(spec: CommandSpec, argv: readonly string[]): void {
+  const byShort = new Map<string, string>();
+  for (const [name, f] of Object.entries(spec.flags)) if (f.short) byShort.set(f.short, name);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return;
+    let name: string | undefined;
+    if (/^--[^=]+$/.test(arg)) name = arg.slice(2);
+    else if (/^-[^-]$/.test(arg)) name = byShort.get(arg.slice(1));
+    const f = name === undefined ? undefined : spec.flags[name];
+    if (f?.type !== 'string') continue;
+    const next = argv[i + 1];
+    if (next === undefined || next.startsWith('-')) {
+      const value = f.value ?? '<value>';
+      const example = f.example ?? `--${name} ${value}`;
+      throw new UsageError(
+        `--${name} needs a value: ${value}${next === undefined ? '' : ` (got the flag '${next}' instead)`}; for example: nabla ${spec.name} ${example}`,
+        spec,
+      );
+    }
+    i++;
+  }
 }
 
 /** Parses argv against a command's flags; unknown flags and missing values are UsageErrors. */
@@ -61,6 +101,7 @@ export function parseFlags(
   for (const [name, f] of Object.entries(spec.flags)) {
     options[name] = f.short ? { type: f.type, short: f.short } : { type: f.type };
   }
+  checkValues(spec, argv);
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],

@@ -46,11 +46,33 @@ function labels(src: ArrayLike<number>): Tensor {
   return fromArray(Int32Array.from(src), [src.length], 'int32');
 }
 
+/** What a CLI user does about missing MNIST / Fashion-MNIST files: flags and packages, not calls. */
+function notFound(
+  kind: 'mnist' | 'fashion-mnist',
+  Cls: typeof MNIST,
+  dir: string,
+  train: boolean,
+  given: string | undefined,
+): DataError {
+  const prefix = train ? 'train' : 't10k';
+  const where = Cls.candidateDirs(dir).join(', ');
+  const debian = kind === 'fashion-mnist' ? ", install Debian's package dataset-fashion-mnist" : '';
+  return new DataError(
+    `--data ${kind}: files not found (looked for ${prefix}-images-idx3-ubyte[.gz] and ${prefix}-labels-idx1-ubyte[.gz] in ${where}). ` +
+      `Download the four IDX files (from ${Cls.mirrors.at(-1)!}) into ${given ?? './data'}${debian}, or pass --data-dir <folder> that holds them.`,
+  );
+}
+
 function mnistLike(kind: 'mnist' | 'fashion-mnist', root: string | undefined): LoadedData {
   const Cls = kind === 'mnist' ? MNIST : FashionMNIST;
   // Per-dataset normalisation constants (the training set's pixel mean and std).
   const [mean, std] = kind === 'mnist' ? [0.1307, 0.3081] : [0.286, 0.353];
-  const opts = root === undefined ? {} : { root };
+  // Without --data-dir: ./data (torchvision's layout works too), then the system-wide installs.
+  const dir = root ?? 'data';
+  for (const train of [true, false]) {
+    if (Cls.locate(dir, train) === undefined) throw notFound(kind, Cls, dir, train, root);
+  }
+  const opts = { root: dir };
   const trainSet = new Cls({ ...opts, train: true });
   const testSet = new Cls({ ...opts, train: false });
   const { height: h, width: w } = trainSet;

@@ -10,7 +10,11 @@ import { writeOnnxFile } from '../node/onnx.js';
 import { UsageError, choiceFlag, intFlag, type CommandSpec } from './args.js';
 import { DATA_NAMES, loadData } from './datasets.js';
 import { MODEL_NAMES, buildModel } from './models.js';
+import { defaultOutDir } from './run_common.js';
 import type { Writer } from './progress.js';
+
+/** The folder `nabla train --data fashion-mnist --model cnn` writes to, as the help's example. */
+const EXAMPLE_RUN = defaultOutDir('fashion-mnist', 'cnn');
 
 export const EXPORT_SPEC: CommandSpec = {
   name: 'export',
@@ -63,7 +67,7 @@ export const EXPORT_SPEC: CommandSpec = {
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
   examples: [
-    'nabla export --run runs/fashion-cnn',
+    `nabla export --run ${EXAMPLE_RUN}`,
     'nabla export --model cnn --data fashion-mnist --weights runs/x/model.safetensors --out cnn.onnx',
   ],
   notes: ["The graph's input is 'input' ([batch, ...sample shape]), its output 'logits'."],
@@ -101,10 +105,19 @@ export async function runExport(
 ): Promise<void> {
   const runDir = str(flags.run);
   const run = runDir === undefined ? {} : readRun(runDir);
-  const modelName = choiceFlag(EXPORT_SPEC, 'model', str(flags.model) ?? run.model, MODEL_NAMES);
+  const givenModel = str(flags.model) ?? run.model;
+  if (givenModel === undefined)
+    throw new UsageError(
+      `missing --run <dir> (a 'nabla train' output folder) or --model <preset>; for example: nabla export --run ${EXAMPLE_RUN}`,
+      EXPORT_SPEC,
+    );
+  const modelName = choiceFlag(EXPORT_SPEC, 'model', givenModel, MODEL_NAMES);
   const data = str(flags.data) ?? run.data;
   if (data === undefined)
-    throw new UsageError('--data is required (it gives the input shape)', EXPORT_SPEC);
+    throw new UsageError(
+      `missing --data <name|file.csv> (it gives the input shape); for example: nabla export --model ${modelName} --data digits`,
+      EXPORT_SPEC,
+    );
   const opset = intFlag(EXPORT_SPEC, 'opset', flags.opset, MIN_OPSET);
   if (opset > MAX_OPSET)
     throw new UsageError(`--opset must be at most ${MAX_OPSET}, got ${opset}`, EXPORT_SPEC);

@@ -1,7 +1,14 @@
 #!/usr/bin/env node
 // The nabla command: `nabla train`, `nabla info`, and --help everywhere; usage errors exit with 2.
 import { NablaError } from '../errors.js';
-import { UsageError, parseFlags, usageText, type CommandSpec } from './args.js';
+import {
+  UsageError,
+  columns,
+  parseFlags,
+  shortUsage,
+  usageText,
+  type CommandSpec,
+} from './args.js';
 import { EXPLAIN_SPEC, explainCommand } from './explain.js';
 import { EXPORT_SPEC, runExport } from './export.js';
 import { INFO_SPEC, info, packageVersion } from './info.js';
@@ -23,7 +30,10 @@ function mainUsage(): string {
     'Usage: nabla <command> [options]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(8)}${c.summary}`),
+    ...columns(
+      COMMANDS.map((c) => [c.name, c.summary] as const),
+      '  ',
+    ),
     '',
     "Run 'nabla <command> --help' for a command's options.",
   ].join('\n');
@@ -78,7 +88,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(
-        `nabla: ${e.message}\n\n${e.command ? usageText(e.command) : mainUsage()}\n`,
+        `nabla: ${e.message}\n\n${e.command ? shortUsage(e.command) : mainUsage()}\n`,
       );
       return 2;
     }

@@ -1,4 +1,5 @@
 // What `nabla train` and `nabla lr-find` share: their common flags, the CLI's optimizer presets, and the run setup (backend, seed, data, model, optimizer).
+import { join } from 'node:path';
 import { setBackend } from '../backend/registry.js';
 import type { Module } from '../nn/module.js';
 import {
@@ -15,6 +16,11 @@ import { chooseBackend } from './backends.js';
 import { limitData, loadData, type LoadedData } from './datasets.js';
 import { buildModel, MODEL_NAMES, type ModelName } from './models.js';
 
+/** The folder a run writes to when --out is not given: runs/<data>-<model>. */
+export function defaultOutDir(data: string, model: string): string {
+  return join('runs', `${data.replace(/[^\w.-]+/g, '_')}-${model}`);
+}
+
 /** The flags both commands take, with the same help. */
 export const RUN_FLAGS = {
   data: {
@@ -26,7 +32,7 @@ export const RUN_FLAGS = {
   'data-dir': {
     type: 'string',
     value: '<dir>',
-    help: "folder with the MNIST/Fashion-MNIST files (default: Debian's dataset-fashion-mnist, ./data)",
+    help: "folder with the MNIST/Fashion-MNIST files (default: ./data, then Debian's dataset-fashion-mnist)",
   },
   target: {
     type: 'string',

@@ -12,18 +12,22 @@ import {
 } from '../optim/factory.js';
 import { Generator } from '../random.js';
 import { Trainer, type EpochMetrics } from '../train/index.js';
-import { choiceFlag, intFlag, numberFlag, parseFlags, type CommandSpec } from './args.js';
+import { choiceFlag, columns, intFlag, numberFlag, parseFlags, type CommandSpec } from './args.js';
 import { MODEL_HELP, MODEL_NAMES, type ModelName } from './models.js';
 import type { Writer } from './progress.js';
-import { RUN_FLAGS, setUpRun } from './run_common.js';
+import { RUN_FLAGS, defaultOutDir, setUpRun } from './run_common.js';
 import { MetricsWriter, checkpointTo, printSummary, showProgress } from './train_output.js';
 import { TrainDiagnostics } from './train_diagnostics.js';
 
 export type { EpochMetrics } from '../train/index.js';
 
-const MODEL_LIST = ['Models:', ...MODEL_NAMES.map((m) => `  ${m.padEnd(10)}${MODEL_HELP[m]}`)].join(
-  '\n',
-);
+const MODEL_LIST = [
+  'Models:',
+  ...columns(
+    MODEL_NAMES.map((m) => [m, MODEL_HELP[m]] as const),
+    '  ',
+  ),
+].join('\n');
 const F = RUN_FLAGS;
 
 export const TRAIN_SPEC: CommandSpec = {
@@ -81,6 +85,7 @@ export const TRAIN_SPEC: CommandSpec = {
       type: 'string',
       value: '<dir>',
       help: 'write loss, accuracy and per-layer gradient-norm plots (SVG and PNG) to dir',
+      example: '--plots runs/digits-plots',
     },
     quiet: { type: 'boolean', short: 'q', help: 'print only the summary' },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
@@ -146,8 +151,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
     stopAfter: optionalInt('stop-after'),
     resume: f.resume as string | undefined,
     backend: String(f.backend),
-    out:
-      (f.out as string | undefined) ?? join('runs', `${data.replace(/[^\w.-]+/g, '_')}-${model}`),
+    out: (f.out as string | undefined) ?? defaultOutDir(data, model),
     quiet: Boolean(f.quiet),
     diagnose: Boolean(f.diagnose),
     plots: f.plots as string | undefined,
