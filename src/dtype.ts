@@ -135,7 +135,22 @@ export function toFloating(d: DType): DType {
   return isFloating(d) ? d : DEFAULT_FLOAT;
 }
 
-/** Converts a JavaScript number to the value that a dtype stores. */
+/**
+ * Converts a number the user gave for a new tensor's elements (tensor(), full(), fill_) to the
+ * value `dtype` stores, raising where PyTorch's checked conversion does: an int32 from NaN, ±inf
+ * or a value outside [-2^31, 2^31 - 1]. Other values truncate toward zero, as castScalar.
+ */
+export function checkedScalar(x: number, dtype: DType): number {
+  if (dtype === 'int32' && !(x >= -2147483648 && x <= 2147483647)) {
+    throw new DTypeError(`value cannot be converted to type int32 without overflow`);
+  }
+  return castScalar(x, dtype);
+}
+
+/**
+ * Converts a JavaScript number to the value that a dtype stores. NOTE: unchecked: an int32 from a
+ * value outside its range wraps modulo 2^32 and NaN/±inf give 0 (as casts of tensors do).
+ */
 export function castScalar(x: number, dtype: DType): number {
   switch (dtype) {
     case 'float32':

@@ -4,6 +4,7 @@ import {
   allocArray,
   assertDType,
   castScalar,
+  checkedScalar,
   isFloating,
   type DType,
 } from '../dtype.js';
@@ -130,7 +131,7 @@ export function tensor(data: NestedArray | HostArray, opts?: CreateOptions): Ten
   }
   if (opts?.dtype !== undefined) dtype = assertDType(opts.dtype);
   const arr = allocArray(dtype, values.length);
-  for (let i = 0; i < values.length; i++) arr[i] = castScalar(Number(values[i]), dtype);
+  for (let i = 0; i < values.length; i++) arr[i] = checkedScalar(Number(values[i]), dtype);
   return fromArray(arr, shape, dtype, opts);
 }
 
@@ -197,11 +198,19 @@ export function linspace(start: number, end: number, steps: number, opts?: Creat
   if (!Number.isInteger(steps) || steps < 0)
     throw new ArgumentError('number of steps must be non-negative');
   const dtype = opts?.dtype ?? DEFAULT_FLOAT;
+  if (dtype === 'bool') throw new DTypeError(`"linspace_cpu" not implemented for 'Bool'`);
+  // An integer dtype takes integer ends first, as PyTorch converts the scalars (checked).
+  const [a, b] =
+    dtype === 'int32' ? [checkedScalar(start, dtype), checkedScalar(end, dtype)] : [start, end];
   const arr = allocArray(dtype, steps);
-  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  const step = steps > 1 ? (b - a) / (steps - 1) : 0;
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) {
-    arr[i] = castScalar(i < half ? start + step * i : end - step * (steps - i - 1), dtype);
+  // (one step is the start, as PyTorch fills it)
+  if (steps === 1) arr[0] = castScalar(a, dtype);
+  else {
+    for (let i = 0; i < steps; i++) {
+      arr[i] = castScalar(i < half ? a + step * i : b - step * (steps - i - 1), dtype);
+    }
   }
   return fromArray(arr, [steps], dtype, opts);
 }

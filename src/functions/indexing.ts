@@ -1,5 +1,5 @@
 // Indexing: scatter/scatterAdd, maskedFill/maskedSelect, nonzero, oneHot, and x.index(...) (PyTorch's x[...]).
-import { allocArray } from '../dtype.js';
+import { allocArray, checkedScalar } from '../dtype.js';
 import { ArgumentError, DTypeError, IndexError, ShapeError } from '../errors.js';
 import { apply } from '../ops/apply.js';
 import { broadcastShapes, normalizeDim, numel, shapeStr } from '../shape.js';
@@ -61,7 +61,9 @@ function assertMask(mask: Tensor, op: string): void {
 /** maskedFill(mask, value): value where mask is true; keeps x's dtype. */
 export function maskedFill(x: Tensor, mask: Tensor, value: TensorOrScalar): Tensor {
   assertMask(mask, 'masked_fill_');
-  const v = isTensor(value) ? value : scalarTensor(value, x.dtype, x.device);
+  const v = isTensor(value)
+    ? value
+    : scalarTensor(checkedScalar(Number(value), x.dtype), x.dtype, x.device);
   if (v.ndim !== 0) {
     throw new ShapeError(
       `masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${v.ndim} dimension(s).`,

@@ -1,6 +1,6 @@
 // In-place ops (add_, mul_, addcdiv_, copy_, ...): compute, validate, write, bump the version, rebase history.
 import { isGradEnabled } from '../autograd/grad_mode.js';
-import { canCast } from '../dtype.js';
+import { canCast, checkedScalar } from '../dtype.js';
 import { AutogradError, DTypeError, ShapeError } from '../errors.js';
 import { kernelInputOf } from '../ops/apply.js';
 import { sameShape, shapeStr } from '../shape.js';
@@ -100,7 +100,9 @@ export const clamp_ = (
 /** fill_(value): every element becomes value; the old values get no gradient. */
 export function fill_(self: Tensor, value: TensorOrScalar): Tensor {
   checkLeaf(self);
-  const v = isTensor(value) ? value : scalarTensor(value, self.dtype, self.device);
+  const v = isTensor(value)
+    ? value
+    : scalarTensor(checkedScalar(Number(value), self.dtype), self.dtype, self.device);
   if (v.ndim !== 0) {
     throw new ShapeError(
       `fill_ only supports 0-dimension value tensor but got tensor with ${v.ndim} dimensions.`,

@@ -1,7 +1,14 @@
 // Making tensors from host data: the creation helpers that ops, backward rules and functions share.
 import type { Backend } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
-import { DEFAULT_FLOAT, allocArray, castScalar, type DType, type TypedArray } from '../dtype.js';
+import {
+  DEFAULT_FLOAT,
+  allocArray,
+  castScalar,
+  checkedScalar,
+  type DType,
+  type TypedArray,
+} from '../dtype.js';
 import { ShapeError } from '../errors.js';
 import { keep, Storage } from '../memory.js';
 import { contiguousView, numel, type Shape } from '../shape.js';
@@ -57,7 +64,7 @@ export function full(
   const s = checkShape(shape);
   const dtype = opts?.dtype ?? (typeof value === 'boolean' ? 'bool' : DEFAULT_FLOAT);
   const arr = allocArray(dtype, numel(s));
-  const v = castScalar(Number(value), dtype);
+  const v = checkedScalar(Number(value), dtype);
   if (v !== 0) arr.fill(v);
   return fromArray(arr, s, dtype, opts);
 }

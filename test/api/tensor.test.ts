@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  DTypeError,
   Generator,
   arange,
   eye,
@@ -72,6 +73,43 @@ describe('creation', () => {
     expect(values(onesLike(x))).toEqual([1, 1]);
     expect(values(fullLike(x, 4))).toEqual([4, 4]);
     expect(randnLike(x).shape).toEqual([1, 2]);
+  });
+
+  it('int32 from a value it cannot hold is an error, as torch.tensor(..., dtype=torch.int32)', () => {
+    // issue 13, defect 3: 3e9 used to wrap to -1294967296 and NaN to become 0
+    const msg = 'value cannot be converted to type int32 without overflow';
+    for (const v of [3e9, -3e9, 2147483648, -2147483649, 2147483647.5, NaN, Infinity, -Infinity]) {
+      expect(() => tensor([v], { dtype: 'int32' })).toThrow(DTypeError);
+      expect(() => tensor([1, v], { dtype: 'int32' })).toThrow(msg);
+      expect(() => tensor(new Float64Array([v]), { dtype: 'int32' })).toThrow(msg);
+      expect(() => full([2], v, { dtype: 'int32' })).toThrow(msg);
+      expect(() => zeros(2, { dtype: 'int32' }).fill_(v)).toThrow(msg);
+      expect(() => zeros(2, { dtype: 'int32' }).maskedFill(tensor([true, false]), v)).toThrow(msg);
+      expect(() => linspace(0, v, 3, { dtype: 'int32' })).toThrow(msg);
+    }
+    // the ends of the range, and fractions (truncated toward zero), are fine
+    expect(tensor([2147483647, -2147483648, 2.7, -2.7], { dtype: 'int32' }).tolist()).toEqual([
+      2147483647, -2147483648, 2, -2,
+    ]);
+    expect(full([1], -2147483648.0, { dtype: 'int32' }).tolist()).toEqual([-2147483648]);
+    // float values keep PyTorch's rounding (1e300 is inf in float32, not an error)
+    expect(tensor([1e300]).tolist()).toEqual([Infinity]);
+    expect(tensor([NaN]).item()).toBeNaN();
+  });
+
+  it('linspace with one step is its start; an integer dtype takes integer ends; bool is refused', () => {
+    // issue 13, defect 4 (one step gave the end) and defect 6 (bool gave values)
+    expect(linspace(5, 10, 1).tolist()).toEqual([5]);
+    expect(linspace(5, 10, 1, { dtype: 'int32' }).tolist()).toEqual([5]);
+    expect(linspace(5, 10, 0).tolist()).toEqual([]);
+    expect(linspace(5, 10, 2).tolist()).toEqual([5, 10]);
+    expect(linspace(0, 10, 4, { dtype: 'int32' }).tolist()).toEqual([0, 3, 6, 10]);
+    expect(linspace(0, -10, 4, { dtype: 'int32' }).tolist()).toEqual([0, -3, -6, -10]);
+    expect(linspace(0.5, 9.7, 7, { dtype: 'int32' }).tolist()).toEqual([0, 1, 3, 4, 6, 7, 9]);
+    expect(() => linspace(0, 1, 3, { dtype: 'bool' })).toThrow(DTypeError);
+    expect(() => linspace(0, 1, 3, { dtype: 'bool' })).toThrow(
+      `"linspace_cpu" not implemented for 'Bool'`,
+    );
   });
 });
 
