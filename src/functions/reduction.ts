@@ -5,7 +5,7 @@ import { apply } from '../ops/apply.js';
 import type { ReducePrimitive } from '../primitives.js';
 import { normalizeDim, normalizeDims } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { noGrad } from '../autograd/grad_mode.js';
+import { isGradEnabled, noGrad } from '../autograd/grad_mode.js';
 import { add, cast, div, exp, log, sqrt, sub, where } from './elementwise.js';
 import { squeezeDim } from './shape_ops.js';
 
@@ -170,19 +170,36 @@ export function variance(
   if (!isFloating(x.dtype))
     throw new DTypeError(`std and var only support floating point dtypes, got ${x.dtype}`);
   const a = varArgs(dim, unbiased, keepdim);
-  const m = reduce('sum', x, a.dim, true).div(reducedCount(x, a.dim));
-  const d = sub(x, m);
+  const n = reducedCount(x, a.dim);
+  const dof = n - a.correction;
+  const m = reduce('sum', x, a.dim, true).div(n);
+  if (dof > 0 || !(x.requiresGrad && isGradEnabled())) {
+    const d = sub(x, m);
+    return div(reduce('sum', d.mul(d), a.dim, a.keepdim), Math.max(0, dof));
+  }
+  // NOTE: no degrees of freedom left (dof ≤ 0). The value is Σd²/0 (inf, or NaN where every
+  // element equals the mean), and the gradient PyTorch's (2/dof)·g·(x − mean), with 2/0 = inf:
+  // ±inf, NaN where x equals the mean, finite (or −0) for dof < 0. Composed through the mean,
+  // inf − inf would make it NaN everywhere, so the mean is detached here: first order only.
+  const d = sub(x, m.detach());
   const ss = reduce('sum', d.mul(d), a.dim, a.keepdim);
-  return div(ss, Math.max(0, reducedCount(x, a.dim) - a.correction));
+  if (x.ndim === 0 && dof === 0) return div(sub(x, x.detach()), 0); // PyTorch: g·inf
+  if (dof === 0) return div(ss, 0);
+  // forward Σd²/0 as above; the gradient divides by the negative dof instead
+  return add(div(ss, 0).detach(), div(sub(ss, ss.detach()), dof));
 }
 
+/** std = √var; where it is 0 its gradient is 0, as PyTorch masks it (not ∞·0 = NaN). */
 export function std(
   x: Tensor,
   dim?: Dims | VarOptions | null,
   unbiased?: boolean | VarOptions,
   keepdim?: boolean,
 ): Tensor {
-  return sqrt(variance(x, dim, unbiased, keepdim));
+  const v = variance(x, dim, unbiased, keepdim);
+  if (!v.requiresGrad) return sqrt(v);
+  const zero = v.eq(0);
+  return where(zero, 0, sqrt(where(zero, 1, v)));
 }
 
 /** log Σ exp(x), stable: the max is subtracted first (and a max of ±inf is treated as 0). */

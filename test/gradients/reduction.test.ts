@@ -1,5 +1,5 @@
 // Gradients tier: float64 gradcheck of reductions, norms, cumsum, softmax and logSoftmax.
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { check, f64, gen, leaf, pos, rn } from './helpers.js';
@@ -115,6 +115,70 @@ describe('var and std', () => {
     check((a) => a.std(1, false, true), [x]);
     check((a) => a.std({ dim: 0, unbiased: false }), [x]);
     check((a) => nb.std(a.t(), 1), [x]);
+  });
+});
+
+describe('var and std at their edges, as PyTorch', () => {
+  // issue 13, defect 5: std's gradient was NaN where std is 0, and var's NaN everywhere when the
+  // degrees of freedom are ≤ 0. The expected values are PyTorch 1.13's, in float64.
+  const grad = (f: (a: Tensor) => Tensor, x: number | nb.NestedArray, g = 1): unknown => {
+    const a = nb.tensor(x, { dtype: 'float64', requiresGrad: true });
+    const y = f(a);
+    y.backward(nb.fullLike(y, g));
+    return a.grad!.tolist();
+  };
+  it("std's gradient is 0 where std is 0, and var's with no degrees of freedom is PyTorch's", () => {
+    expect(grad((a) => a.std(), [2, 2, 2])).toEqual([0, 0, 0]);
+    expect(
+      grad(
+        (a) => a.std(1),
+        [
+          [2, 2, 2],
+          [1, 2, 3],
+        ],
+      ),
+    ).toEqual([
+      [0, 0, 0],
+      [-0.5, 0, 0.5],
+    ]);
+    expect(grad((a) => a.std(null, false), [5])).toEqual([0]);
+    expect(grad((a) => a.std(null, false), [3, 3])).toEqual([0, 0]);
+    // dof = 0: ±inf, NaN where x equals the mean
+    expect(grad((a) => a.var({ dim: 0, correction: 2 }), [5, 7])).toEqual([-Infinity, Infinity]);
+    expect(grad((a) => a.var({ dim: 0, correction: 2 }), [5, 5])).toEqual([NaN, NaN]);
+    expect(grad((a) => a.var({ dim: 0, correction: 3 }), [1, 2, 6])).toEqual([
+      -Infinity,
+      -Infinity,
+      Infinity,
+    ]);
+    expect(grad((a) => a.var({ dim: 0, correction: 2, keepdim: true }), [1, 3], 2)).toEqual([
+      -Infinity,
+      Infinity,
+    ]);
+    expect(grad((a) => a.var(0), [5])).toEqual([NaN]);
+    expect(grad((a) => a.var(1), [[5], [6]])).toEqual([[NaN], [NaN]]);
+    expect(grad((a) => a.var(), [5])).toEqual([NaN]); // (PyTorch's own backward fails here)
+    // dof < 0: (2/dof)·g·(x − mean), finite, −0 where x equals the mean
+    expect(grad((a) => a.var({ dim: 0, correction: 3 }), [5, 7])).toEqual([2, -2]);
+    expect(grad((a) => a.var({ dim: 0, correction: 3 }), [5, 5])).toEqual([-0, -0]);
+    expect(grad((a) => a.var({ dim: 0, correction: 4 }), [1, 2, 6])).toEqual([4, 2, -6]);
+    // std there: NaN for dof = 0 (0·inf), signed zeros for dof < 0
+    expect(grad((a) => a.std({ dim: 0, correction: 2 }), [5, 7])).toEqual([NaN, NaN]);
+    expect(grad((a) => a.std({ dim: 0, correction: 3 }), [5, 7])).toEqual([0, -0]);
+    // 0-d: g·inf for dof = 0
+    expect(grad((a) => a.var(), 5)).toEqual(Infinity);
+    expect(grad((a) => a.var(), 5, 2)).toEqual(Infinity);
+    expect(grad((a) => a.var(), 5, -2)).toEqual(-Infinity);
+    expect(grad((a) => a.var({ correction: 2 }), 5)).toEqual(-0);
+    expect(grad((a) => a.var(null, false), 5)).toEqual(0);
+    expect(grad((a) => a.std(), 5)).toEqual(NaN);
+    // the values themselves are unchanged: Σd²/0
+    const v = nb.tensor([5, 7], { dtype: 'float64', requiresGrad: true });
+    expect(v.var({ dim: 0, correction: 3 }).item()).toBe(Infinity);
+    expect(
+      nb.tensor([5, 5], { requiresGrad: true }).var({ dim: 0, correction: 3 }).item(),
+    ).toBeNaN();
+    expect(nb.tensor([2, 2, 2], { requiresGrad: true }).std().item()).toBe(0);
   });
 });
 
