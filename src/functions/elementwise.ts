@@ -1,5 +1,5 @@
 // Elementwise functions: arithmetic, comparisons, logic, unary math, clamp and where, with scalar operands.
-import type { Scalar } from '../dtype.js';
+import { isFloating, type Scalar } from '../dtype.js';
 import { ArgumentError } from '../errors.js';
 import { apply } from '../ops/apply.js';
 import { asTensor } from '../ops/call.js';
@@ -46,6 +46,9 @@ export function div(a: TensorOrScalar, b: TensorOrScalar): Tensor {
 }
 
 export function pow(a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  // (an integral number is an integer scalar here, as x.add(1) stays int32)
+  if (isTensor(a) && !isFloating(a.dtype) && typeof b === 'number' && Number.isInteger(b) && b < 0)
+    throw new ArgumentError('Integers to negative integer powers are not allowed.');
   return binary('pow', a, b);
 }
 

@@ -249,9 +249,13 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 }
 
 export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
+  const list = (typeof dims === 'number' ? [dims] : dims).map((dim) => normalizeDim(dim, x.ndim));
+  list.forEach((d, i) => {
+    if (list.indexOf(d) !== i)
+      throw new ShapeError(`dim ${d} appears multiple times in the list of dims`);
+  });
   let y = x;
-  for (const dim of typeof dims === 'number' ? [dims] : dims) {
-    const d = normalizeDim(dim, x.ndim);
+  for (const d of list) {
     const n = x.shape[d] ?? 1;
     if (n <= 1) continue;
     y = indexSelect(y, d, arange(n - 1, -1, -1, { device: x.device }));
@@ -363,6 +367,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
 }
 
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
+const PAD_MODES: readonly string[] = ['constant', 'reflect', 'replicate', 'circular'];
 
 export interface PadOptions {
   readonly mode?: PadMode;
@@ -399,6 +404,7 @@ export function pad(x: Tensor, pads: readonly number[], opts?: PadOptions): Tens
   if (pads.length % 2 !== 0) throw new ArgumentError('Padding length must be divisible by 2');
   if (pads.length / 2 > x.ndim) throw new ArgumentError('Padding length too large');
   const mode = opts?.mode ?? 'constant';
+  if (!PAD_MODES.includes(mode)) throw new ArgumentError(`Unrecognised padding mode ${mode}`);
   let y = x;
   for (let k = 0; k < pads.length / 2; k++) {
     const d = x.ndim - 1 - k;
@@ -431,6 +437,8 @@ export function pad(x: Tensor, pads: readonly number[], opts?: PadOptions): Tens
           `Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (${before}, ${after}) at dimension ${d} of input ${shapeStr(x.shape)}`,
         );
       }
+      if (mode === 'circular' && (before > size || after > size))
+        throw new ArgumentError('Padding value causes wrapping around more than once.');
       const idx = tensor(padIndex(size, before, after, mode), { dtype: 'int32', device: y.device });
       y = indexSelect(y, d, idx);
     }

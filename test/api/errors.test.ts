@@ -1,6 +1,7 @@
 // Wrong input gets the right error, in PyTorch's words, and leaves every input as it was.
 import { describe, expect, it } from 'vitest';
 import {
+  ArgumentError,
   DTypeError,
   DeviceError,
   IndexError,
@@ -99,6 +100,38 @@ describe('errors', () => {
       [0, 1, 2],
     ]);
     expect(x.gather(1, tensor([[2, 0]], { dtype: 'int32' })).tolist()).toEqual([[2, 0]]);
+  });
+
+  it('values PyTorch refuses are errors: int ** negative int, unknown pad mode, circular pad wrapping twice, flip with a repeated dim', () => {
+    // issue 13, defect 6: each of these used to return a value
+    const i = tensor([2, 3], { dtype: 'int32' });
+    const msg = 'Integers to negative integer powers are not allowed.';
+    expect(() => i.pow(-1)).toThrow(ArgumentError);
+    expect(() => i.pow(-2)).toThrow(msg);
+    expect(() => tensor([true]).pow(-1)).toThrow(msg);
+    expect(i.pow(2).tolist()).toEqual([4, 9]);
+    expect(i.pow(-0.5).dtype).toBe('float32');
+    expect(i.pow(tensor([-1, 1], { dtype: 'int32' })).tolist()).toEqual([0, 3]); // as PyTorch
+    const x = ones(1, 1, 3);
+    const pad = nn.functional.pad;
+    expect(() => pad(x, [1, 1], { mode: 'foo' as never })).toThrow(ArgumentError);
+    expect(() => pad(x, [1, 1], { mode: 'foo' as never })).toThrow('Unrecognised padding mode foo');
+    const wrap = 'Padding value causes wrapping around more than once.';
+    expect(() => pad(x, [4, 0], { mode: 'circular' })).toThrow(wrap);
+    expect(() => pad(x, [0, 4], { mode: 'circular' })).toThrow(wrap);
+    expect(() => pad(ones(1, 1, 3, 3), [0, 0, 4, 0], { mode: 'circular' })).toThrow(wrap);
+    expect(pad(arange(3).reshape(1, 1, 3), [3, 3], { mode: 'circular' }).tolist()).toEqual([
+      [[0, 1, 2, 0, 1, 2, 0, 1, 2]],
+    ]);
+    const m = arange(6).reshape(2, 3);
+    const dims = 'dim 0 appears multiple times in the list of dims';
+    expect(() => m.flip([0, 0])).toThrow(ShapeError);
+    expect(() => m.flip([0, -2])).toThrow(dims);
+    expect(() => tensor(5).flip([0, 0])).toThrow(dims);
+    expect(m.flip([1, 0]).tolist()).toEqual([
+      [5, 4, 3],
+      [2, 1, 0],
+    ]);
   });
 
   it('dtype errors', () => {
