@@ -188,7 +188,7 @@ export function scheduleForRun(
     }
     case 'cosine':
       return {
-        scheduler: createScheduler('cosine', optimizer, { tMax: plan.epochs }),
+        scheduler: createScheduler('cosine', optimizer, { tMax: Math.max(1, plan.epochs) }),
         interval: 'epoch',
       };
     case 'onecycle':

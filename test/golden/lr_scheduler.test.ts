@@ -358,6 +358,29 @@ describe('lr scheduler API', () => {
     expect(JSON.stringify(opt.stateDict().param_groups)).toBe(before);
   });
 
+  it('CosineAnnealingLR with tMax 0 is an error, not a NaN lr', () => {
+    // issue 13, defect 7 (PyTorch raises ZeroDivisionError at its first step)
+    const opt = sgd(0.1, 2);
+    const before = JSON.stringify(opt.stateDict().param_groups);
+    for (const tMax of [0, -0, NaN]) {
+      const make = () => new CosineAnnealingLR(opt, { tMax });
+      expect(make).toThrow(ArgumentError);
+      expect(make).toThrow('T_max (tMax) must be a non-zero number of steps');
+    }
+    expect(JSON.stringify(opt.stateDict().param_groups)).toBe(before);
+    // a state dict that sets it to 0 fails at the next step, before any lr changes
+    const s = new CosineAnnealingLR(opt, { tMax: 4 });
+    s.step();
+    const lrs = s.getLastLr();
+    s.loadStateDict({ ...s.stateDict(), T_max: 0 });
+    expect(() => s.step()).toThrow(ArgumentError);
+    expect(opt.paramGroups.map((g) => g.lr)).toEqual(lrs);
+    // a negative tMax is allowed, as in PyTorch
+    const n = new CosineAnnealingLR(sgd(0.1), { tMax: -2 });
+    n.step();
+    expect(n.getLastLr()[0]).toBeCloseTo(0.05, 12);
+  });
+
   it('needs momentum (or betas) to cycle momentum', () => {
     const opt = sgd();
     const noMomentum = Object.create(opt) as SGD;

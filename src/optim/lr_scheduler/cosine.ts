@@ -16,6 +16,18 @@ export interface CosineAnnealingLROptions extends SchedulerBaseOptions {
 }
 
 /**
+ * tMax = 0 divides by zero: PyTorch raises ZeroDivisionError at the first step; this says why,
+ * when the scheduler is made.
+ */
+function checkTMax(tMax: number): void {
+  if (typeof tMax !== 'number' || tMax === 0 || Number.isNaN(tMax)) {
+    throw new ArgumentError(
+      `CosineAnnealingLR: T_max (tMax) must be a non-zero number of steps, but got ${String(tMax)}`,
+    );
+  }
+}
+
+/**
  * Anneals the lr along a cosine from the initial lr to etaMin over tMax steps, then back up.
  * NOTE: like PyTorch, each step is computed from the current lr (so changes made to the lr by
  * others carry through); the closed form is used only for step(epoch).
@@ -25,6 +37,7 @@ export class CosineAnnealingLR extends LRScheduler {
   etaMin: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: CosineAnnealingLROptions) {
+    checkTMax(opts.tMax);
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.tMax = opts.tMax;
     this.etaMin = opts.etaMin ?? 0;
@@ -34,6 +47,7 @@ export class CosineAnnealingLR extends LRScheduler {
   override getLr(): number[] {
     const groups = groupsOf(this.optimizer);
     const { lastEpoch: t, tMax: T, etaMin } = this;
+    checkTMax(T); // (also after loadStateDict)
     if (t === 0) return groups.map((g) => groupNumber(g, 'lr'));
     if (this.stepCount === 1 && t > 0) {
       return this.baseLrs.map(
@@ -58,6 +72,7 @@ export class CosineAnnealingLR extends LRScheduler {
 
   protected override getClosedFormLr(): number[] {
     const { lastEpoch: t, tMax: T, etaMin } = this;
+    checkTMax(T);
     return this.baseLrs.map((b) => etaMin + ((b - etaMin) * (1 + Math.cos((Math.PI * t) / T))) / 2);
   }
 
