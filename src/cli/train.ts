@@ -18,6 +18,7 @@ import type { Writer } from './progress.js';
 import { RUN_FLAGS, defaultOutDir, setUpRun } from './run_common.js';
 import { MetricsWriter, checkpointTo, printSummary, showProgress } from './train_output.js';
 import { TrainDiagnostics } from './train_diagnostics.js';
+import { checkResume, givenFlags, inheritFlags, readSavedConfig } from './resume.js';
 
 export type { EpochMetrics } from '../train/index.js';
 
@@ -67,7 +68,7 @@ export const TRAIN_SPEC: CommandSpec = {
     resume: {
       type: 'string',
       value: '<checkpoint>',
-      help: 'continue a run from its checkpoint.safetensors (same data, model and options)',
+      help: "continue a run from its checkpoint.safetensors, with the run's data, model and options (only epochs, steps, output and display may change)",
     },
     limit: F.limit,
     seed: F.seed,
@@ -126,15 +127,20 @@ export interface TrainConfig {
 }
 
 export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
-  const f = parseFlags(TRAIN_SPEC, argv);
+  let f = parseFlags(TRAIN_SPEC, argv);
   if (f.help) return 'help';
+  // --resume: what is not given again comes from the checkpoint's saved config.
+  const given = givenFlags(TRAIN_SPEC, argv);
+  const resume = f.resume as string | undefined;
+  const saved = resume === undefined ? undefined : readSavedConfig(resume);
+  if (saved !== undefined) f = inheritFlags(TRAIN_SPEC, f, given, saved, resume!);
   const data = String(f.data);
   const small = data === 'digits';
   const optimizer = choiceFlag(TRAIN_SPEC, 'optimizer', f.optimizer, OPTIMIZER_NAMES);
   const model = choiceFlag(TRAIN_SPEC, 'model', f.model, MODEL_NAMES);
   const optionalInt = (name: string) =>
     f[name] === undefined ? undefined : intFlag(TRAIN_SPEC, name, f[name]);
-  return {
+  const cfg: TrainConfig = {
     data,
     dataDir: f['data-dir'] as string | undefined,
     target: f.target as string | undefined,
@@ -149,13 +155,15 @@ export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
     limit: optionalInt('limit'),
     steps: optionalInt('steps'),
     stopAfter: optionalInt('stop-after'),
-    resume: f.resume as string | undefined,
+    resume,
     backend: String(f.backend),
     out: (f.out as string | undefined) ?? defaultOutDir(data, model),
     quiet: Boolean(f.quiet),
     diagnose: Boolean(f.diagnose),
     plots: f.plots as string | undefined,
   };
+  if (saved !== undefined) checkResume(cfg, given, saved, resume!);
+  return cfg;
 }
 
 export interface TrainResult {
@@ -212,6 +220,10 @@ export async function train(
           ? ` (the checkpoint lacks: ${missing.join(', ')}; starting those fresh)`
           : ''),
     );
+    if (step >= trainer.maxSteps || epoch >= trainer.epochs)
+      log(
+        `note: the checkpoint's run is already complete (${step} of ${trainer.maxSteps} steps); give more --epochs (or --steps) to train further`,
+      );
   }
   log(
     `nabla train: ${data.name} (${data.train.length} train / ${data.val.length} val / ${data.test.length} test), ` +
