@@ -3,11 +3,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Subset, TensorDataset, randomSplit } from '../data/index.js';
-import { Digits, FashionMNIST, MNIST, loadCsv } from '../data/node/index.js';
+import { Digits, FashionMNIST, MNIST } from '../data/node/index.js';
 import { DataError } from '../errors.js';
 import { fromArray } from '../functions/creation.js';
 import { Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
+import { loadCsvData, type CsvOptions } from './csv_data.js';
 
 export type Split = TensorDataset | Subset<Tensor[]>;
 
@@ -20,6 +21,11 @@ export interface LoadedData {
   readonly inputShape: readonly number[];
   readonly numClasses: number;
   readonly classNames: readonly string[];
+  /**
+   * The labels of a CSV file's classes by index, when they are not the indices themselves (text
+   * labels): the run saves this mapping and reuses it (resume, export).
+   */
+  readonly labels?: readonly string[] | undefined;
 }
 
 /** The seed of the fixed data split (independent of --seed, so runs compare on the same test set). */
@@ -112,37 +118,34 @@ function digits(): LoadedData {
   };
 }
 
-function csv(path: string, target: string | undefined): LoadedData {
-  const ds = loadCsv(path, { target: target ?? -1, encodeTarget: true, targetDType: 'int32' });
-  const y = ds.targets;
-  if (y === undefined) throw new DataError(`${path}: no target column`);
-  // Standardise each feature column (statistics over the whole file: a tabular convenience).
-  const x = ds.features;
-  const mean = x.mean(0, true);
-  const std = x.std(0, false, true).clamp(1e-8);
-  const full = new TensorDataset(x.sub(mean).div(std), y);
-  const [train, val, test] = split(full, [0.7, 0.15, 0.15]);
-  const classes =
-    ds.classes ?? Array.from({ length: (y.amax().item() as number) + 1 }, (_, i) => String(i));
+function csv(path: string, opts: LoadOptions): LoadedData {
+  const d = loadCsvData(path, opts);
+  const [train, val, test] = split(new TensorDataset(d.x, d.y), [0.7, 0.15, 0.15]);
   return {
     name: path,
     train: train!,
     val: val!,
     test: test!,
-    inputShape: [x.shape[1]!],
-    numClasses: classes.length,
-    classNames: classes,
+    inputShape: [d.numFeatures],
+    numClasses: d.numClasses,
+    classNames: d.classNames,
+    labels: d.labels,
   };
 }
 
 export const DATA_NAMES = ['digits', 'fashion-mnist', 'mnist'] as const;
 
+/** How loadData reads --data (dataDir: MNIST files; the rest: CSV files). */
+export interface LoadOptions extends CsvOptions {
+  readonly dataDir?: string | undefined;
+}
+
 /** Loads --data: a named dataset, or a path to a .csv file (the target column defaults to the last). */
-export function loadData(spec: string, opts: { dataDir?: string; target?: string }): LoadedData {
+export function loadData(spec: string, opts: LoadOptions): LoadedData {
   if (spec === 'digits') return digits();
   if (spec === 'mnist' || spec === 'fashion-mnist') return mnistLike(spec, opts.dataDir);
   if (existsSync(spec) && statSync(spec).isFile() && extname(spec).toLowerCase() === '.csv')
-    return csv(spec, opts.target);
+    return csv(spec, opts);
   throw new DataError(
     `unknown --data '${spec}': expected ${DATA_NAMES.join(', ')}, or the path of a .csv file (numeric columns, label in the last column)`,
   );

@@ -59,7 +59,7 @@ export const EXPLAIN_SPEC: CommandSpec = {
       type: 'string',
       short: 'l',
       value: '<json>',
-      help: 'the targets: values for seed ("[[1]]"), class indices for presets ("[0]")',
+      help: 'the targets: values for seed ("[[1]]"), class indices for presets ("[0]"), or the class labels of a CSV run\'s --weights (\'["setosa"]\')',
     },
     classes: {
       type: 'string',
@@ -154,11 +154,32 @@ export function parseExplainArgs(argv: readonly string[]): ExplainConfig | 'help
   };
 }
 
+/** --label of a preset: class indices, or labels of the run when its weights carry a mapping. */
+function classIndices(label: unknown, labels: readonly string[] | undefined): number[] {
+  if (!Array.isArray(label)) return label as number[];
+  return label.map((l: unknown) => {
+    if (typeof l !== 'string') return l as number;
+    const k = labels?.indexOf(l) ?? -1;
+    if (k < 0)
+      throw new UsageError(
+        labels === undefined
+          ? `--label ${JSON.stringify(l)}: labels by name need --weights of a run with text labels; give class indices`
+          : `--label ${JSON.stringify(l)} is not one of the run's classes (${labels.map((c) => JSON.stringify(c)).join(', ')})`,
+        EXPLAIN_SPEC,
+      );
+    return k;
+  });
+}
+
 /** Builds the model, runs explain on one batch, and writes the account. */
 export async function runExplain(cfg: ExplainConfig, out: Writer): Promise<void> {
   manualSeed(cfg.seed);
   const x = tensor(cfg.input as number[][]);
-  const weights = cfg.weights === undefined ? undefined : load(cfg.weights).tensors;
+  const file = cfg.weights === undefined ? undefined : load(cfg.weights);
+  const weights = file?.tensors;
+  // A CSV run's weights carry its label mapping: --label may name the classes by their labels.
+  const labelsText = file?.metadata?.['nabla.labels'];
+  const labels = labelsText === undefined ? undefined : (JSON.parse(labelsText) as string[]);
   let model: Module;
   let y: Tensor;
   if (cfg.model === 'seed') {
@@ -170,7 +191,7 @@ export async function runExplain(cfg: ExplainConfig, out: Writer): Promise<void>
       .filter((t) => t.ndim === 2)
       .at(-1);
     model = buildModel(cfg.model, x.shape.slice(1), last?.shape[0] ?? cfg.classes);
-    y = tensor(cfg.label as number[], { dtype: 'int32' });
+    y = tensor(classIndices(cfg.label, labels), { dtype: 'int32' });
   }
   if (weights !== undefined) model.loadStateDict(new Map(Object.entries(weights)));
   model.eval();

@@ -5,7 +5,7 @@ import { DataError } from '../errors.js';
 import { zeros } from '../functions/creation.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, buildOnnxModel } from '../io/onnx.js';
 import { encodeModel } from '../io/onnx_proto.js';
-import { loadStateDict } from '../node/io.js';
+import { loadStateDict, safeOpen } from '../node/io.js';
 import { writeOnnxFile } from '../node/onnx.js';
 import { UsageError, choiceFlag, intFlag, type CommandSpec } from './args.js';
 import { DATA_NAMES, loadData } from './datasets.js';
@@ -85,6 +85,21 @@ interface RunConfig {
   readonly data?: string;
   readonly dataDir?: string;
   readonly target?: string;
+  readonly allowNonFinite?: boolean;
+  /** A CSV run's label mapping (class index → label). */
+  readonly labels?: readonly string[];
+}
+
+/** The label mapping saved in a nabla train model.safetensors, if any. */
+function savedLabels(weights: string | undefined): readonly string[] | undefined {
+  if (weights === undefined || !existsSync(weights)) return undefined;
+  const file = safeOpen(weights);
+  try {
+    const text = file.metadata()?.['nabla.labels'];
+    return text === undefined ? undefined : (JSON.parse(text) as string[]).map(String);
+  } finally {
+    file.close();
+  }
 }
 
 function readRun(dir: string): RunConfig {
@@ -127,6 +142,7 @@ export async function runExport(
   const target =
     str(flags.out) ?? (runDir === undefined ? 'model.onnx' : join(runDir, 'model.onnx'));
 
+  const labels = run.labels ?? savedLabels(weights);
   let sample = KNOWN_DATA[data];
   if (sample === undefined) {
     const dataDir = str(flags['data-dir']) ?? run.dataDir;
@@ -134,6 +150,8 @@ export async function runExport(
     const loaded = loadData(data, {
       ...(dataDir === undefined ? {} : { dataDir }),
       ...(column === undefined ? {} : { target: column }),
+      allowNonFinite: run.allowNonFinite,
+      labels,
     });
     sample = { shape: loaded.inputShape, classes: loaded.numClasses };
   }
@@ -155,7 +173,9 @@ export async function runExport(
     inputNames: ['input'],
     outputNames: ['logits'],
     dynamicBatch: flags['static-batch'] !== true,
-    docString: `nabla ${modelName} for ${data}`,
+    docString:
+      `nabla ${modelName} for ${data}` +
+      (labels === undefined ? '' : `; logit k is the class labelled ${JSON.stringify(labels)}[k]`),
   });
   const bytes = encodeModel(onnx);
   writeOnnxFile(target, bytes);

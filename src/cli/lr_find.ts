@@ -27,6 +27,7 @@ export const LR_FIND_SPEC: CommandSpec = {
     data: F.data,
     'data-dir': F['data-dir'],
     target: F.target,
+    'allow-nonfinite': F['allow-nonfinite'],
     model: F.model,
     optimizer: F.optimizer,
     'batch-size': F['batch-size'],
@@ -69,6 +70,7 @@ export interface LrFindConfig {
   readonly data: string;
   readonly dataDir: string | undefined;
   readonly target: string | undefined;
+  readonly allowNonFinite: boolean;
   readonly model: ModelName;
   readonly optimizer: OptimizerName;
   readonly batchSize: number;
@@ -89,6 +91,7 @@ export function parseLrFindArgs(argv: readonly string[]): LrFindConfig | 'help' 
     data,
     dataDir: f['data-dir'] as string | undefined,
     target: f.target as string | undefined,
+    allowNonFinite: Boolean(f['allow-nonfinite']),
     model: choiceFlag(LR_FIND_SPEC, 'model', f.model, MODEL_NAMES),
     optimizer: choiceFlag(LR_FIND_SPEC, 'optimizer', f.optimizer, OPTIMIZER_NAMES),
     batchSize:

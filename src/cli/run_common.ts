@@ -39,6 +39,10 @@ export const RUN_FLAGS = {
     value: '<column>',
     help: 'CSV label column, by name or index (default: the last)',
   },
+  'allow-nonfinite': {
+    type: 'boolean',
+    help: 'keep NaN and Infinity cells of a CSV file (by default they are an error naming the line)',
+  },
   model: {
     type: 'string',
     value: '<preset>',
@@ -91,6 +95,10 @@ export interface RunSetupConfig {
   readonly data: string;
   readonly dataDir: string | undefined;
   readonly target: string | undefined;
+  /** --allow-nonfinite: keep NaN and Infinity cells of a CSV file. */
+  readonly allowNonFinite?: boolean | undefined;
+  /** A CSV run's saved label mapping (class index → label), when resuming it. */
+  readonly labels?: readonly string[] | undefined;
   readonly model: ModelName;
   readonly optimizer: OptimizerName;
   readonly limit: number | undefined;
@@ -113,6 +121,8 @@ export async function setUpRun(cfg: RunSetupConfig, lr: number): Promise<RunSetu
   const loaded = loadData(cfg.data, {
     ...(cfg.dataDir ? { dataDir: cfg.dataDir } : {}),
     ...(cfg.target ? { target: cfg.target } : {}),
+    allowNonFinite: cfg.allowNonFinite,
+    labels: cfg.labels,
   });
   const data = limitData(loaded, cfg.limit);
   const model = buildModel(cfg.model, data.inputShape, data.numClasses);

@@ -40,6 +40,7 @@ export const TRAIN_SPEC: CommandSpec = {
     data: F.data,
     'data-dir': F['data-dir'],
     target: F.target,
+    'allow-nonfinite': F['allow-nonfinite'],
     model: F.model,
     epochs: {
       type: 'string',
@@ -103,6 +104,10 @@ export interface TrainConfig {
   readonly data: string;
   readonly dataDir: string | undefined;
   readonly target: string | undefined;
+  /** --allow-nonfinite: keep NaN and Infinity cells of a CSV file. */
+  readonly allowNonFinite?: boolean;
+  /** A CSV run's label mapping (class index → label), taken from the checkpoint when resuming. */
+  readonly labels?: readonly string[];
   readonly model: ModelName;
   readonly epochs: number;
   readonly batchSize: number;
@@ -140,10 +145,13 @@ export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
   const model = choiceFlag(TRAIN_SPEC, 'model', f.model, MODEL_NAMES);
   const optionalInt = (name: string) =>
     f[name] === undefined ? undefined : intFlag(TRAIN_SPEC, name, f[name]);
+  const labels = saved?.labels;
   const cfg: TrainConfig = {
     data,
     dataDir: f['data-dir'] as string | undefined,
     target: f.target as string | undefined,
+    allowNonFinite: Boolean(f['allow-nonfinite']),
+    ...(Array.isArray(labels) ? { labels: labels.map(String) } : {}),
     model,
     epochs: optionalInt('epochs') ?? (small ? 30 : 10),
     batchSize: optionalInt('batch-size') ?? (small ? 32 : 128),
@@ -189,6 +197,8 @@ export async function train(
     if (!cfg.quiet) out.write(`${s}\n`);
   };
   const { backend, data, model, optimizer } = await setUpRun(cfg, cfg.lr);
+  // The saved config holds a CSV run's label mapping, so that resume and export reuse it.
+  const savedConfig: TrainConfig = data.labels ? { ...cfg, labels: data.labels } : cfg;
   const trainer = new Trainer({
     model,
     optimizer,
@@ -199,7 +209,7 @@ export async function train(
     batchSize: cfg.batchSize,
     generator: new Generator(cfg.seed),
     scheduler: (plan) => scheduleForRun(cfg.scheduler, optimizer, { ...plan, lr: cfg.lr }),
-    onCheckpoint: checkpointTo(join(cfg.out, 'checkpoint.safetensors'), cfg),
+    onCheckpoint: checkpointTo(join(cfg.out, 'checkpoint.safetensors'), savedConfig),
   });
   mkdirSync(cfg.out, { recursive: true });
   const diag =
@@ -232,7 +242,7 @@ export async function train(
   );
   showProgress(trainer, out, cfg.quiet);
   diag?.attach(trainer, out);
-  const metricsFile = new MetricsWriter(cfg.out, cfg, data);
+  const metricsFile = new MetricsWriter(cfg.out, savedConfig, data);
   metricsFile.attach(trainer);
   if (hooks.onEpoch) trainer.on('epochEnd', (e) => hooks.onEpoch!(e.metrics));
 
@@ -240,7 +250,9 @@ export async function train(
   let testAccuracy: number | undefined;
   if (!r.interrupted) {
     testAccuracy = trainer.evaluate(data.test).accuracy;
-    saveStateDict(model, join(cfg.out, 'model.safetensors'));
+    // The weights carry the label mapping too: output k means labels[k].
+    const labels = data.labels && { metadata: { 'nabla.labels': JSON.stringify(data.labels) } };
+    saveStateDict(model, join(cfg.out, 'model.safetensors'), labels);
   }
   metricsFile.write(r.metrics, {
     testAccuracy: testAccuracy ?? null,
