@@ -1,5 +1,4 @@
 // `nabla train`: the flags, their parsing, and the wiring of a Trainer to the command's outputs (progress, checkpoint, metrics, weights, summary, health report).
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint } from '../node/checkpoint.js';
 import { saveStateDict } from '../node/io.js';
@@ -19,6 +18,7 @@ import { RUN_FLAGS, defaultOutDir, setUpRun } from './run_common.js';
 import { MetricsWriter, checkpointTo, printSummary, showProgress } from './train_output.js';
 import { TrainDiagnostics } from './train_diagnostics.js';
 import { checkResume, givenFlags, inheritFlags, readSavedConfig } from './resume.js';
+import { claimOutDir } from './out_dir.js';
 
 export type { EpochMetrics } from '../train/index.js';
 
@@ -196,6 +196,29 @@ export async function train(
   const log = (s: string) => {
     if (!cfg.quiet) out.write(`${s}\n`);
   };
+  // First of all, so that a second run on the same --out, or an --out that cannot be written,
+  // stops before any work.
+  const outDir = claimOutDir(cfg.out);
+  try {
+    if (outDir.staleLockOf !== undefined)
+      log(`note: took over the lock of ${cfg.out} from pid ${outDir.staleLockOf}, which has ended`);
+    if (outDir.removed.length > 0)
+      log(
+        `note: removed ${outDir.removed.length} leftover .tmp file(s) of an interrupted save in ${cfg.out}`,
+      );
+    return await trainIn(cfg, out, shouldStop, hooks, log);
+  } finally {
+    outDir.release();
+  }
+}
+
+async function trainIn(
+  cfg: TrainConfig,
+  out: Writer,
+  shouldStop: () => boolean,
+  hooks: TrainHooks,
+  log: (s: string) => void,
+): Promise<TrainResult> {
   const { backend, data, model, optimizer } = await setUpRun(cfg, cfg.lr);
   // The saved config holds a CSV run's label mapping, so that resume and export reuse it.
   const savedConfig: TrainConfig = data.labels ? { ...cfg, labels: data.labels } : cfg;
@@ -211,7 +234,6 @@ export async function train(
     scheduler: (plan) => scheduleForRun(cfg.scheduler, optimizer, { ...plan, lr: cfg.lr }),
     onCheckpoint: checkpointTo(join(cfg.out, 'checkpoint.safetensors'), savedConfig),
   });
-  mkdirSync(cfg.out, { recursive: true });
   const diag =
     cfg.diagnose || cfg.plots !== undefined
       ? new TrainDiagnostics(model, optimizer, {
