@@ -30,14 +30,44 @@ function usageOf(backend: string): Usage {
  */
 let tracking = false;
 
+/**
+ * What memory() counts for one storage made while tracking. Tensors' finalizers settle it
+ * through this object rather than through the storage: a held value that referenced the storage
+ * would keep its buffer alive until the callback ran, and in a loop that never yields to the event
+ * loop callbacks never run.
+ */
+class Account {
+  /** Registered tensors on the storage not yet disposed or collected. */
+  live = 0;
+  #settled = false;
+
+  constructor(
+    readonly backend: string,
+    readonly bytes: number,
+  ) {
+    const u = usageOf(backend);
+    u.storages++;
+    u.bytes += bytes;
+  }
+
+  /** The storage is freed, or unreachable: it leaves the counts (once). */
+  settle(): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    const u = usageOf(this.backend);
+    u.storages--;
+    u.bytes -= this.bytes;
+  }
+}
+
 /** A backend buffer shared by a tensor and its views; freed when the last of them goes. */
 export class Storage {
   /** Bumped by every in-place write; saved tensors compare it to detect modification. */
   version = 0;
   #refs = 0;
   #freed = false;
-  /** Counted in memory(): created while tracking was on. */
-  readonly tracked: boolean;
+  /** Counted in memory(): made while tracking was on (null otherwise). */
+  readonly account: Account | null;
 
   constructor(
     readonly backend: Backend,
@@ -45,12 +75,7 @@ export class Storage {
     readonly dtype: DType,
     readonly size: number,
   ) {
-    this.tracked = tracking;
-    if (tracking) {
-      const u = usageOf(backend.name);
-      u.storages++;
-      u.bytes += size * itemSize(dtype);
-    }
+    this.account = tracking ? new Account(backend.name, size * itemSize(dtype)) : null;
   }
 
   /** A new storage; `overwrite` promises that the caller writes every element (no zero-fill). */
@@ -70,64 +95,91 @@ export class Storage {
     if (--this.#refs > 0 || this.#freed) return;
     this.#freed = true;
     this.backend.free(this.buffer);
-    if (this.tracked) {
-      const u = usageOf(this.backend.name);
-      u.storages--;
-      u.bytes -= this.size * itemSize(this.dtype);
-    }
+    this.account?.settle();
   }
 }
 
 // ---- Tensor lifetimes ----
 
 interface Held {
-  readonly storage: Storage;
-  /** Counted in memory() (false for tensors of explicit-free backends made while not tracking). */
+  readonly backend: string;
+  /** Counted in memory().tensors: made while tracking was on. */
   readonly counted: boolean;
+  /** The storage's account, settled when its last registered tensor goes. */
+  readonly account: Account | null;
+  /**
+   * Only for backends whose buffers need free() (not garbage collected): the finalizer releases
+   * it. Never for the others: holding it would keep the buffer alive until the callback runs.
+   */
+  readonly storage: Storage | null;
+}
+
+/** A registered tensor leaves the counts (disposed, collected or moved to another storage). */
+function drop(held: Held): void {
+  if (held.counted) usageOf(held.backend).tensors--;
+  if (held.account !== null && --held.account.live === 0) held.account.settle();
 }
 
 const finalizer = new FinalizationRegistry<Held>((held) => {
-  if (held.counted) usageOf(held.storage.backend.name).tensors--;
-  held.storage.release();
+  drop(held);
+  held.storage?.release();
 });
 
 /** Tensors registered with the finalizer, so that dispose() can unregister them. */
-const registered = new WeakSet<Tensor>();
+const registered = new WeakMap<Tensor, Held>();
+
+/**
+ * Registers a tensor with the finalizer when anything needs to see it go: it is counted
+ * (made while tracking), its storage is counted (every tensor on a counted storage is registered,
+ * so the storage leaves the count with its last one), or its backend needs free().
+ */
+function register(t: Tensor, storage: Storage, counted: boolean): void {
+  const { account, backend } = storage;
+  if (!counted && account === null && backend.gcManaged) return;
+  if (counted) usageOf(backend.name).tensors++;
+  if (account !== null) account.live++;
+  const held: Held = {
+    backend: backend.name,
+    counted,
+    account,
+    storage: backend.gcManaged ? null : storage,
+  };
+  finalizer.register(t, held, t);
+  registered.set(t, held);
+}
+
+/** Forgets a registered tensor (dispose, or a move to another storage); true when it was one. */
+function unregister(t: Tensor): Held | undefined {
+  const held = registered.get(t);
+  if (held === undefined) return undefined;
+  registered.delete(t);
+  finalizer.unregister(t);
+  drop(held);
+  return held;
+}
 
 /**
  * Called once per new Tensor: holds its storage and enters it in the current tidy scope. The
- * finalizer sees it only while tracking, or when its backend's memory is not garbage collected.
+ * finalizer sees it only while tracking (or when its storage is counted), or when its backend's
+ * memory is not garbage collected.
  */
 export function trackTensor(t: Tensor, storage: Storage): void {
   storage.retain();
   scopes[scopes.length - 1]?.tensors.push(t);
-  if (tracking || !storage.backend.gcManaged) {
-    if (tracking) usageOf(storage.backend.name).tensors++;
-    finalizer.register(t, { storage, counted: tracking }, t);
-    registered.add(t);
-  }
+  register(t, storage, tracking);
 }
 
 /** Called when a tensor's data moves to another storage (Tensor._moveTo): holds the new one. */
 export function retrackTensor(t: Tensor, from: Storage, to: Storage): void {
   to.retain();
-  if (registered.has(t)) {
-    finalizer.unregister(t);
-    finalizer.register(t, { storage: to, counted: to.tracked }, t);
-  }
-  if (from.tracked && to.tracked && from.backend !== to.backend) {
-    usageOf(from.backend.name).tensors--;
-    usageOf(to.backend.name).tensors++;
-  }
+  const held = unregister(t);
+  register(t, to, held?.counted ?? false);
   from.release();
 }
 
 /** Called by dispose(): releases the storage now instead of at garbage collection. */
 export function untrackTensor(t: Tensor, storage: Storage): void {
-  if (registered.has(t)) {
-    registered.delete(t);
-    if (finalizer.unregister(t) && storage.tracked) usageOf(storage.backend.name).tensors--;
-  }
+  unregister(t);
   storage.release();
 }
 

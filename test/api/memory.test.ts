@@ -137,6 +137,44 @@ describe('memory tracking', () => {
   });
 });
 
+describe('memory tracking in a loop that never yields', () => {
+  // issue 13, defect 11: the finalizer's held value kept each tensor's storage (and buffer)
+  // alive until its callback ran, which a synchronous loop never lets happen.
+  it('lets the garbage collector take the buffers of dropped tensors while tracking', () => {
+    memory();
+    const mb = () => process.memoryUsage().arrayBuffers / 2 ** 20;
+    gc!();
+    const before = mb();
+    for (let i = 0; i < 100; i++) {
+      const x = randn(256, 1024); // 1 MiB, dropped at once: only the collector can free it
+      x.add(1).mul(2);
+      if (i % 10 === 9) gc!();
+    }
+    gc!();
+    expect(mb() - before).toBeLessThan(40);
+  });
+
+  it('counts a view of a tensor made before tracking, and uncounts it when disposed', async () => {
+    await collect(); // (what earlier tests dropped)
+    setMemoryTracking(false);
+    const old = zeros(4);
+    setMemoryTracking(true);
+    const base = memory();
+    const v = old.view(2, 2);
+    expect(memory().tensors - base.tensors).toBe(1);
+    expect(memory().storages - base.storages).toBe(0);
+    v.dispose();
+    expect(memory().tensors - base.tensors).toBe(0);
+    // and when it is collected instead
+    old.view(4, 1).add(1); // two tensors, one new storage (freed by the collector)
+    await collect();
+    expect(memory().tensors - base.tensors).toBe(0);
+    expect(memory().storages - base.storages).toBe(0);
+    expect(memory().bytes - base.bytes).toBe(0);
+    expect(old.tolist()).toEqual([0, 0, 0, 0]);
+  });
+});
+
 describe('buffer pool', () => {
   it('reuses the large buffers that tidy frees, zero-filled', async () => {
     const { poolStats, clearPool } = await import('../../src/backend/cpu/pool.js');
