@@ -48,7 +48,7 @@ const DONE: Step<never> = { done: true, value: undefined };
  * `for await (const batch of loader)` keeps `prefetch` batches prepared ahead, each built in its
  * own event-loop task so that the page or server stays responsive.
  */
-export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterable<B> {
+export class DataLoader<T, B = Collated<Awaited<T>>> implements Iterable<B>, AsyncIterable<B> {
   readonly dataset: DatasetLike<T> | IterableDataset<T>;
   readonly batchSize: number | null;
   readonly dropLast: boolean;
@@ -201,29 +201,73 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
         await it.return?.();
       });
     }
-    const fetch = this.#mapFetcher();
+    const fetch = this.#mapFetcherAsync();
     return new DataLoaderAsyncIterator(baseSeed, fetch, this.prefetch, undefined);
   }
 
-  /** Batches from a map-style dataset: indices from the (batch) sampler, then get + collate. */
-  #mapFetcher(): () => Step<B> {
+  /**
+   * The raw batches of a map-style dataset: indices from the (batch) sampler, then get (or
+   * getBatch, already collated); null at the end.
+   */
+  #mapReader(): () => { readonly items: unknown[] } | { readonly batch: B } | null {
     const ds = this.dataset as DatasetLike<T>;
     if (this.batchSampler !== undefined) {
       const batches = this.batchSampler[Symbol.iterator]();
       const fast = this.#defaultCollate && hasGetBatch(ds);
       return () => {
         const r = batches.next();
-        if (r.done) return DONE;
-        const indices = r.value;
-        if (fast) return { done: false, value: ds.getBatch(indices) as B };
-        return { done: false, value: this.collateFn(indices.map((i) => itemAt(ds, i))) };
+        if (r.done) return null;
+        if (fast) return { batch: ds.getBatch(r.value) as B };
+        return { items: readItems(ds, r.value) };
       };
     }
     const indices = this.sampler![Symbol.iterator]();
-    const convert = this.collateFn as unknown as (item: T) => B;
     return () => {
       const r = indices.next();
-      return r.done ? DONE : { done: false, value: convert(itemAt(ds, r.value)) };
+      return r.done ? null : { items: readItems(ds, [r.value]) };
+    };
+  }
+
+  /** Collates a batch's items (or converts the one item when batching is off). */
+  #collate(items: unknown[]): B {
+    if (this.batchSampler !== undefined) return this.collateFn(items as T[]);
+    return (this.collateFn as unknown as (item: unknown) => B)(items[0]);
+  }
+
+  /** Batches from a map-style dataset, read synchronously: an asynchronous get() is an error. */
+  #mapFetcher(): () => Step<B> {
+    const read = this.#mapReader();
+    return () => {
+      const r = read();
+      if (r === null) return DONE;
+      if ('batch' in r) return { done: false, value: r.batch };
+      if (r.items.some(isThenable)) {
+        handled(r.items);
+        throw new ArgumentError(
+          "the dataset's get() returned a Promise: iterate the DataLoader with for await",
+        );
+      }
+      return { done: false, value: this.#collate(r.items) };
+    };
+  }
+
+  /**
+   * Batches from a map-style dataset for for await: a get() that returns a promise is awaited,
+   * and a rejection is thrown at its batch (the first in index order), as a synchronous throw is.
+   */
+  #mapFetcherAsync(): () => Promise<Step<B>> {
+    const read = this.#mapReader();
+    return async () => {
+      const r = read();
+      if (r === null) return DONE;
+      if ('batch' in r) return { done: false, value: r.batch };
+      if (!r.items.some(isThenable)) return { done: false, value: this.#collate(r.items) };
+      const settled = await Promise.allSettled(r.items);
+      const items = settled.map((s) => {
+        if (s.status === 'rejected') throw s.reason;
+        return s.value;
+      });
+      return { done: false, value: this.#collate(items) };
     };
   }
 
@@ -278,6 +322,33 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       return { done: false, value: this.collateFn(items) };
     };
   }
+}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return (
+    x !== null &&
+    (typeof x === 'object' || typeof x === 'function') &&
+    typeof (x as { then?: unknown }).then === 'function'
+  );
+}
+
+/** Marks the promises among `items` as handled: an error is reported instead of their rejection. */
+function handled(items: readonly unknown[]): void {
+  for (const x of items) {
+    if (isThenable(x)) x.then(undefined, () => undefined);
+  }
+}
+
+/** dataset.get(i) for each index; a get() that throws leaves no earlier promise unhandled. */
+function readItems<T>(ds: DatasetLike<T>, indices: readonly number[]): unknown[] {
+  const items: unknown[] = [];
+  try {
+    for (const i of indices) items.push(itemAt(ds, i));
+  } catch (e) {
+    handled(items);
+    throw e;
+  }
+  return items;
 }
 
 /** One synchronous pass over a DataLoader. */

@@ -289,6 +289,54 @@ describe('async iteration and prefetch', () => {
     expect(() => [...new DataLoader(new Failing(), { batchSize: 2 })]).toThrow('bad item 4');
   });
 
+  it('an async get() that rejects throws at its batch, like a sync throw, with no unhandled rejection', async () => {
+    // issue 13, defect 12: the rejected promise used to kill the process
+    class AsyncFailing extends Dataset<Promise<number>> {
+      get length() {
+        return 6;
+      }
+      get(i: number) {
+        return i === 4 || i === 5
+          ? Promise.reject(new Error(`bad item ${i}`))
+          : new Promise<number>((r) => setTimeout(() => r(i), 1));
+      }
+    }
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      for (const prefetch of [0, 2]) {
+        const got: unknown[] = [];
+        await expect(
+          (async () => {
+            const loader = new DataLoader(new AsyncFailing(), { batchSize: 2, prefetch });
+            for await (const b of loader) got.push(b.tolist());
+          })(),
+        ).rejects.toThrow('bad item 4');
+        expect(got).toEqual([
+          [0, 1],
+          [2, 3],
+        ]);
+        // one item at a time (batchSize null) too
+        const items: unknown[] = [];
+        await expect(
+          (async () => {
+            const loader = new DataLoader(new AsyncFailing(), { batchSize: null, prefetch });
+            for await (const b of loader) items.push(b);
+          })(),
+        ).rejects.toThrow('bad item 4');
+        expect(items).toEqual([0, 1, 2, 3]);
+      }
+      // iterated synchronously: an error that says to use for await
+      expect(() => [...new DataLoader(new AsyncFailing(), { batchSize: 2 })]).toThrow(/for await/);
+      await tick();
+      await tick();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+  });
+
   it('breaking out of for await stops the preparation', async () => {
     const ds = new Counting(100);
     for await (const b of new DataLoader(ds, { batchSize: 5, prefetch: 2 })) {
