@@ -1,5 +1,5 @@
 // Dtypes, their storage arrays, and PyTorch's type-promotion rules (int32 stands in for int64).
-import { DTypeError } from './errors.js';
+import { DTypeError, OutOfMemoryError } from './errors.js';
 
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 
@@ -33,7 +33,21 @@ const ITEM_SIZE: { readonly [D in DType]: number } = { float32: 4, float64: 8, i
 export const DEFAULT_FLOAT: DType = 'float32';
 
 export function allocArray<D extends DType>(dtype: D, n: number): TypedArrayOf[D] {
-  return new ARRAY_CTOR[dtype](n) as TypedArrayOf[D];
+  try {
+    return new ARRAY_CTOR[dtype](n) as TypedArrayOf[D];
+  } catch (e) {
+    // past the typed-array length limit, or out of memory
+    if (e instanceof RangeError) throw outOfMemory(dtype, n, e);
+    throw e;
+  }
+}
+
+/** PyTorch's allocation failure, for `n` elements of `dtype`. */
+export function outOfMemory(dtype: DType, n: number, cause?: unknown): OutOfMemoryError {
+  return new OutOfMemoryError(
+    `can't allocate memory: you tried to allocate ${n * itemSize(dtype)} bytes (${n} elements of ${dtype})`,
+    { cause },
+  );
 }
 
 /** A `dtype` array of `n` elements over `buffer`, from its start. */

@@ -35,6 +35,14 @@ export class ArgumentError extends NablaError {
   override name = 'ArgumentError';
 }
 
+/**
+ * A buffer that cannot be allocated: more elements than a JavaScript typed array can hold, or
+ * more memory than the engine can give (PyTorch's `OutOfMemoryError` / "can't allocate memory").
+ */
+export class OutOfMemoryError extends NablaError {
+  override name = 'OutOfMemoryError';
+}
+
 /** Data that cannot be read: a corrupt or truncated file, a bad download, a malformed CSV. */
 export class DataError extends NablaError {
   override name = 'DataError';

@@ -13,6 +13,7 @@ export {
   DTypeError,
   IndexError,
   NablaError,
+  OutOfMemoryError,
   SafetensorsError,
   ShapeError,
   type SafetensorsErrorCode,

@@ -1,7 +1,7 @@
 // Backend memory ownership: reference-counted storages, live-tensor accounting, dispose and tidy scopes.
 import type { Backend, CacheStats } from './backend/backend.js';
 import { registeredBackends } from './backend/registry.js';
-import { itemSize, type DType } from './dtype.js';
+import { itemSize, outOfMemory, type DType } from './dtype.js';
 import { ArgumentError } from './errors.js';
 import type { Tensor } from './tensor.js';
 import { isTensor } from './tensor_class.js';
@@ -80,7 +80,15 @@ export class Storage {
 
   /** A new storage; `overwrite` promises that the caller writes every element (no zero-fill). */
   static alloc(backend: Backend, dtype: DType, size: number, overwrite = false): Storage {
-    return new Storage(backend, backend.alloc(dtype, size, overwrite), dtype, size);
+    let buffer: unknown;
+    try {
+      buffer = backend.alloc(dtype, size, overwrite);
+    } catch (e) {
+      // (typed arrays throw a RangeError past their length limit or when memory runs out)
+      if (!(e instanceof RangeError)) throw e;
+      throw outOfMemory(dtype, size, e);
+    }
+    return new Storage(backend, buffer, dtype, size);
   }
 
   get freed(): boolean {

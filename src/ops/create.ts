@@ -41,14 +41,25 @@ export function fromArray(
   return t;
 }
 
+const shapeText = (shape: readonly number[]): string => `[${shape.map(String).join(', ')}]`;
+
 export function checkShape(shape: readonly number[]): number[] {
+  let n = 1;
   for (const s of shape) {
-    if (!Number.isInteger(s) || s < 0) {
+    if (!Number.isInteger(s)) {
       throw new ShapeError(
-        `Trying to create tensor with negative dimension ${s}: ${JSON.stringify(shape)}`,
+        `Trying to create tensor with dimension ${String(s)}: ${shapeText(shape)}; a dimension must be a non-negative integer`,
       );
     }
+    if (s < 0) {
+      throw new ShapeError(
+        `Trying to create tensor with negative dimension ${s}: ${shapeText(shape)}`,
+      );
+    }
+    n *= s;
   }
+  if (n > Number.MAX_SAFE_INTEGER)
+    throw new ShapeError(`Storage size calculation overflowed with sizes=${shapeText(shape)}`);
   return [...shape];
 }
 
@@ -63,11 +74,25 @@ export function full(
 ): Tensor {
   const s = checkShape(shape);
   const dtype = opts?.dtype ?? (typeof value === 'boolean' ? 'bool' : DEFAULT_FLOAT);
-  const arr = allocArray(dtype, numel(s));
   const v = checkedScalar(Number(value), dtype);
-  if (v !== 0) arr.fill(v);
-  return fromArray(arr, s, dtype, opts);
+  const n = numel(s);
+  // NOTE: straight into the backend's buffer (zero-filled already, or filled a chunk at a time):
+  // a host array of the whole size first would double the peak memory and copy it all once more.
+  const backend = backendOf(opts);
+  const storage = Storage.alloc(backend, dtype, n, v !== 0);
+  if (v !== 0 && n > 0) {
+    const chunk = allocArray(dtype, Math.min(n, FILL_CHUNK)).fill(v);
+    for (let at = 0; at < n; at += chunk.length) {
+      backend.write(storage.buffer, n - at < chunk.length ? chunk.subarray(0, n - at) : chunk, at);
+    }
+  }
+  const t = createTensor(storage, contiguousView(s), dtype, null);
+  if (opts?.requiresGrad) t.requiresGrad = true;
+  return t;
 }
+
+/** Elements full() writes at a time. */
+const FILL_CHUNK = 1 << 16;
 
 /** A 0-d tensor holding `value` as `dtype` on `like`'s backend: how scalar operands enter ops. */
 export function scalarTensor(value: number | boolean, dtype: DType, device: string): Tensor {

@@ -17,17 +17,20 @@ export interface SGDOptions {
 export class SGD extends Optimizer<SGDOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<SGDOptions>>,
-    opts: Partial<SGDOptions> & { lr: number },
+    opts: Partial<SGDOptions> = {},
   ) {
     const defaults: SGDOptions = {
-      lr: opts.lr,
+      // NOTE: no default lr, as PyTorch's `required`: each group must then give one (else
+      // "parameter group didn't specify a value of required optimization parameter lr")
+      lr: opts.lr as number,
       momentum: opts.momentum ?? 0,
       dampening: opts.dampening ?? 0,
       weightDecay: opts.weightDecay ?? 0,
       nesterov: opts.nesterov ?? false,
       maximize: opts.maximize ?? false,
     };
-    if (!(defaults.lr >= 0)) throw new ArgumentError(`Invalid learning rate: ${defaults.lr}`);
+    if (opts.lr !== undefined && !(opts.lr >= 0))
+      throw new ArgumentError(`Invalid learning rate: ${opts.lr}`);
     if (defaults.momentum < 0)
       throw new ArgumentError(`Invalid momentum value: ${defaults.momentum}`);
     if (defaults.weightDecay < 0)

@@ -5,12 +5,16 @@ import {
   DTypeError,
   DeviceError,
   IndexError,
+  OutOfMemoryError,
   ShapeError,
   arange,
   cat,
+  full,
   matmul,
   nn,
   ones,
+  optim,
+  randn,
   setBackend,
   stack,
   tensor,
@@ -132,6 +136,50 @@ describe('errors', () => {
       [5, 4, 3],
       [2, 1, 0],
     ]);
+  });
+
+  it('NablaErrors, not plain JS errors: huge shapes, SGD without lr, a fractional Linear size', () => {
+    // issue 13, defect 13: a RangeError, a TypeError and "negative dimension 2.5" before
+    for (const make of [
+      () => zeros([2 ** 40]),
+      () => ones(2 ** 20, 2 ** 20),
+      () => randn(2 ** 41),
+      () =>
+        ones(1)
+          .expand(2 ** 40)
+          .contiguous(),
+    ]) {
+      expect(make).toThrow(OutOfMemoryError);
+      expect(make).toThrow(/can't allocate memory: you tried to allocate \d+ bytes/);
+    }
+    expect(() => zeros([2 ** 62, 2 ** 62])).toThrow(ShapeError);
+    expect(() => zeros([2 ** 62, 2 ** 62])).toThrow(
+      `Storage size calculation overflowed with sizes=[${2 ** 62}, ${2 ** 62}]`,
+    );
+    const w = [zeros(2).requiresGrad_()];
+    const noLr = () => new optim.SGD(w);
+    expect(noLr).toThrow(ArgumentError);
+    expect(noLr).toThrow(
+      "parameter group didn't specify a value of required optimization parameter lr",
+    );
+    // (a group may give its own lr, as in PyTorch)
+    expect(new optim.SGD([{ params: w, lr: 0.5 }]).paramGroups[0]!.lr).toBe(0.5);
+    expect(() => new optim.SGD(w, { lr: -1 })).toThrow('Invalid learning rate: -1');
+    expect(() => new nn.Linear(2.5, 3)).toThrow(ShapeError);
+    expect(() => new nn.Linear(2.5, 3)).toThrow(
+      'Trying to create tensor with dimension 2.5: [3, 2.5]; a dimension must be a non-negative integer',
+    );
+    expect(() => zeros(2, NaN)).toThrow('a dimension must be a non-negative integer');
+    expect(() => zeros(3, -1)).toThrow(
+      'Trying to create tensor with negative dimension -1: [3, -1]',
+    );
+    // full() fills straight into the backend's buffer, a chunk at a time
+    const n = 3 * 65536 + 5;
+    const f = full([n], 2.5).dataSync();
+    expect(f.length).toBe(n);
+    expect(f.every((v) => v === 2.5)).toBe(true);
+    expect(full([3], 7, { dtype: 'int32' }).tolist()).toEqual([7, 7, 7]);
+    expect(zeros(4).tolist()).toEqual([0, 0, 0, 0]);
   });
 
   it('dtype errors', () => {
