@@ -1,6 +1,6 @@
 // Training checkpoints: model, optimizer, scheduler and RNG state plus the loop's position, in one
 // safetensors file (tensors) with a JSON manifest in its metadata (everything else).
-import { NablaError } from '../errors.js';
+import { DataError, NablaError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { StateDict } from '../nn/module.js';
 import type { TrainingCheckpoint } from '../train/checkpoint.js';
@@ -59,16 +59,42 @@ export function saveCheckpoint(path: string, ckpt: Checkpoint): void {
   save(tensors, path, { metadata: { [MANIFEST_KEY]: JSON.stringify(manifest) } });
 }
 
+/** The checkpoint's manifest, checked: a corrupt one is a DataError naming the file. */
+function parseManifest(
+  path: string,
+  text: string,
+): Record<string, unknown> & { format: number; modelKeys: string[] } {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(text);
+  } catch (e) {
+    throw new DataError(`${path}: the checkpoint's manifest is not valid JSON (${String(e)})`, {
+      cause: e,
+    });
+  }
+  const m = manifest as { format?: unknown; modelKeys?: unknown } | null;
+  if (
+    m === null ||
+    typeof m !== 'object' ||
+    Array.isArray(m) ||
+    typeof m.format !== 'number' ||
+    !Array.isArray(m.modelKeys) ||
+    !m.modelKeys.every((k) => typeof k === 'string')
+  ) {
+    throw new DataError(
+      `${path}: the checkpoint's manifest is malformed (expected an object with a numeric 'format' and a 'modelKeys' list of names)`,
+    );
+  }
+  return m as Record<string, unknown> & { format: number; modelKeys: string[] };
+}
+
 /** Reads a checkpoint written by saveCheckpoint. */
 export function loadCheckpoint(path: string): Checkpoint {
   const { tensors, metadata } = load(path);
   const text = metadata?.[MANIFEST_KEY];
   if (text === undefined)
     throw new NablaError(`${path} is not a nabla checkpoint (no '${MANIFEST_KEY}' metadata)`);
-  const manifest = JSON.parse(text) as Record<string, unknown> & {
-    format: number;
-    modelKeys: string[];
-  };
+  const manifest = parseManifest(path, text);
   if (manifest.format > CHECKPOINT_FORMAT) {
     throw new NablaError(
       `${path} has checkpoint format ${manifest.format}; this nabla reads up to ${CHECKPOINT_FORMAT}`,

@@ -255,3 +255,29 @@ describe('state dicts', () => {
     );
   });
 });
+
+describe('checkpoints', () => {
+  it('a checkpoint whose manifest is corrupt is a DataError naming the file, not a SyntaxError', async () => {
+    // issue 13, defect 13
+    const { loadCheckpoint } = await import('../../src/node/checkpoint.js');
+    const { DataError } = await import('../../src/errors.js');
+    const cases = [
+      '{"format": 1, "modelKeys": [',
+      'null',
+      '[1]',
+      '{"format": 1}',
+      '{"modelKeys": []}',
+    ];
+    for (const manifest of cases) {
+      const path = fresh('ckpt');
+      save({ 'model.w': zeros(2) }, path, { metadata: { 'nabla.checkpoint': manifest } });
+      expect(() => loadCheckpoint(path)).toThrow(DataError);
+      expect(() => loadCheckpoint(path)).toThrow(path);
+    }
+    const path = fresh('ckpt');
+    save({ 'model.w': zeros(2) }, path, {
+      metadata: { 'nabla.checkpoint': '{"format": 1, "modelKeys": [' },
+    });
+    expect(() => loadCheckpoint(path)).toThrow("the checkpoint's manifest is not valid JSON");
+  });
+});
