@@ -135,6 +135,14 @@ static int workspaces(napi_env env, int nt, size_t floats) {
   return 1;
 }
 
+/* Runs fn in `shares` shares on nt threads, each thread with `floats` of workspace. */
+static void run_with_workspaces(napi_env env, nb_task fn, job_t *j, int nt, int shares,
+                                size_t floats) {
+  nb_pool_acquire();
+  if (workspaces(env, nt, floats)) nb_pool_run(fn, j, shares);
+  nb_pool_release();
+}
+
 
 static void gemm_task(void *v, int share, int nshares, int tid) {
   job_t *j = v;
@@ -149,9 +157,7 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
   for (int d = 0; d < meta[NB_G_NBATCH]; d++) batch *= meta[NB_G_BSHAPE + d];
   double flops = batch * meta[NB_G_M] * (double)meta[NB_G_N] * meta[NB_G_K];
   int nt = threads_for(flops, PAR_GEMM_FLOPS);
-  nb_pool_acquire();
-  if (workspaces(env, nt, K->sgemm_ws(meta))) nb_pool_run(gemm_task, &j, nt > 1 ? nt * 2 : 1);
-  nb_pool_release();
+  run_with_workspaces(env, gemm_task, &j, nt, nt > 1 ? nt * 2 : 1, K->sgemm_ws(meta));
   return NULL;
 }
 
@@ -229,44 +235,23 @@ static double window_work(const int32_t *m, int fold) {
               : nc * m[NB_U_KH] * m[NB_U_KW] * m[NB_U_OH] * m[NB_U_OW];
 }
 
-static void unfold_task(void *v, int tid, int nt, int thread) {
-  job_t *j = v;
-  (void)thread;
-  K->unfold(j->meta, j->p[0], j->p[1], tid, nt);
-}
+/* A sliding-window kernel (K->name(meta, out, in, share, nshares)) with window_work's threads. */
+#define WINDOW_KERNEL(name, fold)                                                         \
+  static void name##_task(void *v, int tid, int nt, int thread) {                         \
+    job_t *j = v;                                                                         \
+    (void)thread;                                                                         \
+    K->name(j->meta, j->p[0], j->p[1], tid, nt);                                          \
+  }                                                                                       \
+  static napi_value name(napi_env env, napi_callback_info info) {                         \
+    job_t j;                                                                              \
+    if (!get_arrays(env, info, 2, 2, &j)) return NULL;                                    \
+    run(name##_task, &j, threads_for(window_work(j.meta, fold), PAR_ELEMENTS));           \
+    return NULL;                                                                          \
+  }
 
-static napi_value unfold(napi_env env, napi_callback_info info) {
-  job_t j;
-  if (!get_arrays(env, info, 2, 2, &j)) return NULL;
-  run(unfold_task, &j, threads_for(window_work(j.meta, 0), PAR_ELEMENTS));
-  return NULL;
-}
-
-static void fold_task(void *v, int tid, int nt, int thread) {
-  job_t *j = v;
-  (void)thread;
-  K->fold(j->meta, j->p[0], j->p[1], tid, nt);
-}
-
-static napi_value fold(napi_env env, napi_callback_info info) {
-  job_t j;
-  if (!get_arrays(env, info, 2, 2, &j)) return NULL;
-  run(fold_task, &j, threads_for(window_work(j.meta, 1), PAR_ELEMENTS));
-  return NULL;
-}
-
-static void maxpool_index_task(void *v, int tid, int nt, int thread) {
-  job_t *j = v;
-  (void)thread;
-  K->maxpool_index(j->meta, j->p[0], j->p[1], tid, nt);
-}
-
-static napi_value maxpool_index(napi_env env, napi_callback_info info) {
-  job_t j;
-  if (!get_arrays(env, info, 2, 2, &j)) return NULL;
-  run(maxpool_index_task, &j, threads_for(window_work(j.meta, 0), PAR_ELEMENTS));
-  return NULL;
-}
+WINDOW_KERNEL(unfold, 0)
+WINDOW_KERNEL(fold, 1)
+WINDOW_KERNEL(maxpool_index, 0)
 
 static double conv_flops(const int32_t *m) {
   return (double)m[NB_U_N] * m[NB_CV_O] * m[NB_U_C] * m[NB_U_KH] * m[NB_U_KW] * m[NB_U_OH] *
@@ -283,9 +268,7 @@ static napi_value conv2d(napi_env env, napi_callback_info info) {
   job_t j;
   if (!get_arrays(env, info, 4, 3, &j)) return NULL;
   int nt = threads_for(conv_flops(j.meta), PAR_GEMM_FLOPS);
-  nb_pool_acquire();
-  if (workspaces(env, nt, K->conv_ws(j.meta))) nb_pool_run(conv2d_task, &j, nt > 1 ? nt * 2 : 1);
-  nb_pool_release();
+  run_with_workspaces(env, conv2d_task, &j, nt, nt > 1 ? nt * 2 : 1, K->conv_ws(j.meta));
   return NULL;
 }
 
@@ -334,9 +317,7 @@ static napi_value conv2d_dgrad(napi_env env, napi_callback_info info) {
   job_t j;
   if (!get_arrays(env, info, 3, 3, &j)) return NULL;
   int nt = threads_for(conv_flops(j.meta), PAR_GEMM_FLOPS);
-  nb_pool_acquire();
-  if (workspaces(env, nt, K->conv_ws(j.meta))) nb_pool_run(conv2d_dgrad_task, &j, nt);
-  nb_pool_release();
+  run_with_workspaces(env, conv2d_dgrad_task, &j, nt, nt, K->conv_ws(j.meta));
   return NULL;
 }
 

@@ -21,22 +21,23 @@ function validRange(n: number, size: number, offset: number, s: number): [number
   return [Math.min(lo, n), Math.min(Math.max(hi, 0), n)];
 }
 
+type Four = [number, number, number, number];
+
 /** The (batch, channel, height, width) sizes and strides of a 3-d or 4-d image view. */
-function image4(shape: readonly number[], strides: readonly number[]): [number[], number[]] {
-  return shape.length === 4
-    ? [[...shape], [...strides]]
-    : [
-        [1, ...shape],
-        [0, ...strides],
-      ];
+function image4(t: { shape: readonly number[]; strides: readonly number[] }): [Four, Four] {
+  return (
+    t.shape.length === 4
+      ? [[...t.shape], [...t.strides]]
+      : [
+          [1, ...t.shape],
+          [0, ...t.strides],
+        ]
+  ) as [Four, Four];
 }
 
 export const unfoldKernel: Kernel<Buf, 'unfold'> = (out, [input], p: WindowParams) => {
   const x = input!;
-  const [[N, C, H, W], [sN, sC, sH, sW]] = image4(x.shape, x.strides) as [
-    [number, number, number, number],
-    [number, number, number, number],
-  ];
+  const [[N, C, H, W], [sN, sC, sH, sW]] = image4(x);
   const [kh, kw] = p.kernelSize;
   const [dh, dw] = p.dilation;
   const [ph, pw] = p.padding;
@@ -132,10 +133,7 @@ export const foldKernel: Kernel<Buf, 'fold'> = (out, [input], p) => {
 /** For each window, h·W + w of its first maximum; a NaN beats any number and the last NaN wins. */
 export const maxPoolIndicesKernel: Kernel<Buf, 'maxPoolIndices'> = (out, [input], p) => {
   const x = input!;
-  const [[N, C, H, W], [sN, sC, sH, sW]] = image4(x.shape, x.strides) as [
-    [number, number, number, number],
-    [number, number, number, number],
-  ];
+  const [[N, C, H, W], [sN, sC, sH, sW]] = image4(x);
   const [kh, kw] = p.kernelSize;
   const [dh, dw] = p.dilation;
   const [ph, pw] = p.padding;
@@ -177,13 +175,6 @@ export const maxPoolIndicesKernel: Kernel<Buf, 'maxPoolIndices'> = (out, [input]
   }
 };
 
-/** A 4-d view's sizes and strides. */
-const dims4 = (t: { shape: readonly number[]; strides: readonly number[] }) =>
-  [t.shape, t.strides] as unknown as [
-    [number, number, number, number],
-    [number, number, number, number],
-  ];
-
 /**
  * Visits every (output position, tap) pair of a convolution whose tap lands inside the image:
  * visit(n, ch, l, tap, xIndex) with l = oh·ow's flat index and tap = (ch·kh + ki)·kw + kj.
@@ -194,7 +185,7 @@ function eachTap(
   p: WindowParams,
   visit: (n: number, ch: number, l: number, tap: number, at: number) => void,
 ): void {
-  const [[N, C, H, W], [sN, sC, sH, sW]] = dims4(x);
+  const [[N, C, H, W], [sN, sC, sH, sW]] = image4(x);
   const [kh, kw] = kernel;
   const [dh, dw] = p.dilation;
   const [ph, pw] = p.padding;
@@ -224,7 +215,7 @@ export const conv2dKernel: Kernel<Buf, 'conv2d'> = (out, [x, weight, bias], p) =
   const L = out.shape[2]! * out.shape[3]!;
   const acc = new Float64Array(N * O * L);
   const wv = weight!.buffer;
-  const [, [wO, wC, wH, wW]] = dims4(weight!);
+  const [, [wO, wC, wH, wW]] = image4(weight!);
   const wAt = (o: number, tap: number) =>
     weight!.offset +
     o * wO +
@@ -252,7 +243,7 @@ export const conv2dWeightGradKernel: Kernel<Buf, 'conv2dWeightGrad'> = (out, [gy
   const [O, , kh, kw] = out.shape as [number, number, number, number];
   const K = numelOf(out.shape) / O;
   const acc = new Float64Array(O * K);
-  const [[, , , gW], [gN, gO, gH, gWs]] = dims4(gy!);
+  const [[, , , gW], [gN, gO, gH, gWs]] = image4(gy!);
   const gv = gy!.buffer;
   const xv = x!.buffer;
   eachTap(x!, [kh, kw], p, (n, _ch, l, tap, at) => {
@@ -270,8 +261,8 @@ const numelOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 /** out[n, tap at l] += Σ_o w[o, tap]·dY[n, o, l], summed in float64 and rounded once. */
 export const conv2dInputGradKernel: Kernel<Buf, 'conv2dInputGrad'> = (out, [gy, weight], p) => {
   const [O, , kh, kw] = weight!.shape as [number, number, number, number];
-  const [[, , , gW], [gN, gO, gH, gWs]] = dims4(gy!);
-  const [, [wO, wC, wH, wW]] = dims4(weight!);
+  const [[, , , gW], [gN, gO, gH, gWs]] = image4(gy!);
+  const [, [wO, wC, wH, wW]] = image4(weight!);
   const image = { shape: out.shape, strides: contiguousStrides(out.shape), offset: 0 };
   const acc = new Float64Array(numelOf(out.shape));
   const gv = gy!.buffer;

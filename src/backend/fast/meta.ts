@@ -46,6 +46,9 @@ const U_N = 0;
 const U_STRIDES = 4;
 const U_OFFSET = 8;
 const U_KH = 9;
+/** The grid of window positions: the last two of the ten window values from U_KH. */
+const U_OH = U_KH + 8;
+const U_OW = U_KH + 9;
 // convolution (after the window fields)
 const CV_O = 20;
 const CV_WOFF = 21;
@@ -366,7 +369,7 @@ export class Meta {
   convWork(): number {
     const m = this.ints;
     const image = m[U_N]! * m[U_N + 1]!;
-    return image * m[CV_O]! * m[U_KH]! * m[U_KH + 1]! * m[U_KH + 8]! * m[U_KH + 9]!;
+    return image * m[CV_O]! * m[U_KH]! * m[U_KH + 1]! * m[U_OH]! * m[U_OW]!;
   }
 
   /** A fused optimizer update over n elements: the flags word (its scalars: scalars()). */

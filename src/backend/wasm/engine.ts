@@ -255,68 +255,66 @@ export class WasmEngine implements FastEngine {
     this.#walk('nb_wasm_maxpool_index', out, [x]);
   }
 
-  /** Workspaces for a convolution kernel's shares: the address and the stride in floats. */
-  #convWorkspace(m: number, nt: number): [number, number] {
+  /**
+   * A convolution kernel: copies the operands in (null: absent, address 0), lays out each share's
+   * workspace (and the weight gradient's partial sums when asked), runs `body` (meta, output,
+   * operand addresses, workspace, its stride in floats, partials, multiply-adds) and copies the
+   * output back.
+   */
+  #conv(
+    out: Float32Array,
+    ins: readonly (Operand | null)[],
+    partials: boolean,
+    body: (
+      m: number,
+      po: number,
+      ptrs: number[],
+      ws: number,
+      stride: number,
+      pp: number,
+      flops: number,
+    ) => void,
+  ): void {
+    const m = this.#begin();
+    const ptrs = ins.map((o) => (o === null ? 0 : this.#reserve(o)));
+    const po = this.#alloc(out.byteLength);
+    this.#ready(m);
+    const flops = this.meta.convWork();
+    const nt = flops >= PAR_GEMM_FLOPS ? this.#threads : 1;
+    const pp = partials ? this.#alloc(this.#x.nb_wasm_conv_partials_floats(m) * 4) : 0;
     const stride = Math.ceil(this.#x.nb_wasm_conv_ws_floats(m) / 16) * 16;
-    return [this.#alloc(stride * 4 * (nt > 1 ? nt * GEMM_SHARES_PER_THREAD : 1)), stride];
+    const ws = this.#alloc(stride * 4 * (nt > 1 ? nt * GEMM_SHARES_PER_THREAD : 1));
+    this.#ready(m);
+    ins.forEach((o, i) => {
+      if (o !== null) this.#copyIn(o, ptrs[i]!);
+    });
+    body(m, po, ptrs, ws, stride, pp, flops);
+    this.#copyOut(out, po);
   }
 
   conv2d(out: Float32Array, x: Operand, weight: Operand, bias: Operand | null): void {
-    const m = this.#begin();
-    const px = this.#reserve(x);
-    const pw = this.#reserve(weight);
-    const pb = bias === null ? 0 : this.#reserve(bias);
-    const po = this.#alloc(out.byteLength);
-    this.#ready(m);
-    const flops = this.meta.convWork();
-    const nt = flops >= PAR_GEMM_FLOPS ? this.#threads : 1;
-    const [ws, stride] = this.#convWorkspace(m, nt);
-    this.#ready(m);
-    this.#copyIn(x, px);
-    this.#copyIn(weight, pw);
-    if (bias !== null) this.#copyIn(bias, pb);
-    this.#run(
-      'nb_wasm_conv',
-      [m, po, px, pw, pb, ws, stride],
-      flops,
-      PAR_GEMM_FLOPS,
-      GEMM_SHARES_PER_THREAD,
+    this.#conv(out, [x, weight, bias], false, (m, po, [px, pw, pb], ws, stride, _pp, flops) =>
+      this.#run(
+        'nb_wasm_conv',
+        [m, po, px!, pw!, pb!, ws, stride],
+        flops,
+        PAR_GEMM_FLOPS,
+        GEMM_SHARES_PER_THREAD,
+      ),
     );
-    this.#copyOut(out, po);
   }
 
   conv2dInputGrad(out: Float32Array, grad: Operand, weight: Operand): void {
-    const m = this.#begin();
-    const pg = this.#reserve(grad);
-    const pw = this.#reserve(weight);
-    const po = this.#alloc(out.byteLength);
-    this.#ready(m);
-    const flops = this.meta.convWork();
-    const nt = flops >= PAR_GEMM_FLOPS ? this.#threads : 1;
-    const [ws, stride] = this.#convWorkspace(m, nt);
-    this.#ready(m);
-    this.#copyIn(grad, pg);
-    this.#copyIn(weight, pw);
-    this.#run('nb_wasm_conv_dgrad', [m, po, pg, pw, ws, stride], flops, PAR_GEMM_FLOPS, 1);
-    this.#copyOut(out, po);
+    this.#conv(out, [grad, weight], false, (m, po, [pg, pw], ws, stride, _pp, flops) =>
+      this.#run('nb_wasm_conv_dgrad', [m, po, pg!, pw!, ws, stride], flops, PAR_GEMM_FLOPS, 1),
+    );
   }
 
   conv2dWeightGrad(out: Float32Array, grad: Operand, x: Operand): void {
-    const m = this.#begin();
-    const pg = this.#reserve(grad);
-    const px = this.#reserve(x);
-    const po = this.#alloc(out.byteLength);
-    this.#ready(m);
-    const flops = this.meta.convWork();
-    const nt = flops >= PAR_GEMM_FLOPS ? this.#threads : 1;
-    const pp = this.#alloc(this.#x.nb_wasm_conv_partials_floats(m) * 4);
-    const [ws, stride] = this.#convWorkspace(m, nt);
-    this.#ready(m);
-    this.#copyIn(grad, pg);
-    this.#copyIn(x, px);
-    this.#run('nb_wasm_conv_wgrad', [m, pp, pg, px, ws, stride], flops, PAR_GEMM_FLOPS, 1);
-    this.#run('nb_wasm_conv2d_wgrad_sum', [m, po, pp], out.length, PAR_ELEMENTS);
-    this.#copyOut(out, po);
+    this.#conv(out, [grad, x], true, (m, po, [pg, px], ws, stride, pp, flops) => {
+      this.#run('nb_wasm_conv_wgrad', [m, pp, pg!, px!, ws, stride], flops, PAR_GEMM_FLOPS, 1);
+      this.#run('nb_wasm_conv2d_wgrad_sum', [m, po, pp], out.length, PAR_ELEMENTS);
+    });
   }
 
   gather(out: Float32Array, x: Operand, index: Operand<Int32Array>): boolean {
