@@ -41,6 +41,34 @@ static void conv_parse(const int32_t *m, conv_t *c) {
   c->goff = m[NB_CV_GOFF];
 }
 
+/* The flat path of im2col_block / col2im_block (stride 1, output as wide as the input): tap row
+ * j of a block starting at l0 is plane[l0 + j + shift]. [*a, *b): the j whose index is inside
+ * the plane. */
+static intptr_t flat_range(const win_t *w, intptr_t ki, intptr_t col, intptr_t l0, intptr_t lb,
+                           intptr_t *a, intptr_t *b) {
+  intptr_t shift = (ki * w->dh - w->ph) * w->W + col, size = w->H * w->W;
+  intptr_t lo = -shift - l0, hi = size - shift - l0;
+  *a = lo < 0 ? 0 : lo > lb ? lb : lo;
+  *b = hi < *a ? *a : hi > lb ? lb : hi;
+  return shift;
+}
+
+/* Zeros d's positions whose tap is off the image's left or right edge (output columns outside
+ * [lo, hi)): in flat indexing they would land on a neighbouring row. */
+static void zero_off_edges(const win_t *w, intptr_t l0, intptr_t lb, intptr_t lo, intptr_t hi,
+                           float *d) {
+  if (lo <= 0 && hi >= w->oW) return;
+  intptr_t ow = l0 % w->oW;
+  for (intptr_t q = 0; q < lb;) {
+    intptr_t end = w->oW - ow < lb - q ? w->oW : ow + (lb - q);
+    float *r = d + q - ow;
+    for (intptr_t e = ow; e < (lo < end ? lo : end); e++) r[e] = 0;
+    for (intptr_t e = hi > ow ? hi : ow; e < end; e++) r[e] = 0;
+    q += end - ow;
+    ow = 0;
+  }
+}
+
 /* cols(block) of image n: [K, lb] (row stride ld, zeros from lb to ld), zero padded; columns
  * [l0, l0 + lb). Along an
  * output row, the positions whose tap lands inside the image are a range (valid_range), copied
@@ -61,29 +89,14 @@ static void im2col_block(const conv_t *c, const float *x, intptr_t n, intptr_t l
     valid_range(w->oW, w->W, col, w->sw, &lo, &hi);
     for (intptr_t j = lb; j < ld; j++) dst[j] = 0;
     if (flat) {
-      intptr_t shift = (ki * w->dh - w->ph) * w->W + col, size = w->H * w->W;
-      /* dst[j] = plane[l0 + j + shift] where that index is inside the plane */
-      intptr_t a = -shift - l0, b = size - shift - l0;
-      a = a < 0 ? 0 : a > lb ? lb : a;
-      b = b < a ? a : b > lb ? lb : b;
+      intptr_t a, b, shift = flat_range(w, ki, col, l0, lb, &a, &b);
       intptr_t j = 0;
       for (; j < a; j++) dst[j] = 0;
       const float *src = plane + l0 + shift;
       for (; j + NB_VL <= b; j += NB_VL) vstore(dst + j, vload(src + j));
       for (; j < b; j++) dst[j] = src[j];
       for (; j < lb; j++) dst[j] = 0;
-      /* the columns where the tap is off the image's left or right edge */
-      if (lo > 0 || hi < w->oW) {
-        intptr_t ow = l0 % w->oW;
-        for (intptr_t q = 0; q < lb;) {
-          intptr_t end = w->oW - ow < lb - q ? w->oW : ow + (lb - q);
-          float *d = dst + q - ow;
-          for (intptr_t e = ow; e < (lo < end ? lo : end); e++) d[e] = 0;
-          for (intptr_t e = hi > ow ? hi : ow; e < end; e++) d[e] = 0;
-          q += end - ow;
-          ow = 0;
-        }
-      }
+      zero_off_edges(w, l0, lb, lo, hi, dst);
       continue;
     }
     intptr_t oh = l0 / w->oW, ow = l0 % w->oW;
@@ -218,21 +231,8 @@ static void col2im_block(const conv_t *c, float *dx, intptr_t n, intptr_t l0, in
     if (flat) {
       /* as im2col_block's flat copy: positions off the left or right edge are zeroed first,
        * then the block is added to the plane shifted by one offset */
-      if (lo > 0 || hi < w->oW) {
-        intptr_t ow = l0 % w->oW;
-        for (intptr_t q = 0; q < lb;) {
-          intptr_t end = w->oW - ow < lb - q ? w->oW : ow + (lb - q);
-          float *d = dcols + q - ow;
-          for (intptr_t e = ow; e < (lo < end ? lo : end); e++) d[e] = 0;
-          for (intptr_t e = hi > ow ? hi : ow; e < end; e++) d[e] = 0;
-          q += end - ow;
-          ow = 0;
-        }
-      }
-      intptr_t shift = (ki * w->dh - w->ph) * w->W + col, size = w->H * w->W;
-      intptr_t a = -shift - l0, b = size - shift - l0;
-      a = a < 0 ? 0 : a > lb ? lb : a;
-      b = b < a ? a : b > lb ? lb : b;
+      zero_off_edges(w, l0, lb, lo, hi, dcols);
+      intptr_t a, b, shift = flat_range(w, ki, col, l0, lb, &a, &b);
       float *dst = plane + l0 + shift;
       intptr_t j = a;
       for (; j + NB_VL <= b; j += NB_VL) vstore(dst + j, vload(dst + j) + vload(dcols + j));
