@@ -191,19 +191,37 @@ describe('buffer pool', () => {
     expect(z.abs().sum().item()).toBe(0);
   });
 
-  it('keeps its return queue bounded when the same buffers cycle through it', async () => {
-    // A buffer returned again left its older queue entry live, so the queue grew by one entry per
-    // return and was filtered on every return: 20% of an MLP step.
-    const { clearPool, poolQueueLength, returnArray, takeArray } =
+  it('keeps its bookkeeping bounded when the same buffers cycle through it', async () => {
+    // A buffer returned again once left its older queue entry live, so the queue grew by one entry
+    // per return and was filtered on every return: 20% of an MLP step. The pool now keeps one
+    // entry per pooled buffer.
+    const { clearPool, poolStats, returnArray, takeArray } =
       await import('../../src/backend/cpu/pool.js');
     clearPool();
     const bufs = [takeArray('float32', 8192), takeArray('float32', 8192)];
     for (let i = 0; i < 20_000; i++) {
       for (const b of bufs) returnArray(b);
-      bufs[0] = takeArray('float32', 8192);
+      returnArray(bufs[0]!); // a second return of the same buffer is ignored
+      expect(poolStats().buffers).toBe(2);
       bufs[1] = takeArray('float32', 8192);
+      bufs[0] = takeArray('float32', 8192);
+      expect(poolStats()).toEqual({ buffers: 0, bytes: 0 });
     }
-    expect(poolQueueLength()).toBeLessThanOrEqual(1024 + 2 * 2 + 2);
+    expect(bufs[0]).not.toBe(bufs[1]);
+    clearPool();
+  });
+
+  it('lets the buffers returned longest ago go first once past its 1 GiB cap', async () => {
+    // Taken for overwriting, so neither taking nor returning touches their pages.
+    const { clearPool, poolStats, returnArray, takeArray } =
+      await import('../../src/backend/cpu/pool.js');
+    clearPool();
+    const size = 64 * 2 ** 20 + 1; // a little over 256 MiB of float32: three fit under the cap
+    const bufs = Array.from({ length: 5 }, () => takeArray('float32', size, true));
+    for (const b of bufs) returnArray(b);
+    expect(poolStats().buffers).toBe(3);
+    const back = new Set([0, 1, 2].map(() => takeArray('float32', size, true)));
+    expect(back).toEqual(new Set(bufs.slice(2)));
     clearPool();
   });
 

@@ -18,25 +18,30 @@ const MIN_BYTES = 16 * 1024;
  */
 const MAX_BYTES = 1024 * 1024 * 1024;
 
-const free = new Map<string, TypedArray[]>();
+/**
+ * The free buffers of one dtype and size, oldest return first, each with the count of returns
+ * made before it (its age, for eviction).
+ */
+interface FreeList {
+  readonly buffers: TypedArray[];
+  readonly stamps: number[];
+}
+
+/**
+ * Free lists by dtype, then by element count. NOTE: a take or a return allocates nothing (no key
+ * strings, entry objects or hash-table entries): the pool is hit dozens of times a training step,
+ * and a long-lived collection that churns (a Map whose entries come and go) reallocates its table
+ * every few steps; each table outlives a young-generation collection, is promoted, and grows the
+ * old generation (RSS) until a full collection.
+ */
+const free = new Map<DType, Map<number, FreeList>>();
 let pooledBytes = 0;
 let pooledCount = 0;
-/** One return of a buffer to the pool. */
-interface Returned {
-  readonly key: string;
-  readonly a: TypedArray;
-}
-/**
- * Returns, oldest first. An entry is live while it is its buffer's latest return and the buffer is
- * still pooled; entries for buffers taken back (or returned again) since are skipped and compacted.
- */
-let order: Returned[] = [];
-let orderHead = 0;
-/** Each pooled buffer's latest return. */
-const pooled = new Map<TypedArray, Returned>();
-const live = (e: Returned) => pooled.get(e.a) === e;
+let returns = 0;
 
-const keyOf = (dtype: DType, size: number) => `${dtype}:${size}`;
+function freeList(dtype: DType, size: number): FreeList | undefined {
+  return free.get(dtype)?.get(size);
+}
 
 /**
  * With NABLA_POISON_BUFFERS=1 in the environment, a buffer taken for overwriting comes filled with
@@ -59,10 +64,10 @@ function poison(a: TypedArray): TypedArray {
 export function takeArray(dtype: DType, size: number, overwrite = false): TypedArray {
   const bytes = size * itemSize(dtype);
   if (bytes >= MIN_BYTES) {
-    const list = free.get(keyOf(dtype, size));
-    const a = list?.pop();
+    const list = freeList(dtype, size);
+    const a = list?.buffers.pop();
     if (a !== undefined) {
-      pooled.delete(a);
+      list!.stamps.pop();
       pooledBytes -= bytes;
       pooledCount--;
       return overwrite ? (POISON ? poison(a) : a) : a.fill(0);
@@ -93,60 +98,47 @@ function allocUninitialized(dtype: DType, size: number): TypedArray | undefined 
 
 /** Lets the oldest pooled buffers go until `bytes` more fit under the cap. */
 function evictFor(bytes: number): void {
-  while (pooledBytes + bytes > MAX_BYTES && orderHead < order.length) {
-    const e = order[orderHead++]!;
-    if (!live(e)) continue;
-    const { key, a } = e;
-    pooled.delete(a);
-    const list = free.get(key)!;
-    list.splice(list.indexOf(a), 1);
-    pooledBytes -= a.byteLength;
+  while (pooledBytes + bytes > MAX_BYTES) {
+    let oldest: FreeList | undefined;
+    for (const sizes of free.values()) {
+      for (const l of sizes.values()) {
+        if (l.stamps.length > 0 && (oldest === undefined || l.stamps[0]! < oldest.stamps[0]!)) {
+          oldest = l;
+        }
+      }
+    }
+    if (oldest === undefined) return;
+    oldest.stamps.shift();
+    pooledBytes -= oldest.buffers.shift()!.byteLength;
     pooledCount--;
   }
-}
-
-/** Drops the queue entries of buffers taken back since, once they are most of it. */
-function compact(): void {
-  if (order.length - orderHead < 1024 + 2 * pooledCount) return;
-  order = order.slice(orderHead).filter(live);
-  orderHead = 0;
 }
 
 /** Takes back a buffer no tensor uses any more. */
 export function returnArray(a: TypedArray): void {
   const bytes = a.byteLength;
-  if (bytes < MIN_BYTES || bytes > MAX_BYTES || pooled.has(a)) return;
+  if (bytes < MIN_BYTES || bytes > MAX_BYTES) return;
+  const dtype = dtypeOfArray(a);
+  let sizes = free.get(dtype);
+  if (sizes === undefined) free.set(dtype, (sizes = new Map()));
+  let list = sizes.get(a.length);
+  if (list === undefined) sizes.set(a.length, (list = { buffers: [], stamps: [] }));
+  if (list.buffers.includes(a)) return; // returned twice
   evictFor(bytes);
-  const key = keyOf(dtypeOfArray(a), a.length);
-  const list = free.get(key);
-  if (list === undefined) free.set(key, [a]);
-  else list.push(a);
-  const e = { key, a };
-  pooled.set(a, e);
-  order.push(e);
+  list.buffers.push(a);
+  list.stamps.push(returns++);
   pooledBytes += bytes;
   pooledCount++;
-  compact();
 }
 
 /** What the pool holds (for tests and memory reports). */
 export function poolStats(): { buffers: number; bytes: number } {
-  let buffers = 0;
-  for (const l of free.values()) buffers += l.length;
-  return { buffers, bytes: pooledBytes };
-}
-
-/** @internal Entries in the return queue, live or stale (for the test that it stays bounded). */
-export function poolQueueLength(): number {
-  return order.length - orderHead;
+  return { buffers: pooledCount, bytes: pooledBytes };
 }
 
 /** Empties the pool. */
 export function clearPool(): void {
   free.clear();
-  pooled.clear();
   pooledBytes = 0;
   pooledCount = 0;
-  order = [];
-  orderHead = 0;
 }
