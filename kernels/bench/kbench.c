@@ -49,7 +49,9 @@ static void run_gemm(int32_t *meta, float *c, const float *a, const float *b, in
   nb_pool_acquire();
   for (int t = 0; t < nt; t++) nb_pool_workspace(t, ws);
   gemm_job j = {meta, c, a, b};
-  nb_pool_run(gemm_task, &j, nt > 1 ? 2 * nt : 1);
+  static int per = 0;
+  if (per == 0) per = getenv("KB_SHARES") ? atoi(getenv("KB_SHARES")) : 2;
+  nb_pool_run(gemm_task, &j, nt > 1 ? per * nt : 1);
   nb_pool_release();
 }
 
@@ -135,6 +137,44 @@ static void bench_gemm(int n, int nt) {
   free(A);
   free(B);
   free(C);
+}
+
+/* One product of the bench's MLP step (784-256-128-10, batch 128), with the operand layouts nabla
+ * passes: best of many runs, in microseconds and GFLOP/s. */
+static void bench_shape(const char *what, int M, int N, int Kd, int transA, int transB, int nt) {
+  int32_t meta[NB_META_INTS + 2 * NB_META_DOUBLES] = {0};
+  float *A = malloc(sizeof(float) * M * Kd), *B = malloc(sizeof(float) * Kd * N);
+  float *C = malloc(sizeof(float) * M * N);
+  for (int i = 0; i < M * Kd; i++) A[i] = frand();
+  for (int i = 0; i < Kd * N; i++) B[i] = frand();
+  meta[NB_G_M] = M;
+  meta[NB_G_N] = N;
+  meta[NB_G_K] = Kd;
+  meta[NB_G_SAM] = transA ? 1 : Kd;
+  meta[NB_G_SAK] = transA ? M : 1;
+  meta[NB_G_SBK] = transB ? 1 : N;
+  meta[NB_G_SBN] = transB ? Kd : 1;
+  meta[NB_G_NBATCH] = 0;
+  double best = 1e30;
+  for (int r = 0; r < 400; r++) {
+    double t0 = now();
+    run_gemm(meta, C, A, B, nt);
+    double t = now() - t0;
+    if (t < best) best = t;
+  }
+  printf("%-28s %4dx%4dx%4d tA%d tB%d nt%d: %7.1f us %6.1f GFLOP/s\n", what, M, N, Kd, transA,
+         transB, nt, best * 1e6, 2.0 * M * N * Kd / best * 1e-9);
+  free(A);
+  free(B);
+  free(C);
+}
+
+static void bench_mlp(int nt) {
+  bench_shape("fwd1 x.W1t", 128, 256, 784, 0, 1, nt);
+  bench_shape("fwd2 h1.W2t", 128, 128, 256, 0, 1, nt);
+  bench_shape("dW1 g1t.x", 256, 784, 128, 1, 0, nt);
+  bench_shape("dW2 g2t.h1", 128, 256, 128, 1, 0, nt);
+  bench_shape("dX2 g2.W2", 128, 256, 128, 0, 0, nt);
 }
 
 static int32_t ulps(float a, float b) {
@@ -446,7 +486,7 @@ static void crosscheck(int nt) {
 int main(int argc, char **argv) {
   const char *isa = argc > 1 ? argv[1] : "auto";
   int nt = argc > 2 ? atoi(argv[2]) : 2;
-  int bench = argc > 3 ? atoi(argv[3]) : 1;
+  int bench = argc > 3 ? atoi(argv[3]) : 1; /* 2: only the MLP step's products */
   K = &nb_base_table;
 #if defined(__x86_64__)
   __builtin_cpu_init();
@@ -462,6 +502,11 @@ int main(int argc, char **argv) {
 #endif
   nb_pool_set_threads(nt);
   printf("isa %s, %d threads\n", K->isa, nb_pool_threads());
+  if (bench == 2) {
+    bench_mlp(1);
+    if (nt > 1) bench_mlp(nt);
+    return 0;
+  }
   int shapes[][3] = {{1, 1, 1}, {7, 13, 11}, {129, 65, 257}, {1, 300, 7}, {300, 1, 7},
                      {33, 47, 0}, {64, 64, 512}, {17, 33, 600}};
   for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)

@@ -157,7 +157,9 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
   for (int d = 0; d < meta[NB_G_NBATCH]; d++) batch *= meta[NB_G_BSHAPE + d];
   double flops = batch * meta[NB_G_M] * (double)meta[NB_G_N] * meta[NB_G_K];
   int nt = threads_for(flops, PAR_GEMM_FLOPS);
-  run_with_workspaces(env, gemm_task, &j, nt, nt > 1 ? nt * 2 : 1, K->sgemm_ws(meta));
+  /* one share per thread: each share packs the operand it shares with the others again, and
+   * at the MLP step's shapes a second share per thread cost 10-20% (kbench 2) */
+  run_with_workspaces(env, gemm_task, &j, nt, nt, K->sgemm_ws(meta));
   return NULL;
 }
 

@@ -60,8 +60,9 @@ export type KernelName = (typeof KERNEL_NAMES)[number];
 /** Shares per thread of a parallel call (a late thread leaves its shares to the others). */
 export const SHARES_PER_THREAD = 4;
 /**
- * GEMM takes fewer, larger shares (as the native addon does): every share packs its own copy of
- * the operand it does not split, so more shares mean more packing.
+ * GEMM takes fewer, larger shares: every share packs its own copy of the operand it does not
+ * split, so more shares mean more packing. (The native addon takes one per thread; wasm keeps two,
+ * since its workers wake through Atomics.wait and start later. Not re-measured for wasm.)
  */
 const GEMM_SHARES_PER_THREAD = 2;
 
