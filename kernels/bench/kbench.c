@@ -50,7 +50,7 @@ static void run_gemm(int32_t *meta, float *c, const float *a, const float *b, in
   for (int t = 0; t < nt; t++) nb_pool_workspace(t, ws);
   gemm_job j = {meta, c, a, b};
   static int per = 0;
-  if (per == 0) per = getenv("KB_SHARES") ? atoi(getenv("KB_SHARES")) : 2;
+  if (per == 0) per = getenv("KB_SHARES") ? atoi(getenv("KB_SHARES")) : 1; /* as the addon */
   nb_pool_run(gemm_task, &j, nt > 1 ? per * nt : 1);
   nb_pool_release();
 }
