@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define NB_MAXDIM 8
-#define NB_ABI_VERSION 8
+#define NB_ABI_VERSION 9
 
 /* The meta block: NB_META_INTS int32 values followed by NB_META_DOUBLES doubles (8-byte aligned). */
 #define NB_META_INTS 128
@@ -100,6 +100,16 @@ enum nb_reduce_op { NB_REDUCE_OPS(NB_ENUM_) NB_REDUCE_COUNT };
 #define NB_G_BSHAPE 10
 #define NB_G_BSTRA (NB_G_BSHAPE + NB_MAXDIM)
 #define NB_G_BSTRB (NB_G_BSTRA + NB_MAXDIM)
+
+/* ---- log_softmax of a contiguous float32 [outer, len, inner] along len, read from element
+ * NB_LS_OFFSET of the input. ----
+ * Per row: m = the max (NaN if any element is NaN; 0 where it is +-inf), then
+ * out = (x - m) - log(sum exp(x - m)). A share is a range of rows (inner = 1) or of
+ * (outer, block of NB_VL inner positions); each row is summed in one fixed order. */
+#define NB_LS_OUTER 0
+#define NB_LS_LEN 1
+#define NB_LS_INNER 2
+#define NB_LS_OFFSET 3
 
 /* ---- Sliding windows (unfold / fold) over float32 images. ----
  * unfold reads an image [N, C, H, W] at strides NB_U_STRIDES (4) from NB_U_OFFSET and writes
@@ -237,6 +247,7 @@ typedef struct nb_kernel_table {
   void (*unfold)(const int32_t *meta, float *out, const float *x, int tid, int nt);
   void (*fold)(const int32_t *meta, float *out, const float *cols, int tid, int nt);
   void (*maxpool_index)(const int32_t *meta, int32_t *out, const float *x, int tid, int nt);
+  void (*log_softmax)(const int32_t *meta, float *out, const float *x, int tid, int nt);
   /* Floats of workspace each conv2d / conv2d_wgrad share needs (64-byte aligned by the host). */
   size_t (*conv_ws)(const int32_t *meta);
   void (*conv2d)(const int32_t *meta, float *out, const float *x, const float *w, const float *bias,

@@ -3,6 +3,7 @@
  * A share is a range of outputs, and each output is reduced in one fixed order, so results do not
  * depend on the thread count. */
 #include "internal.h"
+#include "vmath.h"
 
 typedef struct {
   int op, nk, nr;
@@ -258,5 +259,90 @@ void NB_FN(reduce)(const int32_t *meta, void *out, const float *x, int tid, int 
     at += n;
     col = 0;
     if (at < hi && last > 0) nb_step(last, r.kshape, idx, 1, strides, &off);
+  }
+}
+
+/* ---- log_softmax (nabla.h, NB_LS_*) ---- */
+
+/* Lanes [0, n) set. */
+NB_INLINE vi lanes_below(int n) {
+  vi idx;
+  for (int i = 0; i < NB_VL; i++) idx[i] = i;
+  return (vi)(idx < vset1i(n));
+}
+
+/* The row max as log_softmax shifts by it: NaN if any lane saw a NaN, 0 where it is +-inf. */
+NB_INLINE vf shift_of(vf m, vi nan) {
+  m = vsel(nan, vset1(__builtin_nanf("")), m);
+  return vsel((vi)(vabs(m) == vset1(__builtin_inff())), vset1(0.0f), m);
+}
+
+/* One contiguous row of len floats. */
+static void log_softmax_row(const float *x, float *out, intptr_t len) {
+  float m = -__builtin_inff();
+  int nan = 0;
+  for (intptr_t j = 0; j < len; j++) {
+    float v = x[j];
+    if (v != v) nan = 1;
+    else if (v > m) m = v;
+  }
+  vf vm = shift_of(vset1(m), nan ? vset1i(-1) : vset1i(0));
+  vf acc = vset1(0.0f);
+  intptr_t j = 0;
+  for (; j + NB_VL <= len; j += NB_VL) acc += vexp(vload(x + j) - vm);
+  if (j < len) {
+    int n = (int)(len - j);
+    acc += vsel(lanes_below(n), vexp(vload_part(x + j, n, 0.0f) - vm), vset1(0.0f));
+  }
+  float s = 0;
+  for (int i = 0; i < NB_VL; i++) s += acc[i];
+  vf lse = vlog(vset1(s));
+  for (j = 0; j + NB_VL <= len; j += NB_VL) vstore(out + j, (vload(x + j) - vm) - lse);
+  if (j < len) {
+    int n = (int)(len - j);
+    vstore_part(out + j, (vload_part(x + j, n, 0.0f) - vm) - lse, n);
+  }
+}
+
+/* NB_VL rows side by side (n of them valid), element j of lane i at x[j * inner + i]. */
+static void log_softmax_lanes(const float *x, float *out, intptr_t len, intptr_t inner, int n) {
+  vf m = vset1(-__builtin_inff());
+  vi nan = vset1i(0);
+  for (intptr_t j = 0; j < len; j++) {
+    vf v = n == NB_VL ? vload(x + j * inner) : vload_part(x + j * inner, n, 0.0f);
+    nan |= visnan(v);
+    m = vsel((vi)(v > m), v, m);
+  }
+  vf vm = shift_of(m, nan);
+  vf acc = vset1(0.0f);
+  for (intptr_t j = 0; j < len; j++) {
+    vf v = n == NB_VL ? vload(x + j * inner) : vload_part(x + j * inner, n, 0.0f);
+    acc += vexp(v - vm);
+  }
+  vf lse = vlog(acc);
+  for (intptr_t j = 0; j < len; j++) {
+    vf v = n == NB_VL ? vload(x + j * inner) : vload_part(x + j * inner, n, 0.0f);
+    if (n == NB_VL) vstore(out + j * inner, (v - vm) - lse);
+    else vstore_part(out + j * inner, (v - vm) - lse, n);
+  }
+}
+
+void NB_FN(log_softmax)(const int32_t *meta, float *out, const float *x, int tid, int nt) {
+  intptr_t outer = meta[NB_LS_OUTER], len = meta[NB_LS_LEN], inner = meta[NB_LS_INNER];
+  x += meta[NB_LS_OFFSET];
+  if (len == 0) return;
+  if (inner == 1) {
+    intptr_t lo, hi;
+    nb_share(outer, 1, tid, nt, &lo, &hi);
+    for (intptr_t r = lo; r < hi; r++) log_softmax_row(x + r * len, out + r * len, len);
+    return;
+  }
+  intptr_t blocks = (inner + NB_VL - 1) / NB_VL, lo, hi;
+  nb_share(outer * blocks, 1, tid, nt, &lo, &hi);
+  for (intptr_t u = lo; u < hi; u++) {
+    intptr_t o = u / blocks, i0 = (u - o * blocks) * NB_VL;
+    int n = inner - i0 < NB_VL ? (int)(inner - i0) : NB_VL;
+    intptr_t at = o * len * inner + i0;
+    log_softmax_lanes(x + at, out + at, len, inner, n);
   }
 }

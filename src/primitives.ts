@@ -81,6 +81,12 @@ export interface WindowParams {
   readonly stride: readonly [number, number];
 }
 
+/** nll_loss's options: targets equal to ignoreIndex count for nothing. */
+export interface NllParams {
+  readonly ignoreIndex: number;
+  readonly reduction: 'none' | 'sum' | 'mean';
+}
+
 type NoParams = Readonly<Record<never, never>>;
 
 /** The parameters of every primitive. Adding a primitive starts here. */
@@ -94,6 +100,16 @@ export type PrimitiveParams = { readonly [P in UnaryPrimitive]: NoParams } & {
   /** The p-norm over dims; p may be Infinity, -Infinity or 0. */
   readonly norm: ReduceParams & { readonly p: number };
   readonly cumsum: { readonly dim: number };
+  /** log_softmax along dim: (x − max) − log Σ exp(x − max), the max taken as 0 where it is ±inf. */
+  readonly logSoftmax: { readonly dim: number };
+  /**
+   * Negative log-likelihood: log-probabilities [C], [N, C] or [N, C, d...], int32 targets [], [N]
+   * or [N, d...] and optional class weights [C] to −w[t]·input[t] per target (0 where ignored),
+   * reduced by `reduction` ('mean' divides by the summed weight of the counted targets).
+   */
+  readonly nllLoss: NllParams;
+  /** nllLoss's input gradient: the output's gradient, the targets and the weights to `shape`. */
+  readonly nllLossBackward: NllParams & { readonly shape: readonly number[] };
   /** Batched matrix product: [...b, m, k] @ [...b, k, n], batch dims broadcast. */
   readonly matmul: NoParams;
   readonly view: { readonly shape: readonly number[] };

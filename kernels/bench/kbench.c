@@ -156,7 +156,13 @@ static void bench_shape(const char *what, int M, int N, int Kd, int transA, int 
   meta[NB_G_SBN] = transB ? Kd : 1;
   meta[NB_G_NBATCH] = 0;
   double best = 1e30;
+  static char *flush = NULL;
+  size_t flush_bytes = 64u << 20;
+  int cold = getenv("KB_COLD") != NULL;
+  if (cold && flush == NULL) flush = calloc(flush_bytes, 1);
   for (int r = 0; r < 400; r++) {
+    if (cold) /* evict the operands: touch more than the caches hold */
+      for (size_t i = 0; i < flush_bytes; i += 64) flush[i]++;
     double t0 = now();
     run_gemm(meta, C, A, B, nt);
     double t = now() - t0;
@@ -372,6 +378,21 @@ static void crosscheck(int nt) {
   for (int t = 0; t < nt; t++) K->where(meta_buf, o1, c, x, y, t, nt);
   B->where(meta_buf, o2, c, x, y, 0, 1);
   cmp_f("where", o1, o2, N, 0);
+  /* log_softmax: rows (inner 1, len not a multiple of the lanes) and columns (inner 37) against
+   * the base build (sums in another order: a few ulps), with the non-finite values of x[0..4] */
+  for (int inner = 1; inner <= 37; inner += 36) {
+    char what[64];
+    memset(meta_buf, 0, sizeof meta_buf);
+    meta_buf[NB_LS_OUTER] = 3;
+    meta_buf[NB_LS_LEN] = 37;
+    meta_buf[NB_LS_INNER] = inner;
+    meta_buf[NB_LS_OFFSET] = inner == 1 ? 5 : 0;
+    int n = 3 * 37 * inner;
+    for (int t = 0; t < nt; t++) K->log_softmax(meta_buf, o1, x, t, nt);
+    B->log_softmax(meta_buf, o2, x, 0, 1);
+    snprintf(what, sizeof what, "log_softmax inner %d", inner);
+    cmp_f(what, o1, o2, n, 8);
+  }
   /* reductions: rows (contiguous reduced dim) and columns (strided) */
   const char *rn[] = {NB_REDUCE_OPS(NB_QUOTE_)};
   for (int op = 0; op < NB_REDUCE_COUNT; op++)

@@ -237,8 +237,8 @@ static double window_work(const int32_t *m, int fold) {
               : nc * m[NB_U_KH] * m[NB_U_KW] * m[NB_U_OH] * m[NB_U_OW];
 }
 
-/* A sliding-window kernel (K->name(meta, out, in, share, nshares)) with window_work's threads. */
-#define WINDOW_KERNEL(name, fold)                                                         \
+/* A kernel K->name(meta, out, in, share, nshares), on as many threads as `work` earns. */
+#define META_KERNEL(name, work)                                                           \
   static void name##_task(void *v, int tid, int nt, int thread) {                         \
     job_t *j = v;                                                                         \
     (void)thread;                                                                         \
@@ -247,13 +247,16 @@ static double window_work(const int32_t *m, int fold) {
   static napi_value name(napi_env env, napi_callback_info info) {                         \
     job_t j;                                                                              \
     if (!get_arrays(env, info, 2, 2, &j)) return NULL;                                    \
-    run(name##_task, &j, threads_for(window_work(j.meta, fold), PAR_ELEMENTS));           \
+    const int32_t *m = j.meta;                                                            \
+    run(name##_task, &j, threads_for(work, PAR_ELEMENTS));                                \
     return NULL;                                                                          \
   }
 
-WINDOW_KERNEL(unfold, 0)
-WINDOW_KERNEL(fold, 1)
-WINDOW_KERNEL(maxpool_index, 0)
+META_KERNEL(unfold, window_work(m, 0))
+META_KERNEL(fold, window_work(m, 1))
+META_KERNEL(maxpool_index, window_work(m, 0))
+/* exp and log per element: worth about 8 plain elementwise ones */
+META_KERNEL(log_softmax, 8.0 * m[NB_LS_OUTER] * m[NB_LS_LEN] * m[NB_LS_INNER])
 
 static double conv_flops(const int32_t *m) {
   return (double)m[NB_U_N] * m[NB_CV_O] * m[NB_U_C] * m[NB_U_KH] * m[NB_U_KW] * m[NB_U_OH] *
@@ -505,6 +508,7 @@ NAPI_MODULE_INIT() {
       {"unfold", NULL, unfold, NULL, NULL, NULL, napi_default, NULL},
       {"fold", NULL, fold, NULL, NULL, NULL, napi_default, NULL},
       {"maxpoolIndex", NULL, maxpool_index, NULL, NULL, NULL, napi_default, NULL},
+      {"logSoftmax", NULL, log_softmax, NULL, NULL, NULL, napi_default, NULL},
       {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dWgrad", NULL, conv2d_wgrad, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dDgrad", NULL, conv2d_dgrad, NULL, NULL, NULL, napi_default, NULL},

@@ -1,9 +1,10 @@
-// softmax and logSoftmax in their stable forms, composed from primitives (their gradients come free).
+// softmax in its stable form, composed from primitives (its gradient comes free), and logSoftmax, a primitive.
 import { isFloating } from '../dtype.js';
+import { apply } from '../ops/apply.js';
 import { normalizeDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/grad_mode.js';
-import { abs, cast, div, eq, exp, log, sub, where } from './elementwise.js';
+import { abs, cast, div, eq, exp, sub, where } from './elementwise.js';
 import { reduce } from './reduction.js';
 
 function floating(x: Tensor): Tensor {
@@ -13,13 +14,11 @@ function floating(x: Tensor): Tensor {
 /**
  * log_softmax(x, dim) = (x − max) − log Σ exp(x − max): exact for large inputs (e.g. [1000, 0] →
  * [0, −1000]). NOTE: the max is subtracted before the log-sum is added, as PyTorch does, so that
- * x − max is exact instead of rounding through logsumexp's large value.
+ * x − max is exact instead of rounding through logsumexp's large value. One primitive (one pass
+ * per row in C; its backward is g − exp(y)·Σg), not the nine ops of the composite.
  */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  const xf = floating(x);
-  const d = normalizeDim(dim, x.ndim);
-  const shifted = sub(xf, detachedMax(xf, d));
-  return sub(shifted, log(reduce('sum', exp(shifted), d, true)));
+  return apply('logSoftmax', [floating(x)], { dim: normalizeDim(dim, x.ndim) });
 }
 
 /** The max along dim (keepdim), without gradient; ±inf becomes 0 as in PyTorch. */

@@ -4,6 +4,7 @@ import { NablaError } from '../errors.js';
 import type {
   BinaryPrimitive,
   Primitive,
+  NllParams,
   ReduceParams,
   SliceParams,
   UnaryPrimitive,
@@ -331,6 +332,25 @@ export function emitPrimitive(
       const { dim } = params as { dim: number };
       return { name: g.op('CumSum', [x.name, g.ints([dim], true)]), batch: x.batch };
     }
+    case 'logSoftmax': {
+      const { dim } = params as { dim: number };
+      return { name: g.op('LogSoftmax', [x.name], [attr.int('axis', dim)]), batch: x.batch };
+    }
+    case 'nllLoss': {
+      const p = params as NllParams;
+      const attrs = [
+        attr.string('reduction', p.reduction),
+        attr.int('ignore_index', p.ignoreIndex),
+      ];
+      const name = g.op(
+        'NegativeLogLikelihoodLoss',
+        ins.map((v) => v.name),
+        attrs,
+      );
+      return { name, batch: p.reduction === 'none' ? x.batch : null };
+    }
+    case 'nllLossBackward':
+      return unsupported(op);
     case 'matmul':
       return { name: g.op('MatMul', [x.name, ins[1]!.name]), batch: matmulBatch(x, ins[1]!, rank) };
     case 'view': {

@@ -30,6 +30,7 @@ interface NativeAddon extends Pick<FastEngine, 'sgd' | 'adam'> {
   unfold(out: Float32Array, x: Float32Array): void;
   fold(out: Float32Array, cols: Float32Array): void;
   maxpoolIndex(out: Int32Array, x: Float32Array): void;
+  logSoftmax(out: Float32Array, x: Float32Array): void;
   conv2d(out: Float32Array, x: Float32Array, w: Float32Array, bias?: Float32Array): void;
   conv2dWgrad(out: Float32Array, grad: Float32Array, x: Float32Array): void;
   conv2dDgrad(out: Float32Array, grad: Float32Array, w: Float32Array): void;
@@ -102,6 +103,9 @@ class NativeEngine implements FastEngine {
   }
   maxPoolIndex(out: Int32Array, x: Operand): void {
     this.#a.maxpoolIndex(out, x.data);
+  }
+  logSoftmax(out: Float32Array, x: Operand): void {
+    this.#a.logSoftmax(out, x.data);
   }
   conv2d(out: Float32Array, x: Operand, weight: Operand, bias: Operand | null): void {
     if (bias === null) this.#a.conv2d(out, x.data, weight.data);

@@ -12,6 +12,7 @@ import {
   sliceScatterDef,
   viewDef,
 } from './defs/movement.js';
+import { logSoftmaxDef, nllLossBackwardDef, nllLossDef } from './defs/loss.js';
 import { cumsumDef, normDef, reduceDef } from './defs/reduce.js';
 import {
   conv2dDef,
@@ -34,6 +35,9 @@ export const OPS: OpTable = {
   where: whereDef,
   norm: normDef,
   cumsum: cumsumDef,
+  logSoftmax: logSoftmaxDef,
+  nllLoss: nllLossDef,
+  nllLossBackward: nllLossBackwardDef,
   matmul: matmulDef,
   view: viewDef,
   permute: permuteDef,

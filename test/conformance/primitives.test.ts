@@ -113,6 +113,65 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
     { label: 'first dim of transposed', inputs: () => [r(5, 3).t()], params: { dim: 0 } },
     { label: 'empty', inputs: () => [zeros(0, 3)], params: { dim: 0 } },
   ],
+  logSoftmax: [
+    { label: 'last dim', inputs: () => [r(4, 7)], params: { dim: 1 } },
+    { label: 'first dim of transposed', inputs: () => [r(6, 3).t()], params: { dim: 0 } },
+    { label: 'middle dim, 3-d', inputs: () => [r(2, 5, 3)], params: { dim: 1 } },
+    {
+      label: 'non-finite rows',
+      inputs: () => [
+        tensor([
+          [1, Infinity, 2, 0],
+          [-Infinity, -Infinity, -Infinity, -Infinity],
+          [0, Number.NaN, 1, 2],
+          [-Infinity, 3, 1000, -1000],
+        ]),
+      ],
+      params: { dim: 1 },
+    },
+    { label: '0-d', inputs: () => [tensor(1.5)], params: { dim: 0 } },
+    { label: 'empty', inputs: () => [zeros(0, 3)], params: { dim: 1 } },
+    { label: 'float64', inputs: () => [r(3, 4).double()], params: { dim: 1 } },
+  ],
+  nllLoss: [
+    {
+      label: 'mean, ignored target',
+      inputs: () => [r(5, 4), int([0, 3, -100, 1, 3])],
+      params: { ignoreIndex: -100, reduction: 'mean' },
+    },
+    {
+      label: 'sum, weighted, transposed input',
+      inputs: () => [r(4, 5).t(), int([2, 0, 1, 3, 3]), tensor([0.5, 2, 1, 3])],
+      params: { ignoreIndex: 1, reduction: 'sum' },
+    },
+    {
+      label: 'none, spatial [N, C, d]',
+      inputs: () => [r(2, 3, 4), int([0, 2, 1, 1, 2, 0, 0, 2], [2, 4])],
+      params: { ignoreIndex: -100, reduction: 'none' },
+    },
+    {
+      label: 'mean, every target ignored (NaN)',
+      inputs: () => [r(3, 2), int([0, 0, 0])],
+      params: { ignoreIndex: 0, reduction: 'mean' },
+    },
+    {
+      label: '1-d input',
+      inputs: () => [r(6), int([4], [])],
+      params: { ignoreIndex: -100, reduction: 'mean' },
+    },
+  ],
+  nllLossBackward: [
+    {
+      label: 'mean, weighted',
+      inputs: () => [tensor(1.5), int([0, 3, -100, 1, 3]), tensor([0.5, 2, 1, 3])],
+      params: { ignoreIndex: -100, reduction: 'mean', shape: [5, 4] },
+    },
+    {
+      label: 'none, spatial, strided gradient',
+      inputs: () => [r(4, 2).t(), int([0, 2, 1, 1, 2, 0, 0, 2], [2, 4])],
+      params: { ignoreIndex: 2, reduction: 'none', shape: [2, 3, 4] },
+    },
+  ],
   matmul: [
     { label: '2-d', inputs: () => [r(3, 5), r(5, 2)], params: {} },
     { label: 'transposed operands', inputs: () => [r(5, 3).t(), r(2, 5).t()], params: {} },

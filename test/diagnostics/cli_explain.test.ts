@@ -79,7 +79,9 @@ describe('nabla explain', () => {
       '[2]',
     );
     expect(text).toContain('mlp-small, cross-entropy loss');
-    expect(text).toContain('GatherBackward');
+    // PyTorch's nodes for cross_entropy: NllLossBackward0 after LogSoftmaxBackward0
+    expect(text).toContain('NllLossBackward');
+    expect(text).toContain('LogSoftmaxBackward');
     expect(text).toContain('∂L/∂3.bias');
   });
 

@@ -88,6 +88,30 @@ describe('second derivatives', () => {
       () => [rn([2, 3], gen())],
     ],
     ['cumsum', (a) => a!.square().cumsum(1), () => [rn([2, 3], gen())]],
+    ['logSoftmax of a square', (a) => nb.logSoftmax(a!.square(), 1), () => [rn([2, 4], gen())]],
+    [
+      'crossEntropy (logSoftmax + nllLoss, weighted, an ignored target)',
+      (a) =>
+        nb.nn.functional.crossEntropy(a!.square(), i32([2, 0, -100, 3]), {
+          weight: f64([0.5, 2, 1, 3]),
+        }),
+      () => [rn([4, 4], gen())],
+    ],
+    [
+      'nllLoss none, [N, C, d]',
+      (a) =>
+        nb.nn.functional
+          .nllLoss(
+            a!.exp(),
+            i32([
+              [0, 2],
+              [1, 1],
+            ]),
+            { reduction: 'none' },
+          )
+          .square(),
+      () => [rn([2, 3, 2], gen())],
+    ],
     ['clamp', (a) => a!.square().clamp(0.3, 2), () => [f64([0.2, 0.8, 1.1, -1.3, 1.6])]],
     ['relu', (a) => a!.relu().square(), () => [f64([0.2, -0.8, 1.1, -1.3, 1.6])]],
     [

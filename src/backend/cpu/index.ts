@@ -18,6 +18,7 @@ import {
   sliceScatterKernel,
 } from './indexing.js';
 import { matmulKernel } from './linalg.js';
+import { logSoftmaxKernel, nllLossBackwardKernel, nllLossKernel } from './loss.js';
 import { cumsumKernel, normKernel, reduceKernel } from './reduce.js';
 import { copyStrided, denseStrides } from './strided.js';
 import { jsAdam, jsSgd } from './fused.js';
@@ -46,6 +47,9 @@ const kernels: KernelTable<Buf> = {
   where: whereKernel,
   norm: normKernel,
   cumsum: cumsumKernel,
+  logSoftmax: logSoftmaxKernel,
+  nllLoss: nllLossKernel,
+  nllLossBackward: nllLossBackwardKernel,
   matmul: matmulKernel,
   sliceScatter: sliceScatterKernel,
   cat: catKernel,

@@ -29,6 +29,8 @@ export interface FastEngine {
   compare(out: Uint8Array, a: Operand, b: Operand): void;
   where(out: Float32Array, c: Operand<Uint8Array>, a: Operand, b: Operand): void;
   reduce(out: ReduceOut, x: Operand): void;
+  /** log_softmax along the middle dim of the contiguous [outer, len, inner] in meta (Meta.logSoftmax). */
+  logSoftmax(out: Float32Array, x: Operand): void;
   unfold(out: Float32Array, x: Operand): void;
   fold(out: Float32Array, cols: Operand): void;
   /** Max pooling's indices (Meta.window geometry, the image = the input). */

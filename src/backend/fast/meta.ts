@@ -66,6 +66,11 @@ const X_STRIDES = X_SHAPE + MAXDIM;
 const X_OFFSETS = X_STRIDES + 3 * MAXDIM;
 /** Where scatter's copy walk (x into out) starts in the block, in int32s. */
 export const X_COPY = 64;
+// log_softmax
+const LS_OUTER = 0;
+const LS_LEN = 1;
+const LS_INNER = 2;
+const LS_OFFSET = 3;
 // fused optimizers
 const O_N = 0;
 const O_FLAGS = 1;
@@ -370,6 +375,15 @@ export class Meta {
     const m = this.ints;
     const image = m[U_N]! * m[U_N + 1]!;
     return image * m[CV_O]! * m[U_KH]! * m[U_KH + 1]! * m[U_OH]! * m[U_OW]!;
+  }
+
+  /** log_softmax of a contiguous [outer, len, inner] read from element `offset` (nabla.h NB_LS_*). */
+  logSoftmax(outer: number, len: number, inner: number, offset: number): void {
+    const m = this.ints;
+    m[LS_OUTER] = outer;
+    m[LS_LEN] = len;
+    m[LS_INNER] = inner;
+    m[LS_OFFSET] = offset;
   }
 
   /** A fused optimizer update over n elements: the flags word (its scalars: scalars()). */

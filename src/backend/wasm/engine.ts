@@ -25,6 +25,7 @@ export interface WasmKernelExports {
   nb_wasm_unfold(...args: number[]): void;
   nb_wasm_fold(...args: number[]): void;
   nb_wasm_maxpool_index(...args: number[]): void;
+  nb_wasm_log_softmax(...args: number[]): void;
   nb_wasm_conv_ws_floats(meta: number): number;
   nb_wasm_conv_partials_floats(meta: number): number;
   nb_wasm_conv(...args: number[]): void;
@@ -48,6 +49,7 @@ export const KERNEL_NAMES = [
   'nb_wasm_unfold',
   'nb_wasm_fold',
   'nb_wasm_maxpool_index',
+  'nb_wasm_log_softmax',
   'nb_wasm_conv',
   'nb_wasm_conv_wgrad',
   'nb_wasm_conv2d_wgrad_sum',
@@ -254,6 +256,9 @@ export class WasmEngine implements FastEngine {
   }
   maxPoolIndex(out: Int32Array, x: Operand): void {
     this.#walk('nb_wasm_maxpool_index', out, [x]);
+  }
+  logSoftmax(out: Float32Array, x: Operand): void {
+    this.#walk('nb_wasm_log_softmax', out, [x]);
   }
 
   /**

@@ -1,5 +1,6 @@
 // nn.functional losses (MSE, L1, smooth L1, Huber, cross entropy, NLL, BCE, BCE with logits, KL), composed from differentiable ops.
 import { internalScope } from '../../memory.js';
+import { apply } from '../../ops/apply.js';
 import { noGrad } from '../../autograd/grad_mode.js';
 import { isFloating } from '../../dtype.js';
 import { ArgumentError, DTypeError, IndexError, ShapeError } from '../../errors.js';
@@ -245,6 +246,24 @@ function nllTerms(
   return { loss: where(valid, neg(picked.mul(w)), 0), counted, valid };
 }
 
+/**
+ * nll_loss as one primitive (its backward one more): what nllLoss and crossEntropy run unless
+ * they need the per-target terms (label smoothing) or a gradient for the class weights.
+ */
+function fusedNll(
+  input: Tensor,
+  target: Tensor,
+  weight: Tensor | null,
+  ignoreIndex: number,
+  reduction: string, // checked by reductionOf
+): Tensor | null {
+  if (weight?.requiresGrad === true) return null;
+  return apply('nllLoss', weight === null ? [input, target] : [input, target, weight], {
+    ignoreIndex,
+    reduction: reduction as Reduction,
+  });
+}
+
 function reduceNll(terms: NllTerms, reduction: string): Tensor {
   if (reduction === 'none') return terms.loss;
   if (reduction === 'sum') return terms.loss.sum();
@@ -263,7 +282,10 @@ export function nllLoss(input: Tensor, target: Tensor, opts?: NLLLossOptions): T
     const ignoreIndex = opts?.ignoreIndex ?? -100;
     assertFloating(input, 'nll_loss');
     checkNll(input, target, weight, ignoreIndex);
-    return reduceNll(nllTerms(input, target, weight, ignoreIndex), reduction);
+    return (
+      fusedNll(input, target, weight, ignoreIndex, reduction) ??
+      reduceNll(nllTerms(input, target, weight, ignoreIndex), reduction)
+    );
   });
 }
 
@@ -310,6 +332,10 @@ export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyO
     }
     checkNll(input, target, weight, ignoreIndex);
     const logp = logSoftmax(input, classDim);
+    if (smoothing === 0) {
+      const fused = fusedNll(logp, target, weight, ignoreIndex, reduction);
+      if (fused !== null) return fused;
+    }
     const terms = nllTerms(logp, target, weight, ignoreIndex);
     const nll = reduceNll(terms, reduction);
     if (smoothing === 0) return nll;
