@@ -11,7 +11,6 @@ import {
   add,
   asTensor,
   cast,
-  ceil,
   eq,
   exp,
   floor,
@@ -82,7 +81,8 @@ export function exp2(x: Tensor): Tensor {
 export function trunc(x: Tensor): Tensor {
   if (x.dtype === 'bool') throw new DTypeError(`"trunc_vml_cpu" not implemented for 'Bool'`);
   if (!isFloating(x.dtype)) return floor(x);
-  return where(lt(x, 0), ceil(x), floor(x));
+  // NOTE: −floor(−x), not ceil(x): the C ceil kernel gives +0 for ceil(−0.7), where libm gives −0
+  return where(lt(x, 0), neg(floor(neg(x))), floor(x));
 }
 
 /** True where x is NaN (never for integers or bool). */

@@ -58,15 +58,20 @@ function signbit(x: number): boolean {
   return scratchHigh[0]! >>> 31 === 1;
 }
 
-/** Python's float floor division (PyTorch's div_floor_floating): floor(a/b) without a/b's rounding. */
-function divFloor(a: number, b: number): number {
+const exact = (x: number): number => x;
+
+/**
+ * Python's float floor division (PyTorch's div_floor_floating): floor(a/b) without a/b's
+ * rounding, each step rounded by `r` (Math.fround repeats PyTorch's float32 arithmetic).
+ */
+function divFloor(a: number, b: number, r: (x: number) => number = exact): number {
   if (b === 0) return a / b;
   const mod = a % b;
-  let d = (a - mod) / b;
-  if (mod !== 0 && b < 0 !== mod < 0) d -= 1;
+  let d = r(r(a - mod) / b);
+  if (mod !== 0 && b < 0 !== mod < 0) d = r(d - 1);
   if (d === 0) return 0 * (a / b); // ±0 with the quotient's sign
   const f = Math.floor(d);
-  return d - f > 0.5 ? f + 1 : f;
+  return r(d - f) > 0.5 ? f + 1 : f;
 }
 
 /** Python's remainder (PyTorch's remainder): the sign of the divisor. */
@@ -96,7 +101,7 @@ export const BINARY_FNS: { readonly [P in BinaryPrimitive]: (a: number, b: numbe
   copysign: (a, b) => (signbit(b) ? -Math.abs(a) : Math.abs(a)),
   hypot: Math.hypot,
   divTrunc: (a, b) => Math.trunc(a / b),
-  divFloor,
+  divFloor: (a, b) => divFloor(a, b),
   remainder,
   fmod: (a, b) => a % b,
   bitwiseAnd: (a, b) => a & b,
@@ -116,6 +121,15 @@ const INT_DIVISION: Partial<Record<BinaryPrimitive, string>> = {
   divFloor: 'div',
   remainder: 'remainder',
   fmod: 'fmod',
+};
+
+/**
+ * float32 forms of the rounded divisions: PyTorch rounds the quotient to float32 before it
+ * rounds it to an integer (7 / 0.1f is 69.99999895..., which is 70 in float32).
+ */
+const FLOAT32_FNS: Partial<Record<BinaryPrimitive, (a: number, b: number) => number>> = {
+  divTrunc: (a, b) => Math.trunc(Math.fround(a / b)),
+  divFloor: (a, b) => divFloor(a, b, Math.fround),
 };
 
 function integerDivision(op: BinaryPrimitive, f: (a: number, b: number) => number) {
@@ -220,7 +234,9 @@ export function binaryKernel(op: BinaryPrimitive): Kernel<Buf, BinaryPrimitive> 
         ? Math.imul
         : out.dtype === 'int32' && INT_DIVISION[op] !== undefined
           ? integerDivision(op, base)
-          : boolify(out, base);
+          : out.dtype === 'float32' && FLOAT32_FNS[op] !== undefined
+            ? FLOAT32_FNS[op]
+            : boolify(out, base);
     forEachRow(walk, [0, a.offset, b.offset], (offs, n) => {
       let p = offs[0]!;
       let q = offs[1]!;

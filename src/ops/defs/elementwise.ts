@@ -249,12 +249,12 @@ const BINARY: { readonly [P in BinaryPrimitive]: BinarySpec } = {
     saves: (na) => [na, false, na],
     vjp: [(g, a, _b, y) => mul(g, where(eq(a, 0), 0, div(y, a))), (g) => zerosLike(g)],
   },
-  // d hypot(a, b) = (a da + b db)/y
+  // d hypot(a, b) = (a da + b db)/y, as (g·a)/y like PyTorch (g·a may overflow where a/y would not)
   hypot: {
     rule: 'floating',
     kernel: 'hypot',
     saves: (na, nb) => [na, nb, true],
-    vjp: [(g, a, _b, y) => mul(g, div(a, y)), (g, _a, b, y) => mul(g, div(b, y))],
+    vjp: [(g, a, _b, y) => div(mul(g, a), y), (g, _a, b, y) => div(mul(g, b), y)],
   },
   // rounded quotients are piecewise constant: zero gradients, as PyTorch
   divTrunc: {
