@@ -819,8 +819,8 @@ export class Tensor {
     IP.mul_(this, other);
     return this;
   }
-  div_(other: TensorOrScalar): this {
-    IP.div_(this, other);
+  div_(other: TensorOrScalar, opts?: E.DivOptions): this {
+    IP.div_(this, other, opts);
     return this;
   }
   addcmul_(t1: Tensor, t2: Tensor, opts?: IP.ValueOptions): this {

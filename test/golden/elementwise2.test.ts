@@ -319,6 +319,19 @@ describe('pointwise ops: refusals as in PyTorch', () => {
     expect(copysign(x, -1).requiresGrad).toBe(true);
   });
 
+  it('div_ with a rounding mode keeps an integer tensor integer; true division cannot', () => {
+    const x = tensor([7, -7, 9], { dtype: 'int32' });
+    x.div_(2, { roundingMode: 'floor' });
+    expect(x.tolist()).toEqual([3, -4, 4]);
+    x.div_(-2, { roundingMode: 'trunc' });
+    expect(x.tolist()).toEqual([-1, 2, -2]);
+    expect(() => x.div_(2)).toThrow(
+      "result type float32 can't be cast to the desired output type int32",
+    );
+    expect(() => x.div_(0, { roundingMode: 'trunc' })).toThrow(/^ZeroDivisionError/);
+    expect(x.tolist()).toEqual([-1, 2, -2]);
+  });
+
   it('copysign reads the sign bit of NaN, as PyTorch (copysign(1, -nan) = -1)', () => {
     const bits = new Uint32Array([0xffc00000, 0x7fc00000]); // −NaN, +NaN
     const nans = tensor(new Float32Array(bits.buffer));
