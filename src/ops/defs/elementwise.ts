@@ -1,6 +1,6 @@
 // Op definitions of the elementwise primitives: dtype rules, broadcasting and vector-Jacobian products.
 import { DTypeError } from '../../errors.js';
-import { isFloating, resultType, toFloating, type DType } from '../../dtype.js';
+import { isFloating, notImplementedFor, resultType, toFloating, type DType } from '../../dtype.js';
 import {
   add,
   apply,
@@ -40,18 +40,6 @@ interface UnarySpec {
   /** dL/dx from dL/dy; undefined for ops that are not differentiable. */
   readonly vjp?: (g: Tensor, s: Tensor) => Tensor;
 }
-
-/** PyTorch's type names in its "not implemented for" messages. */
-const TYPE_NAMES: { readonly [D in DType]: string } = {
-  float32: 'Float',
-  float64: 'Double',
-  int32: 'Int',
-  bool: 'Bool',
-};
-
-/** PyTorch's refusal of a dtype that its kernel (named as in PyTorch) has no loop for. */
-const notImplemented = (kernel: string, dtype: DType) =>
-  new DTypeError(`"${kernel}_cpu" not implemented for '${TYPE_NAMES[dtype]}'`);
 
 const u = (op: UnaryPrimitive, x: Tensor): Tensor => apply(op, [x], {});
 const rsqrt = (x: Tensor): Tensor => u('rsqrt', x);
@@ -100,7 +88,7 @@ function unaryInfer(op: UnaryPrimitive, rule: UnaryRule) {
   return ([x]: readonly TensorMeta[]): Inferred => {
     const d = x!.dtype;
     if (rule === 'bool') return { shape: x!.shape, dtype: 'bool' };
-    if (rule === 'bitwise' && isFloating(d)) throw notImplemented('bitwise_not', d);
+    if (rule === 'bitwise' && isFloating(d)) throw notImplementedFor('bitwise_not_cpu', d);
     if (rule === 'float') {
       const f = toFloating(d);
       return { shape: x!.shape, dtype: f, inputDTypes: [f] };
@@ -164,7 +152,7 @@ function binaryInfer(op: BinaryPrimitive, rule: BinaryRule, kernel: string | und
     }
     if (rule === 'div') ct = toFloating(ct);
     const takes = TAKES[rule];
-    if (takes !== undefined && !takes(ct)) throw notImplemented(kernel ?? op, ct);
+    if (takes !== undefined && !takes(ct)) throw notImplementedFor(`${kernel ?? op}_cpu`, ct);
     const out: DType = rule === 'compare' || rule === 'logical' ? 'bool' : ct;
     return { shape, dtype: out, inputDTypes: [ct, ct], broadcastTo: [shape, shape] };
   };
