@@ -177,3 +177,16 @@ export function castScalar(x: number, dtype: DType): number {
       return x !== 0 ? 1 : 0;
   }
 }
+
+/** PyTorch's type names, as its "not implemented for" messages write them. */
+const TORCH_TYPE_NAMES: { readonly [D in DType]: string } = {
+  float32: 'Float',
+  float64: 'Double',
+  int32: 'Int',
+  bool: 'Bool',
+};
+
+/** PyTorch's refusal of a dtype that one of its kernels (named as in PyTorch) has no loop for. */
+export function notImplementedFor(kernel: string, dtype: DType): DTypeError {
+  return new DTypeError(`"${kernel}" not implemented for '${TORCH_TYPE_NAMES[dtype]}'`);
+}

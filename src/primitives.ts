@@ -21,6 +21,18 @@ export const UNARY_PRIMITIVES = [
   'ceil',
   'round',
   'logicalNot',
+  'tan',
+  'asin',
+  'acos',
+  'atan',
+  'sinh',
+  'cosh',
+  'asinh',
+  'acosh',
+  'atanh',
+  'log2',
+  'log10',
+  'bitwiseNot',
 ] as const;
 export type UnaryPrimitive = (typeof UNARY_PRIMITIVES)[number];
 
@@ -41,6 +53,18 @@ export const BINARY_PRIMITIVES = [
   'logicalAnd',
   'logicalOr',
   'logicalXor',
+  'atan2',
+  'copysign',
+  'hypot',
+  'divTrunc',
+  'divFloor',
+  'remainder',
+  'fmod',
+  'bitwiseAnd',
+  'bitwiseOr',
+  'bitwiseXor',
+  'bitwiseLeftShift',
+  'bitwiseRightShift',
 ] as const;
 export type BinaryPrimitive = (typeof BINARY_PRIMITIVES)[number];
 

@@ -10,6 +10,7 @@ import * as E from './functions/elementwise.js';
 import * as I from './functions/indexing.js';
 import * as IP from './functions/inplace.js';
 import * as L from './functions/linalg.js';
+import * as P from './functions/pointwise.js';
 import * as R from './functions/reduction.js';
 import * as S from './functions/shape_ops.js';
 import { softmax, logSoftmax } from './functions/activation.js';
@@ -410,8 +411,8 @@ export class Tensor {
   mul(other: TensorOrScalar): Tensor {
     return E.mul(this, other);
   }
-  div(other: TensorOrScalar): Tensor {
-    return E.div(this, other);
+  div(other: TensorOrScalar, opts?: E.DivOptions): Tensor {
+    return E.div(this, other, opts);
   }
   pow(exponent: TensorOrScalar): Tensor {
     return E.pow(this, exponent);
@@ -511,6 +512,96 @@ export class Tensor {
   }
   reciprocal(): Tensor {
     return E.reciprocal(this);
+  }
+  trunc(): Tensor {
+    return P.trunc(this);
+  }
+  fix(): Tensor {
+    return P.trunc(this);
+  }
+  isnan(): Tensor {
+    return P.isnan(this);
+  }
+  isinf(): Tensor {
+    return P.isinf(this);
+  }
+  isfinite(): Tensor {
+    return P.isfinite(this);
+  }
+  tan(): Tensor {
+    return P.tan(this);
+  }
+  asin(): Tensor {
+    return P.asin(this);
+  }
+  acos(): Tensor {
+    return P.acos(this);
+  }
+  atan(): Tensor {
+    return P.atan(this);
+  }
+  atan2(other: TensorOrScalar): Tensor {
+    return P.atan2(this, other);
+  }
+  sinh(): Tensor {
+    return P.sinh(this);
+  }
+  cosh(): Tensor {
+    return P.cosh(this);
+  }
+  asinh(): Tensor {
+    return P.asinh(this);
+  }
+  acosh(): Tensor {
+    return P.acosh(this);
+  }
+  atanh(): Tensor {
+    return P.atanh(this);
+  }
+  log2(): Tensor {
+    return P.log2(this);
+  }
+  log10(): Tensor {
+    return P.log10(this);
+  }
+  exp2(): Tensor {
+    return P.exp2(this);
+  }
+  lerp(end: Tensor, weight: Tensor | number): Tensor {
+    return P.lerp(this, end, weight);
+  }
+  copysign(other: TensorOrScalar): Tensor {
+    return P.copysign(this, other);
+  }
+  logaddexp(other: TensorOrScalar): Tensor {
+    return P.logaddexp(this, other);
+  }
+  hypot(other: TensorOrScalar): Tensor {
+    return P.hypot(this, other);
+  }
+  remainder(other: TensorOrScalar): Tensor {
+    return P.remainder(this, other);
+  }
+  fmod(other: TensorOrScalar): Tensor {
+    return P.fmod(this, other);
+  }
+  bitwiseAnd(other: TensorOrScalar): Tensor {
+    return P.bitwiseAnd(this, other);
+  }
+  bitwiseOr(other: TensorOrScalar): Tensor {
+    return P.bitwiseOr(this, other);
+  }
+  bitwiseXor(other: TensorOrScalar): Tensor {
+    return P.bitwiseXor(this, other);
+  }
+  bitwiseNot(): Tensor {
+    return P.bitwiseNot(this);
+  }
+  bitwiseLeftShift(other: TensorOrScalar): Tensor {
+    return P.bitwiseLeftShift(this, other);
+  }
+  bitwiseRightShift(other: TensorOrScalar): Tensor {
+    return P.bitwiseRightShift(this, other);
   }
   clamp(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor {
     return E.clamp(this, min, max);
@@ -728,8 +819,8 @@ export class Tensor {
     IP.mul_(this, other);
     return this;
   }
-  div_(other: TensorOrScalar): this {
-    IP.div_(this, other);
+  div_(other: TensorOrScalar, opts?: E.DivOptions): this {
+    IP.div_(this, other, opts);
     return this;
   }
   addcmul_(t1: Tensor, t2: Tensor, opts?: IP.ValueOptions): this {

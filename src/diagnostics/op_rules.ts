@@ -102,6 +102,18 @@ const FORWARD: { readonly [P in Primitive]: ForwardRule<P> | null } = {
   ceil: null,
   round: null,
   logicalNot: null,
+  tan: named('tan', '\\tan'),
+  asin: named('asin', '\\arcsin'),
+  acos: named('acos', '\\arccos'),
+  atan: named('atan', '\\arctan'),
+  sinh: named('sinh', '\\sinh'),
+  cosh: named('cosh', '\\cosh'),
+  asinh: named('asinh', '\\operatorname{asinh}'),
+  acosh: named('acosh', '\\operatorname{acosh}'),
+  atanh: named('atanh', '\\operatorname{atanh}'),
+  log2: named('log₂', '\\log_2'),
+  log10: named('log₁₀', '\\log_{10}'),
+  bitwiseNot: null,
   add: ({ a, b }) => [a, PLUS, b],
   sub: ({ a, b }) => [a, MINUS, b],
   mul: ({ a, b }) => [a, HADAMARD, b],
@@ -118,6 +130,18 @@ const FORWARD: { readonly [P in Primitive]: ForwardRule<P> | null } = {
   logicalAnd: null,
   logicalOr: null,
   logicalXor: null,
+  atan2: ({ a, b }) => fn('atan2', '\\operatorname{atan2}', [[a], [b]]),
+  copysign: ({ a, b }) => fn('copysign', '\\operatorname{copysign}', [[a], [b]]),
+  hypot: ({ a, b }) => fn('hypot', '\\operatorname{hypot}', [[a], [b]]),
+  divTrunc: null,
+  divFloor: null,
+  remainder: null,
+  fmod: null,
+  bitwiseAnd: null,
+  bitwiseOr: null,
+  bitwiseXor: null,
+  bitwiseLeftShift: null,
+  bitwiseRightShift: null,
   sum: ({ a, params: p, ndim }) =>
     p.dims.length === 0 || p.dims.length === ndim
       ? [txt('Σ', '\\sum'), a]
@@ -209,6 +233,9 @@ interface LocalCtx {
 type LocalRule = (c: LocalCtx) => Formula;
 
 const ONE = txt('1');
+const SQ = txt('²', '^2', true);
+const over = (den: Term[]): Term[] => [ONE, txt('/', '/'), ...den];
+const sqrtOf = (t: Term[]): Term[] => fn('√', '\\sqrt', [t]);
 const ZERO: LocalRule = () => [txt('0')];
 const ONES: LocalRule = () => [ONE];
 
@@ -246,6 +273,18 @@ const LOCAL: { readonly [P in Primitive]: LocalRule | null } = {
   ceil: ZERO,
   round: ZERO,
   logicalNot: null,
+  tan: ({ a }) => [ONE, PLUS, txt('tan²', '\\tan^2'), txt('(', '\\left(', true), a, CLOSE],
+  asin: ({ a }) => over(sqrtOf([ONE, MINUS, a, SQ])),
+  acos: ({ a }) => [MINUS, ...over(sqrtOf([ONE, MINUS, a, SQ]))],
+  atan: ({ a }) => over([OPEN, ONE, PLUS, a, SQ, CLOSE]),
+  sinh: ({ a }) => fn('cosh', '\\cosh', [[a]]),
+  cosh: ({ a }) => fn('sinh', '\\sinh', [[a]]),
+  asinh: ({ a }) => over(sqrtOf([a, SQ, PLUS, ONE])),
+  acosh: ({ a }) => over(sqrtOf([a, SQ, MINUS, ONE])),
+  atanh: ({ a }) => over([OPEN, ONE, MINUS, a, SQ, CLOSE]),
+  log2: ({ a }) => over([OPEN, a, DOT, txt('ln 2', '\\ln 2'), CLOSE]),
+  log10: ({ a }) => over([OPEN, a, DOT, txt('ln 10', '\\ln 10'), CLOSE]),
+  bitwiseNot: null,
   add: ONES,
   sub: ({ i }) => (i === 0 ? [ONE] : [txt('−1', '-1')]),
   mul: ({ i, a, b }) => (i === 0 ? [b] : [a]),
@@ -272,6 +311,41 @@ const LOCAL: { readonly [P in Primitive]: LocalRule | null } = {
   logicalAnd: null,
   logicalOr: null,
   logicalXor: null,
+  atan2: ({ i, a, b }) => [
+    ...(i === 0 ? [b] : [MINUS, a]),
+    txt('/', '/'),
+    OPEN,
+    a,
+    SQ,
+    PLUS,
+    b,
+    SQ,
+    CLOSE,
+  ],
+  copysign: ({ i, a, b }) =>
+    i === 0
+      ? [
+          ...fn('sign', '\\operatorname{sign}', [[a]]),
+          DOT,
+          ...fn('sign', '\\operatorname{sign}', [[b]]),
+        ]
+      : [txt('0')],
+  hypot: ({ i, a, b }) => [
+    i === 0 ? a : b,
+    txt('/', '/'),
+    ...fn('hypot', '\\operatorname{hypot}', [[a], [b]]),
+  ],
+  divTrunc: ZERO,
+  divFloor: ZERO,
+  remainder: ({ i, a, b }) =>
+    i === 0 ? [ONE] : [MINUS, ...fn('floor', '\\operatorname{floor}', [[a, txt('/', '/'), b]])],
+  fmod: ({ i, a, b }) =>
+    i === 0 ? [ONE] : [MINUS, ...fn('trunc', '\\operatorname{trunc}', [[a, txt('/', '/'), b]])],
+  bitwiseAnd: null,
+  bitwiseOr: null,
+  bitwiseXor: null,
+  bitwiseLeftShift: null,
+  bitwiseRightShift: null,
   sum: null,
   prod: null,
   amax: null,

@@ -40,9 +40,30 @@ export function mul(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   return binary('mul', a, b);
 }
 
-/** True division: integer inputs give float32, as in PyTorch. */
-export function div(a: TensorOrScalar, b: TensorOrScalar): Tensor {
-  return binary('div', a, b);
+export interface DivOptions {
+  /**
+   * undefined or null: true division (integer inputs give float32); 'trunc': rounded towards
+   * zero; 'floor': rounded down (Python's //). The rounded forms keep integer dtypes, and an
+   * integer division by zero raises.
+   */
+  readonly roundingMode?: 'trunc' | 'floor' | null;
+}
+
+const DIV_OPTIONS: readonly string[] = ['roundingMode'];
+
+/** a / b, true or rounded (opts.roundingMode), as torch.div. */
+export function div(a: TensorOrScalar, b: TensorOrScalar, opts?: DivOptions): Tensor {
+  const unknown = Object.keys(opts ?? {}).find((k) => !DIV_OPTIONS.includes(k));
+  if (unknown !== undefined) {
+    throw new TypeError(`div() got an unexpected keyword argument '${unknown}'`);
+  }
+  const mode = opts?.roundingMode ?? null;
+  if (mode === null) return binary('div', a, b);
+  if (mode === 'trunc') return binary('divTrunc', a, b);
+  if (mode === 'floor') return binary('divFloor', a, b);
+  throw new ArgumentError(
+    `div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '${String(mode)}'`,
+  );
 }
 
 export function pow(a: TensorOrScalar, b: TensorOrScalar): Tensor {

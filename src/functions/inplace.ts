@@ -18,6 +18,7 @@ import {
   sub,
   where,
   type AlphaOptions,
+  type DivOptions,
   type TensorOrScalar,
 } from './elementwise.js';
 import { clone, expand } from './shape_ops.js';
@@ -76,8 +77,8 @@ export const sub_ = (self: Tensor, other: TensorOrScalar, opts?: AlphaOptions): 
   inplace(self, () => sub(self, other, opts));
 export const mul_ = (self: Tensor, other: TensorOrScalar): Tensor =>
   inplace(self, () => mul(original(self, other), other));
-export const div_ = (self: Tensor, other: TensorOrScalar): Tensor =>
-  inplace(self, () => div(original(self, other), other));
+export const div_ = (self: Tensor, other: TensorOrScalar, opts?: DivOptions): Tensor =>
+  inplace(self, () => div(original(self, other), other, opts));
 
 export interface ValueOptions {
   readonly value?: number;

@@ -56,6 +56,18 @@ const UNARY: { readonly [P in UnaryPrimitive]: OnnxElementwise | null } = {
   ceil: 'Ceil',
   round: 'Round',
   logicalNot: logical('Not'),
+  tan: 'Tan',
+  asin: 'Asin',
+  acos: 'Acos',
+  atan: 'Atan',
+  sinh: 'Sinh',
+  cosh: 'Cosh',
+  asinh: 'Asinh',
+  acosh: 'Acosh',
+  atanh: 'Atanh',
+  log2: (g, [x]) => g.op('Div', [g.op('Log', [x!.name]), g.scalar(Math.LN2, x!.dtype)]),
+  log10: (g, [x]) => g.op('Div', [g.op('Log', [x!.name]), g.scalar(Math.LN10, x!.dtype)]),
+  bitwiseNot: null, // BitwiseNot is opset 18
 };
 
 const BINARY: { readonly [P in BinaryPrimitive]: OnnxElementwise | null } = {
@@ -75,6 +87,18 @@ const BINARY: { readonly [P in BinaryPrimitive]: OnnxElementwise | null } = {
   logicalAnd: logical('And'),
   logicalOr: logical('Or'),
   logicalXor: logical('Xor'),
+  atan2: null,
+  copysign: null,
+  hypot: null,
+  divTrunc: null,
+  divFloor: null,
+  remainder: null, // Mod with fmod 0 takes only integers
+  fmod: (g, [a, b]) => g.op('Mod', [a!.name, b!.name], [attr.int('fmod', 1)]),
+  bitwiseAnd: null, // the Bitwise* ops are opset 18
+  bitwiseOr: null,
+  bitwiseXor: null,
+  bitwiseLeftShift: null, // BitShift takes only unsigned integers
+  bitwiseRightShift: null,
 };
 
 const ELEMENTWISE: {

@@ -53,6 +53,43 @@ const binaryCases: Case[] = [
   { label: 'non-finite', inputs: () => [specials(), specials().flip(0)], params: {} },
 ];
 
+// Integer (and bool) operands: the bitwise ops take nothing else, the rounded divisions must be
+// exact on them (divisors are non-zero: a zero raises, which test/golden/elementwise2.test.ts checks).
+const ints = () => int([7, -7, 3, -3, 0, 2147483647, -2147483648, 12, -1, 5, 1, -9], [3, 4]);
+const divisors = () => int([2, -2, 3, -3], [4]);
+const intUnaryCases: Case[] = [
+  { label: 'int32', inputs: () => [ints()], params: {} },
+  { label: 'int32 transposed', inputs: () => [ints().t()], params: {} },
+  { label: 'bool', inputs: () => [tensor([true, false, true])], params: {} },
+  { label: 'empty', inputs: () => [int([], [0, 2])], params: {} },
+];
+const intBinaryCases: Case[] = [
+  { label: 'int32 broadcast', inputs: () => [ints(), divisors()], params: {} },
+  { label: 'int32 strided', inputs: () => [ints().t(), int([5, -4, 7], [3])], params: {} },
+  { label: 'int32 0-d and empty', inputs: () => [int([6], []), int([], [0, 2])], params: {} },
+];
+const bitwiseCases: Case[] = [
+  ...intBinaryCases,
+  {
+    label: 'bool',
+    inputs: () => [tensor([true, false, true, false]), tensor([true, true, false, false])],
+    params: {},
+  },
+  {
+    label: 'int32 and bool',
+    inputs: () => [ints(), tensor([true, false, true, true])],
+    params: {},
+  },
+];
+const shiftCases: Case[] = [
+  {
+    label: 'int32 broadcast',
+    inputs: () => [ints(), int([0, 1, 5, 31], [4])],
+    params: {},
+  },
+  { label: 'int32 strided', inputs: () => [ints().t(), int([3, 0, 2], [3])], params: {} },
+];
+
 const reduceCases = (p: Primitive): Case[] => {
   const nonEmpty = p === 'amax' || p === 'amin' || p === 'argmax' || p === 'argmin';
   const dims = (d: number[], keepdim = false) => ({ dims: d, keepdim });
@@ -82,6 +119,16 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
     (typeof REDUCE_PRIMITIVES)[number],
     Case[]
   >),
+  bitwiseNot: intUnaryCases,
+  bitwiseAnd: bitwiseCases,
+  bitwiseOr: bitwiseCases,
+  bitwiseXor: bitwiseCases,
+  bitwiseLeftShift: shiftCases,
+  bitwiseRightShift: shiftCases,
+  divTrunc: [...binaryCases, ...intBinaryCases],
+  divFloor: [...binaryCases, ...intBinaryCases],
+  remainder: [...binaryCases, ...intBinaryCases],
+  fmod: [...binaryCases, ...intBinaryCases],
   cast: [
     { label: 'to float64', inputs: () => [r(3, 4).t()], params: { dtype: 'float64' } },
     { label: 'to int32', inputs: () => [specials().mul(3)], params: { dtype: 'int32' } },

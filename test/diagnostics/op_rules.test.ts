@@ -26,9 +26,17 @@ describe('explain op rules', () => {
       'logicalAnd',
       'logicalOr',
       'logicalXor',
+      'bitwiseAnd',
+      'bitwiseOr',
+      'bitwiseXor',
+      'bitwiseLeftShift',
+      'bitwiseRightShift',
     ];
     for (const op of UNARY_PRIMITIVES) {
-      expect([op, localFormula(op, 0, ['x']) === null]).toEqual([op, op === 'logicalNot']);
+      expect([op, localFormula(op, 0, ['x']) === null]).toEqual([
+        op,
+        op === 'logicalNot' || op === 'bitwiseNot',
+      ]);
     }
     for (const op of BINARY_PRIMITIVES) {
       for (const i of [0, 1]) {

@@ -299,6 +299,42 @@ describe('ONNX export: onnxruntime gives nabla’s outputs at any batch size', (
       expect(ops).toContain(op);
   });
 
+  it('the trigonometric, hyperbolic, log2/log10 and fmod primitives, and pointwise composites', async () => {
+    manualSeed(14);
+    class Pointwise extends nn.Module {
+      fc = new nn.Linear(5, 4);
+      forward(x: Tensor): Tensor {
+        const h = this.fc.forward(x);
+        const unit = h.tanh().mul(0.9);
+        const above1 = h.abs().add(1.1);
+        const parts = [
+          h.tan(),
+          unit.asin(),
+          unit.acos(),
+          h.atan(),
+          h.sinh(),
+          h.cosh(),
+          h.asinh(),
+          above1.acosh(),
+          unit.atanh(),
+          above1.log2(),
+          above1.log10(),
+          h.mul(3).fmod(0.7),
+          h.mul(3).trunc(),
+          h.exp2(),
+          h.lerp(unit, 0.3),
+          h.logaddexp(unit),
+          where(h.isfinite(), h, 0),
+        ];
+        return cat(parts, 1);
+      }
+    }
+    const ops = await expectOrtMatches(new Pointwise(), [5]);
+    for (const op of ['Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Asinh', 'Acosh', 'Atanh'])
+      expect(ops).toContain(op);
+    expect(ops).toContain('Mod');
+  });
+
   it('a layer subclass that overrides forward is traced through its primitives', async () => {
     manualSeed(11);
     class ScaledLinear extends nn.Linear {
@@ -391,6 +427,17 @@ describe('ONNX export: what it cannot express is a clear error', () => {
     const net = new nn.Sequential(new nn.Conv2d(1, 2, 3), new FunctionalPool());
     expect(fails(net, randn([2, 1, 6, 6]))).toMatch(
       /^ONNX export: the primitive 'maxPoolIndices' has no ONNX mapping .*\(in module '1' \(FunctionalPool\)\)$/,
+    );
+  });
+
+  it('names the pointwise primitives without an ONNX mapping', () => {
+    class Angle extends nn.Module {
+      forward(x: Tensor): Tensor {
+        return x.atan2(x.abs().add(1));
+      }
+    }
+    expect(fails(new Angle(), randn([2, 3]))).toMatch(
+      /^ONNX export: the primitive 'atan2' has no ONNX mapping/,
     );
   });
 

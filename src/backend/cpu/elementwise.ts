@@ -2,6 +2,7 @@
 import type { TypedArray } from '../../dtype.js';
 import type { BinaryPrimitive, UnaryPrimitive } from '../../primitives.js';
 import type { Kernel, KernelInput, KernelOutput } from '../backend.js';
+import { ArgumentError } from '../../errors.js';
 import { erf } from '../../math.js';
 import { coalesce, copyStrided, denseStrides, forEachRow, isDense } from './strided.js';
 
@@ -33,7 +34,51 @@ export const UNARY_FNS: { readonly [P in UnaryPrimitive]: (x: number) => number 
   ceil: Math.ceil,
   round: roundHalfEven,
   logicalNot: (x) => (x !== 0 ? 0 : 1),
+  tan: Math.tan,
+  asin: Math.asin,
+  acos: Math.acos,
+  atan: Math.atan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  asinh: Math.asinh,
+  acosh: Math.acosh,
+  atanh: Math.atanh,
+  log2: Math.log2,
+  log10: Math.log10,
+  bitwiseNot: (x) => ~x, // (bool: logicalNot, see unaryKernel)
 };
+
+const scratch = new Float64Array(1);
+const scratchHigh = new Uint32Array(scratch.buffer, 4, 1);
+
+/** The sign bit, as C's signbit: set for −0 and for NaNs that carry it. */
+function signbit(x: number): boolean {
+  if (x !== 0 && x === x) return x < 0;
+  scratch[0] = x;
+  return scratchHigh[0]! >>> 31 === 1;
+}
+
+const exact = (x: number): number => x;
+
+/**
+ * Python's float floor division (PyTorch's div_floor_floating): floor(a/b) without a/b's
+ * rounding, each step rounded by `r` (Math.fround repeats PyTorch's float32 arithmetic).
+ */
+function divFloor(a: number, b: number, r: (x: number) => number = exact): number {
+  if (b === 0) return a / b;
+  const mod = a % b;
+  let d = r(r(a - mod) / b);
+  if (mod !== 0 && b < 0 !== mod < 0) d = r(d - 1);
+  if (d === 0) return 0 * (a / b); // ±0 with the quotient's sign
+  const f = Math.floor(d);
+  return r(d - f) > 0.5 ? f + 1 : f;
+}
+
+/** Python's remainder (PyTorch's remainder): the sign of the divisor. */
+function remainder(a: number, b: number): number {
+  const mod = a % b;
+  return mod !== 0 && b < 0 !== mod < 0 ? mod + b : mod;
+}
 
 export const BINARY_FNS: { readonly [P in BinaryPrimitive]: (a: number, b: number) => number } = {
   add: (a, b) => a + b,
@@ -52,7 +97,49 @@ export const BINARY_FNS: { readonly [P in BinaryPrimitive]: (a: number, b: numbe
   logicalAnd: (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
   logicalOr: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
   logicalXor: (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
+  atan2: Math.atan2,
+  copysign: (a, b) => (signbit(b) ? -Math.abs(a) : Math.abs(a)),
+  hypot: Math.hypot,
+  divTrunc: (a, b) => Math.trunc(a / b),
+  divFloor: (a, b) => divFloor(a, b),
+  remainder,
+  fmod: (a, b) => a % b,
+  bitwiseAnd: (a, b) => a & b,
+  bitwiseOr: (a, b) => a | b,
+  bitwiseXor: (a, b) => a ^ b,
+  // NOTE: shifts past the width (or negative) are undefined in C; these follow PyTorch 2's choice.
+  bitwiseLeftShift: (a, b) => (b < 0 || b >= 32 ? 0 : a << b),
+  bitwiseRightShift: (a, b) => a >> (b < 0 || b >= 32 ? 31 : b),
 };
+
+/**
+ * The integer division ops: exact in float64 for int32 operands (a non-integral quotient is at
+ * least 1/|b| from an integer, more than its rounding error), but a zero divisor raises, as in PyTorch.
+ */
+const INT_DIVISION: Partial<Record<BinaryPrimitive, string>> = {
+  divTrunc: 'div',
+  divFloor: 'div',
+  remainder: 'remainder',
+  fmod: 'fmod',
+};
+
+/**
+ * float32 forms of the rounded divisions: PyTorch rounds the quotient to float32 before it
+ * rounds it to an integer (7 / 0.1f is 69.99999895..., which is 70 in float32).
+ */
+const FLOAT32_FNS: Partial<Record<BinaryPrimitive, (a: number, b: number) => number>> = {
+  divTrunc: (a, b) => Math.trunc(Math.fround(a / b)),
+  divFloor: (a, b) => divFloor(a, b, Math.fround),
+};
+
+function integerDivision(op: BinaryPrimitive, f: (a: number, b: number) => number) {
+  return (a: number, b: number): number => {
+    if (b === 0) {
+      throw new ArgumentError(`ZeroDivisionError: integer ${INT_DIVISION[op]!} by zero (${op})`);
+    }
+    return f(a, b);
+  };
+}
 
 /** Bool outputs store 0 or 1, whatever the arithmetic gave. */
 function boolify<F extends (...xs: number[]) => number>(out: KernelOutput<Buf>, f: F): F {
@@ -76,7 +163,9 @@ function mapStrided(out: KernelOutput<Buf>, a: KernelInput<Buf>, f: (x: number) 
 
 export function unaryKernel(op: UnaryPrimitive): Kernel<Buf, UnaryPrimitive> {
   const base = UNARY_FNS[op];
-  return (out, [x]) => mapStrided(out, x!, boolify(out, base));
+  // ~ on bool is logical not (~1 would be −2, which is true)
+  const boolBase = op === 'bitwiseNot' ? UNARY_FNS.logicalNot : base;
+  return (out, [x]) => mapStrided(out, x!, boolify(out, out.dtype === 'bool' ? boolBase : base));
 }
 
 type Row = (
@@ -140,7 +229,14 @@ export function binaryKernel(op: BinaryPrimitive): Kernel<Buf, BinaryPrimitive> 
       );
       return;
     }
-    const f = op === 'mul' && out.dtype === 'int32' ? Math.imul : boolify(out, base);
+    const f =
+      op === 'mul' && out.dtype === 'int32'
+        ? Math.imul
+        : out.dtype === 'int32' && INT_DIVISION[op] !== undefined
+          ? integerDivision(op, base)
+          : out.dtype === 'float32' && FLOAT32_FNS[op] !== undefined
+            ? FLOAT32_FNS[op]
+            : boolify(out, base);
     forEachRow(walk, [0, a.offset, b.offset], (offs, n) => {
       let p = offs[0]!;
       let q = offs[1]!;

@@ -73,6 +73,18 @@ export const UNARY_OPS = {
   ceil: 'ceil',
   round: 'round',
   logicalNot: null,
+  tan: null,
+  asin: null,
+  acos: null,
+  atan: null,
+  sinh: null,
+  cosh: null,
+  asinh: null,
+  acosh: null,
+  atanh: null,
+  log2: null,
+  log10: null,
+  bitwiseNot: null,
 } as const satisfies { readonly [P in UnaryPrimitive]: UnaryKernel | null };
 
 /** The unary primitives that have a C kernel. */
@@ -98,6 +110,18 @@ export const BINARY_OPS = {
   logicalAnd: null,
   logicalOr: null,
   logicalXor: null,
+  atan2: null,
+  copysign: null,
+  hypot: null,
+  divTrunc: null,
+  divFloor: null,
+  remainder: null,
+  fmod: null,
+  bitwiseAnd: null,
+  bitwiseOr: null,
+  bitwiseXor: null,
+  bitwiseLeftShift: null,
+  bitwiseRightShift: null,
 } as const satisfies { readonly [P in BinaryPrimitive]: BinaryKernel | CompareKernel | null };
 
 export function isCompareKernel(k: BinaryKernel | CompareKernel): k is CompareKernel {

@@ -43,6 +43,18 @@ export const UNARY_THRESHOLD = {
   ceil: 'elementwise',
   round: 'elementwise',
   logicalNot: null,
+  tan: null,
+  asin: null,
+  acos: null,
+  atan: null,
+  sinh: null,
+  cosh: null,
+  asinh: null,
+  acosh: null,
+  atanh: null,
+  log2: null,
+  log10: null,
+  bitwiseNot: null,
 } as const satisfies {
   readonly [P in UnaryPrimitive]: 'elementwise' | 'transcendental' | null;
 };

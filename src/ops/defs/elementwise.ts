@@ -1,8 +1,9 @@
 // Op definitions of the elementwise primitives: dtype rules, broadcasting and vector-Jacobian products.
 import { DTypeError } from '../../errors.js';
-import { resultType, toFloating, type DType } from '../../dtype.js';
+import { isFloating, notImplementedFor, resultType, toFloating, type DType } from '../../dtype.js';
 import {
   add,
+  apply,
   cos,
   div,
   eq,
@@ -30,7 +31,7 @@ import type { BackwardContext, Inferred, KernelOpDef, SaveContext, TensorMeta } 
 
 // ---- unary ----
 
-type UnaryRule = 'float' | 'same' | 'signed' | 'bool';
+type UnaryRule = 'float' | 'same' | 'signed' | 'bool' | 'bitwise';
 
 interface UnarySpec {
   readonly rule: UnaryRule;
@@ -39,6 +40,11 @@ interface UnarySpec {
   /** dL/dx from dL/dy; undefined for ops that are not differentiable. */
   readonly vjp?: (g: Tensor, s: Tensor) => Tensor;
 }
+
+const u = (op: UnaryPrimitive, x: Tensor): Tensor => apply(op, [x], {});
+const rsqrt = (x: Tensor): Tensor => u('rsqrt', x);
+/** 1 − x² */
+const oneMinusSq = (x: Tensor): Tensor => sub(1, mul(x, x));
 
 const UNARY: { readonly [P in UnaryPrimitive]: UnarySpec } = {
   neg: { rule: 'signed', vjp: (g) => neg(g) }, // d(−x) = −1
@@ -64,12 +70,25 @@ const UNARY: { readonly [P in UnaryPrimitive]: UnarySpec } = {
   ceil: { rule: 'same', vjp: (g) => zerosLike(g) },
   round: { rule: 'same', vjp: (g) => zerosLike(g) },
   logicalNot: { rule: 'bool' },
+  tan: { rule: 'float', saves: 'y', vjp: (g, y) => mul(g, add(mul(y, y), 1)) }, // 1 + tan²
+  asin: { rule: 'float', saves: 'x', vjp: (g, x) => mul(g, rsqrt(oneMinusSq(x))) }, // 1/√(1 − x²)
+  acos: { rule: 'float', saves: 'x', vjp: (g, x) => mul(neg(g), rsqrt(oneMinusSq(x))) }, // −1/√(1 − x²)
+  atan: { rule: 'float', saves: 'x', vjp: (g, x) => div(g, add(mul(x, x), 1)) }, // 1/(1 + x²)
+  sinh: { rule: 'float', saves: 'x', vjp: (g, x) => mul(g, u('cosh', x)) }, // cosh
+  cosh: { rule: 'float', saves: 'x', vjp: (g, x) => mul(g, u('sinh', x)) }, // sinh
+  asinh: { rule: 'float', saves: 'x', vjp: (g, x) => mul(g, rsqrt(add(mul(x, x), 1))) }, // 1/√(x² + 1)
+  acosh: { rule: 'float', saves: 'x', vjp: (g, x) => mul(g, rsqrt(sub(mul(x, x), 1))) }, // 1/√(x² − 1)
+  atanh: { rule: 'float', saves: 'x', vjp: (g, x) => div(g, oneMinusSq(x)) }, // 1/(1 − x²)
+  log2: { rule: 'float', saves: 'x', vjp: (g, x) => div(g, mul(x, Math.LN2)) }, // 1/(x ln 2)
+  log10: { rule: 'float', saves: 'x', vjp: (g, x) => div(g, mul(x, Math.LN10)) }, // 1/(x ln 10)
+  bitwiseNot: { rule: 'bitwise' },
 };
 
 function unaryInfer(op: UnaryPrimitive, rule: UnaryRule) {
   return ([x]: readonly TensorMeta[]): Inferred => {
     const d = x!.dtype;
     if (rule === 'bool') return { shape: x!.shape, dtype: 'bool' };
+    if (rule === 'bitwise' && isFloating(d)) throw notImplementedFor('bitwise_not_cpu', d);
     if (rule === 'float') {
       const f = toFloating(d);
       return { shape: x!.shape, dtype: f, inputDTypes: [f] };
@@ -103,9 +122,23 @@ function unaryDef(op: UnaryPrimitive): KernelOpDef<UnaryPrimitive> {
 
 // ---- binary ----
 
-type BinaryRule = 'arith' | 'div' | 'compare' | 'logical';
+/**
+ * arith: promoted; div: promoted, then integers to float; compare, logical: bool out. Those that
+ * refuse dtypes, as PyTorch's kernels do: floating (promoted, no integer or bool result),
+ * numeric (no bool), bitwise (integers and bool), shift (integers only).
+ */
+type BinaryRule =
+  'arith' | 'div' | 'compare' | 'logical' | 'floating' | 'numeric' | 'bitwise' | 'shift';
 
-function binaryInfer(op: BinaryPrimitive, rule: BinaryRule) {
+/** Which promoted dtypes each refusing rule takes. */
+const TAKES: { readonly [R in BinaryRule]?: (d: DType) => boolean } = {
+  floating: isFloating,
+  numeric: (d) => d !== 'bool',
+  bitwise: (d) => !isFloating(d),
+  shift: (d) => d === 'int32',
+};
+
+function binaryInfer(op: BinaryPrimitive, rule: BinaryRule, kernel: string | undefined) {
   return ([a, b]: readonly TensorMeta[]): Inferred => {
     const shape = broadcastShapes(a!.shape, b!.shape);
     let ct: DType = resultType([
@@ -118,6 +151,8 @@ function binaryInfer(op: BinaryPrimitive, rule: BinaryRule) {
       );
     }
     if (rule === 'div') ct = toFloating(ct);
+    const takes = TAKES[rule];
+    if (takes !== undefined && !takes(ct)) throw notImplementedFor(`${kernel ?? op}_cpu`, ct);
     const out: DType = rule === 'compare' || rule === 'logical' ? 'bool' : ct;
     return { shape, dtype: out, inputDTypes: [ct, ct], broadcastTo: [shape, shape] };
   };
@@ -128,6 +163,8 @@ type SideVjp = (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => Tensor;
 
 interface BinarySpec {
   readonly rule: BinaryRule;
+  /** PyTorch's kernel name, for the refusals of the rules that refuse dtypes. */
+  readonly kernel?: string;
   /** Which of (a, b, y) backward needs, given which inputs need gradients. */
   readonly saves?: (needA: boolean, needB: boolean) => readonly [boolean, boolean, boolean];
   /** The VJPs for a and for b, each computed only when that input needs its gradient. */
@@ -185,6 +222,58 @@ const BINARY: { readonly [P in BinaryPrimitive]: BinarySpec } = {
   logicalAnd: { rule: 'logical' },
   logicalOr: { rule: 'logical' },
   logicalXor: { rule: 'logical' },
+  // d atan2(a, b) = (b da − a db)/(a² + b²)
+  atan2: {
+    rule: 'div',
+    saves: () => [true, true, false],
+    vjp: [
+      (g, a, b) => div(mul(g, b), add(mul(a, a), mul(b, b))),
+      (g, a, b) => div(mul(neg(g), a), add(mul(a, a), mul(b, b))),
+    ],
+  },
+  // d copysign(a, b) = (y/a) da (0 at a = 0, as PyTorch), 0 db
+  copysign: {
+    rule: 'div',
+    saves: (na) => [na, false, na],
+    vjp: [(g, a, _b, y) => mul(g, where(eq(a, 0), 0, div(y, a))), (g) => zerosLike(g)],
+  },
+  // d hypot(a, b) = (a da + b db)/y, as (g·a)/y like PyTorch (g·a may overflow where a/y would not)
+  hypot: {
+    rule: 'floating',
+    kernel: 'hypot',
+    saves: (na, nb) => [na, nb, true],
+    vjp: [(g, a, _b, y) => div(mul(g, a), y), (g, _a, b, y) => div(mul(g, b), y)],
+  },
+  // rounded quotients are piecewise constant: zero gradients, as PyTorch
+  divTrunc: {
+    rule: 'numeric',
+    kernel: 'div_trunc',
+    vjp: [(g) => zerosLike(g), (g) => zerosLike(g)],
+  },
+  divFloor: {
+    rule: 'numeric',
+    kernel: 'div_floor',
+    vjp: [(g) => zerosLike(g), (g) => zerosLike(g)],
+  },
+  // a − b·floor(a/b): da, −floor(a/b) db
+  remainder: {
+    rule: 'numeric',
+    kernel: 'remainder',
+    saves: (_na, nb) => [nb, nb, false],
+    vjp: [(g) => g, (g, a, b) => mul(neg(g), apply('divFloor', [a, b], {}))],
+  },
+  // a − b·trunc(a/b): da, −trunc(a/b) db
+  fmod: {
+    rule: 'numeric',
+    kernel: 'fmod',
+    saves: (_na, nb) => [nb, nb, false],
+    vjp: [(g) => g, (g, a, b) => mul(neg(g), apply('divTrunc', [a, b], {}))],
+  },
+  bitwiseAnd: { rule: 'bitwise', kernel: 'bitwise_and' },
+  bitwiseOr: { rule: 'bitwise', kernel: 'bitwise_or' },
+  bitwiseXor: { rule: 'bitwise', kernel: 'bitwise_xor' },
+  bitwiseLeftShift: { rule: 'shift', kernel: 'lshift' },
+  bitwiseRightShift: { rule: 'shift', kernel: 'rshift' },
 };
 
 function binaryDef(op: BinaryPrimitive): KernelOpDef<BinaryPrimitive> {
@@ -194,7 +283,7 @@ function binaryDef(op: BinaryPrimitive): KernelOpDef<BinaryPrimitive> {
   return {
     kind: 'kernel',
     overwrites: true,
-    infer: binaryInfer(op, spec.rule),
+    infer: binaryInfer(op, spec.rule, spec.kernel),
     ...(saves
       ? {
           save: (c: SaveContext<BinaryPrimitive>) => {
