@@ -163,9 +163,10 @@ NB_INLINE vf vfloor(vf x) {
   vf t = vrint(x);
   return vsel((vi)(t > x), t - vset1(1.0f), t);
 }
+/* The sign of x is kept: ceil(-0.7) = -0, as libm gives (t + 1 would be +0). */
 NB_INLINE vf vceil(vf x) {
   vf t = vrint(x);
-  return vsel((vi)(t < x), t + vset1(1.0f), t);
+  return vcopysign(vsel((vi)(t < x), t + vset1(1.0f), t), x);
 }
 
 #endif

@@ -79,8 +79,9 @@ export function full(
   // NOTE: straight into the backend's buffer (zero-filled already, or filled a chunk at a time):
   // a host array of the whole size first would double the peak memory and copy it all once more.
   const backend = backendOf(opts);
-  const storage = Storage.alloc(backend, dtype, n, v !== 0);
-  if (v !== 0 && n > 0) {
+  const zero = Object.is(v, 0); // not -0: full([2], -0) is [-0, -0], as in PyTorch
+  const storage = Storage.alloc(backend, dtype, n, !zero);
+  if (!zero && n > 0) {
     const chunk = allocArray(dtype, Math.min(n, FILL_CHUNK)).fill(v);
     for (let at = 0; at < n; at += chunk.length) {
       backend.write(storage.buffer, n - at < chunk.length ? chunk.subarray(0, n - at) : chunk, at);

@@ -13,6 +13,15 @@ describe('numerics', () => {
     expect(values(softmax(tensor([-1e4, -1e4]), 0))).toEqual([0.5, 0.5]);
   });
 
+  it('rounding keeps the sign of zero, as libm does, also in the C kernels (a large tensor)', () => {
+    const n = 1 << 17; // past the fast backends' thresholds
+    const at0 = (t: { dataSync(): ArrayLike<number> }) => t.dataSync()[0];
+    expect(Object.is(at0(full([n], -0.7).ceil()), -0)).toBe(true);
+    expect(Object.is(at0(full([n], -0.3).round()), -0)).toBe(true);
+    expect(Object.is(at0(full([n], -0).floor()), -0)).toBe(true);
+    expect(Object.is(at0(full([n], 0.7).floor()), 0)).toBe(true);
+  });
+
   it('logsumexp([-inf, -inf]) = -inf', () => {
     expect(tensor([-Infinity, -Infinity]).logsumexp(0).item()).toBe(-Infinity);
   });
