@@ -94,6 +94,15 @@ export type PrimitiveParams = { readonly [P in UnaryPrimitive]: NoParams } & {
   /** The p-norm over dims; p may be Infinity, -Infinity or 0. */
   readonly norm: ReduceParams & { readonly p: number };
   readonly cumsum: { readonly dim: number };
+  /** The running product along dim. */
+  readonly cumprod: { readonly dim: number };
+  /** The running log Σ exp along dim, one stable log-add-exp per step (PyTorch's logcumsumexp). */
+  readonly logcumsumexp: { readonly dim: number };
+  /**
+   * int32 index of the running max (or min) along dim, as PyTorch's cummax/cummin: the latest
+   * index among ties, and a NaN, once seen, stays the extreme (the latest NaN's index).
+   */
+  readonly cumExtremeIndex: { readonly dim: number; readonly op: 'max' | 'min' };
   /** Batched matrix product: [...b, m, k] @ [...b, k, n], batch dims broadcast. */
   readonly matmul: NoParams;
   readonly view: { readonly shape: readonly number[] };

@@ -422,6 +422,9 @@ export function emitPrimitive(
     case 'conv2d':
     case 'conv2dWeightGrad':
     case 'conv2dInputGrad':
+    case 'cumprod':
+    case 'logcumsumexp':
+    case 'cumExtremeIndex':
       return unsupported(op);
   }
 }

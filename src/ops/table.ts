@@ -13,6 +13,7 @@ import {
   viewDef,
 } from './defs/movement.js';
 import { cumsumDef, normDef, reduceDef } from './defs/reduce.js';
+import { cumExtremeIndexDef, cumprodDef, logcumsumexpDef } from './defs/scan.js';
 import {
   conv2dDef,
   conv2dInputGradDef,
@@ -34,6 +35,9 @@ export const OPS: OpTable = {
   where: whereDef,
   norm: normDef,
   cumsum: cumsumDef,
+  cumprod: cumprodDef,
+  logcumsumexp: logcumsumexpDef,
+  cumExtremeIndex: cumExtremeIndexDef,
   matmul: matmulDef,
   view: viewDef,
   permute: permuteDef,

@@ -113,6 +113,35 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
     { label: 'first dim of transposed', inputs: () => [r(5, 3).t()], params: { dim: 0 } },
     { label: 'empty', inputs: () => [zeros(0, 3)], params: { dim: 0 } },
   ],
+  cumprod: [
+    { label: 'last dim', inputs: () => [r(3, 5)], params: { dim: 1 } },
+    { label: 'first dim of transposed', inputs: () => [r(5, 3).t()], params: { dim: 0 } },
+    { label: 'zeros and non-finite', inputs: () => [specials().reshape(2, 4)], params: { dim: 1 } },
+    { label: 'int32', inputs: () => [int([2, -3, 0, 4, 5, 1], [2, 3])], params: { dim: 1 } },
+    { label: '0-d', inputs: () => [tensor(0.75)], params: { dim: 0 } },
+    { label: 'empty', inputs: () => [zeros(0, 3)], params: { dim: 0 } },
+  ],
+  logcumsumexp: [
+    { label: 'last dim', inputs: () => [r(3, 5)], params: { dim: 1 } },
+    { label: 'first dim of transposed', inputs: () => [r(5, 3).t().mul(30)], params: { dim: 0 } },
+    { label: 'non-finite', inputs: () => [specials().reshape(2, 4)], params: { dim: 1 } },
+    { label: 'empty', inputs: () => [zeros(0, 3)], params: { dim: 0 } },
+  ],
+  cumExtremeIndex: [
+    { label: 'max, last dim', inputs: () => [r(3, 5)], params: { dim: 1, op: 'max' } },
+    { label: 'min of transposed', inputs: () => [r(5, 3).t()], params: { dim: 0, op: 'min' } },
+    {
+      label: 'ties and NaN',
+      inputs: () => [tensor([1, 3, 3, Number.NaN, 5, Number.NaN, 2, 2])],
+      params: { dim: 0, op: 'max' },
+    },
+    {
+      label: 'int32 min',
+      inputs: () => [int([2, -3, -3, 4, -5, 1], [2, 3])],
+      params: { dim: 1, op: 'min' },
+    },
+    { label: 'empty', inputs: () => [zeros(0, 3)], params: { dim: 0, op: 'max' } },
+  ],
   matmul: [
     { label: '2-d', inputs: () => [r(3, 5), r(5, 2)], params: {} },
     { label: 'transposed operands', inputs: () => [r(5, 3).t(), r(2, 5).t()], params: {} },

@@ -19,6 +19,7 @@ import {
 } from './indexing.js';
 import { matmulKernel } from './linalg.js';
 import { cumsumKernel, normKernel, reduceKernel } from './reduce.js';
+import { cumExtremeIndexKernel, cumprodKernel, logcumsumexpKernel } from './scan.js';
 import { copyStrided, denseStrides } from './strided.js';
 import { jsAdam, jsSgd } from './fused.js';
 import { clearPool, poolStats, returnArray, takeArray } from './pool.js';
@@ -46,6 +47,9 @@ const kernels: KernelTable<Buf> = {
   where: whereKernel,
   norm: normKernel,
   cumsum: cumsumKernel,
+  cumprod: cumprodKernel,
+  logcumsumexp: logcumsumexpKernel,
+  cumExtremeIndex: cumExtremeIndexKernel,
   matmul: matmulKernel,
   sliceScatter: sliceScatterKernel,
   cat: catKernel,
