@@ -196,6 +196,24 @@ describe('ONNX export: onnxruntime gives nabla’s outputs at any batch size', (
     expect(net.modules().every((m) => m.training)).toBe(true);
   });
 
+  it('issue 13 activations (CELU, Hardswish, Hardsigmoid, LogSigmoid, Softsign, Softmin) export through their primitives', async () => {
+    manualSeed(13);
+    const mlp = new nn.Sequential(
+      new nn.Linear(5, 8),
+      new nn.CELU(0.7),
+      new nn.Linear(8, 8),
+      new nn.Hardswish(),
+      new nn.Linear(8, 8),
+      new nn.Hardsigmoid(),
+      new nn.Linear(8, 8),
+      new nn.LogSigmoid(),
+      new nn.Softsign(),
+      new nn.Softmin(1),
+    );
+    const ops = await expectOrtMatches(mlp, [5]);
+    expect(ops).toContain('Where');
+  });
+
   it('more layers: BatchNorm1d, LayerNorm, Conv1d, pools over 1-d, ConvTranspose2d, padding modes, activations', async () => {
     manualSeed(6);
     const mlp = new nn.Sequential(
@@ -392,6 +410,27 @@ describe('ONNX export: what it cannot express is a clear error', () => {
     expect(fails(net, randn([2, 1, 6, 6]))).toMatch(
       /^ONNX export: the primitive 'maxPoolIndices' has no ONNX mapping .*\(in module '1' \(FunctionalPool\)\)$/,
     );
+  });
+
+  it('refuses the scans that have no ONNX op: cumprod, logcumsumexp, cummax', () => {
+    class Scan extends nn.Module {
+      constructor(readonly f: (x: Tensor) => Tensor) {
+        super();
+      }
+      forward(x: Tensor): Tensor {
+        return this.f(x);
+      }
+    }
+    const cases: [string, (x: Tensor) => Tensor][] = [
+      ['cumprod', (x) => x.cumprod(1)],
+      ['logcumsumexp', (x) => x.logcumsumexp(1)],
+      ['cumExtremeIndex', (x) => x.cummax(1).values],
+    ];
+    for (const [op, f] of cases) {
+      expect(fails(new Scan(f), randn([2, 3]))).toMatch(
+        new RegExp(`^ONNX export: the primitive '${op}' has no ONNX mapping`),
+      );
+    }
   });
 
   it('names a layer option ONNX has no equivalent for', () => {
