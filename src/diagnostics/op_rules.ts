@@ -143,6 +143,8 @@ const FORWARD: { readonly [P in Primitive]: ForwardRule<P> | null } = {
   cumprod: null,
   logcumsumexp: null,
   cumExtremeIndex: null,
+  diagonal: null,
+  windows: null,
   matmul: ({ a, b }) => [a, DOT, b],
   view: ({ a, params }) => fn('reshape', '\\operatorname{reshape}', [[a], shapeArg(params.shape)]),
   permute: ({ a, params: { dims } }) =>
@@ -289,6 +291,8 @@ const LOCAL: { readonly [P in Primitive]: LocalRule | null } = {
   cumprod: null,
   logcumsumexp: null,
   cumExtremeIndex: null,
+  diagonal: null,
+  windows: null,
   matmul: null,
   view: null,
   permute: null,

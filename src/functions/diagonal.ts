@@ -1,10 +1,11 @@
-// Triangles and diagonals: tril, triu, diagonal and diag, composed from views, where and pad.
+// Triangles and diagonals: tril, triu and diag composed from where and pad; diagonal, a view primitive.
 import { ArgumentError, ShapeError } from '../errors.js';
+import { apply } from '../ops/apply.js';
 import { normalizeDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { fromArray, scalarTensor } from './creation.js';
 import { where } from './elementwise.js';
-import { clone, pad, permute, reshape, slice, unsqueeze } from './shape_ops.js';
+import { clone, pad, unsqueeze } from './shape_ops.js';
 
 /** A bool [n, m] mask of the positions (i, j) with keep(j − i). */
 function offsetMask(n: number, m: number, keep: (k: number) => boolean, device: string): Tensor {
@@ -35,8 +36,7 @@ export function triu(x: Tensor, diagonal = 0): Tensor {
 
 /**
  * diagonal(x, offset = 0, dim1 = 0, dim2 = 1): the entries (i, i + offset) of dims dim1 and dim2,
- * as a new last dim. NOTE: a view of x when dim1 and dim2 can be merged into one strided dim
- * (always for a contiguous x), otherwise a copy; PyTorch always returns a view.
+ * as a new last dim: a view of x, as PyTorch.
  */
 export function diagonal(x: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
   const d1 = normalizeDim(dim1, x.ndim);
@@ -44,15 +44,7 @@ export function diagonal(x: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
   if (d1 === d2)
     throw new ArgumentError(`diagonal dimensions cannot be identical ${dim1}, ${dim2}`);
   if (!Number.isInteger(offset)) throw new ArgumentError('diagonal(): offset must be an integer');
-  const n = x.shape[d1]!;
-  const m = x.shape[d2]!;
-  const len = Math.max(0, offset >= 0 ? Math.min(n, m - offset) : Math.min(n + offset, m));
-  const rest = x.shape.map((_, i) => i).filter((i) => i !== d1 && i !== d2);
-  const restShape = rest.map((i) => x.shape[i]!);
-  const flat = reshape(permute(x, [...rest, d1, d2]), [...restShape, n * m]);
-  if (len === 0) return slice(flat, -1, 0, 0);
-  const start = offset >= 0 ? offset : -offset * m;
-  return slice(flat, -1, start, start + (len - 1) * (m + 1) + 1, m + 1);
+  return apply('diagonal', [x], { offset, dim1: d1, dim2: d2 });
 }
 
 /**

@@ -1,11 +1,12 @@
 // Rearranging copies: roll, repeatInterleave, Tensor.unfold (sliding windows along a dim) and meshgrid.
 import { ArgumentError, DTypeError, DeviceError, ShapeError } from '../errors.js';
+import { apply } from '../ops/apply.js';
 import { normalizeDim, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { isTensor } from '../tensor_class.js';
 import { checkOptions } from '../options.js';
 import { arange, fromArray } from './creation.js';
-import { cat, expand, flatten, indexSelect, narrow, permute, reshape } from './shape_ops.js';
+import { cat, expand, flatten, indexSelect, narrow, reshape } from './shape_ops.js';
 
 /**
  * roll(x, shifts, dims?): elements shifted along each dim, wrapping around; without dims the
@@ -102,8 +103,7 @@ export function repeatInterleave(
 
 /**
  * x.unfold(dimension, size, step): the windows x[..., i·step : i·step + size, ...] along dimension,
- * stacked along it, each window's elements in a new last dim. NOTE: a copy (a gather of the
- * windows); PyTorch returns a view of x.
+ * stacked along it, each window's elements in a new last dim: a view of x, as PyTorch.
  */
 export function unfoldDim(x: Tensor, dimension: number, size: number, step: number): Tensor {
   const d = normalizeDim(dimension, x.ndim);
@@ -115,13 +115,7 @@ export function unfoldDim(x: Tensor, dimension: number, size: number, step: numb
   if (size < 0) throw new ArgumentError(`size is ${size} but must be >= 0`);
   if (step <= 0) throw new ArgumentError(`step is ${step} but must be > 0`);
   if (x.ndim === 0) return reshape(x, [size]);
-  const count = Math.floor((n - size) / step) + 1;
-  const index = new Int32Array(count * size);
-  for (let w = 0; w < count; w++) for (let j = 0; j < size; j++) index[w * size + j] = w * step + j;
-  const picked = indexSelect(x, d, fromArray(index, [count * size], 'int32', { device: x.device }));
-  const windows = reshape(picked, [...x.shape.slice(0, d), count, size, ...x.shape.slice(d + 1)]);
-  const order = windows.shape.map((_, i) => i).filter((i) => i !== d + 1);
-  return permute(windows, [...order, d + 1]);
+  return apply('windows', [x], { dim: d, size, step });
 }
 
 export type MeshgridIndexing = 'ij' | 'xy';

@@ -14,6 +14,7 @@ import {
 } from './defs/movement.js';
 import { cumsumDef, normDef, reduceDef } from './defs/reduce.js';
 import { cumExtremeIndexDef, cumprodDef, logcumsumexpDef } from './defs/scan.js';
+import { diagonalDef, windowsDef } from './defs/strided_views.js';
 import {
   conv2dDef,
   conv2dInputGradDef,
@@ -43,6 +44,8 @@ export const OPS: OpTable = {
   permute: permuteDef,
   expand: expandDef,
   slice: sliceDef,
+  diagonal: diagonalDef,
+  windows: windowsDef,
   sliceScatter: sliceScatterDef,
   cat: catDef,
   gather: gatherDef,

@@ -19,7 +19,7 @@ const ints = (data: number[]) => tensor(data, { dtype: 'int32' });
 describe('activation modules', () => {
   it('forward as their functional forms, and print as PyTorch', () => {
     const x = randn([2, 5]).mul(4);
-    const pairs: [nn.Module, nb.Tensor, string][] = [
+    const pairs: [{ forward(x: nb.Tensor): nb.Tensor }, nb.Tensor, string][] = [
       [new nn.CELU(0.5), F.celu(x, 0.5), 'CELU(alpha=0.5)'],
       [new nn.Hardswish(), F.hardswish(x), 'Hardswish()'],
       [new nn.Hardsigmoid(), F.hardsigmoid(x), 'Hardsigmoid()'],
@@ -29,7 +29,7 @@ describe('activation modules', () => {
       [new nn.Mish(), F.mish(x), 'Mish()'],
     ];
     for (const [m, expected, repr] of pairs) {
-      expect((m.forward(x) as nb.Tensor).tolist()).toEqual(expected.tolist());
+      expect(m.forward(x).tolist()).toEqual(expected.tolist());
       expect(m.toString()).toBe(repr);
     }
   });
@@ -45,11 +45,23 @@ describe('activation modules', () => {
 });
 
 describe('triangles and diagonals', () => {
-  it('diagonal is a view of a contiguous input', () => {
+  it('diagonal is a view, as PyTorch: writes go through', () => {
     const x = arange(12, { dtype: 'float32' }).reshape(3, 4);
     const d = x.diagonal(1);
     expect(d.tolist()).toEqual([1, 6, 11]);
     expect(d._storage).toBe(x._storage);
+    const y = arange(24, { dtype: 'float32' }).reshape(2, 3, 4);
+    const dt = y.transpose(0, 2).diagonal(-1, 1, 0);
+    expect(dt._storage).toBe(y._storage);
+    // PyTorch: strides (12, 5), storage offset 4; y[0,1,0], y[0,2,1], y[1,1,0], y[1,2,1]
+    expect([dt.stride(), dt.storageOffset()]).toEqual([[12, 5], 4]);
+    dt.fill_(-1);
+    expect(nb.nonzero(y.eq(-1)).tolist()).toEqual([
+      [0, 1, 0],
+      [0, 2, 1],
+      [1, 1, 0],
+      [1, 2, 1],
+    ]);
     expect(x.diag().tolist()).toEqual([0, 5, 10]);
     expect(x.diag()._storage).not.toBe(x._storage);
   });
@@ -109,6 +121,20 @@ describe('rearranging', () => {
     );
     expect(() => x.repeatInterleave(tensor([1, 2]), 0)).toThrow(DTypeError);
     expect(() => x.repeatInterleave(2, 2)).toThrow(IndexError);
+  });
+
+  it('Tensor.unfold is a view, as PyTorch', () => {
+    const x = arange(8, { dtype: 'float32' });
+    const w = x.unfold(0, 3, 2);
+    expect(w.tolist()).toEqual([
+      [0, 1, 2],
+      [2, 3, 4],
+      [4, 5, 6],
+    ]);
+    expect(w._storage).toBe(x._storage);
+    expect(w.stride()).toEqual([2, 1]);
+    x.fill_(1);
+    expect(w.sum().item()).toBe(9);
   });
 
   it('Tensor.unfold errors and edge sizes', () => {

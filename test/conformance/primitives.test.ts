@@ -155,6 +155,24 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
   slice: [
     { label: 'step', inputs: () => [r(4, 9)], params: { dim: 1, start: 1, end: 8, step: 3 } },
   ],
+  diagonal: [
+    { label: 'offset', inputs: () => [r(3, 4)], params: { offset: 1, dim1: 0, dim2: 1 } },
+    {
+      label: 'negative offset, dims swapped, transposed',
+      inputs: () => [r(2, 5, 3).permute(2, 0, 1)],
+      params: { offset: -1, dim1: 2, dim2: 0 },
+    },
+    { label: 'empty', inputs: () => [r(2, 3)], params: { offset: 4, dim1: 0, dim2: 1 } },
+  ],
+  windows: [
+    { label: 'overlapping', inputs: () => [r(3, 7)], params: { dim: 1, size: 3, step: 1 } },
+    {
+      label: 'strided, transposed',
+      inputs: () => [r(4, 9).t()],
+      params: { dim: 0, size: 2, step: 3 },
+    },
+    { label: 'size 0', inputs: () => [r(4)], params: { dim: 0, size: 0, step: 2 } },
+  ],
   sliceScatter: [
     {
       label: 'step',

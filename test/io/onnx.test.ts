@@ -196,6 +196,22 @@ describe('ONNX export: onnxruntime gives nabla’s outputs at any batch size', (
     expect(net.modules().every((m) => m.training)).toBe(true);
   });
 
+  it('the diagonal and windows views (x.diagonal, x.unfold), with the batch kept dynamic', async () => {
+    class Views extends nn.Module {
+      forward(x: Tensor): Tensor {
+        const d = x.diagonal(1, 1, 2).add(x.transpose(0, 2).diagonal(-1, 0, 1));
+        const w = x.unfold(2, 3, 2).sum(-1);
+        return d
+          .unfold(1, 2, 1)
+          .flatten(1)
+          .add(w.flatten(1).narrow(1, 0, 6));
+      }
+    }
+    const ops = await expectOrtMatches(new Views(), [4, 5]);
+    expect(ops).toContain('Gather');
+    expect(ops).toContain('Slice');
+  });
+
   it('issue 13 activations (CELU, Hardswish, Hardsigmoid, LogSigmoid, Softsign, Softmin) export through their primitives', async () => {
     manualSeed(13);
     const mlp = new nn.Sequential(
