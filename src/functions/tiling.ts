@@ -1,4 +1,4 @@
-// Rearranging copies: roll, repeatInterleave, Tensor.unfold (sliding windows along a dim) and meshgrid.
+// Rearranging: roll and repeatInterleave (copies), Tensor.unfold's sliding windows and meshgrid (views).
 import { ArgumentError, DTypeError, DeviceError, ShapeError } from '../errors.js';
 import { apply } from '../ops/apply.js';
 import { normalizeDim, shapeStr } from '../shape.js';
@@ -97,7 +97,10 @@ export function repeatInterleave(
   const total = counts.reduce((a, b) => a + b, 0);
   const index = new Int32Array(total);
   let at = 0;
-  counts.forEach((c, i) => index.fill(i, at, (at += c)));
+  counts.forEach((c, i) => {
+    index.fill(i, at, at + c);
+    at += c;
+  });
   return indexSelect(input, d, fromArray(index, [total], 'int32', { device: x.device }));
 }
 
