@@ -164,9 +164,23 @@ export {
   prod,
   std,
   sum,
+  stdMean,
   variance as var,
+  varMean,
+  type SumOptions,
   type ValuesIndices,
+  type VarOptions,
 } from './functions/reduction.js';
+export { cummax, cummin, cumprod, logcumsumexp } from './functions/scan.js';
+export { allclose, isclose, type IscloseOptions } from './functions/closeness.js';
+export { diag, diagonal, tril, triu } from './functions/diagonal.js';
+export {
+  meshgrid,
+  repeatInterleave,
+  roll,
+  type MeshgridIndexing,
+  type MeshgridOptions,
+} from './functions/tiling.js';
 export { bmm, dot, matmul, mm, outer } from './functions/linalg.js';
 export {
   cat,

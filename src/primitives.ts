@@ -81,7 +81,14 @@ export const REDUCE_PRIMITIVES = [
 export type ReducePrimitive = (typeof REDUCE_PRIMITIVES)[number];
 
 /** Primitives that only re-describe existing storage (no kernel, no copy). */
-export const VIEW_PRIMITIVES = ['view', 'permute', 'expand', 'slice'] as const;
+export const VIEW_PRIMITIVES = [
+  'view',
+  'permute',
+  'expand',
+  'slice',
+  'diagonal',
+  'windows',
+] as const;
 export type ViewPrimitive = (typeof VIEW_PRIMITIVES)[number];
 
 export interface ReduceParams {
@@ -134,12 +141,31 @@ export type PrimitiveParams = { readonly [P in UnaryPrimitive]: NoParams } & {
   readonly nllLoss: NllParams;
   /** nllLoss's input gradient: the output's gradient, the targets and the weights to `shape`. */
   readonly nllLossBackward: NllParams & { readonly shape: readonly number[] };
+  /** The running product along dim. */
+  readonly cumprod: { readonly dim: number };
+  /** The running log Σ exp along dim, one stable log-add-exp per step (PyTorch's logcumsumexp). */
+  readonly logcumsumexp: { readonly dim: number };
+  /**
+   * int32 index of the running max (or min) along dim, as PyTorch's cummax/cummin: the latest
+   * index among ties, and a NaN, once seen, stays the extreme (the latest NaN's index).
+   */
+  readonly cumExtremeIndex: { readonly dim: number; readonly op: 'max' | 'min' };
   /** Batched matrix product: [...b, m, k] @ [...b, k, n], batch dims broadcast. */
   readonly matmul: NoParams;
   readonly view: { readonly shape: readonly number[] };
   readonly permute: { readonly dims: readonly number[] };
   readonly expand: { readonly shape: readonly number[] };
   readonly slice: SliceParams;
+  /**
+   * The entries (i, i + offset) of dims dim1 and dim2 (distinct, normalised) as a new last dim,
+   * the other dims kept in order (torch.diagonal).
+   */
+  readonly diagonal: { readonly offset: number; readonly dim1: number; readonly dim2: number };
+  /**
+   * Tensor.unfold: the windows of `size` every `step` along dim (normalised, of a tensor with at
+   * least one dim): dim becomes the window count and a last dim of `size` is added.
+   */
+  readonly windows: { readonly dim: number; readonly size: number; readonly step: number };
   /** A copy of input 0 with input 1 written into the slice. */
   readonly sliceScatter: SliceParams;
   readonly cat: { readonly dim: number };

@@ -14,6 +14,10 @@ import * as P from './functions/pointwise.js';
 import * as R from './functions/reduction.js';
 import * as S from './functions/shape_ops.js';
 import { softmax, logSoftmax } from './functions/activation.js';
+import * as Cl from './functions/closeness.js';
+import * as Dg from './functions/diagonal.js';
+import * as Sc from './functions/scan.js';
+import * as Tl from './functions/tiling.js';
 import { retrackTensor, trackTensor, untrackTensor, type Storage } from './memory.js';
 import { copyToDevice, toDevice } from './functions/device.js';
 import { getBackend } from './backend/registry.js';
@@ -619,17 +623,31 @@ export class Tensor {
   maskedSelect(mask: Tensor): Tensor {
     return I.maskedSelect(this, mask);
   }
+  isclose(other: Tensor, opts?: Cl.IscloseOptions): Tensor {
+    return Cl.isclose(this, other, opts);
+  }
+  allclose(other: Tensor, opts?: Cl.IscloseOptions): boolean {
+    return Cl.allclose(this, other, opts);
+  }
 
   // ---- reductions ----
 
-  sum(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor {
-    return R.sum(this, dim, keepdim);
+  sum(
+    dim?: Dims | R.SumOptions | null,
+    keepdim?: boolean | R.SumOptions,
+    opts?: R.SumOptions,
+  ): Tensor {
+    return R.sum(this, dim, keepdim, opts);
   }
   mean(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor {
     return R.mean(this, dim, keepdim);
   }
-  prod(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor {
-    return R.prod(this, dim, keepdim);
+  prod(
+    dim?: Dims | R.SumOptions | null,
+    keepdim?: boolean | R.SumOptions,
+    opts?: R.SumOptions,
+  ): Tensor {
+    return R.prod(this, dim, keepdim, opts);
   }
   amax(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor {
     return R.amax(this, dim, keepdim);
@@ -688,6 +706,19 @@ export class Tensor {
   }
   cumsum(dim: number): Tensor {
     return R.cumsum(this, dim);
+  }
+  cumprod(dim: number): Tensor {
+    return Sc.cumprod(this, dim);
+  }
+  /** cummax(dim): [values, indices] of the running maximum. */
+  cummax(dim: number): R.ValuesIndices {
+    return Sc.cummax(this, dim);
+  }
+  cummin(dim: number): R.ValuesIndices {
+    return Sc.cummin(this, dim);
+  }
+  logcumsumexp(dim: number): Tensor {
+    return Sc.logcumsumexp(this, dim);
   }
   softmax(dim: number): Tensor {
     return softmax(this, dim);
@@ -803,6 +834,28 @@ export class Tensor {
   }
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
     return I.scatterAdd(this, dim, index, src);
+  }
+  tril(diagonal?: number): Tensor {
+    return Dg.tril(this, diagonal);
+  }
+  triu(diagonal?: number): Tensor {
+    return Dg.triu(this, diagonal);
+  }
+  diag(diagonal?: number): Tensor {
+    return Dg.diag(this, diagonal);
+  }
+  diagonal(offset?: number, dim1?: number, dim2?: number): Tensor {
+    return Dg.diagonal(this, offset, dim1, dim2);
+  }
+  roll(shifts: number | readonly number[], dims?: number | readonly number[] | null): Tensor {
+    return Tl.roll(this, shifts, dims);
+  }
+  repeatInterleave(repeats: Tensor | number, dim?: number | null): Tensor {
+    return Tl.repeatInterleave(this, repeats, dim);
+  }
+  /** unfold(dimension, size, step): the windows of `size` every `step` along dimension, in a new last dim. */
+  unfold(dimension: number, size: number, step: number): Tensor {
+    return Tl.unfoldDim(this, dimension, size, step);
   }
 
   // ---- in place ----

@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor.js';
 import { isGradEnabled, noGrad } from '../autograd/grad_mode.js';
 import { add, cast, div, exp, log, sqrt, sub, where } from './elementwise.js';
 import { squeezeDim } from './shape_ops.js';
+import { checkOptions } from '../options.js';
 
 export type Dims = number | readonly number[];
 
@@ -42,9 +43,42 @@ function sumDType(d: DType): DType {
   return isFloating(d) ? d : 'int32';
 }
 
-export function sum(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
-  const a = reduceArgs(dim, keepdim);
-  return reduce('sum', cast(x, sumDType(x.dtype)), a.dim, a.keepdim);
+/** sum's and prod's options: PyTorch's dim and keepdim, and the dtype to cast the input to first. */
+export interface SumOptions extends ReduceOptions {
+  readonly dtype?: DType;
+}
+
+/** Reads (dim?, keepdim?, { dtype }?) or ({ dim, keepdim, dtype }): the input cast, dims, keepdim. */
+function sumArgs(
+  op: string,
+  x: Tensor,
+  dim: Dims | SumOptions | null | undefined,
+  keepdim: boolean | SumOptions | undefined,
+  opts: SumOptions | undefined,
+) {
+  const objectArg = (v: unknown): v is SumOptions =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
+  const o: SumOptions = objectArg(dim) ? dim : objectArg(keepdim) ? keepdim : (opts ?? {});
+  checkOptions(op, o, objectArg(dim) ? ['dim', 'keepdim', 'dtype'] : ['dtype']);
+  const a = objectArg(dim)
+    ? reduceArgs(dim)
+    : reduceArgs(dim, objectArg(keepdim) ? undefined : keepdim);
+  const input = cast(x, o.dtype ?? sumDType(x.dtype));
+  return { input, dim: a.dim, keepdim: a.keepdim };
+}
+
+/**
+ * sum(x, dim?, keepdim?, { dtype }?): with dtype the input is cast to it first, as PyTorch's
+ * `dtype=` (sum(x, { dtype }) or sum(x, { dim, keepdim, dtype }) also work).
+ */
+export function sum(
+  x: Tensor,
+  dim?: Dims | SumOptions | null,
+  keepdim?: boolean | SumOptions,
+  opts?: SumOptions,
+): Tensor {
+  const a = sumArgs('sum', x, dim, keepdim, opts);
+  return reduce('sum', a.input, a.dim, a.keepdim);
 }
 
 function reducedCount(x: Tensor, dim: Dims | undefined): number {
@@ -61,9 +95,15 @@ export function mean(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boo
   return div(reduce('sum', x, a.dim, a.keepdim), reducedCount(x, a.dim));
 }
 
-export function prod(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
-  const a = reduceArgs(dim, keepdim);
-  return reduce('prod', cast(x, sumDType(x.dtype)), a.dim, a.keepdim);
+/** prod(x, dim?, keepdim?, { dtype }?), with dtype as sum's. */
+export function prod(
+  x: Tensor,
+  dim?: Dims | SumOptions | null,
+  keepdim?: boolean | SumOptions,
+  opts?: SumOptions,
+): Tensor {
+  const a = sumArgs('prod', x, dim, keepdim, opts);
+  return reduce('prod', a.input, a.dim, a.keepdim);
 }
 
 /** amax: the maximum over dims; the gradient is shared evenly among ties. */
@@ -83,7 +123,8 @@ export type ValuesIndices = readonly [Tensor, Tensor] & {
   readonly indices: Tensor;
 };
 
-function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
+/** @internal The pair [values, indices] with the named fields. */
+export function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
   return Object.assign([values, indices] as const, { values, indices });
 }
 
@@ -141,17 +182,24 @@ export interface VarOptions extends ReduceOptions {
   readonly correction?: number;
 }
 
+const VAR_KEYS = ['dim', 'keepdim', 'unbiased', 'correction'] as const;
+
 function varArgs(
+  op: string,
   dim?: Dims | VarOptions | null,
   unbiased?: boolean | VarOptions,
   keepdim?: boolean,
 ) {
   let opts: VarOptions;
-  if (dim !== null && typeof dim === 'object' && !Array.isArray(dim)) opts = dim as VarOptions;
-  else {
+  if (dim !== null && typeof dim === 'object' && !Array.isArray(dim)) {
+    opts = dim as VarOptions;
+    checkOptions(op, opts, VAR_KEYS);
+  } else {
     opts = { ...(dim !== null && dim !== undefined ? { dim: dim as Dims } : {}) };
-    if (typeof unbiased === 'object') opts = { ...opts, ...unbiased };
-    else {
+    if (typeof unbiased === 'object') {
+      checkOptions(op, unbiased, VAR_KEYS);
+      opts = { ...opts, ...unbiased };
+    } else {
       if (unbiased !== undefined) opts = { ...opts, unbiased };
       if (keepdim !== undefined) opts = { ...opts, keepdim };
     }
@@ -167,9 +215,24 @@ export function variance(
   unbiased?: boolean | VarOptions,
   keepdim?: boolean,
 ): Tensor {
-  if (!isFloating(x.dtype))
-    throw new DTypeError(`std and var only support floating point dtypes, got ${x.dtype}`);
-  const a = varArgs(dim, unbiased, keepdim);
+  return varianceOf('var', x, dim, unbiased, keepdim);
+}
+
+function varianceOf(
+  op: string,
+  x: Tensor,
+  dim?: Dims | VarOptions | null,
+  unbiased?: boolean | VarOptions,
+  keepdim?: boolean,
+): Tensor {
+  if (!isFloating(x.dtype)) {
+    throw new DTypeError(
+      op.endsWith('_mean')
+        ? `${op} only support floating point and complex dtypes`
+        : `std and var only support floating point dtypes, got ${x.dtype}`,
+    );
+  }
+  const a = varArgs(op, dim, unbiased, keepdim);
   const n = reducedCount(x, a.dim);
   const dof = n - a.correction;
   const m = reduce('sum', x, a.dim, true).div(n);
@@ -196,10 +259,54 @@ export function std(
   unbiased?: boolean | VarOptions,
   keepdim?: boolean,
 ): Tensor {
-  const v = variance(x, dim, unbiased, keepdim);
+  return stdOf('std', x, dim, unbiased, keepdim);
+}
+
+function stdOf(
+  op: string,
+  x: Tensor,
+  dim?: Dims | VarOptions | null,
+  unbiased?: boolean | VarOptions,
+  keepdim?: boolean,
+): Tensor {
+  const v = varianceOf(op, x, dim, unbiased, keepdim);
   if (!v.requiresGrad) return sqrt(v);
   const zero = v.eq(0);
   return where(zero, 0, sqrt(where(zero, 1, v)));
+}
+
+/**
+ * varMean(x, dim?, unbiased?, keepdim?): [var, mean] with var's options (a pair, as
+ * torch.var_mean); the mean is reduced as the variance is (keepdim alike).
+ */
+export function varMean(
+  x: Tensor,
+  dim?: Dims | VarOptions | null,
+  unbiased?: boolean | VarOptions,
+  keepdim?: boolean,
+): [Tensor, Tensor] {
+  return withMean(x, varianceOf('var_mean', x, dim, unbiased, keepdim), dim, unbiased, keepdim);
+}
+
+/** stdMean(x, dim?, unbiased?, keepdim?): [std, mean], as torch.std_mean. */
+export function stdMean(
+  x: Tensor,
+  dim?: Dims | VarOptions | null,
+  unbiased?: boolean | VarOptions,
+  keepdim?: boolean,
+): [Tensor, Tensor] {
+  return withMean(x, stdOf('std_mean', x, dim, unbiased, keepdim), dim, unbiased, keepdim);
+}
+
+function withMean(
+  x: Tensor,
+  first: Tensor,
+  dim?: Dims | VarOptions | null,
+  unbiased?: boolean | VarOptions,
+  keepdim?: boolean,
+): [Tensor, Tensor] {
+  const a = varArgs('', dim, unbiased, keepdim);
+  return [first, div(reduce('sum', x, a.dim, a.keepdim), reducedCount(x, a.dim))];
 }
 
 /** log Σ exp(x), stable: the max is subtracted first (and a max of ±inf is treated as 0). */

@@ -426,6 +426,38 @@ export function emitPrimitive(
             : broadcastBatch([x, idx], rank);
       return { name, batch };
     }
+    case 'diagonal': {
+      // the two dims moved last and merged, then every (m + 1)-th element from the first
+      const { offset, dim1, dim2 } = params as { offset: number; dim1: number; dim2: number };
+      if (x.batch !== null && (x.batch.dim === dim1 || x.batch.dim === dim2)) unsupported(op);
+      const m = x.shape[dim2]!;
+      const rest = x.shape.map((_, i) => i).filter((i) => i !== dim1 && i !== dim2);
+      const moved = g.op('Transpose', [x.name], [attr.ints('perm', [...rest, dim1, dim2])]);
+      const batch = x.batch === null ? null : batchAt(x.batch, rest.indexOf(x.batch.dim));
+      const target = [...rest.map((i) => x.shape[i]!), x.shape[dim1]! * m];
+      if (batch !== null) target[batch.dim] = -1;
+      const flat = g.op('Reshape', [moved, g.ints(target)]);
+      const length = out.shape[rank - 1]!;
+      const start = offset >= 0 ? offset : -offset * m;
+      const end = length === 0 ? start : start + (length - 1) * (m + 1) + 1;
+      const ends = [g.ints([start]), g.ints([end]), g.ints([rest.length]), g.ints([m + 1])];
+      return { name: g.op('Slice', [flat, ...ends]), batch };
+    }
+    case 'windows': {
+      // the windows' elements gathered along dim, split into [count, size], size moved last
+      const { dim, size, step } = params as { dim: number; size: number; step: number };
+      if (x.batch?.dim === dim) unsupported(op);
+      const count = out.shape[dim]!;
+      const index: number[] = [];
+      for (let w = 0; w < count; w++) for (let j = 0; j < size; j++) index.push(w * step + j);
+      const picked = g.op('Gather', [x.name, g.ints(index)], [attr.int('axis', dim)]);
+      const target = [...x.shape.slice(0, dim), count, size, ...x.shape.slice(dim + 1)];
+      if (x.batch !== null) target[x.batch.dim < dim ? x.batch.dim : x.batch.dim + 1] = -1;
+      const split = g.op('Reshape', [picked, g.ints(target)]);
+      const perm = target.map((_, i) => i).filter((i) => i !== dim + 1);
+      const name = g.op('Transpose', [split], [attr.ints('perm', [...perm, dim + 1])]);
+      return { name, batch: x.batch };
+    }
     case 'sliceScatter': {
       const { dim, start, end, step } = params as SliceParams;
       if (step !== 1) unsupported(op);
@@ -466,6 +498,9 @@ export function emitPrimitive(
     case 'conv2d':
     case 'conv2dWeightGrad':
     case 'conv2dInputGrad':
+    case 'cumprod':
+    case 'logcumsumexp':
+    case 'cumExtremeIndex':
       return unsupported(op);
   }
 }

@@ -12,10 +12,14 @@ export { Linear, type LinearOptions } from './layers/linear.js';
 export { Flatten, Identity, Unflatten } from './layers/basic.js';
 export { Dropout } from './layers/dropout.js';
 export {
+  CELU,
   ELU,
   GELU,
+  Hardsigmoid,
+  Hardswish,
   Hardtanh,
   LeakyReLU,
+  LogSigmoid,
   LogSoftmax,
   Mish,
   PReLU,
@@ -24,7 +28,9 @@ export {
   SiLU,
   Sigmoid,
   Softmax,
+  Softmin,
   Softplus,
+  Softsign,
   Tanh,
 } from './layers/activation.js';
 export { ModuleDict, ModuleList, Sequential } from './container.js';

@@ -14,6 +14,8 @@ import {
 } from './defs/movement.js';
 import { logSoftmaxDef, nllLossBackwardDef, nllLossDef } from './defs/loss.js';
 import { cumsumDef, normDef, reduceDef } from './defs/reduce.js';
+import { cumExtremeIndexDef, cumprodDef, logcumsumexpDef } from './defs/scan.js';
+import { diagonalDef, windowsDef } from './defs/strided_views.js';
 import {
   conv2dDef,
   conv2dInputGradDef,
@@ -38,11 +40,16 @@ export const OPS: OpTable = {
   logSoftmax: logSoftmaxDef,
   nllLoss: nllLossDef,
   nllLossBackward: nllLossBackwardDef,
+  cumprod: cumprodDef,
+  logcumsumexp: logcumsumexpDef,
+  cumExtremeIndex: cumExtremeIndexDef,
   matmul: matmulDef,
   view: viewDef,
   permute: permuteDef,
   expand: expandDef,
   slice: sliceDef,
+  diagonal: diagonalDef,
+  windows: windowsDef,
   sliceScatter: sliceScatterDef,
   cat: catDef,
   gather: gatherDef,

@@ -219,6 +219,35 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
       params: { ignoreIndex: 2, reduction: 'none', shape: [2, 3, 4] },
     },
   ],
+  cumprod: [
+    { label: 'last dim', inputs: () => [r(3, 5)], params: { dim: 1 } },
+    { label: 'first dim of transposed', inputs: () => [r(5, 3).t()], params: { dim: 0 } },
+    { label: 'zeros and non-finite', inputs: () => [specials().reshape(2, 4)], params: { dim: 1 } },
+    { label: 'int32', inputs: () => [int([2, -3, 0, 4, 5, 1], [2, 3])], params: { dim: 1 } },
+    { label: '0-d', inputs: () => [tensor(0.75)], params: { dim: 0 } },
+    { label: 'empty', inputs: () => [zeros(0, 3)], params: { dim: 0 } },
+  ],
+  logcumsumexp: [
+    { label: 'last dim', inputs: () => [r(3, 5)], params: { dim: 1 } },
+    { label: 'first dim of transposed', inputs: () => [r(5, 3).t().mul(30)], params: { dim: 0 } },
+    { label: 'non-finite', inputs: () => [specials().reshape(2, 4)], params: { dim: 1 } },
+    { label: 'empty', inputs: () => [zeros(0, 3)], params: { dim: 0 } },
+  ],
+  cumExtremeIndex: [
+    { label: 'max, last dim', inputs: () => [r(3, 5)], params: { dim: 1, op: 'max' } },
+    { label: 'min of transposed', inputs: () => [r(5, 3).t()], params: { dim: 0, op: 'min' } },
+    {
+      label: 'ties and NaN',
+      inputs: () => [tensor([1, 3, 3, Number.NaN, 5, Number.NaN, 2, 2])],
+      params: { dim: 0, op: 'max' },
+    },
+    {
+      label: 'int32 min',
+      inputs: () => [int([2, -3, -3, 4, -5, 1], [2, 3])],
+      params: { dim: 1, op: 'min' },
+    },
+    { label: 'empty', inputs: () => [zeros(0, 3)], params: { dim: 0, op: 'max' } },
+  ],
   matmul: [
     { label: '2-d', inputs: () => [r(3, 5), r(5, 2)], params: {} },
     { label: 'transposed operands', inputs: () => [r(5, 3).t(), r(2, 5).t()], params: {} },
@@ -231,6 +260,24 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
   expand: [{ label: 'leading dims', inputs: () => [r(3, 1)], params: { shape: [2, 3, 4] } }],
   slice: [
     { label: 'step', inputs: () => [r(4, 9)], params: { dim: 1, start: 1, end: 8, step: 3 } },
+  ],
+  diagonal: [
+    { label: 'offset', inputs: () => [r(3, 4)], params: { offset: 1, dim1: 0, dim2: 1 } },
+    {
+      label: 'negative offset, dims swapped, transposed',
+      inputs: () => [r(2, 5, 3).permute(2, 0, 1)],
+      params: { offset: -1, dim1: 2, dim2: 0 },
+    },
+    { label: 'empty', inputs: () => [r(2, 3)], params: { offset: 4, dim1: 0, dim2: 1 } },
+  ],
+  windows: [
+    { label: 'overlapping', inputs: () => [r(3, 7)], params: { dim: 1, size: 3, step: 1 } },
+    {
+      label: 'strided, transposed',
+      inputs: () => [r(4, 9).t()],
+      params: { dim: 0, size: 2, step: 3 },
+    },
+    { label: 'size 0', inputs: () => [r(4)], params: { dim: 0, size: 0, step: 2 } },
   ],
   sliceScatter: [
     {

@@ -196,6 +196,40 @@ describe('ONNX export: onnxruntime gives nabla’s outputs at any batch size', (
     expect(net.modules().every((m) => m.training)).toBe(true);
   });
 
+  it('the diagonal and windows views (x.diagonal, x.unfold), with the batch kept dynamic', async () => {
+    class Views extends nn.Module {
+      forward(x: Tensor): Tensor {
+        const d = x.diagonal(1, 1, 2).add(x.transpose(0, 2).diagonal(-1, 0, 1));
+        const w = x.unfold(2, 3, 2).sum(-1);
+        return d
+          .unfold(1, 2, 1)
+          .flatten(1)
+          .add(w.flatten(1).narrow(1, 0, 6));
+      }
+    }
+    const ops = await expectOrtMatches(new Views(), [4, 5]);
+    expect(ops).toContain('Gather');
+    expect(ops).toContain('Slice');
+  });
+
+  it('issue 13 activations (CELU, Hardswish, Hardsigmoid, LogSigmoid, Softsign, Softmin) export through their primitives', async () => {
+    manualSeed(13);
+    const mlp = new nn.Sequential(
+      new nn.Linear(5, 8),
+      new nn.CELU(0.7),
+      new nn.Linear(8, 8),
+      new nn.Hardswish(),
+      new nn.Linear(8, 8),
+      new nn.Hardsigmoid(),
+      new nn.Linear(8, 8),
+      new nn.LogSigmoid(),
+      new nn.Softsign(),
+      new nn.Softmin(1),
+    );
+    const ops = await expectOrtMatches(mlp, [5]);
+    expect(ops).toContain('Where');
+  });
+
   it('more layers: BatchNorm1d, LayerNorm, Conv1d, pools over 1-d, ConvTranspose2d, padding modes, activations', async () => {
     manualSeed(6);
     const mlp = new nn.Sequential(
@@ -439,6 +473,27 @@ describe('ONNX export: what it cannot express is a clear error', () => {
     expect(fails(new Angle(), randn([2, 3]))).toMatch(
       /^ONNX export: the primitive 'atan2' has no ONNX mapping/,
     );
+  });
+
+  it('refuses the scans that have no ONNX op: cumprod, logcumsumexp, cummax', () => {
+    class Scan extends nn.Module {
+      constructor(readonly f: (x: Tensor) => Tensor) {
+        super();
+      }
+      forward(x: Tensor): Tensor {
+        return this.f(x);
+      }
+    }
+    const cases: [string, (x: Tensor) => Tensor][] = [
+      ['cumprod', (x) => x.cumprod(1)],
+      ['logcumsumexp', (x) => x.logcumsumexp(1)],
+      ['cumExtremeIndex', (x) => x.cummax(1).values],
+    ];
+    for (const [op, f] of cases) {
+      expect(fails(new Scan(f), randn([2, 3]))).toMatch(
+        new RegExp(`^ONNX export: the primitive '${op}' has no ONNX mapping`),
+      );
+    }
   });
 
   it('names a layer option ONNX has no equivalent for', () => {

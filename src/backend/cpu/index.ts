@@ -20,6 +20,7 @@ import {
 import { matmulKernel } from './linalg.js';
 import { logSoftmaxKernel, nllLossBackwardKernel, nllLossKernel } from './loss.js';
 import { cumsumKernel, normKernel, reduceKernel } from './reduce.js';
+import { cumExtremeIndexKernel, cumprodKernel, logcumsumexpKernel } from './scan.js';
 import { copyStrided, denseStrides } from './strided.js';
 import { jsAdam, jsSgd } from './fused.js';
 import { clearPool, poolStats, returnArray, takeArray } from './pool.js';
@@ -50,6 +51,9 @@ const kernels: KernelTable<Buf> = {
   logSoftmax: logSoftmaxKernel,
   nllLoss: nllLossKernel,
   nllLossBackward: nllLossBackwardKernel,
+  cumprod: cumprodKernel,
+  logcumsumexp: logcumsumexpKernel,
+  cumExtremeIndex: cumExtremeIndexKernel,
   matmul: matmulKernel,
   sliceScatter: sliceScatterKernel,
   cat: catKernel,

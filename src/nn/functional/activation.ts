@@ -8,6 +8,9 @@ import { allocArray } from '../../dtype.js';
 import type { Tensor } from '../../tensor.js';
 
 export { logSoftmax, softmax } from '../../functions/activation.js';
+import { softmax as softmaxOf } from '../../functions/activation.js';
+import { norm } from '../../functions/reduction.js';
+import { checkOptions } from '../../options.js';
 
 export const relu = (x: Tensor): Tensor => x.relu();
 export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
@@ -137,5 +140,90 @@ export function dropout(x: Tensor, opts?: DropoutOptions): Tensor {
       device: x.device,
     }).div(keep);
     return x.mul(mask);
+  });
+}
+
+/**
+ * CELU: max(0, x) + min(0, α·(e^(x/α) − 1)). As PyTorch, x ≤ 0 takes the exponential branch
+ * (so NaN takes the linear one, gradient 1) and x/α is computed as x·(1/α).
+ */
+export function celu(x: Tensor, alpha = 1): Tensor {
+  if (alpha === 0) throw new ArgumentError('ZeroDivisionError: alpha cannot be 0 for CELU');
+  return internalScope(() => {
+    const neg = x.le(0);
+    return where(neg, expm1(where(neg, x, 0).mul(1 / alpha)).mul(alpha), x);
+  });
+}
+
+/**
+ * Hardswish: x·min(max(x + 3, 0), 6)/6, each piece computed as PyTorch does (−0 below −3, NaN at
+ * −inf) and with PyTorch's gradient: 0 below −3, x/3 + 1/2 on [−3, 3], 1 above (and at NaN).
+ */
+export function hardswish(x: Tensor): Tensor {
+  return internalScope(() => {
+    const lo = x.lt(-3);
+    const le3 = x.le(3);
+    const mid = lo.logicalNot().logicalAnd(le3);
+    const rest = lo.logicalOr(le3).logicalNot();
+    const xm = where(mid, x, 0);
+    const low = where(lo, x, 0).mul(0).div(6);
+    const high = where(rest, x, 0).mul(6).div(6);
+    return where(lo, low, where(mid, xm.mul(xm.add(3)).div(6), high));
+  });
+}
+
+/** Hardsigmoid: min(max(x + 3, 0), 6)/6; the gradient is 1/6 strictly inside (−3, 3), else 0. */
+export function hardsigmoid(x: Tensor): Tensor {
+  return internalScope(() => {
+    const inside = x.gt(-3).logicalAnd(x.lt(3));
+    const outside = clamp(x.add(3), 0, 6).div(6).detach();
+    return where(inside, x.add(3).div(6), outside);
+  });
+}
+
+/**
+ * LogSigmoid: min(x, 0) − log(1 + e^(−|x|)), stable for large |x|; the branches are written
+ * with where so that the gradient at 0 is PyTorch's 1/2.
+ */
+export function logsigmoid(x: Tensor): Tensor {
+  return internalScope(() => {
+    const neg = x.lt(0);
+    const negAbs = where(neg, x, x.neg());
+    return where(neg, x, 0).sub(log1p(negAbs.exp()));
+  });
+}
+
+/** Softsign: x / (1 + |x|). */
+export function softsign(x: Tensor): Tensor {
+  return internalScope(() => {
+    return x.div(x.abs().add(1));
+  });
+}
+
+/** Softmin: softmax(−x, dim). */
+export function softmin(x: Tensor, dim: number): Tensor {
+  return internalScope(() => {
+    return softmaxOf(x.neg(), dim);
+  });
+}
+
+export interface NormalizeOptions {
+  /** The exponent of the norm (default 2). */
+  readonly p?: number;
+  /** The dim to normalise over (default 1). */
+  readonly dim?: number;
+  /** The smallest norm divided by (default 1e-12). */
+  readonly eps?: number;
+}
+
+/** F.normalize: x / max(‖x‖ₚ, eps) along dim, as PyTorch (the norm's gradient stops below eps). */
+export function normalize(x: Tensor, opts?: NormalizeOptions): Tensor {
+  checkOptions('normalize', opts, ['p', 'dim', 'eps']);
+  const p = opts?.p ?? 2;
+  const dim = opts?.dim ?? 1;
+  const eps = opts?.eps ?? 1e-12;
+  return internalScope(() => {
+    const n = norm(x, p, dim, true);
+    return x.div(clamp(n, eps, null).expand(x.shape));
   });
 }

@@ -1,13 +1,18 @@
 // nn.functional: every layer and loss as a function (PyTorch's F).
 export {
+  celu,
   dropout,
   elu,
   gelu,
+  hardsigmoid,
+  hardswish,
   hardtanh,
   leakyRelu,
   linear,
+  logsigmoid,
   logSoftmax,
   mish,
+  normalize,
   prelu,
   relu,
   relu6,
@@ -15,10 +20,13 @@ export {
   sigmoid,
   silu,
   softmax,
+  softmin,
   softplus,
+  softsign,
   tanh,
   type DropoutOptions,
   type GeluApproximate,
+  type NormalizeOptions,
 } from './activation.js';
 export { pad, type PadOptions } from '../../functions/shape_ops.js';
 export { oneHot } from '../../functions/indexing.js';

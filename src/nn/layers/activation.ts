@@ -1,4 +1,4 @@
-// Activation layers: thin Modules over nn.functional (ReLU, LeakyReLU, PReLU, ELU, SELU, GELU, ...).
+// Activation layers: thin Modules over nn.functional (ReLU, LeakyReLU, PReLU, ELU, SELU, GELU, CELU, ...).
 import { full } from '../../functions/creation.js';
 import type { Tensor } from '../../tensor.js';
 import * as F from '../functional/activation.js';
@@ -148,6 +148,54 @@ export class LogSoftmax extends Module {
   }
 }
 
+export class CELU extends Module {
+  constructor(readonly alpha = 1) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return F.celu(input, this.alpha);
+  }
+  override extraRepr(): string {
+    return `alpha=${this.alpha}`;
+  }
+}
+
+export class Hardswish extends Module {
+  forward(input: Tensor): Tensor {
+    return F.hardswish(input);
+  }
+}
+
+export class Hardsigmoid extends Module {
+  forward(input: Tensor): Tensor {
+    return F.hardsigmoid(input);
+  }
+}
+
+export class LogSigmoid extends Module {
+  forward(input: Tensor): Tensor {
+    return F.logsigmoid(input);
+  }
+}
+
+export class Softsign extends Module {
+  forward(input: Tensor): Tensor {
+    return F.softsign(input);
+  }
+}
+
+export class Softmin extends Module {
+  constructor(readonly dim: number) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return F.softmin(input, this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
 libraryLayers(
   ReLU,
   Sigmoid,
@@ -163,4 +211,10 @@ libraryLayers(
   Softplus,
   Softmax,
   LogSoftmax,
+  CELU,
+  Hardswish,
+  Hardsigmoid,
+  LogSigmoid,
+  Softsign,
+  Softmin,
 );
