@@ -323,6 +323,39 @@ static int cmp_f(const char *what, const float *a, const float *b, int n, int ma
   return ok;
 }
 
+/* The MLP step's elementwise calls at 128 x 256 (single thread): us per call, best of many. */
+static void bench_eltwise(void) {
+  enum { N = 128 * 256 };
+  static float a[N], b[N], o[N];
+  static uint8_t c[N];
+  for (int i = 0; i < N; i++) a[i] = frand(), b[i] = frand(), c[i] = a[i] > 0;
+  double best[3] = {1e30, 1e30, 1e30};
+  for (int r = 0; r < 2000; r++) {
+    double t0 = now();
+    walk2(NB_MUL, 1, N, 0, 1, 0, 1);
+    K->binary(meta_buf, o, a, b, 0, 1);
+    double t1 = now();
+    memset(meta_buf, 0, sizeof meta_buf);
+    meta_buf[NB_W_NDIM] = 1;
+    meta_buf[NB_W_NOPS] = 4;
+    meta_buf[NB_W_SHAPE] = N;
+    meta_buf[NB_W_STRIDES] = 1;
+    meta_buf[NB_W_STRIDES + NB_MAXDIM] = 1;
+    meta_buf[NB_W_STRIDES + 2 * NB_MAXDIM] = 0;
+    meta_buf[NB_W_STRIDES + 3 * NB_MAXDIM] = 1;
+    K->where(meta_buf, o, c, a, b, 0, 1);
+    double t2 = now();
+    walk2(NB_LE, 1, N, 0, 1, 0, 0);
+    K->compare(meta_buf, c, a, b, 0, 1);
+    double t3 = now();
+    if (t1 - t0 < best[0]) best[0] = t1 - t0;
+    if (t2 - t1 < best[1]) best[1] = t2 - t1;
+    if (t3 - t2 < best[2]) best[2] = t3 - t2;
+  }
+  printf("128x256: mul %.1f us, where(c, scalar, b) %.1f us, le(a, scalar) %.1f us\n",
+         best[0] * 1e6, best[1] * 1e6, best[2] * 1e6);
+}
+
 static void crosscheck(int nt) {
   enum { N = 4099 };
   static float x[3 * N], y[3 * N], o1[3 * N], o2[3 * N];
@@ -524,6 +557,7 @@ int main(int argc, char **argv) {
   nb_pool_set_threads(nt);
   printf("isa %s, %d threads\n", K->isa, nb_pool_threads());
   if (bench == 2) {
+    bench_eltwise();
     bench_mlp(1);
     if (nt > 1) bench_mlp(nt);
     return 0;
