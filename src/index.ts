@@ -169,8 +169,22 @@ export {
   oneHot,
   scatter,
   scatterAdd,
+  scatterReduce,
   type IndexSpec,
+  type ScatterReduceOptions,
 } from './functions/indexing.js';
+export {
+  argsort,
+  kthvalue,
+  median,
+  mode,
+  sort,
+  topk,
+  unique,
+  type SortOptions,
+  type TopkOptions,
+  type UniqueOptions,
+} from './functions/sorting.js';
 export { logSoftmax, softmax } from './functions/activation.js';
 export * as nn from './nn/index.js';
 export {

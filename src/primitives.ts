@@ -81,6 +81,9 @@ export interface WindowParams {
   readonly stride: readonly [number, number];
 }
 
+/** scatter_reduce's reductions. */
+export type ScatterReduction = 'sum' | 'prod' | 'mean' | 'amax' | 'amin';
+
 type NoParams = Readonly<Record<never, never>>;
 
 /** The parameters of every primitive. Adding a primitive starts here. */
@@ -107,6 +110,14 @@ export type PrimitiveParams = { readonly [P in UnaryPrimitive]: NoParams } & {
   /** A copy of input 0 with input 2 written at the positions that input 1 indexes along dim. */
   readonly scatter: { readonly dim: number };
   readonly scatterAdd: { readonly dim: number };
+  /** A copy of input 0 with input 2 reduced into the positions that input 1 indexes along dim. */
+  readonly scatterReduce: {
+    readonly dim: number;
+    readonly reduce: ScatterReduction;
+    readonly includeSelf: boolean;
+  };
+  /** A stable sort's permutation along dim as int32 indices, NaN ordered as the largest value. */
+  readonly sort: { readonly dim: number; readonly descending: boolean };
   /** im2col: [N, C, H, W] (or [C, H, W]) to [N, C·kh·kw, L] (or [C·kh·kw, L]), zero padded. */
   readonly unfold: WindowParams;
   /** col2im, the adjoint of unfold: [N, C·kh·kw, L] summed into [N, C, ...outputSize]. */

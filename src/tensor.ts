@@ -12,6 +12,8 @@ import * as IP from './functions/inplace.js';
 import * as L from './functions/linalg.js';
 import * as R from './functions/reduction.js';
 import * as S from './functions/shape_ops.js';
+import * as SO from './functions/sorting.js';
+import type { ScatterReduction } from './primitives.js';
 import { softmax, logSoftmax } from './functions/activation.js';
 import { retrackTensor, trackTensor, untrackTensor, type Storage } from './memory.js';
 import { copyToDevice, toDevice } from './functions/device.js';
@@ -598,6 +600,29 @@ export class Tensor {
   cumsum(dim: number): Tensor {
     return R.cumsum(this, dim);
   }
+  sort(dim?: number | SO.SortOptions, descending?: boolean): R.ValuesIndices {
+    return SO.sort(this, dim, descending);
+  }
+  argsort(dim?: number | SO.SortOptions, descending?: boolean): Tensor {
+    return SO.argsort(this, dim, descending);
+  }
+  topk(k: number, dim?: number | SO.TopkOptions, largest?: boolean, sorted?: boolean) {
+    return SO.topk(this, k, dim, largest, sorted);
+  }
+  kthvalue(k: number, dim?: number, keepdim?: boolean): R.ValuesIndices {
+    return SO.kthvalue(this, k, dim, keepdim);
+  }
+  median(): Tensor;
+  median(dim: number, keepdim?: boolean): R.ValuesIndices;
+  median(dim?: number, keepdim?: boolean): Tensor | R.ValuesIndices {
+    return dim === undefined ? SO.median(this) : SO.median(this, dim, keepdim);
+  }
+  mode(dim?: number, keepdim?: boolean): R.ValuesIndices {
+    return SO.mode(this, dim, keepdim);
+  }
+  unique(opts?: SO.UniqueOptions): Tensor | Tensor[] {
+    return SO.unique(this, opts);
+  }
   softmax(dim: number): Tensor {
     return softmax(this, dim);
   }
@@ -712,6 +737,15 @@ export class Tensor {
   }
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
     return I.scatterAdd(this, dim, index, src);
+  }
+  scatterReduce(
+    dim: number,
+    index: Tensor,
+    src: Tensor,
+    reduce: ScatterReduction,
+    opts?: I.ScatterReduceOptions,
+  ): Tensor {
+    return I.scatterReduce(this, dim, index, src, reduce, opts);
   }
 
   // ---- in place ----

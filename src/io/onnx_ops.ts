@@ -416,6 +416,8 @@ export function emitPrimitive(
       );
       return { name, batch: x.batch };
     }
+    case 'scatterReduce':
+    case 'sort':
     case 'unfold':
     case 'fold':
     case 'maxPoolIndices':

@@ -2,7 +2,8 @@
 import { BINARY_PRIMITIVES, REDUCE_PRIMITIVES, UNARY_PRIMITIVES } from '../primitives.js';
 import type { OpTable } from './op.js';
 import { binaryDefs, castDef, clampDef, unaryDefs, whereDef } from './defs/elementwise.js';
-import { gatherDef, scatterAddDef, scatterDef } from './defs/indexing.js';
+import { gatherDef, scatterAddDef, scatterDef, scatterReduceDef } from './defs/indexing.js';
+import { sortDef } from './defs/sorting.js';
 import { matmulDef } from './defs/linalg.js';
 import {
   catDef,
@@ -44,6 +45,8 @@ export const OPS: OpTable = {
   gather: gatherDef,
   scatter: scatterDef,
   scatterAdd: scatterAddDef,
+  scatterReduce: scatterReduceDef,
+  sort: sortDef,
   unfold: unfoldDef,
   fold: foldDef,
   maxPoolIndices: maxPoolIndicesDef,

@@ -14,10 +14,12 @@ import {
   catKernel,
   gatherKernel,
   scatterAddKernel,
+  scatterReduceKernel,
   scatterReplaceKernel,
   sliceScatterKernel,
 } from './indexing.js';
 import { matmulKernel } from './linalg.js';
+import { sortKernel } from './sorting.js';
 import { cumsumKernel, normKernel, reduceKernel } from './reduce.js';
 import { copyStrided, denseStrides } from './strided.js';
 import { jsAdam, jsSgd } from './fused.js';
@@ -52,6 +54,8 @@ const kernels: KernelTable<Buf> = {
   gather: gatherKernel,
   scatter: scatterReplaceKernel,
   scatterAdd: scatterAddKernel,
+  scatterReduce: scatterReduceKernel,
+  sort: sortKernel,
   unfold: unfoldKernel,
   fold: foldKernel,
   maxPoolIndices: maxPoolIndicesKernel,
