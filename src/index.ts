@@ -136,6 +136,7 @@ export {
   type ValuesIndices,
 } from './functions/reduction.js';
 export { bmm, dot, matmul, mm, outer } from './functions/linalg.js';
+export { einsum } from './functions/einsum.js';
 export {
   cat,
   chunk,
