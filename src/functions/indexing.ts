@@ -74,9 +74,7 @@ export function scatterReduce(
 ): Tensor {
   checkOptionKeys('scatter_reduce', opts, ['includeSelf']);
   if (!REDUCTIONS.includes(reduce)) {
-    throw new ArgumentError(
-      `reduce argument must be either sum, prod, mean, amax or amin, got ${String(reduce)}`,
-    );
+    throw new ArgumentError('reduce argument must be either sum, prod, mean, amax or amin.');
   }
   const d = scatterIndex(x, dim, index, 'scatter_reduce');
   return apply('scatterReduce', [x, index, sourceFor(x, index, src)], {

@@ -167,7 +167,11 @@ export function median(x: Tensor, dim?: number, keepdim = false): Tensor | Value
     checkNonEmpty('median', x, d);
     return selected(x, d, medianIndex(x, d), keepdim);
   }
-  if (x.numel() === 0) return scalarTensor(Number.NaN, x.dtype, x.device);
+  if (x.numel() === 0) {
+    // NaN, still recorded from x (its gradient is empty), as PyTorch's
+    if (!isFloating(x.dtype)) return scalarTensor(Number.NaN, x.dtype, x.device);
+    return add(apply('sum', [x], { dims: x.shape.map((_, i) => i), keepdim: false }), Number.NaN);
+  }
   const flat = reshape(x, [-1]);
   const m = reshape(pick(flat, 0, medianIndex(flat, 0)), []).detach();
   if (!isFloating(x.dtype)) return m;
