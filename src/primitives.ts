@@ -118,6 +118,11 @@ export type PrimitiveParams = { readonly [P in UnaryPrimitive]: NoParams } & {
   };
   /** A stable sort's permutation along dim as int32 indices, NaN ordered as the largest value. */
   readonly sort: { readonly dim: number; readonly descending: boolean };
+  /**
+   * The index of each line's k-th smallest value (1-based k, NaN the largest) along dim, as int32
+   * of size 1 along dim: PyTorch's quickselect, so that among equal values it picks the same one.
+   */
+  readonly kthIndex: { readonly dim: number; readonly k: number };
   /** im2col: [N, C, H, W] (or [C, H, W]) to [N, C·kh·kw, L] (or [C·kh·kw, L]), zero padded. */
   readonly unfold: WindowParams;
   /** col2im, the adjoint of unfold: [N, C·kh·kw, L] summed into [N, C, ...outputSize]. */

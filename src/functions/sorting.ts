@@ -113,16 +113,9 @@ function selected(x: Tensor, d: number, indices: Tensor, keepdim: boolean): Valu
   return valuesIndices(squeezeDim(values, d), squeezeDim(indices, d));
 }
 
-/** The position (size 1 along dim) of each line's k-th smallest value (1-based), as an index. */
-function kthIndex(x: Tensor, d: number, k: number): Tensor {
-  const sortedIdx = order(x, d, false);
-  return x.ndim === 0 ? sortedIdx : narrow(sortedIdx, d, k - 1, 1);
-}
-
 /**
- * kthvalue(x, k, dim = -1, keepdim = false): the k-th smallest value along dim and its index.
- * NOTE: among equal values the index is that of the stable sort's k-th element; PyTorch's
- * quickselect may return another of the equal values' indices.
+ * kthvalue(x, k, dim = -1, keepdim = false): the k-th smallest value along dim (NaN the largest)
+ * and its index; among equal values the one PyTorch's quickselect picks.
  */
 export function kthvalue(x: Tensor, k: number, dim = -1, keepdim = false): ValuesIndices {
   const d = normalizeDim(dim, x.ndim);
@@ -130,7 +123,7 @@ export function kthvalue(x: Tensor, k: number, dim = -1, keepdim = false): Value
   if (!Number.isInteger(k) || k < 1 || k > n) {
     throw new IndexError(`kthvalue(): selected number k out of range for dimension ${d}`);
   }
-  return selected(x, d, kthIndex(x, d, k), keepdim);
+  return selected(x, d, apply('kthIndex', [x], { dim: d, k }), keepdim);
 }
 
 function checkNonEmpty(op: string, x: Tensor, d: number): void {

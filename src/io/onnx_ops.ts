@@ -418,6 +418,7 @@ export function emitPrimitive(
     }
     case 'scatterReduce':
     case 'sort':
+    case 'kthIndex':
     case 'unfold':
     case 'fold':
     case 'maxPoolIndices':

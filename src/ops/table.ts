@@ -3,7 +3,7 @@ import { BINARY_PRIMITIVES, REDUCE_PRIMITIVES, UNARY_PRIMITIVES } from '../primi
 import type { OpTable } from './op.js';
 import { binaryDefs, castDef, clampDef, unaryDefs, whereDef } from './defs/elementwise.js';
 import { gatherDef, scatterAddDef, scatterDef, scatterReduceDef } from './defs/indexing.js';
-import { sortDef } from './defs/sorting.js';
+import { kthIndexDef, sortDef } from './defs/sorting.js';
 import { matmulDef } from './defs/linalg.js';
 import {
   catDef,
@@ -47,6 +47,7 @@ export const OPS: OpTable = {
   scatterAdd: scatterAddDef,
   scatterReduce: scatterReduceDef,
   sort: sortDef,
+  kthIndex: kthIndexDef,
   unfold: unfoldDef,
   fold: foldDef,
   maxPoolIndices: maxPoolIndicesDef,

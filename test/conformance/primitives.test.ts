@@ -259,6 +259,22 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
     { label: 'empty', inputs: () => [zeros(2, 0)], params: { dim: 1, descending: false } },
     { label: '0-d', inputs: () => [tensor(3)], params: { dim: 0, descending: false } },
   ],
+  kthIndex: [
+    { label: 'last dim', inputs: () => [r(3, 7)], params: { dim: 1, k: 3 } },
+    {
+      label: 'dim 1 of transposed',
+      inputs: () => [r(5, 4, 3).permute(2, 0, 1)],
+      params: { dim: 1, k: 5 },
+    },
+    {
+      label: 'ties and NaN',
+      inputs: () => [tensor([1, 0, 1, Number.NaN, -0, 0, Infinity, Number.NaN, -Infinity, 1])],
+      params: { dim: 0, k: 4 },
+    },
+    { label: 'int32', inputs: () => [int([3, 1, 2, 1, 3, 0], [2, 3])], params: { dim: 0, k: 2 } },
+    { label: 'empty', inputs: () => [zeros(0, 3)], params: { dim: 1, k: 1 } },
+    { label: '0-d', inputs: () => [tensor(3)], params: { dim: 0, k: 1 } },
+  ],
   unfold: [
     { label: '3x3', inputs: () => [r(2, 3, 5, 6)], params: win([3, 3], [1, 1], [0, 0], [1, 1]) },
     {

@@ -19,7 +19,7 @@ import {
   sliceScatterKernel,
 } from './indexing.js';
 import { matmulKernel } from './linalg.js';
-import { sortKernel } from './sorting.js';
+import { kthIndexKernel, sortKernel } from './sorting.js';
 import { cumsumKernel, normKernel, reduceKernel } from './reduce.js';
 import { copyStrided, denseStrides } from './strided.js';
 import { jsAdam, jsSgd } from './fused.js';
@@ -56,6 +56,7 @@ const kernels: KernelTable<Buf> = {
   scatterAdd: scatterAddKernel,
   scatterReduce: scatterReduceKernel,
   sort: sortKernel,
+  kthIndex: kthIndexKernel,
   unfold: unfoldKernel,
   fold: foldKernel,
   maxPoolIndices: maxPoolIndicesKernel,

@@ -1,6 +1,6 @@
-// cpu kernel of sort: each line along the dim sorted stably, NaN ordered as the largest value.
+// cpu kernels of sort (each line along the dim sorted stably, NaN the largest) and kthIndex (PyTorch's quickselect).
 import type { TypedArray } from '../../dtype.js';
-import type { Kernel } from '../backend.js';
+import type { Kernel, KernelInput } from '../backend.js';
 
 type Buf = TypedArray;
 
@@ -12,8 +12,16 @@ function ascending(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export const sortKernel: Kernel<Buf, 'sort'> = (out, [input], { dim, descending }) => {
-  const x = input!;
+/**
+ * Calls `visit` with each line of x along dim (its values as float64) and the output offset and
+ * stride its results go to, for an output whose dim has `outAlong` elements per line.
+ */
+function forEachLine(
+  x: KernelInput<Buf>,
+  dim: number,
+  outAlong: number,
+  visit: (values: Float64Array, base: number, stride: number) => void,
+): void {
   const shape = x.shape;
   const nd = shape.length;
   const n = nd === 0 ? 1 : shape[dim]!;
@@ -26,28 +34,90 @@ export const sortKernel: Kernel<Buf, 'sort'> = (out, [input], { dim, descending 
   let inner = 1;
   for (let d = dim + 1; d < nd; d++) inner *= shape[d]!;
   const values = new Float64Array(n);
-  const order = Array.from({ length: n }, (_, i) => i);
-  const cmp = descending
-    ? (i: number, j: number) => ascending(values[j]!, values[i]!)
-    : (i: number, j: number) => ascending(values[i]!, values[j]!);
-  const o = out.buffer;
-  const coord = new Array<number>(nd).fill(0);
   for (let line = 0; line < lines; line++) {
-    // coordinates of the line's first element (the dim's coordinate stays 0)
+    // the offset of the line's first element (the dim's coordinate stays 0)
     let rem = line;
     let src = x.offset;
     for (let d = nd - 1; d >= 0; d--) {
       if (d === dim) continue;
-      coord[d] = rem % shape[d]!;
+      src += (rem % shape[d]!) * x.strides[d]!;
       rem = Math.floor(rem / shape[d]!);
-      src += coord[d]! * x.strides[d]!;
     }
-    for (let i = 0; i < n; i++) {
-      values[i] = Number(x.buffer[src + i * step]);
-      order[i] = i;
-    }
-    order.sort(cmp); // Array.prototype.sort is stable
-    const base = Math.floor(line / inner) * n * inner + (line % inner);
-    for (let i = 0; i < n; i++) o[base + i * inner] = order[i]!;
+    for (let i = 0; i < n; i++) values[i] = Number(x.buffer[src + i * step]);
+    visit(values, Math.floor(line / inner) * outAlong * inner + (line % inner), inner);
   }
+}
+
+export const sortKernel: Kernel<Buf, 'sort'> = (out, [input], { dim, descending }) => {
+  const x = input!;
+  const n = x.shape.length === 0 ? 1 : x.shape[dim]!;
+  const order = Array.from({ length: n }, (_, i) => i);
+  const o = out.buffer;
+  forEachLine(x, dim, n, (values, base, stride) => {
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort(
+      descending
+        ? (i, j) => ascending(values[j]!, values[i]!)
+        : (i, j) => ascending(values[i]!, values[j]!),
+    ); // Array.prototype.sort is stable
+    for (let i = 0; i < n; i++) o[base + i * stride] = order[i]!;
+  });
+};
+
+/** PyTorch's order for quickselect: a NaN above every number, else plain >. */
+const above = (a: number, b: number): boolean => (Number.isNaN(a) && !Number.isNaN(b)) || a > b;
+
+/**
+ * Partially orders `values` (with `index` alongside) so that position k holds the k-th smallest:
+ * PyTorch's quick_select_template (median-of-three pivot, Hoare partition), step for step, so
+ * that among equal values the same index ends up at k.
+ */
+function quickSelect(values: Float64Array, index: Int32Array, k: number): void {
+  const swap = (i: number, j: number) => {
+    const v = values[i]!;
+    values[i] = values[j]!;
+    values[j] = v;
+    const t = index[i]!;
+    index[i] = index[j]!;
+    index[j] = t;
+  };
+  let lo = 0;
+  let hi = values.length - 1;
+  for (;;) {
+    if (hi <= lo) return;
+    if (hi === lo + 1) {
+      if (above(values[lo]!, values[hi]!)) swap(lo, hi);
+      return;
+    }
+    swap(lo + ((hi - lo) >> 1), lo + 1);
+    if (above(values[lo + 1]!, values[hi]!)) swap(lo + 1, hi);
+    if (above(values[lo]!, values[hi]!)) swap(lo, hi);
+    if (above(values[lo + 1]!, values[lo]!)) swap(lo + 1, lo);
+    let i = lo + 1;
+    let j = hi;
+    const pivot = values[lo]!;
+    for (;;) {
+      do i++;
+      while (above(pivot, values[i]!));
+      do j--;
+      while (above(values[j]!, pivot));
+      if (j < i) break;
+      swap(i, j);
+    }
+    swap(lo, j);
+    if (j <= k) lo = i;
+    if (j >= k) hi = j - 1;
+  }
+}
+
+export const kthIndexKernel: Kernel<Buf, 'kthIndex'> = (out, [input], { dim, k }) => {
+  const x = input!;
+  const n = x.shape.length === 0 ? 1 : x.shape[dim]!;
+  const index = new Int32Array(n);
+  const o = out.buffer;
+  forEachLine(x, dim, 1, (values, base) => {
+    for (let i = 0; i < n; i++) index[i] = i;
+    quickSelect(values, index, k - 1);
+    o[base] = index[k - 1]!;
+  });
 };
