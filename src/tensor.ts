@@ -606,7 +606,12 @@ export class Tensor {
   argsort(dim?: number | SO.SortOptions, descending?: boolean): Tensor {
     return SO.argsort(this, dim, descending);
   }
-  topk(k: number, dim?: number | SO.TopkOptions, largest?: boolean, sorted?: boolean) {
+  topk(
+    k: number,
+    dim?: number | SO.TopkOptions,
+    largest?: boolean,
+    sorted?: boolean,
+  ): R.ValuesIndices {
     return SO.topk(this, k, dim, largest, sorted);
   }
   kthvalue(k: number, dim?: number, keepdim?: boolean): R.ValuesIndices {
@@ -620,6 +625,15 @@ export class Tensor {
   mode(dim?: number, keepdim?: boolean): R.ValuesIndices {
     return SO.mode(this, dim, keepdim);
   }
+  /** The sorted unique values; with returnInverse / returnCounts, [output, inverse?, counts?]. */
+  unique(
+    opts: SO.UniqueOptions & { returnInverse: true; returnCounts: true },
+  ): [Tensor, Tensor, Tensor];
+  unique(
+    opts: SO.UniqueOptions & ({ returnInverse: true } | { returnCounts: true }),
+  ): [Tensor, Tensor];
+  unique(opts?: SO.UniqueOptions & { returnInverse?: false; returnCounts?: false }): Tensor;
+  unique(opts?: SO.UniqueOptions): Tensor | Tensor[];
   unique(opts?: SO.UniqueOptions): Tensor | Tensor[] {
     return SO.unique(this, opts);
   }
