@@ -261,16 +261,20 @@ export function unique(x: Tensor, opts?: UniqueOptions): Tensor | Tensor[] {
   const rows = moved.shape[0]!;
   const width = moved.shape[1]!;
   const data = moved.dataSync();
-  const row = (i: number) => Array.from({ length: width }, (_, j) => Number(data[i * width + j]));
-  const keys = Array.from({ length: rows }, (_, i) => row(i));
+  // the rows' numbers, row after row, in float64
+  const keys = Float64Array.from(data as ArrayLike<number>, Number);
   const cmp = (a: number, b: number): number => {
     for (let j = 0; j < width; j++) {
-      const c = compareValues(keys[a]![j]!, keys[b]![j]!);
+      const c = compareValues(keys[a * width + j]!, keys[b * width + j]!);
       if (c !== 0) return c;
     }
     return 0;
   };
-  const same = (a: number, b: number) => keys[a]!.every((v, j) => v === keys[b]![j]); // NaN !== NaN: every NaN is distinct
+  const same = (a: number, b: number): boolean => {
+    // NaN !== NaN: every NaN is distinct
+    for (let j = 0; j < width; j++) if (keys[a * width + j] !== keys[b * width + j]) return false;
+    return true;
+  };
   const sortedRows = Array.from({ length: rows }, (_, i) => i).sort(cmp);
   const firsts: number[] = [];
   const counts: number[] = [];
