@@ -48,18 +48,53 @@ function forEachLine(
   }
 }
 
+/**
+ * Sorts the positions 0..n−1 of `values` stably into `order` (`spare` is scratch of the same
+ * length): a bottom-up merge sort whose merge takes from the right run only when its value comes
+ * strictly first, so equal values keep their order. `sign` −1 sorts descending (NaN first).
+ */
+function stableOrder(
+  values: Float64Array,
+  order: Int32Array,
+  spare: Int32Array,
+  sign: number,
+): void {
+  const n = values.length;
+  for (let i = 0; i < n; i++) order[i] = i;
+  let src = order;
+  let dst = spare;
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        const r = src[j]!;
+        if (sign * ascending(values[r]!, values[src[i]!]!) < 0) {
+          dst[k++] = r;
+          j++;
+        } else dst[k++] = src[i++]!;
+      }
+      while (i < mid) dst[k++] = src[i++]!;
+      while (j < hi) dst[k++] = src[j++]!;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src !== order) order.set(src);
+}
+
 export const sortKernel: Kernel<Buf, 'sort'> = (out, [input], { dim, descending }) => {
   const x = input!;
   const n = x.shape.length === 0 ? 1 : x.shape[dim]!;
-  const order = Array.from({ length: n }, (_, i) => i);
+  const order = new Int32Array(n);
+  const spare = new Int32Array(n);
   const o = out.buffer;
   forEachLine(x, dim, n, (values, base, stride) => {
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort(
-      descending
-        ? (i, j) => ascending(values[j]!, values[i]!)
-        : (i, j) => ascending(values[i]!, values[j]!),
-    ); // Array.prototype.sort is stable
+    stableOrder(values, order, spare, descending ? -1 : 1);
     for (let i = 0; i < n; i++) o[base + i * stride] = order[i]!;
   });
 };
