@@ -182,6 +182,7 @@ export {
   type MeshgridOptions,
 } from './functions/tiling.js';
 export { bmm, dot, matmul, mm, outer } from './functions/linalg.js';
+export { einsum } from './functions/einsum.js';
 export {
   cat,
   chunk,
@@ -215,8 +216,22 @@ export {
   oneHot,
   scatter,
   scatterAdd,
+  scatterReduce,
   type IndexSpec,
+  type ScatterReduceOptions,
 } from './functions/indexing.js';
+export {
+  argsort,
+  kthvalue,
+  median,
+  mode,
+  sort,
+  topk,
+  unique,
+  type SortOptions,
+  type TopkOptions,
+  type UniqueOptions,
+} from './functions/sorting.js';
 export { logSoftmax, softmax } from './functions/activation.js';
 export * as nn from './nn/index.js';
 export {

@@ -118,6 +118,9 @@ export interface NllParams {
   readonly reduction: 'none' | 'sum' | 'mean';
 }
 
+/** scatter_reduce's reductions. */
+export type ScatterReduction = 'sum' | 'prod' | 'mean' | 'amax' | 'amin';
+
 type NoParams = Readonly<Record<never, never>>;
 
 /** The parameters of every primitive. Adding a primitive starts here. */
@@ -173,6 +176,19 @@ export type PrimitiveParams = { readonly [P in UnaryPrimitive]: NoParams } & {
   /** A copy of input 0 with input 2 written at the positions that input 1 indexes along dim. */
   readonly scatter: { readonly dim: number };
   readonly scatterAdd: { readonly dim: number };
+  /** A copy of input 0 with input 2 reduced into the positions that input 1 indexes along dim. */
+  readonly scatterReduce: {
+    readonly dim: number;
+    readonly reduce: ScatterReduction;
+    readonly includeSelf: boolean;
+  };
+  /** A stable sort's permutation along dim as int32 indices, NaN ordered as the largest value. */
+  readonly sort: { readonly dim: number; readonly descending: boolean };
+  /**
+   * The index of each line's k-th smallest value (1-based k, NaN the largest) along dim, as int32
+   * of size 1 along dim: PyTorch's quickselect, so that among equal values it picks the same one.
+   */
+  readonly kthIndex: { readonly dim: number; readonly k: number };
   /** im2col: [N, C, H, W] (or [C, H, W]) to [N, C·kh·kw, L] (or [C·kh·kw, L]), zero padded. */
   readonly unfold: WindowParams;
   /** col2im, the adjoint of unfold: [N, C·kh·kw, L] summed into [N, C, ...outputSize]. */

@@ -13,6 +13,8 @@ import * as L from './functions/linalg.js';
 import * as P from './functions/pointwise.js';
 import * as R from './functions/reduction.js';
 import * as S from './functions/shape_ops.js';
+import * as SO from './functions/sorting.js';
+import type { ScatterReduction } from './primitives.js';
 import { softmax, logSoftmax } from './functions/activation.js';
 import * as Cl from './functions/closeness.js';
 import * as Dg from './functions/diagonal.js';
@@ -720,6 +722,43 @@ export class Tensor {
   logcumsumexp(dim: number): Tensor {
     return Sc.logcumsumexp(this, dim);
   }
+  sort(dim?: number | SO.SortOptions, descending?: boolean): R.ValuesIndices {
+    return SO.sort(this, dim, descending);
+  }
+  argsort(dim?: number | SO.SortOptions, descending?: boolean): Tensor {
+    return SO.argsort(this, dim, descending);
+  }
+  topk(
+    k: number,
+    dim?: number | SO.TopkOptions,
+    largest?: boolean,
+    sorted?: boolean,
+  ): R.ValuesIndices {
+    return SO.topk(this, k, dim, largest, sorted);
+  }
+  kthvalue(k: number, dim?: number, keepdim?: boolean): R.ValuesIndices {
+    return SO.kthvalue(this, k, dim, keepdim);
+  }
+  median(): Tensor;
+  median(dim: number, keepdim?: boolean): R.ValuesIndices;
+  median(dim?: number, keepdim?: boolean): Tensor | R.ValuesIndices {
+    return dim === undefined ? SO.median(this) : SO.median(this, dim, keepdim);
+  }
+  mode(dim?: number, keepdim?: boolean): R.ValuesIndices {
+    return SO.mode(this, dim, keepdim);
+  }
+  /** The sorted unique values; with returnInverse / returnCounts, [output, inverse?, counts?]. */
+  unique(
+    opts: SO.UniqueOptions & { returnInverse: true; returnCounts: true },
+  ): [Tensor, Tensor, Tensor];
+  unique(
+    opts: SO.UniqueOptions & ({ returnInverse: true } | { returnCounts: true }),
+  ): [Tensor, Tensor];
+  unique(opts?: SO.UniqueOptions & { returnInverse?: false; returnCounts?: false }): Tensor;
+  unique(opts?: SO.UniqueOptions): Tensor | Tensor[];
+  unique(opts?: SO.UniqueOptions): Tensor | Tensor[] {
+    return SO.unique(this, opts);
+  }
   softmax(dim: number): Tensor {
     return softmax(this, dim);
   }
@@ -856,6 +895,15 @@ export class Tensor {
   /** unfold(dimension, size, step): the windows of `size` every `step` along dimension, in a new last dim. */
   unfold(dimension: number, size: number, step: number): Tensor {
     return Tl.unfoldDim(this, dimension, size, step);
+  }
+  scatterReduce(
+    dim: number,
+    index: Tensor,
+    src: Tensor,
+    reduce: ScatterReduction,
+    opts?: I.ScatterReduceOptions,
+  ): Tensor {
+    return I.scatterReduce(this, dim, index, src, reduce, opts);
   }
 
   // ---- in place ----

@@ -1,12 +1,14 @@
-// Indexing: scatter/scatterAdd, maskedFill/maskedSelect, nonzero, oneHot, and x.index(...) (PyTorch's x[...]).
+// Indexing: scatter/scatterAdd/scatterReduce, maskedFill/maskedSelect, nonzero, oneHot, and x.index(...) (PyTorch's x[...]).
 import { allocArray, checkedScalar } from '../dtype.js';
 import { ArgumentError, DTypeError, IndexError, ShapeError } from '../errors.js';
 import { apply } from '../ops/apply.js';
+import type { ScatterReduction } from '../primitives.js';
 import { broadcastShapes, normalizeDim, numel, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { isTensor } from '../tensor_class.js';
 import { arange, fromArray, scalarTensor, tensor } from './creation.js';
 import { cast, eq, where, type TensorOrScalar } from './elementwise.js';
+import { checkOptionKeys } from './sorting.js';
 import {
   checkIndexRange,
   expand,
@@ -48,6 +50,38 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: TensorOrScal
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
   const d = scatterIndex(x, dim, index, 'scatter_add');
   return apply('scatterAdd', [x, index, sourceFor(x, index, src)], { dim: d });
+}
+
+export interface ScatterReduceOptions {
+  /** Whether x's own values take part in the reduction (default true). */
+  readonly includeSelf?: boolean;
+}
+
+const REDUCTIONS: readonly ScatterReduction[] = ['sum', 'prod', 'mean', 'amax', 'amin'];
+
+/**
+ * scatterReduce(dim, index, src, reduce, { includeSelf = true }): a copy of x with each src element
+ * reduced ('sum', 'prod', 'mean', 'amax' or 'amin') into the position its index picks; with
+ * includeSelf false the values of x at those positions are left out of the reduction.
+ */
+export function scatterReduce(
+  x: Tensor,
+  dim: number,
+  index: Tensor,
+  src: Tensor,
+  reduce: ScatterReduction,
+  opts?: ScatterReduceOptions,
+): Tensor {
+  checkOptionKeys('scatter_reduce', opts, ['includeSelf']);
+  if (!REDUCTIONS.includes(reduce)) {
+    throw new ArgumentError('reduce argument must be either sum, prod, mean, amax or amin.');
+  }
+  const d = scatterIndex(x, dim, index, 'scatter_reduce');
+  return apply('scatterReduce', [x, index, sourceFor(x, index, src)], {
+    dim: d,
+    reduce,
+    includeSelf: opts?.includeSelf ?? true,
+  });
 }
 
 function assertMask(mask: Tensor, op: string): void {

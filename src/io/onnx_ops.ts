@@ -492,6 +492,50 @@ export function emitPrimitive(
       );
       return { name, batch: x.batch };
     }
+    case 'sort': {
+      // TopK over the whole dim (ties in index order, as nabla's stable sort; NaN's place is
+      // onnxruntime's), its indices cast to int32
+      const { dim, descending } = params as { dim: number; descending: boolean };
+      if (x.shape.length === 0)
+        return {
+          name: g.op('Cast', [g.ints([0], true)], [attr.int('to', CAST_TO.int32)]),
+          batch: null,
+        };
+      if (x.batch?.dim === dim)
+        throw new OnnxUnsupported(
+          'sort along the batch dim needs a static batch: export with dynamicBatch: false',
+        );
+      const [, indices] = g.node(
+        'TopK',
+        [x.name, g.ints([x.shape[dim]!])],
+        [attr.int('axis', dim), attr.int('largest', descending ? 1 : 0), attr.int('sorted', 1)],
+        2,
+      );
+      return { name: g.op('Cast', [indices!], [attr.int('to', CAST_TO.int32)]), batch: x.batch };
+    }
+    case 'scatterReduce': {
+      // ScatterElements reduces into the existing values: includeSelf only, and no mean
+      const { dim, reduce, includeSelf } = params as {
+        dim: number;
+        reduce: string;
+        includeSelf: boolean;
+      };
+      const reduction = { sum: 'add', prod: 'mul', amax: 'max', amin: 'min' }[reduce];
+      if (!includeSelf || reduction === undefined)
+        throw new OnnxUnsupported(
+          `scatterReduce with reduce '${reduce}'${includeSelf ? '' : ' and includeSelf false'} has no ONNX mapping`,
+        );
+      const needs = reduction === 'max' || reduction === 'min' ? 18 : 16;
+      if (g.opset < needs)
+        throw new OnnxUnsupported(`scatterReduce '${reduce}' needs opset ${needs} or later`);
+      const name = g.op(
+        'ScatterElements',
+        ins.map((v) => v.name),
+        [attr.int('axis', dim), attr.string('reduction', reduction)],
+      );
+      return { name, batch: x.batch };
+    }
+    case 'kthIndex':
     case 'unfold':
     case 'fold':
     case 'maxPoolIndices':

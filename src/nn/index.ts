@@ -106,6 +106,8 @@ export {
   AvgPool2d,
   MaxPool1d,
   MaxPool2d,
+  MaxUnpool2d,
+  type MaxPoolResult,
 } from './layers/pooling.js';
 export {
   Upsample,

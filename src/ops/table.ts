@@ -2,7 +2,8 @@
 import { BINARY_PRIMITIVES, REDUCE_PRIMITIVES, UNARY_PRIMITIVES } from '../primitives.js';
 import type { OpTable } from './op.js';
 import { binaryDefs, castDef, clampDef, unaryDefs, whereDef } from './defs/elementwise.js';
-import { gatherDef, scatterAddDef, scatterDef } from './defs/indexing.js';
+import { gatherDef, scatterAddDef, scatterDef, scatterReduceDef } from './defs/indexing.js';
+import { kthIndexDef, sortDef } from './defs/sorting.js';
 import { matmulDef } from './defs/linalg.js';
 import {
   catDef,
@@ -55,6 +56,9 @@ export const OPS: OpTable = {
   gather: gatherDef,
   scatter: scatterDef,
   scatterAdd: scatterAddDef,
+  scatterReduce: scatterReduceDef,
+  sort: sortDef,
+  kthIndex: kthIndexDef,
   unfold: unfoldDef,
   fold: foldDef,
   maxPoolIndices: maxPoolIndicesDef,

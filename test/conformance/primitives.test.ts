@@ -359,6 +359,75 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
     },
     { label: '0-d', inputs: () => [tensor(1.5), int([0], []), tensor(2)], params: { dim: 0 } },
   ],
+  scatterReduce: [
+    ...(['sum', 'prod', 'mean', 'amax', 'amin'] as const).flatMap((reduce) =>
+      [true, false].map((includeSelf) => ({
+        label: `${reduce}, includeSelf ${includeSelf}, repeats`,
+        inputs: () => [r(3, 4), int([2, 2, 1, 2, 0, 0, 1, 1], [2, 4]), r(2, 4)],
+        params: { dim: 0, reduce, includeSelf },
+      })),
+    ),
+    {
+      label: 'mean of int32 floors, strided self and index, larger source',
+      inputs: () => [
+        int([5, -3, 7, 2, 9, 4], [3, 2]).t(),
+        int([2, 2, 0, 1, 2, 2], [3, 2]).t(),
+        int([1, -8, 4, 6, 3, 0, 2, 5], [2, 4]),
+      ],
+      params: { dim: 1, reduce: 'mean', includeSelf: true },
+    },
+    {
+      label: 'non-finite amax',
+      inputs: () => [specials(), int([0, 1, 2, 3, 4, 5, 6, 7, 0, 4], [10]), r(10)],
+      params: { dim: 0, reduce: 'amax', includeSelf: false },
+    },
+    {
+      label: '0-d',
+      inputs: () => [tensor(1.5), int([0], []), tensor(2)],
+      params: { dim: 0, reduce: 'prod', includeSelf: true },
+    },
+  ],
+  sort: [
+    { label: 'last dim', inputs: () => [r(3, 7)], params: { dim: 1, descending: false } },
+    {
+      label: 'dim 0 of transposed, descending',
+      inputs: () => [r(5, 4, 3).permute(2, 0, 1)],
+      params: { dim: 1, descending: true },
+    },
+    {
+      label: 'ties keep their order, NaN is the largest',
+      inputs: () => [tensor([1, 0, 1, Number.NaN, -0, 0, Infinity, Number.NaN, -Infinity, 1])],
+      params: { dim: 0, descending: false },
+    },
+    {
+      label: 'ties and NaN descending',
+      inputs: () => [tensor([1, 0, 1, Number.NaN, -0, 0, Infinity, Number.NaN, -Infinity, 1])],
+      params: { dim: 0, descending: true },
+    },
+    {
+      label: 'int32',
+      inputs: () => [int([3, 1, 2, 1, 3, 0], [2, 3])],
+      params: { dim: 0, descending: true },
+    },
+    { label: 'empty', inputs: () => [zeros(2, 0)], params: { dim: 1, descending: false } },
+    { label: '0-d', inputs: () => [tensor(3)], params: { dim: 0, descending: false } },
+  ],
+  kthIndex: [
+    { label: 'last dim', inputs: () => [r(3, 7)], params: { dim: 1, k: 3 } },
+    {
+      label: 'dim 1 of transposed',
+      inputs: () => [r(5, 4, 3).permute(2, 0, 1)],
+      params: { dim: 1, k: 5 },
+    },
+    {
+      label: 'ties and NaN',
+      inputs: () => [tensor([1, 0, 1, Number.NaN, -0, 0, Infinity, Number.NaN, -Infinity, 1])],
+      params: { dim: 0, k: 4 },
+    },
+    { label: 'int32', inputs: () => [int([3, 1, 2, 1, 3, 0], [2, 3])], params: { dim: 0, k: 2 } },
+    { label: 'empty', inputs: () => [zeros(0, 3)], params: { dim: 1, k: 1 } },
+    { label: '0-d', inputs: () => [tensor(3)], params: { dim: 0, k: 1 } },
+  ],
   unfold: [
     { label: '3x3', inputs: () => [r(2, 3, 5, 6)], params: win([3, 3], [1, 1], [0, 0], [1, 1]) },
     {

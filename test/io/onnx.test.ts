@@ -369,6 +369,34 @@ describe('ONNX export: onnxruntime gives nabla’s outputs at any batch size', (
     expect(ops).toContain('Mod');
   });
 
+  it('sort, topk and scatterReduce: TopK (indices cast to int32) and ScatterElements with a reduction', async () => {
+    manualSeed(17);
+    class Selecting extends nn.Module {
+      fc = new nn.Linear(6, 6);
+      forward(x: Tensor): Tensor {
+        const h = this.fc.forward(x);
+        const [sorted, order] = h.sort({ dim: 1, descending: true });
+        const top = h.topk(2, 1, false).values;
+        const index = order.narrow(1, 0, 3);
+        const pooled = h.scatterReduce(1, index, h.narrow(1, 3, 3), 'amax');
+        return cat(
+          [
+            sorted,
+            top,
+            order.float(),
+            pooled.scatterReduce(1, index, top.narrow(1, 0, 1).expand(-1, 3), 'prod'),
+          ],
+          1,
+        );
+      }
+    }
+    const ops = await expectOrtMatches(new Selecting(), [6], { opsetVersion: 18 });
+    for (const op of ['TopK', 'ScatterElements', 'GatherElements']) expect(ops).toContain(op);
+    expect(() => exportOnnx(new Selecting(), randn([2, 6]))).toThrow(
+      "scatterReduce 'amax' needs opset 18 or later",
+    );
+  });
+
   it('a layer subclass that overrides forward is traced through its primitives', async () => {
     manualSeed(11);
     class ScaledLinear extends nn.Linear {

@@ -14,11 +14,13 @@ import {
   catKernel,
   gatherKernel,
   scatterAddKernel,
+  scatterReduceKernel,
   scatterReplaceKernel,
   sliceScatterKernel,
 } from './indexing.js';
 import { matmulKernel } from './linalg.js';
 import { logSoftmaxKernel, nllLossBackwardKernel, nllLossKernel } from './loss.js';
+import { kthIndexKernel, sortKernel } from './sorting.js';
 import { cumsumKernel, normKernel, reduceKernel } from './reduce.js';
 import { cumExtremeIndexKernel, cumprodKernel, logcumsumexpKernel } from './scan.js';
 import { copyStrided, denseStrides } from './strided.js';
@@ -60,6 +62,9 @@ const kernels: KernelTable<Buf> = {
   gather: gatherKernel,
   scatter: scatterReplaceKernel,
   scatterAdd: scatterAddKernel,
+  scatterReduce: scatterReduceKernel,
+  sort: sortKernel,
+  kthIndex: kthIndexKernel,
   unfold: unfoldKernel,
   fold: foldKernel,
   maxPoolIndices: maxPoolIndicesKernel,

@@ -1,5 +1,5 @@
 // cpu kernels that move data by position: cat, slice-scatter, gather, scatter and scatter-add.
-import type { TypedArray } from '../../dtype.js';
+import { isFloating, type TypedArray } from '../../dtype.js';
 import { IndexError } from '../../errors.js';
 import type { Kernel, KernelInput, KernelOutput } from '../backend.js';
 import { copyStrided, denseStrides } from './strided.js';
@@ -135,3 +135,44 @@ function scatterKernel(accumulate: boolean): Kernel<Buf, 'scatter' | 'scatterAdd
 
 export const scatterReplaceKernel = scatterKernel(false);
 export const scatterAddKernel = scatterKernel(true);
+
+/**
+ * scatter_reduce: a copy of x with each source element reduced into the slot its index picks.
+ * Without includeSelf a slot's own value is left out (its first source element replaces it);
+ * 'mean' divides by the count at the end (flooring for integers); NaN propagates through amax and
+ * amin.
+ */
+export const scatterReduceKernel: Kernel<Buf, 'scatterReduce'> = (out, inputs, params) => {
+  const [x, index, source] = inputs as [KernelInput<Buf>, KernelInput<Buf>, KernelInput<Buf>];
+  const { dim, reduce, includeSelf } = params;
+  const strides = copyIntoOut(out, x);
+  const o = out.buffer;
+  const sb = source.buffer;
+  const scalar = out.shape.length === 0;
+  const size = scalar ? 1 : out.shape[dim]!;
+  const sd = scalar ? 0 : strides[dim]!;
+  const integral = !isFloating(out.dtype);
+  const counts = reduce === 'mean' || !includeSelf ? new Int32Array(o.length) : null;
+  const others = [{ strides: alongDim(strides, dim, index.shape.length), offset: 0 }, source];
+  forEachIndexed(index, dim, size, others, (i, offs) => {
+    const po = offs[0]! + i * sd;
+    const v = Number(sb[offs[1]!]);
+    const first = counts !== null && counts[po] === 0 && !includeSelf;
+    if (counts !== null) counts[po]!++;
+    const cur = Number(o[po]);
+    let r: number;
+    if (first) r = v;
+    else if (reduce === 'sum' || reduce === 'mean') r = cur + v;
+    else if (reduce === 'prod') r = cur * v;
+    else if (Number.isNaN(cur) || Number.isNaN(v)) r = Number.NaN;
+    else r = reduce === 'amax' ? Math.max(cur, v) : Math.min(cur, v);
+    o[po] = r;
+  });
+  if (reduce !== 'mean') return;
+  for (let po = 0; po < o.length; po++) {
+    const n = counts![po]! + (includeSelf ? 1 : 0);
+    if (counts![po] === 0) continue;
+    const q = Number(o[po]) / n;
+    o[po] = integral ? Math.floor(q) : q;
+  }
+};

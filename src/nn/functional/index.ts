@@ -84,10 +84,12 @@ export {
   avgPool2d,
   maxPool1d,
   maxPool2d,
+  maxUnpool2d,
   type AdaptiveSize,
   type AvgPool2dOptions,
   type AvgPoolOptions,
   type MaxPoolOptions,
+  type MaxUnpoolOptions,
 } from './pooling.js';
 export {
   interpolate,

@@ -1,10 +1,11 @@
-// nn.functional pooling: max pools as their maxima's indices + gather, average pools as unfold + sum, adaptive average pools.
+// nn.functional pooling: max pools as their maxima's indices + gather (max unpooling as a scatter), average pools as unfold + sum, adaptive average pools.
 import { internalScope } from '../../memory.js';
-import { ArgumentError, ShapeError } from '../../errors.js';
-import { fromArray, tensor } from '../../functions/creation.js';
-import { indexSelect, pad } from '../../functions/shape_ops.js';
+import { ArgumentError, DTypeError, IndexError, ShapeError } from '../../errors.js';
+import { fromArray, full, tensor } from '../../functions/creation.js';
+import { checkIndexRange, indexSelect, pad } from '../../functions/shape_ops.js';
+import { checkOptionKeys } from '../../functions/sorting.js';
 import { apply } from '../../ops/apply.js';
-import { shapeStr } from '../../shape.js';
+import { sameShape, shapeStr } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { expandArg, type SizeArg } from './conv.js';
 
@@ -15,6 +16,8 @@ export interface MaxPoolOptions {
   readonly dilation?: SizeArg;
   /** Ceil instead of floor when computing the output size (windows may run past the end). */
   readonly ceilMode?: boolean;
+  /** Also return each maximum's index in its (unpadded) plane, h·W + w, as int32. */
+  readonly returnIndices?: boolean;
 }
 
 export interface AvgPoolOptions {
@@ -186,7 +189,7 @@ function maxPool(
   input: Tensor,
   kernelSize: SizeArg,
   opts?: MaxPoolOptions,
-): Tensor {
+): Tensor | [Tensor, Tensor] {
   const one = name === 'max_pool1d';
   const g = geometry(
     name,
@@ -212,20 +215,126 @@ function maxPool(
   const values = apply('gather', [x.reshape([n, c, h * w]), indices.reshape([n, c, -1])], {
     dim: 2,
   });
-  return from4d(values.reshape([n, c, g.out[0], g.out[1]]), input, one);
+  const out = from4d(values.reshape([n, c, g.out[0], g.out[1]]), input, one);
+  return opts?.returnIndices ? [out, from4d(indices, input, one)] : out;
 }
 
-/** F.max_pool1d over [N, C, L] or [C, L]. */
-export function maxPool1d(input: Tensor, kernelSize: SizeArg, opts?: MaxPoolOptions): Tensor {
+type WithIndices = MaxPoolOptions & { readonly returnIndices: true };
+type WithoutIndices = MaxPoolOptions & { readonly returnIndices?: false };
+
+/** F.max_pool1d over [N, C, L] or [C, L]; with returnIndices, [output, indices]. */
+export function maxPool1d(input: Tensor, kernelSize: SizeArg, opts?: WithoutIndices): Tensor;
+export function maxPool1d(input: Tensor, kernelSize: SizeArg, opts: WithIndices): [Tensor, Tensor];
+export function maxPool1d(
+  input: Tensor,
+  kernelSize: SizeArg,
+  opts?: MaxPoolOptions,
+): Tensor | [Tensor, Tensor];
+export function maxPool1d(
+  input: Tensor,
+  kernelSize: SizeArg,
+  opts?: MaxPoolOptions,
+): Tensor | [Tensor, Tensor] {
   return internalScope(() => {
     return maxPool('max_pool1d', input, kernelSize, opts);
   });
 }
 
-/** F.max_pool2d over [N, C, H, W] or [C, H, W]. */
-export function maxPool2d(input: Tensor, kernelSize: SizeArg, opts?: MaxPoolOptions): Tensor {
+/** F.max_pool2d over [N, C, H, W] or [C, H, W]; with returnIndices, [output, indices]. */
+export function maxPool2d(input: Tensor, kernelSize: SizeArg, opts?: WithoutIndices): Tensor;
+export function maxPool2d(input: Tensor, kernelSize: SizeArg, opts: WithIndices): [Tensor, Tensor];
+export function maxPool2d(
+  input: Tensor,
+  kernelSize: SizeArg,
+  opts?: MaxPoolOptions,
+): Tensor | [Tensor, Tensor];
+export function maxPool2d(
+  input: Tensor,
+  kernelSize: SizeArg,
+  opts?: MaxPoolOptions,
+): Tensor | [Tensor, Tensor] {
   return internalScope(() => {
     return maxPool('max_pool2d', input, kernelSize, opts);
+  });
+}
+
+export interface MaxUnpoolOptions {
+  /** Defaults to the kernel size. */
+  readonly stride?: SizeArg | null;
+  readonly padding?: SizeArg;
+  /** The output's [H, W] (or the whole shape, ending in them); defaults to the pool's input size. */
+  readonly outputSize?: readonly number[] | null;
+}
+
+/**
+ * F.max_unpool2d: the inverse of a max pool that returned its indices: [N, C, H, W] (or [C, H, W])
+ * values written at their plane indices into zeros of the output size (a scatter: its backward
+ * gathers the gradient at the indices).
+ */
+export function maxUnpool2d(
+  input: Tensor,
+  indices: Tensor,
+  kernelSize: SizeArg,
+  opts?: MaxUnpoolOptions,
+): Tensor {
+  checkOptionKeys('max_unpool2d', opts, ['stride', 'padding', 'outputSize']);
+  const k = expandArg('kernel_size', kernelSize, 2, 'pooling');
+  const s =
+    opts?.stride === null || opts?.stride === undefined
+      ? k
+      : expandArg('stride', opts.stride, 2, 'pooling');
+  const p = expandArg('padding', opts?.padding ?? 0, 2, 'pooling');
+  if (input.ndim !== 3 && input.ndim !== 4) {
+    throw new ShapeError(
+      `Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with ${input.ndim} dimensions.`,
+    );
+  }
+  const size = [0, 1].map((i) => {
+    const inSize = input.shape[input.ndim - 2 + i]!;
+    return (inSize - 1) * s[i]! - 2 * p[i]! + k[i]!;
+  });
+  let out = size;
+  const given = opts?.outputSize;
+  if (given !== null && given !== undefined) {
+    const want = given.length === input.ndim ? given.slice(-2) : [...given];
+    if (want.length !== 2) {
+      throw new ArgumentError(
+        `output_size must have 2 or ${input.ndim} elements (got ${given.length})`,
+      );
+    }
+    want.forEach((v, i) => {
+      const lo = size[i]! - s[i]!;
+      const hi = size[i]! + s[i]!;
+      if (!(v > lo && v < hi)) {
+        throw new ArgumentError(
+          `invalid output_size "[${given.join(', ')}]" (dim ${i} must be between ${lo} and ${hi})`,
+        );
+      }
+    });
+    out = want;
+  }
+  if (indices.dtype !== 'int32')
+    throw new DTypeError(`elements in indices should be type int32 but got: ${indices.dtype}`);
+  if (!sameShape(indices.shape, input.shape)) {
+    throw new ShapeError(
+      `Expected shape of indices to be same as that of the input tensor (${shapeStr(input.shape)}) but got indices tensor with shape: ${shapeStr(indices.shape)}`,
+    );
+  }
+  const [oh, ow] = [out[0]!, out[1]!];
+  checkIndexRange(
+    indices,
+    oh * ow,
+    (v) =>
+      new IndexError(`Found an invalid max index: ${v} (output volumes are of size ${oh}x${ow}`),
+  );
+  return internalScope(() => {
+    const lead = input.shape.slice(0, -2);
+    const plane = [...lead, -1];
+    const zeros = full([...lead, oh * ow], 0, { dtype: input.dtype, device: input.device });
+    const flat = apply('scatter', [zeros, indices.reshape(plane), input.reshape(plane)], {
+      dim: input.ndim - 2,
+    });
+    return flat.reshape([...lead, oh, ow]);
   });
 }
 

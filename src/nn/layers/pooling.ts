@@ -1,4 +1,4 @@
-// Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, printed as PyTorch prints them.
+// Pooling layers: MaxPool1d/2d, MaxUnpool2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, printed as PyTorch prints them.
 import type { Tensor } from '../../tensor.js';
 import type { SizeArg } from '../functional/conv.js';
 import {
@@ -8,10 +8,12 @@ import {
   avgPool2d,
   maxPool1d,
   maxPool2d,
+  maxUnpool2d,
   type AdaptiveSize,
   type AvgPool2dOptions,
   type AvgPoolOptions,
   type MaxPoolOptions,
+  type MaxUnpoolOptions,
 } from '../functional/pooling.js';
 import { libraryLayers, Module } from '../module.js';
 
@@ -25,21 +27,26 @@ function py(v: SizeArg | AdaptiveSize): string {
 
 const pyBool = (b: boolean) => (b ? 'True' : 'False');
 
-abstract class MaxPoolNd extends Module {
+/** What a max pool's forward returns: the output, or [output, indices] with returnIndices. */
+export type MaxPoolResult<I extends boolean> = I extends true ? [Tensor, Tensor] : Tensor;
+
+abstract class MaxPoolNd<I extends boolean> extends Module {
   readonly stride: SizeArg;
   readonly padding: SizeArg;
   readonly dilation: SizeArg;
   readonly ceilMode: boolean;
+  readonly returnIndices: I;
 
   constructor(
     readonly kernelSize: SizeArg,
-    opts?: MaxPoolOptions,
+    opts?: MaxPoolOptions & { readonly returnIndices?: I },
   ) {
     super();
     this.stride = opts?.stride ?? kernelSize;
     this.padding = opts?.padding ?? 0;
     this.dilation = opts?.dilation ?? 1;
     this.ceilMode = opts?.ceilMode ?? false;
+    this.returnIndices = (opts?.returnIndices ?? false) as I;
   }
 
   protected options(): MaxPoolOptions {
@@ -48,6 +55,7 @@ abstract class MaxPoolNd extends Module {
       padding: this.padding,
       dilation: this.dilation,
       ceilMode: this.ceilMode,
+      returnIndices: this.returnIndices,
     };
   }
 
@@ -56,15 +64,44 @@ abstract class MaxPoolNd extends Module {
   }
 }
 
-export class MaxPool1d extends MaxPoolNd {
-  forward(input: Tensor): Tensor {
-    return maxPool1d(input, this.kernelSize, this.options());
+export class MaxPool1d<I extends boolean = false> extends MaxPoolNd<I> {
+  forward(input: Tensor): MaxPoolResult<I> {
+    return maxPool1d(input, this.kernelSize, this.options()) as MaxPoolResult<I>;
   }
 }
 
-export class MaxPool2d extends MaxPoolNd {
-  forward(input: Tensor): Tensor {
-    return maxPool2d(input, this.kernelSize, this.options());
+/** nn.MaxPool2d; with returnIndices its forward gives [output, indices] (for nn.MaxUnpool2d). */
+export class MaxPool2d<I extends boolean = false> extends MaxPoolNd<I> {
+  forward(input: Tensor): MaxPoolResult<I> {
+    return maxPool2d(input, this.kernelSize, this.options()) as MaxPoolResult<I>;
+  }
+}
+
+/** nn.MaxUnpool2d: forward(input, indices, outputSize?) undoes a MaxPool2d that returned indices. */
+export class MaxUnpool2d extends Module {
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+
+  constructor(kernelSize: SizeArg, opts?: Omit<MaxUnpoolOptions, 'outputSize'>) {
+    super();
+    const pair = (v: SizeArg): [number, number] =>
+      typeof v === 'number' ? [v, v] : v.length === 1 ? [v[0]!, v[0]!] : [v[0]!, v[1]!];
+    this.kernelSize = pair(kernelSize);
+    this.stride = pair(opts?.stride ?? kernelSize);
+    this.padding = pair(opts?.padding ?? 0);
+  }
+
+  forward(input: Tensor, indices: Tensor, outputSize?: readonly number[] | null): Tensor {
+    return maxUnpool2d(input, indices, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      outputSize: outputSize ?? null,
+    });
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}`;
   }
 }
 
@@ -167,6 +204,7 @@ libraryLayers(
   MaxPoolNd,
   MaxPool1d,
   MaxPool2d,
+  MaxUnpool2d,
   AvgPool1d,
   AvgPool2d,
   AdaptiveAvgPool1d,

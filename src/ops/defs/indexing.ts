@@ -1,7 +1,7 @@
-// Op definitions of gather, scatter and scatterAdd, and their vector-Jacobian products.
+// Op definitions of gather, scatter, scatterAdd and scatterReduce, and their vector-Jacobian products.
 import { DTypeError, ShapeError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
-import { apply, expand, padZeros } from '../call.js';
+import { apply, cast, div, eq, expand, logicalAnd, mul, narrow, padZeros, where } from '../call.js';
 import { scalarTensor } from '../create.js';
 import type { Inferred, KernelOpDef, TensorMeta } from '../op.js';
 
@@ -98,3 +98,81 @@ export const scatterAddDef: KernelOpDef<'scatterAdd'> = {
     c.needsInputGrad[2] ? sourceGrad(g, c.params.dim, c.saved[0]!, c.inputs[2]!.shape) : null,
   ],
 };
+
+/** The leading index-shaped block of src (src may be larger than the index along every dim). */
+function cropToIndex(src: Tensor, index: Tensor): Tensor {
+  let s = src;
+  for (let d = 0; d < index.shape.length; d++) {
+    if (s.shape[d] !== index.shape[d]) s = narrow(s, d, 0, index.shape[d]!);
+  }
+  return s;
+}
+
+export const scatterReduceDef: KernelOpDef<'scatterReduce'> = {
+  kind: 'kernel',
+  overwrites: true,
+  infer: scatterInfer('scatter_reduce'),
+  save: (c) => [c.inputs[0]!, c.inputs[1]!, c.inputs[2]!, c.output],
+  // PyTorch's scatter_reduce_backward, formula for formula (FunctionsManual.cpp)
+  backward: (g, c) => {
+    const [self, index, srcFull, result] = c.saved as [Tensor, Tensor, Tensor, Tensor];
+    const { dim, reduce, includeSelf } = c.params;
+    const src = cropToIndex(srcFull, index);
+    const gather = (t: Tensor) => apply('gather', [t, index], { dim });
+    const addAt = (t: Tensor, s: Tensor) => apply('scatterAdd', [t, index, s], { dim });
+    const ones = (t: Tensor) => expand(scalarTensor(1, t.dtype, t.device), t.shape);
+    let gradSelf: Tensor;
+    let gradSrc: Tensor;
+    if (reduce === 'sum') {
+      // ∂/∂self = 1, ∂/∂src = 1 at its target
+      gradSelf = g;
+      gradSrc = gather(g);
+    } else if (reduce === 'prod') {
+      // ∂/∂xᵢ = the product of the others, computed without dividing by zero
+      const maskedSelf = where(eq(self, 0), 1, self);
+      const maskedSelfResult = apply('scatterReduce', [maskedSelf, index, src], c.params);
+      gradSelf = div(mul(g, maskedSelfResult), maskedSelf);
+      const srcZero = eq(src, 0);
+      const zeroCount = gather(addAt(zerosView(self.shape, g), cast(srcZero, self.dtype)));
+      const singleZero = logicalAnd(srcZero, eq(zeroCount, 1));
+      const maskedSrc = where(singleZero, 1, src);
+      const maskedSrcResult = apply('scatterReduce', [self, index, maskedSrc], c.params);
+      gradSrc = where(
+        singleZero,
+        gather(mul(g, maskedSrcResult)),
+        div(gather(mul(g, result)), where(srcZero, 1, src)),
+      );
+    } else if (reduce === 'mean') {
+      // each contribution's share: 1 / (the number of values averaged into its slot)
+      const base = includeSelf ? ones(g) : zerosView(g.shape, g);
+      const counts = addAt(base, ones(src));
+      const n = where(eq(counts, 0), 1, counts);
+      gradSelf = div(g, n);
+      gradSrc = div(gather(g), gather(n));
+    } else {
+      // amax / amin: the gradient shared evenly among the values equal to the result
+      const value = gather(result);
+      const selfIs = eq(self, result);
+      const srcIs = eq(src, value);
+      const count = addAt(cast(selfIs, self.dtype), cast(srcIs, self.dtype));
+      const shared = div(g, count);
+      gradSelf = mul(cast(selfIs, g.dtype), shared);
+      gradSrc = mul(cast(srcIs, g.dtype), gather(shared));
+    }
+    if (!includeSelf) {
+      gradSelf = apply('scatter', [gradSelf, index, zerosView(index.shape, g)], { dim });
+    }
+    return [
+      c.needsInputGrad[0] ? gradSelf : null,
+      null,
+      c.needsInputGrad[2] ? padTo(gradSrc, srcFull.shape) : null,
+    ];
+  },
+};
+
+/** Zero-pads an index-shaped gradient up to the source's shape. */
+function padTo(t: Tensor, shape: readonly number[]): Tensor {
+  const pads: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) pads.push(0, shape[d]! - t.shape[d]!);
+  return pads.some((v) => v !== 0) ? padZeros(t, pads) : t;
+}
