@@ -3,7 +3,7 @@ import type { TypedArray } from '../../dtype.js';
 import { IndexError } from '../../errors.js';
 import type { NllParams } from '../../primitives.js';
 import type { Kernel, KernelInput } from '../backend.js';
-import { coalesce, denseStrides, forEachRow } from './strided.js';
+import { coalesce, denseStrides, forEachRow, isDense } from './strided.js';
 
 type Buf = TypedArray;
 
@@ -63,8 +63,9 @@ function logSoftmaxRow(
   return y;
 }
 
-/** The element offsets of a view, in row-major order. */
-function offsetsOf(v: KernelInput<Buf>): Float64Array {
+/** The element offsets of a view, in row-major order (null when it is dense: offset + i). */
+function offsetsOf(v: KernelInput<Buf>): Float64Array | null {
+  if (isDense(v.shape, v.strides)) return null;
   const walk = coalesce(v.shape, [v.strides]);
   const n = v.shape.reduce((a, b) => a * b, 1);
   const offs = new Float64Array(n);
@@ -93,14 +94,15 @@ function nllLayout(shape: readonly number[], target: KernelInput<Buf>, weight?: 
   const spatial = shape.slice(2).reduce((a, b) => a * b, 1);
   const tOffs = offsetsOf(target);
   const tb = target.buffer;
+  const t0 = target.offset;
   const wb = weight?.buffer;
   const w0 = weight?.offset ?? 0;
   const ws = weight?.strides[0] ?? 0;
   const layout: NllLayout = {
-    count: tOffs.length,
+    count: target.shape.reduce((a, b) => a * b, 1),
     classes,
     spatial,
-    target: (p) => tb[tOffs[p]!]!,
+    target: tOffs === null ? (p) => tb[t0 + p]! : (p) => tb[tOffs[p]!]!,
     weight: wb === undefined ? () => 1 : (t) => wb[w0 + t * ws]!,
   };
   return layout;
@@ -134,7 +136,8 @@ export const nllLossKernel: Kernel<Buf, 'nllLoss'> = (out, [x, target, weight], 
       checkClass(t, l.classes);
       const n = Math.floor(p / l.spatial);
       const s = p - n * l.spatial;
-      term = -l.weight(t) * a.buffer[xOffs[(n * l.classes + t) * l.spatial + s]!]!;
+      const k = (n * l.classes + t) * l.spatial + s;
+      term = -l.weight(t) * a.buffer[xOffs === null ? a.offset + k : xOffs[k]!]!;
     }
     if (reduction === 'none') o[p] = term;
     else total += term;
@@ -161,7 +164,8 @@ export const nllLossBackwardKernel: Kernel<Buf, 'nllLossBackward'> = (
     checkClass(t, l.classes);
     const n = Math.floor(p / l.spatial);
     const s = p - n * l.spatial;
-    const gv = gb[gOffs[reduction === 'none' ? p : 0]!]!;
+    const k = reduction === 'none' ? p : 0;
+    const gv = gb[gOffs === null ? g!.offset + k : gOffs[k]!]!;
     o[(n * l.classes + t) * l.spatial + s] = -l.weight(t) * gv * scale;
   }
 };
