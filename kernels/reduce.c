@@ -143,9 +143,56 @@ static void reduce_one(const red_t *r, const float *base, void *out, intptr_t oi
 /* Outputs [lo, hi) along a contiguous innermost kept dim, vectorised across outputs, when the
  * reduced elements are not contiguous (max pooling's argmax over window positions, a sum over the
  * batch). Each lane walks its output's reduced elements in the same order as reduce_one. */
+/* reduce_columns for a sum over one reduced dim (a bias gradient: the sum over the batch), two
+ * vectors of outputs at a time with no per-element index stepping: the same order per lane, so
+ * the same sums (8.4 -> 2 us at 128 x 256). */
+static void sum_columns_1d(const red_t *r, const float *x, float *out, intptr_t o0, intptr_t n,
+                           intptr_t in0) {
+  intptr_t rs = r->rstr[0], nred = r->nred, j = 0;
+  for (; j + 2 * NB_VL <= n; j += 2 * NB_VL) {
+    vd sum0 = vset1d(0), blk0 = vset1d(0), sum1 = vset1d(0), blk1 = vset1d(0);
+    const float *p = x + in0 + j;
+    intptr_t inblk = 0;
+    for (intptr_t q = 0; q < nred; q++, p += rs) {
+      blk0 += vcvt_f2d(vload(p));
+      blk1 += vcvt_f2d(vload(p + NB_VL));
+      if (++inblk == SUM_BLOCK) {
+        sum0 += blk0;
+        sum1 += blk1;
+        blk0 = blk1 = vset1d(0);
+        inblk = 0;
+      }
+    }
+    vstore(out + o0 + j, vcvt_d2f(sum0 + blk0));
+    vstore(out + o0 + j + NB_VL, vcvt_d2f(sum1 + blk1));
+  }
+  for (; j < n; j += NB_VL) {
+    int m = n - j < NB_VL ? (int)(n - j) : NB_VL;
+    vd sum = vset1d(0), blk = vset1d(0);
+    const float *p = x + in0 + j;
+    intptr_t inblk = 0;
+    for (intptr_t q = 0; q < nred; q++, p += rs) {
+      blk += vcvt_f2d(m == NB_VL ? vload(p) : vload_part(p, m, 0.0f));
+      if (++inblk == SUM_BLOCK) {
+        sum += blk;
+        blk = vset1d(0);
+        inblk = 0;
+      }
+    }
+    if (m == NB_VL)
+      vstore(out + o0 + j, vcvt_d2f(sum + blk));
+    else
+      vstore_part(out + o0 + j, vcvt_d2f(sum + blk), m);
+  }
+}
+
 static void reduce_columns(const red_t *r, const float *x, float *out, intptr_t o0, intptr_t n,
                            intptr_t in0) {
   int op = r->op;
+  if (op == NB_SUM && r->nr == 1) {
+    sum_columns_1d(r, x, out, o0, n, in0);
+    return;
+  }
   for (intptr_t j = 0; j < n; j += NB_VL) {
     int m = n - j < NB_VL ? (int)(n - j) : NB_VL;
     vd sum = vset1d(0), blk = vset1d(0), prod = vset1d(1);
