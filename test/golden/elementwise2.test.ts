@@ -1,5 +1,4 @@
 // Golden tests for the pointwise ops of issue 13: every case of test/fixtures/elementwise2_golden.json (made by PyTorch) rebuilt with nabla, with signed zeros; then PyTorch's refusals.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/index.js';
 import {
@@ -24,27 +23,19 @@ import {
   remainder,
   tensor,
   trunc,
-  type DType,
-  type NestedArray,
 } from '../../src/index.js';
+import {
+  build,
+  decode,
+  expectClose,
+  readFixture,
+  tolFor,
+  type InputCase,
+  type Num,
+  type OutCase,
+} from './harness.js';
 
-// ---- the fixture format (see test/fixtures/generate_elementwise2.py) ----
-
-type Num = number | 'nan' | 'inf' | '-inf';
-
-interface InputCase {
-  readonly data: Num[];
-  readonly shape: number[];
-  readonly dtype: DType;
-  readonly requiresGrad: boolean;
-  readonly layout: (readonly ['t'] | readonly ['expand', number[]])[];
-}
-
-interface OutCase {
-  readonly data: Num[];
-  readonly shape: number[];
-  readonly dtype: DType;
-}
+// ---- the fixture format (see test/fixtures/generate_elementwise2.py): one output per case ----
 
 type Args = { readonly [key: string]: number | boolean | string };
 
@@ -58,36 +49,7 @@ interface GoldenCase {
   readonly grads: (Num[] | null)[];
 }
 
-const fixture = JSON.parse(
-  readFileSync(new URL('../fixtures/elementwise2_golden.json', import.meta.url), 'utf8'),
-) as { cases: GoldenCase[] };
-
-function decode(v: Num): number {
-  if (v === 'nan') return NaN;
-  if (v === 'inf') return Infinity;
-  if (v === '-inf') return -Infinity;
-  return v;
-}
-
-function nest(flat: readonly (number | boolean)[], shape: readonly number[]): NestedArray {
-  if (shape.length === 0) return flat[0]!;
-  const [n, ...rest] = shape;
-  const step = rest.reduce((p, s) => p * s, 1);
-  const out: NestedArray[] = [];
-  for (let i = 0; i < n!; i++) out.push(nest(flat.slice(i * step, (i + 1) * step), rest));
-  return out;
-}
-
-function build(inp: InputCase): { leaf: Tensor; operand: Tensor } {
-  const values = inp.data.map(decode);
-  const leaf = tensor(nest(inp.dtype === 'bool' ? values.map((v) => v !== 0) : values, inp.shape), {
-    dtype: inp.dtype,
-    requiresGrad: inp.requiresGrad,
-  });
-  let x = leaf;
-  for (const step of inp.layout) x = step[0] === 't' ? x.transpose(-1, -2) : x.expand(step[1]);
-  return { leaf, operand: x };
-}
+const cases = readFixture<GoldenCase>('elementwise2_golden.json');
 
 // ---- the op table: the same names as the generator's OPS ----
 
@@ -153,42 +115,6 @@ const OPS: Record<string, OpFn> = {
     x.length === 3 ? x[0]!.lerp(x[1]!, x[2]!) : lerp(x[0]!, x[1]!, a.weight as number),
 };
 
-// ---- comparison ----
-
-const FORWARD_TOL = {
-  float32: { rtol: 1.3e-6, atol: 1e-5 },
-  float64: { rtol: 1e-7, atol: 1e-7 },
-} as const;
-const GRAD_TOL = { rtol: 1e-4, atol: 1e-6 } as const;
-
-/** Close within tol; exact for non-floats and non-finite values; zeros with their sign when signed. */
-function expectClose(
-  what: string,
-  actual: ArrayLike<number>,
-  expected: readonly Num[],
-  tol: { rtol: number; atol: number } | null,
-  signedZeros: boolean,
-): void {
-  expect(actual.length, `${what}: element count`).toBe(expected.length);
-  const bad: string[] = [];
-  for (let i = 0; i < expected.length; i++) {
-    const e = decode(expected[i]!);
-    const g = actual[i]!;
-    let ok: boolean;
-    if (Number.isNaN(e)) ok = Number.isNaN(g);
-    else if (!Number.isFinite(e) || tol === null) ok = g === e;
-    else if (e === 0 && signedZeros) ok = Object.is(g, e);
-    else ok = Math.abs(g - e) <= tol.atol + tol.rtol * Math.abs(e);
-    if (!ok && bad.length < 8) bad.push(`[${i}] got ${Object.is(g, -0) ? '-0' : g}, expected ${e}`);
-  }
-  if (bad.length > 0) throw new Error(`${what} differs from PyTorch: ${bad.join('; ')}`);
-}
-
-function tolFor(dtype: DType, grad: boolean): { rtol: number; atol: number } | null {
-  if (dtype !== 'float32' && dtype !== 'float64') return null;
-  return grad ? GRAD_TOL : FORWARD_TOL[dtype];
-}
-
 function runCase(c: GoldenCase): void {
   const op = OPS[c.op];
   if (op === undefined) throw new Error(`no nabla op for '${c.op}'`);
@@ -199,7 +125,7 @@ function runCase(c: GoldenCase): void {
   );
   expect([...out.shape], 'out shape').toEqual(c.out.shape);
   expect(out.dtype, 'out dtype').toBe(c.out.dtype);
-  expectClose('out', out.dataSync(), c.out.data, tolFor(c.out.dtype, false), true);
+  expectClose('out', out.dataSync(), c.out.data, tolFor(c.out.dtype, false), 'all');
 
   if (c.upstream === null) {
     expect(out.requiresGrad, 'no gradient flows (as in PyTorch)').toBe(false);
@@ -213,18 +139,18 @@ function runCase(c: GoldenCase): void {
     const got = b.leaf.grad;
     if (got === null) throw new Error(`grad[${i}] is missing (PyTorch has one)`);
     expect([...got.shape], `grad[${i}] shape`).toEqual(c.inputs[i]!.shape);
-    expectClose(`grad[${i}]`, got.dataSync(), g, tolFor(c.inputs[i]!.dtype, true), false);
+    expectClose(`grad[${i}]`, got.dataSync(), g, tolFor(c.inputs[i]!.dtype, true));
   });
 }
 
 describe('golden: pointwise ops against PyTorch', () => {
   it('has a nabla op for every op in the fixture, and a case for every op', () => {
-    const used = new Set(fixture.cases.map((c) => c.op));
+    const used = new Set(cases.map((c) => c.op));
     expect([...used].filter((op) => !(op in OPS))).toEqual([]);
     expect(Object.keys(OPS).filter((op) => !used.has(op))).toEqual([]);
   });
 
-  for (const c of fixture.cases) {
+  for (const c of cases) {
     it(c.name, () => runCase(c));
   }
 });
