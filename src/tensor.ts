@@ -512,10 +512,10 @@ export class Tensor {
   reciprocal(): Tensor {
     return E.reciprocal(this);
   }
-  clamp(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor {
+  clamp(min?: TensorOrScalar | E.ClampOptions | null, max?: TensorOrScalar | null): Tensor {
     return E.clamp(this, min, max);
   }
-  clip(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor {
+  clip(min?: TensorOrScalar | E.ClampOptions | null, max?: TensorOrScalar | null): Tensor {
     return E.clamp(this, min, max);
   }
   /** x.where(condition, other): x where condition holds, else other. */
@@ -740,7 +740,7 @@ export class Tensor {
     IP.addcdiv_(this, t1, t2, opts);
     return this;
   }
-  clamp_(min?: TensorOrScalar | null, max?: TensorOrScalar | null): this {
+  clamp_(min?: TensorOrScalar | E.ClampOptions | null, max?: TensorOrScalar | null): this {
     IP.clamp_(this, min, max);
     return this;
   }

@@ -18,8 +18,10 @@ import {
   sub,
   where,
   type AlphaOptions,
+  type ClampOptions,
   type TensorOrScalar,
 } from './elementwise.js';
+import { defineOptions, isOptionsObject } from '../options.js';
 import { clone, expand } from './shape_ops.js';
 
 function checkLeaf(self: Tensor): void {
@@ -83,19 +85,26 @@ export interface ValueOptions {
   readonly value?: number;
 }
 
+const ADDCMUL_ = defineOptions<ValueOptions>('addcmul_', { value: 'number' });
+const ADDCDIV_ = defineOptions<ValueOptions>('addcdiv_', { value: 'number' });
+
 /** self + value · t1 · t2 */
 export const addcmul_ = (self: Tensor, t1: Tensor, t2: Tensor, opts?: ValueOptions): Tensor =>
-  inplace(self, () => add(self, mul(mul(t1, opts?.value ?? 1), t2)));
+  inplace(self, () => add(self, mul(mul(t1, ADDCMUL_.check(opts)?.value ?? 1), t2)));
 
 /** self + value · t1 / t2 */
 export const addcdiv_ = (self: Tensor, t1: Tensor, t2: Tensor, opts?: ValueOptions): Tensor =>
-  inplace(self, () => add(self, div(mul(t1, opts?.value ?? 1), t2)));
+  inplace(self, () => add(self, div(mul(t1, ADDCDIV_.check(opts)?.value ?? 1), t2)));
 
 export const clamp_ = (
   self: Tensor,
-  min?: TensorOrScalar | null,
+  min?: TensorOrScalar | ClampOptions | null,
   max?: TensorOrScalar | null,
-): Tensor => inplace(self, () => clamp(original(self, min, max), min, max));
+): Tensor => {
+  const o = isOptionsObject(min) ? (min as ClampOptions) : null;
+  const bounds = o === null ? [min as TensorOrScalar | null | undefined, max] : [o.min, o.max];
+  return inplace(self, () => clamp(original(self, ...bounds), min, max));
+};
 
 /** fill_(value): every element becomes value; the old values get no gradient. */
 export function fill_(self: Tensor, value: TensorOrScalar): Tensor {
@@ -126,12 +135,16 @@ export interface GeneratorOptions {
   readonly generator?: Generator;
 }
 
+const UNIFORM_ = defineOptions<GeneratorOptions>('uniform_', { generator: 'object' });
+const NORMAL_ = defineOptions<GeneratorOptions>('normal_', { generator: 'object' });
+
 function randomFill(
   self: Tensor,
-  op: string,
+  op: 'uniform_' | 'normal_',
   fill: (a: Float32Array | Float64Array, gen: Generator) => void,
   opts?: GeneratorOptions,
 ): Tensor {
+  (op === 'uniform_' ? UNIFORM_ : NORMAL_).check(opts);
   checkLeaf(self);
   if (!isFloating(self.dtype))
     throw new DTypeError(`${op} expects a floating point tensor, got ${self.dtype}`);

@@ -1,6 +1,13 @@
 // Reductions: sum, mean, prod, max/min (with indices), argmax, var/std, logsumexp, norm, all/any, cumsum.
 import { isFloating, type DType } from '../dtype.js';
 import { DTypeError, IndexError } from '../errors.js';
+import {
+  argsAfterOptions,
+  defineOptions,
+  isOptionsObject,
+  type OptionSchema,
+  type Spec,
+} from '../options.js';
 import { apply } from '../ops/apply.js';
 import type { ReducePrimitive } from '../primitives.js';
 import { normalizeDim, normalizeDims } from '../shape.js';
@@ -16,15 +23,28 @@ export interface ReduceOptions {
   readonly keepdim?: boolean;
 }
 
-/** Reads PyTorch's (dim?, keepdim?) arguments, also given as one options object. */
+const REDUCE_SPEC: Spec<ReduceOptions> = { dim: ['dims', 'null'], keepdim: 'boolean' };
+const SUM = defineOptions<ReduceOptions>('sum', REDUCE_SPEC);
+const MEAN = defineOptions<ReduceOptions>('mean', REDUCE_SPEC);
+const PROD = defineOptions<ReduceOptions>('prod', REDUCE_SPEC);
+const AMAX = defineOptions<ReduceOptions>('amax', REDUCE_SPEC);
+const AMIN = defineOptions<ReduceOptions>('amin', REDUCE_SPEC);
+const ALL = defineOptions<ReduceOptions>('all', REDUCE_SPEC);
+const ANY = defineOptions<ReduceOptions>('any', REDUCE_SPEC);
+
+/** Reads PyTorch's (dim?, keepdim?) arguments, also given as one options object (checked by `schema`). */
 export function reduceArgs(
+  schema: OptionSchema<ReduceOptions>,
   dim?: Dims | ReduceOptions | null,
   keepdim?: boolean,
 ): { dim: Dims | undefined; keepdim: boolean } {
-  if (dim !== null && typeof dim === 'object' && !Array.isArray(dim)) {
-    const o = dim as ReduceOptions;
-    return { dim: o.dim, keepdim: o.keepdim ?? false };
+  if (isOptionsObject(dim)) {
+    const o = schema.checkGiven(dim);
+    if (keepdim !== undefined) throw argsAfterOptions(schema.name);
+    return { dim: o.dim ?? undefined, keepdim: o.keepdim ?? false };
   }
+  schema.checkArg('dim', dim);
+  schema.checkArg('keepdim', keepdim);
   return { dim: (dim ?? undefined) as Dims | undefined, keepdim: keepdim ?? false };
 }
 
@@ -43,7 +63,7 @@ function sumDType(d: DType): DType {
 }
 
 export function sum(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
-  const a = reduceArgs(dim, keepdim);
+  const a = reduceArgs(SUM, dim, keepdim);
   return reduce('sum', cast(x, sumDType(x.dtype)), a.dim, a.keepdim);
 }
 
@@ -57,23 +77,23 @@ export function mean(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boo
       `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype}`,
     );
   }
-  const a = reduceArgs(dim, keepdim);
+  const a = reduceArgs(MEAN, dim, keepdim);
   return div(reduce('sum', x, a.dim, a.keepdim), reducedCount(x, a.dim));
 }
 
 export function prod(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
-  const a = reduceArgs(dim, keepdim);
+  const a = reduceArgs(PROD, dim, keepdim);
   return reduce('prod', cast(x, sumDType(x.dtype)), a.dim, a.keepdim);
 }
 
 /** amax: the maximum over dims; the gradient is shared evenly among ties. */
 export function amax(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
-  const a = reduceArgs(dim, keepdim);
+  const a = reduceArgs(AMAX, dim, keepdim);
   return reduce('amax', x, a.dim, a.keepdim);
 }
 
 export function amin(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
-  const a = reduceArgs(dim, keepdim);
+  const a = reduceArgs(AMIN, dim, keepdim);
   return reduce('amin', x, a.dim, a.keepdim);
 }
 
@@ -141,23 +161,40 @@ export interface VarOptions extends ReduceOptions {
   readonly correction?: number;
 }
 
+const VAR_SPEC: Spec<VarOptions> = {
+  dim: ['dims', 'null'],
+  keepdim: 'boolean',
+  unbiased: 'boolean',
+  correction: 'number',
+};
+const VAR = defineOptions<VarOptions>('var', VAR_SPEC);
+const STD = defineOptions<VarOptions>('std', VAR_SPEC);
+
 function varArgs(
+  schema: OptionSchema<VarOptions>,
   dim?: Dims | VarOptions | null,
   unbiased?: boolean | VarOptions,
   keepdim?: boolean,
 ) {
   let opts: VarOptions;
-  if (dim !== null && typeof dim === 'object' && !Array.isArray(dim)) opts = dim as VarOptions;
-  else {
+  if (isOptionsObject(dim)) {
+    opts = schema.checkGiven(dim);
+    if (unbiased !== undefined || keepdim !== undefined) throw argsAfterOptions(schema.name);
+  } else {
+    schema.checkArg('dim', dim);
     opts = { ...(dim !== null && dim !== undefined ? { dim: dim as Dims } : {}) };
-    if (typeof unbiased === 'object') opts = { ...opts, ...unbiased };
-    else {
+    if (isOptionsObject(unbiased)) {
+      opts = { ...opts, ...schema.checkGiven(unbiased) };
+      if (keepdim !== undefined) throw argsAfterOptions(schema.name);
+    } else {
+      schema.checkArg('unbiased', unbiased);
+      schema.checkArg('keepdim', keepdim);
       if (unbiased !== undefined) opts = { ...opts, unbiased };
       if (keepdim !== undefined) opts = { ...opts, keepdim };
     }
   }
   const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
-  return { dim: opts.dim, keepdim: opts.keepdim ?? false, correction };
+  return { dim: opts.dim ?? undefined, keepdim: opts.keepdim ?? false, correction };
 }
 
 /** var(x, dim?, unbiased = true, keepdim = false), two-pass around the mean. */
@@ -167,9 +204,19 @@ export function variance(
   unbiased?: boolean | VarOptions,
   keepdim?: boolean,
 ): Tensor {
+  return varianceOf(VAR, x, dim, unbiased, keepdim);
+}
+
+function varianceOf(
+  schema: OptionSchema<VarOptions>,
+  x: Tensor,
+  dim?: Dims | VarOptions | null,
+  unbiased?: boolean | VarOptions,
+  keepdim?: boolean,
+): Tensor {
   if (!isFloating(x.dtype))
     throw new DTypeError(`std and var only support floating point dtypes, got ${x.dtype}`);
-  const a = varArgs(dim, unbiased, keepdim);
+  const a = varArgs(schema, dim, unbiased, keepdim);
   const n = reducedCount(x, a.dim);
   const dof = n - a.correction;
   const m = reduce('sum', x, a.dim, true).div(n);
@@ -196,7 +243,7 @@ export function std(
   unbiased?: boolean | VarOptions,
   keepdim?: boolean,
 ): Tensor {
-  const v = variance(x, dim, unbiased, keepdim);
+  const v = varianceOf(STD, x, dim, unbiased, keepdim);
   if (!v.requiresGrad) return sqrt(v);
   const zero = v.eq(0);
   return where(zero, 0, sqrt(where(zero, 1, v)));
@@ -230,12 +277,12 @@ export function norm(x: Tensor, p: number | 'fro' = 2, dim?: Dims | null, keepdi
 }
 
 export function all(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
-  const a = reduceArgs(dim, keepdim);
+  const a = reduceArgs(ALL, dim, keepdim);
   return reduce('all', x, a.dim, a.keepdim);
 }
 
 export function any(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
-  const a = reduceArgs(dim, keepdim);
+  const a = reduceArgs(ANY, dim, keepdim);
   return reduce('any', x, a.dim, a.keepdim);
 }
 
