@@ -46,8 +46,9 @@ type OptimizerClasses = typeof OPTIMIZER_CLASSES;
  */
 export type OptimizerName = keyof OptimizerClasses;
 /** The options the named optimizer's constructor takes (its second argument). */
-export type OptimizerOptionsFor<N extends OptimizerName> = NonNullable<
-  ConstructorParameters<OptimizerClasses[N]>[1]
+export type OptimizerOptionsFor<N extends OptimizerName> = Exclude<
+  ConstructorParameters<OptimizerClasses[N]>[1],
+  number | undefined
 >;
 /** The class the name stands for (createOptimizer('adam', ...) is an Adam). */
 export type OptimizerFor<N extends OptimizerName> = InstanceType<OptimizerClasses[N]>;
