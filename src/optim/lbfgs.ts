@@ -13,7 +13,7 @@ import {
   type ParamGroupInput,
   optimizerOptions,
 } from './optimizer.js';
-import { defineOptions, oneOf } from '../options.js';
+import { defineOptions } from '../options.js';
 
 export interface LBFGSOptions {
   lr: number;
@@ -203,7 +203,7 @@ const LBFGS_OPTIONS = defineOptions<LBFGSOptions>('optim.LBFGS', {
   toleranceGrad: 'number',
   toleranceChange: 'number',
   historySize: 'integer',
-  lineSearchFn: oneOf('strong_wolfe', null),
+  lineSearchFn: ['string', 'null'],
 });
 
 export class LBFGS extends Optimizer<LBFGSOptions> {

@@ -1,4 +1,5 @@
 // Cosine schedules: CosineAnnealingLR (PyTorch's recursive form) and CosineAnnealingWarmRestarts (SGDR).
+import { defineOptions } from '../../options.js';
 import { ArgumentError } from '../../errors.js';
 import {
   LRScheduler,
@@ -6,6 +7,7 @@ import {
   groupsOf,
   type SchedulableOptimizer,
   type SchedulerBaseOptions,
+  SCHEDULER_BASE_SPEC,
 } from './scheduler.js';
 
 export interface CosineAnnealingLROptions extends SchedulerBaseOptions {
@@ -27,6 +29,15 @@ function checkTMax(tMax: number): void {
   }
 }
 
+const COSINE_ANNEALINGLR_OPTIONS = defineOptions<CosineAnnealingLROptions>(
+  'optim.lrScheduler.CosineAnnealingLR',
+  {
+    ...SCHEDULER_BASE_SPEC,
+    tMax: 'number',
+    etaMin: 'number',
+  },
+);
+
 /**
  * Anneals the lr along a cosine from the initial lr to etaMin over tMax steps, then back up.
  * NOTE: like PyTorch, each step is computed from the current lr (so changes made to the lr by
@@ -37,6 +48,7 @@ export class CosineAnnealingLR extends LRScheduler {
   etaMin: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: CosineAnnealingLROptions) {
+    COSINE_ANNEALINGLR_OPTIONS.checkGiven(opts);
     checkTMax(opts.tMax);
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.tMax = opts.tMax;
@@ -90,6 +102,16 @@ export interface CosineAnnealingWarmRestartsOptions extends SchedulerBaseOptions
   readonly etaMin?: number;
 }
 
+const COSINE_ANNEALING_WARM_RESTARTS_OPTIONS = defineOptions<CosineAnnealingWarmRestartsOptions>(
+  'optim.lrScheduler.CosineAnnealingWarmRestarts',
+  {
+    ...SCHEDULER_BASE_SPEC,
+    t0: 'number',
+    tMult: 'number',
+    etaMin: 'number',
+  },
+);
+
 /** Cosine annealing with warm restarts (SGDR); step(epoch) accepts fractional epochs. */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
   t0: number;
@@ -101,6 +123,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   tCur: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: CosineAnnealingWarmRestartsOptions) {
+    COSINE_ANNEALING_WARM_RESTARTS_OPTIONS.checkGiven(opts);
     const { t0 } = opts;
     const tMult = opts.tMult ?? 1;
     if (!Number.isInteger(t0) || t0 <= 0) {

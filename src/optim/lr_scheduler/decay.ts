@@ -1,4 +1,5 @@
 // Chainable decay schedules: StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR and PolynomialLR.
+import { defineOptions } from '../../options.js';
 import { ArgumentError } from '../../errors.js';
 import {
   LRScheduler,
@@ -7,6 +8,7 @@ import {
   type SchedulableOptimizer,
   type SchedulerBaseOptions,
   type SchedulerStateDict,
+  SCHEDULER_BASE_SPEC,
 } from './scheduler.js';
 
 /** The current lr of every group. */
@@ -26,12 +28,19 @@ export interface StepLROptions extends SchedulerBaseOptions {
   readonly gamma?: number;
 }
 
+const STEP_LR_OPTIONS = defineOptions<StepLROptions>('optim.lrScheduler.StepLR', {
+  ...SCHEDULER_BASE_SPEC,
+  stepSize: 'integer',
+  gamma: 'number',
+});
+
 /** Multiplies the lr by gamma every stepSize epochs. */
 export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: StepLROptions) {
+    STEP_LR_OPTIONS.checkGiven(opts);
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.stepSize = opts.stepSize;
     this.gamma = opts.gamma ?? 0.1;
@@ -59,6 +68,12 @@ export interface MultiStepLROptions extends SchedulerBaseOptions {
   readonly gamma?: number;
 }
 
+const MULTI_STEPLR_OPTIONS = defineOptions<MultiStepLROptions>('optim.lrScheduler.MultiStepLR', {
+  ...SCHEDULER_BASE_SPEC,
+  milestones: 'array',
+  gamma: 'number',
+});
+
 /** Multiplies the lr by gamma at each milestone. */
 export class MultiStepLR extends LRScheduler {
   /** Milestone → how many times it was given (PyTorch's Counter). */
@@ -66,6 +81,7 @@ export class MultiStepLR extends LRScheduler {
   gamma: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: MultiStepLROptions) {
+    MULTI_STEPLR_OPTIONS.checkGiven(opts);
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.milestones = new Map();
     for (const m of opts.milestones) this.milestones.set(m, (this.milestones.get(m) ?? 0) + 1);
@@ -114,12 +130,19 @@ export interface ConstantLROptions extends SchedulerBaseOptions {
   readonly totalIters?: number;
 }
 
+const CONSTANT_LR_OPTIONS = defineOptions<ConstantLROptions>('optim.lrScheduler.ConstantLR', {
+  ...SCHEDULER_BASE_SPEC,
+  factor: 'number',
+  totalIters: 'integer',
+});
+
 /** Multiplies the lr by a constant factor for the first totalIters steps. */
 export class ConstantLR extends LRScheduler {
   factor: number;
   totalIters: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: ConstantLROptions = {}) {
+    CONSTANT_LR_OPTIONS.checkGiven(opts);
     const factor = opts.factor ?? 1.0 / 3;
     if (factor > 1.0 || factor < 0) {
       throw new ArgumentError('Constant multiplicative factor expected to be between 0 and 1.');
@@ -155,6 +178,13 @@ export interface LinearLROptions extends SchedulerBaseOptions {
   readonly totalIters?: number;
 }
 
+const LINEAR_LR_OPTIONS = defineOptions<LinearLROptions>('optim.lrScheduler.LinearLR', {
+  ...SCHEDULER_BASE_SPEC,
+  startFactor: 'number',
+  endFactor: 'number',
+  totalIters: 'integer',
+});
+
 /** Moves the lr's factor linearly from startFactor to endFactor over totalIters steps. */
 export class LinearLR extends LRScheduler {
   startFactor: number;
@@ -162,6 +192,7 @@ export class LinearLR extends LRScheduler {
   totalIters: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: LinearLROptions = {}) {
+    LINEAR_LR_OPTIONS.checkGiven(opts);
     const startFactor = opts.startFactor ?? 1.0 / 3;
     const endFactor = opts.endFactor ?? 1.0;
     if (startFactor > 1.0 || startFactor < 0) {
@@ -206,11 +237,20 @@ export interface ExponentialLROptions extends SchedulerBaseOptions {
   readonly gamma: number;
 }
 
+const EXPONENTIAL_LR_OPTIONS = defineOptions<ExponentialLROptions>(
+  'optim.lrScheduler.ExponentialLR',
+  {
+    ...SCHEDULER_BASE_SPEC,
+    gamma: 'number',
+  },
+);
+
 /** Multiplies the lr by gamma every epoch. */
 export class ExponentialLR extends LRScheduler {
   gamma: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: ExponentialLROptions) {
+    EXPONENTIAL_LR_OPTIONS.checkGiven(opts);
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.gamma = opts.gamma;
     this.initialStep();
@@ -237,12 +277,19 @@ export interface PolynomialLROptions extends SchedulerBaseOptions {
   readonly power?: number;
 }
 
+const POLYNOMIAL_LR_OPTIONS = defineOptions<PolynomialLROptions>('optim.lrScheduler.PolynomialLR', {
+  ...SCHEDULER_BASE_SPEC,
+  totalIters: 'integer',
+  power: 'number',
+});
+
 /** Decays the lr as (1 − t/totalIters)^power, reaching 0 at totalIters. */
 export class PolynomialLR extends LRScheduler {
   totalIters: number;
   power: number;
 
   constructor(optimizer: SchedulableOptimizer, opts: PolynomialLROptions = {}) {
+    POLYNOMIAL_LR_OPTIONS.checkGiven(opts);
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.totalIters = opts.totalIters ?? 5;
     this.power = opts.power ?? 1.0;

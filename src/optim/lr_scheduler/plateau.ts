@@ -1,4 +1,5 @@
 // ReduceLROnPlateau: lowers the lr when a watched metric stops improving (driven by step(metric)).
+import { defineOptions } from '../../options.js';
 import { ArgumentError } from '../../errors.js';
 import { Tensor } from '../../tensor.js';
 import {
@@ -33,6 +34,21 @@ export interface ReduceLROnPlateauOptions {
   readonly verbose?: boolean;
 }
 
+const REDUCE_LR_ON_PLATEAU_OPTIONS = defineOptions<ReduceLROnPlateauOptions>(
+  'optim.lrScheduler.ReduceLROnPlateau',
+  {
+    mode: 'string',
+    factor: 'number',
+    patience: 'integer',
+    threshold: 'number',
+    thresholdMode: 'string',
+    cooldown: 'integer',
+    minLr: ['number', 'array'],
+    eps: 'number',
+    verbose: 'boolean',
+  },
+);
+
 /**
  * Reduces the lr by `factor` once the metric given to step() has not improved for more than
  * `patience` epochs. Not an LRScheduler (as in PyTorch 1.13): its step takes the metric.
@@ -58,6 +74,7 @@ export class ReduceLROnPlateau {
   #lastLr: number[];
 
   constructor(optimizer: SchedulableOptimizer, opts: ReduceLROnPlateauOptions = {}) {
+    REDUCE_LR_ON_PLATEAU_OPTIONS.checkGiven(opts);
     const factor = opts.factor ?? 0.1;
     if (factor >= 1.0) throw new ArgumentError('Factor should be < 1.0.');
     checkOptimizer(optimizer);
