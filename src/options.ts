@@ -327,3 +327,18 @@ export function argsAfterOptions(name: string): OptionError {
     `${name}(): positional arguments after an options object; put them in the options object`,
   );
 }
+
+/**
+ * An options object, or the one argument PyTorch takes positionally in its place
+ * (`loadStateDict(sd, false)` for `strict`, `Linear(2, 3, false)` for `bias`): a value that is
+ * not an object is checked against option `key`'s rule and read as `{ [key]: value }`.
+ */
+export function optionsOrArg<T>(
+  schema: OptionSchema<T>,
+  key: keyof T & string,
+  value: unknown,
+): T | undefined {
+  if (value === undefined || isOptionsObject(value)) return schema.check(value);
+  schema.checkArg(key, value);
+  return { [key]: value } as T;
+}

@@ -1,5 +1,6 @@
 // Tensor: a view of backend storage plus autograd state; every method delegates to an op or function.
 // NOTE: over 500 lines on purpose: one short method per PyTorch Tensor method, each a one-line delegation; splitting them would scatter the API.
+import { argsAfterOptions, isOptionsObject } from './options.js';
 import { backward as runBackward, type BackwardOptions } from './autograd/engine.js';
 import { AccumulateGrad, type GradHook, type Node, type RemovableHandle } from './autograd/node.js';
 import { isDType, isFloating, type DType, type TypedArray } from './dtype.js';
@@ -294,8 +295,12 @@ export class Tensor {
   }
 
   /** Computes the gradient of this tensor with respect to the graph's leaves, into their .grad. */
-  backward(gradient?: Tensor | null, opts?: BackwardOptions): void {
-    runBackward(this, gradient ?? null, opts);
+  /** backward(gradient?, { retainGraph, createGraph }), or backward({ retainGraph, ... }) alone. */
+  backward(gradient?: Tensor | BackwardOptions | null, opts?: BackwardOptions): void {
+    if (isOptionsObject(gradient)) {
+      if (opts !== undefined) throw argsAfterOptions('Tensor.backward');
+      runBackward(this, null, gradient as BackwardOptions);
+    } else runBackward(this, gradient ?? null, opts);
   }
 
   /** A tensor sharing this one's data, cut from the graph. */

@@ -1,4 +1,5 @@
 // nn.utils: gradient clipping and flattening parameters to one vector and back.
+import { defineOptions } from '../options.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { ArgumentError, NablaError } from '../errors.js';
 import { zeros } from '../functions/creation.js';
@@ -12,6 +13,11 @@ export interface ClipGradNormOptions {
   /** Throw when the total norm is NaN or infinite instead of scaling by it. */
   readonly errorIfNonfinite?: boolean;
 }
+
+const CLIP_GRAD_NORM = defineOptions<ClipGradNormOptions>('nn.utils.clipGradNorm_', {
+  normType: 'number',
+  errorIfNonfinite: 'boolean',
+});
 
 function withGrads(parameters: Tensor | Iterable<Tensor>): Tensor[] {
   const list =
@@ -28,6 +34,7 @@ export function clipGradNorm_(
   maxNorm: number,
   opts?: ClipGradNormOptions,
 ): Tensor {
+  CLIP_GRAD_NORM.check(opts);
   const params = withGrads(parameters);
   const normType = opts?.normType ?? 2;
   return noGrad(() => {

@@ -2,7 +2,7 @@
 import { enableGrad, noGrad } from '../autograd/grad_mode.js';
 import { ArgumentError, NablaError } from '../errors.js';
 import { internalScope, keep } from '../memory.js';
-import { defineOptions, type OptionSchema } from '../options.js';
+import { defineOptions, optionsOrArg, type OptionSchema } from '../options.js';
 import { Tensor } from '../tensor.js';
 
 /** A group as given to the constructor or addParamGroup: its tensors plus option overrides. */
@@ -119,8 +119,8 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
   }
 
   /** Clears gradients: to null by default (setToNone), or to zeros in place. */
-  zeroGrad(opts?: { setToNone?: boolean }): void {
-    ZERO_GRAD.check(opts);
+  zeroGrad(setToNoneOrOpts?: boolean | { setToNone?: boolean }): void {
+    const opts = optionsOrArg(ZERO_GRAD, 'setToNone', setToNoneOrOpts);
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         if (p._grad === null) continue;

@@ -1,4 +1,5 @@
 // nn.functional activations, linear and dropout, composed from primitives (gradients by composition).
+import { defineOptions } from '../../options.js';
 import { internalScope } from '../../memory.js';
 import { ArgumentError } from '../../errors.js';
 import { fromArray } from '../../functions/creation.js';
@@ -6,6 +7,19 @@ import { clamp, erf, expm1, log1p, minimum, where } from '../../functions/elemen
 import { defaultGenerator, type Generator } from '../../random.js';
 import { allocArray } from '../../dtype.js';
 import type { Tensor } from '../../tensor.js';
+
+const GELU = defineOptions<{ approximate?: GeluApproximate }>('nn.functional.gelu', {
+  approximate: 'string',
+});
+const SOFTPLUS = defineOptions<{ beta?: number; threshold?: number }>('nn.functional.softplus', {
+  beta: 'number',
+  threshold: 'number',
+});
+const DROPOUT = defineOptions<DropoutOptions>('nn.functional.dropout', {
+  p: 'number',
+  training: 'boolean',
+  generator: 'object',
+});
 
 export { logSoftmax, softmax } from '../../functions/activation.js';
 
@@ -51,6 +65,7 @@ export type GeluApproximate = 'none' | 'tanh';
 
 /** GELU: x·Φ(x) exactly (with erf), or PyTorch's tanh approximation. */
 export function gelu(x: Tensor, opts?: { approximate?: GeluApproximate }): Tensor {
+  GELU.check(opts);
   return internalScope(() => {
     if ((opts?.approximate ?? 'none') === 'tanh') {
       const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
@@ -79,6 +94,7 @@ export function mish(x: Tensor): Tensor {
  * threshold, so it never overflows (and its unused gradient is never NaN).
  */
 export function softplus(x: Tensor, opts?: { beta?: number; threshold?: number }): Tensor {
+  SOFTPLUS.check(opts);
   return internalScope(() => {
     const beta = opts?.beta ?? 1;
     const threshold = opts?.threshold ?? 20;
@@ -123,6 +139,7 @@ export interface DropoutOptions {
  * mask as PyTorch's cpu bernoulli_ does (so a seed gives PyTorch's mask).
  */
 export function dropout(x: Tensor, opts?: DropoutOptions): Tensor {
+  DROPOUT.check(opts);
   return internalScope(() => {
     const p = opts?.p ?? 0.5;
     if (!(p >= 0 && p <= 1))

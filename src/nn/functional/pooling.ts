@@ -1,4 +1,5 @@
 // nn.functional pooling: max pools as their maxima's indices + gather, average pools as unfold + sum, adaptive average pools.
+import { defineOptions, type Spec } from '../../options.js';
 import { internalScope } from '../../memory.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
 import { fromArray, tensor } from '../../functions/creation.js';
@@ -7,6 +8,26 @@ import { apply } from '../../ops/apply.js';
 import { shapeStr } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { expandArg, type SizeArg } from './conv.js';
+
+const MAX_POOL_SPEC: Spec<MaxPoolOptions> = {
+  stride: ['dims', 'null'],
+  padding: 'dims',
+  dilation: 'dims',
+  ceilMode: 'boolean',
+};
+const AVG_POOL_SPEC: Spec<AvgPoolOptions> = {
+  stride: ['dims', 'null'],
+  padding: 'dims',
+  ceilMode: 'boolean',
+  countIncludePad: 'boolean',
+};
+const MAX_POOL1D = defineOptions<MaxPoolOptions>('nn.functional.maxPool1d', MAX_POOL_SPEC);
+const MAX_POOL2D = defineOptions<MaxPoolOptions>('nn.functional.maxPool2d', MAX_POOL_SPEC);
+const AVG_POOL1D = defineOptions<AvgPoolOptions>('nn.functional.avgPool1d', AVG_POOL_SPEC);
+const AVG_POOL2D = defineOptions<AvgPool2dOptions>('nn.functional.avgPool2d', {
+  ...AVG_POOL_SPEC,
+  divisorOverride: ['number', 'null'],
+});
 
 export interface MaxPoolOptions {
   /** Defaults to the kernel size. */
@@ -217,6 +238,7 @@ function maxPool(
 
 /** F.max_pool1d over [N, C, L] or [C, L]. */
 export function maxPool1d(input: Tensor, kernelSize: SizeArg, opts?: MaxPoolOptions): Tensor {
+  MAX_POOL1D.check(opts);
   return internalScope(() => {
     return maxPool('max_pool1d', input, kernelSize, opts);
   });
@@ -224,6 +246,7 @@ export function maxPool1d(input: Tensor, kernelSize: SizeArg, opts?: MaxPoolOpti
 
 /** F.max_pool2d over [N, C, H, W] or [C, H, W]. */
 export function maxPool2d(input: Tensor, kernelSize: SizeArg, opts?: MaxPoolOptions): Tensor {
+  MAX_POOL2D.check(opts);
   return internalScope(() => {
     return maxPool('max_pool2d', input, kernelSize, opts);
   });
@@ -288,6 +311,7 @@ function avgPool(
 
 /** F.avg_pool1d over [N, C, L] or [C, L]. */
 export function avgPool1d(input: Tensor, kernelSize: SizeArg, opts?: AvgPoolOptions): Tensor {
+  AVG_POOL1D.check(opts);
   return internalScope(() => {
     return avgPool('avg_pool1d', input, kernelSize, opts);
   });
@@ -295,6 +319,7 @@ export function avgPool1d(input: Tensor, kernelSize: SizeArg, opts?: AvgPoolOpti
 
 /** F.avg_pool2d over [N, C, H, W] or [C, H, W]. */
 export function avgPool2d(input: Tensor, kernelSize: SizeArg, opts?: AvgPool2dOptions): Tensor {
+  AVG_POOL2D.check(opts);
   return internalScope(() => {
     return avgPool('avg_pool2d', input, kernelSize, opts);
   });

@@ -1,4 +1,5 @@
 // nn.BatchNorm1d/2d/3d: per-channel batch normalisation with PyTorch's running statistics and buffers.
+import { defineOptions, DTYPE, type Spec } from '../../options.js';
 import { noGrad } from '../../autograd/grad_mode.js';
 import type { DType } from '../../dtype.js';
 import { ShapeError } from '../../errors.js';
@@ -100,8 +101,22 @@ export abstract class BatchNormBase extends Module {
   }
 }
 
+const BATCH_NORM_SPEC: Spec<BatchNormModuleOptions> = {
+  eps: 'number',
+  momentum: ['number', 'null'],
+  affine: 'boolean',
+  trackRunningStats: 'boolean',
+  dtype: DTYPE,
+};
+const BATCH_NORM1D = defineOptions<BatchNormModuleOptions>('nn.BatchNorm1d', BATCH_NORM_SPEC);
+const BATCH_NORM2D = defineOptions<BatchNormModuleOptions>('nn.BatchNorm2d', BATCH_NORM_SPEC);
+const BATCH_NORM3D = defineOptions<BatchNormModuleOptions>('nn.BatchNorm3d', BATCH_NORM_SPEC);
+
 /** Batch normalisation of [N, C] or [N, C, L] inputs. */
 export class BatchNorm1d extends BatchNormBase {
+  constructor(numFeatures: number, opts?: BatchNormModuleOptions) {
+    super(numFeatures, BATCH_NORM1D.check(opts));
+  }
   protected checkInputDim(input: Tensor): void {
     if (input.ndim !== 2 && input.ndim !== 3)
       throw new ShapeError(`expected 2D or 3D input (got ${input.ndim}D input)`);
@@ -110,6 +125,9 @@ export class BatchNorm1d extends BatchNormBase {
 
 /** Batch normalisation of [N, C, H, W] inputs. */
 export class BatchNorm2d extends BatchNormBase {
+  constructor(numFeatures: number, opts?: BatchNormModuleOptions) {
+    super(numFeatures, BATCH_NORM2D.check(opts));
+  }
   protected checkInputDim(input: Tensor): void {
     if (input.ndim !== 4) throw new ShapeError(`expected 4D input (got ${input.ndim}D input)`);
   }
@@ -117,6 +135,9 @@ export class BatchNorm2d extends BatchNormBase {
 
 /** Batch normalisation of [N, C, D, H, W] inputs. */
 export class BatchNorm3d extends BatchNormBase {
+  constructor(numFeatures: number, opts?: BatchNormModuleOptions) {
+    super(numFeatures, BATCH_NORM3D.check(opts));
+  }
   protected checkInputDim(input: Tensor): void {
     if (input.ndim !== 5) throw new ShapeError(`expected 5D input (got ${input.ndim}D input)`);
   }

@@ -1,4 +1,5 @@
 // nn.Embedding: a lookup table of rows, initialised from N(0, 1) as PyTorch (padding row zeroed).
+import { defineOptions, DTYPE } from '../../options.js';
 import { noGrad } from '../../autograd/grad_mode.js';
 import type { DType } from '../../dtype.js';
 import { ArgumentError } from '../../errors.js';
@@ -33,6 +34,22 @@ export interface FromPretrainedOptions {
   readonly scaleGradByFreq?: boolean;
 }
 
+const EMBEDDING = defineOptions<EmbeddingModuleOptions>('nn.Embedding', {
+  paddingIdx: ['integer', 'null'],
+  maxNorm: ['number', 'null'],
+  normType: 'number',
+  scaleGradByFreq: 'boolean',
+  weight: 'tensor',
+  dtype: DTYPE,
+});
+const FROM_PRETRAINED = defineOptions<FromPretrainedOptions>('nn.Embedding.fromPretrained', {
+  freeze: 'boolean',
+  paddingIdx: ['integer', 'null'],
+  maxNorm: ['number', 'null'],
+  normType: 'number',
+  scaleGradByFreq: 'boolean',
+});
+
 export class Embedding extends Module {
   /** [numEmbeddings, embeddingDim]. */
   weight: Tensor;
@@ -47,6 +64,7 @@ export class Embedding extends Module {
     opts?: EmbeddingModuleOptions,
   ) {
     super();
+    EMBEDDING.check(opts);
     this.paddingIdx = normalizePaddingIdx(opts?.paddingIdx, numEmbeddings);
     this.maxNorm = opts?.maxNorm ?? null;
     this.normType = opts?.normType ?? 2;
@@ -66,6 +84,7 @@ export class Embedding extends Module {
 
   /** An Embedding over the given [numEmbeddings, embeddingDim] weights (frozen by default). */
   static fromPretrained(embeddings: Tensor, opts?: FromPretrainedOptions): Embedding {
+    FROM_PRETRAINED.check(opts);
     if (embeddings.ndim !== 2)
       throw new ArgumentError('Embeddings parameter is expected to be 2-dimensional');
     const [rows, cols] = embeddings.shape as [number, number];

@@ -1,4 +1,5 @@
 // nn.GroupNorm: normalisation over groups of channels with a per-channel affine, as PyTorch's.
+import { defineOptions, DTYPE } from '../../options.js';
 import type { DType } from '../../dtype.js';
 import { ArgumentError } from '../../errors.js';
 import { empty } from '../../functions/creation.js';
@@ -17,6 +18,12 @@ export interface GroupNormModuleOptions {
   readonly dtype?: DType;
 }
 
+const GROUP_NORM = defineOptions<GroupNormModuleOptions>('nn.GroupNorm', {
+  eps: 'number',
+  affine: 'boolean',
+  dtype: DTYPE,
+});
+
 export class GroupNorm extends Module {
   /** [numChannels], initialised to ones (null without affine). */
   weight: Tensor | null;
@@ -30,6 +37,7 @@ export class GroupNorm extends Module {
     opts?: GroupNormModuleOptions,
   ) {
     super();
+    GROUP_NORM.check(opts);
     if (numChannels % numGroups !== 0)
       throw new ArgumentError('num_channels must be divisible by num_groups');
     const dtype = opts?.dtype ?? 'float32';

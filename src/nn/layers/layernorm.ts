@@ -1,4 +1,5 @@
 // nn.LayerNorm: normalisation over the trailing dims with an elementwise affine, as PyTorch's.
+import { defineOptions, DTYPE } from '../../options.js';
 import type { DType } from '../../dtype.js';
 import { empty } from '../../functions/creation.js';
 import type { Tensor } from '../../tensor.js';
@@ -16,6 +17,12 @@ export interface LayerNormModuleOptions {
   readonly dtype?: DType;
 }
 
+const LAYER_NORM = defineOptions<LayerNormModuleOptions>('nn.LayerNorm', {
+  eps: 'number',
+  elementwiseAffine: 'boolean',
+  dtype: DTYPE,
+});
+
 export class LayerNorm extends Module {
   /** normalizedShape, initialised to ones (null without elementwiseAffine). */
   weight: Tensor | null;
@@ -26,6 +33,7 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], opts?: LayerNormModuleOptions) {
     super();
+    LAYER_NORM.check(opts);
     const dtype = opts?.dtype ?? 'float32';
     this.normalizedShape =
       typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];

@@ -1,4 +1,5 @@
 // Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, printed as PyTorch prints them.
+import { defineOptions, type OptionSchema, type Spec } from '../../options.js';
 import type { Tensor } from '../../tensor.js';
 import type { SizeArg } from '../functional/conv.js';
 import {
@@ -24,6 +25,38 @@ function py(v: SizeArg | AdaptiveSize): string {
 }
 
 const pyBool = (b: boolean) => (b ? 'True' : 'False');
+
+const MAX_POOL_SPEC: Spec<MaxPoolOptions> = {
+  stride: ['dims', 'null'],
+  padding: 'dims',
+  dilation: 'dims',
+  ceilMode: 'boolean',
+};
+const AVG_POOL_SPEC: Spec<AvgPoolOptions> = {
+  stride: ['dims', 'null'],
+  padding: 'dims',
+  ceilMode: 'boolean',
+  countIncludePad: 'boolean',
+};
+const MAX_POOL1D = defineOptions<MaxPoolOptions>('nn.MaxPool1d', MAX_POOL_SPEC);
+const MAX_POOL2D = defineOptions<MaxPoolOptions>('nn.MaxPool2d', MAX_POOL_SPEC);
+const AVG_POOL1D = defineOptions<AvgPoolOptions>('nn.AvgPool1d', AVG_POOL_SPEC);
+const AVG_POOL2D = defineOptions<AvgPool2dOptions>('nn.AvgPool2d', {
+  ...AVG_POOL_SPEC,
+  divisorOverride: ['number', 'null'],
+});
+
+/** A pool's options: an options object, or the stride alone (PyTorch's second positional argument). */
+function poolOptions<O extends { readonly stride?: SizeArg | null }>(
+  schema: OptionSchema<O>,
+  strideOrOpts: SizeArg | O | undefined,
+): O | undefined {
+  if (typeof strideOrOpts === 'number' || Array.isArray(strideOrOpts)) {
+    schema.checkArg('stride', strideOrOpts);
+    return { stride: strideOrOpts } as O;
+  }
+  return schema.check(strideOrOpts);
+}
 
 abstract class MaxPoolNd extends Module {
   readonly stride: SizeArg;
@@ -57,12 +90,20 @@ abstract class MaxPoolNd extends Module {
 }
 
 export class MaxPool1d extends MaxPoolNd {
+  /** MaxPool1d(kernelSize, stride?) or MaxPool1d(kernelSize, { stride, padding, ... }). */
+  constructor(kernelSize: SizeArg, strideOrOpts?: SizeArg | MaxPoolOptions) {
+    super(kernelSize, poolOptions(MAX_POOL1D, strideOrOpts));
+  }
   forward(input: Tensor): Tensor {
     return maxPool1d(input, this.kernelSize, this.options());
   }
 }
 
 export class MaxPool2d extends MaxPoolNd {
+  /** MaxPool2d(kernelSize, stride?) or MaxPool2d(kernelSize, { stride, padding, ... }). */
+  constructor(kernelSize: SizeArg, strideOrOpts?: SizeArg | MaxPoolOptions) {
+    super(kernelSize, poolOptions(MAX_POOL2D, strideOrOpts));
+  }
   forward(input: Tensor): Tensor {
     return maxPool2d(input, this.kernelSize, this.options());
   }
@@ -75,8 +116,9 @@ export class AvgPool1d extends Module {
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
 
-  constructor(kernelSize: SizeArg, opts?: AvgPoolOptions) {
+  constructor(kernelSize: SizeArg, strideOrOpts?: SizeArg | AvgPoolOptions) {
     super();
+    const opts = poolOptions(AVG_POOL1D, strideOrOpts);
     // NOTE: PyTorch's AvgPool1d stores one-element tuples, so it prints kernel_size=(3,).
     const single = (v: SizeArg) => (typeof v === 'number' ? [v] : [...v]);
     this.kernelSize = single(kernelSize);
@@ -109,9 +151,10 @@ export class AvgPool2d extends Module {
 
   constructor(
     readonly kernelSize: SizeArg,
-    opts?: AvgPool2dOptions,
+    strideOrOpts?: SizeArg | AvgPool2dOptions,
   ) {
     super();
+    const opts = poolOptions(AVG_POOL2D, strideOrOpts);
     this.stride = opts?.stride ?? kernelSize;
     this.padding = opts?.padding ?? 0;
     this.ceilMode = opts?.ceilMode ?? false;

@@ -1,4 +1,5 @@
 // Recurrent layers (RNN, LSTM, GRU and their cells), unrolled over time from differentiable ops.
+import { defineOptions, DTYPE, type Spec } from '../../options.js';
 import { Function, type FunctionCtx } from '../../autograd/function.js';
 import type { DType } from '../../dtype.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
@@ -300,10 +301,29 @@ abstract class SingleStateRNN extends RNNBase {
 }
 
 /** Elman RNN: h' = tanh(W_ih·x + b_ih + W_hh·h + b_hh) (or relu). */
+const RNN_BASE_SPEC: Spec<RNNBaseOptions> = {
+  numLayers: 'integer',
+  bias: 'boolean',
+  batchFirst: 'boolean',
+  dropout: 'number',
+  bidirectional: 'boolean',
+  dtype: DTYPE,
+};
+const RNN_OPTIONS = defineOptions<RNNOptions>('nn.RNN', {
+  ...RNN_BASE_SPEC,
+  nonlinearity: 'string',
+});
+const GRU_OPTIONS = defineOptions<RNNBaseOptions>('nn.GRU', RNN_BASE_SPEC);
+const LSTM_OPTIONS = defineOptions<LSTMOptions>('nn.LSTM', {
+  ...RNN_BASE_SPEC,
+  projSize: 'integer',
+});
+
 export class RNN extends SingleStateRNN {
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions) {
+    RNN_OPTIONS.check(opts);
     const nl = opts?.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu')
       throw new ArgumentError(
@@ -318,14 +338,14 @@ export class RNN extends SingleStateRNN {
 /** GRU with PyTorch's gates r, z, n (n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn))). */
 export class GRU extends SingleStateRNN {
   constructor(inputSize: number, hiddenSize: number, opts?: RNNBaseOptions) {
-    super('GRU', inputSize, hiddenSize, opts);
+    super('GRU', inputSize, hiddenSize, GRU_OPTIONS.check(opts));
   }
 }
 
 /** LSTM with PyTorch's gate order i, f, g, o, and optional projections (projSize). */
 export class LSTM extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, opts?: LSTMOptions) {
-    super('LSTM', inputSize, hiddenSize, opts);
+    super('LSTM', inputSize, hiddenSize, LSTM_OPTIONS.check(opts));
   }
 
   /** input [T, B, I] ([B, T, I] with batchFirst, or unbatched [T, I]); returns [output, [h_n, c_n]]. */
@@ -429,6 +449,14 @@ abstract class RNNCellBase extends Module {
   }
 }
 
+const CELL_SPEC: Spec<CellOptions> = { bias: 'boolean', dtype: DTYPE };
+const RNN_CELL = defineOptions<CellOptions & { readonly nonlinearity?: 'tanh' | 'relu' }>(
+  'nn.RNNCell',
+  { ...CELL_SPEC, nonlinearity: 'string' },
+);
+const LSTM_CELL = defineOptions<CellOptions>('nn.LSTMCell', CELL_SPEC);
+const GRU_CELL = defineOptions<CellOptions>('nn.GRUCell', CELL_SPEC);
+
 export class RNNCell extends RNNCellBase {
   readonly nonlinearity: 'tanh' | 'relu';
 
@@ -437,6 +465,7 @@ export class RNNCell extends RNNCellBase {
     hiddenSize: number,
     opts?: CellOptions & { readonly nonlinearity?: 'tanh' | 'relu' },
   ) {
+    RNN_CELL.check(opts);
     super(inputSize, hiddenSize, opts?.bias ?? true, 1, opts?.dtype ?? 'float32');
     this.nonlinearity = opts?.nonlinearity ?? 'tanh';
     if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu')
@@ -464,6 +493,7 @@ export class RNNCell extends RNNCellBase {
 
 export class LSTMCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, opts?: CellOptions) {
+    LSTM_CELL.check(opts);
     super(inputSize, hiddenSize, opts?.bias ?? true, 4, opts?.dtype ?? 'float32');
   }
 
@@ -479,6 +509,7 @@ export class LSTMCell extends RNNCellBase {
 
 export class GRUCell extends RNNCellBase {
   constructor(inputSize: number, hiddenSize: number, opts?: CellOptions) {
+    GRU_CELL.check(opts);
     super(inputSize, hiddenSize, opts?.bias ?? true, 3, opts?.dtype ?? 'float32');
   }
 

@@ -1,4 +1,5 @@
 // nn.TransformerEncoderLayer and nn.TransformerEncoder with PyTorch's submodule names, init order and masks.
+import { defineOptions, DTYPE } from '../../options.js';
 import type { DType } from '../../dtype.js';
 import { ArgumentError, DTypeError } from '../../errors.js';
 import { getRngState, setRngState } from '../../random.js';
@@ -41,6 +42,31 @@ function checkPaddingMask(mask: Tensor | null | undefined): void {
 }
 
 /** One encoder block: self-attention and a feed-forward network, each with a residual and a LayerNorm. */
+const ENCODER_LAYER = defineOptions<TransformerEncoderLayerOptions>('nn.TransformerEncoderLayer', {
+  dimFeedforward: 'integer',
+  dropout: 'number',
+  activation: ['string', 'function', 'object'],
+  layerNormEps: 'number',
+  batchFirst: 'boolean',
+  normFirst: 'boolean',
+  dtype: DTYPE,
+});
+const ENCODER_LAYER_FORWARD = defineOptions<TransformerEncoderForwardOptions>(
+  'nn.TransformerEncoderLayer.forward',
+  { srcMask: ['tensor', 'null'], srcKeyPaddingMask: ['tensor', 'null'] },
+);
+type EncoderForwardOptions = {
+  readonly mask?: Tensor | null;
+  readonly srcKeyPaddingMask?: Tensor | null;
+};
+const ENCODER = defineOptions<TransformerEncoderOptions>('nn.TransformerEncoder', {
+  norm: ['object', 'null'],
+});
+const ENCODER_FORWARD = defineOptions<EncoderForwardOptions>('nn.TransformerEncoder.forward', {
+  mask: ['tensor', 'null'],
+  srcKeyPaddingMask: ['tensor', 'null'],
+});
+
 export class TransformerEncoderLayer extends Module {
   // NOTE: declared in PyTorch's registration order (state-dict keys and printing follow it).
   self_attn: MultiheadAttention;
@@ -58,6 +84,7 @@ export class TransformerEncoderLayer extends Module {
 
   constructor(dModel: number, nhead: number, opts?: TransformerEncoderLayerOptions) {
     super();
+    ENCODER_LAYER.check(opts);
     this.#args = [dModel, nhead, opts];
     const p = opts?.dropout ?? 0.1;
     const dtype = opts?.dtype ?? 'float32';
@@ -102,6 +129,7 @@ export class TransformerEncoderLayer extends Module {
 
   /** src [S, N, E] ([N, S, E] with batchFirst, or unbatched [S, E]). */
   forward(src: Tensor, opts?: TransformerEncoderForwardOptions): Tensor {
+    ENCODER_LAYER_FORWARD.check(opts);
     checkPaddingMask(opts?.srcKeyPaddingMask);
     const mask = opts?.srcMask ?? null;
     const kpm = opts?.srcKeyPaddingMask ?? null;
@@ -145,6 +173,7 @@ export class TransformerEncoder extends Module {
     opts?: TransformerEncoderOptions,
   ) {
     super();
+    ENCODER.check(opts);
     if (!Number.isInteger(numLayers) || numLayers < 0)
       throw new ArgumentError(`num_layers must be a non-negative integer, got ${numLayers}`);
     this.layers = new ModuleList(Array.from({ length: numLayers }, () => encoderLayer.clone()));
@@ -152,10 +181,8 @@ export class TransformerEncoder extends Module {
   }
 
   /** src [S, N, E] ([N, S, E] with batchFirst); mask and srcKeyPaddingMask as the layers take them. */
-  forward(
-    src: Tensor,
-    opts?: { readonly mask?: Tensor | null; readonly srcKeyPaddingMask?: Tensor | null },
-  ): Tensor {
+  forward(src: Tensor, opts?: EncoderForwardOptions): Tensor {
+    ENCODER_FORWARD.check(opts);
     checkPaddingMask(opts?.srcKeyPaddingMask);
     let out = src;
     for (const layer of this.layers) {
