@@ -1,4 +1,5 @@
 // DataLoader: batches of a dataset in sampler order, iterated with for...of or, with batches prepared ahead, for await.
+import { defineOptions, optionsOrArg } from '../options.js';
 import { ArgumentError } from '../errors.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import { defaultCollate, defaultConvert, type Collated } from './collate.js';
@@ -41,6 +42,17 @@ export interface DataLoaderOptions<T, B> {
 type Step<B> = IteratorResult<B, undefined>;
 const DONE: Step<never> = { done: true, value: undefined };
 
+const DATA_LOADER = defineOptions<DataLoaderOptions<unknown, unknown>>('data.DataLoader', {
+  batchSize: ['integer', 'null'],
+  shuffle: 'boolean',
+  sampler: ['object', 'array'],
+  batchSampler: ['object', 'array'],
+  dropLast: 'boolean',
+  collateFn: 'function',
+  generator: 'object',
+  prefetch: 'integer',
+});
+
 /**
  * torch.utils.data.DataLoader (single process). Iterating draws the iterator's base seed from the
  * generator (64 bits, as PyTorch does) and then the sampler's order, so with the same seed the
@@ -61,7 +73,13 @@ export class DataLoader<T, B = Collated<Awaited<T>>> implements Iterable<B>, Asy
   readonly #generator: Generator | undefined;
   readonly #defaultCollate: boolean;
 
-  constructor(dataset: DatasetLike<T> | IterableDataset<T>, opts: DataLoaderOptions<T, B> = {}) {
+  /** DataLoader(dataset, { batchSize, shuffle, ... }), or DataLoader(dataset, batchSize) as PyTorch. */
+  constructor(
+    dataset: DatasetLike<T> | IterableDataset<T>,
+    batchSizeOrOpts: number | null | DataLoaderOptions<T, B> = {},
+  ) {
+    const opts = (optionsOrArg(DATA_LOADER, 'batchSize', batchSizeOrOpts) ??
+      {}) as DataLoaderOptions<T, B>;
     this.dataset = dataset;
     const iterable = dataset instanceof IterableDataset;
     let batchSize = opts.batchSize === undefined ? 1 : opts.batchSize;
