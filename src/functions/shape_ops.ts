@@ -1,4 +1,5 @@
 // Views and movement (reshape, permute, expand, slicing, flip, repeat, pad) and joining (cat, stack, split).
+import { defineOptions } from '../options.js';
 import { ArgumentError, IndexError, ShapeError } from '../errors.js';
 import { apply } from '../ops/apply.js';
 import { sumToShape } from '../ops/call.js';
@@ -14,6 +15,8 @@ import {
 import type { Tensor } from '../tensor.js';
 import { isTensor } from '../tensor_class.js';
 import { arange, full, tensor } from './creation.js';
+
+const PAD = defineOptions<PadOptions>('pad', { mode: 'string', value: 'number' });
 
 /** @internal The dims of x that `shape` broadcast up from, summed back down (used by backward). */
 export { sumToShape };
@@ -401,6 +404,7 @@ function padIndex(
  * Negative constant padding crops.
  */
 export function pad(x: Tensor, pads: readonly number[], opts?: PadOptions): Tensor {
+  PAD.check(opts);
   if (pads.length % 2 !== 0) throw new ArgumentError('Padding length must be divisible by 2');
   if (pads.length / 2 > x.ndim) throw new ArgumentError('Padding length too large');
   const mode = opts?.mode ?? 'constant';

@@ -1,4 +1,5 @@
 // safetensors in memory (browser-safe): serialize tensors to bytes, deserialize them, or read one tensor at a time.
+import { defineOptions } from '../options.js';
 import type { DType, TypedArray } from '../dtype.js';
 import { fromArray } from '../functions/creation.js';
 import { Tensor } from '../tensor.js';
@@ -38,6 +39,11 @@ export {
   halfBitsToFloat,
   type SafetensorsDType,
 } from './safetensors_dtypes.js';
+
+const SERIALIZE = defineOptions<SerializeOptions>('io.serialize', {
+  metadata: 'object',
+  dtypes: ['object', 'function'],
+});
 
 /** Tensors by name: a plain record (a state dict) or a Map. */
 export type NamedTensors = Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor>;
@@ -178,6 +184,7 @@ function assemble(plan: SerializePlan, datas: readonly TypedArray[]): Uint8Array
 
 /** The bytes of a safetensors file holding `tensors` (synchronous backends). */
 export function serialize(tensors: NamedTensors, opts?: SerializeOptions): Uint8Array {
+  SERIALIZE.check(opts);
   const plan = planSerialize(tensors, opts);
   return assemble(
     plan,
