@@ -207,12 +207,15 @@ function distance(a: string, b: string): number {
 
 /**
  * The accepted key nearest to `key`: the same name in another case or in snake_case
- * (`weight_decay` → `weightDecay`, `keepDim` → `keepdim`) first, else the closest within a few edits.
+ * (`weight_decay` → `weightDecay`, `keepDim` → `keepdim`) first, then one that begins the other
+ * (`maximum` → `max`), else the closest within a few edits.
  */
 export function nearestKey(key: string, keys: readonly string[]): string | null {
   const flat = (s: string): string => s.replace(/_/g, '').toLowerCase();
   const same = keys.find((k) => flat(k) === flat(key));
   if (same !== undefined) return same;
+  const prefix = keys.find((k) => flat(key).startsWith(flat(k)) || flat(k).startsWith(flat(key)));
+  if (prefix !== undefined) return prefix;
   let best: string | null = null;
   let bestD = Math.max(2, Math.floor(key.length / 3)) + 1;
   for (const k of keys) {

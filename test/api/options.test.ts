@@ -1,0 +1,498 @@
+// Options objects: every options-taking public entry point rejects an unknown key (issue 13, defect 1).
+import { describe, expect, it } from 'vitest';
+import type { Explanation } from '../../src/node.js';
+import {
+  GradientHealthMonitor,
+  NablaError,
+  OptionError,
+  ShapeError,
+  Trainer,
+  arange,
+  autograd,
+  buildOnnxModel,
+  clamp,
+  createNativeBackend,
+  data,
+  evaluate,
+  explain,
+  exportOnnx,
+  eye,
+  full,
+  fullLike,
+  io,
+  linspace,
+  load,
+  loadFastBackends,
+  loadStateDict,
+  lrFind,
+  mean,
+  nn,
+  ones,
+  onesLike,
+  optim,
+  pad,
+  plots,
+  rand,
+  randint,
+  randintLike,
+  randLike,
+  randn,
+  randnLike,
+  randperm,
+  recordGraph,
+  save,
+  saveOnnx,
+  saveStateDict,
+  std,
+  sum,
+  svgToPng,
+  tensor,
+  toDot,
+  toSvg,
+  var as variance,
+  writePlot,
+  writePlotFiles,
+  zeros,
+  zerosLike,
+  type Tensor,
+} from '../../src/node.js';
+import * as nabla from '../../src/node.js';
+import { nearestKey, optionSchemas } from '../../src/options.js';
+
+const F = nn.functional;
+const { lrScheduler: S } = optim;
+const BOGUS = '__bogus_option__';
+type O = never;
+
+const x = (): Tensor =>
+  tensor([
+    [0.1, 0.9, -0.5],
+    [0.5, 1.5, 2.0],
+  ]);
+const img = (): Tensor => nabla.randn([1, 1, 4, 4]);
+const params = (): Tensor[] => [nn.Parameter(tensor([1.0, 2.0]))];
+const sgd = () => new optim.SGD(params(), { lr: 0.1 });
+const net = () => new nn.Sequential(new nn.Linear(3, 2));
+const lossOf = () => {
+  const w = tensor([1.0, 2.0], { requiresGrad: true });
+  return w.mul(w).sum();
+};
+const explanation = (): Explanation => explain(lossOf());
+const samples = () => [[tensor([[0.1, 0.2, 0.3]]), tensor([1], { dtype: 'int32' })]] as const;
+const lrCurve = { lrs: [1e-3, 1e-2], losses: [1, 0.5] };
+const gradSource = { layers: [], records: [] };
+
+/**
+ * The public entry points that take an options object, by the name their schema is registered
+ * under; each call passes `o` where the options go. Hand-listed, so that an entry point whose
+ * schema is removed (or never written) fails here rather than passing silently.
+ */
+const INVENTORY: Record<string, readonly ((o: O) => unknown)[]> = {
+  // tensor functions and methods
+  sum: [(o) => sum(x(), o), (o) => x().sum(o)],
+  mean: [(o) => mean(x(), o), (o) => x().mean(o)],
+  prod: [(o) => nabla.prod(x(), o), (o) => x().prod(o)],
+  amax: [(o) => nabla.amax(x(), o), (o) => x().amax(o)],
+  amin: [(o) => nabla.amin(x(), o), (o) => x().amin(o)],
+  all: [(o) => nabla.all(x().gt(0), o), (o) => x().gt(0).all(o)],
+  any: [(o) => nabla.any(x().gt(0), o), (o) => x().gt(0).any(o)],
+  var: [(o) => variance(x(), o), (o) => x().var(o), (o) => x().var(1, o)],
+  std: [(o) => std(x(), o), (o) => x().std(o)],
+  add: [(o) => nabla.add(x(), 1, o), (o) => x().add(1, o), (o) => x().add_(1, o)],
+  sub: [(o) => nabla.sub(x(), 1, o), (o) => x().sub(1, o), (o) => x().sub_(1, o)],
+  clamp: [(o) => clamp(x(), o), (o) => x().clamp(o), (o) => x().clip(o), (o) => x().clamp_(o)],
+  addcmul_: [(o) => x().addcmul_(x(), x(), o)],
+  addcdiv_: [(o) => x().addcdiv_(x(), x(), o)],
+  uniform_: [(o) => x().uniform_(0, 1, o)],
+  normal_: [(o) => x().normal_(0, 1, o)],
+  pad: [(o) => pad(x(), [1, 1], o), (o) => F.pad(x(), [1, 1], o)],
+  'Tensor.backward': [(o) => lossOf().backward(null, o), (o) => lossOf().backward(o)],
+  'autograd.grad': [
+    (o) => {
+      const w = tensor([1.0], { requiresGrad: true });
+      return autograd.grad(w.mul(2).sum(), w, o);
+    },
+  ],
+  'autograd.gradcheck': [(o) => autograd.gradcheck((a) => a.mul(2), [tensor([1.0])], o)],
+  'autograd.gradgradcheck': [(o) => autograd.gradgradcheck((a) => a.mul(2), [tensor([1.0])], o)],
+  'autograd.setDetectAnomaly': [(o) => autograd.setDetectAnomaly(false, o)],
+  'autograd.detectAnomaly': [
+    (o) => autograd.detectAnomaly(o),
+    (o) => autograd.detectAnomaly(() => 1, o),
+  ],
+  // creation
+  tensor: [(o) => tensor([1, 2], o)],
+  full: [(o) => full([2], 1, o)],
+  zeros: [(o) => zeros([2], o), (o) => zeros(2, 3, o), (o) => nabla.empty([2], o)],
+  ones: [(o) => ones([2], o)],
+  zerosLike: [(o) => zerosLike(x(), o), (o) => nabla.emptyLike(x(), o)],
+  onesLike: [(o) => onesLike(x(), o)],
+  fullLike: [(o) => fullLike(x(), 1, o)],
+  arange: [(o) => arange(3, o), (o) => arange(0, 3, 1, o)],
+  linspace: [(o) => linspace(0, 1, 3, o)],
+  eye: [(o) => eye(2, o), (o) => eye(2, 3, o)],
+  rand: [(o) => rand([2], o)],
+  randn: [(o) => randn([2], o)],
+  randint: [(o) => randint(0, 5, [2], o), (o) => randint(5, [2], o)],
+  randperm: [(o) => randperm(3, o)],
+  randLike: [(o) => randLike(x(), o)],
+  randnLike: [(o) => randnLike(x(), o)],
+  randintLike: [(o) => randintLike(x(), 5, o), (o) => randintLike(x(), 0, 5, o)],
+  // nn.Module methods
+  'Module.registerBuffer': [(o) => net().registerBuffer('b', null, o)],
+  'Module.namedParameters': [(o) => net().namedParameters(o)],
+  'Module.parameters': [(o) => net().parameters(o)],
+  'Module.namedBuffers': [(o) => net().namedBuffers(o)],
+  'Module.buffers': [(o) => net().buffers(o)],
+  'Module.countParameters': [(o) => net().countParameters(o)],
+  'Module.zeroGrad': [(o) => net().zeroGrad(o)],
+  'Module.stateDict': [(o) => net().stateDict(o)],
+  'Module.loadStateDict': [(o) => net().loadStateDict(net().stateDict(), o)],
+  // nn layers
+  'nn.Linear': [(o) => new nn.Linear(2, 3, o)],
+  'nn.Conv1d': [(o) => new nn.Conv1d(1, 2, 3, o)],
+  'nn.Conv2d': [(o) => new nn.Conv2d(1, 2, 3, o)],
+  'nn.ConvTranspose1d': [(o) => new nn.ConvTranspose1d(1, 2, 3, o)],
+  'nn.ConvTranspose2d': [(o) => new nn.ConvTranspose2d(1, 2, 3, o)],
+  'nn.MaxPool1d': [(o) => new nn.MaxPool1d(2, o)],
+  'nn.MaxPool2d': [(o) => new nn.MaxPool2d(2, o)],
+  'nn.AvgPool1d': [(o) => new nn.AvgPool1d(2, o)],
+  'nn.AvgPool2d': [(o) => new nn.AvgPool2d(2, o)],
+  'nn.BatchNorm1d': [(o) => new nn.BatchNorm1d(3, o)],
+  'nn.BatchNorm2d': [(o) => new nn.BatchNorm2d(3, o)],
+  'nn.BatchNorm3d': [(o) => new nn.BatchNorm3d(3, o)],
+  'nn.LayerNorm': [(o) => new nn.LayerNorm(3, o)],
+  'nn.GroupNorm': [(o) => new nn.GroupNorm(1, 3, o)],
+  'nn.Embedding': [(o) => new nn.Embedding(4, 2, o)],
+  'nn.Embedding.fromPretrained': [(o) => nn.Embedding.fromPretrained(x(), o)],
+  'nn.RNN': [(o) => new nn.RNN(2, 3, o)],
+  'nn.GRU': [(o) => new nn.GRU(2, 3, o)],
+  'nn.LSTM': [(o) => new nn.LSTM(2, 3, o)],
+  'nn.RNNCell': [(o) => new nn.RNNCell(2, 3, o)],
+  'nn.LSTMCell': [(o) => new nn.LSTMCell(2, 3, o)],
+  'nn.GRUCell': [(o) => new nn.GRUCell(2, 3, o)],
+  'nn.MultiheadAttention': [(o) => new nn.MultiheadAttention(4, 2, o)],
+  'nn.TransformerEncoderLayer': [(o) => new nn.TransformerEncoderLayer(4, 2, o)],
+  'nn.TransformerEncoderLayer.forward': [
+    (o) => new nn.TransformerEncoderLayer(4, 2).forward(nabla.randn([2, 1, 4]), o),
+  ],
+  'nn.TransformerEncoder': [
+    (o) => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2), 1, o),
+  ],
+  'nn.TransformerEncoder.forward': [
+    (o) =>
+      new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2), 1).forward(
+        nabla.randn([2, 1, 4]),
+        o,
+      ),
+  ],
+  'nn.Upsample': [(o) => new nn.Upsample(o)],
+  'nn.UpsamplingNearest2d': [(o) => new nn.UpsamplingNearest2d(o)],
+  'nn.UpsamplingBilinear2d': [(o) => new nn.UpsamplingBilinear2d(o)],
+  'nn.MSELoss': [(o) => new nn.MSELoss(o)],
+  'nn.L1Loss': [(o) => new nn.L1Loss(o)],
+  'nn.SmoothL1Loss': [(o) => new nn.SmoothL1Loss(o)],
+  'nn.HuberLoss': [(o) => new nn.HuberLoss(o)],
+  'nn.NLLLoss': [(o) => new nn.NLLLoss(o)],
+  'nn.CrossEntropyLoss': [(o) => new nn.CrossEntropyLoss(o)],
+  'nn.BCELoss': [(o) => new nn.BCELoss(o)],
+  'nn.BCEWithLogitsLoss': [(o) => new nn.BCEWithLogitsLoss(o)],
+  'nn.KLDivLoss': [(o) => new nn.KLDivLoss(o)],
+  'nn.init.uniform_': [(o) => nn.init.uniform_(x(), 0, 1, o)],
+  'nn.init.normal_': [(o) => nn.init.normal_(x(), 0, 1, o)],
+  'nn.init.xavierUniform_': [(o) => nn.init.xavierUniform_(x(), o)],
+  'nn.init.xavierNormal_': [(o) => nn.init.xavierNormal_(x(), o)],
+  'nn.init.orthogonal_': [(o) => nn.init.orthogonal_(x(), o)],
+  'nn.init.kaimingUniform_': [(o) => nn.init.kaimingUniform_(x(), o)],
+  'nn.init.kaimingNormal_': [(o) => nn.init.kaimingNormal_(x(), o)],
+  'nn.init.truncNormal_': [(o) => nn.init.truncNormal_(x(), o)],
+  'nn.utils.clipGradNorm_': [
+    (o) => nn.clipGradNorm_(params(), 1, o),
+    (o) => nn.utils.clipGradNorm_(params(), 1, o),
+  ],
+  // nn.functional
+  'nn.functional.gelu': [(o) => F.gelu(x(), o)],
+  'nn.functional.softplus': [(o) => F.softplus(x(), o)],
+  'nn.functional.dropout': [(o) => F.dropout(x(), o)],
+  'nn.functional.mseLoss': [(o) => F.mseLoss(x(), x(), o)],
+  'nn.functional.l1Loss': [(o) => F.l1Loss(x(), x(), o)],
+  'nn.functional.smoothL1Loss': [(o) => F.smoothL1Loss(x(), x(), o)],
+  'nn.functional.huberLoss': [(o) => F.huberLoss(x(), x(), o)],
+  'nn.functional.nllLoss': [(o) => F.nllLoss(x(), tensor([0, 1], { dtype: 'int32' }), o)],
+  'nn.functional.crossEntropy': [(o) => F.crossEntropy(x(), tensor([0, 1], { dtype: 'int32' }), o)],
+  'nn.functional.binaryCrossEntropy': [
+    (o) => F.binaryCrossEntropy(x().sigmoid(), x().sigmoid(), o),
+  ],
+  'nn.functional.binaryCrossEntropyWithLogits': [
+    (o) => F.binaryCrossEntropyWithLogits(x(), x().sigmoid(), o),
+  ],
+  'nn.functional.klDiv': [(o) => F.klDiv(x(), x(), o)],
+  'nn.functional.batchNorm': [(o) => F.batchNorm(x(), null, null, o)],
+  'nn.functional.layerNorm': [(o) => F.layerNorm(x(), [3], o)],
+  'nn.functional.groupNorm': [(o) => F.groupNorm(img(), 1, o)],
+  'nn.functional.embedding': [(o) => F.embedding(tensor([0], { dtype: 'int32' }), x(), o)],
+  'nn.functional.multiHeadAttentionForward': [
+    (o) => {
+      const q = nabla.randn([2, 1, 4]);
+      return new nn.MultiheadAttention(4, 2).forward(q, q, q, o);
+    },
+  ],
+  'nn.functional.unfold': [(o) => F.unfold(img(), 2, o)],
+  'nn.functional.fold': [(o) => F.fold(nabla.randn([1, 4, 9]), 4, 2, o)],
+  'nn.functional.conv1d': [
+    (o) => F.conv1d(nabla.randn([1, 1, 5]), nabla.randn([1, 1, 3]), null, o),
+  ],
+  'nn.functional.conv2d': [(o) => F.conv2d(img(), nabla.randn([1, 1, 3, 3]), null, o)],
+  'nn.functional.convTranspose1d': [
+    (o) => F.convTranspose1d(nabla.randn([1, 1, 5]), nabla.randn([1, 1, 3]), null, o),
+  ],
+  'nn.functional.convTranspose2d': [
+    (o) => F.convTranspose2d(img(), nabla.randn([1, 1, 3, 3]), null, o),
+  ],
+  'nn.functional.maxPool1d': [(o) => F.maxPool1d(nabla.randn([1, 1, 4]), 2, o)],
+  'nn.functional.maxPool2d': [(o) => F.maxPool2d(img(), 2, o)],
+  'nn.functional.avgPool1d': [(o) => F.avgPool1d(nabla.randn([1, 1, 4]), 2, o)],
+  'nn.functional.avgPool2d': [(o) => F.avgPool2d(img(), 2, o)],
+  'nn.functional.interpolate': [(o) => F.interpolate(img(), o), (o) => F.upsample(img(), o)],
+  'nn.functional.upsampleNearest': [(o) => F.upsampleNearest(img(), o)],
+  'nn.functional.upsampleBilinear': [(o) => F.upsampleBilinear(img(), o)],
+  // optim
+  'Optimizer.zeroGrad': [(o) => sgd().zeroGrad(o)],
+  'optim.SGD': [
+    (o) => new optim.SGD(params(), o),
+    (o) => sgd().addParamGroup({ params: params(), ...(o as object) }),
+  ],
+  'optim.Adam': [
+    (o) => new optim.Adam(params(), o),
+    (o) => new optim.Adam([{ params: params(), ...(o as object) }]),
+  ],
+  'optim.AdamW': [(o) => new optim.AdamW(params(), o)],
+  'optim.RMSprop': [(o) => new optim.RMSprop(params(), o)],
+  'optim.Adagrad': [(o) => new optim.Adagrad(params(), o)],
+  'optim.NAdam': [(o) => new optim.NAdam(params(), o)],
+  'optim.RAdam': [(o) => new optim.RAdam(params(), o)],
+  'optim.Adamax': [(o) => new optim.Adamax(params(), o)],
+  'optim.Adadelta': [(o) => new optim.Adadelta(params(), o)],
+  'optim.Rprop': [(o) => new optim.Rprop(params(), o)],
+  'optim.ASGD': [(o) => new optim.ASGD(params(), o)],
+  'optim.LBFGS': [(o) => new optim.LBFGS(params(), o)],
+  'optim.lrScheduler.LambdaLR': [
+    (o) => new S.LambdaLR(sgd(), { lrLambda: () => 1, ...(o as object) }),
+  ],
+  'optim.lrScheduler.MultiplicativeLR': [
+    (o) => new S.MultiplicativeLR(sgd(), { lrLambda: () => 1, ...(o as object) }),
+  ],
+  'optim.lrScheduler.StepLR': [(o) => new S.StepLR(sgd(), { stepSize: 1, ...(o as object) })],
+  'optim.lrScheduler.MultiStepLR': [
+    (o) => new S.MultiStepLR(sgd(), { milestones: [1], ...(o as object) }),
+  ],
+  'optim.lrScheduler.ConstantLR': [(o) => new S.ConstantLR(sgd(), o)],
+  'optim.lrScheduler.LinearLR': [(o) => new S.LinearLR(sgd(), o)],
+  'optim.lrScheduler.ExponentialLR': [
+    (o) => new S.ExponentialLR(sgd(), { gamma: 0.9, ...(o as object) }),
+  ],
+  'optim.lrScheduler.PolynomialLR': [(o) => new S.PolynomialLR(sgd(), o)],
+  'optim.lrScheduler.CosineAnnealingLR': [
+    (o) => new S.CosineAnnealingLR(sgd(), { tMax: 2, ...(o as object) }),
+  ],
+  'optim.lrScheduler.CosineAnnealingWarmRestarts': [
+    (o) => new S.CosineAnnealingWarmRestarts(sgd(), { t0: 2, ...(o as object) }),
+  ],
+  'optim.lrScheduler.CyclicLR': [
+    (o) => new S.CyclicLR(sgd(), { baseLr: 0.1, maxLr: 1, ...(o as object) }),
+  ],
+  'optim.lrScheduler.OneCycleLR': [
+    (o) => new S.OneCycleLR(sgd(), { maxLr: 1, totalSteps: 4, ...(o as object) }),
+  ],
+  'optim.lrScheduler.SequentialLR': [
+    (o) => {
+      const opt = sgd();
+      const a = new S.ConstantLR(opt);
+      return new S.SequentialLR(opt, { schedulers: [a], milestones: [], ...(o as object) });
+    },
+  ],
+  'optim.lrScheduler.ReduceLROnPlateau': [(o) => new S.ReduceLROnPlateau(sgd(), o)],
+  // data
+  'data.DataLoader': [(o) => new data.DataLoader(samples(), o)],
+  'data.RandomSampler': [(o) => new data.RandomSampler([1, 2], o)],
+  'data.SubsetRandomSampler': [(o) => new data.SubsetRandomSampler([0, 1], o)],
+  'data.WeightedRandomSampler': [(o) => new data.WeightedRandomSampler([1, 1], 2, o)],
+  'data.randomSplit': [(o) => data.randomSplit([1, 2], [1, 1], o)],
+  'data.transforms.randomHorizontalFlip': [(o) => data.transforms.randomHorizontalFlip(0.5, o)],
+  'data.transforms.randomCrop': [(o) => data.transforms.randomCrop(2, o)],
+  'data.parseCsv': [(o) => data.parseCsv('a\n1', o)],
+  'data.csvDataset': [(o) => data.csvDataset('a,b\n1,2', o)],
+  'data.loadCsv': [(o) => data.loadCsv('/nonexistent.csv', o)],
+  'data.Digits': [(o) => new data.Digits(o)],
+  'data.MNIST': [(o) => new data.MNIST(o), (o) => data.MNIST.load(o)],
+  'data.FashionMNIST': [(o) => new data.FashionMNIST(o), (o) => data.FashionMNIST.load(o)],
+  // training and diagnostics
+  Trainer: [
+    (o) => new Trainer({ model: net(), optimizer: sgd(), train: [], epochs: 1, ...(o as object) }),
+  ],
+  'Trainer.fit': [
+    (o) => new Trainer({ model: net(), optimizer: sgd(), train: samples(), epochs: 1 }).fit(o),
+  ],
+  evaluate: [(o) => evaluate(net(), [], o)],
+  explain: [(o) => explain(lossOf(), o)],
+  'Explanation.toMarkdown': [(o) => explanation().toMarkdown(o)],
+  'Explanation.toHtml': [(o) => explanation().toHtml(o)],
+  toDot: [(o) => toDot(lossOf(), o)],
+  toSvg: [(o) => toSvg(lossOf(), o)],
+  recordGraph: [(o) => recordGraph(() => 1, o)],
+  GradientHealthMonitor: [(o) => new GradientHealthMonitor(net(), undefined, o)],
+  lrFind: [(o) => lrFind(net(), sgd(), [], () => lossOf(), o)],
+  'plots.trainingCurvesSpec': [(o) => plots.trainingCurvesSpec([], o)],
+  'plots.stepLossSpec': [(o) => plots.stepLossSpec([1, 2], o)],
+  'plots.lrFinderSpec': [(o) => plots.lrFinderSpec(lrCurve, o)],
+  'plots.gradNormSpec': [(o) => plots.gradNormSpec(gradSource, o)],
+  // files, export, backends
+  'io.serialize': [(o) => io.serialize({ a: x() }, o)],
+  buildOnnxModel: [(o) => buildOnnxModel(net(), nabla.randn([2, 3]), o)],
+  exportOnnx: [(o) => exportOnnx(net(), nabla.randn([2, 3]), o)],
+  saveOnnx: [(o) => saveOnnx(net(), nabla.randn([2, 3]), '/nonexistent/m.onnx', o)],
+  save: [(o) => save({ a: x() }, '/nonexistent/a.safetensors', o)],
+  saveStateDict: [(o) => saveStateDict(net(), '/nonexistent/a.safetensors', o)],
+  load: [(o) => load('/nonexistent/a.safetensors', o)],
+  loadStateDict: [(o) => loadStateDict(net(), '/nonexistent/a.safetensors', o)],
+  svgToPng: [(o) => svgToPng('<svg/>', o)],
+  writePlot: [(o) => writePlot('/nonexistent/p.png', '<svg/>', o)],
+  writePlotFiles: [(o) => writePlotFiles('/nonexistent', 'p', '<svg/>', o)],
+  loadFastBackends: [(o) => loadFastBackends(o)],
+  createNativeBackend: [(o) => createNativeBackend(o)],
+};
+
+/** Runs a call (awaiting a promise it returns) and gives back what it threw, or null. */
+async function thrown(f: () => unknown): Promise<unknown> {
+  try {
+    await f();
+    return null;
+  } catch (e) {
+    return e;
+  }
+}
+
+describe('every options-taking public entry point rejects an unknown key', () => {
+  it('the inventory and the schema registry list the same entry points', () => {
+    const registered = [...optionSchemas.keys()].sort();
+    const listed = Object.keys(INVENTORY).sort();
+    expect(listed.filter((n) => !optionSchemas.has(n))).toEqual([]);
+    expect(registered.filter((n) => !(n in INVENTORY))).toEqual([]);
+  });
+
+  for (const [name, calls] of Object.entries(INVENTORY)) {
+    it(name, async () => {
+      for (const call of calls) {
+        const e = await thrown(() => call({ [BOGUS]: 1 } as O));
+        expect(e, `${name}: ${call.toString()}`).toBeInstanceOf(OptionError);
+        const message = (e as Error).message;
+        expect(message).toContain(`${name}(): unknown option '${BOGUS}'`);
+        for (const key of optionSchemas.get(name)!.keys) expect(message).toContain(`'${key}'`);
+      }
+    });
+  }
+});
+
+describe('the defects of issue 13 (defect 1)', () => {
+  const t = () =>
+    tensor([
+      [0.1, 0.9],
+      [0.5, 1.5],
+    ]);
+
+  it('clamp takes { min, max } as PyTorch takes the keywords', () => {
+    expect(t().clamp({ max: 0.7 }).tolist()).toEqual(t().clamp(null, 0.7).tolist());
+    expect(t().clamp({ min: 0.5 }).tolist()).toEqual(t().clamp(0.5).tolist());
+    expect(clamp(t(), { min: 0.2, max: 0.7 }).tolist()).toEqual(t().clamp(0.2, 0.7).tolist());
+    const y = t();
+    y.clamp_({ max: 0.7 });
+    expect(y.tolist()).toEqual(t().clamp(null, 0.7).tolist());
+    expect(() => t().clamp({ maximum: 0.7 } as O)).toThrow("did you mean 'max'?");
+    expect(() => t().clamp('0.7' as O)).toThrow(OptionError);
+    expect(() => t().clamp({ max: 0.7 }, 1 as O)).toThrow(OptionError);
+  });
+
+  it('sum({ dims }) and { keepDim } throw instead of reducing everything', () => {
+    expect(() => t().sum({ dims: 1 } as O)).toThrow(
+      "sum(): unknown option 'dims'; did you mean 'dim'?",
+    );
+    expect(() => t().sum({ dim: 1, keepDim: true } as O)).toThrow("did you mean 'keepdim'?");
+    expect(() => t().mean({ dim: '1' } as O)).toThrow(OptionError);
+    expect(() => t().sum(1, 'yes' as O)).toThrow("sum(): argument 'keepdim' must be a boolean");
+    expect(t().sum({ dim: 1, keepdim: true }).shape).toEqual([2, 1]);
+  });
+
+  it('{ requiresgrad } throws instead of making a tensor that needs no gradient', () => {
+    expect(() => tensor([1], { requiresgrad: true } as O)).toThrow("did you mean 'requiresGrad'?");
+    expect(() => zeros([1], { requiresgrad: true } as O)).toThrow(OptionError);
+    expect(() => zeros([1], { dtype: 'float16' } as O)).toThrow("option 'dtype' must be one of");
+    expect(tensor([1], { requiresGrad: true }).requiresGrad).toBe(true);
+  });
+
+  it("optimizers take PyTorch's positional lr, and snake_case options throw", () => {
+    expect(new optim.Adam(params(), 0.01).paramGroups[0]!.lr).toBe(0.01);
+    expect(new optim.SGD(params(), 0.5).paramGroups[0]!.lr).toBe(0.5);
+    expect(new optim.AdamW(params(), 0.02).paramGroups[0]!.weightDecay).toBe(0.01);
+    expect(() => new optim.Adam(params(), { weight_decay: 0.1 } as O)).toThrow(
+      "optim.Adam(): unknown option 'weight_decay'; did you mean 'weightDecay'?",
+    );
+    expect(() => new optim.Adam([{ params: params(), weight_decay: 0.1 } as O])).toThrow(
+      OptionError,
+    );
+    expect(() => new optim.Adam(params(), { lr: '0.1' } as O)).toThrow(OptionError);
+    expect(() => new optim.Adam(params(), '0.1' as O)).toThrow(OptionError);
+    expect(new optim.Adam(params(), { weightDecay: 0.1 }).paramGroups[0]!.weightDecay).toBe(0.1);
+  });
+
+  it('Linear(in, out, false) has no bias; a bias of the wrong type throws', () => {
+    expect(new nn.Linear(2, 3, false).bias).toBeNull();
+    expect(new nn.Linear(2, 3, true).bias).not.toBeNull();
+    expect(() => new nn.Linear(2, 3, 'no' as O)).toThrow(OptionError);
+  });
+
+  it("other PyTorch positionals are taken: pools' stride, DataLoader's batchSize, strict, recurse", () => {
+    expect(new nn.MaxPool2d(2, 1).stride).toBe(1);
+    expect(new nn.AvgPool2d(2, 1).stride).toBe(1);
+    expect(new data.DataLoader([1, 2, 3, 4], 2).batchSize).toBe(2);
+    const a = new nn.Linear(2, 2);
+    expect(() => a.loadStateDict({}, false)).not.toThrow();
+    expect(() => a.loadStateDict({})).toThrow();
+    expect(net().parameters(false)).toEqual([]);
+    expect(() => new nn.Conv2d(1, 2, 3, 1 as O)).toThrow(OptionError);
+    expect(() => new S.StepLR(sgd(), 30 as O)).toThrow(OptionError);
+  });
+});
+
+describe('the mechanism', () => {
+  it('an OptionError is a TypeError and a NablaError; other errors are unchanged', () => {
+    const e = new OptionError('x');
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e).toBeInstanceOf(NablaError);
+    expect(e).not.toBeInstanceOf(ShapeError);
+    expect(new ShapeError('x')).toBeInstanceOf(NablaError);
+    expect(new TypeError('x')).not.toBeInstanceOf(NablaError);
+  });
+
+  it('suggests the nearest key: case and snake_case first, then a few edits', () => {
+    expect(nearestKey('weight_decay', ['lr', 'weightDecay'])).toBe('weightDecay');
+    expect(nearestKey('keepDim', ['dim', 'keepdim'])).toBe('keepdim');
+    expect(nearestKey('dims', ['dim', 'keepdim'])).toBe('dim');
+    expect(nearestKey('zzzzzz', ['dim', 'keepdim'])).toBeNull();
+  });
+
+  it('undefined values pass, inherited keys are not read, non-objects are refused', () => {
+    expect(
+      t2()
+        .sum({ dim: undefined } as O)
+        .item(),
+    ).toBe(6);
+    const inherited = Object.create({ dims: 1 }) as O;
+    expect(t2().sum(inherited).item()).toBe(6);
+    expect(() => t2().sum([0] as O)).not.toThrow();
+    expect(() => nabla.add(t2(), 1, 2 as O)).toThrow('add(): expected an options object');
+  });
+});
+
+function t2(): Tensor {
+  return tensor([1, 2, 3]);
+}
