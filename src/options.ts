@@ -345,3 +345,31 @@ export function optionsOrArg<T>(
   schema.checkArg(key, value);
   return { [key]: value } as T;
 }
+
+/**
+ * Arguments PyTorch takes positionally or as keywords (`uniform_(w, -0.1, 0.1)` or
+ * `uniform_(w, a=-0.1, b=0.1)`): `args` are the positional values for `keys` (undefined = not
+ * given) and `opts` the trailing options object; an options object may also stand in the first
+ * position. Each value is checked against its key's rule; a positional value wins over the same
+ * key in `opts`. Allocates: for cold paths (constructors, initialisers).
+ */
+export function argsOrOptions<T>(
+  schema: OptionSchema<T>,
+  keys: readonly (keyof T & string)[],
+  args: readonly unknown[],
+  opts: unknown,
+): Partial<T> {
+  if (isOptionsObject(args[0])) {
+    if (opts !== undefined || args.slice(1).some((a) => a !== undefined)) {
+      throw argsAfterOptions(schema.name);
+    }
+    return schema.checkGiven(args[0]);
+  }
+  const out: Record<string, unknown> = { ...(schema.check(opts) ?? {}) };
+  keys.forEach((k, i) => {
+    if (args[i] === undefined) return;
+    schema.checkArg(k, args[i]);
+    out[k] = args[i];
+  });
+  return out as Partial<T>;
+}

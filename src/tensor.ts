@@ -591,7 +591,7 @@ export class Tensor {
   logsumexp(dim: Dims, keepdim?: boolean): Tensor {
     return R.logsumexp(this, dim, keepdim);
   }
-  norm(p?: number | 'fro', dim?: Dims | null, keepdim?: boolean): Tensor {
+  norm(p?: number | 'fro' | R.NormOptions, dim?: Dims | null, keepdim?: boolean): Tensor {
     return R.norm(this, p, dim, keepdim);
   }
   all(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor {
@@ -762,12 +762,12 @@ export class Tensor {
     return this;
   }
   /** Fills with U(from, to) draws from the library generator (or opts.generator). */
-  uniform_(from?: number, to?: number, opts?: IP.GeneratorOptions): this {
+  uniform_(from?: number | IP.UniformOptions, to?: number, opts?: IP.UniformOptions): this {
     IP.uniform_(this, from, to, opts);
     return this;
   }
   /** Fills with N(mean, std²) draws from the library generator (or opts.generator). */
-  normal_(mean?: number, std?: number, opts?: IP.GeneratorOptions): this {
+  normal_(mean?: number | IP.NormalOptions, std?: number, opts?: IP.NormalOptions): this {
     IP.normal_(this, mean, std, opts);
     return this;
   }

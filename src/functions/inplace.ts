@@ -21,7 +21,7 @@ import {
   type ClampOptions,
   type TensorOrScalar,
 } from './elementwise.js';
-import { defineOptions, isOptionsObject } from '../options.js';
+import { argsOrOptions, defineOptions, isOptionsObject } from '../options.js';
 import { clone, expand } from './shape_ops.js';
 
 function checkLeaf(self: Tensor): void {
@@ -135,8 +135,28 @@ export interface GeneratorOptions {
   readonly generator?: Generator;
 }
 
-const UNIFORM_ = defineOptions<GeneratorOptions>('uniform_', { generator: 'object' });
-const NORMAL_ = defineOptions<GeneratorOptions>('normal_', { generator: 'object' });
+/** uniform_'s bounds and generator, as PyTorch's keywords `from` and `to`. */
+export interface UniformOptions extends GeneratorOptions {
+  readonly from?: number;
+  readonly to?: number;
+}
+
+/** normal_'s mean, standard deviation and generator, as PyTorch's keywords. */
+export interface NormalOptions extends GeneratorOptions {
+  readonly mean?: number;
+  readonly std?: number;
+}
+
+const UNIFORM_ = defineOptions<UniformOptions>('uniform_', {
+  from: 'number',
+  to: 'number',
+  generator: 'object',
+});
+const NORMAL_ = defineOptions<NormalOptions>('normal_', {
+  mean: 'number',
+  std: 'number',
+  generator: 'object',
+});
 
 function randomFill(
   self: Tensor,
@@ -144,7 +164,6 @@ function randomFill(
   fill: (a: Float32Array | Float64Array, gen: Generator) => void,
   opts?: GeneratorOptions,
 ): Tensor {
-  (op === 'uniform_' ? UNIFORM_ : NORMAL_).check(opts);
   checkLeaf(self);
   if (!isFloating(self.dtype))
     throw new DTypeError(`${op} expects a floating point tensor, got ${self.dtype}`);
@@ -153,12 +172,32 @@ function randomFill(
   return writeInto(self, fromArray(arr, self.shape, self.dtype, { device: self.device }), true);
 }
 
-/** uniform_(from, to): fills with draws from U(from, to), as torch.Tensor.uniform_ draws them. */
-export function uniform_(self: Tensor, from = 0, to = 1, opts?: GeneratorOptions): Tensor {
-  return randomFill(self, 'uniform_', (a, g) => fillUniform(a, from, to, g), opts);
+/**
+ * uniform_(from, to) or uniform_({ from, to, generator }): fills with draws from U(from, to), as
+ * torch.Tensor.uniform_ draws them.
+ */
+export function uniform_(
+  self: Tensor,
+  from?: number | UniformOptions,
+  to?: number,
+  opts?: UniformOptions,
+): Tensor {
+  const o = argsOrOptions(UNIFORM_, ['from', 'to'], [from, to], opts);
+  const [lo, hi] = [o.from ?? 0, o.to ?? 1];
+  return randomFill(self, 'uniform_', (a, g) => fillUniform(a, lo, hi, g), o);
 }
 
-/** normal_(mean, std): fills with draws from N(mean, std²), as torch.Tensor.normal_ draws them. */
-export function normal_(self: Tensor, mean = 0, std = 1, opts?: GeneratorOptions): Tensor {
-  return randomFill(self, 'normal_', (a, g) => fillNormal(a, mean, std, g), opts);
+/**
+ * normal_(mean, std) or normal_({ mean, std, generator }): fills with draws from N(mean, std²),
+ * as torch.Tensor.normal_ draws them.
+ */
+export function normal_(
+  self: Tensor,
+  mean?: number | NormalOptions,
+  std?: number,
+  opts?: NormalOptions,
+): Tensor {
+  const o = argsOrOptions(NORMAL_, ['mean', 'std'], [mean, std], opts);
+  const [m, s] = [o.mean ?? 0, o.std ?? 1];
+  return randomFill(self, 'normal_', (a, g) => fillNormal(a, m, s, g), o);
 }

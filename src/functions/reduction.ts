@@ -5,6 +5,7 @@ import {
   argsAfterOptions,
   defineOptions,
   isOptionsObject,
+  oneOf,
   type OptionSchema,
   type Spec,
 } from '../options.js';
@@ -265,8 +266,40 @@ function squeezeDims(x: Tensor, dims: readonly number[]): Tensor {
   return x.reshape(x.shape.filter((_, i) => !dims.includes(i)));
 }
 
-/** norm(x, p = 2, dim?, keepdim = false): the vector p-norm (p may be ±Infinity or 0). */
-export function norm(x: Tensor, p: number | 'fro' = 2, dim?: Dims | null, keepdim = false): Tensor {
+/** norm's arguments as PyTorch's keywords. */
+export interface NormOptions {
+  readonly p?: number | 'fro';
+  readonly dim?: Dims | null;
+  readonly keepdim?: boolean;
+}
+
+const NORM = defineOptions<NormOptions>('norm', {
+  p: oneOf(['number'], 'fro'),
+  dim: ['dims', 'null'],
+  keepdim: 'boolean',
+});
+
+/**
+ * norm(x, p = 2, dim?, keepdim = false), or norm(x, { p, dim, keepdim }): the vector p-norm (p
+ * may be ±Infinity or 0).
+ */
+export function norm(
+  x: Tensor,
+  pOrOpts: number | 'fro' | NormOptions = 2,
+  dim?: Dims | null,
+  keepdim = false,
+): Tensor {
+  let p: number | 'fro';
+  if (isOptionsObject(pOrOpts)) {
+    if (dim !== undefined || keepdim) throw argsAfterOptions('norm');
+    const o = NORM.checkGiven(pOrOpts);
+    [p, dim, keepdim] = [o.p ?? 2, o.dim, o.keepdim ?? false];
+  } else {
+    [p] = [pOrOpts];
+    NORM.checkArg('p', p);
+    NORM.checkArg('dim', dim);
+    NORM.checkArg('keepdim', keepdim);
+  }
   if (!isFloating(x.dtype))
     throw new DTypeError(`norm(): input dtype should be floating point, got ${x.dtype}`);
   return apply('norm', [x], {

@@ -1,5 +1,5 @@
 // nn.init: PyTorch's parameter initialisers, drawing from the library generator exactly as PyTorch draws.
-import { defineOptions, type Spec } from '../options.js';
+import { argsOrOptions, defineOptions, type Spec } from '../options.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { ArgumentError } from '../errors.js';
 import { fromArray } from '../functions/creation.js';
@@ -73,8 +73,27 @@ function fan(t: Tensor, mode: FanMode): number {
 }
 
 const GEN_SPEC: Spec<GenOpts> = { generator: 'object' };
-const UNIFORM = defineOptions<GenOpts>('nn.init.uniform_', GEN_SPEC);
-const NORMAL = defineOptions<GenOpts>('nn.init.normal_', GEN_SPEC);
+/** nn.init.uniform_'s bounds (PyTorch's keywords a and b) and generator. */
+export interface InitUniformOptions extends GenOpts {
+  readonly a?: number;
+  readonly b?: number;
+}
+/** nn.init.normal_'s mean and std (PyTorch's keywords) and generator. */
+export interface InitNormalOptions extends GenOpts {
+  readonly mean?: number;
+  readonly std?: number;
+}
+const UNIFORM = defineOptions<InitUniformOptions>('nn.init.uniform_', {
+  ...GEN_SPEC,
+  a: 'number',
+  b: 'number',
+});
+const NORMAL = defineOptions<InitNormalOptions>('nn.init.normal_', {
+  ...GEN_SPEC,
+  mean: 'number',
+  std: 'number',
+});
+const CONSTANT = defineOptions<{ val?: number }>('nn.init.constant_', { val: 'number' });
 const XAVIER_SPEC: Spec<XavierOptions> = { ...GEN_SPEC, gain: 'number' };
 const XAVIER_UNIFORM = defineOptions<XavierOptions>('nn.init.xavierUniform_', XAVIER_SPEC);
 const XAVIER_NORMAL = defineOptions<XavierOptions>('nn.init.xavierNormal_', XAVIER_SPEC);
@@ -95,16 +114,33 @@ const TRUNC_NORMAL = defineOptions<TruncNormalOptions>('nn.init.truncNormal_', {
   b: 'number',
 });
 
-export function uniform_(t: Tensor, a = 0, b = 1, opts?: GenOpts): Tensor {
-  return noGrad(() => t.uniform_(a, b, gen(UNIFORM.check(opts))));
+/** uniform_(t, a, b) or uniform_(t, { a, b, generator }): fills with U(a, b) draws. */
+export function uniform_(
+  t: Tensor,
+  a?: number | InitUniformOptions,
+  b?: number,
+  opts?: InitUniformOptions,
+): Tensor {
+  const o = argsOrOptions(UNIFORM, ['a', 'b'], [a, b], opts);
+  return noGrad(() => t.uniform_(o.a ?? 0, o.b ?? 1, gen(o)));
 }
 
-export function normal_(t: Tensor, mean = 0, std = 1, opts?: GenOpts): Tensor {
-  return noGrad(() => t.normal_(mean, std, gen(NORMAL.check(opts))));
+/** normal_(t, mean, std) or normal_(t, { mean, std, generator }): fills with N(mean, std²) draws. */
+export function normal_(
+  t: Tensor,
+  mean?: number | InitNormalOptions,
+  std?: number,
+  opts?: InitNormalOptions,
+): Tensor {
+  const o = argsOrOptions(NORMAL, ['mean', 'std'], [mean, std], opts);
+  return noGrad(() => t.normal_(o.mean ?? 0, o.std ?? 1, gen(o)));
 }
 
-export function constant_(t: Tensor, value: number): Tensor {
-  return noGrad(() => t.fill_(value));
+/** constant_(t, val) or constant_(t, { val }). */
+export function constant_(t: Tensor, value: number | { val?: number }): Tensor {
+  const v = argsOrOptions(CONSTANT, ['val'], [value], undefined).val;
+  if (v === undefined) throw new ArgumentError('constant_(): missing the fill value');
+  return noGrad(() => t.fill_(v));
 }
 
 export function zeros_(t: Tensor): Tensor {

@@ -103,8 +103,9 @@ const INVENTORY: Record<string, readonly ((o: O) => unknown)[]> = {
   clamp: [(o) => clamp(x(), o), (o) => x().clamp(o), (o) => x().clip(o), (o) => x().clamp_(o)],
   addcmul_: [(o) => x().addcmul_(x(), x(), o)],
   addcdiv_: [(o) => x().addcdiv_(x(), x(), o)],
-  uniform_: [(o) => x().uniform_(0, 1, o)],
-  normal_: [(o) => x().normal_(0, 1, o)],
+  uniform_: [(o) => x().uniform_(0, 1, o), (o) => x().uniform_(o)],
+  normal_: [(o) => x().normal_(0, 1, o), (o) => x().normal_(o)],
+  norm: [(o) => nabla.norm(x(), o), (o) => x().norm(o)],
   pad: [(o) => pad(x(), [1, 1], o), (o) => F.pad(x(), [1, 1], o)],
   'Tensor.backward': [(o) => lossOf().backward(null, o), (o) => lossOf().backward(o)],
   'autograd.grad': [
@@ -198,8 +199,9 @@ const INVENTORY: Record<string, readonly ((o: O) => unknown)[]> = {
   'nn.BCELoss': [(o) => new nn.BCELoss(o)],
   'nn.BCEWithLogitsLoss': [(o) => new nn.BCEWithLogitsLoss(o)],
   'nn.KLDivLoss': [(o) => new nn.KLDivLoss(o)],
-  'nn.init.uniform_': [(o) => nn.init.uniform_(x(), 0, 1, o)],
-  'nn.init.normal_': [(o) => nn.init.normal_(x(), 0, 1, o)],
+  'nn.init.uniform_': [(o) => nn.init.uniform_(x(), 0, 1, o), (o) => nn.init.uniform_(x(), o)],
+  'nn.init.normal_': [(o) => nn.init.normal_(x(), 0, 1, o), (o) => nn.init.normal_(x(), o)],
+  'nn.init.constant_': [(o) => nn.init.constant_(x(), o)],
   'nn.init.xavierUniform_': [(o) => nn.init.xavierUniform_(x(), o)],
   'nn.init.xavierNormal_': [(o) => nn.init.xavierNormal_(x(), o)],
   'nn.init.orthogonal_': [(o) => nn.init.orthogonal_(x(), o)],
@@ -460,6 +462,28 @@ describe('the defects of issue 13 (defect 1)', () => {
     expect(net().parameters(false)).toEqual([]);
     expect(() => new nn.Conv2d(1, 2, 3, 1 as O)).toThrow(OptionError);
     expect(() => new S.StepLR(sgd(), 30 as O)).toThrow(OptionError);
+  });
+});
+
+describe("PyTorch's keywords for positional arguments are read, not ignored", () => {
+  it('norm({ dim }), uniform_({ from, to }), normal_({ mean, std }), nn.init with { a, b }', () => {
+    const m = tensor([
+      [3, 4],
+      [6, 8],
+    ]);
+    expect(m.norm({ dim: 1 }).tolist()).toEqual([5, 10]);
+    expect(m.norm({ p: 1, dim: 1, keepdim: true }).shape).toEqual([2, 1]);
+    const u = zeros([1000]).uniform_({ from: 2, to: 3 });
+    expect(u.min().item()).toBeGreaterThanOrEqual(2);
+    const n = zeros([1000]).normal_({ mean: 5, std: 0.01 });
+    expect(Math.abs((n.mean().item() as number) - 5)).toBeLessThan(0.01);
+    const w = nn.init.uniform_(zeros([1000]), { a: -0.1, b: 0.1 });
+    expect(w.abs().max().item()).toBeLessThanOrEqual(0.1);
+    expect(w.abs().max().item()).toBeGreaterThan(0.05);
+    const g = nn.init.normal_(zeros([1000]), { mean: 3, std: 0.01 });
+    expect(Math.abs((g.mean().item() as number) - 3)).toBeLessThan(0.01);
+    expect(nn.init.constant_(zeros([2]), { val: 7 }).tolist()).toEqual([7, 7]);
+    expect(() => zeros([2]).uniform_({ from: 0 }, 1)).toThrow(OptionError);
   });
 });
 
