@@ -151,6 +151,16 @@ const INVENTORY: Record<string, readonly ((o: O) => unknown)[]> = {
   'Module.loadStateDict': [(o) => net().loadStateDict(net().stateDict(), o)],
   // nn layers
   'nn.Linear': [(o) => new nn.Linear(2, 3, o)],
+  'nn.LeakyReLU': [(o) => new nn.LeakyReLU(o)],
+  'nn.PReLU': [(o) => new nn.PReLU(o)],
+  'nn.ELU': [(o) => new nn.ELU(o)],
+  'nn.GELU': [(o) => new nn.GELU(o)],
+  'nn.Hardtanh': [(o) => new nn.Hardtanh(o)],
+  'nn.Softplus': [(o) => new nn.Softplus(o)],
+  'nn.Softmax': [(o) => new nn.Softmax(o)],
+  'nn.LogSoftmax': [(o) => new nn.LogSoftmax(o)],
+  'nn.Dropout': [(o) => new nn.Dropout(o)],
+  'nn.Flatten': [(o) => new nn.Flatten(o)],
   'nn.Conv1d': [(o) => new nn.Conv1d(1, 2, 3, o)],
   'nn.Conv2d': [(o) => new nn.Conv2d(1, 2, 3, o)],
   'nn.ConvTranspose1d': [(o) => new nn.ConvTranspose1d(1, 2, 3, o)],
@@ -484,6 +494,20 @@ describe("PyTorch's keywords for positional arguments are read, not ignored", ()
     expect(Math.abs((g.mean().item() as number) - 3)).toBeLessThan(0.01);
     expect(nn.init.constant_(zeros([2]), { val: 7 }).tolist()).toEqual([7, 7]);
     expect(() => zeros([2]).uniform_({ from: 0 }, 1)).toThrow(OptionError);
+  });
+
+  it('activation, dropout and flatten layers take their arguments positionally or by name', () => {
+    expect(new nn.LeakyReLU({ negativeSlope: 0.2 }).negativeSlope).toBe(0.2);
+    expect(new nn.LeakyReLU(0.3).negativeSlope).toBe(0.3);
+    expect(new nn.ELU({ alpha: 0.5 }).alpha).toBe(0.5);
+    expect(new nn.GELU({ approximate: 'tanh' }).approximate).toBe('tanh');
+    expect(new nn.Hardtanh({ maxVal: 2 }).maxVal).toBe(2);
+    expect(new nn.Softplus(2, 10).threshold).toBe(10);
+    expect(new nn.Softmax({ dim: 0 }).dim).toBe(0);
+    expect(new nn.Dropout({ p: 0.2 }).p).toBe(0.2);
+    expect(new nn.Flatten({ startDim: 0 }).startDim).toBe(0);
+    expect(new nn.PReLU({ numParameters: 3 }).weight.shape).toEqual([3]);
+    expect(() => new nn.Dropout('0.2' as O)).toThrow(OptionError);
   });
 });
 
