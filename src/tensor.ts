@@ -13,7 +13,7 @@ import * as IP from './functions/inplace.js';
 import * as L from './functions/linalg.js';
 import * as R from './functions/reduction.js';
 import * as S from './functions/shape_ops.js';
-import { softmax, logSoftmax } from './functions/activation.js';
+import { softmax, logSoftmax, type DimOptions } from './functions/activation.js';
 import { retrackTensor, trackTensor, untrackTensor, type Storage } from './memory.js';
 import { copyToDevice, toDevice } from './functions/device.js';
 import { getBackend } from './backend/registry.js';
@@ -553,25 +553,25 @@ export class Tensor {
   }
   /** max() over everything; max(dim, keepdim?) gives [values, indices]; max(other) is maximum. */
   max(): Tensor;
-  max(dim: number, keepdim?: boolean): R.ValuesIndices;
+  max(dim: number | R.DimKeepdimOptions, keepdim?: boolean): R.ValuesIndices;
   max(other: Tensor): Tensor;
-  max(arg?: number | Tensor, keepdim?: boolean): Tensor | R.ValuesIndices {
+  max(arg?: number | Tensor | R.DimKeepdimOptions, keepdim?: boolean): Tensor | R.ValuesIndices {
     if (arg === undefined) return R.amax(this);
     if (arg instanceof Tensor) return E.maximum(this, arg);
-    return R.maxDim(this, arg, keepdim);
+    return R.maxDimOf(this, arg, keepdim);
   }
   min(): Tensor;
-  min(dim: number, keepdim?: boolean): R.ValuesIndices;
+  min(dim: number | R.DimKeepdimOptions, keepdim?: boolean): R.ValuesIndices;
   min(other: Tensor): Tensor;
-  min(arg?: number | Tensor, keepdim?: boolean): Tensor | R.ValuesIndices {
+  min(arg?: number | Tensor | R.DimKeepdimOptions, keepdim?: boolean): Tensor | R.ValuesIndices {
     if (arg === undefined) return R.amin(this);
     if (arg instanceof Tensor) return E.minimum(this, arg);
-    return R.minDim(this, arg, keepdim);
+    return R.minDimOf(this, arg, keepdim);
   }
-  argmax(dim?: number | null, keepdim?: boolean): Tensor {
+  argmax(dim?: number | null | R.DimKeepdimOptions, keepdim?: boolean): Tensor {
     return R.argmax(this, dim, keepdim);
   }
-  argmin(dim?: number | null, keepdim?: boolean): Tensor {
+  argmin(dim?: number | null | R.DimKeepdimOptions, keepdim?: boolean): Tensor {
     return R.argmin(this, dim, keepdim);
   }
   var(
@@ -588,7 +588,7 @@ export class Tensor {
   ): Tensor {
     return R.std(this, dim, unbiased, keepdim);
   }
-  logsumexp(dim: Dims, keepdim?: boolean): Tensor {
+  logsumexp(dim: Dims | { dim?: Dims; keepdim?: boolean }, keepdim?: boolean): Tensor {
     return R.logsumexp(this, dim, keepdim);
   }
   norm(p?: number | 'fro' | R.NormOptions, dim?: Dims | null, keepdim?: boolean): Tensor {
@@ -600,13 +600,13 @@ export class Tensor {
   any(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor {
     return R.any(this, dim, keepdim);
   }
-  cumsum(dim: number): Tensor {
+  cumsum(dim: number | { dim?: number }): Tensor {
     return R.cumsum(this, dim);
   }
-  softmax(dim: number): Tensor {
+  softmax(dim: number | DimOptions): Tensor {
     return softmax(this, dim);
   }
-  logSoftmax(dim: number): Tensor {
+  logSoftmax(dim: number | DimOptions): Tensor {
     return logSoftmax(this, dim);
   }
 

@@ -108,12 +108,69 @@ function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
   return Object.assign([values, indices] as const, { values, indices });
 }
 
-export function argmax(x: Tensor, dim?: number | null, keepdim = false): Tensor {
-  return argReduce('argmax', x, dim ?? undefined, keepdim);
+/** argmax/argmin/max/min/logsumexp's (dim, keepdim) as PyTorch's keywords. */
+export interface DimKeepdimOptions {
+  readonly dim?: number | null;
+  readonly keepdim?: boolean;
 }
 
-export function argmin(x: Tensor, dim?: number | null, keepdim = false): Tensor {
-  return argReduce('argmin', x, dim ?? undefined, keepdim);
+const DIM_KEEPDIM: Spec<DimKeepdimOptions> = { dim: ['integer', 'null'], keepdim: 'boolean' };
+const ARGMAX = defineOptions<DimKeepdimOptions>('argmax', DIM_KEEPDIM);
+const ARGMIN = defineOptions<DimKeepdimOptions>('argmin', DIM_KEEPDIM);
+const MAX_DIM = defineOptions<DimKeepdimOptions>('max', DIM_KEEPDIM);
+const MIN_DIM = defineOptions<DimKeepdimOptions>('min', DIM_KEEPDIM);
+const LOGSUMEXP = defineOptions<{ dim?: Dims; keepdim?: boolean }>('logsumexp', {
+  dim: 'dims',
+  keepdim: 'boolean',
+});
+const CUMSUM = defineOptions<{ dim?: number }>('cumsum', { dim: 'integer' });
+
+/** (dim, keepdim) given positionally, or as one options object in dim's place. */
+function dimKeepdim<D>(
+  schema: OptionSchema<{ dim?: D | null; keepdim?: boolean }>,
+  dim: D | null | undefined | { dim?: D | null; keepdim?: boolean },
+  keepdim: boolean | undefined,
+): { dim: D | undefined; keepdim: boolean } {
+  if (isOptionsObject(dim) && !Array.isArray(dim)) {
+    if (keepdim !== undefined) throw argsAfterOptions(schema.name);
+    const o = schema.checkGiven(dim);
+    return { dim: o.dim ?? undefined, keepdim: o.keepdim ?? false };
+  }
+  schema.checkArg('dim', dim);
+  schema.checkArg('keepdim', keepdim);
+  return { dim: (dim ?? undefined) as D | undefined, keepdim: keepdim ?? false };
+}
+
+export function argmax(
+  x: Tensor,
+  dim?: number | null | DimKeepdimOptions,
+  keepdim?: boolean,
+): Tensor {
+  const a = dimKeepdim(ARGMAX, dim, keepdim);
+  return argReduce('argmax', x, a.dim, a.keepdim);
+}
+
+export function argmin(
+  x: Tensor,
+  dim?: number | null | DimKeepdimOptions,
+  keepdim?: boolean,
+): Tensor {
+  const a = dimKeepdim(ARGMIN, dim, keepdim);
+  return argReduce('argmin', x, a.dim, a.keepdim);
+}
+
+/** max(x, dim, keepdim) or max(x, { dim, keepdim }): the values and indices along dim. */
+export function maxDimOf(x: Tensor, dim: number | DimKeepdimOptions, keepdim?: boolean) {
+  const a = dimKeepdim(MAX_DIM, dim, keepdim);
+  if (a.dim === undefined) throw new IndexError("max(): missing option 'dim'");
+  return maxDim(x, a.dim, a.keepdim);
+}
+
+/** min(x, dim, keepdim) or min(x, { dim, keepdim }). */
+export function minDimOf(x: Tensor, dim: number | DimKeepdimOptions, keepdim?: boolean) {
+  const a = dimKeepdim(MIN_DIM, dim, keepdim);
+  if (a.dim === undefined) throw new IndexError("min(): missing option 'dim'");
+  return minDim(x, a.dim, a.keepdim);
 }
 
 function argReduce(
@@ -251,7 +308,14 @@ export function std(
 }
 
 /** log Σ exp(x), stable: the max is subtracted first (and a max of ±inf is treated as 0). */
-export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
+export function logsumexp(
+  x: Tensor,
+  dimOrOpts: Dims | { dim?: Dims; keepdim?: boolean },
+  keepdimArg?: boolean,
+): Tensor {
+  const a = dimKeepdim(LOGSUMEXP, dimOrOpts, keepdimArg);
+  if (a.dim === undefined) throw new IndexError("logsumexp(): missing option 'dim'");
+  const [dim, keepdim] = [a.dim, a.keepdim];
   const xf = isFloating(x.dtype) ? x : cast(x, 'float32');
   const m = noGrad(() => {
     const mx = reduce('amax', xf, dim, true);
@@ -319,6 +383,8 @@ export function any(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: bool
   return reduce('any', x, a.dim, a.keepdim);
 }
 
-export function cumsum(x: Tensor, dim: number): Tensor {
+export function cumsum(x: Tensor, dimOrOpts: number | { dim?: number }): Tensor {
+  const dim = dimKeepdim(CUMSUM, dimOrOpts, undefined).dim;
+  if (dim === undefined) throw new IndexError("cumsum(): missing option 'dim'");
   return apply('cumsum', [cast(x, sumDType(x.dtype))], { dim: normalizeDim(dim, x.ndim) });
 }

@@ -105,6 +105,18 @@ const INVENTORY: Record<string, readonly ((o: O) => unknown)[]> = {
   addcdiv_: [(o) => x().addcdiv_(x(), x(), o)],
   uniform_: [(o) => x().uniform_(0, 1, o), (o) => x().uniform_(o)],
   normal_: [(o) => x().normal_(0, 1, o), (o) => x().normal_(o)],
+  argmax: [(o) => nabla.argmax(x(), o), (o) => x().argmax(o)],
+  argmin: [(o) => nabla.argmin(x(), o), (o) => x().argmin(o)],
+  max: [(o) => x().max(o)],
+  min: [(o) => x().min(o)],
+  logsumexp: [(o) => nabla.logsumexp(x(), o), (o) => x().logsumexp(o)],
+  cumsum: [(o) => nabla.cumsum(x(), o), (o) => x().cumsum(o)],
+  softmax: [(o) => nabla.softmax(x(), o), (o) => x().softmax(o), (o) => F.softmax(x(), o)],
+  logSoftmax: [
+    (o) => nabla.logSoftmax(x(), o),
+    (o) => x().logSoftmax(o),
+    (o) => F.logSoftmax(x(), o),
+  ],
   norm: [(o) => nabla.norm(x(), o), (o) => x().norm(o)],
   pad: [(o) => pad(x(), [1, 1], o), (o) => F.pad(x(), [1, 1], o)],
   'Tensor.backward': [(o) => lossOf().backward(null, o), (o) => lossOf().backward(o)],
@@ -494,6 +506,22 @@ describe("PyTorch's keywords for positional arguments are read, not ignored", ()
     expect(Math.abs((g.mean().item() as number) - 3)).toBeLessThan(0.01);
     expect(nn.init.constant_(zeros([2]), { val: 7 }).tolist()).toEqual([7, 7]);
     expect(() => zeros([2]).uniform_({ from: 0 }, 1)).toThrow(OptionError);
+  });
+
+  it('dim-taking tensor functions read { dim, keepdim }', () => {
+    const m = tensor([
+      [1, 5, 2],
+      [7, 0, 3],
+    ]);
+    expect(m.argmax({ dim: 1 }).tolist()).toEqual([1, 0]);
+    expect(m.argmin({ dim: 1, keepdim: true }).shape).toEqual([2, 1]);
+    expect(m.max({ dim: 0 }).values.tolist()).toEqual([7, 5, 3]);
+    expect(m.min({ dim: 1, keepdim: true }).indices.shape).toEqual([2, 1]);
+    expect(m.softmax({ dim: 1 }).tolist()).toEqual(m.softmax(1).tolist());
+    expect(m.logSoftmax({ dim: 0 }).tolist()).toEqual(m.logSoftmax(0).tolist());
+    expect(m.logsumexp({ dim: 1, keepdim: true }).shape).toEqual([2, 1]);
+    expect(m.cumsum({ dim: 1 }).tolist()).toEqual(m.cumsum(1).tolist());
+    expect(() => m.softmax({} as O)).toThrow("softmax(): missing option 'dim'");
   });
 
   it('activation, dropout and flatten layers take their arguments positionally or by name', () => {
