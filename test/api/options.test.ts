@@ -372,6 +372,16 @@ const INVENTORY: Record<string, readonly ((o: O) => unknown)[]> = {
   'plots.gradNormSpec': [(o) => plots.gradNormSpec(gradSource, o)],
   // files, export, backends
   'io.serialize': [(o) => io.serialize({ a: x() }, o)],
+  'io.serializeAsync': [(o) => io.serializeAsync({ a: x() }, o)],
+  'io.planSerialize': [(o) => io.planSerialize({ a: x() }, o)],
+  'io.decodeTensor': [(o) => io.decodeTensor('a', {} as never, new Uint8Array(), o)],
+  'io.deserialize': [(o) => io.deserialize(io.serialize({ a: x() }), o)],
+  'SafetensorsSource.getTensor': [
+    (o) => new io.SafetensorsReader(io.serialize({ a: x() })).getTensor('a', o),
+  ],
+  'SafetensorsSource.readAll': [
+    (o) => new io.SafetensorsReader(io.serialize({ a: x() })).readAll(o),
+  ],
   buildOnnxModel: [(o) => buildOnnxModel(net(), nabla.randn([2, 3]), o)],
   exportOnnx: [(o) => exportOnnx(net(), nabla.randn([2, 3]), o)],
   saveOnnx: [(o) => saveOnnx(net(), nabla.randn([2, 3]), '/nonexistent/m.onnx', o)],
@@ -383,6 +393,10 @@ const INVENTORY: Record<string, readonly ((o: O) => unknown)[]> = {
   writePlot: [(o) => writePlot('/nonexistent/p.png', '<svg/>', o)],
   writePlotFiles: [(o) => writePlotFiles('/nonexistent', 'p', '<svg/>', o)],
   loadFastBackends: [(o) => loadFastBackends(o)],
+  createWasmBackend: [(o) => nabla.createWasmBackend({} as never, o)],
+  loadWasmBackend: [(o) => nabla.loadWasmBackend(undefined, o)],
+  createNodeWasmBackend: [(o) => nabla.createNodeWasmBackend(o)],
+  'data.downloadFile': [(o) => data.downloadFile([], 'f', '/nonexistent', undefined, o)],
   createNativeBackend: [(o) => createNativeBackend(o)],
 };
 
