@@ -642,16 +642,16 @@ export class Tensor {
   reshapeAs(other: Tensor): Tensor {
     return S.reshape(this, other.shape);
   }
-  flatten(startDim?: number, endDim?: number): Tensor {
+  flatten(startDim?: number | { startDim?: number; endDim?: number }, endDim?: number): Tensor {
     return S.flatten(this, startDim, endDim);
   }
   unflatten(dim: number, sizes: readonly number[]): Tensor {
     return S.unflatten(this, dim, sizes);
   }
-  squeeze(dim?: number | readonly number[]): Tensor {
+  squeeze(dim?: number | readonly number[] | { dim?: number | readonly number[] }): Tensor {
     return S.squeeze(this, dim);
   }
-  unsqueeze(dim: number): Tensor {
+  unsqueeze(dim: number | { dim?: number }): Tensor {
     return S.unsqueeze(this, dim);
   }
   transpose(dim0: number, dim1: number): Tensor {
@@ -700,10 +700,10 @@ export class Tensor {
   repeat(...sizes: readonly (number | readonly number[])[]): Tensor {
     return S.repeat(this, S.sizesFromArgs(sizes));
   }
-  split(sizeOrSections: number | readonly number[], dim?: number): Tensor[] {
+  split(sizeOrSections: number | readonly number[], dim?: number | { dim?: number }): Tensor[] {
     return S.split(this, sizeOrSections, dim);
   }
-  chunk(chunks: number, dim?: number): Tensor[] {
+  chunk(chunks: number, dim?: number | { dim?: number }): Tensor[] {
     return S.chunk(this, chunks, dim);
   }
   indexSelect(dim: number, index: Tensor | readonly number[]): Tensor {

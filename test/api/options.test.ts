@@ -117,6 +117,13 @@ const INVENTORY: Record<string, readonly ((o: O) => unknown)[]> = {
     (o) => x().logSoftmax(o),
     (o) => F.logSoftmax(x(), o),
   ],
+  flatten: [(o) => nabla.flatten(x(), o), (o) => x().flatten(o)],
+  squeeze: [(o) => nabla.squeeze(x(), o), (o) => x().squeeze(o)],
+  unsqueeze: [(o) => nabla.unsqueeze(x(), o), (o) => x().unsqueeze(o)],
+  cat: [(o) => nabla.cat([x(), x()], o)],
+  stack: [(o) => nabla.stack([x(), x()], o)],
+  split: [(o) => nabla.split(x(), 1, o), (o) => x().split(1, o)],
+  chunk: [(o) => nabla.chunk(x(), 2, o), (o) => x().chunk(2, o)],
   norm: [(o) => nabla.norm(x(), o), (o) => x().norm(o)],
   pad: [(o) => pad(x(), [1, 1], o), (o) => F.pad(x(), [1, 1], o)],
   'Tensor.backward': [(o) => lossOf().backward(null, o), (o) => lossOf().backward(o)],
@@ -237,6 +244,9 @@ const INVENTORY: Record<string, readonly ((o: O) => unknown)[]> = {
   // nn.functional
   'nn.functional.gelu': [(o) => F.gelu(x(), o)],
   'nn.functional.softplus': [(o) => F.softplus(x(), o)],
+  'nn.functional.leakyRelu': [(o) => F.leakyRelu(x(), o)],
+  'nn.functional.elu': [(o) => F.elu(x(), o)],
+  'nn.functional.hardtanh': [(o) => F.hardtanh(x(), o)],
   'nn.functional.dropout': [(o) => F.dropout(x(), o)],
   'nn.functional.mseLoss': [(o) => F.mseLoss(x(), x(), o)],
   'nn.functional.l1Loss': [(o) => F.l1Loss(x(), x(), o)],
@@ -536,6 +546,24 @@ describe("PyTorch's keywords for positional arguments are read, not ignored", ()
     expect(m.logsumexp({ dim: 1, keepdim: true }).shape).toEqual([2, 1]);
     expect(m.cumsum({ dim: 1 }).tolist()).toEqual(m.cumsum(1).tolist());
     expect(() => m.softmax({} as O)).toThrow("softmax(): missing option 'dim'");
+  });
+
+  it('shape functions and functional activations read { dim } and their other keywords', () => {
+    const m = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(nabla.cat([m, m], { dim: 1 }).shape).toEqual([2, 6]);
+    expect(nabla.stack([m, m], { dim: 1 }).shape).toEqual([2, 2, 3]);
+    expect(m.split(1, { dim: 1 }).length).toBe(3);
+    expect(m.chunk(2, { dim: 0 }).length).toBe(2);
+    expect(m.unsqueeze({ dim: 1 }).shape).toEqual([2, 1, 3]);
+    expect(m.unsqueeze({ dim: 0 }).squeeze({ dim: 0 }).shape).toEqual([2, 3]);
+    expect(nabla.zeros([2, 3, 4]).flatten({ startDim: 1 }).shape).toEqual([2, 12]);
+    expect(F.leakyRelu(tensor([-1]), { negativeSlope: 0.5 }).tolist()).toEqual([-0.5]);
+    expect(F.elu(tensor([1]), { alpha: 0.5 }).tolist()).toEqual([1]);
+    expect(F.hardtanh(tensor([5, -5]), { minVal: -2, maxVal: 2 }).tolist()).toEqual([2, -2]);
+    expect(() => nabla.cat([m, m], { axis: 1 } as O)).toThrow(OptionError);
   });
 
   it('activation, dropout and flatten layers take their arguments positionally or by name', () => {

@@ -1,5 +1,5 @@
 // nn.functional activations, linear and dropout, composed from primitives (gradients by composition).
-import { defineOptions } from '../../options.js';
+import { argsOrOptions, defineOptions } from '../../options.js';
 import { internalScope } from '../../memory.js';
 import { ArgumentError } from '../../errors.js';
 import { fromArray } from '../../functions/creation.js';
@@ -27,8 +27,28 @@ export const relu = (x: Tensor): Tensor => x.relu();
 export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
 export const tanh = (x: Tensor): Tensor => x.tanh();
 
-/** x for x > 0, slope·x otherwise (the gradient at 0 is the slope, as PyTorch). */
-export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+const LEAKY_RELU = defineOptions<{ negativeSlope?: number }>('nn.functional.leakyRelu', {
+  negativeSlope: 'number',
+});
+const ELU = defineOptions<{ alpha?: number }>('nn.functional.elu', { alpha: 'number' });
+const HARDTANH = defineOptions<{ minVal?: number; maxVal?: number }>('nn.functional.hardtanh', {
+  minVal: 'number',
+  maxVal: 'number',
+});
+
+/**
+ * x for x > 0, slope·x otherwise (the gradient at 0 is the slope, as PyTorch); the slope may be
+ * given as { negativeSlope }.
+ */
+export function leakyRelu(
+  x: Tensor,
+  slopeOrOpts: number | { negativeSlope?: number } = 0.01,
+): Tensor {
+  const negativeSlope =
+    typeof slopeOrOpts === 'number'
+      ? slopeOrOpts
+      : (argsOrOptions(LEAKY_RELU, ['negativeSlope'], [slopeOrOpts], undefined).negativeSlope ??
+        0.01);
   return internalScope(() => {
     return where(x.gt(0), x, x.mul(negativeSlope));
   });
@@ -46,7 +66,11 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
 }
 
 /** α·(eˣ − 1) for x ≤ 0; expm1 sees min(x, 0) so the unused branch never overflows. */
-export function elu(x: Tensor, alpha = 1): Tensor {
+export function elu(x: Tensor, alphaOrOpts: number | { alpha?: number } = 1): Tensor {
+  const alpha =
+    typeof alphaOrOpts === 'number'
+      ? alphaOrOpts
+      : (argsOrOptions(ELU, ['alpha'], [alphaOrOpts], undefined).alpha ?? 1);
   return internalScope(() => {
     return where(x.gt(0), x, expm1(minimum(x, 0)).mul(alpha));
   });
@@ -105,7 +129,16 @@ export function softplus(x: Tensor, opts?: { beta?: number; threshold?: number }
 }
 
 /** Hardtanh: clamp to [min, max], with zero gradient at the boundaries as PyTorch. */
-export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
+export function hardtanh(
+  x: Tensor,
+  minOrOpts: number | { minVal?: number; maxVal?: number } = -1,
+  maxArg?: number,
+): Tensor {
+  const o =
+    typeof minOrOpts === 'number' && (maxArg === undefined || typeof maxArg === 'number')
+      ? { minVal: minOrOpts, maxVal: maxArg }
+      : argsOrOptions(HARDTANH, ['minVal', 'maxVal'], [minOrOpts, maxArg], undefined);
+  const [minVal, maxVal] = [o.minVal ?? -1, o.maxVal ?? 1];
   return internalScope(() => {
     if (maxVal < minVal)
       throw new ArgumentError('hardtanh: max_val must be greater than or equal to min_val');
