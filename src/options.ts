@@ -373,3 +373,14 @@ export function argsOrOptions<T>(
   });
   return out as Partial<T>;
 }
+
+/**
+ * Throws OptionError unless `v` is a number, a boolean or (when `tensor`) a Tensor: for scalar
+ * arguments that would otherwise go through Number() (an object would become NaN). No allocation.
+ */
+export function checkScalarArg(name: string, arg: string, v: unknown, tensor = true): void {
+  if (typeof v === 'number' || typeof v === 'boolean' || (tensor && isTensor(v))) return;
+  throw new OptionError(
+    `${name}(): argument '${arg}' must be a number${tensor ? ', a boolean or a Tensor' : ' or a boolean'}, got ${describeValue(v)}`,
+  );
+}

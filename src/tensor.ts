@@ -1,6 +1,10 @@
 // Tensor: a view of backend storage plus autograd state; every method delegates to an op or function.
 // NOTE: over 500 lines on purpose: one short method per PyTorch Tensor method, each a one-line delegation; splitting them would scatter the API.
-import { argsAfterOptions, isOptionsObject } from './options.js';
+import { argsAfterOptions, defineOptions, isOptionsObject, optionsOrArg } from './options.js';
+
+const REQUIRES_GRAD_ = defineOptions<{ requiresGrad?: boolean }>('Tensor.requiresGrad_', {
+  requiresGrad: 'boolean',
+});
 import { backward as runBackward, type BackwardOptions } from './autograd/engine.js';
 import { AccumulateGrad, type GradHook, type Node, type RemovableHandle } from './autograd/node.js';
 import { isDType, isFloating, type DType, type TypedArray } from './dtype.js';
@@ -267,8 +271,10 @@ export class Tensor {
     return this.#accumulator;
   }
 
-  requiresGrad_(flag = true): this {
-    this.requiresGrad = flag;
+  /** requiresGrad_(flag = true), or requiresGrad_({ requiresGrad }). */
+  requiresGrad_(flagOrOpts: boolean | { requiresGrad?: boolean } = true): this {
+    this.requiresGrad =
+      optionsOrArg(REQUIRES_GRAD_, 'requiresGrad', flagOrOpts)?.requiresGrad ?? true;
     return this;
   }
 

@@ -1,6 +1,7 @@
 // Anomaly mode (torch.autograd.detect_anomaly): forward stacks kept per node, NaN/Inf checks on what
 // backward functions return (optionally on forward outputs too), and the node observers apply() calls.
-import { defineOptions, type Spec } from '../options.js';
+import { OptionError } from '../errors.js';
+import { defineOptions, describeValue, type Spec } from '../options.js';
 import { isFloating } from '../dtype.js';
 import { AnomalyError, NablaError } from '../errors.js';
 import { suspendOrphaning } from '../memory.js';
@@ -94,6 +95,11 @@ const DETECT_ANOMALY = defineOptions<AnomalyOptions>('autograd.detectAnomaly', A
 /** torch.autograd.set_detect_anomaly: turns anomaly mode on or off for everything that follows. */
 export function setDetectAnomaly(on: boolean, opts?: AnomalyOptions): void {
   SET_DETECT_ANOMALY.check(opts);
+  if (typeof on !== 'boolean') {
+    throw new OptionError(
+      `autograd.setDetectAnomaly(): argument 'mode' must be a boolean, got ${describeValue(on)}`,
+    );
+  }
   setState(
     on ? { checkNan: opts?.checkNan ?? true, checkForward: opts?.checkForward ?? false } : null,
   );

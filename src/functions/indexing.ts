@@ -1,4 +1,5 @@
 // Indexing: scatter/scatterAdd, maskedFill/maskedSelect, nonzero, oneHot, and x.index(...) (PyTorch's x[...]).
+import { checkScalarArg } from '../options.js';
 import { allocArray, checkedScalar } from '../dtype.js';
 import { ArgumentError, DTypeError, IndexError, ShapeError } from '../errors.js';
 import { apply } from '../ops/apply.js';
@@ -60,6 +61,7 @@ function assertMask(mask: Tensor, op: string): void {
 
 /** maskedFill(mask, value): value where mask is true; keeps x's dtype. */
 export function maskedFill(x: Tensor, mask: Tensor, value: TensorOrScalar): Tensor {
+  checkScalarArg('maskedFill', 'value', value);
   assertMask(mask, 'masked_fill_');
   const v = isTensor(value)
     ? value

@@ -21,7 +21,7 @@ import {
   type ClampOptions,
   type TensorOrScalar,
 } from './elementwise.js';
-import { argsOrOptions, defineOptions, isOptionsObject } from '../options.js';
+import { argsOrOptions, checkScalarArg, defineOptions, isOptionsObject } from '../options.js';
 import { clone, expand } from './shape_ops.js';
 
 function checkLeaf(self: Tensor): void {
@@ -108,6 +108,7 @@ export const clamp_ = (
 
 /** fill_(value): every element becomes value; the old values get no gradient. */
 export function fill_(self: Tensor, value: TensorOrScalar): Tensor {
+  checkScalarArg('fill_', 'value', value);
   checkLeaf(self);
   const v = isTensor(value)
     ? value

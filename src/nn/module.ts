@@ -30,6 +30,10 @@ const STATE_DICT = defineOptions<{ prefix?: string; keepVars?: boolean }>('Modul
   prefix: 'string',
   keepVars: 'boolean',
 });
+const TRAIN = defineOptions<{ mode?: boolean }>('Module.train', { mode: 'boolean' });
+const REQUIRES_GRAD_ = defineOptions<{ requiresGrad?: boolean }>('Module.requiresGrad_', {
+  requiresGrad: 'boolean',
+});
 const LOAD_STATE_DICT = defineOptions<{ strict?: boolean }>('Module.loadStateDict', {
   strict: 'boolean',
 });
@@ -290,7 +294,9 @@ export abstract class Module {
 
   // ---- modes and helpers ----
 
-  train(mode = true): this {
+  /** train(mode = true), or train({ mode }). */
+  train(modeOrOpts: boolean | { mode?: boolean } = true): this {
+    const mode = optionsOrArg(TRAIN, 'mode', modeOrOpts)?.mode ?? true;
     for (const m of this.modules()) m.training = mode;
     return this;
   }
@@ -316,7 +322,10 @@ export abstract class Module {
     return this;
   }
 
-  requiresGrad_(requiresGrad = true): this {
+  /** requiresGrad_(requiresGrad = true), or requiresGrad_({ requiresGrad }). */
+  requiresGrad_(flagOrOpts: boolean | { requiresGrad?: boolean } = true): this {
+    const requiresGrad =
+      optionsOrArg(REQUIRES_GRAD_, 'requiresGrad', flagOrOpts)?.requiresGrad ?? true;
     for (const p of this.parameters()) p.requiresGrad = requiresGrad;
     return this;
   }

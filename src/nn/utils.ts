@@ -1,5 +1,5 @@
 // nn.utils: gradient clipping and flattening parameters to one vector and back.
-import { defineOptions } from '../options.js';
+import { argsOrOptions, defineOptions } from '../options.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { ArgumentError, NablaError } from '../errors.js';
 import { zeros } from '../functions/creation.js';
@@ -17,6 +17,10 @@ export interface ClipGradNormOptions {
 const CLIP_GRAD_NORM = defineOptions<ClipGradNormOptions>('nn.utils.clipGradNorm_', {
   normType: 'number',
   errorIfNonfinite: 'boolean',
+});
+
+const CLIP_GRAD_VALUE = defineOptions<{ clipValue?: number }>('nn.utils.clipGradValue_', {
+  clipValue: 'number',
 });
 
 function withGrads(parameters: Tensor | Iterable<Tensor>): Tensor[] {
@@ -57,7 +61,18 @@ export function clipGradNorm_(
 }
 
 /** Clamps every gradient element into [−clipValue, clipValue]. */
-export function clipGradValue_(parameters: Tensor | Iterable<Tensor>, clipValue: number): void {
+/** clipGradValue_(parameters, clipValue) or clipGradValue_(parameters, { clipValue }). */
+export function clipGradValue_(
+  parameters: Tensor | Iterable<Tensor>,
+  clipValueOrOpts: number | { clipValue?: number },
+): void {
+  const clipValue = argsOrOptions(
+    CLIP_GRAD_VALUE,
+    ['clipValue'],
+    [clipValueOrOpts],
+    undefined,
+  ).clipValue;
+  if (clipValue === undefined) throw new ArgumentError("clipGradValue_(): missing 'clipValue'");
   noGrad(() => {
     for (const p of withGrads(parameters)) p._grad!.clamp_(-clipValue, clipValue);
   });

@@ -10,7 +10,7 @@ import {
   type TypedArray,
 } from '../dtype.js';
 import { ShapeError } from '../errors.js';
-import { defineOptions, DTYPE, type Spec } from '../options.js';
+import { checkScalarArg, defineOptions, DTYPE, type Spec } from '../options.js';
 import { keep, Storage } from '../memory.js';
 import { contiguousView, numel, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -83,6 +83,7 @@ export function full(
   opts?: CreateOptions,
 ): Tensor {
   FULL.check(opts);
+  checkScalarArg('full', 'fillValue', value, false);
   const s = checkShape(shape);
   const dtype = opts?.dtype ?? (typeof value === 'boolean' ? 'bool' : DEFAULT_FLOAT);
   const v = checkedScalar(Number(value), dtype);

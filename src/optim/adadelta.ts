@@ -26,8 +26,9 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<AdadeltaOptions>>,
     lrOrOpts?: number | Partial<AdadeltaOptions>,
+    ...extra: readonly never[]
   ) {
-    const opts = optimizerOptions(ADADELTA_OPTIONS, lrOrOpts);
+    const opts = optimizerOptions(ADADELTA_OPTIONS, lrOrOpts, extra);
     const defaults: AdadeltaOptions = {
       lr: opts.lr ?? 1,
       rho: opts.rho ?? 0.9,

@@ -27,8 +27,9 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<AdagradOptions>>,
     lrOrOpts?: number | Partial<AdagradOptions>,
+    ...extra: readonly never[]
   ) {
-    const opts = optimizerOptions(ADAGRAD_OPTIONS, lrOrOpts);
+    const opts = optimizerOptions(ADAGRAD_OPTIONS, lrOrOpts, extra);
     const defaults: AdagradOptions = {
       lr: opts.lr ?? 1e-2,
       lrDecay: opts.lrDecay ?? 0,

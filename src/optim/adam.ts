@@ -41,9 +41,10 @@ export class Adam extends AdamFamily<AdamOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamOptions>>,
     lrOrOpts?: number | Partial<AdamOptions>,
+    ...extra: readonly never[]
   ) {
     const schema = SCHEMA_OF.get(new.target) ?? ADAM_OPTIONS;
-    super(params, adamDefaults(optimizerOptions(schema, lrOrOpts), 0), schema);
+    super(params, adamDefaults(optimizerOptions(schema, lrOrOpts, extra), 0), schema);
   }
 
   protected updateGroup(g: ParamGroup<AdamOptions>): void {
@@ -131,8 +132,9 @@ export class AdamW extends Adam {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamWOptions>>,
     lrOrOpts?: number | Partial<AdamWOptions>,
+    ...extra: readonly never[]
   ) {
-    const opts = optimizerOptions(ADAMW_OPTIONS, lrOrOpts);
+    const opts = optimizerOptions(ADAMW_OPTIONS, lrOrOpts, extra);
     super(params, { ...opts, weightDecay: opts.weightDecay ?? 1e-2 });
   }
 }

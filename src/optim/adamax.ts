@@ -25,8 +25,9 @@ export class Adamax extends Optimizer<AdamaxOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamaxOptions>>,
     lrOrOpts?: number | Partial<AdamaxOptions>,
+    ...extra: readonly never[]
   ) {
-    const opts = optimizerOptions(ADAMAX_OPTIONS, lrOrOpts);
+    const opts = optimizerOptions(ADAMAX_OPTIONS, lrOrOpts, extra);
     const defaults: AdamaxOptions = {
       lr: opts.lr ?? 2e-3,
       betas: opts.betas ?? [0.9, 0.999],

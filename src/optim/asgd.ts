@@ -27,8 +27,9 @@ export class ASGD extends Optimizer<ASGDOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<ASGDOptions>>,
     lrOrOpts?: number | Partial<ASGDOptions>,
+    ...extra: readonly never[]
   ) {
-    const opts = optimizerOptions(ASGD_OPTIONS, lrOrOpts);
+    const opts = optimizerOptions(ASGD_OPTIONS, lrOrOpts, extra);
     const defaults: ASGDOptions = {
       lr: opts.lr ?? 1e-2,
       lambd: opts.lambd ?? 1e-4,

@@ -210,8 +210,9 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<LBFGSOptions>>,
     lrOrOpts?: number | Partial<LBFGSOptions>,
+    ...extra: readonly never[]
   ) {
-    const opts = optimizerOptions(LBFGS_OPTIONS, lrOrOpts);
+    const opts = optimizerOptions(LBFGS_OPTIONS, lrOrOpts, extra);
     const maxIter = opts.maxIter ?? 20;
     const defaults: LBFGSOptions = {
       lr: opts.lr ?? 1,

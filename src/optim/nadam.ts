@@ -21,8 +21,9 @@ export class NAdam extends AdamFamily<NAdamOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<NAdamOptions>>,
     lrOrOpts?: number | Partial<NAdamOptions>,
+    ...extra: readonly never[]
   ) {
-    const opts = optimizerOptions(NADAM_OPTIONS, lrOrOpts);
+    const opts = optimizerOptions(NADAM_OPTIONS, lrOrOpts, extra);
     const defaults: NAdamOptions = {
       lr: opts.lr ?? 2e-3,
       betas: opts.betas ?? [0.9, 0.999],

@@ -1,6 +1,6 @@
 // The Optimizer base: parameter groups with per-group options, zeroGrad, and PyTorch-shaped state dicts.
 import { enableGrad, noGrad } from '../autograd/grad_mode.js';
-import { ArgumentError, NablaError } from '../errors.js';
+import { ArgumentError, NablaError, OptionError } from '../errors.js';
 import { internalScope, keep } from '../memory.js';
 import { defineOptions, optionsOrArg, type OptionSchema } from '../options.js';
 import { Tensor } from '../tensor.js';
@@ -45,7 +45,13 @@ function cloneValue(v: unknown): unknown {
 export function optimizerOptions<O extends { lr: number }>(
   schema: OptionSchema<O>,
   lrOrOpts: number | Partial<O> | undefined,
+  extra: readonly unknown[] = [],
 ): Partial<O> {
+  if (extra.length > 0) {
+    throw new OptionError(
+      `${schema.name}(): only lr may be given positionally; give the others in an options object (${schema.keys.join(', ')})`,
+    );
+  }
   if (typeof lrOrOpts === 'number') return { lr: lrOrOpts } as Partial<O>;
   return (schema.check(lrOrOpts) as Partial<O> | undefined) ?? {};
 }

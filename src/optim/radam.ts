@@ -15,8 +15,9 @@ export class RAdam extends AdamFamily<RAdamOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<RAdamOptions>>,
     lrOrOpts?: number | Partial<RAdamOptions>,
+    ...extra: readonly never[]
   ) {
-    const opts = optimizerOptions(RADAM_OPTIONS, lrOrOpts);
+    const opts = optimizerOptions(RADAM_OPTIONS, lrOrOpts, extra);
     const defaults: RAdamOptions = {
       lr: opts.lr ?? 1e-3,
       betas: opts.betas ?? [0.9, 0.999],

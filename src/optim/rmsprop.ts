@@ -29,8 +29,9 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<RMSpropOptions>>,
     lrOrOpts?: number | Partial<RMSpropOptions>,
+    ...extra: readonly never[]
   ) {
-    const opts = optimizerOptions(RMSPROP_OPTIONS, lrOrOpts);
+    const opts = optimizerOptions(RMSPROP_OPTIONS, lrOrOpts, extra);
     const defaults: RMSpropOptions = {
       lr: opts.lr ?? 1e-2,
       alpha: opts.alpha ?? 0.99,

@@ -24,8 +24,9 @@ export class Rprop extends Optimizer<RpropOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<RpropOptions>>,
     lrOrOpts?: number | Partial<RpropOptions>,
+    ...extra: readonly never[]
   ) {
-    const opts = optimizerOptions(RPROP_OPTIONS, lrOrOpts);
+    const opts = optimizerOptions(RPROP_OPTIONS, lrOrOpts, extra);
     const defaults: RpropOptions = {
       lr: opts.lr ?? 1e-2,
       etas: opts.etas ?? [0.5, 1.2],

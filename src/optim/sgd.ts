@@ -28,8 +28,9 @@ export class SGD extends Optimizer<SGDOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<SGDOptions>>,
     lrOrOpts?: number | Partial<SGDOptions>,
+    ...extra: readonly never[]
   ) {
-    const opts = optimizerOptions(SGD_OPTIONS, lrOrOpts);
+    const opts = optimizerOptions(SGD_OPTIONS, lrOrOpts, extra);
     const defaults: SGDOptions = {
       // NOTE: no default lr, as PyTorch's `required`: each group must then give one (else
       // "parameter group didn't specify a value of required optimization parameter lr")

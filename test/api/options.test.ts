@@ -167,6 +167,9 @@ const INVENTORY: Record<string, readonly ((o: O) => unknown)[]> = {
   'Module.countParameters': [(o) => net().countParameters(o)],
   'Module.zeroGrad': [(o) => net().zeroGrad(o)],
   'Module.stateDict': [(o) => net().stateDict(o)],
+  'Module.train': [(o) => net().train(o)],
+  'Module.requiresGrad_': [(o) => net().requiresGrad_(o)],
+  'Tensor.requiresGrad_': [(o) => x().requiresGrad_(o)],
   'Module.loadStateDict': [(o) => net().loadStateDict(net().stateDict(), o)],
   // nn layers
   'nn.Linear': [(o) => new nn.Linear(2, 3, o)],
@@ -242,6 +245,7 @@ const INVENTORY: Record<string, readonly ((o: O) => unknown)[]> = {
     (o) => nn.utils.clipGradNorm_(params(), 1, o),
   ],
   // nn.functional
+  'nn.utils.clipGradValue_': [(o) => nn.clipGradValue_(params(), o)],
   'nn.functional.gelu': [(o) => F.gelu(x(), o)],
   'nn.functional.softplus': [(o) => F.softplus(x(), o)],
   'nn.functional.leakyRelu': [(o) => F.leakyRelu(x(), o)],
@@ -546,6 +550,34 @@ describe("PyTorch's keywords for positional arguments are read, not ignored", ()
     expect(m.logsumexp({ dim: 1, keepdim: true }).shape).toEqual([2, 1]);
     expect(m.cumsum({ dim: 1 }).tolist()).toEqual(m.cumsum(1).tolist());
     expect(() => m.softmax({} as O)).toThrow("softmax(): missing option 'dim'");
+  });
+
+  it('modes, flags and scalars: an object is read as the keyword or refused, never taken as truthy/NaN', () => {
+    const m = net();
+    expect(m.train({ mode: false }).training).toBe(false);
+    expect(m.train().training).toBe(true);
+    expect(m.requiresGrad_({ requiresGrad: false }).parameters()[0]!.requiresGrad).toBe(false);
+    expect(x().requiresGrad_({ requiresGrad: true }).requiresGrad).toBe(true);
+    expect(() => m.train('no' as O)).toThrow(OptionError);
+    expect(() => x().fill_({ value: 2 } as O)).toThrow(
+      "fill_(): argument 'value' must be a number",
+    );
+    expect(() => x().maskedFill(x().gt(0), { value: 1 } as O)).toThrow(OptionError);
+    expect(() => full([2], { fillValue: 3 } as O)).toThrow(OptionError);
+    expect(() => x().mul({ other: 2 } as O)).toThrow(OptionError);
+    expect(() => nabla.where(x().gt(0), x(), { other: 1 } as O)).toThrow(OptionError);
+    expect(() => autograd.setDetectAnomaly({ mode: true } as O)).toThrow(OptionError);
+    const p = nn.Parameter(tensor([5.0, -5.0]));
+    p.grad = tensor([5.0, -5.0]);
+    nn.clipGradValue_([p], { clipValue: 1 });
+    expect(p.grad.tolist()).toEqual([1, -1]);
+  });
+
+  it('optimizers refuse positionals after lr (SGD(params, 0.1, 0.9) would drop the momentum)', () => {
+    expect(() => new optim.SGD(params(), 0.1, ...([0.9] as never[]))).toThrow(
+      'optim.SGD(): only lr may be given positionally',
+    );
+    expect(() => new optim.Adam(params(), 0.1, ...([[0.9, 0.99]] as never[]))).toThrow(OptionError);
   });
 
   it('shape functions and functional activations read { dim } and their other keywords', () => {
