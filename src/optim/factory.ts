@@ -96,8 +96,9 @@ type SchedulerClasses = typeof SCHEDULER_CLASSES;
 /** The lr schedulers by name (optim.lrScheduler's classes). */
 export type SchedulerName = keyof SchedulerClasses;
 /** The options the named scheduler's constructor takes (its second argument). */
-export type SchedulerOptionsFor<N extends SchedulerName> = NonNullable<
-  ConstructorParameters<SchedulerClasses[N]>[1]
+export type SchedulerOptionsFor<N extends SchedulerName> = Exclude<
+  ConstructorParameters<SchedulerClasses[N]>[1],
+  number | readonly number[] | undefined
 >;
 /** The class the name stands for. */
 export type SchedulerFor<N extends SchedulerName> = InstanceType<SchedulerClasses[N]>;

@@ -510,8 +510,18 @@ describe('the defects of issue 13 (defect 1)', () => {
     expect(() => a.loadStateDict({}, false)).not.toThrow();
     expect(() => a.loadStateDict({})).toThrow();
     expect(net().parameters(false)).toEqual([]);
-    expect(() => new nn.Conv2d(1, 2, 3, 1 as O)).toThrow(OptionError);
-    expect(() => new S.StepLR(sgd(), 30 as O)).toThrow(OptionError);
+    expect(new nn.Conv2d(1, 2, 3, 2, 1).stride).toEqual([2, 2]);
+    expect(new nn.Conv2d(1, 2, 3, 1, 0, 1, 1, false).bias).toBeNull();
+    expect(() => new nn.Conv2d(1, 2, 3, '1' as O)).toThrow(OptionError);
+    expect(new nn.BatchNorm1d(3, 1e-3, 0.2).momentum).toBe(0.2);
+    expect(new nn.LayerNorm(3, 1e-3, false).elementwiseAffine).toBe(false);
+    expect(new nn.Embedding(4, 2, 0).paddingIdx).toBe(0);
+    expect(new S.StepLR(sgd(), 30, 0.5).gamma).toBe(0.5);
+    expect(new S.ExponentialLR(sgd(), 0.9).gamma).toBe(0.9);
+    expect(new S.CosineAnnealingLR(sgd(), 10, 0.01).etaMin).toBe(0.01);
+    expect(new S.MultiStepLR(sgd(), [2, 4], 0.5).gamma).toBe(0.5);
+    expect(() => new S.StepLR(sgd(), '30' as O)).toThrow(OptionError);
+    expect(() => new S.LinearLR(sgd(), 0.5 as O)).toThrow(OptionError);
   });
 });
 

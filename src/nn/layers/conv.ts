@@ -1,5 +1,5 @@
 // nn.Conv1d, Conv2d, ConvTranspose1d and ConvTranspose2d: PyTorch's parameter layouts, init and repr.
-import { defineOptions, DTYPE, type Spec } from '../../options.js';
+import { argsOrOptions, defineOptions, DTYPE, type Spec } from '../../options.js';
 import type { DType } from '../../dtype.js';
 import { ArgumentError } from '../../errors.js';
 import { empty } from '../../functions/creation.js';
@@ -199,9 +199,20 @@ export class Conv1d extends ConvNd {
     inChannels: number,
     outChannels: number,
     kernelSize: SizeArg,
-    opts?: ConvLayerOptions,
+    strideOrOpts?: SizeArg | ConvLayerOptions,
+    padding?: SizeArg | 'same' | 'valid',
+    dilation?: SizeArg,
+    groups?: number,
+    bias?: boolean,
   ) {
-    super(inChannels, outChannels, 1, false, kernelSize, CONV1D.check(opts) ?? {});
+    // NOTE: PyTorch's positionals after kernel_size: stride, padding, dilation, groups, bias.
+    const opts = argsOrOptions(
+      CONV1D,
+      ['stride', 'padding', 'dilation', 'groups', 'bias'],
+      [strideOrOpts, padding, dilation, groups, bias],
+      undefined,
+    );
+    super(inChannels, outChannels, 1, false, kernelSize, opts);
   }
 
   forward(input: Tensor): Tensor {
@@ -214,9 +225,20 @@ export class Conv2d extends ConvNd {
     inChannels: number,
     outChannels: number,
     kernelSize: SizeArg,
-    opts?: ConvLayerOptions,
+    strideOrOpts?: SizeArg | ConvLayerOptions,
+    padding?: SizeArg | 'same' | 'valid',
+    dilation?: SizeArg,
+    groups?: number,
+    bias?: boolean,
   ) {
-    super(inChannels, outChannels, 2, false, kernelSize, CONV2D.check(opts) ?? {});
+    // NOTE: PyTorch's positionals after kernel_size: stride, padding, dilation, groups, bias.
+    const opts = argsOrOptions(
+      CONV2D,
+      ['stride', 'padding', 'dilation', 'groups', 'bias'],
+      [strideOrOpts, padding, dilation, groups, bias],
+      undefined,
+    );
+    super(inChannels, outChannels, 2, false, kernelSize, opts);
   }
 
   forward(input: Tensor): Tensor {

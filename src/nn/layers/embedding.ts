@@ -1,5 +1,5 @@
 // nn.Embedding: a lookup table of rows, initialised from N(0, 1) as PyTorch (padding row zeroed).
-import { defineOptions, DTYPE } from '../../options.js';
+import { argsOrOptions, defineOptions, DTYPE } from '../../options.js';
 import { noGrad } from '../../autograd/grad_mode.js';
 import type { DType } from '../../dtype.js';
 import { ArgumentError } from '../../errors.js';
@@ -61,10 +61,11 @@ export class Embedding extends Module {
   constructor(
     readonly numEmbeddings: number,
     readonly embeddingDim: number,
-    opts?: EmbeddingModuleOptions,
+    paddingIdxOrOpts?: number | null | EmbeddingModuleOptions,
   ) {
     super();
-    EMBEDDING.check(opts);
+    // NOTE: PyTorch's third positional is padding_idx: Embedding(10, 3, 0).
+    const opts = argsOrOptions(EMBEDDING, ['paddingIdx'], [paddingIdxOrOpts], undefined);
     this.paddingIdx = normalizePaddingIdx(opts?.paddingIdx, numEmbeddings);
     this.maxNorm = opts?.maxNorm ?? null;
     this.normType = opts?.normType ?? 2;

@@ -1,5 +1,5 @@
 // Cosine schedules: CosineAnnealingLR (PyTorch's recursive form) and CosineAnnealingWarmRestarts (SGDR).
-import { defineOptions } from '../../options.js';
+import { argsOrOptions, defineOptions } from '../../options.js';
 import { ArgumentError } from '../../errors.js';
 import {
   LRScheduler,
@@ -47,8 +47,21 @@ export class CosineAnnealingLR extends LRScheduler {
   tMax: number;
   etaMin: number;
 
-  constructor(optimizer: SchedulableOptimizer, opts: CosineAnnealingLROptions) {
-    COSINE_ANNEALINGLR_OPTIONS.checkGiven(opts);
+  /** CosineAnnealingLR(optimizer, { tMax, etaMin, ... }), or (optimizer, tMax, etaMin, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    tMaxOrOpts: number | CosineAnnealingLROptions,
+    etaMin?: number,
+    lastEpoch?: number,
+  ) {
+    const args = [tMaxOrOpts, etaMin, lastEpoch];
+    const keys = ['tMax', 'etaMin', 'lastEpoch'] as const;
+    const opts = argsOrOptions(
+      COSINE_ANNEALINGLR_OPTIONS,
+      keys,
+      args,
+      undefined,
+    ) as CosineAnnealingLROptions;
     checkTMax(opts.tMax);
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.tMax = opts.tMax;

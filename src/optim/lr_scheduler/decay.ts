@@ -1,5 +1,5 @@
 // Chainable decay schedules: StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR and PolynomialLR.
-import { defineOptions } from '../../options.js';
+import { argsOrOptions, defineOptions } from '../../options.js';
 import { ArgumentError } from '../../errors.js';
 import {
   LRScheduler,
@@ -39,8 +39,16 @@ export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
 
-  constructor(optimizer: SchedulableOptimizer, opts: StepLROptions) {
-    STEP_LR_OPTIONS.checkGiven(opts);
+  /** StepLR(optimizer, { stepSize, gamma, ... }), or PyTorch's StepLR(optimizer, stepSize, gamma, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    stepSizeOrOpts: number | StepLROptions,
+    gamma?: number,
+    lastEpoch?: number,
+  ) {
+    const args = [stepSizeOrOpts, gamma, lastEpoch];
+    const keys = ['stepSize', 'gamma', 'lastEpoch'] as const;
+    const opts = argsOrOptions(STEP_LR_OPTIONS, keys, args, undefined) as StepLROptions;
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.stepSize = opts.stepSize;
     this.gamma = opts.gamma ?? 0.1;
@@ -80,8 +88,16 @@ export class MultiStepLR extends LRScheduler {
   milestones: Map<number, number>;
   gamma: number;
 
-  constructor(optimizer: SchedulableOptimizer, opts: MultiStepLROptions) {
-    MULTI_STEPLR_OPTIONS.checkGiven(opts);
+  /** MultiStepLR(optimizer, { milestones, gamma, ... }), or (optimizer, milestones, gamma, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    milestonesOrOpts: readonly number[] | MultiStepLROptions,
+    gamma?: number,
+    lastEpoch?: number,
+  ) {
+    const args = [milestonesOrOpts, gamma, lastEpoch];
+    const keys = ['milestones', 'gamma', 'lastEpoch'] as const;
+    const opts = argsOrOptions(MULTI_STEPLR_OPTIONS, keys, args, undefined) as MultiStepLROptions;
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.milestones = new Map();
     for (const m of opts.milestones) this.milestones.set(m, (this.milestones.get(m) ?? 0) + 1);
@@ -249,8 +265,20 @@ const EXPONENTIAL_LR_OPTIONS = defineOptions<ExponentialLROptions>(
 export class ExponentialLR extends LRScheduler {
   gamma: number;
 
-  constructor(optimizer: SchedulableOptimizer, opts: ExponentialLROptions) {
-    EXPONENTIAL_LR_OPTIONS.checkGiven(opts);
+  /** ExponentialLR(optimizer, { gamma, ... }), or (optimizer, gamma, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    gammaOrOpts: number | ExponentialLROptions,
+    lastEpoch?: number,
+  ) {
+    const args = [gammaOrOpts, lastEpoch];
+    const keys = ['gamma', 'lastEpoch'] as const;
+    const opts = argsOrOptions(
+      EXPONENTIAL_LR_OPTIONS,
+      keys,
+      args,
+      undefined,
+    ) as ExponentialLROptions;
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.gamma = opts.gamma;
     this.initialStep();
