@@ -521,7 +521,10 @@ describe('the defects of issue 13 (defect 1)', () => {
     expect(new S.CosineAnnealingLR(sgd(), 10, 0.01).etaMin).toBe(0.01);
     expect(new S.MultiStepLR(sgd(), [2, 4], 0.5).gamma).toBe(0.5);
     expect(() => new S.StepLR(sgd(), '30' as O)).toThrow(OptionError);
-    expect(() => new S.LinearLR(sgd(), 0.5 as O)).toThrow(OptionError);
+    expect(new S.LinearLR(sgd(), 0.5, 1, 4).totalIters).toBe(4);
+    expect(new S.ReduceLROnPlateau(sgd(), 'max', 0.5).factor).toBe(0.5);
+    expect(new S.OneCycleLR(sgd(), 1, 10).totalSteps).toBe(10);
+    expect(() => new S.LinearLR(sgd(), '0.5' as O)).toThrow(OptionError);
   });
 });
 

@@ -1,5 +1,5 @@
 // Schedulers made of schedulers: SequentialLR (one after another at milestones) and ChainedScheduler (all at once).
-import { defineOptions } from '../../options.js';
+import { argsOrOptions, defineOptions } from '../../options.js';
 import { ArgumentError } from '../../errors.js';
 import {
   LRScheduler,
@@ -57,8 +57,20 @@ export class SequentialLR extends LRScheduler {
   readonly schedulers: LRScheduler[];
   milestones: number[];
 
-  constructor(optimizer: SchedulableOptimizer, opts: SequentialLROptions) {
-    SEQUENTIAL_LR_OPTIONS.checkGiven(opts);
+  /** Takes an options object, or PyTorch's positionals in its order (schedulers, milestones, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    schedulersOrOpts: NonNullable<SequentialLROptions['schedulers']> | SequentialLROptions,
+    milestonesArg?: SequentialLROptions['milestones'],
+    lastEpochArg?: SequentialLROptions['lastEpoch'],
+  ) {
+    const keys = ['schedulers', 'milestones', 'lastEpoch'] as const;
+    const opts = argsOrOptions(
+      SEQUENTIAL_LR_OPTIONS,
+      keys,
+      [schedulersOrOpts, milestonesArg, lastEpochArg],
+      undefined,
+    ) as SequentialLROptions;
     const { schedulers, milestones } = opts;
     schedulers.forEach((s, i) => {
       if (s.optimizer !== optimizer) {

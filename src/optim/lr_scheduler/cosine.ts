@@ -135,8 +135,22 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   /** Steps (or fractional epochs) since the last restart (PyTorch's T_cur). */
   tCur: number;
 
-  constructor(optimizer: SchedulableOptimizer, opts: CosineAnnealingWarmRestartsOptions) {
-    COSINE_ANNEALING_WARM_RESTARTS_OPTIONS.checkGiven(opts);
+  /** Takes an options object, or PyTorch's positionals in its order (t0, tMult, etaMin, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    t0OrOpts:
+      NonNullable<CosineAnnealingWarmRestartsOptions['t0']> | CosineAnnealingWarmRestartsOptions,
+    tMultArg?: CosineAnnealingWarmRestartsOptions['tMult'],
+    etaMinArg?: CosineAnnealingWarmRestartsOptions['etaMin'],
+    lastEpochArg?: CosineAnnealingWarmRestartsOptions['lastEpoch'],
+  ) {
+    const keys = ['t0', 'tMult', 'etaMin', 'lastEpoch'] as const;
+    const opts = argsOrOptions(
+      COSINE_ANNEALING_WARM_RESTARTS_OPTIONS,
+      keys,
+      [t0OrOpts, tMultArg, etaMinArg, lastEpochArg],
+      undefined,
+    ) as CosineAnnealingWarmRestartsOptions;
     const { t0 } = opts;
     const tMult = opts.tMult ?? 1;
     if (!Number.isInteger(t0) || t0 <= 0) {

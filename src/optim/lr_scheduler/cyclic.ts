@@ -1,5 +1,5 @@
 // Per-batch cyclical schedules that also drive momentum: CyclicLR (CLR) and OneCycleLR (1cycle).
-import { defineOptions } from '../../options.js';
+import { argsOrOptions, defineOptions } from '../../options.js';
 import { ArgumentError } from '../../errors.js';
 import { toCamel } from '../optimizer.js';
 import {
@@ -96,8 +96,23 @@ export class CyclicLR extends LRScheduler {
   maxMomentums: number[] = [];
   #scaleFnCustom: ((x: number) => number) | null;
 
-  constructor(optimizer: SchedulableOptimizer, opts: CyclicLROptions) {
-    CYCLIC_LR_OPTIONS.checkGiven(opts);
+  /** Takes an options object, or PyTorch's positionals in its order (baseLr, maxLr, stepSizeUp, stepSizeDown, mode, gamma). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    baseLrOrOpts: NonNullable<CyclicLROptions['baseLr']> | CyclicLROptions,
+    maxLrArg?: CyclicLROptions['maxLr'],
+    stepSizeUpArg?: CyclicLROptions['stepSizeUp'],
+    stepSizeDownArg?: CyclicLROptions['stepSizeDown'],
+    modeArg?: CyclicLROptions['mode'],
+    gammaArg?: CyclicLROptions['gamma'],
+  ) {
+    const keys = ['baseLr', 'maxLr', 'stepSizeUp', 'stepSizeDown', 'mode', 'gamma'] as const;
+    const opts = argsOrOptions(
+      CYCLIC_LR_OPTIONS,
+      keys,
+      [baseLrOrOpts, maxLrArg, stepSizeUpArg, stepSizeDownArg, modeArg, gammaArg],
+      undefined,
+    ) as CyclicLROptions;
     checkOptimizer(optimizer);
     const lastEpoch = opts.lastEpoch ?? -1;
     const baseLrs = formatParam('base_lr', optimizer, opts.baseLr);
@@ -286,8 +301,30 @@ export class OneCycleLR extends LRScheduler {
   useBeta1 = false;
   #phases: Phase[];
 
-  constructor(optimizer: SchedulableOptimizer, opts: OneCycleLROptions) {
-    ONE_CYCLELR_OPTIONS.checkGiven(opts);
+  /** Takes an options object, or PyTorch's positionals in its order (maxLr, totalSteps, epochs, stepsPerEpoch, pctStart, annealStrategy). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    maxLrOrOpts: NonNullable<OneCycleLROptions['maxLr']> | OneCycleLROptions,
+    totalStepsArg?: OneCycleLROptions['totalSteps'],
+    epochsArg?: OneCycleLROptions['epochs'],
+    stepsPerEpochArg?: OneCycleLROptions['stepsPerEpoch'],
+    pctStartArg?: OneCycleLROptions['pctStart'],
+    annealStrategyArg?: OneCycleLROptions['annealStrategy'],
+  ) {
+    const keys = [
+      'maxLr',
+      'totalSteps',
+      'epochs',
+      'stepsPerEpoch',
+      'pctStart',
+      'annealStrategy',
+    ] as const;
+    const opts = argsOrOptions(
+      ONE_CYCLELR_OPTIONS,
+      keys,
+      [maxLrOrOpts, totalStepsArg, epochsArg, stepsPerEpochArg, pctStartArg, annealStrategyArg],
+      undefined,
+    ) as OneCycleLROptions;
     checkOptimizer(optimizer);
     const { totalSteps, epochs, stepsPerEpoch } = opts;
     let total: number;

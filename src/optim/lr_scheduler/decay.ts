@@ -157,8 +157,20 @@ export class ConstantLR extends LRScheduler {
   factor: number;
   totalIters: number;
 
-  constructor(optimizer: SchedulableOptimizer, opts: ConstantLROptions = {}) {
-    CONSTANT_LR_OPTIONS.checkGiven(opts);
+  /** Takes an options object, or PyTorch's positionals in its order (factor, totalIters, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    factorOrOpts?: NonNullable<ConstantLROptions['factor']> | ConstantLROptions,
+    totalItersArg?: ConstantLROptions['totalIters'],
+    lastEpochArg?: ConstantLROptions['lastEpoch'],
+  ) {
+    const keys = ['factor', 'totalIters', 'lastEpoch'] as const;
+    const opts = argsOrOptions(
+      CONSTANT_LR_OPTIONS,
+      keys,
+      [factorOrOpts, totalItersArg, lastEpochArg],
+      undefined,
+    ) as ConstantLROptions;
     const factor = opts.factor ?? 1.0 / 3;
     if (factor > 1.0 || factor < 0) {
       throw new ArgumentError('Constant multiplicative factor expected to be between 0 and 1.');
@@ -207,8 +219,21 @@ export class LinearLR extends LRScheduler {
   endFactor: number;
   totalIters: number;
 
-  constructor(optimizer: SchedulableOptimizer, opts: LinearLROptions = {}) {
-    LINEAR_LR_OPTIONS.checkGiven(opts);
+  /** Takes an options object, or PyTorch's positionals in its order (startFactor, endFactor, totalIters, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    startFactorOrOpts?: NonNullable<LinearLROptions['startFactor']> | LinearLROptions,
+    endFactorArg?: LinearLROptions['endFactor'],
+    totalItersArg?: LinearLROptions['totalIters'],
+    lastEpochArg?: LinearLROptions['lastEpoch'],
+  ) {
+    const keys = ['startFactor', 'endFactor', 'totalIters', 'lastEpoch'] as const;
+    const opts = argsOrOptions(
+      LINEAR_LR_OPTIONS,
+      keys,
+      [startFactorOrOpts, endFactorArg, totalItersArg, lastEpochArg],
+      undefined,
+    ) as LinearLROptions;
     const startFactor = opts.startFactor ?? 1.0 / 3;
     const endFactor = opts.endFactor ?? 1.0;
     if (startFactor > 1.0 || startFactor < 0) {
@@ -316,8 +341,20 @@ export class PolynomialLR extends LRScheduler {
   totalIters: number;
   power: number;
 
-  constructor(optimizer: SchedulableOptimizer, opts: PolynomialLROptions = {}) {
-    POLYNOMIAL_LR_OPTIONS.checkGiven(opts);
+  /** Takes an options object, or PyTorch's positionals in its order (totalIters, power, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    totalItersOrOpts?: NonNullable<PolynomialLROptions['totalIters']> | PolynomialLROptions,
+    powerArg?: PolynomialLROptions['power'],
+    lastEpochArg?: PolynomialLROptions['lastEpoch'],
+  ) {
+    const keys = ['totalIters', 'power', 'lastEpoch'] as const;
+    const opts = argsOrOptions(
+      POLYNOMIAL_LR_OPTIONS,
+      keys,
+      [totalItersOrOpts, powerArg, lastEpochArg],
+      undefined,
+    ) as PolynomialLROptions;
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.totalIters = opts.totalIters ?? 5;
     this.power = opts.power ?? 1.0;

@@ -1,5 +1,5 @@
 // LambdaLR and MultiplicativeLR: schedules given by user functions of the epoch.
-import { defineOptions } from '../../options.js';
+import { argsOrOptions, defineOptions } from '../../options.js';
 import { ArgumentError } from '../../errors.js';
 import {
   LRScheduler,
@@ -50,8 +50,19 @@ const LAMBDA_LR_OPTIONS = defineOptions<LambdaLROptions>('optim.lrScheduler.Lamb
 export class LambdaLR extends LRScheduler {
   lrLambdas: LrLambda[];
 
-  constructor(optimizer: SchedulableOptimizer, opts: LambdaLROptions) {
-    LAMBDA_LR_OPTIONS.checkGiven(opts);
+  /** Takes an options object, or PyTorch's positionals in its order (lrLambda, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    lrLambdaOrOpts: NonNullable<LambdaLROptions['lrLambda']> | LambdaLROptions,
+    lastEpochArg?: LambdaLROptions['lastEpoch'],
+  ) {
+    const keys = ['lrLambda', 'lastEpoch'] as const;
+    const opts = argsOrOptions(
+      LAMBDA_LR_OPTIONS,
+      keys,
+      [lrLambdaOrOpts, lastEpochArg],
+      undefined,
+    ) as LambdaLROptions;
     const lambdas = lambdasFor(optimizer, opts.lrLambda);
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.lrLambdas = lambdas;
@@ -84,8 +95,19 @@ const MULTIPLICATIVE_LR_OPTIONS = defineOptions<LambdaLROptions>(
 export class MultiplicativeLR extends LRScheduler {
   lrLambdas: LrLambda[];
 
-  constructor(optimizer: SchedulableOptimizer, opts: LambdaLROptions) {
-    MULTIPLICATIVE_LR_OPTIONS.checkGiven(opts);
+  /** Takes an options object, or PyTorch's positionals in its order (lrLambda, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    lrLambdaOrOpts: NonNullable<LambdaLROptions['lrLambda']> | LambdaLROptions,
+    lastEpochArg?: LambdaLROptions['lastEpoch'],
+  ) {
+    const keys = ['lrLambda', 'lastEpoch'] as const;
+    const opts = argsOrOptions(
+      MULTIPLICATIVE_LR_OPTIONS,
+      keys,
+      [lrLambdaOrOpts, lastEpochArg],
+      undefined,
+    ) as LambdaLROptions;
     const lambdas = lambdasFor(optimizer, opts.lrLambda);
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.lrLambdas = lambdas;
