@@ -1,6 +1,6 @@
 // DataLoader: batches of a dataset in sampler order, iterated with for...of or, with batches prepared ahead, for await.
-import { defineOptions, optionsOrArg } from '../options.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, OptionError } from '../errors.js';
+import { argsOrOptions, defineOptions } from '../options.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import { defaultCollate, defaultConvert, type Collated } from './collate.js';
 import {
@@ -77,9 +77,21 @@ export class DataLoader<T, B = Collated<Awaited<T>>> implements Iterable<B>, Asy
   constructor(
     dataset: DatasetLike<T> | IterableDataset<T>,
     batchSizeOrOpts: number | null | DataLoaderOptions<T, B> = {},
+    shuffleArg?: boolean,
+    samplerArg?: SamplerLike<number>,
+    batchSamplerArg?: SamplerLike<readonly number[]>,
+    ...rest: readonly never[]
   ) {
-    const opts = (optionsOrArg(DATA_LOADER, 'batchSize', batchSizeOrOpts) ??
-      {}) as DataLoaderOptions<T, B>;
+    // NOTE: PyTorch's positionals are batch_size, shuffle, sampler, batch_sampler, num_workers, ...;
+    // nabla takes the first four and refuses the rest (no worker processes) rather than drop them.
+    if (rest.length > 0) {
+      throw new OptionError(
+        'data.DataLoader(): only batchSize, shuffle, sampler and batchSampler may be given positionally',
+      );
+    }
+    const keys = ['batchSize', 'shuffle', 'sampler', 'batchSampler'] as const;
+    const args = [batchSizeOrOpts, shuffleArg, samplerArg, batchSamplerArg];
+    const opts = argsOrOptions(DATA_LOADER, keys, args, undefined) as DataLoaderOptions<T, B>;
     this.dataset = dataset;
     const iterable = dataset instanceof IterableDataset;
     let batchSize = opts.batchSize === undefined ? 1 : opts.batchSize;

@@ -525,6 +525,17 @@ describe('the defects of issue 13 (defect 1)', () => {
     expect(new S.ReduceLROnPlateau(sgd(), 'max', 0.5).factor).toBe(0.5);
     expect(new S.OneCycleLR(sgd(), 1, 10).totalSteps).toBe(10);
     expect(() => new S.LinearLR(sgd(), '0.5' as O)).toThrow(OptionError);
+    expect(new nn.LSTM(2, 3, 2, true, true).numLayers).toBe(2);
+    expect(new nn.LSTM(2, 3, 2, true, true).batchFirst).toBe(true);
+    expect(new nn.RNN(2, 3, 1, 'relu').nonlinearity).toBe('relu');
+    expect(new nn.GRUCell(2, 3, false).bias).toBe(false);
+    expect(() => new nn.GRU(2, 3, 1, true, false, 0, false, ...([7] as never[]))).toThrow(
+      OptionError,
+    );
+    expect(new data.DataLoader([1, 2, 3, 4], 2, true).sampler).toBeInstanceOf(data.RandomSampler);
+    expect(
+      () => new data.DataLoader([1, 2], 2, false, undefined, undefined, ...([4] as never[])),
+    ).toThrow(OptionError);
   });
 });
 
