@@ -532,6 +532,9 @@ describe('the defects of issue 13 (defect 1)', () => {
     expect(() => new nn.GRU(2, 3, 1, true, false, 0, false, ...([7] as never[]))).toThrow(
       OptionError,
     );
+    expect(new nn.GroupNorm(2, 4, 1e-3, false).affine).toBe(false);
+    expect(new nn.MultiheadAttention(4, 2, 0.1).dropout).toBe(0.1);
+    expect(new nn.TransformerEncoderLayer(4, 2, 8).linear1.outFeatures).toBe(8);
     expect(new data.DataLoader([1, 2, 3, 4], 2, true).sampler).toBeInstanceOf(data.RandomSampler);
     expect(
       () => new data.DataLoader([1, 2], 2, false, undefined, undefined, ...([4] as never[])),

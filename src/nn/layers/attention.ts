@@ -1,5 +1,5 @@
 // nn.MultiheadAttention with PyTorch's parameters, init and masks (the math is F.multiHeadAttentionForward).
-import { defineOptions, DTYPE } from '../../options.js';
+import { argsOrOptions, defineOptions, DTYPE } from '../../options.js';
 import type { DType } from '../../dtype.js';
 import { ArgumentError } from '../../errors.js';
 import { empty } from '../../functions/creation.js';
@@ -70,10 +70,17 @@ export class MultiheadAttention extends Module {
   constructor(
     readonly embedDim: number,
     readonly numHeads: number,
-    opts?: MultiheadAttentionOptions,
+    dropoutOrOpts?: number | MultiheadAttentionOptions,
+    biasArg?: boolean,
   ) {
     super();
-    MULTIHEAD_ATTENTION.check(opts);
+    // NOTE: PyTorch's positionals after num_heads begin with dropout, bias.
+    const opts = argsOrOptions(
+      MULTIHEAD_ATTENTION,
+      ['dropout', 'bias'],
+      [dropoutOrOpts, biasArg],
+      undefined,
+    );
     this.kdim = opts?.kdim ?? embedDim;
     this.vdim = opts?.vdim ?? embedDim;
     this.dropout = opts?.dropout ?? 0;

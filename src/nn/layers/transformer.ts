@@ -1,5 +1,5 @@
 // nn.TransformerEncoderLayer and nn.TransformerEncoder with PyTorch's submodule names, init order and masks.
-import { defineOptions, DTYPE } from '../../options.js';
+import { argsOrOptions, defineOptions, DTYPE } from '../../options.js';
 import type { DType } from '../../dtype.js';
 import { ArgumentError, DTypeError } from '../../errors.js';
 import { getRngState, setRngState } from '../../random.js';
@@ -82,9 +82,17 @@ export class TransformerEncoderLayer extends Module {
   readonly normFirst: boolean;
   readonly #args: [number, number, TransformerEncoderLayerOptions | undefined];
 
-  constructor(dModel: number, nhead: number, opts?: TransformerEncoderLayerOptions) {
+  /** (dModel, nhead, opts), or PyTorch's positionals dimFeedforward, dropout after nhead. */
+  constructor(
+    dModel: number,
+    nhead: number,
+    dimFeedforwardOrOpts?: number | TransformerEncoderLayerOptions,
+    dropout?: number,
+  ) {
     super();
-    ENCODER_LAYER.check(opts);
+    const keys = ['dimFeedforward', 'dropout'] as const;
+    const args = [dimFeedforwardOrOpts, dropout];
+    const opts = argsOrOptions(ENCODER_LAYER, keys, args, undefined);
     this.#args = [dModel, nhead, opts];
     const p = opts?.dropout ?? 0.1;
     const dtype = opts?.dtype ?? 'float32';
