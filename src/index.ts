@@ -13,6 +13,7 @@ export {
   DTypeError,
   IndexError,
   NablaError,
+  OptionError,
   OutOfMemoryError,
   SafetensorsError,
   ShapeError,
