@@ -1,0 +1,32 @@
+# Runs a file written by nabla's PyTorch export on inputs saved by nabla; prints its output as JSON (tests).
+# Usage: run_pytorch_export.py MODEL.py INPUTS.safetensors
+# The inputs file holds input0, input1, ... (integer ones as int64, PyTorch's index dtype). The model
+# runs through the file's own load() and read_safetensors(), in eval mode without grad; the first
+# tensor of its output (the output itself, or the first of a tuple) is printed with its shape.
+import importlib.util
+import json
+import sys
+
+import torch
+
+
+def main(model_py, inputs_path):
+    spec = importlib.util.spec_from_file_location('exported', model_py)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    model = module.load().eval()
+    tensors = module.read_safetensors(inputs_path)
+    inputs = []
+    for i in range(len(tensors)):
+        t = tensors[f'input{i}']
+        inputs.append(t.long() if not t.is_floating_point() and t.dtype != torch.bool else t)
+    with torch.no_grad():
+        out = model(*inputs)
+    while isinstance(out, (tuple, list)):
+        out = out[0]
+    json.dump({'class': type(model).__name__, 'shape': list(out.shape),
+               'data': out.double().flatten().tolist()}, sys.stdout)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1], sys.argv[2])
