@@ -203,8 +203,9 @@ function deriveForwards(
  * ModuleDict, and each custom module a class of its own whose forward calls its submodules as
  * nabla's did in one traced call (a forward that computes anything itself is refused with a
  * PytorchExportError naming the module). The file also defines read_safetensors(path) (with the
- * safetensors package when installed, else a small reader on json, struct and torch.frombuffer)
- * and load(path=None), which builds the model and loads the weights saved beside the file.
+ * safetensors package when installed, else a small reader on json, struct and torch.frombuffer),
+ * save_safetensors(tensors, path) (to bring weights trained in PyTorch back to nabla) and
+ * load(path=None), which builds the model and loads the weights saved beside the file.
  */
 export function pytorchSource(model: Module, opts?: PytorchSourceOptions): string {
   checkOptions('pytorchSource', opts, OPTION_KEYS);
@@ -303,6 +304,31 @@ def read_safetensors(path):
             flat = torch.empty(0, dtype=dtype)
         tensors[name] = flat.reshape(info['shape'])
     return tensors
+
+
+def save_safetensors(tensors, path, metadata=None):
+    """Writes tensors (name -> tensor, e.g. model.state_dict()) as a .safetensors file, which
+    nabla's loadStateDict reads back."""
+    names = {dtype: name for name, dtype in _DTYPES.items()}
+    header = {'__metadata__': dict(metadata or {'format': 'pt'})}
+    chunks = []
+    offset = 0
+    for name, tensor in tensors.items():
+        flat = tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8)
+        try:
+            data = flat.numpy().tobytes()
+        except (ImportError, RuntimeError):
+            data = bytes(flat.tolist())
+        header[name] = {'dtype': names[tensor.dtype], 'shape': list(tensor.shape),
+                        'data_offsets': [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(',', ':')).encode()
+    text += b' ' * (-len(text) % 8)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(text)) + text)
+        for data in chunks:
+            f.write(data)
 
 
 def load(path=None):

@@ -58,7 +58,7 @@ describe('nabla export --pytorch usage', () => {
 
 describe.skipIf(!hasTorch)(torchTitle('nabla export --pytorch in PyTorch'), () => {
   for (const preset of ['mlp', 'cnn'] as const) {
-    it(`the ${preset} preset gives nabla's eval outputs to 1e-5`, () => {
+    it(`the ${preset} preset gives nabla's eval outputs to 1e-5, and its state dict comes back from PyTorch unchanged`, () => {
       const weights = join(dir, `${preset}-weights.safetensors`);
       trainedWeights(preset, weights);
       const stem = join(dir, `${preset}-export`);
@@ -82,9 +82,17 @@ describe.skipIf(!hasTorch)(torchTitle('nabla export --pytorch in PyTorch'), () =
       model.eval();
       const x = randn(6, ...DIGITS);
       const expected = run(model, x);
-      const got = runExported(`${stem}.py`, [x], dir);
+      const back = join(dir, `${preset}-from-pytorch.safetensors`);
+      const got = runExported(`${stem}.py`, [x], dir, back);
       expect(got.class).toBe('Model');
       expect(maxAbsDiff(expected, got)).toBeLessThanOrEqual(1e-5);
+
+      // The file's save_safetensors writes PyTorch's state dict in a form nabla loads, unchanged.
+      const returned = buildModel(preset, DIGITS, 10);
+      loadStateDict(returned, back);
+      const mine = model.stateDict();
+      for (const [key, t] of Object.entries(returned.stateDict()))
+        expect(t.tolist(), key).toEqual(mine[key]!.tolist());
     });
   }
 

@@ -31,11 +31,20 @@ export interface PytorchRun {
   readonly data: number[];
 }
 
-/** Runs an exported file with PyTorch on inputs saved from nabla (test/io/run_pytorch_export.py). */
-export function runExported(source: string, inputs: readonly Tensor[], at: string): PytorchRun {
+/**
+ * Runs an exported file with PyTorch on inputs saved from nabla (test/io/run_pytorch_export.py);
+ * with `stateOut`, PyTorch also writes the model's state dict there with the file's save_safetensors.
+ */
+export function runExported(
+  source: string,
+  inputs: readonly Tensor[],
+  at: string,
+  stateOut?: string,
+): PytorchRun {
   const path = join(at, 'inputs.safetensors');
   save(Object.fromEntries(inputs.map((t, i) => [`input${i}`, t])), path);
-  const r = spawnSync(PYTHON, [RUNNER, source, path], { encoding: 'utf8' });
+  const args = [RUNNER, source, path, ...(stateOut === undefined ? [] : [stateOut])];
+  const r = spawnSync(PYTHON, args, { encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as PytorchRun;
 }

@@ -1,8 +1,9 @@
 # Runs a file written by nabla's PyTorch export on inputs saved by nabla; prints its output as JSON (tests).
-# Usage: run_pytorch_export.py MODEL.py INPUTS.safetensors
+# Usage: run_pytorch_export.py MODEL.py INPUTS.safetensors [STATE_OUT.safetensors]
 # The inputs file holds input0, input1, ... (integer ones as int64, PyTorch's index dtype). The model
 # runs through the file's own load() and read_safetensors(), in eval mode without grad; the first
 # tensor of its output (the output itself, or the first of a tuple) is printed with its shape.
+# With STATE_OUT, the model's state dict is written there with the file's save_safetensors().
 import importlib.util
 import json
 import sys
@@ -10,7 +11,7 @@ import sys
 import torch
 
 
-def main(model_py, inputs_path):
+def main(model_py, inputs_path, state_out=None):
     spec = importlib.util.spec_from_file_location('exported', model_py)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -22,6 +23,8 @@ def main(model_py, inputs_path):
         inputs.append(t.long() if not t.is_floating_point() and t.dtype != torch.bool else t)
     with torch.no_grad():
         out = model(*inputs)
+    if state_out is not None:
+        module.save_safetensors(model.state_dict(), state_out)
     while isinstance(out, (tuple, list)):
         out = out[0]
     json.dump({'class': type(model).__name__, 'shape': list(out.shape),
@@ -29,4 +32,4 @@ def main(model_py, inputs_path):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1], sys.argv[2])
+    main(*sys.argv[1:])
