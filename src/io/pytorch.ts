@@ -47,6 +47,15 @@ const RESERVED = [
   '_DTYPES',
 ];
 
+/** Attributes of torch.nn.ModuleDict that its keys may not take (add_module raises KeyError). */
+const TORCH_MODULE_DICT_ATTRS = new Set(
+  (
+    'keys values items update pop clear training forward train eval parameters buffers children ' +
+    'modules state_dict load_state_dict to cpu cuda apply zero_grad add_module register_buffer ' +
+    'register_parameter type float double half'
+  ).split(' '),
+);
+
 const indent = (s: string, n: number) => s.replace(/\n/g, `\n${' '.repeat(n)}`);
 
 function pyIdent(name: string): string {
@@ -75,9 +84,11 @@ class Writer {
 
   /** The Python expression that builds `m` (defining a class for it first if it is custom). */
   build = (m: Module, path: string): string => {
-    if (this.#seen.has(m))
+    // NOTE: a module without tensors (an activation that TransformerEncoder's layers share) may
+    // be built once per place; one with state would have its weights saved under both names.
+    if (this.#seen.has(m) && Object.keys(m.stateDict()).length > 0)
       throw new PytorchExportError(
-        `cannot export ${m.constructor.name} (at '${path}') to PyTorch: the same module is used twice in the model, ` +
+        `cannot export ${m.constructor.name} (at '${path}') to PyTorch: the same module is used at two places in the model, ` +
           'and PyTorch would save its weights under both names',
       );
     this.#seen.add(m);
@@ -94,6 +105,11 @@ class Writer {
         `cannot export ${m.constructor.name} (at '${path}') to PyTorch: a container with tensors of its own`,
       );
     if (kind.kind === 'dict') {
+      const taken = kids.find(([k]) => TORCH_MODULE_DICT_ATTRS.has(k));
+      if (taken)
+        throw new PytorchExportError(
+          `cannot export ${m.constructor.name} (at '${path}') to PyTorch: nn.ModuleDict cannot hold the key '${taken[0]}' (an attribute of nn.ModuleDict)`,
+        );
       const items = kids.map(([k, c]) => `${pyStr(k)}: ${indent(this.build(c, at(k)), 4)},`);
       return items.length === 0
         ? 'nn.ModuleDict()'

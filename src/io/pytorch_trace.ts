@@ -49,6 +49,24 @@ export function attr(owner: string, name: string): string {
 }
 
 /**
+ * Python for the submodule at a dotted path below `self`: containers are indexed (`[0]`,
+ * `['key']`, so a ModuleDict key such as 'keys' cannot meet a method), other modules' children
+ * are attributes.
+ */
+function access(root: Module, path: string): string {
+  let expr = 'self';
+  let owner = root;
+  for (const name of path.split('.')) {
+    const kind = kindOf(owner).kind;
+    if (kind === 'dict') expr += `[${pyStr(name)}]`;
+    else if (kind === 'list' || kind === 'sequential') expr += `[${name}]`;
+    else expr = attr(expr, name);
+    owner = owner.namedChildren().find(([n]) => n === name)![1];
+  }
+  return expr;
+}
+
+/**
  * Runs the model once (eval mode, no grad; modes restored after) and records, for every call
  * of a custom module, the submodule calls its forward made and any primitive it ran itself.
  */
@@ -174,7 +192,7 @@ export function forwardSource(frame: Frame, path: string): string {
     const kind = kindOf(c.module);
     if (kind.kind === 'list' || kind.kind === 'dict')
       refuse(m, path, `its forward calls a ${c.module.constructor.name}, which has no forward`);
-    const target = rel.split('.').reduce(attr, 'self');
+    const target = access(m, rel);
     const args = [...c.args];
     while (args.length > 0 && args.at(-1) === undefined) args.pop();
     const keywords = FORWARD_KEYWORDS[kind.kind === 'layer' ? kind.entry.cls.name : ''];

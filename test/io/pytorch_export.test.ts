@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PytorchExportError, pytorchSource } from '../../src/io/pytorch.js';
-import { manualSeed, nn, noGrad, randint, randn, type Tensor } from '../../src/index.js';
+import { manualSeed, nn, noGrad, randint, randn, tensor, type Tensor } from '../../src/index.js';
 import { savePytorch } from '../../src/node/pytorch.js';
 import { hasTorch, maxAbsDiff, runExported, scratch, torchTitle } from './pytorch_helpers.js';
 
@@ -55,6 +55,64 @@ function layerZoo(): nn.Sequential {
     new nn.Linear(12, 6, { bias: false }),
     new nn.Tanh(),
     new nn.LogSoftmax(1),
+  );
+}
+
+/**
+ * Sequence layers called with states, masks and options: x [S, N, 8], memory [M, N, 6], padding
+ * [N, S] (true = padding), s [N, 4]. Returns the RNN's output through a ModuleDict and two cells' state.
+ */
+class Mixer extends nn.Module {
+  encoder = new nn.TransformerEncoder(
+    new nn.TransformerEncoderLayer(8, 2, {
+      dimFeedforward: 16,
+      normFirst: true,
+      activation: new nn.GELU(),
+      layerNormEps: 1e-6,
+    }),
+    2,
+    { norm: new nn.LayerNorm(8) },
+  );
+  attn = new nn.MultiheadAttention(8, 2, { kdim: 6, vdim: 6, addBiasKv: true });
+  gru = new nn.GRU(8, 8, { bidirectional: true });
+  rnn = new nn.RNN(16, 4, { nonlinearity: 'relu', numLayers: 2, bias: false });
+  blocks = new nn.ModuleDict({ proj: new nn.Linear(4, 4), act: new nn.Tanh() });
+  cells = new nn.ModuleList([new nn.GRUCell(4, 4), new nn.RNNCell(4, 4, { nonlinearity: 'relu' })]);
+
+  forward(x: Tensor, memory: Tensor, padding: Tensor, s: Tensor): [Tensor, Tensor, Tensor] {
+    const h = this.encoder.forward(x, { srcKeyPaddingMask: padding });
+    const [a] = this.attn.forward(h, memory, memory, { needWeights: false });
+    const [g, gn] = this.gru.forward(a);
+    const [r] = this.rnn.forward(g);
+    const proj = this.blocks.get('proj').forward as (x: Tensor) => Tensor;
+    const act = this.blocks.get('act').forward as (x: Tensor) => Tensor;
+    const h1 = (this.cells.get(0).forward as (x: Tensor) => Tensor)(s);
+    const h2 = (this.cells.get(1).forward as (x: Tensor, h: Tensor) => Tensor)(s, h1);
+    return [act(proj(r)), gn, h2];
+  }
+}
+
+/** 2-d layers in one chain ([N, 2, 8, 8] â†’ [N, 5]). */
+function imageZoo(): nn.Sequential {
+  return new nn.Sequential(
+    new nn.Conv2d(2, 4, 3, { padding: 1, paddingMode: 'circular', stride: 2 }),
+    new nn.BatchNorm2d(4, { affine: false }),
+    new nn.Hardswish(),
+    new nn.ConvTranspose2d(4, 3, 3, { stride: 2, padding: 1, outputPadding: 1 }),
+    new nn.Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: false }),
+    new nn.AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false }),
+    new nn.MaxPool2d([2, 1], { stride: 1, dilation: [1, 1] }),
+    new nn.AdaptiveAvgPool2d([3, null]),
+    new nn.UpsamplingNearest2d({ size: [6, 6] }),
+    new nn.UpsamplingBilinear2d({ scaleFactor: 0.5 }),
+    new nn.Hardsigmoid(),
+    new nn.Softmax(1),
+    new nn.Flatten(),
+    new nn.Linear(27, 5),
+    new nn.SELU(),
+    new nn.LogSigmoid(),
+    new nn.Softsign(),
+    new nn.Softmin(1),
   );
 }
 
@@ -115,6 +173,9 @@ describe('pytorchSource', () => {
     expect(() => pytorchSource(new nn.Sequential(a, b))).toThrow(
       /'1.weight' is the same tensor as '0.weight'/,
     );
+    expect(() => pytorchSource(new nn.ModuleDict({ keys: new nn.ReLU() }))).toThrow(
+      "nn.ModuleDict cannot hold the key 'keys'",
+    );
     expect(() => pytorchSource(new nn.Linear(1, 1), { classname: 'X' } as never)).toThrow(
       "pytorchSource() got an unexpected keyword argument 'classname'",
     );
@@ -152,6 +213,40 @@ describe.skipIf(!hasTorch)(torchTitle('the exported files in PyTorch give nablaâ
     const got = runExported(source, [tokens], dir);
     expect(got.class).toBe('Tagger');
     expect(maxAbsDiff(expected, got)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('sequence layers called with states, masks and options from a custom forward, to 1e-5', () => {
+    manualSeed(7);
+    const model = new Mixer();
+    const inputs = [
+      randn(5, 2, 8),
+      randn(4, 2, 6),
+      tensor([
+        [false, false, false, true, true],
+        [false, false, false, false, false],
+      ]),
+      randn(2, 4),
+    ];
+    const { source } = savePytorch(model, join(dir, 'mixer'), { exampleInputs: inputs });
+    const text = readFileSync(source, 'utf8');
+    expect(text).toContain('y0 = self.encoder(x0, src_key_padding_mask=x2)');
+    expect(text).toContain('y1 = self.attn(y0, x1, x1, need_weights=False)');
+    expect(text).toContain("self.blocks['proj'](y3[0])");
+    expect(text).toContain('self.cells[1](x3, y4)');
+    model.eval();
+    const expected = noGrad(() => model.forward(...(inputs as [Tensor, Tensor, Tensor, Tensor])));
+    expect(maxAbsDiff(expected, runExported(source, inputs, dir))).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('2-d layers in a chain, to 1e-5', () => {
+    manualSeed(8);
+    const model = imageZoo();
+    for (let i = 0; i < 2; i++) noGrad(() => model.forward(randn(3, 2, 8, 8)));
+    const x = randn(4, 2, 8, 8);
+    const { source } = savePytorch(model, join(dir, 'images'));
+    model.eval();
+    const expected = noGrad(() => model.forward(x));
+    expect(maxAbsDiff(expected, runExported(source, [x], dir))).toBeLessThanOrEqual(1e-5);
   });
 
   it('a chain of every other built-in layer kind, to 1e-5', () => {

@@ -27,8 +27,8 @@ export function scratch(): string {
 
 export interface PytorchRun {
   readonly class: string;
-  readonly shape: number[];
-  readonly data: number[];
+  /** The output's tensors, nested tuples flattened in order. */
+  readonly outputs: readonly { readonly shape: number[]; readonly data: number[] }[];
 }
 
 /**
@@ -49,11 +49,14 @@ export function runExported(
   return JSON.parse(r.stdout) as PytorchRun;
 }
 
-/** The largest |a − b| between nabla's output and PyTorch's. */
-export function maxAbsDiff(nabla: Tensor, torch: PytorchRun): number {
-  expect(torch.shape).toEqual(nabla.shape);
-  const x = nabla.dataSync();
+/** The largest |a − b| between nabla's output tensors (in order) and PyTorch's. */
+export function maxAbsDiff(nabla: Tensor | readonly Tensor[], torch: PytorchRun): number {
+  const mine = Array.isArray(nabla) ? (nabla as readonly Tensor[]) : [nabla as Tensor];
+  expect(torch.outputs.map((o) => o.shape)).toEqual(mine.map((t) => t.shape));
   let m = 0;
-  torch.data.forEach((v, i) => (m = Math.max(m, Math.abs(v - x[i]!))));
+  mine.forEach((t, k) => {
+    const x = t.dataSync();
+    torch.outputs[k]!.data.forEach((v, i) => (m = Math.max(m, Math.abs(v - x[i]!))));
+  });
   return m;
 }

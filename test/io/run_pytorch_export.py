@@ -1,8 +1,8 @@
 # Runs a file written by nabla's PyTorch export on inputs saved by nabla; prints its output as JSON (tests).
 # Usage: run_pytorch_export.py MODEL.py INPUTS.safetensors [STATE_OUT.safetensors]
 # The inputs file holds input0, input1, ... (integer ones as int64, PyTorch's index dtype). The model
-# runs through the file's own load() and read_safetensors(), in eval mode without grad; the first
-# tensor of its output (the output itself, or the first of a tuple) is printed with its shape.
+# runs through the file's own load() and read_safetensors(), in eval mode without grad; the tensors
+# of its output (nested tuples flattened in order, None left out) are printed with their shapes.
 # With STATE_OUT, the model's state dict is written there with the file's save_safetensors().
 import importlib.util
 import json
@@ -25,10 +25,15 @@ def main(model_py, inputs_path, state_out=None):
         out = model(*inputs)
     if state_out is not None:
         module.save_safetensors(model.state_dict(), state_out)
-    while isinstance(out, (tuple, list)):
-        out = out[0]
-    json.dump({'class': type(model).__name__, 'shape': list(out.shape),
-               'data': out.double().flatten().tolist()}, sys.stdout)
+    json.dump({'class': type(model).__name__,
+               'outputs': [{'shape': list(t.shape), 'data': t.double().flatten().tolist()}
+                           for t in flatten(out)]}, sys.stdout)
+
+
+def flatten(out):
+    if isinstance(out, (tuple, list)):
+        return [t for item in out for t in flatten(item)]
+    return [] if out is None else [out]
 
 
 if __name__ == '__main__':
