@@ -44,6 +44,7 @@ const RESERVED = [
   'nn',
   'load',
   'read_safetensors',
+  'save_safetensors',
   '_DTYPES',
 ];
 
@@ -63,14 +64,22 @@ function pyIdent(name: string): string {
   return /^[0-9]/.test(s) ? `_${s}` : s;
 }
 
+/** A custom module's traced forward and the comment saying what it was traced on. */
+interface Forward {
+  readonly source: string;
+  readonly note: string;
+}
+
 /** The pieces of the Python file being built: custom classes (dependencies first) by module. */
 class Writer {
   readonly classes: string[] = [];
   readonly #taken = new Set<string>(RESERVED);
-  readonly #forwards: ReadonlyMap<Module, { source: string; note: string } | string>;
+  readonly #forwards: ReadonlyMap<Module, Forward>;
   readonly #seen = new Set<Module>();
+  /** Class names by class body (with CLASS_NAME for the name), so identical modules share one class. */
+  readonly #bodies = new Map<string, string>();
 
-  constructor(forwards: ReadonlyMap<Module, { source: string; note: string } | string>) {
+  constructor(forwards: ReadonlyMap<Module, Forward>) {
     this.#forwards = forwards;
   }
 
@@ -131,9 +140,11 @@ class Writer {
       : `nn.Sequential(\n    ${items.join('\n    ')}\n)`;
   };
 
-  /** Defines the class of a custom module (its parameters, buffers, submodules and forward); returns its name. */
+  /**
+   * Defines the class of a custom module (its parameters, buffers, submodules and forward), or
+   * reuses the class of an identical one; returns its name.
+   */
   customClass(m: Module, path: string, name?: string): string {
-    const cls = name ?? this.name(m.constructor.name);
     const body: string[] = [];
     for (const [n, p] of m.namedParameters({ recurse: false })) {
       const grad = p.requiresGrad ? '' : ', requires_grad=False';
@@ -150,32 +161,34 @@ class Writer {
     for (const [n, c] of m.namedChildren()) {
       const expr = this.build(c, path === '' ? n : `${path}.${n}`);
       body.push(
-        /^[A-Za-z_][A-Za-z0-9_]*$/.test(n) && attr('self', n) === `self.${n}`
+        attr('self', n) === `self.${n}`
           ? `self.${n} = ${indent(expr, 8)}`
           : `self.add_module(${pyStr(n)}, ${indent(expr, 8)})`,
       );
     }
     const fwd = this.#forwards.get(m);
-    let forward: string;
-    if (fwd === undefined)
-      forward = [
-        'def forward(self, *args):',
-        `    raise NotImplementedError(${pyStr(`${m.constructor.name}.forward did not run when nabla traced the model, so it is not known`)})`,
-      ].join('\n');
-    else if (typeof fwd === 'string') throw new PytorchExportError(fwd);
-    else forward = `# ${fwd.note}\n${fwd.source}`;
-    this.classes.push(
-      [
-        `class ${cls}(nn.Module):`,
-        `    """nabla's ${m.constructor.name}${path === '' ? '' : ` at '${path}'`}."""`,
-        '',
-        '    def __init__(self):',
-        '        super().__init__()',
-        ...body.map((l) => `        ${l}`),
-        '',
-        `    ${indent(forward, 4)}`,
-      ].join('\n'),
-    );
+    const forward =
+      fwd === undefined
+        ? [
+            'def forward(self, *args):',
+            `    raise NotImplementedError(${pyStr(`${m.constructor.name}.forward did not run when nabla traced the model, so it is not known`)})`,
+          ].join('\n')
+        : `# ${fwd.note}\n${fwd.source}`;
+    const text = [
+      'class CLASS_NAME(nn.Module):',
+      `    """nabla's ${m.constructor.name}."""`,
+      '',
+      '    def __init__(self):',
+      '        super().__init__()',
+      ...body.map((l) => `        ${l}`),
+      '',
+      `    ${indent(forward, 4)}`,
+    ].join('\n');
+    const same = name === undefined ? this.#bodies.get(text) : undefined;
+    if (same !== undefined) return same;
+    const cls = name ?? this.name(m.constructor.name);
+    this.#bodies.set(text, cls);
+    this.classes.push(text.replace('CLASS_NAME', cls));
     return cls;
   }
 }
@@ -183,14 +196,14 @@ class Writer {
 const shapeArg = (t: Tensor) =>
   t.shape.length === 1 ? `(${t.shape[0]},)` : `(${t.shape.join(', ')})`;
 
-/** Each custom module's Python forward (or, as a string, why it has none), from one traced call. */
+/** Each custom module's Python forward, from one traced call of the model. */
 function deriveForwards(
   model: Module,
   inputs: readonly Tensor[] | undefined,
-): Map<Module, { source: string; note: string } | string> {
+): Map<Module, Forward> {
   const paths = new Map<Module, string>(model.namedModules().map(([p, m]) => [m, p]));
   const customs = [...paths.keys()].filter((m) => kindOf(m).kind === 'custom');
-  const out = new Map<Module, { source: string; note: string } | string>();
+  const out = new Map<Module, Forward>();
   if (customs.length === 0) return out;
   if (inputs === undefined) {
     const m = customs[0]!;

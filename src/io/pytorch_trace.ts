@@ -150,7 +150,11 @@ export function forwardSource(frame: Frame, path: string): string {
   frame.args.forEach((a, i) => {
     if (a === undefined) return;
     if (!(a instanceof Tensor))
-      refuse(m, path, `its forward took a ${typeof a} argument; only tensors can be exported`);
+      refuse(
+        m,
+        path,
+        `its forward took ${typeof a === 'object' ? 'an object' : `a ${typeof a}`} as argument ${i + 1}; only tensors can be exported`,
+      );
     params.push(`x${i}`);
     if (!names.has(a)) names.set(a, `x${i}`);
   });

@@ -92,6 +92,43 @@ class Mixer extends nn.Module {
   }
 }
 
+/** A custom module used twice: both instances share one Python class. */
+class Block extends nn.Module {
+  fc = new nn.Linear(6, 6);
+  act = new nn.Sigmoid();
+  forward(x: Tensor): Tensor {
+    return this.act.forward(this.fc.forward(x));
+  }
+}
+
+/** The remaining layers, several inputs and outputs, tuple outputs fed to the next call. */
+class Leftovers extends nn.Module {
+  pool = new nn.MaxPool2d(2, { returnIndices: true });
+  unpool = new nn.MaxUnpool2d(2);
+  bn = new nn.BatchNorm3d(2, { momentum: 0.5 });
+  deconv = new nn.ConvTranspose1d(4, 2, 3, { stride: 2, dilation: 2, groups: 2 });
+  lstm = new nn.LSTM(6, 8, { projSize: 6 });
+  blocks = new nn.ModuleList([new Block(), new Block()]);
+  cell = new nn.LSTMCell(6, 6, { bias: false });
+  same = new nn.Identity();
+
+  forward(image: Tensor, volume: Tensor, signal: Tensor, seq: Tensor, step: Tensor): Tensor[] {
+    const [pooled, indices] = this.pool.forward(image);
+    const [out, [, c]] = this.lstm.forward(seq);
+    const blocks = [...this.blocks] as Block[];
+    const [h2, c2] = this.cell.forward(step, [step, step]);
+    return [
+      this.same.forward(this.unpool.forward(pooled, indices)),
+      this.bn.forward(volume),
+      this.deconv.forward(signal),
+      blocks[1]!.forward(blocks[0]!.forward(out)),
+      c,
+      h2,
+      c2,
+    ];
+  }
+}
+
 /** 2-d layers in one chain ([N, 2, 8, 8] â†’ [N, 5]). */
 function imageZoo(): nn.Sequential {
   return new nn.Sequential(
@@ -235,6 +272,26 @@ describe.skipIf(!hasTorch)(torchTitle('the exported files in PyTorch give nablaâ
     expect(text).toContain('self.cells[1](x3, y4)');
     model.eval();
     const expected = noGrad(() => model.forward(...(inputs as [Tensor, Tensor, Tensor, Tensor])));
+    expect(maxAbsDiff(expected, runExported(source, inputs, dir))).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('pooling indices, 3-d BatchNorm, LSTM projections, cells and a custom module used twice, to 1e-5', () => {
+    manualSeed(9);
+    const model = new Leftovers();
+    const inputs = [
+      randn(2, 1, 4, 4),
+      randn(3, 2, 2, 3, 3),
+      randn(2, 4, 5),
+      randn(4, 2, 6),
+      randn(2, 6),
+    ] as const;
+    noGrad(() => model.bn.forward(randn(3, 2, 2, 3, 3).mul(3)));
+    const { source } = savePytorch(model, join(dir, 'leftovers'), { exampleInputs: inputs });
+    const text = readFileSync(source, 'utf8');
+    expect(text.match(/^class Block/gm)).toEqual(['class Block']);
+    expect(text).toContain('y2 = self.cell(x4, (x4, x4))');
+    model.eval();
+    const expected = noGrad(() => model.forward(...inputs));
     expect(maxAbsDiff(expected, runExported(source, inputs, dir))).toBeLessThanOrEqual(1e-5);
   });
 
