@@ -65,19 +65,24 @@ export class PytorchExportError extends NablaError {
 export type PyValue = number | boolean | null | string | readonly PyValue[] | { float: number };
 
 /** A float argument (printed 0.1, 1e-05, 1.0). */
-export const f = (x: number): PyValue => ({ float: x });
+const f = (x: number): PyValue => ({ float: x });
+
+/** A float literal; Python has none for infinities and NaN, which are written float('inf'). */
+function pyFloatLiteral(x: number): string {
+  return Number.isFinite(x) ? pyFloat(x) : `float('${pyFloat(x)}')`;
+}
 
 /** Python source for a value. */
 export function py(v: PyValue): string {
   if (v === null) return 'None';
   if (typeof v === 'boolean') return pyBool(v);
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : pyFloat(v);
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : pyFloatLiteral(v);
   if (typeof v === 'string') return pyStr(v);
   if (Array.isArray(v)) {
     const items = (v as readonly PyValue[]).map(py);
     return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
   }
-  return pyFloat((v as { float: number }).float);
+  return pyFloatLiteral((v as { float: number }).float);
 }
 
 /** A Python str literal. */
@@ -90,9 +95,6 @@ function call(cls: string, positional: readonly PyValue[], kw: Record<string, Py
   const args = [...positional.map(py), ...Object.entries(kw).map(([k, v]) => `${k}=${py(v)}`)];
   return `nn.${cls}(${args.join(', ')})`;
 }
-
-/** A SizeArg-like value (number, or tuple of numbers and nulls) as a Python value. */
-const size = (v: number | null | readonly (number | null)[]): PyValue => v;
 
 /** Builds child modules' Python expressions (for layers whose constructor takes a module). */
 export type ChildBuilder = (m: Module, path: string) => string;
@@ -137,9 +139,6 @@ function rnn(name: string, m: RNNBase, extra: Record<string, PyValue> = {}): str
     bidirectional: m.bidirectional,
   });
 }
-
-const convPadding = (p: readonly number[] | 'same' | 'valid'): PyValue =>
-  typeof p === 'string' ? p : p;
 
 function fail(path: string, m: Module, why: string): never {
   throw new PytorchExportError(
@@ -298,7 +297,7 @@ const LAYERS: readonly LayerEntry[] = [
       call(name, [m.inChannels, m.outChannels], {
         kernel_size: [...m.kernelSize],
         stride: [...m.stride],
-        padding: convPadding(m.padding),
+        padding: m.padding,
         dilation: [...m.dilation],
         groups: m.groups,
         bias: m.bias !== null,
@@ -316,7 +315,7 @@ const LAYERS: readonly LayerEntry[] = [
       call(name, [m.inChannels, m.outChannels], {
         kernel_size: [...m.kernelSize],
         stride: [...m.stride],
-        padding: convPadding(m.padding),
+        padding: m.padding,
         output_padding: [...m.outputPadding],
         groups: m.groups,
         bias: m.bias !== null,
@@ -331,10 +330,10 @@ const LAYERS: readonly LayerEntry[] = [
     ] as const
   ).map(([cls, name]) =>
     entry(cls, (m: MaxPool1d<boolean> | MaxPool2d<boolean>) =>
-      call(name, [size(m.kernelSize)], {
-        stride: size(m.stride),
-        padding: size(m.padding),
-        dilation: size(m.dilation),
+      call(name, [m.kernelSize], {
+        stride: m.stride,
+        padding: m.padding,
+        dilation: m.dilation,
         return_indices: m.returnIndices,
         ceil_mode: m.ceilMode,
       }),
@@ -352,16 +351,16 @@ const LAYERS: readonly LayerEntry[] = [
     }),
   ),
   entry(AvgPool2d, (m) =>
-    call('AvgPool2d', [size(m.kernelSize)], {
-      stride: size(m.stride),
-      padding: size(m.padding),
+    call('AvgPool2d', [m.kernelSize], {
+      stride: m.stride,
+      padding: m.padding,
       ceil_mode: m.ceilMode,
       count_include_pad: m.countIncludePad,
       divisor_override: m.divisorOverride,
     }),
   ),
   entry(AdaptiveAvgPool1d, (m) => call('AdaptiveAvgPool1d', [m.outputSize])),
-  entry(AdaptiveAvgPool2d, (m) => call('AdaptiveAvgPool2d', [size(m.outputSize)])),
+  entry(AdaptiveAvgPool2d, (m) => call('AdaptiveAvgPool2d', [m.outputSize])),
   entry(Upsample, (m) => call('Upsample', [], upsampleArgs(m, true))),
   entry(UpsamplingNearest2d, (m) => call('UpsamplingNearest2d', [], upsampleArgs(m, false))),
   entry(UpsamplingBilinear2d, (m) => call('UpsamplingBilinear2d', [], upsampleArgs(m, false))),
