@@ -211,7 +211,11 @@ export async function runExport(
     out.write(
       `wrote ${saved.source} (a torch.nn.Module) and ${saved.weights} (${Object.keys(model.stateDict()).length} tensors)\n`,
     );
-    out.write(`  in Python, beside them: from ${stem} import load; model = load()\n`);
+    out.write(
+      /^[A-Za-z_][A-Za-z0-9_]*$/.test(stem)
+        ? `  in Python, beside them: from ${stem} import load; model = load()\n`
+        : `  note: '${stem}' is not a Python module name; rename the .py file (not the .safetensors) to import it\n`,
+    );
     return;
   }
   const onnx = buildOnnxModel(model, zeros([batch, ...sample.shape]), {
