@@ -310,3 +310,4 @@ export {
 export * as io from './io/safetensors.js';
 export { buildOnnxModel, exportOnnx, type OnnxExportOptions } from './io/onnx.js';
 export type { OnnxModel } from './io/onnx_proto.js';
+export { PytorchExportError, pytorchSource, type PytorchSourceOptions } from './io/pytorch.js';

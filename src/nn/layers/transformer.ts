@@ -36,6 +36,14 @@ export interface TransformerEncoderForwardOptions {
   readonly srcKeyPaddingMask?: Tensor | null;
 }
 
+/** The activation that activation: 'gelu' stands for (one function, so export can recognise it). */
+const geluActivation = (x: Tensor): Tensor => gelu(x);
+
+/** The name an encoder layer's activation was given by ('relu' or 'gelu'), or null for another one. */
+export function activationName(a: TransformerEncoderLayer['activation']): 'relu' | 'gelu' | null {
+  return a === relu ? 'relu' : a === geluActivation ? 'gelu' : null;
+}
+
 function checkPaddingMask(mask: Tensor | null | undefined): void {
   if (mask && mask.dtype !== 'bool' && !mask.isFloatingPoint())
     throw new DTypeError('only bool and floating types of key_padding_mask are supported');
@@ -113,7 +121,7 @@ export class TransformerEncoderLayer extends Module {
     this.dropout2 = new Dropout(p);
     const act = opts?.activation ?? 'relu';
     if (act === 'relu') this.activation = relu;
-    else if (act === 'gelu') this.activation = (x: Tensor) => gelu(x);
+    else if (act === 'gelu') this.activation = geluActivation;
     else if (typeof act === 'function' || act instanceof Module) this.activation = act;
     else throw new ArgumentError(`activation should be relu/gelu, not ${String(act)}`);
   }
