@@ -28,16 +28,21 @@ const TORCH_NAME: { readonly [D in DType]: string } = {
  * (broadcast; a and b must have the same dtype). Integer and bool inputs are compared in float32,
  * as PyTorch's default dtype.
  */
-export function isclose(a: Tensor, b: Tensor, opts?: IscloseOptions): Tensor {
+export function isclose(a: Tensor, b: Tensor, opts?: IscloseOptions): Tensor<'bool'> {
   return closeness('isclose', a, b, opts);
 }
 
 /** allclose(a, b, { rtol, atol, equalNan }): whether isclose holds everywhere. */
 export function allclose(a: Tensor, b: Tensor, opts?: IscloseOptions): boolean {
-  return all(closeness('allclose', a, b, opts)).item() as boolean;
+  return all(closeness('allclose', a, b, opts)).item();
 }
 
-function closeness(op: string, a: Tensor, b: Tensor, opts: IscloseOptions | undefined): Tensor {
+function closeness(
+  op: string,
+  a: Tensor,
+  b: Tensor,
+  opts: IscloseOptions | undefined,
+): Tensor<'bool'> {
   checkOptions(op, opts, ['rtol', 'atol', 'equalNan']);
   const rtol = opts?.rtol ?? 1e-5;
   const atol = opts?.atol ?? 1e-8;

@@ -336,14 +336,22 @@ export function norm(x: Tensor, p: number | 'fro' = 2, dim?: Dims | null, keepdi
   });
 }
 
-export function all(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
+export function all(
+  x: Tensor,
+  dim?: Dims | ReduceOptions | null,
+  keepdim?: boolean,
+): Tensor<'bool'> {
   const a = reduceArgs(dim, keepdim);
-  return reduce('all', x, a.dim, a.keepdim);
+  return reduce('all', x, a.dim, a.keepdim) as Tensor<'bool'>;
 }
 
-export function any(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
+export function any(
+  x: Tensor,
+  dim?: Dims | ReduceOptions | null,
+  keepdim?: boolean,
+): Tensor<'bool'> {
   const a = reduceArgs(dim, keepdim);
-  return reduce('any', x, a.dim, a.keepdim);
+  return reduce('any', x, a.dim, a.keepdim) as Tensor<'bool'>;
 }
 
 export function cumsum(x: Tensor, dim: number): Tensor {
