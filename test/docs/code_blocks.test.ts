@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BLOCK_SEPARATOR,
   docBlocks,
+  docChains,
   linesAgree,
   outputAgrees,
   resolveSpecifier,
@@ -90,16 +91,7 @@ for (const page of PAGES) {
   if (blocks.length === 0) continue;
 
   describe(name, () => {
-    // The chains: a block that runs, followed by the blocks that continue it.
-    const chains: DocBlock[][] = [];
-    for (const [i, b] of blocks.entries()) {
-      if (b.continues) {
-        const last = chains.at(-1);
-        if (last === undefined || last.at(-1) !== blocks[i - 1] || b.noRun !== null)
-          throw new Error(`${name}:${b.line}: continues a block that does not run`);
-        last.push(b);
-      } else if (b.noRun === null) chains.push([b]);
-    }
+    const chains = docChains(blocks);
 
     let results: ChainResult[] = [];
     beforeAll(() => {
@@ -161,10 +153,17 @@ describe('the conventions the pages follow', () => {
     expect(second).toMatchObject({ line: 11, continues: true, expected: '1' });
   });
 
-  it('a no-run marker without a reason is an error', () => {
+  it('a no-run marker without a reason is an error, and so is continuing a block that does not run', () => {
     expect(() => docBlocks('<!-- no-run: -->\n```ts\nx\n```\n', 'page.md')).toThrow(
       'page.md:1: a no-run marker needs a reason',
     );
+    const [skipped, , second] = docBlocks(page, 'page.md');
+    expect(() => docChains([skipped!, second!])).toThrow(
+      'page.md:11: continues a block that does not run',
+    );
+    expect(docChains(docBlocks(page, 'page.md')).map((c) => c.map((b) => b.line))).toEqual([
+      [6, 11],
+    ]);
   });
 
   it('printed numbers agree to the digits shown; words and line counts exactly; ... skips lines', () => {

@@ -79,6 +79,23 @@ export function docBlocks(markdown: string, file: string): DocBlock[] {
   return out;
 }
 
+/**
+ * The programs of a page: each block that runs, followed by the blocks that continue it (a
+ * `continues` block after one that does not run is an error).
+ */
+export function docChains(blocks: readonly DocBlock[]): DocBlock[][] {
+  const chains: DocBlock[][] = [];
+  for (const [i, b] of blocks.entries()) {
+    if (b.continues) {
+      const last = chains.at(-1);
+      if (last === undefined || last.at(-1) !== blocks[i - 1] || b.noRun !== null)
+        throw new Error(`${b.file}:${b.line}: continues a block that does not run`);
+      last.push(b);
+    } else if (b.noRun === null) chains.push([b]);
+  }
+  return chains;
+}
+
 /** A module specifier as a program written to another folder must spell it. */
 export function resolveSpecifier(
   spec: string,
