@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BLOCK_SEPARATOR,
@@ -67,8 +68,9 @@ function runPage(page: string, chains: readonly (readonly DocBlock[])[]): ChainR
       '}',
     ].join('\n'),
   );
-  const r = spawnSync(process.execPath, ['--import', 'tsx', runner], {
-    cwd: ROOT,
+  // NOTE: the blocks run in the scratch folder, so the files they write (savePytorch's) land there.
+  const r = spawnSync(process.execPath, ['--import', TSX, runner], {
+    cwd: scratch,
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -81,6 +83,9 @@ function runPage(page: string, chains: readonly (readonly DocBlock[])[]): ChainR
     return { outputs: out!.split(`${BLOCK_SEPARATOR}\n`), error: error ?? null };
   });
 }
+
+/** tsx's loader, by URL: the scratch folder where the blocks run has no node_modules. */
+const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 const CHAIN_START = '@@nabla-doc-chain@@';
 const CHAIN_FAILED = '@@nabla-doc-chain-failed@@';
