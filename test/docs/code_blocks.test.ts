@@ -1,6 +1,6 @@
 // Every ```ts block of README.md and docs/*.md runs (from the source, as 'nabla' and 'nabla/node') and prints what the page shows; skipping one takes a visible <!-- no-run: reason --> marker.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,26 +9,18 @@ import {
   BLOCK_SEPARATOR,
   docBlocks,
   docChains,
+  docPages,
   linesAgree,
   outputAgrees,
   resolveSpecifier,
   rewriteImports,
+  sourceEntries,
   type DocBlock,
 } from '../helpers/doc_blocks.js';
 import { ROOT } from '../helpers/cli.js';
 
-const PAGES = [
-  join(ROOT, 'README.md'),
-  ...readdirSync(join(ROOT, 'docs'))
-    .filter((f) => f.endsWith('.md'))
-    .sort()
-    .map((f) => join(ROOT, 'docs', f)),
-];
-
-const ENTRIES = {
-  nabla: join(ROOT, 'src/entry/index.ts'),
-  'nabla/node': join(ROOT, 'src/entry/node.ts'),
-};
+const PAGES = docPages();
+const ENTRIES = sourceEntries('.ts');
 
 const scratch = mkdtempSync(join(tmpdir(), 'nabla-docs-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
