@@ -1,11 +1,22 @@
 // Golden tests for issue 13's 3-d ops and negative padding against PyTorch: every case of test/fixtures/conv3d_golden.json rebuilt with nabla, and PyTorch's error messages.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { nn, randn, type Tensor } from '../../src/index.js';
+import { manualSeed, nn, randn, tensor, type Tensor } from '../../src/index.js';
+import type { Module } from '../../src/nn/module.js';
 import type { AdaptiveSize } from '../../src/nn/functional/pooling.js';
 import type { SizeArg } from '../../src/nn/functional/conv.js';
 import type { PadMode, PadOptions } from '../../src/functions/shape_ops.js';
-import { describeGolden, type Args, type OpFn } from './harness.js';
+import {
+  decode,
+  decodeArg,
+  describeGolden,
+  expectClose,
+  tolFor,
+  type Arg,
+  type Args,
+  type Num,
+  type OpFn,
+} from './harness.js';
 
 const F = nn.functional;
 
@@ -38,6 +49,94 @@ describeGolden(
   'conv3d_golden.json',
   OPS,
 );
+
+// ---- layers: PyTorch's state loaded, values, gradients of the input and parameters, repr ----
+
+interface Enc {
+  readonly data: Num[];
+  readonly shape: number[];
+}
+interface LayerCase {
+  readonly name: string;
+  readonly ctor: string;
+  readonly args: Arg[];
+  readonly opts: Args;
+  readonly repr: string;
+  readonly state: Record<string, Enc>;
+  readonly x: Enc;
+  readonly out: Enc;
+  readonly upstream: Num[];
+  readonly gradX: Num[];
+  readonly gradParams: Record<string, Num[]>;
+}
+interface InitCase {
+  readonly seed: number;
+  readonly ctor: string;
+  readonly args: Arg[];
+  readonly opts: Args;
+  readonly repr: string;
+  readonly state: Record<string, Enc>;
+}
+
+const fixture = JSON.parse(
+  readFileSync(new URL('../fixtures/conv3d_golden.json', import.meta.url), 'utf8'),
+) as { layers: LayerCase[]; inits: InitCase[]; errors: Record<string, string> };
+
+const dec = (e: Enc, requiresGrad = false): Tensor =>
+  tensor(e.data.map(decode)).reshape(e.shape).requiresGrad_(requiresGrad);
+
+const LAYERS: Record<string, new (...args: never[]) => Module> = {
+  Conv3d: nn.Conv3d,
+  ConvTranspose3d: nn.ConvTranspose3d,
+  MaxPool3d: nn.MaxPool3d,
+  AvgPool3d: nn.AvgPool3d,
+  AdaptiveAvgPool3d: nn.AdaptiveAvgPool3d,
+  Upsample: nn.Upsample,
+};
+
+/** The layer as the generator made it: PyTorch's positionals, then the keywords as options. */
+function build(ctor: string, args: Arg[], opts: Args): Module {
+  const Ctor = LAYERS[ctor] as unknown as new (...a: unknown[]) => Module;
+  const decoded = decodeArg(opts) as Args;
+  return Object.keys(decoded).length === 0 ? new Ctor(...args) : new Ctor(...args, decoded);
+}
+
+const fTol = tolFor('float32', false);
+const gTol = tolFor('float32', true);
+
+describe('golden: 3-d layers against PyTorch', () => {
+  for (const c of fixture.layers) {
+    it(c.name, () => {
+      const layer = build(c.ctor, c.args, c.opts);
+      expect(layer.toString()).toBe(c.repr);
+      layer.loadStateDict(Object.fromEntries(Object.entries(c.state).map(([k, v]) => [k, dec(v)])));
+      const x = dec(c.x, true);
+      const y = (layer.forward as (x: Tensor) => Tensor)(x);
+      expect([...y.shape]).toEqual(c.out.shape);
+      expectClose('out', y.dataSync(), c.out.data, fTol);
+      y.mul(tensor(c.upstream.map(decode)).reshape(c.out.shape))
+        .sum()
+        .backward();
+      expectClose('grad x', x.grad!.dataSync(), c.gradX, gTol);
+      const params = Object.fromEntries(layer.namedParameters());
+      expect(Object.keys(params).sort()).toEqual(Object.keys(c.gradParams).sort());
+      for (const [k, g] of Object.entries(c.gradParams))
+        expectClose(`grad ${k}`, params[k]!.grad!.dataSync(), g, gTol);
+    });
+  }
+
+  for (const c of fixture.inits) {
+    it(`${c.repr} initialises as PyTorch under seed ${c.seed}`, () => {
+      manualSeed(c.seed);
+      const layer = build(c.ctor, c.args, c.opts);
+      expect(layer.toString()).toBe(c.repr);
+      const sd = layer.stateDict();
+      expect(Object.keys(sd)).toEqual(Object.keys(c.state));
+      for (const [k, e] of Object.entries(c.state))
+        expectClose(k, sd[k]!.dataSync(), e.data, { rtol: 1e-6, atol: 1e-7 });
+    });
+  }
+});
 
 // ---- errors: the same calls as the generator's, by name ----
 
@@ -131,6 +230,9 @@ const ERRORS: Record<string, () => unknown> = {
   'adaptiveAvgPool3d empty': () => F.adaptiveAvgPool3d(r(1, 2, 0, 5, 5), 2),
   ...INTERPOLATE_ERRORS,
   ...PAD_ERRORS,
+  'Conv3d groups': () => new nn.Conv3d(3, 4, 3, { groups: 2 }),
+  'ConvTranspose3d padding mode': () =>
+    new nn.ConvTranspose3d(4, 4, 3, { paddingMode: 'reflect' as 'zeros' }),
 };
 
 const errors = (

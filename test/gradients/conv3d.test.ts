@@ -119,3 +119,19 @@ describe('pad with negative pads (cropping)', () => {
     check((x) => F.pad(x, [1, -1, -1, 1, 1, -2], { mode }), [rn([1, 1, 4, 3, 5], g)]);
   });
 });
+
+describe('3-d layers in float64', () => {
+  it('Conv3d with reflect padding: input, weight and bias', () => {
+    const conv = new nn.Conv3d(2, 2, 2, { padding: 1, paddingMode: 'reflect' }).double();
+    check((x) => conv.forward(x), [rn([1, 2, 3, 3, 3], gen(47))]);
+    check(
+      (x, w, b) => F.conv3d(F.pad(x, [1, 1, 1, 1, 1, 1], { mode: 'reflect' }), w, b),
+      [rn([1, 2, 3, 3, 3], gen(48)), conv.weight, conv.bias!],
+    );
+  });
+
+  it('ConvTranspose3d with outputSize', () => {
+    const convT = new nn.ConvTranspose3d(2, 2, 3, { stride: 2, padding: 1 }).double();
+    check((x) => convT.forward(x, [4, 3, 4]), [rn([1, 2, 2, 2, 2], gen(49))]);
+  });
+});

@@ -1,4 +1,4 @@
-// nn.Conv1d, Conv2d, ConvTranspose1d and ConvTranspose2d: PyTorch's parameter layouts, init and repr.
+// nn.Conv1d/2d/3d and ConvTranspose1d/2d/3d: PyTorch's parameter layouts, init and repr.
 import type { DType } from '../../dtype.js';
 import { ArgumentError } from '../../errors.js';
 import { empty } from '../../functions/creation.js';
@@ -7,8 +7,10 @@ import type { Tensor } from '../../tensor.js';
 import {
   conv1d,
   conv2d,
+  conv3d,
   convTranspose1d,
   convTranspose2d,
+  convTranspose3d,
   expandArg,
   type SizeArg,
 } from '../functional/conv.js';
@@ -193,6 +195,21 @@ export class Conv2d extends ConvNd {
   }
 }
 
+export class Conv3d extends ConvNd {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: SizeArg,
+    opts?: ConvLayerOptions,
+  ) {
+    super(inChannels, outChannels, 3, false, kernelSize, opts ?? {});
+  }
+
+  forward(input: Tensor): Tensor {
+    return conv3d(this.padInput(input), this.weight, this.bias, this.convOptions());
+  }
+}
+
 abstract class ConvTransposeNd extends ConvNd {
   constructor(
     name: string,
@@ -280,4 +297,29 @@ export class ConvTranspose2d extends ConvTransposeNd {
   }
 }
 
-libraryLayers(ConvNd, Conv1d, Conv2d, ConvTransposeNd, ConvTranspose1d, ConvTranspose2d);
+export class ConvTranspose3d extends ConvTransposeNd {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: SizeArg,
+    opts?: ConvTransposeLayerOptions,
+  ) {
+    super('ConvTranspose3d', inChannels, outChannels, 3, kernelSize, opts ?? {});
+  }
+
+  /** `outputSize` picks the output padding that gives that size, as PyTorch's forward. */
+  forward(input: Tensor, outputSize?: readonly number[]): Tensor {
+    return convTranspose3d(input, this.weight, this.bias, this.transposeOptions(input, outputSize));
+  }
+}
+
+libraryLayers(
+  ConvNd,
+  Conv1d,
+  Conv2d,
+  Conv3d,
+  ConvTransposeNd,
+  ConvTranspose1d,
+  ConvTranspose2d,
+  ConvTranspose3d,
+);

@@ -1,13 +1,16 @@
-// Pooling layers: MaxPool1d/2d, MaxUnpool2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, printed as PyTorch prints them.
+// Pooling layers: MaxPool1d/2d/3d, MaxUnpool2d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, printed as PyTorch prints them.
 import type { Tensor } from '../../tensor.js';
 import type { SizeArg } from '../functional/conv.js';
 import {
   adaptiveAvgPool1d,
   adaptiveAvgPool2d,
+  adaptiveAvgPool3d,
   avgPool1d,
   avgPool2d,
+  avgPool3d,
   maxPool1d,
   maxPool2d,
+  maxPool3d,
   maxUnpool2d,
   type AdaptiveSize,
   type AvgPool2dOptions,
@@ -200,6 +203,62 @@ export class AdaptiveAvgPool2d extends Module {
   }
 }
 
+/** nn.MaxPool3d; with returnIndices its forward gives [output, indices]. */
+export class MaxPool3d<I extends boolean = false> extends MaxPoolNd<I> {
+  forward(input: Tensor): MaxPoolResult<I> {
+    return maxPool3d(input, this.kernelSize, this.options()) as MaxPoolResult<I>;
+  }
+}
+
+export class AvgPool3d extends Module {
+  readonly stride: SizeArg;
+  readonly padding: SizeArg;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
+
+  constructor(
+    readonly kernelSize: SizeArg,
+    opts?: AvgPool2dOptions,
+  ) {
+    super();
+    this.stride = opts?.stride ?? kernelSize;
+    this.padding = opts?.padding ?? 0;
+    this.ceilMode = opts?.ceilMode ?? false;
+    this.countIncludePad = opts?.countIncludePad ?? true;
+    this.divisorOverride = opts?.divisorOverride ?? null;
+  }
+
+  forward(input: Tensor): Tensor {
+    return avgPool3d(input, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+      divisorOverride: this.divisorOverride,
+    });
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}`;
+  }
+}
+
+export class AdaptiveAvgPool3d extends Module {
+  /** A number, or [d, h, w] where null keeps that dim of the input. */
+  constructor(readonly outputSize: AdaptiveSize) {
+    super();
+  }
+
+  forward(input: Tensor): Tensor {
+    return adaptiveAvgPool3d(input, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    return `output_size=${py(this.outputSize)}`;
+  }
+}
+
 libraryLayers(
   MaxPoolNd,
   MaxPool1d,
@@ -209,4 +268,7 @@ libraryLayers(
   AvgPool2d,
   AdaptiveAvgPool1d,
   AdaptiveAvgPool2d,
+  MaxPool3d,
+  AvgPool3d,
+  AdaptiveAvgPool3d,
 );
