@@ -4,7 +4,7 @@ import { apply } from '../ops/apply.js';
 import { normalizeDim, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { isTensor } from '../tensor_class.js';
-import { checkOptions } from '../options.js';
+import { defineOptions } from '../options.js';
 import { arange, fromArray } from './creation.js';
 import { cat, expand, flatten, indexSelect, narrow, reshape } from './shape_ops.js';
 
@@ -128,6 +128,9 @@ export interface MeshgridOptions {
   readonly indexing?: MeshgridIndexing;
 }
 
+// NOTE: indexing is checked below, with PyTorch's message, not by the schema.
+const MESHGRID = defineOptions<MeshgridOptions>('meshgrid', { indexing: 'string' });
+
 /**
  * meshgrid(tensors, { indexing }) or meshgrid(a, b, ..., { indexing }): 0-d and 1-d tensors
  * broadcast to the grid of all their sizes (views, as PyTorch).
@@ -138,7 +141,7 @@ export function meshgrid(
   const last = args[args.length - 1];
   const hasOpts = last !== undefined && !isTensor(last) && !Array.isArray(last);
   const opts = hasOpts ? (last as MeshgridOptions) : undefined;
-  checkOptions('meshgrid', opts, ['indexing']);
+  MESHGRID.check(opts);
   const rest = hasOpts ? args.slice(0, -1) : args;
   const tensors = (
     rest.length === 1 && Array.isArray(rest[0]) ? rest[0] : rest

@@ -1,10 +1,21 @@
 // Multi-head attention as PyTorch 1.13's F.multi_head_attention_forward, composed from differentiable ops.
+import { defineOptions } from '../../options.js';
 import { internalScope } from '../../memory.js';
 import { DTypeError, ShapeError } from '../../errors.js';
 import { zeros } from '../../functions/creation.js';
 import { cat } from '../../functions/shape_ops.js';
 import type { Tensor } from '../../tensor.js';
 import { dropout, linear } from './activation.js';
+
+const MHA_FORWARD = defineOptions<MultiHeadAttentionOptions>(
+  'nn.functional.multiHeadAttentionForward',
+  {
+    keyPaddingMask: ['tensor', 'null'],
+    needWeights: 'boolean',
+    attnMask: ['tensor', 'null'],
+    averageAttnWeights: 'boolean',
+  },
+);
 
 export interface MultiHeadAttentionParams {
   readonly numHeads: number;
@@ -151,6 +162,7 @@ export function multiHeadAttentionForward(
   p: MultiHeadAttentionParams,
   opts?: MultiHeadAttentionOptions,
 ): [Tensor, Tensor | null] {
+  MHA_FORWARD.check(opts);
   return internalScope(() => {
     let keyPaddingMask = opts?.keyPaddingMask ?? null;
     let attnMask = opts?.attnMask ?? null;
