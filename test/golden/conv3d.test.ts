@@ -228,6 +228,7 @@ const ERRORS: Record<string, () => unknown> = {
   'adaptiveAvgPool3d input dims': () => F.adaptiveAvgPool3d(r(2, 5, 5), 2),
   'adaptiveAvgPool3d output size length': () => F.adaptiveAvgPool3d(r(1, 2, 5, 5, 5), [2, 2]),
   'adaptiveAvgPool3d empty': () => F.adaptiveAvgPool3d(r(1, 2, 0, 5, 5), 2),
+  'adaptiveAvgPool3d negative': () => F.adaptiveAvgPool3d(r(1, 2, 5, 5, 5), [2, -3, 2]),
   ...INTERPOLATE_ERRORS,
   ...PAD_ERRORS,
   'Conv3d groups': () => new nn.Conv3d(3, 4, 3, { groups: 2 }),

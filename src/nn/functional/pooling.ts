@@ -512,9 +512,12 @@ function adaptiveSizes(name: string, x: Tensor, outputSize: AdaptiveSize, nd: nu
     (v, i) => v ?? x.shape[x.ndim - nd + i]!,
   );
   if (sizes.some((v) => v < 0)) {
-    throw new ArgumentError(
-      `${name}: elements of output_size must be greater than or equal to 0 but received {${sizes.join(', ')}}`,
-    );
+    // NOTE: PyTorch 1.13's 3-d check reuses the 2-d message, and prints the sizes as {d, h,w}.
+    const received =
+      nd === 3
+        ? `adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {${sizes[0]}, ${sizes[1]},${sizes[2]}}`
+        : `${name}: elements of output_size must be greater than or equal to 0 but received {${sizes.join(', ')}}`;
+    throw new ArgumentError(received);
   }
   return sizes;
 }
