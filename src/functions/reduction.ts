@@ -488,14 +488,22 @@ export function norm(
   });
 }
 
-export function all(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
+export function all(
+  x: Tensor,
+  dim?: Dims | ReduceOptions | null,
+  keepdim?: boolean,
+): Tensor<'bool'> {
   const a = reduceArgs(ALL, dim, keepdim);
-  return reduce('all', x, a.dim, a.keepdim);
+  return reduce('all', x, a.dim, a.keepdim) as Tensor<'bool'>;
 }
 
-export function any(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
+export function any(
+  x: Tensor,
+  dim?: Dims | ReduceOptions | null,
+  keepdim?: boolean,
+): Tensor<'bool'> {
   const a = reduceArgs(ANY, dim, keepdim);
-  return reduce('any', x, a.dim, a.keepdim);
+  return reduce('any', x, a.dim, a.keepdim) as Tensor<'bool'>;
 }
 
 export function cumsum(x: Tensor, dimOrOpts: number | { dim?: number }): Tensor {
