@@ -9,31 +9,37 @@ import { sameShape, shapeStr } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { expandArg, type SizeArg } from './conv.js';
 
-const MAX_POOL_SPEC: Spec<MaxPoolOptions> = {
+/** The keys of a max pool's options (the layers' schemas share them). */
+export const MAX_POOL_SPEC: Spec<MaxPoolOptions> = {
   stride: ['dims', 'null'],
   padding: 'dims',
   dilation: 'dims',
   ceilMode: 'boolean',
   returnIndices: 'boolean',
 };
-const AVG_POOL_SPEC: Spec<AvgPoolOptions> = {
+/** The keys of an average pool's options, and with divisorOverride (2-d and 3-d). */
+export const AVG_POOL_SPEC: Spec<AvgPoolOptions> = {
   stride: ['dims', 'null'],
   padding: 'dims',
   ceilMode: 'boolean',
   countIncludePad: 'boolean',
 };
+export const AVG_POOL_DIVISOR_SPEC: Spec<AvgPool2dOptions> = {
+  ...AVG_POOL_SPEC,
+  divisorOverride: ['number', 'null'],
+};
 const MAX_POOL1D = defineOptions<MaxPoolOptions>('nn.functional.maxPool1d', MAX_POOL_SPEC);
 const MAX_POOL2D = defineOptions<MaxPoolOptions>('nn.functional.maxPool2d', MAX_POOL_SPEC);
 const AVG_POOL1D = defineOptions<AvgPoolOptions>('nn.functional.avgPool1d', AVG_POOL_SPEC);
-const AVG_POOL2D = defineOptions<AvgPool2dOptions>('nn.functional.avgPool2d', {
-  ...AVG_POOL_SPEC,
-  divisorOverride: ['number', 'null'],
-});
+const AVG_POOL2D = defineOptions<AvgPool2dOptions>(
+  'nn.functional.avgPool2d',
+  AVG_POOL_DIVISOR_SPEC,
+);
 const MAX_POOL3D = defineOptions<MaxPoolOptions>('nn.functional.maxPool3d', MAX_POOL_SPEC);
-const AVG_POOL3D = defineOptions<AvgPool2dOptions>('nn.functional.avgPool3d', {
-  ...AVG_POOL_SPEC,
-  divisorOverride: ['number', 'null'],
-});
+const AVG_POOL3D = defineOptions<AvgPool2dOptions>(
+  'nn.functional.avgPool3d',
+  AVG_POOL_DIVISOR_SPEC,
+);
 const MAX_UNPOOL2D = defineOptions<MaxUnpoolOptions>('nn.functional.maxUnpool2d', {
   stride: ['dims', 'null'],
   padding: 'dims',

@@ -1,5 +1,11 @@
 // nn.Conv1d/2d/3d and ConvTranspose1d/2d/3d: PyTorch's parameter layouts, init and repr.
-import { argsOrOptions, defineOptions, DTYPE, type Spec } from '../../options.js';
+import {
+  argsOrOptions,
+  defineOptions,
+  DTYPE,
+  type OptionSchema,
+  type Spec,
+} from '../../options.js';
 import type { DType } from '../../dtype.js';
 import { ArgumentError } from '../../errors.js';
 import { empty } from '../../functions/creation.js';
@@ -201,6 +207,25 @@ const CONV_TRANSPOSE3D = defineOptions<ConvTransposeLayerOptions>(
   CONV_TRANSPOSE_SPEC,
 );
 
+/** A conv layer's options from PyTorch's positionals after kernel_size, or one options object. */
+function convArgs(
+  schema: OptionSchema<ConvLayerOptions>,
+  args: readonly [
+    SizeArg | ConvLayerOptions | undefined,
+    SizeArg | 'same' | 'valid' | undefined,
+    SizeArg | undefined,
+    number | undefined,
+    boolean | undefined,
+  ],
+): ConvLayerOptions {
+  return argsOrOptions(
+    schema,
+    ['stride', 'padding', 'dilation', 'groups', 'bias'],
+    args,
+    undefined,
+  );
+}
+
 export class Conv1d extends ConvNd {
   constructor(
     inChannels: number,
@@ -212,13 +237,7 @@ export class Conv1d extends ConvNd {
     groups?: number,
     bias?: boolean,
   ) {
-    // NOTE: PyTorch's positionals after kernel_size: stride, padding, dilation, groups, bias.
-    const opts = argsOrOptions(
-      CONV1D,
-      ['stride', 'padding', 'dilation', 'groups', 'bias'],
-      [strideOrOpts, padding, dilation, groups, bias],
-      undefined,
-    );
+    const opts = convArgs(CONV1D, [strideOrOpts, padding, dilation, groups, bias]);
     super(inChannels, outChannels, 1, false, kernelSize, opts);
   }
 
@@ -238,13 +257,7 @@ export class Conv2d extends ConvNd {
     groups?: number,
     bias?: boolean,
   ) {
-    // NOTE: PyTorch's positionals after kernel_size: stride, padding, dilation, groups, bias.
-    const opts = argsOrOptions(
-      CONV2D,
-      ['stride', 'padding', 'dilation', 'groups', 'bias'],
-      [strideOrOpts, padding, dilation, groups, bias],
-      undefined,
-    );
+    const opts = convArgs(CONV2D, [strideOrOpts, padding, dilation, groups, bias]);
     super(inChannels, outChannels, 2, false, kernelSize, opts);
   }
 
@@ -264,13 +277,7 @@ export class Conv3d extends ConvNd {
     groups?: number,
     bias?: boolean,
   ) {
-    // NOTE: PyTorch's positionals after kernel_size: stride, padding, dilation, groups, bias.
-    const opts = argsOrOptions(
-      CONV3D,
-      ['stride', 'padding', 'dilation', 'groups', 'bias'],
-      [strideOrOpts, padding, dilation, groups, bias],
-      undefined,
-    );
+    const opts = convArgs(CONV3D, [strideOrOpts, padding, dilation, groups, bias]);
     super(inChannels, outChannels, 3, false, kernelSize, opts);
   }
 

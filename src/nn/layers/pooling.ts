@@ -4,7 +4,6 @@ import {
   defineOptions,
   isOptionsObject,
   type OptionSchema,
-  type Spec,
 } from '../../options.js';
 import type { Tensor } from '../../tensor.js';
 import type { SizeArg } from '../functional/conv.js';
@@ -19,6 +18,9 @@ import {
   maxPool2d,
   maxPool3d,
   maxUnpool2d,
+  AVG_POOL_DIVISOR_SPEC,
+  AVG_POOL_SPEC,
+  MAX_POOL_SPEC,
   type AdaptiveSize,
   type AvgPool2dOptions,
   type AvgPoolOptions,
@@ -37,31 +39,12 @@ function py(v: SizeArg | AdaptiveSize): string {
 
 const pyBool = (b: boolean) => (b ? 'True' : 'False');
 
-const MAX_POOL_SPEC: Spec<MaxPoolOptions> = {
-  stride: ['dims', 'null'],
-  padding: 'dims',
-  dilation: 'dims',
-  ceilMode: 'boolean',
-  returnIndices: 'boolean',
-};
-const AVG_POOL_SPEC: Spec<AvgPoolOptions> = {
-  stride: ['dims', 'null'],
-  padding: 'dims',
-  ceilMode: 'boolean',
-  countIncludePad: 'boolean',
-};
 const MAX_POOL1D = defineOptions<MaxPoolOptions>('nn.MaxPool1d', MAX_POOL_SPEC);
 const MAX_POOL2D = defineOptions<MaxPoolOptions>('nn.MaxPool2d', MAX_POOL_SPEC);
 const AVG_POOL1D = defineOptions<AvgPoolOptions>('nn.AvgPool1d', AVG_POOL_SPEC);
-const AVG_POOL2D = defineOptions<AvgPool2dOptions>('nn.AvgPool2d', {
-  ...AVG_POOL_SPEC,
-  divisorOverride: ['number', 'null'],
-});
+const AVG_POOL2D = defineOptions<AvgPool2dOptions>('nn.AvgPool2d', AVG_POOL_DIVISOR_SPEC);
 const MAX_POOL3D = defineOptions<MaxPoolOptions>('nn.MaxPool3d', MAX_POOL_SPEC);
-const AVG_POOL3D = defineOptions<AvgPool2dOptions>('nn.AvgPool3d', {
-  ...AVG_POOL_SPEC,
-  divisorOverride: ['number', 'null'],
-});
+const AVG_POOL3D = defineOptions<AvgPool2dOptions>('nn.AvgPool3d', AVG_POOL_DIVISOR_SPEC);
 const MAX_UNPOOL2D = defineOptions<Omit<MaxUnpoolOptions, 'outputSize'>>('nn.MaxUnpool2d', {
   stride: ['dims', 'null'],
   padding: 'dims',
@@ -219,7 +202,8 @@ export class AvgPool1d extends Module {
   }
 }
 
-export class AvgPool2d extends Module {
+/** AvgPool2d and AvgPool3d: the options with divisorOverride, and the functional pool they run. */
+abstract class AvgPoolWithDivisor extends Module {
   readonly stride: SizeArg;
   readonly padding: SizeArg;
   readonly ceilMode: boolean;
@@ -228,10 +212,12 @@ export class AvgPool2d extends Module {
 
   constructor(
     readonly kernelSize: SizeArg,
-    strideOrOpts?: SizeArg | AvgPool2dOptions,
+    schema: OptionSchema<AvgPool2dOptions>,
+    strideOrOpts: SizeArg | AvgPool2dOptions | undefined,
+    private readonly pool: typeof avgPool2d,
   ) {
     super();
-    const opts = poolOptions(AVG_POOL2D, strideOrOpts);
+    const opts = poolOptions(schema, strideOrOpts);
     this.stride = opts?.stride ?? kernelSize;
     this.padding = opts?.padding ?? 0;
     this.ceilMode = opts?.ceilMode ?? false;
@@ -240,7 +226,7 @@ export class AvgPool2d extends Module {
   }
 
   forward(input: Tensor): Tensor {
-    return avgPool2d(input, this.kernelSize, {
+    return this.pool(input, this.kernelSize, {
       stride: this.stride,
       padding: this.padding,
       ceilMode: this.ceilMode,
@@ -251,6 +237,13 @@ export class AvgPool2d extends Module {
 
   override extraRepr(): string {
     return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}`;
+  }
+}
+
+export class AvgPool2d extends AvgPoolWithDivisor {
+  /** AvgPool2d(kernelSize, stride?) or AvgPool2d(kernelSize, { stride, padding, ... }). */
+  constructor(kernelSize: SizeArg, strideOrOpts?: SizeArg | AvgPool2dOptions) {
+    super(kernelSize, AVG_POOL2D, strideOrOpts, avgPool2d);
   }
 }
 
@@ -300,38 +293,10 @@ export class MaxPool3d<I extends boolean = false> extends MaxPoolNd<I> {
   }
 }
 
-export class AvgPool3d extends Module {
-  readonly stride: SizeArg;
-  readonly padding: SizeArg;
-  readonly ceilMode: boolean;
-  readonly countIncludePad: boolean;
-  readonly divisorOverride: number | null;
-
-  constructor(
-    readonly kernelSize: SizeArg,
-    strideOrOpts?: SizeArg | AvgPool2dOptions,
-  ) {
-    super();
-    const opts = poolOptions(AVG_POOL3D, strideOrOpts);
-    this.stride = opts?.stride ?? kernelSize;
-    this.padding = opts?.padding ?? 0;
-    this.ceilMode = opts?.ceilMode ?? false;
-    this.countIncludePad = opts?.countIncludePad ?? true;
-    this.divisorOverride = opts?.divisorOverride ?? null;
-  }
-
-  forward(input: Tensor): Tensor {
-    return avgPool3d(input, this.kernelSize, {
-      stride: this.stride,
-      padding: this.padding,
-      ceilMode: this.ceilMode,
-      countIncludePad: this.countIncludePad,
-      divisorOverride: this.divisorOverride,
-    });
-  }
-
-  override extraRepr(): string {
-    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}`;
+export class AvgPool3d extends AvgPoolWithDivisor {
+  /** AvgPool3d(kernelSize, stride?) or AvgPool3d(kernelSize, { stride, padding, ... }). */
+  constructor(kernelSize: SizeArg, strideOrOpts?: SizeArg | AvgPool2dOptions) {
+    super(kernelSize, AVG_POOL3D, strideOrOpts, avgPool3d);
   }
 }
 
@@ -352,6 +317,7 @@ export class AdaptiveAvgPool3d extends Module {
 
 libraryLayers(
   MaxPoolNd,
+  AvgPoolWithDivisor,
   MaxPool1d,
   MaxPool2d,
   MaxUnpool2d,
