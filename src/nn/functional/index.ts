@@ -62,8 +62,10 @@ export {
 } from './normalization.js';
 export {
   multiHeadAttentionForward,
+  scaledDotProductAttention,
   type MultiHeadAttentionOptions,
   type MultiHeadAttentionParams,
+  type ScaledDotProductAttentionOptions,
 } from './attention.js';
 export {
   conv1d,
