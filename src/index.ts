@@ -167,6 +167,7 @@ export {
   stdMean,
   variance as var,
   varMean,
+  type ScanOptions,
   type SumOptions,
   type ValuesIndices,
   type VarOptions,
@@ -232,7 +233,7 @@ export {
   type TopkOptions,
   type UniqueOptions,
 } from './functions/sorting.js';
-export { logSoftmax, softmax } from './functions/activation.js';
+export { logSoftmax, softmax, type SoftmaxOptions } from './functions/activation.js';
 export * as nn from './nn/index.js';
 export {
   explain,

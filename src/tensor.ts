@@ -15,7 +15,7 @@ import * as R from './functions/reduction.js';
 import * as S from './functions/shape_ops.js';
 import * as SO from './functions/sorting.js';
 import type { ScatterReduction } from './primitives.js';
-import { softmax, logSoftmax } from './functions/activation.js';
+import { softmax, logSoftmax, type SoftmaxOptions } from './functions/activation.js';
 import * as Cl from './functions/closeness.js';
 import * as Dg from './functions/diagonal.js';
 import * as Sc from './functions/scan.js';
@@ -706,11 +706,11 @@ export class Tensor {
   any(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor {
     return R.any(this, dim, keepdim);
   }
-  cumsum(dim: number): Tensor {
-    return R.cumsum(this, dim);
+  cumsum(dim: number, opts?: R.ScanOptions): Tensor {
+    return R.cumsum(this, dim, opts);
   }
-  cumprod(dim: number): Tensor {
-    return Sc.cumprod(this, dim);
+  cumprod(dim: number, opts?: R.ScanOptions): Tensor {
+    return Sc.cumprod(this, dim, opts);
   }
   /** cummax(dim): [values, indices] of the running maximum. */
   cummax(dim: number): R.ValuesIndices {
@@ -759,11 +759,11 @@ export class Tensor {
   unique(opts?: SO.UniqueOptions): Tensor | Tensor[] {
     return SO.unique(this, opts);
   }
-  softmax(dim: number): Tensor {
-    return softmax(this, dim);
+  softmax(dim: number, opts?: SoftmaxOptions): Tensor {
+    return softmax(this, dim, opts);
   }
-  logSoftmax(dim: number): Tensor {
-    return logSoftmax(this, dim);
+  logSoftmax(dim: number, opts?: SoftmaxOptions): Tensor {
+    return logSoftmax(this, dim, opts);
   }
 
   // ---- products ----

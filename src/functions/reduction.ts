@@ -1,5 +1,5 @@
 // Reductions: sum, mean, prod, max/min (with indices), argmax, var/std, logsumexp, norm, all/any, cumsum.
-import { isFloating, type DType } from '../dtype.js';
+import { isFloating, notImplementedFor, type DType } from '../dtype.js';
 import { DTypeError, IndexError } from '../errors.js';
 import { apply } from '../ops/apply.js';
 import type { ReducePrimitive } from '../primitives.js';
@@ -346,6 +346,24 @@ export function any(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: bool
   return reduce('any', x, a.dim, a.keepdim);
 }
 
-export function cumsum(x: Tensor, dim: number): Tensor {
-  return apply('cumsum', [cast(x, sumDType(x.dtype))], { dim: normalizeDim(dim, x.ndim) });
+/** cumsum's and cumprod's options: the dtype to cast the input to first (PyTorch's `dtype=`). */
+export interface ScanOptions {
+  readonly dtype?: DType;
+}
+
+/**
+ * The input of cumsum or cumprod (`op`, PyTorch's kernel `kernel`): cast to opts.dtype first, as
+ * PyTorch, or else integral and bool inputs to int32 (PyTorch: int64); bool results are refused.
+ */
+export function scanInput(op: string, kernel: string, x: Tensor, opts?: ScanOptions): Tensor {
+  checkOptions(op, opts, ['dtype']);
+  const dtype = opts?.dtype ?? sumDType(x.dtype);
+  if (dtype === 'bool') throw notImplementedFor(kernel, dtype);
+  return cast(x, dtype);
+}
+
+/** cumsum(x, dim, { dtype }?): the running sum along dim, the input cast to dtype first if given. */
+export function cumsum(x: Tensor, dim: number, opts?: ScanOptions): Tensor {
+  const input = scanInput('cumsum', 'cumsum_out_cpu', x, opts);
+  return apply('cumsum', [input], { dim: normalizeDim(dim, x.ndim) });
 }

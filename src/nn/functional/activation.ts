@@ -7,8 +7,8 @@ import { defaultGenerator, type Generator } from '../../random.js';
 import { allocArray } from '../../dtype.js';
 import type { Tensor } from '../../tensor.js';
 
-export { logSoftmax, softmax } from '../../functions/activation.js';
-import { softmax as softmaxOf } from '../../functions/activation.js';
+export { logSoftmax, softmax, type SoftmaxOptions } from '../../functions/activation.js';
+import { softmax as softmaxOf, type SoftmaxOptions } from '../../functions/activation.js';
 import { norm } from '../../functions/reduction.js';
 import { checkOptions } from '../../options.js';
 
@@ -200,10 +200,11 @@ export function softsign(x: Tensor): Tensor {
   });
 }
 
-/** Softmin: softmax(−x, dim). */
-export function softmin(x: Tensor, dim: number): Tensor {
+/** Softmin: softmax(−x, dim), −x cast to dtype first if given (as PyTorch: negated, then cast). */
+export function softmin(x: Tensor, dim: number, opts?: SoftmaxOptions): Tensor {
+  checkOptions('softmin', opts, ['dtype']);
   return internalScope(() => {
-    return softmaxOf(x.neg(), dim);
+    return softmaxOf(x.neg(), dim, opts);
   });
 }
 

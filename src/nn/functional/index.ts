@@ -27,6 +27,7 @@ export {
   type DropoutOptions,
   type GeluApproximate,
   type NormalizeOptions,
+  type SoftmaxOptions,
 } from './activation.js';
 export { pad, type PadOptions } from '../../functions/shape_ops.js';
 export { oneHot } from '../../functions/indexing.js';
