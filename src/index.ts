@@ -181,6 +181,7 @@ export {
   roll,
   type MeshgridIndexing,
   type MeshgridOptions,
+  type RepeatInterleaveOptions,
 } from './functions/tiling.js';
 export { bmm, dot, matmul, mm, outer } from './functions/linalg.js';
 export { einsum } from './functions/einsum.js';

@@ -889,8 +889,12 @@ export class Tensor {
   roll(shifts: number | readonly number[], dims?: number | readonly number[] | null): Tensor {
     return Tl.roll(this, shifts, dims);
   }
-  repeatInterleave(repeats: Tensor | number, dim?: number | null): Tensor {
-    return Tl.repeatInterleave(this, repeats, dim);
+  repeatInterleave(
+    repeats: Tensor | number,
+    dim?: number | null | Tl.RepeatInterleaveOptions,
+    opts?: Tl.RepeatInterleaveOptions,
+  ): Tensor {
+    return Tl.repeatInterleave(this, repeats, dim, opts);
   }
   /** unfold(dimension, size, step): the windows of `size` every `step` along dimension, in a new last dim. */
   unfold(dimension: number, size: number, step: number): Tensor {
