@@ -39,9 +39,10 @@ export function softmaxInput(
 
 /**
  * log_softmax(x, dim, { dtype }?) = (x − max) − log Σ exp(x − max), x cast to dtype first if given:
- * exact for large inputs (e.g. [1000, 0] → [0, −1000]). NOTE: the max is subtracted before the log-sum is added, as PyTorch does, so that
- * x − max is exact instead of rounding through logsumexp's large value. One primitive (one pass
- * per row in C; its backward is g − exp(y)·Σg), not the nine ops of the composite.
+ * exact for large inputs (e.g. [1000, 0] → [0, −1000]). NOTE: the max is subtracted before the
+ * log-sum is added, as PyTorch does, so that x − max is exact instead of rounding through
+ * logsumexp's large value. One primitive (one pass per row in C; its backward is g − exp(y)·Σg),
+ * not the nine ops of the composite.
  */
 export function logSoftmax(x: Tensor, dim: number, opts?: SoftmaxOptions): Tensor {
   const d = normalizeDim(dim, x.ndim);
