@@ -2,7 +2,7 @@
 //
 // Layers, lowest first; each imports only those below it (type-only imports are free: they
 // vanish at compile time):
-//   base      src/{dtype,shape,errors,primitives,math,random,format,tensor_class}.ts
+//   base      src/{dtype,shape,errors,options,primitives,math,random,format,tensor_class}.ts
 //   backend   src/backend/
 //   memory    src/memory.ts (storage, tensor lifetimes, scopes)
 //   autograd  src/autograd/{node,op_node,grad_mode,anomaly,traverse,engine}.ts (graph and engine)
@@ -12,7 +12,7 @@
 
 import { builtinModules } from 'node:module';
 
-const BASE = '^src/(dtype|shape|errors|primitives|math|random|format|tensor_class)[.]ts$';
+const BASE = '^src/(dtype|shape|errors|options|primitives|math|random|format|tensor_class)[.]ts$';
 const BACKEND = '^src/backend/';
 const MEMORY = '^src/memory[.]ts$';
 const AUTOGRAD = '^src/autograd/(node|op_node|grad_mode|anomaly|traverse|engine)[.]ts$';

@@ -3,6 +3,22 @@
 /** Base class of every error nabla throws on purpose. */
 export class NablaError extends Error {
   override name = 'NablaError';
+
+  // NOTE: OptionError must be a TypeError (PyTorch raises TypeError for an unexpected keyword or an
+  // argument of the wrong type) and a NablaError; a class has one parent, so NablaError also
+  // recognises it. Subclasses keep the ordinary prototype-chain test.
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    return this === NablaError && value instanceof OptionError;
+  }
+}
+
+/**
+ * An options object with an unknown key or a value of the wrong type, or a positional argument
+ * of the wrong type: a TypeError, as in PyTorch, and also `instanceof NablaError`.
+ */
+export class OptionError extends TypeError {
+  override name = 'OptionError';
 }
 
 /** Shapes that do not fit: broadcasting, matmul, reshape, cat, dimensions out of range. */

@@ -13,6 +13,7 @@ export {
   DTypeError,
   IndexError,
   NablaError,
+  OptionError,
   OutOfMemoryError,
   SafetensorsError,
   ShapeError,
@@ -311,3 +312,4 @@ export {
 export * as io from './io/safetensors.js';
 export { buildOnnxModel, exportOnnx, type OnnxExportOptions } from './io/onnx.js';
 export type { OnnxModel } from './io/onnx_proto.js';
+export { PytorchExportError, pytorchSource, type PytorchSourceOptions } from './io/pytorch.js';

@@ -19,4 +19,5 @@ export {
 export { createNodeWasmBackend } from './node/wasm.js';
 export { katexCss } from './node/katex.js';
 export { saveOnnx, writeOnnxFile } from './node/onnx.js';
+export { savePytorch, type SavedPytorch } from './node/pytorch.js';
 export { svgToPng, writePlot, writePlotFiles, type PngOptions } from './node/plots.js';

@@ -1,5 +1,10 @@
 // Tensor: a view of backend storage plus autograd state; every method delegates to an op or function.
 // NOTE: over 500 lines on purpose: one short method per PyTorch Tensor method, each a one-line delegation; splitting them would scatter the API.
+import { argsAfterOptions, defineOptions, isOptionsObject, optionsOrArg } from './options.js';
+
+const REQUIRES_GRAD_ = defineOptions<{ requiresGrad?: boolean }>('Tensor.requiresGrad_', {
+  requiresGrad: 'boolean',
+});
 import { backward as runBackward, type BackwardOptions } from './autograd/engine.js';
 import { AccumulateGrad, type GradHook, type Node, type RemovableHandle } from './autograd/node.js';
 import { isDType, isFloating, type DType, type TypedArray } from './dtype.js';
@@ -273,8 +278,10 @@ export class Tensor {
     return this.#accumulator;
   }
 
-  requiresGrad_(flag = true): this {
-    this.requiresGrad = flag;
+  /** requiresGrad_(flag = true), or requiresGrad_({ requiresGrad }). */
+  requiresGrad_(flagOrOpts: boolean | { requiresGrad?: boolean } = true): this {
+    this.requiresGrad =
+      optionsOrArg(REQUIRES_GRAD_, 'requiresGrad', flagOrOpts)?.requiresGrad ?? true;
     return this;
   }
 
@@ -301,8 +308,12 @@ export class Tensor {
   }
 
   /** Computes the gradient of this tensor with respect to the graph's leaves, into their .grad. */
-  backward(gradient?: Tensor | null, opts?: BackwardOptions): void {
-    runBackward(this, gradient ?? null, opts);
+  /** backward(gradient?, { retainGraph, createGraph }), or backward({ retainGraph, ... }) alone. */
+  backward(gradient?: Tensor | BackwardOptions | null, opts?: BackwardOptions): void {
+    if (isOptionsObject(gradient)) {
+      if (opts !== undefined) throw argsAfterOptions('Tensor.backward');
+      runBackward(this, null, gradient as BackwardOptions);
+    } else runBackward(this, gradient ?? null, opts);
   }
 
   /** A tensor sharing this one's data, cut from the graph. */
@@ -609,10 +620,10 @@ export class Tensor {
   bitwiseRightShift(other: TensorOrScalar): Tensor {
     return P.bitwiseRightShift(this, other);
   }
-  clamp(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor {
+  clamp(min?: TensorOrScalar | E.ClampOptions | null, max?: TensorOrScalar | null): Tensor {
     return E.clamp(this, min, max);
   }
-  clip(min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor {
+  clip(min?: TensorOrScalar | E.ClampOptions | null, max?: TensorOrScalar | null): Tensor {
     return E.clamp(this, min, max);
   }
   /** x.where(condition, other): x where condition holds, else other. */
@@ -659,25 +670,25 @@ export class Tensor {
   }
   /** max() over everything; max(dim, keepdim?) gives [values, indices]; max(other) is maximum. */
   max(): Tensor;
-  max(dim: number, keepdim?: boolean): R.ValuesIndices;
+  max(dim: number | R.DimKeepdimOptions, keepdim?: boolean): R.ValuesIndices;
   max(other: Tensor): Tensor;
-  max(arg?: number | Tensor, keepdim?: boolean): Tensor | R.ValuesIndices {
+  max(arg?: number | Tensor | R.DimKeepdimOptions, keepdim?: boolean): Tensor | R.ValuesIndices {
     if (arg === undefined) return R.amax(this);
     if (arg instanceof Tensor) return E.maximum(this, arg);
-    return R.maxDim(this, arg, keepdim);
+    return R.maxDimOf(this, arg, keepdim);
   }
   min(): Tensor;
-  min(dim: number, keepdim?: boolean): R.ValuesIndices;
+  min(dim: number | R.DimKeepdimOptions, keepdim?: boolean): R.ValuesIndices;
   min(other: Tensor): Tensor;
-  min(arg?: number | Tensor, keepdim?: boolean): Tensor | R.ValuesIndices {
+  min(arg?: number | Tensor | R.DimKeepdimOptions, keepdim?: boolean): Tensor | R.ValuesIndices {
     if (arg === undefined) return R.amin(this);
     if (arg instanceof Tensor) return E.minimum(this, arg);
-    return R.minDim(this, arg, keepdim);
+    return R.minDimOf(this, arg, keepdim);
   }
-  argmax(dim?: number | null, keepdim?: boolean): Tensor {
+  argmax(dim?: number | null | R.DimKeepdimOptions, keepdim?: boolean): Tensor {
     return R.argmax(this, dim, keepdim);
   }
-  argmin(dim?: number | null, keepdim?: boolean): Tensor {
+  argmin(dim?: number | null | R.DimKeepdimOptions, keepdim?: boolean): Tensor {
     return R.argmin(this, dim, keepdim);
   }
   var(
@@ -694,10 +705,10 @@ export class Tensor {
   ): Tensor {
     return R.std(this, dim, unbiased, keepdim);
   }
-  logsumexp(dim: Dims, keepdim?: boolean): Tensor {
+  logsumexp(dim: Dims | { dim?: Dims; keepdim?: boolean }, keepdim?: boolean): Tensor {
     return R.logsumexp(this, dim, keepdim);
   }
-  norm(p?: number | 'fro', dim?: Dims | null, keepdim?: boolean): Tensor {
+  norm(p?: number | 'fro' | R.NormOptions, dim?: Dims | null, keepdim?: boolean): Tensor {
     return R.norm(this, p, dim, keepdim);
   }
   all(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor {
@@ -706,10 +717,10 @@ export class Tensor {
   any(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor {
     return R.any(this, dim, keepdim);
   }
-  cumsum(dim: number, opts?: R.ScanOptions): Tensor {
+  cumsum(dim: number | R.ScanOptions, opts?: R.ScanOptions): Tensor {
     return R.cumsum(this, dim, opts);
   }
-  cumprod(dim: number, opts?: R.ScanOptions): Tensor {
+  cumprod(dim: number | R.ScanOptions, opts?: R.ScanOptions): Tensor {
     return Sc.cumprod(this, dim, opts);
   }
   /** cummax(dim): [values, indices] of the running maximum. */
@@ -759,10 +770,10 @@ export class Tensor {
   unique(opts?: SO.UniqueOptions): Tensor | Tensor[] {
     return SO.unique(this, opts);
   }
-  softmax(dim: number, opts?: SoftmaxOptions): Tensor {
+  softmax(dim: number | SoftmaxOptions, opts?: SoftmaxOptions): Tensor {
     return softmax(this, dim, opts);
   }
-  logSoftmax(dim: number, opts?: SoftmaxOptions): Tensor {
+  logSoftmax(dim: number | SoftmaxOptions, opts?: SoftmaxOptions): Tensor {
     return logSoftmax(this, dim, opts);
   }
 
@@ -798,16 +809,16 @@ export class Tensor {
   reshapeAs(other: Tensor): Tensor {
     return S.reshape(this, other.shape);
   }
-  flatten(startDim?: number, endDim?: number): Tensor {
+  flatten(startDim?: number | { startDim?: number; endDim?: number }, endDim?: number): Tensor {
     return S.flatten(this, startDim, endDim);
   }
   unflatten(dim: number, sizes: readonly number[]): Tensor {
     return S.unflatten(this, dim, sizes);
   }
-  squeeze(dim?: number | readonly number[]): Tensor {
+  squeeze(dim?: number | readonly number[] | { dim?: number | readonly number[] }): Tensor {
     return S.squeeze(this, dim);
   }
-  unsqueeze(dim: number): Tensor {
+  unsqueeze(dim: number | { dim?: number }): Tensor {
     return S.unsqueeze(this, dim);
   }
   transpose(dim0: number, dim1: number): Tensor {
@@ -856,10 +867,10 @@ export class Tensor {
   repeat(...sizes: readonly (number | readonly number[])[]): Tensor {
     return S.repeat(this, S.sizesFromArgs(sizes));
   }
-  split(sizeOrSections: number | readonly number[], dim?: number): Tensor[] {
+  split(sizeOrSections: number | readonly number[], dim?: number | { dim?: number }): Tensor[] {
     return S.split(this, sizeOrSections, dim);
   }
-  chunk(chunks: number, dim?: number): Tensor[] {
+  chunk(chunks: number, dim?: number | { dim?: number }): Tensor[] {
     return S.chunk(this, chunks, dim);
   }
   indexSelect(dim: number, index: Tensor | readonly number[]): Tensor {
@@ -936,7 +947,7 @@ export class Tensor {
     IP.addcdiv_(this, t1, t2, opts);
     return this;
   }
-  clamp_(min?: TensorOrScalar | null, max?: TensorOrScalar | null): this {
+  clamp_(min?: TensorOrScalar | E.ClampOptions | null, max?: TensorOrScalar | null): this {
     IP.clamp_(this, min, max);
     return this;
   }
@@ -953,12 +964,12 @@ export class Tensor {
     return this;
   }
   /** Fills with U(from, to) draws from the library generator (or opts.generator). */
-  uniform_(from?: number, to?: number, opts?: IP.GeneratorOptions): this {
+  uniform_(from?: number | IP.UniformOptions, to?: number, opts?: IP.UniformOptions): this {
     IP.uniform_(this, from, to, opts);
     return this;
   }
   /** Fills with N(mean, std²) draws from the library generator (or opts.generator). */
-  normal_(mean?: number, std?: number, opts?: IP.GeneratorOptions): this {
+  normal_(mean?: number | IP.NormalOptions, std?: number, opts?: IP.NormalOptions): this {
     IP.normal_(this, mean, std, opts);
     return this;
   }

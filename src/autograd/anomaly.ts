@@ -1,5 +1,7 @@
 // Anomaly mode (torch.autograd.detect_anomaly): forward stacks kept per node, NaN/Inf checks on what
 // backward functions return (optionally on forward outputs too), and the node observers apply() calls.
+import { OptionError } from '../errors.js';
+import { defineOptions, describeValue, type Spec } from '../options.js';
 import { isFloating } from '../dtype.js';
 import { AnomalyError, NablaError } from '../errors.js';
 import { suspendOrphaning } from '../memory.js';
@@ -86,8 +88,18 @@ export function isAnomalyCheckNanEnabled(): boolean {
   return state?.checkNan ?? false;
 }
 
+const ANOMALY_SPEC: Spec<AnomalyOptions> = { checkNan: 'boolean', checkForward: 'boolean' };
+const SET_DETECT_ANOMALY = defineOptions<AnomalyOptions>('autograd.setDetectAnomaly', ANOMALY_SPEC);
+const DETECT_ANOMALY = defineOptions<AnomalyOptions>('autograd.detectAnomaly', ANOMALY_SPEC);
+
 /** torch.autograd.set_detect_anomaly: turns anomaly mode on or off for everything that follows. */
 export function setDetectAnomaly(on: boolean, opts?: AnomalyOptions): void {
+  SET_DETECT_ANOMALY.check(opts);
+  if (typeof on !== 'boolean') {
+    throw new OptionError(
+      `autograd.setDetectAnomaly(): argument 'mode' must be a boolean, got ${describeValue(on)}`,
+    );
+  }
   setState(
     on ? { checkNan: opts?.checkNan ?? true, checkForward: opts?.checkForward ?? false } : null,
   );
@@ -99,6 +111,7 @@ export class AnomalyScope {
   #open = true;
 
   constructor(opts?: AnomalyOptions) {
+    DETECT_ANOMALY.check(opts);
     this.#previous = state;
     setDetectAnomaly(true, opts);
   }

@@ -1,5 +1,6 @@
 // The backward engine: walks the recorded graph iteratively in reverse topological order,
 // sums gradients per input, runs hooks, accumulates into leaves or captures for autograd.grad.
+import { defineOptions, type Spec } from '../options.js';
 import { AutogradError } from '../errors.js';
 import { beginInternal, endInternal, keep, popInternal } from '../memory.js';
 import { sameShape, shapeStr } from '../shape.js';
@@ -22,6 +23,14 @@ export interface GradOptions extends BackwardOptions {
   /** Return null for inputs the outputs do not depend on, instead of throwing. */
   readonly allowUnused?: boolean;
 }
+
+const BACKWARD_SPEC: Spec<BackwardOptions> = { retainGraph: 'boolean', createGraph: 'boolean' };
+const BACKWARD = defineOptions<BackwardOptions>('Tensor.backward', BACKWARD_SPEC);
+const GRAD = defineOptions<GradOptions>('autograd.grad', {
+  ...BACKWARD_SPEC,
+  gradOutputs: ['tensor', 'array', 'null'],
+  allowUnused: 'boolean',
+});
 
 /** A max-heap of ready nodes by creation order: later nodes run first, as in PyTorch. */
 class ReadyQueue {
@@ -326,6 +335,7 @@ export function backward(
   gradOutputs?: Tensor | readonly (Tensor | null)[] | null,
   opts?: BackwardOptions,
 ): void {
+  BACKWARD.check(opts);
   const outs = Array.isArray(outputs) ? (outputs as readonly Tensor[]) : [outputs as Tensor];
   const grads =
     gradOutputs === null || gradOutputs === undefined
@@ -351,6 +361,7 @@ export function grad(
   inputs: Tensor | readonly Tensor[],
   opts?: GradOptions,
 ): (Tensor | null)[] {
+  GRAD.check(opts);
   const outs = Array.isArray(outputs) ? (outputs as readonly Tensor[]) : [outputs as Tensor];
   const ins = Array.isArray(inputs) ? (inputs as readonly Tensor[]) : [inputs as Tensor];
   const go = opts?.gradOutputs;

@@ -1,4 +1,5 @@
 // gradcheck and gradgradcheck: analytical Jacobians from autograd against float64 central differences.
+import { defineOptions, type Spec } from '../options.js';
 import { ArgumentError, NablaError } from '../errors.js';
 import { fromArray, randn } from '../functions/creation.js';
 import { Generator } from '../random.js';
@@ -34,11 +35,24 @@ function fmtMatrix(rows: Float64Array[]): string {
   return rows.map((r) => `  [${Array.from(r, (v) => v.toPrecision(6)).join(', ')}]`).join('\n');
 }
 
+const GRADCHECK_SPEC: Spec<GradcheckOptions> = {
+  eps: 'number',
+  atol: 'number',
+  rtol: 'number',
+  raiseException: 'boolean',
+};
+const GRADCHECK = defineOptions<GradcheckOptions>('autograd.gradcheck', GRADCHECK_SPEC);
+const GRADGRADCHECK = defineOptions<GradgradcheckOptions>('autograd.gradgradcheck', {
+  ...GRADCHECK_SPEC,
+  gradOutputs: 'array',
+});
+
 /**
  * Checks the gradients of `fn` at `inputs`: every input that requires grad must be float64.
  * Returns true, or throws GradcheckError (returns false with raiseException: false).
  */
 export function gradcheck(fn: Fn, inputs: readonly Tensor[], opts?: GradcheckOptions): boolean {
+  GRADCHECK.check(opts);
   const eps = opts?.eps ?? 1e-6;
   const atol = opts?.atol ?? 1e-5;
   const rtol = opts?.rtol ?? 1e-3;
@@ -133,6 +147,7 @@ export function gradgradcheck(
   inputs: readonly Tensor[],
   opts?: GradgradcheckOptions,
 ): boolean {
+  GRADGRADCHECK.check(opts);
   const outputs = outputsOf(fn, [...inputs]);
   const gen = new Generator(0);
   const gradOutputs =

@@ -1,12 +1,13 @@
-// `nabla export`: a preset model with trained weights written as an ONNX file with a dynamic batch dim.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// `nabla export`: a preset model with trained weights as an ONNX file (dynamic batch dim), or as PyTorch source and safetensors.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { DataError } from '../errors.js';
 import { zeros } from '../functions/creation.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, buildOnnxModel } from '../io/onnx.js';
 import { encodeModel } from '../io/onnx_proto.js';
 import { loadStateDict, safeOpen } from '../node/io.js';
 import { writeOnnxFile } from '../node/onnx.js';
+import { savePytorch } from '../node/pytorch.js';
 import { UsageError, choiceFlag, intFlag, type CommandSpec } from './args.js';
 import { DATA_NAMES, loadData } from './datasets.js';
 import { MODEL_NAMES, buildModel } from './models.js';
@@ -18,7 +19,8 @@ const EXAMPLE_RUN = defaultOutDir('fashion-mnist', 'cnn');
 
 export const EXPORT_SPEC: CommandSpec = {
   name: 'export',
-  summary: 'Export a preset model and its trained weights to ONNX (for onnxruntime and friends).',
+  summary:
+    'Export a preset model and its trained weights to ONNX (for onnxruntime and friends), or to PyTorch (--pytorch).',
   usage: 'nabla export [options]',
   flags: {
     run: {
@@ -43,34 +45,45 @@ export const EXPORT_SPEC: CommandSpec = {
       value: '<file>',
       help: 'a .safetensors state dict (as nabla train writes); without it the weights are untrained',
     },
+    pytorch: {
+      type: 'boolean',
+      help: 'write PyTorch instead of ONNX: <stem>.py (the model as a torch.nn.Module, with load()) and <stem>.safetensors (its weights)',
+    },
     out: {
       type: 'string',
       value: '<file>',
-      help: 'the .onnx file to write (default: model.onnx, in the --run folder if given)',
+      help:
+        'the .onnx file to write (default: model.onnx, in the --run folder if given); with --pytorch, the ' +
+        "file stem, or a folder to write <preset>.py and <preset>.safetensors in (default: the preset's name, in the --run folder if given)",
     },
     opset: {
       type: 'string',
       value: '<n>',
-      help: `ONNX opset, ${MIN_OPSET} to ${MAX_OPSET}`,
-      default: String(DEFAULT_OPSET),
+      help: `ONNX opset, ${MIN_OPSET} to ${MAX_OPSET} (default: ${DEFAULT_OPSET})`,
     },
     'static-batch': {
       type: 'boolean',
-      help: 'fix the batch size to --batch instead of a dynamic batch dim',
+      help: 'fix the batch size to --batch instead of a dynamic batch dim (ONNX)',
     },
     batch: {
       type: 'string',
       value: '<n>',
-      help: 'the batch size of the example input the model is traced with',
-      default: '2',
+      help: 'the batch size of the example input the model is traced with (ONNX; default: 2)',
     },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
   examples: [
     `nabla export --run ${EXAMPLE_RUN}`,
     'nabla export --model cnn --data fashion-mnist --weights runs/x/model.safetensors --out cnn.onnx',
+    `nabla export --pytorch --run ${EXAMPLE_RUN}`,
+    'nabla export --pytorch --model mlp --data digits --weights runs/x/model.safetensors --out mlp',
   ],
-  notes: ["The graph's input is 'input' ([batch, ...sample shape]), its output 'logits'."],
+  notes: [
+    "ONNX: the graph's input is 'input' ([batch, ...sample shape]), its output 'logits'.",
+    'PyTorch: `from cnn import load; model = load()` builds the model and loads the weights beside the\n' +
+      'file (with plain torch; the safetensors package is used when installed). docs/scale-out.md shows\n' +
+      'how to train it further with torchrun (DistributedDataParallel).',
+  ],
 };
 
 /** Sample shapes and class counts of the named datasets (no need to load them to export). */
@@ -110,6 +123,14 @@ function readRun(dir: string): RunConfig {
   return json.config ?? {};
 }
 
+const isDirectory = (path: string): boolean => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
 const str = (v: string | boolean | undefined): string | undefined =>
   typeof v === 'string' ? v : undefined;
 
@@ -133,14 +154,24 @@ export async function runExport(
       `missing --data <name|file.csv> (it gives the input shape); for example: nabla export --model ${modelName} --data digits`,
       EXPORT_SPEC,
     );
-  const opset = intFlag(EXPORT_SPEC, 'opset', flags.opset, MIN_OPSET);
+  const pytorch = flags.pytorch === true;
+  if (pytorch) {
+    for (const onnxOnly of ['opset', 'batch', 'static-batch'] as const)
+      if (flags[onnxOnly] !== undefined && flags[onnxOnly] !== false)
+        throw new UsageError(
+          `--${onnxOnly} is an ONNX option; --pytorch does not take it`,
+          EXPORT_SPEC,
+        );
+  }
+  const opset = intFlag(EXPORT_SPEC, 'opset', flags.opset ?? String(DEFAULT_OPSET), MIN_OPSET);
   if (opset > MAX_OPSET)
     throw new UsageError(`--opset must be at most ${MAX_OPSET}, got ${opset}`, EXPORT_SPEC);
-  const batch = intFlag(EXPORT_SPEC, 'batch', flags.batch);
+  const batch = intFlag(EXPORT_SPEC, 'batch', flags.batch ?? '2');
   const weights =
     str(flags.weights) ?? (runDir === undefined ? undefined : join(runDir, 'model.safetensors'));
-  const target =
-    str(flags.out) ?? (runDir === undefined ? 'model.onnx' : join(runDir, 'model.onnx'));
+  const defaultName = pytorch ? modelName.replace(/-/g, '_') : 'model.onnx';
+  let target = str(flags.out) ?? (runDir === undefined ? defaultName : join(runDir, defaultName));
+  if (pytorch && isDirectory(target)) target = join(target, defaultName);
 
   const labels = run.labels ?? savedLabels(weights);
   let sample = KNOWN_DATA[data];
@@ -168,14 +199,31 @@ export async function runExport(
     out.write('note: no --weights given, so the file holds freshly initialised weights\n');
   }
 
+  const description =
+    `nabla ${modelName} for ${data}` +
+    (labels === undefined ? '' : `; logit k is the class labelled ${JSON.stringify(labels)}[k]`);
+  if (pytorch) {
+    const saved = savePytorch(model, target, {
+      exampleInputs: zeros([batch, ...sample.shape]),
+      description,
+    });
+    const stem = basename(saved.source, '.py');
+    out.write(
+      `wrote ${saved.source} (a torch.nn.Module) and ${saved.weights} (${Object.keys(model.stateDict()).length} tensors)\n`,
+    );
+    out.write(
+      /^[A-Za-z_][A-Za-z0-9_]*$/.test(stem)
+        ? `  in Python, beside them: from ${stem} import load; model = load()\n`
+        : `  note: '${stem}' is not a Python module name; rename the .py file (not the .safetensors) to import it\n`,
+    );
+    return;
+  }
   const onnx = buildOnnxModel(model, zeros([batch, ...sample.shape]), {
     opsetVersion: opset,
     inputNames: ['input'],
     outputNames: ['logits'],
     dynamicBatch: flags['static-batch'] !== true,
-    docString:
-      `nabla ${modelName} for ${data}` +
-      (labels === undefined ? '' : `; logit k is the class labelled ${JSON.stringify(labels)}[k]`),
+    docString: description,
   });
   const bytes = encodeModel(onnx);
   writeOnnxFile(target, bytes);

@@ -1,5 +1,6 @@
 // DataLoader: batches of a dataset in sampler order, iterated with for...of or, with batches prepared ahead, for await.
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, OptionError } from '../errors.js';
+import { argsOrOptions, defineOptions } from '../options.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import { defaultCollate, defaultConvert, type Collated } from './collate.js';
 import {
@@ -41,6 +42,17 @@ export interface DataLoaderOptions<T, B> {
 type Step<B> = IteratorResult<B, undefined>;
 const DONE: Step<never> = { done: true, value: undefined };
 
+const DATA_LOADER = defineOptions<DataLoaderOptions<unknown, unknown>>('data.DataLoader', {
+  batchSize: ['integer', 'null'],
+  shuffle: 'boolean',
+  sampler: ['object', 'array'],
+  batchSampler: ['object', 'array'],
+  dropLast: 'boolean',
+  collateFn: 'function',
+  generator: 'object',
+  prefetch: 'integer',
+});
+
 /**
  * torch.utils.data.DataLoader (single process). Iterating draws the iterator's base seed from the
  * generator (64 bits, as PyTorch does) and then the sampler's order, so with the same seed the
@@ -61,7 +73,25 @@ export class DataLoader<T, B = Collated<Awaited<T>>> implements Iterable<B>, Asy
   readonly #generator: Generator | undefined;
   readonly #defaultCollate: boolean;
 
-  constructor(dataset: DatasetLike<T> | IterableDataset<T>, opts: DataLoaderOptions<T, B> = {}) {
+  /** DataLoader(dataset, { batchSize, shuffle, ... }), or DataLoader(dataset, batchSize) as PyTorch. */
+  constructor(
+    dataset: DatasetLike<T> | IterableDataset<T>,
+    batchSizeOrOpts: number | null | DataLoaderOptions<T, B> = {},
+    shuffleArg?: boolean,
+    samplerArg?: SamplerLike<number>,
+    batchSamplerArg?: SamplerLike<readonly number[]>,
+    ...rest: readonly never[]
+  ) {
+    // NOTE: PyTorch's positionals are batch_size, shuffle, sampler, batch_sampler, num_workers, ...;
+    // nabla takes the first four and refuses the rest (no worker processes) rather than drop them.
+    if (rest.length > 0) {
+      throw new OptionError(
+        'data.DataLoader(): only batchSize, shuffle, sampler and batchSampler may be given positionally',
+      );
+    }
+    const keys = ['batchSize', 'shuffle', 'sampler', 'batchSampler'] as const;
+    const args = [batchSizeOrOpts, shuffleArg, samplerArg, batchSamplerArg];
+    const opts = argsOrOptions(DATA_LOADER, keys, args, undefined) as DataLoaderOptions<T, B>;
     this.dataset = dataset;
     const iterable = dataset instanceof IterableDataset;
     let batchSize = opts.batchSize === undefined ? 1 : opts.batchSize;

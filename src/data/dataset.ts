@@ -1,4 +1,5 @@
 // Datasets: the map-style and iterable-style bases, TensorDataset, Subset, ConcatDataset and randomSplit (torch.utils.data.dataset).
+import { defineOptions } from '../options.js';
 import { ArgumentError, IndexError, ShapeError } from '../errors.js';
 import { defaultCollate } from './collate.js';
 import { indexSelect, select } from '../functions/shape_ops.js';
@@ -256,11 +257,16 @@ function isClose(a: number, b: number): boolean {
  * first split on. The split is consecutive slices of randperm(n) drawn from the generator, so the
  * same seed gives PyTorch's split.
  */
+const RANDOM_SPLIT = defineOptions<RandomSplitOptions>('data.randomSplit', {
+  generator: 'object',
+});
+
 export function randomSplit<T>(
   dataset: DatasetLike<T>,
   lengths: readonly number[],
   opts?: RandomSplitOptions,
 ): Subset<T>[] {
+  RANDOM_SPLIT.check(opts);
   const n = sizeOf(dataset);
   let total = 0;
   for (const l of lengths) total += l; // Python's left-to-right float sum

@@ -1,4 +1,5 @@
 // Samplers: the index orders a DataLoader reads in, drawn as torch.utils.data.sampler draws them.
+import { defineOptions } from '../options.js';
 import { ArgumentError } from '../errors.js';
 import { defaultGenerator, Generator, permutation } from '../random.js';
 
@@ -71,6 +72,20 @@ export interface RandomSamplerOptions {
   readonly generator?: Generator;
 }
 
+const RANDOM_SAMPLER = defineOptions<RandomSamplerOptions>('data.RandomSampler', {
+  replacement: 'boolean',
+  numSamples: 'number',
+  generator: 'object',
+});
+const SUBSET_RANDOM_SAMPLER = defineOptions<{ readonly generator?: Generator }>(
+  'data.SubsetRandomSampler',
+  { generator: 'object' },
+);
+const WEIGHTED_RANDOM_SAMPLER = defineOptions<WeightedRandomSamplerOptions>(
+  'data.WeightedRandomSampler',
+  { replacement: 'boolean', generator: 'object' },
+);
+
 /**
  * torch's RandomSampler: without replacement, randperm(n) from the generator (repeated when
  * numSamples > n); with replacement, randint(0, n) in blocks of 32. The order is PyTorch's for the
@@ -84,6 +99,7 @@ export class RandomSampler extends Sampler<number> {
 
   constructor(dataSource: Sized, opts: RandomSamplerOptions = {}) {
     super();
+    RANDOM_SAMPLER.checkGiven(opts);
     this.dataSource = dataSource;
     this.replacement = opts.replacement ?? false;
     this.#numSamples = opts.numSamples;
@@ -129,6 +145,7 @@ export class SubsetRandomSampler extends Sampler<number> {
 
   constructor(indices: ArrayLike<number>, opts: { readonly generator?: Generator } = {}) {
     super();
+    SUBSET_RANDOM_SAMPLER.checkGiven(opts);
     this.indices = Array.from(indices);
     this.generator = opts.generator;
   }
@@ -167,6 +184,7 @@ export class WeightedRandomSampler extends Sampler<number> {
     opts: WeightedRandomSamplerOptions = {},
   ) {
     super();
+    WEIGHTED_RANDOM_SAMPLER.checkGiven(opts);
     checkPositiveInt(numSamples, 'numSamples');
     const w = Float64Array.from(Array.from(weights));
     let sum = 0;

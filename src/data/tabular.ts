@@ -1,4 +1,5 @@
 // Tabular data from CSV text: an RFC 4180 parser and a TensorDataset of numeric features and a target column.
+import { defineOptions, type Spec } from '../options.js';
 import type { DType } from '../dtype.js';
 import { ArgumentError, DataError } from '../errors.js';
 import { tensor } from '../functions/creation.js';
@@ -18,6 +19,20 @@ export interface CsvRecord {
   readonly line: number;
 }
 
+const PARSE_CSV_SPEC: Spec<ParseCsvOptions> = { delimiter: 'string', name: 'string' };
+const PARSE_CSV = defineOptions<ParseCsvOptions>('data.parseCsv', PARSE_CSV_SPEC);
+/** The keys of csvDataset's and loadCsv's options. */
+export const CSV_DATASET_SPEC: Spec<CsvDatasetOptions> = {
+  ...PARSE_CSV_SPEC,
+  header: 'boolean',
+  target: ['string', 'integer'],
+  features: 'array',
+  dtype: 'string',
+  targetDType: 'string',
+  encodeTarget: 'boolean',
+};
+const CSV_DATASET = defineOptions<CsvDatasetOptions>('data.csvDataset', CSV_DATASET_SPEC);
+
 /**
  * Splits CSV text into records (RFC 4180): fields separated by the delimiter, records by LF or
  * CRLF, fields in double quotes may hold delimiters, newlines and doubled quotes (""). Blank lines
@@ -25,6 +40,7 @@ export interface CsvRecord {
  * closing quote is a DataError.
  */
 export function parseCsv(text: string, opts: ParseCsvOptions = {}): CsvRecord[] {
+  PARSE_CSV.checkGiven(opts);
   const delim = opts.delimiter ?? ',';
   const name = opts.name ?? 'CSV';
   if (delim.length !== 1 || delim === '"' || delim === '\n' || delim === '\r') {
@@ -195,8 +211,12 @@ function resolveColumn(spec: string | number, names: readonly string[], name: st
  * number is a DataError naming its line and column.
  */
 export function csvDataset(text: string, opts: CsvDatasetOptions = {}): CsvDataset {
+  CSV_DATASET.checkGiven(opts);
   const name = opts.name ?? 'CSV';
-  const records = parseCsv(text, opts);
+  const records = parseCsv(text, {
+    ...(opts.delimiter === undefined ? {} : { delimiter: opts.delimiter }),
+    ...(opts.name === undefined ? {} : { name: opts.name }),
+  });
   const hasHeader = opts.header ?? true;
   if (records.length === 0) {
     throw new DataError(`${name}: no data`);

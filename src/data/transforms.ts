@@ -1,4 +1,5 @@
 // Image transforms in torchvision's manner: compose, toTensor, normalize, randomHorizontalFlip, randomCrop (random ones draw from the library generator).
+import { defineOptions } from '../options.js';
 import { isFloating } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
 import { tensor } from '../functions/creation.js';
@@ -110,8 +111,21 @@ export function normalize(
   };
 }
 
+const RANDOM_HORIZONTAL_FLIP = defineOptions<RandomTransformOptions>(
+  'data.transforms.randomHorizontalFlip',
+  { generator: 'object' },
+);
+const RANDOM_CROP = defineOptions<RandomCropOptions>('data.transforms.randomCrop', {
+  generator: 'object',
+  padding: ['number', 'array'],
+  padIfNeeded: 'boolean',
+  fill: 'number',
+  paddingMode: 'string',
+});
+
 /** torchvision's RandomHorizontalFlip: flips the last dimension when rand() < p (one float32 draw). */
 export function randomHorizontalFlip(p = 0.5, opts: RandomTransformOptions = {}): Transform {
+  RANDOM_HORIZONTAL_FLIP.checkGiven(opts);
   if (!(p >= 0 && p <= 1))
     throw new ArgumentError(`randomHorizontalFlip: p must be in [0, 1], got ${p}`);
   const threshold = Math.fround(p);
@@ -184,6 +198,7 @@ export function randomCrop(
   size: number | readonly [number, number],
   opts: RandomCropOptions = {},
 ): Transform {
+  RANDOM_CROP.checkGiven(opts);
   const [th, tw] = typeof size === 'number' ? [size, size] : size;
   if (![th, tw].every((v) => Number.isInteger(v) && v > 0)) {
     throw new ArgumentError(

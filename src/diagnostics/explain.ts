@@ -1,5 +1,6 @@
 // explain(): one training step told step by step with the real numbers: forward values, the chain rule
 // node by node in backward order, ∂L/∂w per parameter, dead units, and the optimizer's update.
+import { defineOptions } from '../options.js';
 import { nodesInOrder } from '../autograd/traverse.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { AccumulateGrad, type Node } from '../autograd/node.js';
@@ -33,6 +34,16 @@ export type {
   LeafGradient,
   LeafValue,
 } from './explain_types.js';
+
+const EXPLAIN = defineOptions<ExplainOptions>('explain', {
+  model: 'object',
+  optimizer: 'object',
+  maxNodes: 'integer',
+  names: 'object',
+  title: 'string',
+});
+const TO_MARKDOWN = defineOptions<MarkdownOptions>('Explanation.toMarkdown', { math: 'string' });
+const TO_HTML = defineOptions<HtmlOptions>('Explanation.toHtml', { katexCss: 'string' });
 export type { OptimizerAccount, ParameterUpdate } from './explain_step.js';
 
 export interface ExplainOptions {
@@ -70,11 +81,13 @@ export class Explanation {
 
   /** Markdown: tables and lists; formulas as code (or LaTeX with { math: 'latex' }). */
   toMarkdown(opts?: MarkdownOptions): string {
+    TO_MARKDOWN.check(opts);
     return renderMarkdown(this, opts);
   }
 
   /** A self-contained HTML page with the math typeset by KaTeX (no network needed to view it). */
   toHtml(opts?: HtmlOptions): Promise<string> {
+    TO_HTML.check(opts);
     return renderHtml(this, opts);
   }
 
@@ -116,6 +129,7 @@ function opName(node: Node): string {
  * update that step() would make is computed on copies of the parameters and optimizer state.
  */
 export function explain(loss: Tensor | (() => Tensor), opts: ExplainOptions = {}): Explanation {
+  EXPLAIN.checkGiven(opts);
   const root =
     typeof loss === 'function'
       ? recordGraph(loss, opts.model === undefined ? {} : { model: opts.model })

@@ -1,5 +1,6 @@
 // Graph export: the autograd graph behind a tensor as Graphviz DOT, and as SVG laid out by Graphviz
 // itself (compiled to WebAssembly, @viz-js/viz), so it works in Node and in browsers alike.
+import { defineOptions, type Spec } from '../options.js';
 import { nodesInOrder } from '../autograd/traverse.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { AccumulateGrad, type Node } from '../autograd/node.js';
@@ -9,6 +10,17 @@ import { OpNode } from '../autograd/op_node.js';
 import type { Tensor } from '../tensor.js';
 import { MAX_SHOWN, fmtNumber, shapeText, valueText } from './math.js';
 import { recordOf, snapshot } from './record.js';
+
+const GRAPH_SPEC: Spec<GraphOptions> = {
+  model: 'object',
+  values: 'boolean',
+  grads: 'boolean',
+  names: 'object',
+  maxValues: 'integer',
+  maxNodes: 'integer',
+};
+const TO_DOT = defineOptions<GraphOptions>('toDot', GRAPH_SPEC);
+const TO_SVG = defineOptions<GraphOptions>('toSvg', GRAPH_SPEC);
 
 export interface GraphOptions {
   /** Label parameters with their module paths (fc1.weight) and ops with the module that returned them. */
@@ -75,6 +87,7 @@ const quote = (s: string): string =>
  * module path, arrows in the direction data flows, ending at the output.
  */
 export function toDot(output: Tensor, opts: GraphOptions = {}): string {
+  TO_DOT.checkGiven(opts);
   if (output.gradFn === null) {
     throw new ArgumentError(
       'toDot: the tensor has no autograd graph (it does not require grad, or was made under noGrad)',
@@ -163,6 +176,7 @@ let vizInstance: Promise<{ renderString(src: string, opts: { format: string }): 
  * module loads on the first call (about 100 ms), in Node and in browsers.
  */
 export async function toSvg(output: Tensor, opts: GraphOptions = {}): Promise<string> {
+  TO_SVG.checkGiven(opts);
   const dot = toDot(output, opts);
   vizInstance ??= import('@viz-js/viz').then((m) => m.instance());
   const viz = await vizInstance;

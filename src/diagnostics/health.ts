@@ -1,4 +1,5 @@
 // Gradient-health monitor: per-layer gradient, weight, update and activation statistics recorded through hooks every N steps.
+import { defineOptions } from '../options.js';
 import { isGradEnabled } from '../autograd/grad_mode.js';
 import type { RemovableHandle } from '../autograd/node.js';
 import type { TypedArray } from '../dtype.js';
@@ -158,6 +159,11 @@ function firstTensor(x: unknown): Tensor | undefined {
   return undefined;
 }
 
+const MONITOR = defineOptions<MonitorOptions>('GradientHealthMonitor', {
+  every: 'integer',
+  thresholds: 'object',
+});
+
 /**
  * Watches a model and its optimizer through hooks: forward hooks on its layers (activations) and a
  * wrapper around optimizer.step() (gradients as the optimizer sees them, weights, and the update
@@ -185,6 +191,7 @@ export class GradientHealthMonitor {
   #removed = false;
 
   constructor(model: Module, optimizer?: Optimizer<object>, opts?: MonitorOptions) {
+    MONITOR.check(opts);
     const every = opts?.every ?? 10;
     if (!Number.isInteger(every) || every < 1)
       throw new ArgumentError(`every must be a positive integer, got ${every}`);

@@ -1,4 +1,5 @@
 // The learning-rate finder: an exponential LR sweep with a smoothed loss, a suggestion at its steepest descent, and the model and optimizer restored afterwards.
+import { defineOptions } from '../options.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { ArgumentError } from '../errors.js';
 import { keep, tidy } from '../memory.js';
@@ -6,6 +7,16 @@ import type { Module } from '../nn/module.js';
 import type { Optimizer, ParamState } from '../optim/optimizer.js';
 import { getRngState, setRngState } from '../random.js';
 import { Tensor } from '../tensor.js';
+
+const LR_FIND = defineOptions<LrFindOptions>('lrFind', {
+  startLr: 'number',
+  endLr: 'number',
+  numIter: 'integer',
+  beta: 'number',
+  divergeFactor: 'number',
+  skipStart: 'integer',
+  skipEnd: 'integer',
+});
 
 export interface LrFindOptions {
   /** The first learning rate of the sweep (default 1e-7). */
@@ -140,6 +151,7 @@ export function lrFind<B>(
   step: (batch: B) => Tensor,
   opts?: LrFindOptions,
 ): LrFindResult {
+  LR_FIND.check(opts);
   const startLr = opts?.startLr ?? 1e-7;
   const endLr = opts?.endLr ?? 10;
   const numIter = opts?.numIter ?? 100;

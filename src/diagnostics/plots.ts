@@ -1,6 +1,19 @@
 // Plots as Vega-Lite specs rendered to SVG with Vega (browser-safe): training curves, loss per step, the LR-finder curve, per-layer gradient norms.
+import { defineOptions, type Spec } from '../options.js';
 import type { TopLevelSpec } from 'vega-lite';
 import type { LayerInfo, StepRecord } from './health.js';
+
+const PLOT_SPEC: Spec<PlotOptions> = { title: 'string', width: 'number', height: 'number' };
+const TRAINING_CURVES = defineOptions<PlotOptions>('plots.trainingCurvesSpec', PLOT_SPEC);
+const STEP_LOSS = defineOptions<PlotOptions & { readonly window?: number }>('plots.stepLossSpec', {
+  ...PLOT_SPEC,
+  window: 'integer',
+});
+const LR_FINDER = defineOptions<PlotOptions>('plots.lrFinderSpec', PLOT_SPEC);
+const GRAD_NORM = defineOptions<PlotOptions & { readonly kinds?: readonly LayerInfo['kind'][] }>(
+  'plots.gradNormSpec',
+  { ...PLOT_SPEC, kinds: 'array' },
+);
 
 /** A Vega-Lite specification; render it with renderSvg() (or vega-embed in a page). */
 export type PlotSpec = TopLevelSpec;
@@ -83,6 +96,7 @@ function centredAverage(xs: readonly number[], window: number, log: boolean): nu
  * one line per split.
  */
 export function trainingCurvesSpec(epochs: readonly EpochPoint[], o?: PlotOptions): PlotSpec {
+  TRAINING_CURVES.check(o);
   const rows = (metric: 'loss' | 'accuracy') =>
     epochs.flatMap((e) => {
       const t = metric === 'loss' ? e.trainLoss : e.trainAccuracy;
@@ -125,6 +139,7 @@ export function stepLossSpec(
   losses: readonly number[],
   o?: PlotOptions & { readonly window?: number },
 ): PlotSpec {
+  STEP_LOSS.check(o);
   const pos = losses.filter((l) => finite(l) && l > 0);
   const log = pos.length > 1 && Math.max(...pos) / Math.min(...pos) > 30;
   const window = o?.window ?? Math.max(3, 2 * Math.round(losses.length / 50) + 1);
@@ -162,6 +177,7 @@ export function stepLossSpec(
 
 /** The LR finder's smoothed loss against the learning rate (log x), the suggestion marked. */
 export function lrFinderSpec(curve: LrCurve, o?: PlotOptions): PlotSpec {
+  LR_FINDER.check(o);
   const values = curve.lrs
     .map((lr, i) => ({ lr, loss: curve.losses[i]! }))
     .filter((p) => finite(p.loss) && p.lr > 0);
@@ -239,6 +255,7 @@ export function gradNormSpec(
   src: GradNormSource,
   o?: PlotOptions & { readonly kinds?: readonly LayerInfo['kind'][] },
 ): PlotSpec {
+  GRAD_NORM.check(o);
   const kinds = o?.kinds ?? ['weight'];
   const layers = [...src.layers]
     .filter((l) => kinds.includes(l.kind))

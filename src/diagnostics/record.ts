@@ -1,9 +1,15 @@
 // Graph recording for diagnostics: while on, every recorded node keeps a snapshot of its inputs' and
 // outputs' values and the modules that returned its output, for explain() and toDot() to show.
+import { defineOptions } from '../options.js';
 import { addNodeObserver } from '../autograd/anomaly.js';
 import type { Node } from '../autograd/node.js';
 import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor.js';
+
+const RECORD_GRAPH = defineOptions<RecordOptions>('recordGraph', {
+  model: 'object',
+  maxElements: 'integer',
+});
 
 /** A tensor as it was when its node was recorded. */
 export interface TensorSnapshot {
@@ -53,6 +59,7 @@ export function snapshot(t: Tensor, maxElements = 1 << 16): TensorSnapshot {
  * every recorded tensor: meant for the small graphs those tools show.
  */
 export function recordGraph<T>(fn: () => T, opts?: RecordOptions): T {
+  RECORD_GRAPH.check(opts);
   const max = opts?.maxElements ?? 1 << 16;
   const remove = addNodeObserver((node, inputs, outputs) => {
     records.set(node, {

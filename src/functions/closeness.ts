@@ -1,7 +1,7 @@
 // isclose and allclose: |a − b| ≤ atol + rtol·|b| elementwise, in PyTorch's order of operations.
 import { isFloating, type DType } from '../dtype.js';
 import { ArgumentError, DTypeError } from '../errors.js';
-import { checkOptions } from '../options.js';
+import { defineOptions, type OptionSchema } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import { abs, cast, eq, lt, logicalAnd, logicalOr, ne, sub } from './elementwise.js';
 import { all } from './reduction.js';
@@ -14,6 +14,10 @@ export interface IscloseOptions {
   /** NaN counts as equal to NaN (default false). */
   readonly equalNan?: boolean;
 }
+
+const CLOSENESS_SPEC = { rtol: 'number', atol: 'number', equalNan: 'boolean' } as const;
+const ISCLOSE = defineOptions<IscloseOptions>('isclose', CLOSENESS_SPEC);
+const ALLCLOSE = defineOptions<IscloseOptions>('allclose', CLOSENESS_SPEC);
 
 /** PyTorch's scalar type names, for its "Float did not match Double" message. */
 const TORCH_NAME: { readonly [D in DType]: string } = {
@@ -29,16 +33,21 @@ const TORCH_NAME: { readonly [D in DType]: string } = {
  * as PyTorch's default dtype.
  */
 export function isclose(a: Tensor, b: Tensor, opts?: IscloseOptions): Tensor {
-  return closeness('isclose', a, b, opts);
+  return closeness(ISCLOSE, a, b, opts);
 }
 
 /** allclose(a, b, { rtol, atol, equalNan }): whether isclose holds everywhere. */
 export function allclose(a: Tensor, b: Tensor, opts?: IscloseOptions): boolean {
-  return all(closeness('allclose', a, b, opts)).item() as boolean;
+  return all(closeness(ALLCLOSE, a, b, opts)).item() as boolean;
 }
 
-function closeness(op: string, a: Tensor, b: Tensor, opts: IscloseOptions | undefined): Tensor {
-  checkOptions(op, opts, ['rtol', 'atol', 'equalNan']);
+function closeness(
+  schema: OptionSchema<IscloseOptions>,
+  a: Tensor,
+  b: Tensor,
+  opts: IscloseOptions | undefined,
+): Tensor {
+  schema.check(opts);
   const rtol = opts?.rtol ?? 1e-5;
   const atol = opts?.atol ?? 1e-8;
   if (a.dtype !== b.dtype)

@@ -18,7 +18,15 @@ import {
 } from '../random.js';
 import { numel } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { checkShape, fromArray, full, scalarTensor, type CreateOptions } from '../ops/create.js';
+import {
+  CREATE_SPEC,
+  checkShape,
+  fromArray,
+  full,
+  scalarTensor,
+  type CreateOptions,
+} from '../ops/create.js';
+import { defineOptions, type OptionSchema, type Spec } from '../options.js';
 
 export { fromArray, full, scalarTensor, type CreateOptions };
 
@@ -29,15 +37,38 @@ export interface RandomOptions extends CreateOptions {
   readonly generator?: Generator;
 }
 
+const RANDOM_SPEC: Spec<RandomOptions> = { ...CREATE_SPEC, generator: 'object' };
+const create = (name: string) => defineOptions<CreateOptions>(name, CREATE_SPEC);
+const random = (name: string) => defineOptions<RandomOptions>(name, RANDOM_SPEC);
+const TENSOR = create('tensor');
+const ZEROS = create('zeros');
+const ONES = create('ones');
+const ZEROS_LIKE = create('zerosLike');
+const ONES_LIKE = create('onesLike');
+const FULL_LIKE = create('fullLike');
+const ARANGE = create('arange');
+const LINSPACE = create('linspace');
+const EYE = create('eye');
+const RAND = random('rand');
+const RANDN = random('randn');
+const RANDINT = random('randint');
+const RANDPERM = random('randperm');
+const RAND_LIKE = random('randLike');
+const RANDN_LIKE = random('randnLike');
+const RANDINT_LIKE = random('randintLike');
+
 function shapeFromArgs(args: readonly unknown[]): number[] {
   const first = args[0];
   return checkShape(Array.isArray(first) ? (first as number[]) : (args as number[]));
 }
 
-function splitOptions<O>(args: readonly unknown[]): [unknown[], O | undefined] {
+function splitOptions<O>(
+  schema: OptionSchema<O>,
+  args: readonly unknown[],
+): [unknown[], O | undefined] {
   const last = args[args.length - 1];
   if (last !== null && typeof last === 'object' && !Array.isArray(last)) {
-    return [args.slice(0, -1), last as O];
+    return [args.slice(0, -1), schema.checkGiven(last)];
   }
   return [[...args], undefined];
 }
@@ -115,6 +146,7 @@ export function isHostArray(x: unknown): x is HostArray {
  * integer arrays int32. Pass `dtype` to choose.
  */
 export function tensor(data: NestedArray | HostArray, opts?: CreateOptions): Tensor {
+  TENSOR.check(opts);
   let shape: number[];
   let dtype: DType;
   let values: ArrayLike<number | boolean>;
@@ -136,12 +168,12 @@ export function tensor(data: NestedArray | HostArray, opts?: CreateOptions): Ten
 }
 
 export function zeros(...args: readonly (number | readonly number[] | CreateOptions)[]): Tensor {
-  const [rest, opts] = splitOptions<CreateOptions>(args);
+  const [rest, opts] = splitOptions<CreateOptions>(ZEROS, args);
   return full(shapeFromArgs(rest), 0, opts);
 }
 
 export function ones(...args: readonly (number | readonly number[] | CreateOptions)[]): Tensor {
-  const [rest, opts] = splitOptions<CreateOptions>(args);
+  const [rest, opts] = splitOptions<CreateOptions>(ONES, args);
   return full(shapeFromArgs(rest), 1, opts);
 }
 
@@ -149,7 +181,12 @@ export function ones(...args: readonly (number | readonly number[] | CreateOptio
 export const empty = zeros;
 
 /** The options a *Like function inherits from its model tensor. */
-function likeOptions(t: Tensor, opts?: CreateOptions): CreateOptions {
+function likeOptions(
+  schema: OptionSchema<CreateOptions>,
+  t: Tensor,
+  opts?: CreateOptions,
+): CreateOptions {
+  schema.check(opts);
   return {
     dtype: opts?.dtype ?? t.dtype,
     device: opts?.device ?? t.device,
@@ -158,15 +195,15 @@ function likeOptions(t: Tensor, opts?: CreateOptions): CreateOptions {
 }
 
 export function zerosLike(t: Tensor, opts?: CreateOptions): Tensor {
-  return full(t.shape, 0, likeOptions(t, opts));
+  return full(t.shape, 0, likeOptions(ZEROS_LIKE, t, opts));
 }
 
 export function onesLike(t: Tensor, opts?: CreateOptions): Tensor {
-  return full(t.shape, 1, likeOptions(t, opts));
+  return full(t.shape, 1, likeOptions(ONES_LIKE, t, opts));
 }
 
 export function fullLike(t: Tensor, value: number | boolean, opts?: CreateOptions): Tensor {
-  return full(t.shape, value, likeOptions(t, opts));
+  return full(t.shape, value, likeOptions(FULL_LIKE, t, opts));
 }
 
 export const emptyLike = zerosLike;
@@ -176,7 +213,10 @@ export const emptyLike = zerosLike;
  * gives int64 for ints), float32 otherwise.
  */
 export function arange(...args: readonly (number | CreateOptions)[]): Tensor {
-  const [nums, opts] = splitOptions<CreateOptions>(args) as [number[], CreateOptions | undefined];
+  const [nums, opts] = splitOptions<CreateOptions>(ARANGE, args) as [
+    number[],
+    CreateOptions | undefined,
+  ];
   const [start, end, step] =
     nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];
   if (step === 0) throw new ArgumentError('step must be nonzero');
@@ -195,6 +235,7 @@ export function arange(...args: readonly (number | CreateOptions)[]): Tensor {
 
 /** linspace(start, end, steps): evenly spaced, both ends included, computed from both ends as PyTorch does. */
 export function linspace(start: number, end: number, steps: number, opts?: CreateOptions): Tensor {
+  LINSPACE.check(opts);
   if (!Number.isInteger(steps) || steps < 0)
     throw new ArgumentError('number of steps must be non-negative');
   const dtype = opts?.dtype ?? DEFAULT_FLOAT;
@@ -218,7 +259,7 @@ export function linspace(start: number, end: number, steps: number, opts?: Creat
 /** eye(n, m?): the identity matrix. */
 export function eye(n: number, m?: number | CreateOptions, opts?: CreateOptions): Tensor {
   const cols = typeof m === 'number' ? m : n;
-  const o = typeof m === 'object' ? m : opts;
+  const o = EYE.check(typeof m === 'object' ? m : opts);
   const dtype = o?.dtype ?? DEFAULT_FLOAT;
   const shape = checkShape([n, cols]);
   const arr = allocArray(dtype, n * cols);
@@ -235,7 +276,7 @@ function floatDType(opts: CreateOptions | undefined, fn: string): DType {
 
 /** rand(shape): uniform on [0, 1), drawn as torch.rand draws with the same seed. */
 export function rand(...args: readonly (number | readonly number[] | RandomOptions)[]): Tensor {
-  const [rest, opts] = splitOptions<RandomOptions>(args);
+  const [rest, opts] = splitOptions<RandomOptions>(RAND, args);
   const shape = shapeFromArgs(rest);
   const dtype = floatDType(opts, 'rand');
   const arr = allocArray(dtype, numel(shape)) as Float32Array | Float64Array;
@@ -245,7 +286,7 @@ export function rand(...args: readonly (number | readonly number[] | RandomOptio
 
 /** randn(shape): standard normal, drawn as torch.randn draws with the same seed. */
 export function randn(...args: readonly (number | readonly number[] | RandomOptions)[]): Tensor {
-  const [rest, opts] = splitOptions<RandomOptions>(args);
+  const [rest, opts] = splitOptions<RandomOptions>(RANDN, args);
   const shape = shapeFromArgs(rest);
   const dtype = floatDType(opts, 'randn');
   const arr = allocArray(dtype, numel(shape)) as Float32Array | Float64Array;
@@ -264,6 +305,7 @@ export function randint(
     typeof b === 'number'
       ? [a, b, c as readonly number[], d]
       : [0, a, b, c as RandomOptions | undefined];
+  RANDINT.check(opts);
   const shape = checkShape(shapeArg);
   if (!(high > low))
     throw new ArgumentError(
@@ -279,6 +321,7 @@ export function randint(
 
 /** randperm(n): a random permutation of 0..n-1 (int32), as torch.randperm draws it. */
 export function randperm(n: number, opts?: RandomOptions): Tensor {
+  RANDPERM.check(opts);
   if (!Number.isInteger(n) || n < 0) throw new ArgumentError(`n must be non-negative, got ${n}`);
   const perm = permutation(n, opts?.generator ?? defaultGenerator);
   const dtype = opts?.dtype ?? 'int32';
@@ -289,14 +332,14 @@ export function randperm(n: number, opts?: RandomOptions): Tensor {
 
 export function randLike(t: Tensor, opts?: RandomOptions): Tensor {
   return rand(t.shape, {
-    ...likeOptions(t, opts),
+    ...likeOptions(RAND_LIKE as OptionSchema<CreateOptions>, t, opts),
     ...(opts?.generator ? { generator: opts.generator } : {}),
   });
 }
 
 export function randnLike(t: Tensor, opts?: RandomOptions): Tensor {
   return randn(t.shape, {
-    ...likeOptions(t, opts),
+    ...likeOptions(RANDN_LIKE as OptionSchema<CreateOptions>, t, opts),
     ...(opts?.generator ? { generator: opts.generator } : {}),
   });
 }
@@ -308,6 +351,7 @@ export function randintLike(
   opts?: RandomOptions,
 ): Tensor {
   const [lo, hi, o] = typeof high === 'number' ? [low, high, opts] : [0, low, high];
+  RANDINT_LIKE.check(o);
   return randint(lo, hi, t.shape, {
     dtype: o?.dtype ?? t.dtype,
     device: o?.device ?? t.device,

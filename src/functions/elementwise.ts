@@ -1,6 +1,7 @@
 // Elementwise functions: arithmetic, comparisons, logic, unary math, clamp and where, with scalar operands.
 import { isFloating, type Scalar } from '../dtype.js';
 import { ArgumentError } from '../errors.js';
+import { argsAfterOptions, defineOptions, isOptionsObject } from '../options.js';
 import { apply } from '../ops/apply.js';
 import { asTensor } from '../ops/call.js';
 import type { BinaryPrimitive, UnaryPrimitive } from '../primitives.js';
@@ -24,15 +25,18 @@ export interface AlphaOptions {
   readonly alpha?: number;
 }
 
+const ADD = defineOptions<AlphaOptions>('add', { alpha: 'number' });
+const SUB = defineOptions<AlphaOptions>('sub', { alpha: 'number' });
+
 /** a + alpha · b */
 export function add(a: TensorOrScalar, b: TensorOrScalar, opts?: AlphaOptions): Tensor {
-  const alpha = opts?.alpha;
+  const alpha = ADD.check(opts)?.alpha;
   return binary('add', a, alpha === undefined || alpha === 1 ? b : mul(b, alpha));
 }
 
 /** a − alpha · b */
 export function sub(a: TensorOrScalar, b: TensorOrScalar, opts?: AlphaOptions): Tensor {
-  const alpha = opts?.alpha;
+  const alpha = SUB.check(opts)?.alpha;
   return binary('sub', a, alpha === undefined || alpha === 1 ? b : mul(b, alpha));
 }
 
@@ -49,14 +53,12 @@ export interface DivOptions {
   readonly roundingMode?: 'trunc' | 'floor' | null;
 }
 
-const DIV_OPTIONS: readonly string[] = ['roundingMode'];
+// NOTE: the mode's values are checked below, with PyTorch's message.
+const DIV = defineOptions<DivOptions>('div', { roundingMode: ['string', 'null'] });
 
 /** a / b, true or rounded (opts.roundingMode), as torch.div. */
 export function div(a: TensorOrScalar, b: TensorOrScalar, opts?: DivOptions): Tensor {
-  const unknown = Object.keys(opts ?? {}).find((k) => !DIV_OPTIONS.includes(k));
-  if (unknown !== undefined) {
-    throw new TypeError(`div() got an unexpected keyword argument '${unknown}'`);
-  }
+  DIV.check(opts);
   const mode = opts?.roundingMode ?? null;
   if (mode === null) return binary('div', a, b);
   if (mode === 'trunc') return binary('divTrunc', a, b);
@@ -115,14 +117,35 @@ export function reciprocal(x: Tensor): Tensor {
 }
 
 export interface ClampOptions {
-  readonly min?: TensorOrScalar;
-  readonly max?: TensorOrScalar;
+  readonly min?: TensorOrScalar | null;
+  readonly max?: TensorOrScalar | null;
 }
 
-/** clamp(x, min?, max?): scalar bounds run as one primitive; tensor bounds compose maximum/minimum. */
-export function clamp(x: Tensor, min?: TensorOrScalar | null, max?: TensorOrScalar | null): Tensor {
-  const lo = min ?? undefined;
-  const hi = max ?? undefined;
+const CLAMP = defineOptions<ClampOptions>('clamp', {
+  min: ['number', 'boolean', 'tensor', 'null'],
+  max: ['number', 'boolean', 'tensor', 'null'],
+});
+
+/**
+ * clamp(x, min?, max?), or clamp(x, { min, max }) as PyTorch's keywords: scalar bounds run as
+ * one primitive; tensor bounds compose maximum/minimum.
+ */
+export function clamp(
+  x: Tensor,
+  min?: TensorOrScalar | ClampOptions | null,
+  max?: TensorOrScalar | null,
+): Tensor {
+  if (isOptionsObject(min)) {
+    if (max !== undefined) throw argsAfterOptions('clamp');
+    const o = CLAMP.checkGiven(min);
+    return clampBetween(x, o.min ?? undefined, o.max ?? undefined);
+  }
+  CLAMP.checkArg('min', min);
+  CLAMP.checkArg('max', max);
+  return clampBetween(x, min ?? undefined, max ?? undefined);
+}
+
+function clampBetween(x: Tensor, lo: TensorOrScalar | undefined, hi: TensorOrScalar | undefined) {
   if (lo === undefined && hi === undefined) {
     throw new ArgumentError("torch.clamp: At least one of 'min' or 'max' must not be None");
   }

@@ -1,4 +1,5 @@
 // Indexing: scatter/scatterAdd/scatterReduce, maskedFill/maskedSelect, nonzero, oneHot, and x.index(...) (PyTorch's x[...]).
+import { checkScalarArg, defineOptions } from '../options.js';
 import { allocArray, checkedScalar } from '../dtype.js';
 import { ArgumentError, DTypeError, IndexError, ShapeError } from '../errors.js';
 import { apply } from '../ops/apply.js';
@@ -8,7 +9,6 @@ import type { Tensor } from '../tensor.js';
 import { isTensor } from '../tensor_class.js';
 import { arange, fromArray, scalarTensor, tensor } from './creation.js';
 import { cast, eq, where, type TensorOrScalar } from './elementwise.js';
-import { checkOptionKeys } from './sorting.js';
 import {
   checkIndexRange,
   expand,
@@ -57,6 +57,10 @@ export interface ScatterReduceOptions {
   readonly includeSelf?: boolean;
 }
 
+const SCATTER_REDUCE = defineOptions<ScatterReduceOptions>('scatterReduce', {
+  includeSelf: 'boolean',
+});
+
 const REDUCTIONS: readonly ScatterReduction[] = ['sum', 'prod', 'mean', 'amax', 'amin'];
 
 /**
@@ -72,7 +76,7 @@ export function scatterReduce(
   reduce: ScatterReduction,
   opts?: ScatterReduceOptions,
 ): Tensor {
-  checkOptionKeys('scatter_reduce', opts, ['includeSelf']);
+  SCATTER_REDUCE.check(opts);
   if (!REDUCTIONS.includes(reduce)) {
     throw new ArgumentError('reduce argument must be either sum, prod, mean, amax or amin.');
   }
@@ -94,6 +98,7 @@ function assertMask(mask: Tensor, op: string): void {
 
 /** maskedFill(mask, value): value where mask is true; keeps x's dtype. */
 export function maskedFill(x: Tensor, mask: Tensor, value: TensorOrScalar): Tensor {
+  checkScalarArg('maskedFill', 'value', value);
   assertMask(mask, 'masked_fill_');
   const v = isTensor(value)
     ? value

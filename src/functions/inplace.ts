@@ -18,9 +18,11 @@ import {
   sub,
   where,
   type AlphaOptions,
+  type ClampOptions,
   type DivOptions,
   type TensorOrScalar,
 } from './elementwise.js';
+import { argsOrOptions, checkScalarArg, defineOptions, isOptionsObject } from '../options.js';
 import { clone, expand } from './shape_ops.js';
 
 function checkLeaf(self: Tensor): void {
@@ -84,22 +86,30 @@ export interface ValueOptions {
   readonly value?: number;
 }
 
+const ADDCMUL_ = defineOptions<ValueOptions>('addcmul_', { value: 'number' });
+const ADDCDIV_ = defineOptions<ValueOptions>('addcdiv_', { value: 'number' });
+
 /** self + value · t1 · t2 */
 export const addcmul_ = (self: Tensor, t1: Tensor, t2: Tensor, opts?: ValueOptions): Tensor =>
-  inplace(self, () => add(self, mul(mul(t1, opts?.value ?? 1), t2)));
+  inplace(self, () => add(self, mul(mul(t1, ADDCMUL_.check(opts)?.value ?? 1), t2)));
 
 /** self + value · t1 / t2 */
 export const addcdiv_ = (self: Tensor, t1: Tensor, t2: Tensor, opts?: ValueOptions): Tensor =>
-  inplace(self, () => add(self, div(mul(t1, opts?.value ?? 1), t2)));
+  inplace(self, () => add(self, div(mul(t1, ADDCDIV_.check(opts)?.value ?? 1), t2)));
 
 export const clamp_ = (
   self: Tensor,
-  min?: TensorOrScalar | null,
+  min?: TensorOrScalar | ClampOptions | null,
   max?: TensorOrScalar | null,
-): Tensor => inplace(self, () => clamp(original(self, min, max), min, max));
+): Tensor => {
+  const o = isOptionsObject(min) ? (min as ClampOptions) : null;
+  const bounds = o === null ? [min as TensorOrScalar | null | undefined, max] : [o.min, o.max];
+  return inplace(self, () => clamp(original(self, ...bounds), min, max));
+};
 
 /** fill_(value): every element becomes value; the old values get no gradient. */
 export function fill_(self: Tensor, value: TensorOrScalar): Tensor {
+  checkScalarArg('fill_', 'value', value);
   checkLeaf(self);
   const v = isTensor(value)
     ? value
@@ -127,9 +137,32 @@ export interface GeneratorOptions {
   readonly generator?: Generator;
 }
 
+/** uniform_'s bounds and generator, as PyTorch's keywords `from` and `to`. */
+export interface UniformOptions extends GeneratorOptions {
+  readonly from?: number;
+  readonly to?: number;
+}
+
+/** normal_'s mean, standard deviation and generator, as PyTorch's keywords. */
+export interface NormalOptions extends GeneratorOptions {
+  readonly mean?: number;
+  readonly std?: number;
+}
+
+const UNIFORM_ = defineOptions<UniformOptions>('uniform_', {
+  from: 'number',
+  to: 'number',
+  generator: 'object',
+});
+const NORMAL_ = defineOptions<NormalOptions>('normal_', {
+  mean: 'number',
+  std: 'number',
+  generator: 'object',
+});
+
 function randomFill(
   self: Tensor,
-  op: string,
+  op: 'uniform_' | 'normal_',
   fill: (a: Float32Array | Float64Array, gen: Generator) => void,
   opts?: GeneratorOptions,
 ): Tensor {
@@ -141,12 +174,32 @@ function randomFill(
   return writeInto(self, fromArray(arr, self.shape, self.dtype, { device: self.device }), true);
 }
 
-/** uniform_(from, to): fills with draws from U(from, to), as torch.Tensor.uniform_ draws them. */
-export function uniform_(self: Tensor, from = 0, to = 1, opts?: GeneratorOptions): Tensor {
-  return randomFill(self, 'uniform_', (a, g) => fillUniform(a, from, to, g), opts);
+/**
+ * uniform_(from, to) or uniform_({ from, to, generator }): fills with draws from U(from, to), as
+ * torch.Tensor.uniform_ draws them.
+ */
+export function uniform_(
+  self: Tensor,
+  from?: number | UniformOptions,
+  to?: number,
+  opts?: UniformOptions,
+): Tensor {
+  const o = argsOrOptions(UNIFORM_, ['from', 'to'], [from, to], opts);
+  const [lo, hi] = [o.from ?? 0, o.to ?? 1];
+  return randomFill(self, 'uniform_', (a, g) => fillUniform(a, lo, hi, g), o);
 }
 
-/** normal_(mean, std): fills with draws from N(mean, std²), as torch.Tensor.normal_ draws them. */
-export function normal_(self: Tensor, mean = 0, std = 1, opts?: GeneratorOptions): Tensor {
-  return randomFill(self, 'normal_', (a, g) => fillNormal(a, mean, std, g), opts);
+/**
+ * normal_(mean, std) or normal_({ mean, std, generator }): fills with draws from N(mean, std²),
+ * as torch.Tensor.normal_ draws them.
+ */
+export function normal_(
+  self: Tensor,
+  mean?: number | NormalOptions,
+  std?: number,
+  opts?: NormalOptions,
+): Tensor {
+  const o = argsOrOptions(NORMAL_, ['mean', 'std'], [mean, std], opts);
+  const [m, s] = [o.mean ?? 0, o.std ?? 1];
+  return randomFill(self, 'normal_', (a, g) => fillNormal(a, m, s, g), o);
 }

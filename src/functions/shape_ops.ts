@@ -1,4 +1,5 @@
 // Views and movement (reshape, permute, expand, slicing, flip, repeat, pad) and joining (cat, stack, split).
+import { argsOrOptions, defineOptions, isOptionsObject, type OptionSchema } from '../options.js';
 import { ArgumentError, IndexError, ShapeError } from '../errors.js';
 import { apply } from '../ops/apply.js';
 import { sumToShape } from '../ops/call.js';
@@ -14,6 +15,8 @@ import {
 import type { Tensor } from '../tensor.js';
 import { isTensor } from '../tensor_class.js';
 import { arange, full, tensor } from './creation.js';
+
+const PAD = defineOptions<PadOptions>('pad', { mode: 'string', value: 'number' });
 
 /** @internal The dims of x that `shape` broadcast up from, summed back down (used by backward). */
 export { sumToShape };
@@ -51,7 +54,44 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return apply('view', [base], { shape: target });
 }
 
-export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+/** A dim given positionally or as PyTorch's keyword ({ dim }); a number passes straight through. */
+function dimOf(
+  schema: OptionSchema<{ dim?: number }>,
+  dim: number | { dim?: number },
+  dflt: number,
+) {
+  return typeof dim === 'number'
+    ? dim
+    : (argsOrOptions(schema, ['dim'], [dim], undefined).dim ?? dflt);
+}
+
+const FLATTEN = defineOptions<{ startDim?: number; endDim?: number }>('flatten', {
+  startDim: 'integer',
+  endDim: 'integer',
+});
+const SQUEEZE = defineOptions<{ dim?: number | readonly number[] }>('squeeze', { dim: 'dims' });
+const UNSQUEEZE = defineOptions<{ dim?: number }>('unsqueeze', { dim: 'integer' });
+const CAT = defineOptions<{ dim?: number }>('cat', { dim: 'integer' });
+const STACK = defineOptions<{ dim?: number }>('stack', { dim: 'integer' });
+const SPLIT = defineOptions<{ dim?: number }>('split', { dim: 'integer' });
+const CHUNK = defineOptions<{ dim?: number }>('chunk', { dim: 'integer' });
+
+/** flatten(x, startDim = 0, endDim = -1), or flatten(x, { startDim, endDim }). */
+export function flatten(
+  x: Tensor,
+  startOrOpts: number | { startDim?: number; endDim?: number } = 0,
+  endArg = -1,
+): Tensor {
+  let [startDim, endDim] = [startOrOpts as number, endArg];
+  if (typeof startOrOpts !== 'number') {
+    const o = argsOrOptions(
+      FLATTEN,
+      ['startDim', 'endDim'],
+      [startOrOpts, endArg === -1 ? undefined : endArg],
+      undefined,
+    );
+    [startDim, endDim] = [o.startDim ?? 0, o.endDim ?? -1];
+  }
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normalizeDim(startDim, x.ndim);
   const e = normalizeDim(endDim, x.ndim);
@@ -68,7 +108,13 @@ export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Ten
 }
 
 /** Removes size-1 dims: all of them, or those listed (others are left as they are). */
-export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
+export function squeeze(
+  x: Tensor,
+  dimOrOpts?: number | readonly number[] | { dim?: number | readonly number[] },
+): Tensor {
+  const dim = isOptionsObject(dimOrOpts)
+    ? argsOrOptions(SQUEEZE, ['dim'], [dimOrOpts], undefined).dim
+    : (dimOrOpts as number | readonly number[] | undefined);
   if (dim === undefined)
     return reshape(
       x,
@@ -86,8 +132,8 @@ export function squeezeDim(x: Tensor, dim: number): Tensor {
   return squeeze(x, dim);
 }
 
-export function unsqueeze(x: Tensor, dim: number): Tensor {
-  const d = normalizeDim(dim, x.ndim + 1);
+export function unsqueeze(x: Tensor, dim: number | { dim?: number }): Tensor {
+  const d = normalizeDim(dimOf(UNSQUEEZE, dim, NaN), x.ndim + 1);
   return reshape(x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)]);
 }
 
@@ -281,7 +327,8 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   );
 }
 
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+export function cat(tensors: readonly Tensor[], dimOrOpts: number | { dim?: number } = 0): Tensor {
+  const dim = dimOf(CAT, dimOrOpts, 0);
   if (tensors.length === 0)
     throw new ShapeError('torch.cat(): expected a non-empty list of Tensors');
   // PyTorch skips 1-d empty tensors (legacy behaviour) when others have more dims.
@@ -309,7 +356,11 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return apply('cat', parts, { dim: d });
 }
 
-export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+export function stack(
+  tensors: readonly Tensor[],
+  dimOrOpts: number | { dim?: number } = 0,
+): Tensor {
+  const dim = dimOf(STACK, dimOrOpts, 0);
   if (tensors.length === 0) throw new ShapeError('stack expects a non-empty TensorList');
   const ref = tensors[0]!;
   tensors.forEach((p, k) => {
@@ -327,8 +378,12 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 }
 
 /** split(sizeOrSections, dim): views of equal size (the last may be smaller), or of the listed sizes. */
-export function split(x: Tensor, sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
-  const d = normalizeDim(dim, x.ndim);
+export function split(
+  x: Tensor,
+  sizeOrSections: number | readonly number[],
+  dim: number | { dim?: number } = 0,
+): Tensor[] {
+  const d = normalizeDim(dimOf(SPLIT, dim, 0), x.ndim);
   const size = x.shape[d]!;
   let sections: number[];
   if (typeof sizeOrSections === 'number') {
@@ -358,7 +413,12 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
 }
 
 /** chunk(chunks, dim): at most `chunks` views of size ceil(n / chunks). */
-export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+export function chunk(
+  x: Tensor,
+  chunks: number,
+  dimOrOpts: number | { dim?: number } = 0,
+): Tensor[] {
+  const dim = dimOf(CHUNK, dimOrOpts, 0);
   if (!Number.isInteger(chunks) || chunks <= 0)
     throw new ArgumentError(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
   const d = normalizeDim(dim, x.ndim);
@@ -401,6 +461,7 @@ function padIndex(
  * Negative constant padding crops.
  */
 export function pad(x: Tensor, pads: readonly number[], opts?: PadOptions): Tensor {
+  PAD.check(opts);
   if (pads.length % 2 !== 0) throw new ArgumentError('Padding length must be divisible by 2');
   if (pads.length / 2 > x.ndim) throw new ArgumentError('Padding length too large');
   const mode = opts?.mode ?? 'constant';

@@ -8,15 +8,7 @@ import { fromArray, full, scalarTensor } from './creation.js';
 import { add, cast, eq, ne, sub, where } from './elementwise.js';
 import type { ValuesIndices } from './reduction.js';
 import { cat, narrow, permute, reshape, squeezeDim, transpose } from './shape_ops.js';
-
-/** Rejects option keys the op does not know, as Python rejects an unexpected keyword argument. */
-export function checkOptionKeys(op: string, opts: object | undefined, known: readonly string[]) {
-  if (opts === undefined || opts === null) return;
-  for (const key of Object.keys(opts)) {
-    if (!known.includes(key))
-      throw new TypeError(`${op}() got an unexpected keyword argument '${key}'`);
-  }
-}
+import { defineOptions, isOptionsObject, type OptionSchema, type Spec } from '../options.js';
 
 function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
   return Object.assign([values, indices] as const, { values, indices });
@@ -43,11 +35,21 @@ export interface SortOptions {
   readonly stable?: boolean;
 }
 
-function sortArgs(op: string, dim: number | SortOptions | undefined, descending?: boolean) {
-  if (typeof dim === 'object') {
-    checkOptionKeys(op, dim, ['dim', 'descending', 'stable']);
-    return { dim: dim.dim ?? -1, descending: dim.descending ?? false };
+const SORT_SPEC: Spec<SortOptions> = { dim: 'integer', descending: 'boolean', stable: 'boolean' };
+const SORT = defineOptions<SortOptions>('sort', SORT_SPEC);
+const ARGSORT = defineOptions<SortOptions>('argsort', SORT_SPEC);
+
+function sortArgs(
+  schema: OptionSchema<SortOptions>,
+  dim: number | SortOptions | undefined,
+  descending?: boolean,
+) {
+  if (isOptionsObject(dim)) {
+    const o = schema.checkGiven(dim);
+    return { dim: o.dim ?? -1, descending: o.descending ?? false };
   }
+  schema.checkArg('dim', dim);
+  schema.checkArg('descending', descending);
   return { dim: dim ?? -1, descending: descending ?? false };
 }
 
@@ -56,7 +58,7 @@ function sortArgs(op: string, dim: number | SortOptions | undefined, descending?
  * values keep their order, in both directions; NaN sorts as the largest value, as in PyTorch.
  */
 export function sort(x: Tensor, dim?: number | SortOptions, descending?: boolean): ValuesIndices {
-  const a = sortArgs('sort', dim, descending);
+  const a = sortArgs(SORT, dim, descending);
   const d = normalizeDim(a.dim, x.ndim);
   const indices = order(x, d, a.descending);
   return valuesIndices(pick(x, d, indices), indices);
@@ -64,7 +66,7 @@ export function sort(x: Tensor, dim?: number | SortOptions, descending?: boolean
 
 /** argsort(x, dim = -1, descending = false): the indices that sort x along dim (stable). */
 export function argsort(x: Tensor, dim?: number | SortOptions, descending?: boolean): Tensor {
-  const a = sortArgs('argsort', dim, descending);
+  const a = sortArgs(ARGSORT, dim, descending);
   return order(x, normalizeDim(a.dim, x.ndim), a.descending);
 }
 
@@ -75,6 +77,12 @@ export interface TopkOptions {
   /** Accepted for PyTorch's signature: the k values always come sorted. */
   readonly sorted?: boolean;
 }
+
+const TOPK = defineOptions<TopkOptions>('topk', {
+  dim: 'integer',
+  largest: 'boolean',
+  sorted: 'boolean',
+});
 
 /**
  * topk(x, k, dim = -1, largest = true, sorted = true): the k largest (or smallest) values along dim
@@ -88,10 +96,12 @@ export function topk(
   sorted?: boolean,
 ): ValuesIndices {
   let o: TopkOptions;
-  if (typeof dim === 'object') {
-    checkOptionKeys('topk', dim, ['dim', 'largest', 'sorted']);
-    o = dim;
+  if (isOptionsObject(dim)) {
+    o = TOPK.checkGiven(dim);
   } else {
+    TOPK.checkArg('dim', dim);
+    TOPK.checkArg('largest', largest);
+    TOPK.checkArg('sorted', sorted);
     o = {
       ...(dim !== undefined ? { dim } : {}),
       ...(largest !== undefined ? { largest } : {}),
@@ -216,6 +226,13 @@ export interface UniqueOptions {
   readonly dim?: number;
 }
 
+const UNIQUE = defineOptions<UniqueOptions>('unique', {
+  sorted: 'boolean',
+  returnInverse: 'boolean',
+  returnCounts: 'boolean',
+  dim: 'integer',
+});
+
 /** The comparison of unique: ascending, NaN last; each NaN is distinct (see unique). */
 function compareValues(a: number, b: number): number {
   if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) ? (Number.isNaN(b) ? 0 : 1) : -1;
@@ -242,7 +259,7 @@ export function unique(
 ): Tensor;
 export function unique(x: Tensor, opts?: UniqueOptions): Tensor | Tensor[];
 export function unique(x: Tensor, opts?: UniqueOptions): Tensor | Tensor[] {
-  checkOptionKeys('unique', opts, ['sorted', 'returnInverse', 'returnCounts', 'dim']);
+  UNIQUE.check(opts);
   const dim = opts?.dim;
   const flat = dim === undefined;
   if (!flat && x.ndim === 0)

@@ -4,7 +4,7 @@ import { apply } from '../ops/apply.js';
 import { normalizeDim, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { isTensor } from '../tensor_class.js';
-import { checkOptions } from '../options.js';
+import { argsAfterOptions, defineOptions, isOptionsObject } from '../options.js';
 import { arange, fromArray } from './creation.js';
 import { cat, expand, flatten, indexSelect, narrow, reshape } from './shape_ops.js';
 
@@ -68,16 +68,13 @@ export interface RepeatInterleaveOptions {
   readonly outputSize?: number;
 }
 
-const isOptions = (v: unknown): v is RepeatInterleaveOptions =>
-  v !== null && typeof v === 'object' && !isTensor(v);
+const REPEAT_INTERLEAVE = defineOptions<RepeatInterleaveOptions>('repeatInterleave', {
+  outputSize: 'integer',
+});
 
 /** Checks PyTorch's output_size against the length the counts give. */
 function checkOutputSize(outputSize: number | undefined, total: number): void {
   if (outputSize === undefined) return;
-  if (!Number.isInteger(outputSize))
-    throw new ArgumentError(
-      `repeat_interleave(): output_size must be an integer, got ${outputSize}`,
-    );
   if (outputSize < 0) {
     throw new ShapeError(
       `Trying to create tensor with negative dimension ${outputSize}: [${outputSize}]`,
@@ -98,14 +95,15 @@ export function repeatInterleave(
   dim?: number | null | RepeatInterleaveOptions,
   opts?: RepeatInterleaveOptions,
 ): Tensor {
-  if (repeats === undefined || isOptions(repeats)) {
-    checkOptions('repeat_interleave', repeats, ['outputSize']);
+  if (repeats === undefined || isOptionsObject(repeats)) {
+    if (dim !== undefined || opts !== undefined) throw argsAfterOptions(REPEAT_INTERLEAVE.name);
+    const indicesOpts = REPEAT_INTERLEAVE.check(repeats);
     if (x.ndim > 1) throw new ShapeError('repeats must be 0-dim or 1-dim tensor');
-    return repeatInterleave(arange(x.numel(), { device: x.device }), x, 0, repeats);
+    return repeatInterleave(arange(x.numel(), { device: x.device }), x, 0, indicesOpts);
   }
-  const o = isOptions(dim) ? dim : opts;
-  checkOptions('repeat_interleave', o, ['outputSize']);
-  const dimArg = isOptions(dim) ? undefined : dim;
+  if (isOptionsObject(dim) && opts !== undefined) throw argsAfterOptions(REPEAT_INTERLEAVE.name);
+  const o = REPEAT_INTERLEAVE.check(isOptionsObject(dim) ? dim : opts);
+  const dimArg = isOptionsObject(dim) ? undefined : dim;
   const input = dimArg === undefined || dimArg === null ? flatten(x) : x;
   const d = dimArg === undefined || dimArg === null ? 0 : normalizeDim(dimArg, x.ndim);
   if (input.ndim === 0) return repeatInterleave(reshape(input, [1]), repeats, 0, o);
@@ -158,6 +156,9 @@ export interface MeshgridOptions {
   readonly indexing?: MeshgridIndexing;
 }
 
+// NOTE: indexing is checked below, with PyTorch's message, not by the schema.
+const MESHGRID = defineOptions<MeshgridOptions>('meshgrid', { indexing: 'string' });
+
 /**
  * meshgrid(tensors, { indexing }) or meshgrid(a, b, ..., { indexing }): 0-d and 1-d tensors
  * broadcast to the grid of all their sizes (views, as PyTorch).
@@ -168,7 +169,7 @@ export function meshgrid(
   const last = args[args.length - 1];
   const hasOpts = last !== undefined && !isTensor(last) && !Array.isArray(last);
   const opts = hasOpts ? (last as MeshgridOptions) : undefined;
-  checkOptions('meshgrid', opts, ['indexing']);
+  MESHGRID.check(opts);
   const rest = hasOpts ? args.slice(0, -1) : args;
   const tensors = (
     rest.length === 1 && Array.isArray(rest[0]) ? rest[0] : rest

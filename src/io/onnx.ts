@@ -1,4 +1,5 @@
 // ONNX export (browser-safe): trace a model on an example input and return the bytes of an ONNX ModelProto.
+import { defineOptions, type Spec } from '../options.js';
 import { NablaError } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import { isViewPrimitive, type SliceParams } from '../primitives.js';
@@ -9,6 +10,17 @@ import { modulePlanner, type ModulePlan } from './onnx_modules.js';
 import { OnnxUnsupported, emitPad, emitPrimitive, uniformValue } from './onnx_ops.js';
 import { encodeModel, type OnnxModel, type OnnxValueInfo } from './onnx_proto.js';
 import { traceModel, type Call, type Trace } from './onnx_trace.js';
+
+/** The keys of exportOnnx's options (saveOnnx takes the same). */
+export const ONNX_EXPORT_SPEC: Spec<OnnxExportOptions> = {
+  opsetVersion: 'number',
+  inputNames: 'array',
+  outputNames: 'array',
+  dynamicBatch: 'boolean',
+  docString: 'string',
+};
+const BUILD_ONNX_MODEL = defineOptions<OnnxExportOptions>('buildOnnxModel', ONNX_EXPORT_SPEC);
+const EXPORT_ONNX = defineOptions<OnnxExportOptions>('exportOnnx', ONNX_EXPORT_SPEC);
 
 export interface OnnxExportOptions {
   /** The ai.onnx opset, 13 to 21 (default 17). GELU becomes one Gelu op from 20, LayerNorm one op from 17. */
@@ -256,6 +268,7 @@ export function buildOnnxModel(
   exampleInput: Tensor | readonly Tensor[],
   opts?: OnnxExportOptions,
 ): OnnxModel {
+  BUILD_ONNX_MODEL.check(opts);
   const opset = opts?.opsetVersion ?? DEFAULT_OPSET;
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET)
     fail(`opsetVersion must be an integer from ${MIN_OPSET} to ${MAX_OPSET}, got ${opset}`);
@@ -323,5 +336,6 @@ export function exportOnnx(
   exampleInput: Tensor | readonly Tensor[],
   opts?: OnnxExportOptions,
 ): Uint8Array {
+  EXPORT_ONNX.check(opts);
   return encodeModel(buildOnnxModel(model, exampleInput, opts));
 }

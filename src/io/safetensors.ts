@@ -1,4 +1,5 @@
 // safetensors in memory (browser-safe): serialize tensors to bytes, deserialize them, or read one tensor at a time.
+import { defineOptions, type Spec } from '../options.js';
 import type { DType, TypedArray } from '../dtype.js';
 import { fromArray } from '../functions/creation.js';
 import { Tensor } from '../tensor.js';
@@ -38,6 +39,21 @@ export {
   halfBitsToFloat,
   type SafetensorsDType,
 } from './safetensors_dtypes.js';
+
+const SERIALIZE_SPEC: Spec<SerializeOptions> = {
+  metadata: 'object',
+  dtypes: ['object', 'function'],
+};
+const SERIALIZE = defineOptions<SerializeOptions>('io.serialize', SERIALIZE_SPEC);
+const SERIALIZE_ASYNC = defineOptions<SerializeOptions>('io.serializeAsync', SERIALIZE_SPEC);
+const PLAN_SERIALIZE = defineOptions<SerializeOptions>('io.planSerialize', SERIALIZE_SPEC);
+type DeviceOptions = { device?: string };
+const DECODE_TENSOR = defineOptions<DeviceOptions>('io.decodeTensor', { device: 'string' });
+const DESERIALIZE = defineOptions<DeviceOptions>('io.deserialize', { device: 'string' });
+const GET_TENSOR = defineOptions<DeviceOptions>('SafetensorsSource.getTensor', {
+  device: 'string',
+});
+const READ_ALL = defineOptions<DeviceOptions>('SafetensorsSource.readAll', { device: 'string' });
 
 /** Tensors by name: a plain record (a state dict) or a Map. */
 export type NamedTensors = Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor>;
@@ -115,6 +131,7 @@ function targetOf(name: string, t: Tensor, opts: SerializeOptions | undefined): 
  * multiple of 8 bytes.
  */
 export function planSerialize(tensors: NamedTensors, opts?: SerializeOptions): SerializePlan {
+  PLAN_SERIALIZE.check(opts);
   const planned: PlannedTensor[] = [];
   for (const [name, t] of entriesOf(tensors)) {
     if (typeof name !== 'string' || !isWellFormed(name))
@@ -178,6 +195,7 @@ function assemble(plan: SerializePlan, datas: readonly TypedArray[]): Uint8Array
 
 /** The bytes of a safetensors file holding `tensors` (synchronous backends). */
 export function serialize(tensors: NamedTensors, opts?: SerializeOptions): Uint8Array {
+  SERIALIZE.check(opts);
   const plan = planSerialize(tensors, opts);
   return assemble(
     plan,
@@ -190,6 +208,7 @@ export async function serializeAsync(
   tensors: NamedTensors,
   opts?: SerializeOptions,
 ): Promise<Uint8Array> {
+  SERIALIZE_ASYNC.check(opts);
   const plan = planSerialize(tensors, opts);
   const datas = await Promise.all(plan.tensors.map((p) => p.tensor.data()));
   return assemble(plan, datas);
@@ -215,6 +234,7 @@ export function decodeTensor(
   bytes: Uint8Array,
   opts?: { device?: string },
 ): Tensor {
+  DECODE_TENSOR.check(opts);
   const [b, e] = info.dataOffsets;
   if (bytes.length < e - b)
     fail('truncated', `tensor "${name}": expected ${e - b} bytes, got ${bytes.length}`);
@@ -276,11 +296,13 @@ export abstract class SafetensorsSource {
   abstract raw(name: string): Uint8Array;
 
   getTensor(name: string, opts?: { device?: string }): Tensor {
+    GET_TENSOR.check(opts);
     return decodeTensor(name, this.info(name), this.raw(name), opts);
   }
 
   /** Every tensor, or none (see readAll). */
   readAll(opts?: { device?: string }): Safetensors {
+    READ_ALL.check(opts);
     return readAll(this.header, (name) => this.getTensor(name, opts));
   }
 }
@@ -331,5 +353,6 @@ export function deserialize(
   bytes: Uint8Array | ArrayBuffer,
   opts?: { device?: string },
 ): Safetensors {
+  DESERIALIZE.check(opts);
   return new SafetensorsReader(bytes).readAll(opts);
 }

@@ -1,4 +1,5 @@
 // nn.init: PyTorch's parameter initialisers, drawing from the library generator exactly as PyTorch draws.
+import { argsOrOptions, defineOptions, type Spec } from '../options.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { ArgumentError } from '../errors.js';
 import { fromArray } from '../functions/creation.js';
@@ -71,16 +72,75 @@ function fan(t: Tensor, mode: FanMode): number {
   return mode === 'fan_in' ? fanIn : fanOut;
 }
 
-export function uniform_(t: Tensor, a = 0, b = 1, opts?: GenOpts): Tensor {
-  return noGrad(() => t.uniform_(a, b, gen(opts)));
+const GEN_SPEC: Spec<GenOpts> = { generator: 'object' };
+/** nn.init.uniform_'s bounds (PyTorch's keywords a and b) and generator. */
+export interface InitUniformOptions extends GenOpts {
+  readonly a?: number;
+  readonly b?: number;
+}
+/** nn.init.normal_'s mean and std (PyTorch's keywords) and generator. */
+export interface InitNormalOptions extends GenOpts {
+  readonly mean?: number;
+  readonly std?: number;
+}
+const UNIFORM = defineOptions<InitUniformOptions>('nn.init.uniform_', {
+  ...GEN_SPEC,
+  a: 'number',
+  b: 'number',
+});
+const NORMAL = defineOptions<InitNormalOptions>('nn.init.normal_', {
+  ...GEN_SPEC,
+  mean: 'number',
+  std: 'number',
+});
+const CONSTANT = defineOptions<{ val?: number }>('nn.init.constant_', { val: 'number' });
+const XAVIER_SPEC: Spec<XavierOptions> = { ...GEN_SPEC, gain: 'number' };
+const XAVIER_UNIFORM = defineOptions<XavierOptions>('nn.init.xavierUniform_', XAVIER_SPEC);
+const XAVIER_NORMAL = defineOptions<XavierOptions>('nn.init.xavierNormal_', XAVIER_SPEC);
+const ORTHOGONAL = defineOptions<XavierOptions>('nn.init.orthogonal_', XAVIER_SPEC);
+const KAIMING_SPEC: Spec<KaimingOptions> = {
+  ...GEN_SPEC,
+  a: 'number',
+  mode: 'string',
+  nonlinearity: 'string',
+};
+const KAIMING_UNIFORM = defineOptions<KaimingOptions>('nn.init.kaimingUniform_', KAIMING_SPEC);
+const KAIMING_NORMAL = defineOptions<KaimingOptions>('nn.init.kaimingNormal_', KAIMING_SPEC);
+const TRUNC_NORMAL = defineOptions<TruncNormalOptions>('nn.init.truncNormal_', {
+  ...GEN_SPEC,
+  mean: 'number',
+  std: 'number',
+  a: 'number',
+  b: 'number',
+});
+
+/** uniform_(t, a, b) or uniform_(t, { a, b, generator }): fills with U(a, b) draws. */
+export function uniform_(
+  t: Tensor,
+  a?: number | InitUniformOptions,
+  b?: number,
+  opts?: InitUniformOptions,
+): Tensor {
+  const o = argsOrOptions(UNIFORM, ['a', 'b'], [a, b], opts);
+  return noGrad(() => t.uniform_(o.a ?? 0, o.b ?? 1, gen(o)));
 }
 
-export function normal_(t: Tensor, mean = 0, std = 1, opts?: GenOpts): Tensor {
-  return noGrad(() => t.normal_(mean, std, gen(opts)));
+/** normal_(t, mean, std) or normal_(t, { mean, std, generator }): fills with N(mean, std²) draws. */
+export function normal_(
+  t: Tensor,
+  mean?: number | InitNormalOptions,
+  std?: number,
+  opts?: InitNormalOptions,
+): Tensor {
+  const o = argsOrOptions(NORMAL, ['mean', 'std'], [mean, std], opts);
+  return noGrad(() => t.normal_(o.mean ?? 0, o.std ?? 1, gen(o)));
 }
 
-export function constant_(t: Tensor, value: number): Tensor {
-  return noGrad(() => t.fill_(value));
+/** constant_(t, val) or constant_(t, { val }). */
+export function constant_(t: Tensor, value: number | { val?: number }): Tensor {
+  const v = argsOrOptions(CONSTANT, ['val'], [value], undefined).val;
+  if (v === undefined) throw new ArgumentError('constant_(): missing the fill value');
+  return noGrad(() => t.fill_(v));
 }
 
 export function zeros_(t: Tensor): Tensor {
@@ -105,16 +165,18 @@ export interface XavierOptions extends GenOpts {
 }
 
 export function xavierUniform_(t: Tensor, opts?: XavierOptions): Tensor {
+  XAVIER_UNIFORM.check(opts);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const std = (opts?.gain ?? 1) * Math.sqrt(2.0 / (fanIn + fanOut));
   const a = Math.sqrt(3.0) * std;
-  return uniform_(t, -a, a, opts);
+  return uniform_(t, -a, a, gen(opts));
 }
 
 export function xavierNormal_(t: Tensor, opts?: XavierOptions): Tensor {
+  XAVIER_NORMAL.check(opts);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const std = (opts?.gain ?? 1) * Math.sqrt(2.0 / (fanIn + fanOut));
-  return normal_(t, 0, std, opts);
+  return normal_(t, 0, std, gen(opts));
 }
 
 export interface KaimingOptions extends GenOpts {
@@ -125,16 +187,18 @@ export interface KaimingOptions extends GenOpts {
 }
 
 export function kaimingUniform_(t: Tensor, opts?: KaimingOptions): Tensor {
+  KAIMING_UNIFORM.check(opts);
   const gain = calculateGain(opts?.nonlinearity ?? 'leaky_relu', opts?.a ?? 0);
   const std = gain / Math.sqrt(fan(t, opts?.mode ?? 'fan_in'));
   const bound = Math.sqrt(3.0) * std;
-  return uniform_(t, -bound, bound, opts);
+  return uniform_(t, -bound, bound, gen(opts));
 }
 
 export function kaimingNormal_(t: Tensor, opts?: KaimingOptions): Tensor {
+  KAIMING_NORMAL.check(opts);
   const gain = calculateGain(opts?.nonlinearity ?? 'leaky_relu', opts?.a ?? 0);
   const std = gain / Math.sqrt(fan(t, opts?.mode ?? 'fan_in'));
-  return normal_(t, 0, std, opts);
+  return normal_(t, 0, std, gen(opts));
 }
 
 /** Householder QR of an m×n matrix (row-major, m ≥ n): returns the m×n Q with diag(R) made positive. */
@@ -181,6 +245,7 @@ function orthonormalColumns(a: Float64Array, m: number, n: number): Float64Array
 
 /** A (semi-)orthogonal matrix from the QR decomposition of a normal draw, as torch's orthogonal_. */
 export function orthogonal_(t: Tensor, opts?: XavierOptions): Tensor {
+  ORTHOGONAL.check(opts);
   if (t.ndim < 2) throw new ArgumentError('Only tensors with 2 or more dimensions are supported');
   if (t.numel() === 0) return t;
   const rows = t.shape[0]!;
@@ -216,6 +281,7 @@ export interface TruncNormalOptions extends GenOpts {
 
 /** Normal draws truncated to [a, b] by inverse-CDF sampling, as torch's trunc_normal_. */
 export function truncNormal_(t: Tensor, opts?: TruncNormalOptions): Tensor {
+  TRUNC_NORMAL.check(opts);
   const mean = opts?.mean ?? 0;
   const std = opts?.std ?? 1;
   const a = opts?.a ?? -2;

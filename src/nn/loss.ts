@@ -1,5 +1,6 @@
 // nn loss modules (MSELoss, CrossEntropyLoss, BCEWithLogitsLoss, ...): options held as state, forward calls nn.functional.
 import { ArgumentError } from '../errors.js';
+import { defineOptions } from '../options.js';
 import type { Tensor } from '../tensor.js';
 import * as F from './functional/loss.js';
 import { libraryLayers, Module } from './module.js';
@@ -24,6 +25,25 @@ function checkReduction(reduction: string, allowed: readonly string[]): void {
 
 const REDUCTIONS = ['none', 'mean', 'sum'] as const;
 
+const MSE_LOSS = defineOptions<F.ReductionOptions>('nn.MSELoss', F.LOSS_SPECS.reduction);
+const L1_LOSS = defineOptions<F.ReductionOptions>('nn.L1Loss', F.LOSS_SPECS.reduction);
+const SMOOTH_L1_LOSS = defineOptions<F.SmoothL1LossOptions>(
+  'nn.SmoothL1Loss',
+  F.LOSS_SPECS.smoothL1,
+);
+const HUBER_LOSS = defineOptions<F.HuberLossOptions>('nn.HuberLoss', F.LOSS_SPECS.huber);
+const NLL_LOSS = defineOptions<F.NLLLossOptions>('nn.NLLLoss', F.LOSS_SPECS.nll);
+const CROSS_ENTROPY_LOSS = defineOptions<F.CrossEntropyOptions>(
+  'nn.CrossEntropyLoss',
+  F.LOSS_SPECS.crossEntropy,
+);
+const BCE_LOSS = defineOptions<F.BCEOptions>('nn.BCELoss', F.LOSS_SPECS.bce);
+const BCE_WITH_LOGITS_LOSS = defineOptions<F.BCEWithLogitsOptions>(
+  'nn.BCEWithLogitsLoss',
+  F.LOSS_SPECS.bceWithLogits,
+);
+const KL_DIV_LOSS = defineOptions<F.KLDivOptions>('nn.KLDivLoss', F.LOSS_SPECS.klDiv);
+
 /** PyTorch's _Loss: holds the reduction ('mean' unless told otherwise), checked when constructed. */
 abstract class Loss extends Module {
   readonly reduction: F.Reduction;
@@ -39,6 +59,10 @@ abstract class Loss extends Module {
 
 /** nn.MSELoss: the squared error (input − target)², reduced. */
 export class MSELoss extends Loss {
+  constructor(opts?: F.ReductionOptions) {
+    super(MSE_LOSS.check(opts));
+  }
+
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.mseLoss(input, target, { reduction: this.reduction });
   }
@@ -46,6 +70,10 @@ export class MSELoss extends Loss {
 
 /** nn.L1Loss: the absolute error |input − target|, reduced. */
 export class L1Loss extends Loss {
+  constructor(opts?: F.ReductionOptions) {
+    super(L1_LOSS.check(opts));
+  }
+
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.l1Loss(input, target, { reduction: this.reduction });
   }
@@ -56,7 +84,7 @@ export class SmoothL1Loss extends Loss {
   readonly beta: number;
 
   constructor(opts?: F.SmoothL1LossOptions) {
-    super(opts);
+    super(SMOOTH_L1_LOSS.check(opts));
     this.beta = opts?.beta ?? 1;
   }
 
@@ -70,7 +98,7 @@ export class HuberLoss extends Loss {
   readonly delta: number;
 
   constructor(opts?: F.HuberLossOptions) {
-    super(opts);
+    super(HUBER_LOSS.check(opts));
     this.delta = opts?.delta ?? 1;
   }
 
@@ -94,7 +122,7 @@ export class NLLLoss extends WeightedLoss {
   readonly ignoreIndex: number;
 
   constructor(opts?: F.NLLLossOptions) {
-    super(opts);
+    super(NLL_LOSS.check(opts));
     this.ignoreIndex = opts?.ignoreIndex ?? -100;
   }
 
@@ -113,7 +141,7 @@ export class CrossEntropyLoss extends WeightedLoss {
   readonly labelSmoothing: number;
 
   constructor(opts?: F.CrossEntropyOptions) {
-    super(opts);
+    super(CROSS_ENTROPY_LOSS.check(opts));
     this.ignoreIndex = opts?.ignoreIndex ?? -100;
     this.labelSmoothing = opts?.labelSmoothing ?? 0;
   }
@@ -130,6 +158,10 @@ export class CrossEntropyLoss extends WeightedLoss {
 
 /** nn.BCELoss: binary cross entropy of probabilities (logs clamped at −100). */
 export class BCELoss extends WeightedLoss {
+  constructor(opts?: F.BCEOptions) {
+    super(BCE_LOSS.check(opts));
+  }
+
   override forward(input: Tensor, target: Tensor): Tensor {
     return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
   }
@@ -140,7 +172,7 @@ export class BCEWithLogitsLoss extends WeightedLoss {
   declare readonly pos_weight: Tensor | null;
 
   constructor(opts?: F.BCEWithLogitsOptions) {
-    super(opts);
+    super(BCE_WITH_LOGITS_LOSS.check(opts));
     this.registerBuffer('pos_weight', opts?.posWeight ?? null);
   }
 
@@ -165,6 +197,7 @@ export class KLDivLoss extends Module {
 
   constructor(opts?: F.KLDivOptions) {
     super();
+    KL_DIV_LOSS.check(opts);
     this.reduction = opts?.reduction ?? 'mean';
     checkReduction(this.reduction, [...REDUCTIONS, 'batchmean']);
     this.logTarget = opts?.logTarget ?? false;

@@ -1,4 +1,5 @@
 // nn.Module: registration by assignment, traversal, modes, hooks, state dicts and the printed summary.
+import { defineOptions, optionsOrArg } from '../options.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import type { RemovableHandle } from '../autograd/node.js';
 import { isDType, type DType } from '../dtype.js';
@@ -9,6 +10,33 @@ import { Tensor } from '../tensor.js';
 import { Parameter, isParameter } from './parameter.js';
 
 /** A state dict: tensors by PyTorch's dotted names, in registration order. */
+
+const REGISTER_BUFFER = defineOptions<{ persistent?: boolean }>('Module.registerBuffer', {
+  persistent: 'boolean',
+});
+const recurse = (name: string) =>
+  defineOptions<{ recurse?: boolean }>(`Module.${name}`, { recurse: 'boolean' });
+const NAMED_PARAMETERS = recurse('namedParameters');
+const PARAMETERS = recurse('parameters');
+const NAMED_BUFFERS = recurse('namedBuffers');
+const BUFFERS = recurse('buffers');
+const COUNT_PARAMETERS = defineOptions<{ trainableOnly?: boolean }>('Module.countParameters', {
+  trainableOnly: 'boolean',
+});
+const ZERO_GRAD = defineOptions<{ setToNone?: boolean }>('Module.zeroGrad', {
+  setToNone: 'boolean',
+});
+const STATE_DICT = defineOptions<{ prefix?: string; keepVars?: boolean }>('Module.stateDict', {
+  prefix: 'string',
+  keepVars: 'boolean',
+});
+const TRAIN = defineOptions<{ mode?: boolean }>('Module.train', { mode: 'boolean' });
+const REQUIRES_GRAD_ = defineOptions<{ requiresGrad?: boolean }>('Module.requiresGrad_', {
+  requiresGrad: 'boolean',
+});
+const LOAD_STATE_DICT = defineOptions<{ strict?: boolean }>('Module.loadStateDict', {
+  strict: 'boolean',
+});
 export type StateDict = Record<string, Tensor>;
 
 export type ForwardPreHook = (module: Module, args: unknown[]) => unknown[] | void;
@@ -127,7 +155,12 @@ export abstract class Module {
   }
 
   /** A tensor that is state but not a parameter (running statistics); persistent ones are saved. */
-  registerBuffer(name: string, tensor: Tensor | null, opts?: { persistent?: boolean }): void {
+  registerBuffer(
+    name: string,
+    tensor: Tensor | null,
+    persistentOrOpts?: boolean | { persistent?: boolean },
+  ): void {
+    const opts = optionsOrArg(REGISTER_BUFFER, 'persistent', persistentOrOpts);
     this.#checkName(name);
     this.#buffers.set(name, { persistent: opts?.persistent ?? true });
     (this as unknown as Record<string, unknown>)[name] = tensor;
@@ -206,7 +239,8 @@ export abstract class Module {
   }
 
   /** Parameters by dotted name: each module's own, in order, then its children's. */
-  namedParameters(opts?: { recurse?: boolean }): [string, Tensor][] {
+  namedParameters(recurseOrOpts?: boolean | { recurse?: boolean }): [string, Tensor][] {
+    const opts = optionsOrArg(NAMED_PARAMETERS, 'recurse', recurseOrOpts);
     const out: [string, Tensor][] = [];
     const seen = new Set<Tensor>();
     const mods: [string, Module][] = opts?.recurse === false ? [['', this]] : this.namedModules();
@@ -220,11 +254,13 @@ export abstract class Module {
     return out;
   }
 
-  parameters(opts?: { recurse?: boolean }): Tensor[] {
+  parameters(recurseOrOpts?: boolean | { recurse?: boolean }): Tensor[] {
+    const opts = optionsOrArg(PARAMETERS, 'recurse', recurseOrOpts);
     return this.namedParameters(opts).map(([, p]) => p);
   }
 
-  namedBuffers(opts?: { recurse?: boolean }): [string, Tensor][] {
+  namedBuffers(recurseOrOpts?: boolean | { recurse?: boolean }): [string, Tensor][] {
+    const opts = optionsOrArg(NAMED_BUFFERS, 'recurse', recurseOrOpts);
     const out: [string, Tensor][] = [];
     const mods: [string, Module][] = opts?.recurse === false ? [['', this]] : this.namedModules();
     for (const [prefix, m] of mods) {
@@ -233,7 +269,8 @@ export abstract class Module {
     return out;
   }
 
-  buffers(opts?: { recurse?: boolean }): Tensor[] {
+  buffers(recurseOrOpts?: boolean | { recurse?: boolean }): Tensor[] {
+    const opts = optionsOrArg(BUFFERS, 'recurse', recurseOrOpts);
     return this.namedBuffers(opts).map(([, b]) => b);
   }
 
@@ -249,6 +286,7 @@ export abstract class Module {
 
   /** The number of elements in all parameters (only those requiring grad with trainableOnly). */
   countParameters(opts?: { trainableOnly?: boolean }): number {
+    COUNT_PARAMETERS.check(opts);
     return this.parameters()
       .filter((p) => !opts?.trainableOnly || p.requiresGrad)
       .reduce((n, p) => n + p.numel(), 0);
@@ -256,7 +294,9 @@ export abstract class Module {
 
   // ---- modes and helpers ----
 
-  train(mode = true): this {
+  /** train(mode = true), or train({ mode }). */
+  train(modeOrOpts: boolean | { mode?: boolean } = true): this {
+    const mode = optionsOrArg(TRAIN, 'mode', modeOrOpts)?.mode ?? true;
     for (const m of this.modules()) m.training = mode;
     return this;
   }
@@ -266,7 +306,8 @@ export abstract class Module {
   }
 
   /** Clears the gradients: to null by default (PyTorch's set_to_none=True), or to zeros. */
-  zeroGrad(opts?: { setToNone?: boolean }): void {
+  zeroGrad(setToNoneOrOpts?: boolean | { setToNone?: boolean }): void {
+    const opts = optionsOrArg(ZERO_GRAD, 'setToNone', setToNoneOrOpts);
     for (const p of this.parameters()) {
       if (p._grad === null) continue;
       if (opts?.setToNone === false) noGrad(() => p._grad!.zero_());
@@ -281,7 +322,10 @@ export abstract class Module {
     return this;
   }
 
-  requiresGrad_(requiresGrad = true): this {
+  /** requiresGrad_(requiresGrad = true), or requiresGrad_({ requiresGrad }). */
+  requiresGrad_(flagOrOpts: boolean | { requiresGrad?: boolean } = true): this {
+    const requiresGrad =
+      optionsOrArg(REQUIRES_GRAD_, 'requiresGrad', flagOrOpts)?.requiresGrad ?? true;
     for (const p of this.parameters()) p.requiresGrad = requiresGrad;
     return this;
   }
@@ -330,6 +374,7 @@ export abstract class Module {
 
   /** Parameters and persistent buffers by PyTorch's key names, detached, in registration order. */
   stateDict(opts?: { prefix?: string; keepVars?: boolean }): StateDict {
+    STATE_DICT.check(opts);
     const out: StateDict = {};
     const base = opts?.prefix ?? '';
     for (const [prefix, m] of this.namedModules()) {
@@ -348,9 +393,9 @@ export abstract class Module {
    */
   loadStateDict(
     stateDict: StateDict | Map<string, Tensor>,
-    opts?: { strict?: boolean },
+    strictOrOpts?: boolean | { strict?: boolean },
   ): LoadResult {
-    const strict = opts?.strict ?? true;
+    const strict = optionsOrArg(LOAD_STATE_DICT, 'strict', strictOrOpts)?.strict ?? true;
     const incoming = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
     const own = this.stateDict({ keepVars: true });
     const missingKeys = Object.keys(own).filter((k) => !incoming.has(k));

@@ -1,4 +1,5 @@
 // nn.utils: gradient clipping and flattening parameters to one vector and back.
+import { argsOrOptions, defineOptions } from '../options.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { ArgumentError, NablaError } from '../errors.js';
 import { zeros } from '../functions/creation.js';
@@ -12,6 +13,15 @@ export interface ClipGradNormOptions {
   /** Throw when the total norm is NaN or infinite instead of scaling by it. */
   readonly errorIfNonfinite?: boolean;
 }
+
+const CLIP_GRAD_NORM = defineOptions<ClipGradNormOptions>('nn.utils.clipGradNorm_', {
+  normType: 'number',
+  errorIfNonfinite: 'boolean',
+});
+
+const CLIP_GRAD_VALUE = defineOptions<{ clipValue?: number }>('nn.utils.clipGradValue_', {
+  clipValue: 'number',
+});
 
 function withGrads(parameters: Tensor | Iterable<Tensor>): Tensor[] {
   const list =
@@ -28,6 +38,7 @@ export function clipGradNorm_(
   maxNorm: number,
   opts?: ClipGradNormOptions,
 ): Tensor {
+  CLIP_GRAD_NORM.check(opts);
   const params = withGrads(parameters);
   const normType = opts?.normType ?? 2;
   return noGrad(() => {
@@ -50,7 +61,18 @@ export function clipGradNorm_(
 }
 
 /** Clamps every gradient element into [−clipValue, clipValue]. */
-export function clipGradValue_(parameters: Tensor | Iterable<Tensor>, clipValue: number): void {
+/** clipGradValue_(parameters, clipValue) or clipGradValue_(parameters, { clipValue }). */
+export function clipGradValue_(
+  parameters: Tensor | Iterable<Tensor>,
+  clipValueOrOpts: number | { clipValue?: number },
+): void {
+  const clipValue = argsOrOptions(
+    CLIP_GRAD_VALUE,
+    ['clipValue'],
+    [clipValueOrOpts],
+    undefined,
+  ).clipValue;
+  if (clipValue === undefined) throw new ArgumentError("clipGradValue_(): missing 'clipValue'");
   noGrad(() => {
     for (const p of withGrads(parameters)) p._grad!.clamp_(-clipValue, clipValue);
   });

@@ -1,10 +1,19 @@
 // Loads the fast CPU backends in Node: 'native' (the addon) and 'wasm', registering those that load.
 // Native being unavailable (no compiler at install time, an unsupported platform) is said once.
+import { defineOptions } from '../options.js';
 import type { Backend } from '../backend/backend.js';
 import type { FastBackend, FastThresholds } from '../backend/fast/backend.js';
 import { registerBackend } from '../backend/registry.js';
 import { createNativeBackend } from './native.js';
 import { createNodeWasmBackend } from './wasm.js';
+
+const LOAD_FAST_BACKENDS = defineOptions<FastBackendsOptions>('loadFastBackends', {
+  native: 'boolean',
+  wasm: 'boolean',
+  threads: 'integer',
+  thresholds: 'object',
+  quiet: 'boolean',
+});
 
 export interface FastBackendsOptions {
   /** Try the native addon (default true). */
@@ -34,6 +43,7 @@ const loads = new Map<string, Promise<FastBackends>>();
  * options share one load.
  */
 export function loadFastBackends(options: FastBackendsOptions = {}): Promise<FastBackends> {
+  LOAD_FAST_BACKENDS.checkGiven(options);
   const key = JSON.stringify(options);
   let p = loads.get(key);
   if (p === undefined) {

@@ -1,4 +1,5 @@
 // safetensors files on disk (Node only): atomic save, load, and a lazy per-tensor reader over a file descriptor.
+import { defineOptions, type Spec } from '../options.js';
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -26,6 +27,15 @@ import {
   type SerializeOptions,
 } from '../io/safetensors.js';
 import { Module, type LoadResult } from '../nn/module.js';
+
+const LOAD = defineOptions<{ device?: string }>('load', { device: 'string' });
+const SERIALIZE_SPEC: Spec<SerializeOptions> = {
+  metadata: 'object',
+  dtypes: ['object', 'function'],
+};
+const SAVE = defineOptions<SerializeOptions>('save', SERIALIZE_SPEC);
+const SAVE_STATE_DICT = defineOptions<SerializeOptions>('saveStateDict', SERIALIZE_SPEC);
+const LOAD_STATE_DICT = defineOptions<{ strict?: boolean }>('loadStateDict', { strict: 'boolean' });
 
 /** Reads exactly `length` bytes at `position`, or throws `truncated` (the file shrank under us). */
 function readExactly(fd: number, length: number, position: number, what: string): Uint8Array {
@@ -98,6 +108,7 @@ export function safeOpen(path: string): SafetensorsFile {
 
 /** Reads every tensor of a file and its metadata; a malformed file throws SafetensorsError. */
 export function load(path: string, opts?: { device?: string }): Safetensors {
+  LOAD.check(opts);
   const f = new SafetensorsFile(path);
   try {
     return f.readAll(opts);
@@ -116,6 +127,7 @@ function toNamed(what: NamedTensors | Module): NamedTensors {
  * file or the new one, and readers holding the old file keep reading it.
  */
 export function save(what: NamedTensors | Module, path: string, opts?: SerializeOptions): void {
+  SAVE.check(opts);
   const plan = planSerialize(toNamed(what), opts);
   const target = resolve(path);
   const dir = dirname(target);
@@ -166,6 +178,7 @@ export function save(what: NamedTensors | Module, path: string, opts?: Serialize
  * Hugging Face loaders expect of PyTorch weights); integer buffers are written as I64.
  */
 export function saveStateDict(module: Module, path: string, opts?: SerializeOptions): void {
+  SAVE_STATE_DICT.check(opts);
   save(module.stateDict(), path, { ...opts, metadata: { format: 'pt', ...opts?.metadata } });
 }
 
@@ -178,6 +191,7 @@ export function loadStateDict(
   path: string,
   opts?: { strict?: boolean },
 ): LoadResult {
+  LOAD_STATE_DICT.check(opts);
   const { tensors } = load(path);
   try {
     return module.loadStateDict(new Map(Object.entries(tensors)), opts);

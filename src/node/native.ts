@@ -1,5 +1,6 @@
 // The native backend (Node only): the N-API addon build/Release/nabla.node, which runs the C kernels
 // on the typed arrays' own memory (zero copy) with its own thread pool.
+import { defineOptions } from '../options.js';
 import { existsSync } from 'node:fs';
 import { NablaError } from '../errors.js';
 import { createRequire } from 'node:module';
@@ -8,6 +9,12 @@ import type { FastEngine, Operand, ReduceOut } from '../backend/fast/engine.js';
 import { makeFastBackend, type FastBackend, type FastThresholds } from '../backend/fast/backend.js';
 import { Meta } from '../backend/fast/meta.js';
 import { checkContract } from '../backend/fast/contract.js';
+
+const CREATE_NATIVE_BACKEND = defineOptions<NativeBackendOptions>('createNativeBackend', {
+  name: 'string',
+  threads: 'integer',
+  thresholds: 'object',
+});
 
 /** The addon's exports (kernels/napi/addon.c); the fused updates take the engine's arrays as they are. */
 interface NativeAddon extends Pick<FastEngine, 'sgd' | 'adam'> {
@@ -176,6 +183,7 @@ export function nativeFmaPeak(threads = 1): number | null {
 
 /** Loads the addon and makes the backend (not registered); throws when the addon is missing. */
 export function createNativeBackend(options: NativeBackendOptions = {}): FastBackend {
+  CREATE_NATIVE_BACKEND.checkGiven(options);
   const addon = loadAddon();
   if (options.threads !== undefined) addon.setNumThreads(options.threads);
   return makeFastBackend(options.name ?? 'native', addon.isa, new NativeEngine(addon), {

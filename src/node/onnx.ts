@@ -1,10 +1,13 @@
 // ONNX export to a file (Node only): exportOnnx's bytes written atomically (a temporary file, then a rename).
+import { defineOptions } from '../options.js';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { exportOnnx, type OnnxExportOptions } from '../io/onnx.js';
+import { exportOnnx, ONNX_EXPORT_SPEC, type OnnxExportOptions } from '../io/onnx.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';
+
+const SAVE_ONNX = defineOptions<OnnxExportOptions>('saveOnnx', ONNX_EXPORT_SPEC);
 
 /** Writes bytes to `path` through a temporary file in the same folder, so readers never see half a file. */
 export function writeOnnxFile(path: string, bytes: Uint8Array): void {
@@ -45,6 +48,7 @@ export function saveOnnx(
   path: string,
   opts?: OnnxExportOptions,
 ): Uint8Array {
+  SAVE_ONNX.check(opts);
   const bytes = exportOnnx(model, exampleInput, opts);
   writeOnnxFile(path, bytes);
   return bytes;

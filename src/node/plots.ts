@@ -1,8 +1,13 @@
 // Writing plots to files (Node): SVG as Vega renders it, PNG rasterised from that SVG with resvg.
+import { defineOptions } from '../options.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { ArgumentError } from '../errors.js';
 import { renderSvg, type PlotSpec } from '../diagnostics/plots.js';
+
+const SVG_TO_PNG = defineOptions<PngOptions>('svgToPng', { scale: 'number' });
+const WRITE_PLOT = defineOptions<PngOptions>('writePlot', { scale: 'number' });
+const WRITE_PLOT_FILES = defineOptions<PngOptions>('writePlotFiles', { scale: 'number' });
 
 export interface PngOptions {
   /** Device pixels per CSS pixel (default 2: crisp on high-density screens). */
@@ -11,6 +16,7 @@ export interface PngOptions {
 
 /** Rasterises an SVG document to PNG bytes (white background, system fonts). */
 export async function svgToPng(svg: string, opts?: PngOptions): Promise<Uint8Array> {
+  SVG_TO_PNG.check(opts);
   const { Resvg } = await import('@resvg/resvg-js');
   const r = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: opts?.scale ?? 2 },
@@ -33,6 +39,7 @@ export async function writePlot(
   plot: PlotSpec | string,
   opts?: PngOptions,
 ): Promise<string> {
+  WRITE_PLOT.check(opts);
   const ext = extname(path).toLowerCase();
   if (ext !== '.svg' && ext !== '.png')
     throw new ArgumentError(`writePlot: expected a .svg or .png path, got '${path}'`);
@@ -49,6 +56,7 @@ export async function writePlotFiles(
   plot: PlotSpec | string,
   opts?: PngOptions,
 ): Promise<[string, string]> {
+  WRITE_PLOT_FILES.check(opts);
   const svg = typeof plot === 'string' ? plot : await renderSvg(plot);
   return [
     await writePlot(join(dir, `${name}.svg`), svg),

@@ -1,5 +1,6 @@
 // The wasm backend in Node: reads kernels/build/*.wasm from this package and runs the threaded build
 // on worker_threads.
+import { defineOptions } from '../options.js';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
@@ -9,9 +10,15 @@ import {
   compileIfValid,
   createWasmBackend,
   type SpawnWorker,
+  WASM_BACKEND_SPEC,
   type WasmBackendOptions,
 } from '../backend/wasm/index.js';
 import { WA } from '../backend/wasm/webassembly.js';
+
+const CREATE_NODE_WASM_BACKEND = defineOptions<WasmBackendOptions>(
+  'createNodeWasmBackend',
+  WASM_BACKEND_SPEC,
+);
 
 const BUILD_DIR = new URL('../../kernels/build/', import.meta.url);
 
@@ -54,6 +61,7 @@ ${body}(workerData, () => parentPort.postMessage('ready'));`;
 export async function createNodeWasmBackend(
   options: WasmBackendOptions = {},
 ): Promise<FastBackend> {
+  CREATE_NODE_WASM_BACKEND.checkGiven(options);
   const threads = options.threads ?? availableParallelism();
   const [plain, relaxed, mt, mtRelaxed] = await Promise.all([
     bytes('nabla.wasm'),

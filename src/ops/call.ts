@@ -1,4 +1,5 @@
 // The primitive-call layer: typed calls of apply() that backward rules are written with.
+import { checkScalarArg } from '../options.js';
 import { resultType, type DType, type Scalar } from '../dtype.js';
 import { ArgumentError } from '../errors.js';
 import type { BinaryPrimitive, ParamsOf, Primitive, UnaryPrimitive } from '../primitives.js';
@@ -38,6 +39,7 @@ export type Operand = Tensor | Scalar;
 /** Turns a scalar operand into a 0-d tensor of the dtype the operation will compute in. */
 export function asTensor(x: Operand, others: readonly Operand[]): Tensor {
   if (isTensor(x)) return x;
+  checkScalarArg('operand', 'other', x);
   const like = others.find((o): o is Tensor => isTensor(o));
   if (like === undefined) throw new ArgumentError('expected at least one tensor operand');
   return scalarTensor(x, resultType(others), like.device);

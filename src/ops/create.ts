@@ -10,6 +10,7 @@ import {
   type TypedArray,
 } from '../dtype.js';
 import { ShapeError } from '../errors.js';
+import { checkScalarArg, defineOptions, DTYPE, type Spec } from '../options.js';
 import { keep, Storage } from '../memory.js';
 import { contiguousView, numel, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -21,6 +22,15 @@ export interface CreateOptions {
   /** The backend to create the tensor on (default: the current backend). */
   readonly device?: string;
 }
+
+/** The keys every creation function takes. */
+export const CREATE_SPEC: Spec<CreateOptions> = {
+  dtype: DTYPE,
+  requiresGrad: 'boolean',
+  device: 'string',
+};
+
+const FULL = defineOptions<CreateOptions>('full', CREATE_SPEC);
 
 function backendOf(opts: CreateOptions | undefined): Backend {
   return getBackend(opts?.device);
@@ -72,6 +82,8 @@ export function full(
   value: number | boolean,
   opts?: CreateOptions,
 ): Tensor {
+  FULL.check(opts);
+  checkScalarArg('full', 'fillValue', value, false);
   const s = checkShape(shape);
   const dtype = opts?.dtype ?? (typeof value === 'boolean' ? 'bool' : DEFAULT_FLOAT);
   const v = checkedScalar(Number(value), dtype);

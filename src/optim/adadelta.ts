@@ -2,8 +2,9 @@
 import { ArgumentError } from '../errors.js';
 import { zerosLike } from '../functions/creation.js';
 import type { Tensor } from '../tensor.js';
+import { defineOptions } from '../options.js';
 import { checkNonNegative, scalarState } from './common.js';
-import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type ParamGroup, type ParamGroupInput, optimizerOptions } from './optimizer.js';
 
 export interface AdadeltaOptions {
   lr: number;
@@ -13,11 +14,21 @@ export interface AdadeltaOptions {
   maximize: boolean;
 }
 
+const ADADELTA_OPTIONS = defineOptions<AdadeltaOptions>('optim.Adadelta', {
+  lr: 'number',
+  rho: 'number',
+  eps: 'number',
+  weightDecay: 'number',
+  maximize: 'boolean',
+});
+
 export class Adadelta extends Optimizer<AdadeltaOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<AdadeltaOptions>>,
-    opts: Partial<AdadeltaOptions> = {},
+    lrOrOpts?: number | Partial<AdadeltaOptions>,
+    ...extra: readonly never[]
   ) {
+    const opts = optimizerOptions(ADADELTA_OPTIONS, lrOrOpts, extra);
     const defaults: AdadeltaOptions = {
       lr: opts.lr ?? 1,
       rho: opts.rho ?? 0.9,
@@ -31,7 +42,7 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
     }
     checkNonNegative(defaults.eps, 'epsilon value');
     checkNonNegative(defaults.weightDecay, 'weight_decay value');
-    super(params, defaults);
+    super(params, defaults, ADADELTA_OPTIONS);
   }
 
   protected updateGroup(g: ParamGroup<AdadeltaOptions>): void {

@@ -1,8 +1,9 @@
 // Adagrad (learning-rate decay, weight decay, initial accumulator, maximize): PyTorch's single-tensor algorithm.
 import type { Tensor } from '../tensor.js';
+import { defineOptions } from '../options.js';
 import { fullLike } from '../functions/creation.js';
 import { checkNonNegative, scalarState } from './common.js';
-import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type ParamGroup, type ParamGroupInput, optimizerOptions } from './optimizer.js';
 
 export interface AdagradOptions {
   lr: number;
@@ -13,11 +14,22 @@ export interface AdagradOptions {
   maximize: boolean;
 }
 
+const ADAGRAD_OPTIONS = defineOptions<AdagradOptions>('optim.Adagrad', {
+  lr: 'number',
+  lrDecay: 'number',
+  weightDecay: 'number',
+  initialAccumulatorValue: 'number',
+  eps: 'number',
+  maximize: 'boolean',
+});
+
 export class Adagrad extends Optimizer<AdagradOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<AdagradOptions>>,
-    opts: Partial<AdagradOptions> = {},
+    lrOrOpts?: number | Partial<AdagradOptions>,
+    ...extra: readonly never[]
   ) {
+    const opts = optimizerOptions(ADAGRAD_OPTIONS, lrOrOpts, extra);
     const defaults: AdagradOptions = {
       lr: opts.lr ?? 1e-2,
       lrDecay: opts.lrDecay ?? 0,
@@ -31,7 +43,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     checkNonNegative(defaults.weightDecay, 'weight_decay value');
     checkNonNegative(defaults.initialAccumulatorValue, 'initial_accumulator_value value');
     checkNonNegative(defaults.eps, 'epsilon value');
-    super(params, defaults);
+    super(params, defaults, ADAGRAD_OPTIONS);
   }
 
   /**

@@ -4,7 +4,9 @@ import type { Tensor } from '../tensor.js';
 import { AdamFamily, type AdamFamilyOptions } from './adam_family.js';
 import { scalarState } from './common.js';
 import { fusedOpsFor, fusedTensor, markWritten } from './fused.js';
-import type { ParamGroup, ParamGroupInput } from './optimizer.js';
+import { defineOptions, type OptionSchema, type Spec } from '../options.js';
+import { ADAM_FAMILY_SPEC } from './adam_family.js';
+import { optimizerOptions, type ParamGroup, type ParamGroupInput } from './optimizer.js';
 
 export interface AdamOptions extends AdamFamilyOptions {
   amsgrad: boolean;
@@ -22,15 +24,27 @@ function adamDefaults(opts: Partial<AdamOptions>, weightDecay: number): AdamOpti
   };
 }
 
+const ADAM_SPEC: Spec<AdamOptions> = {
+  ...ADAM_FAMILY_SPEC,
+  amsgrad: 'boolean',
+  maximize: 'boolean',
+};
+const ADAM_OPTIONS = defineOptions<AdamOptions>('optim.Adam', ADAM_SPEC);
+const ADAMW_OPTIONS = defineOptions<AdamOptions>('optim.AdamW', ADAM_SPEC);
+/** The schema a subclass checks its options against (AdamW's names it in errors). */
+const SCHEMA_OF = new Map<abstract new (...args: never[]) => Adam, OptionSchema<AdamOptions>>();
+
 export class Adam extends AdamFamily<AdamOptions> {
   /** AdamW decays the weights directly instead of adding λ·p to the gradient. */
   protected readonly decoupledWeightDecay: boolean = false;
 
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamOptions>>,
-    opts: Partial<AdamOptions> = {},
+    lrOrOpts?: number | Partial<AdamOptions>,
+    ...extra: readonly never[]
   ) {
-    super(params, adamDefaults(opts, 0));
+    const schema = SCHEMA_OF.get(new.target) ?? ADAM_OPTIONS;
+    super(params, adamDefaults(optimizerOptions(schema, lrOrOpts, extra), 0), schema);
   }
 
   protected updateGroup(g: ParamGroup<AdamOptions>): void {
@@ -117,8 +131,12 @@ export class AdamW extends Adam {
 
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamWOptions>>,
-    opts: Partial<AdamWOptions> = {},
+    lrOrOpts?: number | Partial<AdamWOptions>,
+    ...extra: readonly never[]
   ) {
-    super(params, adamDefaults(opts, 1e-2));
+    const opts = optimizerOptions(ADAMW_OPTIONS, lrOrOpts, extra);
+    super(params, { ...opts, weightDecay: opts.weightDecay ?? 1e-2 });
   }
 }
+
+SCHEMA_OF.set(AdamW, ADAMW_OPTIONS);

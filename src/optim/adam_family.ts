@@ -2,6 +2,7 @@
 import { zerosLike } from '../functions/creation.js';
 import type { Tensor } from '../tensor.js';
 import { checkBetas, checkNonNegative, scalarState } from './common.js';
+import type { OptionSchema, Spec } from '../options.js';
 import { Optimizer, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.js';
 
 export interface AdamFamilyOptions {
@@ -10,6 +11,14 @@ export interface AdamFamilyOptions {
   eps: number;
   weightDecay: number;
 }
+
+/** The keys every optimizer of the family takes. */
+export const ADAM_FAMILY_SPEC: Spec<AdamFamilyOptions> = {
+  lr: 'number',
+  betas: 'array',
+  eps: 'number',
+  weightDecay: 'number',
+};
 
 export interface Moments {
   readonly state: ParamState;
@@ -20,12 +29,16 @@ export interface Moments {
 }
 
 export abstract class AdamFamily<O extends AdamFamilyOptions> extends Optimizer<O> {
-  constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<O>>, defaults: O) {
+  constructor(
+    params: Iterable<Tensor> | Iterable<ParamGroupInput<O>>,
+    defaults: O,
+    schema: OptionSchema<O>,
+  ) {
     checkNonNegative(defaults.lr, 'learning rate');
     checkNonNegative(defaults.eps, 'epsilon value');
     checkBetas(defaults.betas);
     checkNonNegative(defaults.weightDecay, 'weight_decay value');
-    super(params, defaults);
+    super(params, defaults, schema);
   }
 
   /**

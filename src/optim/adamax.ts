@@ -1,8 +1,9 @@
 // Adamax (Adam with the infinity norm; weight decay, maximize): PyTorch's single-tensor algorithm.
 import { zerosLike } from '../functions/creation.js';
 import type { Tensor } from '../tensor.js';
+import { defineOptions } from '../options.js';
 import { checkBetas, checkNonNegative, scalarState } from './common.js';
-import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type ParamGroup, type ParamGroupInput, optimizerOptions } from './optimizer.js';
 
 export interface AdamaxOptions {
   lr: number;
@@ -12,11 +13,21 @@ export interface AdamaxOptions {
   maximize: boolean;
 }
 
+const ADAMAX_OPTIONS = defineOptions<AdamaxOptions>('optim.Adamax', {
+  lr: 'number',
+  betas: 'array',
+  eps: 'number',
+  weightDecay: 'number',
+  maximize: 'boolean',
+});
+
 export class Adamax extends Optimizer<AdamaxOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamaxOptions>>,
-    opts: Partial<AdamaxOptions> = {},
+    lrOrOpts?: number | Partial<AdamaxOptions>,
+    ...extra: readonly never[]
   ) {
+    const opts = optimizerOptions(ADAMAX_OPTIONS, lrOrOpts, extra);
     const defaults: AdamaxOptions = {
       lr: opts.lr ?? 2e-3,
       betas: opts.betas ?? [0.9, 0.999],
@@ -28,7 +39,7 @@ export class Adamax extends Optimizer<AdamaxOptions> {
     checkNonNegative(defaults.eps, 'epsilon value');
     checkBetas(defaults.betas);
     checkNonNegative(defaults.weightDecay, 'weight_decay value');
-    super(params, defaults);
+    super(params, defaults, ADAMAX_OPTIONS);
   }
 
   protected updateGroup(g: ParamGroup<AdamaxOptions>): void {

@@ -1,8 +1,9 @@
 // ASGD (averaged SGD with a decaying step size; weight decay, maximize): PyTorch's single-tensor algorithm.
 import { zerosLike } from '../functions/creation.js';
 import type { Tensor } from '../tensor.js';
+import { defineOptions } from '../options.js';
 import { checkNonNegative, scalarState } from './common.js';
-import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type ParamGroup, type ParamGroupInput, optimizerOptions } from './optimizer.js';
 
 export interface ASGDOptions {
   lr: number;
@@ -13,11 +14,22 @@ export interface ASGDOptions {
   maximize: boolean;
 }
 
+const ASGD_OPTIONS = defineOptions<ASGDOptions>('optim.ASGD', {
+  lr: 'number',
+  lambd: 'number',
+  alpha: 'number',
+  t0: 'number',
+  weightDecay: 'number',
+  maximize: 'boolean',
+});
+
 export class ASGD extends Optimizer<ASGDOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<ASGDOptions>>,
-    opts: Partial<ASGDOptions> = {},
+    lrOrOpts?: number | Partial<ASGDOptions>,
+    ...extra: readonly never[]
   ) {
+    const opts = optimizerOptions(ASGD_OPTIONS, lrOrOpts, extra);
     const defaults: ASGDOptions = {
       lr: opts.lr ?? 1e-2,
       lambd: opts.lambd ?? 1e-4,
@@ -28,7 +40,7 @@ export class ASGD extends Optimizer<ASGDOptions> {
     };
     checkNonNegative(defaults.lr, 'learning rate');
     checkNonNegative(defaults.weightDecay, 'weight_decay value');
-    super(params, defaults);
+    super(params, defaults, ASGD_OPTIONS);
   }
 
   /**

@@ -46,8 +46,9 @@ type OptimizerClasses = typeof OPTIMIZER_CLASSES;
  */
 export type OptimizerName = keyof OptimizerClasses;
 /** The options the named optimizer's constructor takes (its second argument). */
-export type OptimizerOptionsFor<N extends OptimizerName> = NonNullable<
-  ConstructorParameters<OptimizerClasses[N]>[1]
+export type OptimizerOptionsFor<N extends OptimizerName> = Exclude<
+  ConstructorParameters<OptimizerClasses[N]>[1],
+  number | undefined
 >;
 /** The class the name stands for (createOptimizer('adam', ...) is an Adam). */
 export type OptimizerFor<N extends OptimizerName> = InstanceType<OptimizerClasses[N]>;
@@ -95,8 +96,9 @@ type SchedulerClasses = typeof SCHEDULER_CLASSES;
 /** The lr schedulers by name (optim.lrScheduler's classes). */
 export type SchedulerName = keyof SchedulerClasses;
 /** The options the named scheduler's constructor takes (its second argument). */
-export type SchedulerOptionsFor<N extends SchedulerName> = NonNullable<
-  ConstructorParameters<SchedulerClasses[N]>[1]
+export type SchedulerOptionsFor<N extends SchedulerName> = Exclude<
+  ConstructorParameters<SchedulerClasses[N]>[1],
+  number | readonly number[] | undefined
 >;
 /** The class the name stands for. */
 export type SchedulerFor<N extends SchedulerName> = InstanceType<SchedulerClasses[N]>;

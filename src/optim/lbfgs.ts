@@ -11,7 +11,9 @@ import {
   type OptimizerStateDict,
   type ParamGroup,
   type ParamGroupInput,
+  optimizerOptions,
 } from './optimizer.js';
+import { defineOptions } from '../options.js';
 
 export interface LBFGSOptions {
   lr: number;
@@ -194,11 +196,23 @@ function strongWolfe(
  * NOTE: the scalars (t, ys, ρ, α, H_diag) are JS numbers; PyTorch keeps several as 0-d tensors of
  * the parameters' dtype, so in float32 the trajectories agree to rounding, not bit for bit.
  */
+const LBFGS_OPTIONS = defineOptions<LBFGSOptions>('optim.LBFGS', {
+  lr: 'number',
+  maxIter: 'integer',
+  maxEval: 'integer',
+  toleranceGrad: 'number',
+  toleranceChange: 'number',
+  historySize: 'integer',
+  lineSearchFn: ['string', 'null'],
+});
+
 export class LBFGS extends Optimizer<LBFGSOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<LBFGSOptions>>,
-    opts: Partial<LBFGSOptions> = {},
+    lrOrOpts?: number | Partial<LBFGSOptions>,
+    ...extra: readonly never[]
   ) {
+    const opts = optimizerOptions(LBFGS_OPTIONS, lrOrOpts, extra);
     const maxIter = opts.maxIter ?? 20;
     const defaults: LBFGSOptions = {
       lr: opts.lr ?? 1,
@@ -209,7 +223,7 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
       historySize: opts.historySize ?? 100,
       lineSearchFn: opts.lineSearchFn ?? null,
     };
-    super(params, defaults);
+    super(params, defaults, LBFGS_OPTIONS);
     if (this.paramGroups.length !== 1) {
       throw new ArgumentError("LBFGS doesn't support per-parameter options (parameter groups)");
     }

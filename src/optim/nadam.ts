@@ -1,8 +1,10 @@
 // NAdam (Adam with Nesterov momentum and momentum decay, weight decay): PyTorch's single-tensor algorithm.
 import type { Tensor } from '../tensor.js';
+import { defineOptions } from '../options.js';
 import { checkNonNegative, scalarState } from './common.js';
 import { AdamFamily, type AdamFamilyOptions } from './adam_family.js';
-import type { ParamGroup, ParamGroupInput } from './optimizer.js';
+import { ADAM_FAMILY_SPEC } from './adam_family.js';
+import { type ParamGroup, type ParamGroupInput, optimizerOptions } from './optimizer.js';
 
 export interface NAdamOptions extends AdamFamilyOptions {
   momentumDecay: number;
@@ -10,11 +12,18 @@ export interface NAdamOptions extends AdamFamilyOptions {
 
 const f32 = Math.fround;
 
+const NADAM_OPTIONS = defineOptions<NAdamOptions>('optim.NAdam', {
+  ...ADAM_FAMILY_SPEC,
+  momentumDecay: 'number',
+});
+
 export class NAdam extends AdamFamily<NAdamOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<NAdamOptions>>,
-    opts: Partial<NAdamOptions> = {},
+    lrOrOpts?: number | Partial<NAdamOptions>,
+    ...extra: readonly never[]
   ) {
+    const opts = optimizerOptions(NADAM_OPTIONS, lrOrOpts, extra);
     const defaults: NAdamOptions = {
       lr: opts.lr ?? 2e-3,
       betas: opts.betas ?? [0.9, 0.999],
@@ -23,7 +32,7 @@ export class NAdam extends AdamFamily<NAdamOptions> {
       momentumDecay: opts.momentumDecay ?? 4e-3,
     };
     checkNonNegative(defaults.momentumDecay, 'momentum_decay value');
-    super(params, defaults);
+    super(params, defaults, NADAM_OPTIONS);
   }
 
   protected updateGroup(g: ParamGroup<NAdamOptions>): void {

@@ -1,7 +1,8 @@
 // The Optimizer base: parameter groups with per-group options, zeroGrad, and PyTorch-shaped state dicts.
 import { enableGrad, noGrad } from '../autograd/grad_mode.js';
-import { ArgumentError, NablaError } from '../errors.js';
+import { ArgumentError, NablaError, OptionError } from '../errors.js';
 import { internalScope, keep } from '../memory.js';
+import { defineOptions, optionsOrArg, type OptionSchema } from '../options.js';
 import { Tensor } from '../tensor.js';
 
 /** A group as given to the constructor or addParamGroup: its tensors plus option overrides. */
@@ -37,13 +38,45 @@ function cloneValue(v: unknown): unknown {
   return v;
 }
 
+/**
+ * An optimizer's options as PyTorch takes them: an options object, or the learning rate alone
+ * (PyTorch's second positional argument, `Adam(params, 0.01)`), checked against the schema.
+ */
+export function optimizerOptions<O extends { lr: number }>(
+  schema: OptionSchema<O>,
+  lrOrOpts: number | Partial<O> | undefined,
+  extra: readonly unknown[] = [],
+): Partial<O> {
+  if (extra.length > 0) {
+    throw new OptionError(
+      `${schema.name}(): only lr may be given positionally; give the others in an options object (${schema.keys.join(', ')})`,
+    );
+  }
+  if (typeof lrOrOpts === 'number') return { lr: lrOrOpts } as Partial<O>;
+  return (schema.check(lrOrOpts) as Partial<O> | undefined) ?? {};
+}
+
+const ZERO_GRAD = defineOptions<{ setToNone?: boolean }>('Optimizer.zeroGrad', {
+  setToNone: 'boolean',
+});
+
+/** Keys a parameter group may hold besides its options. */
+const GROUP_KEYS = new Set(['params', 'initialLr']);
+
 export abstract class Optimizer<O extends object = Record<string, unknown>> {
   readonly defaults: O;
   readonly paramGroups: ParamGroup<O>[] = [];
   readonly state = new Map<Tensor, ParamState>();
+  readonly #schema: OptionSchema<O> | null;
 
-  constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput<O>>, defaults: O) {
+  /** `schema` (the subclass's option schema) checks the keys of every parameter group. */
+  constructor(
+    params: Iterable<Tensor> | Iterable<ParamGroupInput<O>>,
+    defaults: O,
+    schema?: OptionSchema<O>,
+  ) {
     this.defaults = defaults;
+    this.#schema = schema ?? null;
     if (params instanceof Tensor) {
       throw new ArgumentError(
         `params argument given to the optimizer should be an iterable of Tensors or dicts, but got a Tensor`,
@@ -60,6 +93,11 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
 
   /** Adds a group; options it leaves out come from the defaults. */
   addParamGroup(group: ParamGroupInput<O>): void {
+    if (this.#schema !== null) {
+      const options: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(group)) if (!GROUP_KEYS.has(k)) options[k] = v;
+      this.#schema.checkGiven(options);
+    }
     const params = group.params instanceof Tensor ? [group.params] : [...group.params];
     for (const p of params) {
       if (!(p instanceof Tensor)) throw new ArgumentError(`optimizer can only optimize Tensors`);
@@ -87,7 +125,8 @@ export abstract class Optimizer<O extends object = Record<string, unknown>> {
   }
 
   /** Clears gradients: to null by default (setToNone), or to zeros in place. */
-  zeroGrad(opts?: { setToNone?: boolean }): void {
+  zeroGrad(setToNoneOrOpts?: boolean | { setToNone?: boolean }): void {
+    const opts = optionsOrArg(ZERO_GRAD, 'setToNone', setToNoneOrOpts);
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         if (p._grad === null) continue;

@@ -1,22 +1,30 @@
 // RAdam (Adam with variance rectification, weight decay): PyTorch's single-tensor algorithm.
 import type { Tensor } from '../tensor.js';
+import { defineOptions } from '../options.js';
 import { AdamFamily, type AdamFamilyOptions } from './adam_family.js';
-import type { ParamGroup, ParamGroupInput } from './optimizer.js';
+import { ADAM_FAMILY_SPEC } from './adam_family.js';
+import { type ParamGroup, type ParamGroupInput, optimizerOptions } from './optimizer.js';
 
 export type RAdamOptions = AdamFamilyOptions;
+
+const RADAM_OPTIONS = defineOptions<RAdamOptions>('optim.RAdam', {
+  ...ADAM_FAMILY_SPEC,
+});
 
 export class RAdam extends AdamFamily<RAdamOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<RAdamOptions>>,
-    opts: Partial<RAdamOptions> = {},
+    lrOrOpts?: number | Partial<RAdamOptions>,
+    ...extra: readonly never[]
   ) {
+    const opts = optimizerOptions(RADAM_OPTIONS, lrOrOpts, extra);
     const defaults: RAdamOptions = {
       lr: opts.lr ?? 1e-3,
       betas: opts.betas ?? [0.9, 0.999],
       eps: opts.eps ?? 1e-8,
       weightDecay: opts.weightDecay ?? 0,
     };
-    super(params, defaults);
+    super(params, defaults, RADAM_OPTIONS);
   }
 
   protected updateGroup(g: ParamGroup<RAdamOptions>): void {

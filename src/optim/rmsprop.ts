@@ -1,8 +1,9 @@
 // RMSprop (centered, momentum, weight decay, maximize): PyTorch's single-tensor algorithm.
 import type { Tensor } from '../tensor.js';
+import { defineOptions } from '../options.js';
 import { zerosLike } from '../functions/creation.js';
 import { checkNonNegative, scalarState } from './common.js';
-import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type ParamGroup, type ParamGroupInput, optimizerOptions } from './optimizer.js';
 
 export interface RMSpropOptions {
   lr: number;
@@ -14,11 +15,23 @@ export interface RMSpropOptions {
   maximize: boolean;
 }
 
+const RMSPROP_OPTIONS = defineOptions<RMSpropOptions>('optim.RMSprop', {
+  lr: 'number',
+  alpha: 'number',
+  eps: 'number',
+  weightDecay: 'number',
+  momentum: 'number',
+  centered: 'boolean',
+  maximize: 'boolean',
+});
+
 export class RMSprop extends Optimizer<RMSpropOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<RMSpropOptions>>,
-    opts: Partial<RMSpropOptions> = {},
+    lrOrOpts?: number | Partial<RMSpropOptions>,
+    ...extra: readonly never[]
   ) {
+    const opts = optimizerOptions(RMSPROP_OPTIONS, lrOrOpts, extra);
     const defaults: RMSpropOptions = {
       lr: opts.lr ?? 1e-2,
       alpha: opts.alpha ?? 0.99,
@@ -33,7 +46,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     checkNonNegative(defaults.momentum, 'momentum value');
     checkNonNegative(defaults.weightDecay, 'weight_decay value');
     checkNonNegative(defaults.alpha, 'alpha value');
-    super(params, defaults);
+    super(params, defaults, RMSPROP_OPTIONS);
   }
 
   protected updateGroup(g: ParamGroup<RMSpropOptions>): void {

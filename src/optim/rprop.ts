@@ -2,8 +2,9 @@
 import { ArgumentError } from '../errors.js';
 import { fullLike, zerosLike } from '../functions/creation.js';
 import type { Tensor } from '../tensor.js';
+import { defineOptions } from '../options.js';
 import { checkNonNegative, pyFloat, scalarState } from './common.js';
-import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type ParamGroup, type ParamGroupInput, optimizerOptions } from './optimizer.js';
 
 export interface RpropOptions {
   lr: number;
@@ -12,11 +13,20 @@ export interface RpropOptions {
   maximize: boolean;
 }
 
+const RPROP_OPTIONS = defineOptions<RpropOptions>('optim.Rprop', {
+  lr: 'number',
+  etas: 'array',
+  stepSizes: 'array',
+  maximize: 'boolean',
+});
+
 export class Rprop extends Optimizer<RpropOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<RpropOptions>>,
-    opts: Partial<RpropOptions> = {},
+    lrOrOpts?: number | Partial<RpropOptions>,
+    ...extra: readonly never[]
   ) {
+    const opts = optimizerOptions(RPROP_OPTIONS, lrOrOpts, extra);
     const defaults: RpropOptions = {
       lr: opts.lr ?? 1e-2,
       etas: opts.etas ?? [0.5, 1.2],
@@ -28,7 +38,7 @@ export class Rprop extends Optimizer<RpropOptions> {
     if (!(etaminus > 0 && etaminus < 1 && etaplus > 1)) {
       throw new ArgumentError(`Invalid eta values: ${pyFloat(etaminus)}, ${pyFloat(etaplus)}`);
     }
-    super(params, defaults);
+    super(params, defaults, RPROP_OPTIONS);
   }
 
   protected updateGroup(g: ParamGroup<RpropOptions>): void {

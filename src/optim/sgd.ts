@@ -2,8 +2,9 @@
 import { ArgumentError } from '../errors.js';
 import { zerosLike } from '../functions/creation.js';
 import type { Tensor } from '../tensor.js';
+import { defineOptions } from '../options.js';
 import { fusedOpsFor, fusedTensor, markWritten } from './fused.js';
-import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type ParamGroup, type ParamGroupInput, optimizerOptions } from './optimizer.js';
 
 export interface SGDOptions {
   lr: number;
@@ -14,11 +15,22 @@ export interface SGDOptions {
   maximize: boolean;
 }
 
+const SGD_OPTIONS = defineOptions<SGDOptions>('optim.SGD', {
+  lr: 'number',
+  momentum: 'number',
+  dampening: 'number',
+  weightDecay: 'number',
+  nesterov: 'boolean',
+  maximize: 'boolean',
+});
+
 export class SGD extends Optimizer<SGDOptions> {
   constructor(
     params: Iterable<Tensor> | Iterable<ParamGroupInput<SGDOptions>>,
-    opts: Partial<SGDOptions> = {},
+    lrOrOpts?: number | Partial<SGDOptions>,
+    ...extra: readonly never[]
   ) {
+    const opts = optimizerOptions(SGD_OPTIONS, lrOrOpts, extra);
     const defaults: SGDOptions = {
       // NOTE: no default lr, as PyTorch's `required`: each group must then give one (else
       // "parameter group didn't specify a value of required optimization parameter lr")
@@ -38,7 +50,7 @@ export class SGD extends Optimizer<SGDOptions> {
     if (defaults.nesterov && (defaults.momentum <= 0 || defaults.dampening !== 0)) {
       throw new ArgumentError('Nesterov momentum requires a momentum and zero dampening');
     }
-    super(params, defaults);
+    super(params, defaults, SGD_OPTIONS);
   }
 
   protected updateGroup(g: ParamGroup<SGDOptions>): void {

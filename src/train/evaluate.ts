@@ -1,4 +1,5 @@
 // Evaluation for Trainer: a batch's inputs and targets, the loss function type, and loss/accuracy over a dataset without recording the graph.
+import { defineOptions } from '../options.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { DataLoader } from '../data/dataloader.js';
 import { Dataset } from '../data/dataset.js';
@@ -7,6 +8,12 @@ import { tidy } from '../memory.js';
 import { crossEntropy } from '../nn/functional/loss.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';
+
+const EVALUATE = defineOptions<EvaluateOptions>('evaluate', {
+  lossFn: 'function',
+  accuracy: 'boolean',
+  batchSize: 'integer',
+});
 
 /** A batch as a DataLoader yields it: [inputs, targets, ...anything else]. */
 export type Batch = readonly Tensor[];
@@ -64,6 +71,7 @@ export function forwardOf(model: Module): (x: Tensor) => Tensor {
  * graph; the model's training flag is restored afterwards.
  */
 export function evaluate(model: Module, data: EvalData, opts: EvaluateOptions = {}): EvalResult {
+  EVALUATE.checkGiven(opts);
   const lossFn = opts.lossFn ?? crossEntropy;
   const countCorrect = opts.accuracy ?? true;
   const forward = forwardOf(model);

@@ -1,4 +1,5 @@
 // Trainer: the supervised training loop (model, data, optimizer, scheduler, evaluation, metrics history, events, checkpoint/resume), browser-safe.
+import { defineOptions } from '../options.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { nextTask } from '../data/dataloader.js';
 import { ArgumentError, NablaError } from '../errors.js';
@@ -46,6 +47,28 @@ import {
   type TrainerOptions,
 } from './options.js';
 
+const TRAINER = defineOptions<TrainerOptions>('Trainer', {
+  model: 'object',
+  optimizer: 'object',
+  train: ['object', 'array'],
+  val: ['object', 'array'],
+  epochs: 'number',
+  maxSteps: 'number',
+  batchSize: 'number',
+  generator: 'object',
+  scheduler: ['object', 'function'],
+  lossFn: 'function',
+  accuracy: 'boolean',
+  evalBatchSize: 'number',
+  onCheckpoint: 'function',
+  callbacks: 'object',
+  yieldEvery: 'number',
+});
+const FIT = defineOptions<FitOptions>('Trainer.fit', {
+  untilStep: 'number',
+  shouldStop: 'function',
+});
+
 /**
  * Trains a model on [input, target] batches: forward, loss, zeroGrad, backward, step, the
  * scheduler, validation after each epoch, a metrics history, and events that progress bars,
@@ -73,6 +96,7 @@ export class Trainer {
   #running = false;
 
   constructor(o: TrainerOptions) {
+    TRAINER.checkGiven(o);
     if (!Number.isInteger(o.epochs) || o.epochs < 1)
       throw new ArgumentError(`epochs must be a positive integer, got ${o.epochs}`);
     this.model = o.model;
@@ -138,6 +162,7 @@ export class Trainer {
 
   /** Trains until `epochs` (or `maxSteps`) are done, `untilStep` is reached or `shouldStop()`. */
   async fit(opts: FitOptions = {}): Promise<FitResult> {
+    FIT.checkGiven(opts);
     if (this.#running) throw new NablaError('Trainer.fit() is already running');
     this.#running = true;
     try {

@@ -39,7 +39,7 @@ describe('activation modules', () => {
     expect(() => F.celu(tensor([1]), 0)).toThrow('alpha cannot be 0 for CELU');
     expect(() => F.normalize(tensor([1, 2]))).toThrow(IndexError);
     expect(() => F.normalize(tensor([[1, 2]]), { dims: 1 } as never)).toThrow(
-      new TypeError("normalize() got an unexpected keyword argument 'dims'"),
+      "nn.functional.normalize(): unknown option 'dims'; did you mean 'dim'?",
     );
   });
 });
@@ -159,7 +159,7 @@ describe('rearranging', () => {
     );
     expect(() => nb.meshgrid([])).toThrow(ArgumentError);
     expect(() => nb.meshgrid(zeros(2), { index: 'ij' } as never)).toThrow(
-      new TypeError("meshgrid() got an unexpected keyword argument 'index'"),
+      "meshgrid(): unknown option 'index'; did you mean 'indexing'?",
     );
   });
 });
@@ -203,7 +203,7 @@ describe('isclose, allclose, stdMean, varMean, sum/prod dtype', () => {
     expect(() => nb.isclose(zeros(2), zeros(2), { atol: -1 })).toThrow(ArgumentError);
     expect(() => nb.allclose(zeros(2), zeros(3))).toThrow(ShapeError);
     expect(() => nb.isclose(zeros(2), zeros(2), { equal_nan: true } as never)).toThrow(
-      new TypeError("isclose() got an unexpected keyword argument 'equal_nan'"),
+      "isclose(): unknown option 'equal_nan'; did you mean 'equalNan'?",
     );
   });
 
@@ -222,7 +222,7 @@ describe('isclose, allclose, stdMean, varMean, sum/prod dtype', () => {
       new DTypeError('var_mean only support floating point and complex dtypes'),
     );
     expect(() => nb.stdMean(x, { dims: 1 } as never)).toThrow(
-      new TypeError("std_mean() got an unexpected keyword argument 'dims'"),
+      "stdMean(): unknown option 'dims'; did you mean 'dim'?",
     );
     expect(() => x.var({ dim: 1, ddof: 1 } as never)).toThrow(TypeError);
   });
@@ -234,10 +234,10 @@ describe('isclose, allclose, stdMean, varMean, sum/prod dtype', () => {
     expect(nb.sum(x, 0, { dtype: 'float64' }).dtype).toBe('float64');
     expect(nb.prod(ints([2, 3]), { dtype: 'float32' }).dtype).toBe('float32');
     expect(() => x.sum(0, false, { keepdim: true } as never)).toThrow(
-      new TypeError("sum() got an unexpected keyword argument 'keepdim'"),
+      "sum() got multiple values for argument 'keepdim'",
     );
     expect(() => x.prod({ type: 'int32' } as never)).toThrow(
-      new TypeError("prod() got an unexpected keyword argument 'type'"),
+      "prod(): unknown option 'type'; did you mean 'dtype'?",
     );
   });
 });

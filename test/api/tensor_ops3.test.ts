@@ -4,6 +4,7 @@ import * as nb from '../../src/index.js';
 import {
   ArgumentError,
   DTypeError,
+  OptionError,
   ShapeError,
   manualSeed,
   nn,
@@ -140,10 +141,9 @@ describe('scaledDotProductAttention: errors', () => {
     );
     expect(() => sdpa(q, k, v, { attnMask: ones([3, 4]) })).toThrow(ShapeError);
     expect(() => sdpa(q, k, v, { is_causal: true } as never)).toThrow(
-      new TypeError(
-        "scaled_dot_product_attention() got an unexpected keyword argument 'is_causal'",
-      ),
+      "nn.functional.scaledDotProductAttention(): unknown option 'is_causal'; did you mean 'isCausal'?",
     );
+    expect(() => sdpa(q, k, v, { dropoutP: '0.1' } as never)).toThrow(OptionError);
   });
 });
 
@@ -172,10 +172,13 @@ describe('repeatInterleave outputSize', () => {
     expect(() => x.repeatInterleave(2, 0, { outputSize: -1 })).toThrow(
       new ShapeError('Trying to create tensor with negative dimension -1: [-1]'),
     );
-    expect(() => x.repeatInterleave(2, 0, { outputSize: 2.5 })).toThrow(ArgumentError);
-    expect(() => x.repeatInterleave(2, 0, { output_size: 6 } as never)).toThrow(
-      new TypeError("repeat_interleave() got an unexpected keyword argument 'output_size'"),
+    expect(() => x.repeatInterleave(2, 0, { outputSize: 2.5 })).toThrow(
+      new OptionError("repeatInterleave(): option 'outputSize' must be an integer, got number 2.5"),
     );
+    expect(() => x.repeatInterleave(2, 0, { output_size: 6 } as never)).toThrow(
+      "repeatInterleave(): unknown option 'output_size'; did you mean 'outputSize'?",
+    );
+    expect(() => x.repeatInterleave(2, { outputSize: 12 }, {} as never)).toThrow(OptionError);
   });
 });
 
@@ -188,6 +191,26 @@ describe('dtype option', () => {
     expect(nb.softmax(i, 0, { dtype: 'float64' }).dtype).toBe('float64');
     expect(tensor([1, 2]).logSoftmax(0, { dtype: 'float64' }).dtype).toBe('float64');
     expect(F.softmin(i, 0, { dtype: 'float64' }).dtype).toBe('float64');
+  });
+
+  it("takes dim as PyTorch's keyword too", () => {
+    const x = randn([2, 3]);
+    const pairs: [nb.Tensor, nb.Tensor][] = [
+      [nb.cumsum(x, { dim: 1, dtype: 'float64' }), x.cumsum(1, { dtype: 'float64' })],
+      [x.cumprod({ dim: 0 }), x.cumprod(0)],
+      [x.softmax({ dim: 1, dtype: 'float64' }), nb.softmax(x, 1, { dtype: 'float64' })],
+      [F.logSoftmax(x, { dim: 0 }), x.logSoftmax(0)],
+      [F.softmin(x, { dim: 1, dtype: 'float64' }), F.softmin(x, 1, { dtype: 'float64' })],
+    ];
+    for (const [a, b] of pairs) expect([a.dtype, a.tolist()]).toEqual([b.dtype, b.tolist()]);
+    expect(() => x.softmax(1, { dim: 0 })).toThrow(
+      new OptionError("softmax() got multiple values for argument 'dim'"),
+    );
+    expect(() => x.cumsum({ dim: 0 }, {})).toThrow(OptionError);
+    expect(() => F.softmin(x, { dtype: 'float64' })).toThrow(
+      "nn.functional.softmin(): missing option 'dim'",
+    );
+    expect(() => x.cumprod({ dtype: 'float64' })).toThrow("cumprod(): missing option 'dim'");
   });
 
   it('refuses what PyTorch refuses, in its words', () => {
@@ -210,10 +233,11 @@ describe('dtype option', () => {
     );
     expect(() => F.softmin(b, 0, { dtype: 'float32' })).toThrow(DTypeError);
     expect(() => x.cumsum(0, { type: 'float64' } as never)).toThrow(
-      new TypeError("cumsum() got an unexpected keyword argument 'type'"),
+      "cumsum(): unknown option 'type'; did you mean 'dtype'?",
     );
-    expect(() => F.softmin(x, 0, { type: 'float64' } as never)).toThrow(
-      new TypeError("softmin() got an unexpected keyword argument 'type'"),
+    expect(() => F.softmin(x, 0, { type: 'float64' } as never)).toThrow(OptionError);
+    expect(() => x.softmax(0, { dtype: 'float16' } as never)).toThrow(
+      "softmax(): option 'dtype' must be one of",
     );
   });
 });

@@ -83,9 +83,14 @@ function expectClose(t: Tensor | null, e: Enc, rtol = 1.3e-6, atol = 1e-5): void
 const GRAD_RTOL = 1e-4;
 const GRAD_ATOL = 1e-5;
 
-/** The nabla call of each function case, the options passed through as they are named there. */
-function call(fn: string, ins: Tensor[], o: Opts): Tensor {
+/**
+ * The nabla call of each function case, the options passed through as they are named there
+ * (kernelSize and outputSize are positional arguments, so the options object leaves them out).
+ */
+function call(fn: string, ins: Tensor[], all: Opts): Tensor {
   const [x, w, b] = ins as [Tensor, Tensor, Tensor | undefined];
+  const { kernelSize: _k, outputSize: _o, ...o } = all;
+  void [_k, _o];
   type Any = never;
   switch (fn) {
     case 'conv1d':
@@ -97,23 +102,28 @@ function call(fn: string, ins: Tensor[], o: Opts): Tensor {
     case 'convTranspose2d':
       return C.convTranspose2d(x, w, b ?? null, o as Any);
     case 'maxPool1d':
-      return P.maxPool1d(x, o.kernelSize as C.SizeArg, o as Any);
+      return P.maxPool1d(x, all.kernelSize as C.SizeArg, o as Any);
     case 'maxPool2d':
-      return P.maxPool2d(x, o.kernelSize as C.SizeArg, o as Any);
+      return P.maxPool2d(x, all.kernelSize as C.SizeArg, o as Any);
     case 'avgPool1d':
-      return P.avgPool1d(x, o.kernelSize as C.SizeArg, o as Any);
+      return P.avgPool1d(x, all.kernelSize as C.SizeArg, o as Any);
     case 'avgPool2d':
-      return P.avgPool2d(x, o.kernelSize as C.SizeArg, o as Any);
+      return P.avgPool2d(x, all.kernelSize as C.SizeArg, o as Any);
     case 'adaptiveAvgPool1d':
-      return P.adaptiveAvgPool1d(x, o.outputSize as number);
+      return P.adaptiveAvgPool1d(x, all.outputSize as number);
     case 'adaptiveAvgPool2d':
-      return P.adaptiveAvgPool2d(x, o.outputSize as P.AdaptiveSize);
+      return P.adaptiveAvgPool2d(x, all.outputSize as P.AdaptiveSize);
     case 'interpolate':
       return U.interpolate(x, o as U.InterpolateOptions);
     case 'unfold':
-      return C.unfold(x, o.kernelSize as C.SizeArg, o as C.UnfoldOptions);
+      return C.unfold(x, all.kernelSize as C.SizeArg, o as C.UnfoldOptions);
     case 'fold':
-      return C.fold(x, o.outputSize as C.SizeArg, o.kernelSize as C.SizeArg, o as C.UnfoldOptions);
+      return C.fold(
+        x,
+        all.outputSize as C.SizeArg,
+        all.kernelSize as C.SizeArg,
+        o as C.UnfoldOptions,
+      );
     default:
       throw new Error(`no function ${fn}`);
   }

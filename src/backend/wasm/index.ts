@@ -1,6 +1,7 @@
 // The wasm backend, browser-safe: instantiates the committed kernels/build/*.wasm (SIMD128, with
 // relaxed-SIMD FMA where the engine validates it; threaded over Web Workers when the page is
 // cross-origin isolated) and registers it. Node loads the bytes itself: src/node/wasm.ts.
+import { defineOptions, type Spec } from '../../options.js';
 import { NablaError } from '../../errors.js';
 import { registerBackend } from '../registry.js';
 import { makeFastBackend, type FastBackend, type FastThresholds } from '../fast/backend.js';
@@ -15,6 +16,22 @@ import {
 } from './threads.js';
 import { WA, type Bytes, type WasmMemory, type WasmModule } from './webassembly.js';
 import type { Backend } from '../backend.js';
+
+/** The keys of the wasm backend's options (createNodeWasmBackend takes the same). */
+export const WASM_BACKEND_SPEC: Spec<WasmBackendOptions> = {
+  name: 'string',
+  threads: 'number',
+  spawn: 'function',
+  canWait: 'boolean',
+  thresholds: 'object',
+  relaxedSimd: 'boolean',
+  register: 'boolean',
+};
+const CREATE_WASM_BACKEND = defineOptions<WasmBackendOptions>(
+  'createWasmBackend',
+  WASM_BACKEND_SPEC,
+);
+const LOAD_WASM_BACKEND = defineOptions<WasmBackendOptions>('loadWasmBackend', WASM_BACKEND_SPEC);
 
 /**
  * The least work that goes to the wasm kernels: they copy their operands in and out, so cheap
@@ -82,6 +99,7 @@ export async function createWasmBackend(
   modules: WasmModules,
   options: WasmBackendOptions = {},
 ): Promise<FastBackend> {
+  CREATE_WASM_BACKEND.checkGiven(options);
   const threads = Math.max(1, Math.floor(options.threads ?? 1));
   const relaxed = options.relaxedSimd ?? true;
   const useMt =
@@ -205,6 +223,7 @@ export async function loadWasmBackend(
   bytesOrUrl?: Bytes | URL | string,
   options: WasmBackendOptions = {},
 ): Promise<FastBackend> {
+  LOAD_WASM_BACKEND.checkGiven(options);
   if (bytesOrUrl !== undefined) {
     const bytes =
       typeof bytesOrUrl === 'string' || bytesOrUrl instanceof URL

@@ -1,7 +1,13 @@
 // Loading CSV files from disk (Node only): plain or gzipped, parsed into a CsvDataset by the browser-safe csvDataset.
+import { defineOptions } from '../../options.js';
 import { readFileSync } from 'node:fs';
 import { DataError } from '../../errors.js';
-import { csvDataset, type CsvDataset, type CsvDatasetOptions } from '../tabular.js';
+import {
+  CSV_DATASET_SPEC,
+  csvDataset,
+  type CsvDataset,
+  type CsvDatasetOptions,
+} from '../tabular.js';
 import { maybeGunzip } from './idx.js';
 
 /**
@@ -9,7 +15,10 @@ import { maybeGunzip } from './idx.js';
  * feature columns as a float tensor [N, F] and the `target` column, by name or index, as a vector.
  * Ragged rows, non-numeric cells and bad quoting are DataErrors naming the file and line.
  */
+const LOAD_CSV = defineOptions<CsvDatasetOptions>('data.loadCsv', CSV_DATASET_SPEC);
+
 export function loadCsv(path: string, opts: CsvDatasetOptions = {}): CsvDataset {
+  LOAD_CSV.checkGiven(opts);
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);

@@ -1,4 +1,5 @@
 // The 8x8 handwritten digits (Node only): 1,797 images shipped in the package as data/digits/digits.csv.gz.
+import { defineOptions } from '../../options.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +42,14 @@ export interface DigitsOptions<X = Tensor, Y = number> {
   readonly targetTransform?: (label: number) => Y;
 }
 
+const DIGITS = defineOptions<DigitsOptions<unknown, unknown>>('data.Digits', {
+  path: 'string',
+  shape: 'string',
+  scale: 'boolean',
+  transform: 'function',
+  targetTransform: 'function',
+});
+
 /**
  * The optical-recognition digits (sklearn's load_digits): 1,797 images of 8 x 8 pixels, labels
  * 0..9. Item i is [features, label], the features float32 [64] (or [1, 8, 8]) scaled to [0, 1].
@@ -58,6 +67,7 @@ export class Digits<X = Tensor, Y = number> extends Dataset<[X, Y]> {
 
   constructor(opts: DigitsOptions<X, Y> = {}) {
     super();
+    DIGITS.checkGiven(opts);
     const path = opts.path ?? digitsPath();
     let text: string;
     try {

@@ -1,8 +1,14 @@
 // Downloading dataset files (Node only): mirrors tried in order, MD5-verified, written atomically.
+import { defineOptions } from '../../options.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DataError } from '../../errors.js';
+
+const DOWNLOAD_FILE = defineOptions<DownloadOptions>('data.downloadFile', {
+  timeoutMs: 'number',
+  onAttempt: 'function',
+});
 
 export interface DownloadOptions {
   /** Abort a request after this many milliseconds (default 60 000). */
@@ -58,6 +64,7 @@ export async function downloadFile(
   md5: string | undefined,
   opts: DownloadOptions = {},
 ): Promise<string> {
+  DOWNLOAD_FILE.checkGiven(opts);
   if (mirrors.length === 0) throw new DataError(`cannot download ${filename}: no mirrors given`);
   const dest = join(dir, filename);
   const failures: string[] = [];

@@ -1,4 +1,5 @@
 // MNIST and Fashion-MNIST (Node only): the four IDX files found on disk (or in Debian's dataset package) or downloaded with MD5 checks.
+import { defineOptions, type Spec } from '../../options.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArgumentError, DataError } from '../../errors.js';
@@ -52,6 +53,28 @@ function hasSplit(dir: string, train: boolean): boolean {
   );
 }
 
+const MNIST_SPEC: Spec<MNISTOptions<unknown, unknown>> = {
+  root: 'string',
+  train: 'boolean',
+  transform: 'function',
+  targetTransform: 'function',
+  download: 'boolean',
+  mirrors: 'array',
+  md5: 'object',
+  timeoutMs: 'number',
+};
+const MNIST_OPTIONS = defineOptions<MNISTOptions<unknown, unknown>>('data.MNIST', MNIST_SPEC);
+const FASHION_MNIST_OPTIONS = defineOptions<MNISTOptions<unknown, unknown>>(
+  'data.FashionMNIST',
+  MNIST_SPEC,
+);
+/** The schema that names the dataset class being made (FashionMNIST's own, else MNIST's). */
+function mnistSchema(cls: unknown): typeof MNIST_OPTIONS {
+  return cls === FashionMNIST || (cls as { prototype?: unknown }).prototype instanceof FashionMNIST
+    ? FASHION_MNIST_OPTIONS
+    : MNIST_OPTIONS;
+}
+
 /**
  * The MNIST handwritten digits (torchvision's MNIST): 60 000 training and 10 000 test images of
  * 28 x 28 bytes with labels 0..9. Item i is [image, label]: the image a float32 tensor [1, 28, 28]
@@ -101,6 +124,7 @@ export class MNIST<X = Tensor, Y = number> extends Dataset<[X, Y]> {
   constructor(opts: MNISTOptions<X, Y> = {}) {
     super();
     const cls = new.target as unknown as typeof MNIST;
+    mnistSchema(cls).checkGiven(opts);
     this.train = opts.train ?? true;
     const prefix = this.train ? 'train' : 't10k';
     const dir = cls.locate(opts.root, this.train);
@@ -163,6 +187,7 @@ export class MNIST<X = Tensor, Y = number> extends Dataset<[X, Y]> {
 
   /** Downloads when asked (and root lacks the files), then loads the split. */
   static async load<X = Tensor, Y = number>(opts: MNISTOptions<X, Y> = {}): Promise<MNIST<X, Y>> {
+    mnistSchema(this).checkGiven(opts);
     await this.prepare(opts);
     return new this(opts) as MNIST<X, Y>;
   }

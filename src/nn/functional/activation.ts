@@ -1,4 +1,5 @@
 // nn.functional activations, linear and dropout, composed from primitives (gradients by composition).
+import { argsOrOptions, defineOptions } from '../../options.js';
 import { internalScope } from '../../memory.js';
 import { ArgumentError } from '../../errors.js';
 import { fromArray } from '../../functions/creation.js';
@@ -7,17 +8,54 @@ import { defaultGenerator, type Generator } from '../../random.js';
 import { allocArray } from '../../dtype.js';
 import type { Tensor } from '../../tensor.js';
 
+const GELU = defineOptions<{ approximate?: GeluApproximate }>('nn.functional.gelu', {
+  approximate: 'string',
+});
+const SOFTPLUS = defineOptions<{ beta?: number; threshold?: number }>('nn.functional.softplus', {
+  beta: 'number',
+  threshold: 'number',
+});
+const DROPOUT = defineOptions<DropoutOptions>('nn.functional.dropout', {
+  p: 'number',
+  training: 'boolean',
+  generator: 'object',
+});
+
 export { logSoftmax, softmax, type SoftmaxOptions } from '../../functions/activation.js';
-import { softmax as softmaxOf, type SoftmaxOptions } from '../../functions/activation.js';
-import { norm } from '../../functions/reduction.js';
-import { checkOptions } from '../../options.js';
+import {
+  SOFTMAX_SPEC,
+  dimOf,
+  softmax as softmaxOf,
+  type SoftmaxOptions,
+} from '../../functions/activation.js';
+import { dimKeywords, norm } from '../../functions/reduction.js';
 
 export const relu = (x: Tensor): Tensor => x.relu();
 export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
 export const tanh = (x: Tensor): Tensor => x.tanh();
 
-/** x for x > 0, slope·x otherwise (the gradient at 0 is the slope, as PyTorch). */
-export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+const LEAKY_RELU = defineOptions<{ negativeSlope?: number }>('nn.functional.leakyRelu', {
+  negativeSlope: 'number',
+});
+const ELU = defineOptions<{ alpha?: number }>('nn.functional.elu', { alpha: 'number' });
+const HARDTANH = defineOptions<{ minVal?: number; maxVal?: number }>('nn.functional.hardtanh', {
+  minVal: 'number',
+  maxVal: 'number',
+});
+
+/**
+ * x for x > 0, slope·x otherwise (the gradient at 0 is the slope, as PyTorch); the slope may be
+ * given as { negativeSlope }.
+ */
+export function leakyRelu(
+  x: Tensor,
+  slopeOrOpts: number | { negativeSlope?: number } = 0.01,
+): Tensor {
+  const negativeSlope =
+    typeof slopeOrOpts === 'number'
+      ? slopeOrOpts
+      : (argsOrOptions(LEAKY_RELU, ['negativeSlope'], [slopeOrOpts], undefined).negativeSlope ??
+        0.01);
   return internalScope(() => {
     return where(x.gt(0), x, x.mul(negativeSlope));
   });
@@ -35,7 +73,11 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
 }
 
 /** α·(eˣ − 1) for x ≤ 0; expm1 sees min(x, 0) so the unused branch never overflows. */
-export function elu(x: Tensor, alpha = 1): Tensor {
+export function elu(x: Tensor, alphaOrOpts: number | { alpha?: number } = 1): Tensor {
+  const alpha =
+    typeof alphaOrOpts === 'number'
+      ? alphaOrOpts
+      : (argsOrOptions(ELU, ['alpha'], [alphaOrOpts], undefined).alpha ?? 1);
   return internalScope(() => {
     return where(x.gt(0), x, expm1(minimum(x, 0)).mul(alpha));
   });
@@ -54,6 +96,7 @@ export type GeluApproximate = 'none' | 'tanh';
 
 /** GELU: x·Φ(x) exactly (with erf), or PyTorch's tanh approximation. */
 export function gelu(x: Tensor, opts?: { approximate?: GeluApproximate }): Tensor {
+  GELU.check(opts);
   return internalScope(() => {
     if ((opts?.approximate ?? 'none') === 'tanh') {
       const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
@@ -82,6 +125,7 @@ export function mish(x: Tensor): Tensor {
  * threshold, so it never overflows (and its unused gradient is never NaN).
  */
 export function softplus(x: Tensor, opts?: { beta?: number; threshold?: number }): Tensor {
+  SOFTPLUS.check(opts);
   return internalScope(() => {
     const beta = opts?.beta ?? 1;
     const threshold = opts?.threshold ?? 20;
@@ -92,7 +136,16 @@ export function softplus(x: Tensor, opts?: { beta?: number; threshold?: number }
 }
 
 /** Hardtanh: clamp to [min, max], with zero gradient at the boundaries as PyTorch. */
-export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
+export function hardtanh(
+  x: Tensor,
+  minOrOpts: number | { minVal?: number; maxVal?: number } = -1,
+  maxArg?: number,
+): Tensor {
+  const o =
+    typeof minOrOpts === 'number' && (maxArg === undefined || typeof maxArg === 'number')
+      ? { minVal: minOrOpts, maxVal: maxArg }
+      : argsOrOptions(HARDTANH, ['minVal', 'maxVal'], [minOrOpts, maxArg], undefined);
+  const [minVal, maxVal] = [o.minVal ?? -1, o.maxVal ?? 1];
   return internalScope(() => {
     if (maxVal < minVal)
       throw new ArgumentError('hardtanh: max_val must be greater than or equal to min_val');
@@ -126,6 +179,7 @@ export interface DropoutOptions {
  * mask as PyTorch's cpu bernoulli_ does (so a seed gives PyTorch's mask).
  */
 export function dropout(x: Tensor, opts?: DropoutOptions): Tensor {
+  DROPOUT.check(opts);
   return internalScope(() => {
     const p = opts?.p ?? 0.5;
     if (!(p >= 0 && p <= 1))
@@ -200,11 +254,17 @@ export function softsign(x: Tensor): Tensor {
   });
 }
 
-/** Softmin: softmax(−x, dim), −x cast to dtype first if given (as PyTorch: negated, then cast). */
-export function softmin(x: Tensor, dim: number, opts?: SoftmaxOptions): Tensor {
-  checkOptions('softmin', opts, ['dtype']);
+const SOFTMIN = defineOptions<SoftmaxOptions>('nn.functional.softmin', SOFTMAX_SPEC);
+
+/**
+ * Softmin: softmax(−x, dim), −x cast to dtype first if given (as PyTorch: negated, then cast);
+ * softmin(x, dim, { dtype }?) or softmin(x, { dim, dtype }).
+ */
+export function softmin(x: Tensor, dim: number | SoftmaxOptions, opts?: SoftmaxOptions): Tensor {
+  const o = dimKeywords(SOFTMIN, dim, opts);
+  const d = dimOf(SOFTMIN, dim, o);
   return internalScope(() => {
-    return softmaxOf(x.neg(), dim, opts);
+    return softmaxOf(x.neg(), d, o?.dtype === undefined ? undefined : { dtype: o.dtype });
   });
 }
 
@@ -217,9 +277,15 @@ export interface NormalizeOptions {
   readonly eps?: number;
 }
 
+const NORMALIZE = defineOptions<NormalizeOptions>('nn.functional.normalize', {
+  p: 'number',
+  dim: 'integer',
+  eps: 'number',
+});
+
 /** F.normalize: x / max(‖x‖ₚ, eps) along dim, as PyTorch (the norm's gradient stops below eps). */
 export function normalize(x: Tensor, opts?: NormalizeOptions): Tensor {
-  checkOptions('normalize', opts, ['p', 'dim', 'eps']);
+  NORMALIZE.check(opts);
   const p = opts?.p ?? 2;
   const dim = opts?.dim ?? 1;
   const eps = opts?.eps ?? 1e-12;

@@ -1,12 +1,22 @@
 // Attention composed from differentiable ops: F.scaledDotProductAttention (PyTorch 2.1's) and PyTorch 1.13's F.multi_head_attention_forward built on it.
+import { defineOptions } from '../../options.js';
 import { internalScope } from '../../memory.js';
 import { isFloating, type DType } from '../../dtype.js';
 import { ArgumentError, DeviceError, DTypeError, ShapeError } from '../../errors.js';
 import { arange, zeros } from '../../functions/creation.js';
 import { cat } from '../../functions/shape_ops.js';
-import { checkOptions } from '../../options.js';
 import type { Tensor } from '../../tensor.js';
 import { dropout, linear } from './activation.js';
+
+const MHA_FORWARD = defineOptions<MultiHeadAttentionOptions>(
+  'nn.functional.multiHeadAttentionForward',
+  {
+    keyPaddingMask: ['tensor', 'null'],
+    needWeights: 'boolean',
+    attnMask: ['tensor', 'null'],
+    averageAttnWeights: 'boolean',
+  },
+);
 
 export interface MultiHeadAttentionParams {
   readonly numHeads: number;
@@ -80,6 +90,16 @@ export interface ScaledDotProductAttentionOptions {
   readonly scale?: number | null;
 }
 
+const SDPA = defineOptions<ScaledDotProductAttentionOptions>(
+  'nn.functional.scaledDotProductAttention',
+  {
+    attnMask: ['tensor', 'null'],
+    dropoutP: 'number',
+    isCausal: 'boolean',
+    scale: ['number', 'null'],
+  },
+);
+
 /** PyTorch's C++ type names, as scaled_dot_product_attention's messages write them. */
 const CPP_TYPE_NAMES: { readonly [D in DType]: string } = {
   float32: 'float',
@@ -133,7 +153,7 @@ export function scaledDotProductAttention(
   value: Tensor,
   opts?: ScaledDotProductAttentionOptions,
 ): Tensor {
-  checkOptions('scaled_dot_product_attention', opts, ['attnMask', 'dropoutP', 'isCausal', 'scale']);
+  SDPA.check(opts);
   const attnMask = opts?.attnMask ?? null;
   checkAttentionInputs(query, key, value, attnMask);
   const dropoutP = opts?.dropoutP ?? 0;
@@ -264,6 +284,7 @@ export function multiHeadAttentionForward(
   p: MultiHeadAttentionParams,
   opts?: MultiHeadAttentionOptions,
 ): [Tensor, Tensor | null] {
+  MHA_FORWARD.check(opts);
   return internalScope(() => {
     let keyPaddingMask = opts?.keyPaddingMask ?? null;
     let attnMask = opts?.attnMask ?? null;

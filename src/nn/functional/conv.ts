@@ -1,4 +1,5 @@
 // nn.functional convolutions: unfold/fold, conv1d/conv2d (the conv2d primitive; grouped: unfold + matmul) and convTranspose (matmul + fold).
+import { defineOptions, type Spec } from '../../options.js';
 import { internalScope } from '../../memory.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../errors.js';
 import { pad } from '../../functions/shape_ops.js';
@@ -6,6 +7,33 @@ import { apply } from '../../ops/apply.js';
 import type { WindowParams } from '../../primitives.js';
 import { shapeStr, windowCount } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
+
+const UNFOLD_SPEC: Spec<UnfoldOptions> = { dilation: 'dims', padding: 'dims', stride: 'dims' };
+const CONV_SPEC: Spec<ConvOptions> = {
+  stride: 'dims',
+  padding: ['dims', 'string'],
+  dilation: 'dims',
+  groups: 'integer',
+};
+const CONV_TRANSPOSE_SPEC: Spec<ConvTransposeOptions> = {
+  stride: 'dims',
+  padding: 'dims',
+  outputPadding: 'dims',
+  groups: 'integer',
+  dilation: 'dims',
+};
+const UNFOLD = defineOptions<UnfoldOptions>('nn.functional.unfold', UNFOLD_SPEC);
+const FOLD = defineOptions<UnfoldOptions>('nn.functional.fold', UNFOLD_SPEC);
+const CONV1D = defineOptions<ConvOptions>('nn.functional.conv1d', CONV_SPEC);
+const CONV2D = defineOptions<ConvOptions>('nn.functional.conv2d', CONV_SPEC);
+const CONV_TRANSPOSE1D = defineOptions<ConvTransposeOptions>(
+  'nn.functional.convTranspose1d',
+  CONV_TRANSPOSE_SPEC,
+);
+const CONV_TRANSPOSE2D = defineOptions<ConvTransposeOptions>(
+  'nn.functional.convTranspose2d',
+  CONV_TRANSPOSE_SPEC,
+);
 
 /** A size per spatial dim: one number for all of them, or one each. */
 export type SizeArg = number | readonly number[];
@@ -48,6 +76,7 @@ function windowParams(kernelSize: SizeArg, opts?: UnfoldOptions): WindowParams {
 
 /** F.unfold (im2col): sliding blocks of [N, C, H, W] (or [C, H, W]) as [N, C·kh·kw, L] columns. */
 export function unfold(input: Tensor, kernelSize: SizeArg, opts?: UnfoldOptions): Tensor {
+  UNFOLD.check(opts);
   return internalScope(() => {
     return apply('unfold', [input], windowParams(kernelSize, opts));
   });
@@ -60,6 +89,7 @@ export function fold(
   kernelSize: SizeArg,
   opts?: UnfoldOptions,
 ): Tensor {
+  FOLD.check(opts);
   return internalScope(() => {
     const outSize = two(expandArg('output_size', outputSize, 2, 'fold'));
     return apply('fold', [input], { ...windowParams(kernelSize, opts), outputSize: outSize });
@@ -254,6 +284,7 @@ export function conv1d(
   bias?: Tensor | null,
   opts?: ConvOptions,
 ): Tensor {
+  CONV1D.check(opts);
   return internalScope(() => {
     return convNd('conv1d', 1, input, weight, bias ?? null, opts);
   });
@@ -266,6 +297,7 @@ export function conv2d(
   bias?: Tensor | null,
   opts?: ConvOptions,
 ): Tensor {
+  CONV2D.check(opts);
   return internalScope(() => {
     return convNd('conv2d', 2, input, weight, bias ?? null, opts);
   });
@@ -390,6 +422,7 @@ export function convTranspose1d(
   bias?: Tensor | null,
   opts?: ConvTransposeOptions,
 ): Tensor {
+  CONV_TRANSPOSE1D.check(opts);
   return internalScope(() => {
     return convTransposeNd('conv_transpose1d', 1, input, weight, bias ?? null, opts);
   });
@@ -402,6 +435,7 @@ export function convTranspose2d(
   bias?: Tensor | null,
   opts?: ConvTransposeOptions,
 ): Tensor {
+  CONV_TRANSPOSE2D.check(opts);
   return internalScope(() => {
     return convTransposeNd('conv_transpose2d', 2, input, weight, bias ?? null, opts);
   });

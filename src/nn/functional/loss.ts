@@ -1,4 +1,5 @@
 // nn.functional losses (MSE, L1, smooth L1, Huber, cross entropy, NLL, BCE, BCE with logits, KL), composed from differentiable ops.
+import { defineOptions, type Spec } from '../../options.js';
 import { internalScope } from '../../memory.js';
 import { apply } from '../../ops/apply.js';
 import { noGrad } from '../../autograd/grad_mode.js';
@@ -9,6 +10,49 @@ import { abs, exp, log, neg, relu, sub, where } from '../../functions/elementwis
 import { gather, indexSelect } from '../../functions/shape_ops.js';
 import { broadcastShapes, sameShape, shapeStr, type Shape } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
+
+/** The keys of each loss's options, shared by nn.functional and the nn loss modules. */
+export const LOSS_SPECS = {
+  reduction: { reduction: 'string' } satisfies Spec<ReductionOptions>,
+  smoothL1: { reduction: 'string', beta: 'number' } satisfies Spec<SmoothL1LossOptions>,
+  huber: { reduction: 'string', delta: 'number' } satisfies Spec<HuberLossOptions>,
+  nll: {
+    reduction: 'string',
+    weight: ['tensor', 'null'],
+    ignoreIndex: 'integer',
+  } satisfies Spec<NLLLossOptions>,
+  crossEntropy: {
+    reduction: 'string',
+    weight: ['tensor', 'null'],
+    ignoreIndex: 'integer',
+    labelSmoothing: 'number',
+  } satisfies Spec<CrossEntropyOptions>,
+  bce: { reduction: 'string', weight: ['tensor', 'null'] } satisfies Spec<BCEOptions>,
+  bceWithLogits: {
+    reduction: 'string',
+    weight: ['tensor', 'null'],
+    posWeight: ['tensor', 'null'],
+  } satisfies Spec<BCEWithLogitsOptions>,
+  klDiv: { reduction: 'string', logTarget: 'boolean' } satisfies Spec<KLDivOptions>,
+} as const;
+const MSE = defineOptions<ReductionOptions>('nn.functional.mseLoss', LOSS_SPECS.reduction);
+const L1 = defineOptions<ReductionOptions>('nn.functional.l1Loss', LOSS_SPECS.reduction);
+const SMOOTH_L1 = defineOptions<SmoothL1LossOptions>(
+  'nn.functional.smoothL1Loss',
+  LOSS_SPECS.smoothL1,
+);
+const HUBER = defineOptions<HuberLossOptions>('nn.functional.huberLoss', LOSS_SPECS.huber);
+const NLL = defineOptions<NLLLossOptions>('nn.functional.nllLoss', LOSS_SPECS.nll);
+const CROSS_ENTROPY = defineOptions<CrossEntropyOptions>(
+  'nn.functional.crossEntropy',
+  LOSS_SPECS.crossEntropy,
+);
+const BCE = defineOptions<BCEOptions>('nn.functional.binaryCrossEntropy', LOSS_SPECS.bce);
+const BCE_WITH_LOGITS = defineOptions<BCEWithLogitsOptions>(
+  'nn.functional.binaryCrossEntropyWithLogits',
+  LOSS_SPECS.bceWithLogits,
+);
+const KL_DIV = defineOptions<KLDivOptions>('nn.functional.klDiv', LOSS_SPECS.klDiv);
 
 /** How the per-element losses are combined: kept ('none'), averaged ('mean', the default) or summed. */
 export type Reduction = 'none' | 'mean' | 'sum';
@@ -106,6 +150,7 @@ function hostValues(t: Tensor): ArrayLike<number> | null {
 
 /** Mean squared error: (input − target)². */
 export function mseLoss(input: Tensor, target: Tensor, opts?: ReductionOptions): Tensor {
+  MSE.check(opts);
   return internalScope(() => {
     const reduction = reductionOf(opts?.reduction);
     assertFloating(input, 'mse_loss');
@@ -117,6 +162,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts?: ReductionOptions):
 
 /** Mean absolute error: |input − target| (the gradient at 0 is 0, as in PyTorch). */
 export function l1Loss(input: Tensor, target: Tensor, opts?: ReductionOptions): Tensor {
+  L1.check(opts);
   return internalScope(() => {
     const reduction = reductionOf(opts?.reduction);
     assertFloating(input, 'l1_loss');
@@ -127,6 +173,7 @@ export function l1Loss(input: Tensor, target: Tensor, opts?: ReductionOptions): 
 
 /** Smooth L1: 0.5·d²/β where |d| < β, else |d| − 0.5·β (d = input − target); β = 0 is the L1 loss. */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts?: SmoothL1LossOptions): Tensor {
+  SMOOTH_L1.check(opts);
   return internalScope(() => {
     const reduction = reductionOf(opts?.reduction);
     const beta = opts?.beta ?? 1;
@@ -145,6 +192,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts?: SmoothL1LossO
 
 /** Huber: 0.5·d² where |d| < δ, else δ·(|d| − 0.5·δ) (d = input − target). */
 export function huberLoss(input: Tensor, target: Tensor, opts?: HuberLossOptions): Tensor {
+  HUBER.check(opts);
   return internalScope(() => {
     const reduction = reductionOf(opts?.reduction);
     const delta = opts?.delta ?? 1;
@@ -276,6 +324,7 @@ function reduceNll(terms: NllTerms, reduction: string): Tensor {
  * class indices [], [N] or [N, d1, ...]: −weight[t]·input[t] per target.
  */
 export function nllLoss(input: Tensor, target: Tensor, opts?: NLLLossOptions): Tensor {
+  NLL.check(opts);
   return internalScope(() => {
     const reduction = reductionOf(opts?.reduction);
     const weight = opts?.weight ?? null;
@@ -305,6 +354,7 @@ function classWeightView(weight: Tensor, ndim: number, dtype: Tensor['dtype']): 
  * (1 − ε)·nll + ε/C·Σ_c −w_c·logp_c, the smoothing term reduced like the nll term.
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts?: CrossEntropyOptions): Tensor {
+  CROSS_ENTROPY.check(opts);
   return internalScope(() => {
     const reduction = reductionOf(opts?.reduction);
     const weight = opts?.weight ?? null;
@@ -405,6 +455,7 @@ const BCE_EPSILON = 1e-12;
  * there is the clamped logs' log(1 − x) − log(x) (±100 at x = 0 or 1, where PyTorch gives ±inf).
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: BCEOptions): Tensor {
+  BCE.check(opts);
   return internalScope(() => {
     const reduction = reductionOf(opts?.reduction);
     const weight = opts?.weight ?? null;
@@ -455,6 +506,7 @@ export function binaryCrossEntropyWithLogits(
   target: Tensor,
   opts?: BCEWithLogitsOptions,
 ): Tensor {
+  BCE_WITH_LOGITS.check(opts);
   return internalScope(() => {
     const reduction = reductionOf(opts?.reduction);
     const weight = opts?.weight ?? null;
@@ -490,6 +542,7 @@ export function binaryCrossEntropyWithLogits(
  * element; 'batchmean' (the true KL divergence) divides the sum by the batch size.
  */
 export function klDiv(input: Tensor, target: Tensor, opts?: KLDivOptions): Tensor {
+  KL_DIV.check(opts);
   return internalScope(() => {
     const reduction = reductionOf(opts?.reduction, [...REDUCTIONS, 'batchmean']);
     assertFloating(input, 'kl_div');

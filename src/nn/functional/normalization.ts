@@ -1,10 +1,35 @@
 // nn.functional normalisation (batchNorm, layerNorm, groupNorm) and embedding, composed from primitives.
+import { defineOptions } from '../../options.js';
 import { escape, internalScope } from '../../memory.js';
 import { noGrad } from '../../autograd/grad_mode.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../errors.js';
 import { fromArray } from '../../functions/creation.js';
 import { where } from '../../functions/elementwise.js';
 import type { Tensor } from '../../tensor.js';
+
+const BATCH_NORM = defineOptions<BatchNormOptions>('nn.functional.batchNorm', {
+  weight: ['tensor', 'null'],
+  bias: ['tensor', 'null'],
+  training: 'boolean',
+  momentum: 'number',
+  eps: 'number',
+});
+const LAYER_NORM = defineOptions<LayerNormOptions>('nn.functional.layerNorm', {
+  weight: ['tensor', 'null'],
+  bias: ['tensor', 'null'],
+  eps: 'number',
+});
+const GROUP_NORM = defineOptions<GroupNormOptions>('nn.functional.groupNorm', {
+  weight: ['tensor', 'null'],
+  bias: ['tensor', 'null'],
+  eps: 'number',
+});
+const EMBEDDING = defineOptions<EmbeddingOptions>('nn.functional.embedding', {
+  paddingIdx: ['integer', 'null'],
+  maxNorm: ['number', 'null'],
+  normType: 'number',
+  scaleGradByFreq: 'boolean',
+});
 
 const shapeList = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
@@ -75,6 +100,7 @@ export function batchNorm(
   runningVar: Tensor | null,
   opts?: BatchNormOptions,
 ): Tensor {
+  BATCH_NORM.check(opts);
   return internalScope(() => {
     const training = opts?.training ?? false;
     const momentum = opts?.momentum ?? 0.1;
@@ -133,6 +159,7 @@ export function layerNorm(
   normalizedShape: number | readonly number[],
   opts?: LayerNormOptions,
 ): Tensor {
+  LAYER_NORM.check(opts);
   return internalScope(() => {
     const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     const eps = opts?.eps ?? 1e-5;
@@ -171,6 +198,7 @@ export interface GroupNormOptions {
  * normalised over its channels and positions (biased variance), then a per-channel affine.
  */
 export function groupNorm(input: Tensor, numGroups: number, opts?: GroupNormOptions): Tensor {
+  GROUP_NORM.check(opts);
   return internalScope(() => {
     const eps = opts?.eps ?? 1e-5;
     if (input.ndim < 2) {
@@ -261,6 +289,7 @@ function embeddingRenorm_(weight: Tensor, indices: Tensor, maxNorm: number, norm
  * row gets none.
  */
 export function embedding(input: Tensor, weight: Tensor, opts?: EmbeddingOptions): Tensor {
+  EMBEDDING.check(opts);
   return internalScope(() => {
     if (weight.ndim !== 2) throw new ShapeError("'weight' must be 2-D");
     if (input.dtype !== 'int32') {

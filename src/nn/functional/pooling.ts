@@ -1,13 +1,39 @@
 // nn.functional pooling: max pools as their maxima's indices + gather (max unpooling as a scatter), average pools as unfold + sum, adaptive average pools.
+import { defineOptions, type Spec } from '../../options.js';
 import { internalScope } from '../../memory.js';
 import { ArgumentError, DTypeError, IndexError, ShapeError } from '../../errors.js';
 import { fromArray, full, tensor } from '../../functions/creation.js';
 import { checkIndexRange, indexSelect, pad } from '../../functions/shape_ops.js';
-import { checkOptionKeys } from '../../functions/sorting.js';
 import { apply } from '../../ops/apply.js';
 import { sameShape, shapeStr } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { expandArg, type SizeArg } from './conv.js';
+
+const MAX_POOL_SPEC: Spec<MaxPoolOptions> = {
+  stride: ['dims', 'null'],
+  padding: 'dims',
+  dilation: 'dims',
+  ceilMode: 'boolean',
+  returnIndices: 'boolean',
+};
+const AVG_POOL_SPEC: Spec<AvgPoolOptions> = {
+  stride: ['dims', 'null'],
+  padding: 'dims',
+  ceilMode: 'boolean',
+  countIncludePad: 'boolean',
+};
+const MAX_POOL1D = defineOptions<MaxPoolOptions>('nn.functional.maxPool1d', MAX_POOL_SPEC);
+const MAX_POOL2D = defineOptions<MaxPoolOptions>('nn.functional.maxPool2d', MAX_POOL_SPEC);
+const AVG_POOL1D = defineOptions<AvgPoolOptions>('nn.functional.avgPool1d', AVG_POOL_SPEC);
+const AVG_POOL2D = defineOptions<AvgPool2dOptions>('nn.functional.avgPool2d', {
+  ...AVG_POOL_SPEC,
+  divisorOverride: ['number', 'null'],
+});
+const MAX_UNPOOL2D = defineOptions<MaxUnpoolOptions>('nn.functional.maxUnpool2d', {
+  stride: ['dims', 'null'],
+  padding: 'dims',
+  outputSize: ['dims', 'null'],
+});
 
 export interface MaxPoolOptions {
   /** Defaults to the kernel size. */
@@ -235,6 +261,7 @@ export function maxPool1d(
   kernelSize: SizeArg,
   opts?: MaxPoolOptions,
 ): Tensor | [Tensor, Tensor] {
+  MAX_POOL1D.check(opts);
   return internalScope(() => {
     return maxPool('max_pool1d', input, kernelSize, opts);
   });
@@ -253,6 +280,7 @@ export function maxPool2d(
   kernelSize: SizeArg,
   opts?: MaxPoolOptions,
 ): Tensor | [Tensor, Tensor] {
+  MAX_POOL2D.check(opts);
   return internalScope(() => {
     return maxPool('max_pool2d', input, kernelSize, opts);
   });
@@ -277,7 +305,7 @@ export function maxUnpool2d(
   kernelSize: SizeArg,
   opts?: MaxUnpoolOptions,
 ): Tensor {
-  checkOptionKeys('max_unpool2d', opts, ['stride', 'padding', 'outputSize']);
+  MAX_UNPOOL2D.check(opts);
   const k = expandArg('kernel_size', kernelSize, 2, 'pooling');
   const s =
     opts?.stride === null || opts?.stride === undefined
@@ -397,6 +425,7 @@ function avgPool(
 
 /** F.avg_pool1d over [N, C, L] or [C, L]. */
 export function avgPool1d(input: Tensor, kernelSize: SizeArg, opts?: AvgPoolOptions): Tensor {
+  AVG_POOL1D.check(opts);
   return internalScope(() => {
     return avgPool('avg_pool1d', input, kernelSize, opts);
   });
@@ -404,6 +433,7 @@ export function avgPool1d(input: Tensor, kernelSize: SizeArg, opts?: AvgPoolOpti
 
 /** F.avg_pool2d over [N, C, H, W] or [C, H, W]. */
 export function avgPool2d(input: Tensor, kernelSize: SizeArg, opts?: AvgPool2dOptions): Tensor {
+  AVG_POOL2D.check(opts);
   return internalScope(() => {
     return avgPool('avg_pool2d', input, kernelSize, opts);
   });

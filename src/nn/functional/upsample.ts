@@ -1,10 +1,33 @@
 // nn.functional interpolate/upsample: nearest (index select) and (bi)linear (two gathered neighbours per dim).
+import { defineOptions, type Spec } from '../../options.js';
 import { internalScope } from '../../memory.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
 import { fromArray, tensor } from '../../functions/creation.js';
 import { indexSelect } from '../../functions/shape_ops.js';
 import type { Tensor } from '../../tensor.js';
 import { adaptiveAverage } from './pooling.js';
+
+const INTERPOLATE_SPEC: Spec<InterpolateOptions> = {
+  size: ['dims', 'null'],
+  scaleFactor: ['number', 'array', 'null'],
+  mode: 'string',
+  alignCorners: ['boolean', 'null'],
+  recomputeScaleFactor: ['boolean', 'null'],
+};
+type SizeOrScale = Pick<InterpolateOptions, 'size' | 'scaleFactor'>;
+const SIZE_OR_SCALE: Spec<SizeOrScale> = {
+  size: INTERPOLATE_SPEC.size,
+  scaleFactor: INTERPOLATE_SPEC.scaleFactor,
+};
+const INTERPOLATE = defineOptions<InterpolateOptions>(
+  'nn.functional.interpolate',
+  INTERPOLATE_SPEC,
+);
+const UPSAMPLE_NEAREST = defineOptions<SizeOrScale>('nn.functional.upsampleNearest', SIZE_OR_SCALE);
+const UPSAMPLE_BILINEAR = defineOptions<SizeOrScale>(
+  'nn.functional.upsampleBilinear',
+  SIZE_OR_SCALE,
+);
 
 export type InterpolateMode = 'nearest' | 'linear' | 'bilinear' | 'area';
 
@@ -80,6 +103,7 @@ function perDim(v: number | readonly number[], nd: number): number[] {
 
 /** F.interpolate: resizes the spatial dims of [N, C, L] (nearest, linear) or [N, C, H, W]. */
 export function interpolate(input: Tensor, opts: InterpolateOptions): Tensor {
+  INTERPOLATE.checkGiven(opts);
   return internalScope(() => {
     const mode = opts.mode ?? 'nearest';
     const align = opts.alignCorners ?? null;
@@ -166,6 +190,7 @@ export function upsampleNearest(
   input: Tensor,
   opts: Pick<InterpolateOptions, 'size' | 'scaleFactor'>,
 ): Tensor {
+  UPSAMPLE_NEAREST.checkGiven(opts);
   return interpolate(input, { ...opts, mode: 'nearest' });
 }
 
@@ -174,5 +199,6 @@ export function upsampleBilinear(
   input: Tensor,
   opts: Pick<InterpolateOptions, 'size' | 'scaleFactor'>,
 ): Tensor {
+  UPSAMPLE_BILINEAR.checkGiven(opts);
   return interpolate(input, { ...opts, mode: 'bilinear', alignCorners: true });
 }

@@ -1,4 +1,6 @@
 // Activation layers: thin Modules over nn.functional (ReLU, LeakyReLU, PReLU, ELU, SELU, GELU, CELU, ...).
+import { ArgumentError } from '../../errors.js';
+import { argsOrOptions, defineOptions } from '../../options.js';
 import { full } from '../../functions/creation.js';
 import type { Tensor } from '../../tensor.js';
 import * as F from '../functional/activation.js';
@@ -23,9 +25,18 @@ export class Tanh extends Module {
   }
 }
 
+const LEAKY_RELU = defineOptions<{ negativeSlope?: number }>('nn.LeakyReLU', {
+  negativeSlope: 'number',
+});
+
 export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.01) {
+  readonly negativeSlope: number;
+
+  /** LeakyReLU(negativeSlope = 0.01), or LeakyReLU({ negativeSlope }). */
+  constructor(negativeSlope?: number | { negativeSlope?: number }) {
     super();
+    const o = argsOrOptions(LEAKY_RELU, ['negativeSlope'], [negativeSlope], undefined);
+    this.negativeSlope = o.negativeSlope ?? 0.01;
   }
   forward(input: Tensor): Tensor {
     return F.leakyRelu(input, this.negativeSlope);
@@ -35,14 +46,22 @@ export class LeakyReLU extends Module {
   }
 }
 
+interface PReLUOptions {
+  readonly numParameters?: number;
+  readonly init?: number;
+}
+const PRELU = defineOptions<PReLUOptions>('nn.PReLU', { numParameters: 'integer', init: 'number' });
+
 export class PReLU extends Module {
   weight: Tensor;
-  constructor(
-    readonly numParameters = 1,
-    init = 0.25,
-  ) {
+  readonly numParameters: number;
+
+  /** PReLU(numParameters = 1, init = 0.25), or PReLU({ numParameters, init }). */
+  constructor(numParameters?: number | PReLUOptions, init?: number) {
     super();
-    this.weight = Parameter(full([numParameters], init));
+    const o = argsOrOptions(PRELU, ['numParameters', 'init'], [numParameters, init], undefined);
+    this.numParameters = o.numParameters ?? 1;
+    this.weight = Parameter(full([this.numParameters], o.init ?? 0.25));
   }
   forward(input: Tensor): Tensor {
     return F.prelu(input, this.weight);
@@ -52,9 +71,15 @@ export class PReLU extends Module {
   }
 }
 
+const ELU_OPTIONS = defineOptions<{ alpha?: number }>('nn.ELU', { alpha: 'number' });
+
 export class ELU extends Module {
-  constructor(readonly alpha = 1) {
+  readonly alpha: number;
+
+  /** ELU(alpha = 1), or ELU({ alpha }). */
+  constructor(alpha?: number | { alpha?: number }) {
     super();
+    this.alpha = argsOrOptions(ELU_OPTIONS, ['alpha'], [alpha], undefined).alpha ?? 1;
   }
   forward(input: Tensor): Tensor {
     return F.elu(input, this.alpha);
@@ -70,9 +95,18 @@ export class SELU extends Module {
   }
 }
 
+const GELU_OPTIONS = defineOptions<{ approximate?: F.GeluApproximate }>('nn.GELU', {
+  approximate: 'string',
+});
+
 export class GELU extends Module {
-  constructor(readonly approximate: F.GeluApproximate = 'none') {
+  readonly approximate: F.GeluApproximate;
+
+  /** GELU(approximate = 'none'), or GELU({ approximate }). */
+  constructor(approximate?: F.GeluApproximate | { approximate?: F.GeluApproximate }) {
     super();
+    const o = argsOrOptions(GELU_OPTIONS, ['approximate'], [approximate], undefined);
+    this.approximate = o.approximate ?? 'none';
   }
   forward(input: Tensor): Tensor {
     return F.gelu(input, { approximate: this.approximate });
@@ -94,12 +128,25 @@ export class Mish extends Module {
   }
 }
 
+interface HardtanhOptions {
+  readonly minVal?: number;
+  readonly maxVal?: number;
+}
+const HARDTANH = defineOptions<HardtanhOptions>('nn.Hardtanh', {
+  minVal: 'number',
+  maxVal: 'number',
+});
+
 export class Hardtanh extends Module {
-  constructor(
-    readonly minVal = -1,
-    readonly maxVal = 1,
-  ) {
+  readonly minVal: number;
+  readonly maxVal: number;
+
+  /** Hardtanh(minVal = -1, maxVal = 1), or Hardtanh({ minVal, maxVal }). */
+  constructor(minVal?: number | HardtanhOptions, maxVal?: number) {
     super();
+    const o = argsOrOptions(HARDTANH, ['minVal', 'maxVal'], [minVal, maxVal], undefined);
+    this.minVal = o.minVal ?? -1;
+    this.maxVal = o.maxVal ?? 1;
   }
   forward(input: Tensor): Tensor {
     return F.hardtanh(input, this.minVal, this.maxVal);
@@ -109,12 +156,25 @@ export class Hardtanh extends Module {
   }
 }
 
+interface SoftplusOptions {
+  readonly beta?: number;
+  readonly threshold?: number;
+}
+const SOFTPLUS = defineOptions<SoftplusOptions>('nn.Softplus', {
+  beta: 'number',
+  threshold: 'number',
+});
+
 export class Softplus extends Module {
-  constructor(
-    readonly beta = 1,
-    readonly threshold = 20,
-  ) {
+  readonly beta: number;
+  readonly threshold: number;
+
+  /** Softplus(beta = 1, threshold = 20), or Softplus({ beta, threshold }). */
+  constructor(beta?: number | SoftplusOptions, threshold?: number) {
     super();
+    const o = argsOrOptions(SOFTPLUS, ['beta', 'threshold'], [beta, threshold], undefined);
+    this.beta = o.beta ?? 1;
+    this.threshold = o.threshold ?? 20;
   }
   forward(input: Tensor): Tensor {
     return F.softplus(input, { beta: this.beta, threshold: this.threshold });
@@ -124,9 +184,17 @@ export class Softplus extends Module {
   }
 }
 
+const SOFTMAX = defineOptions<{ dim?: number }>('nn.Softmax', { dim: 'integer' });
+
 export class Softmax extends Module {
-  constructor(readonly dim: number) {
+  readonly dim: number;
+
+  /** Softmax(dim), or Softmax({ dim }). */
+  constructor(dim: number | { dim?: number }) {
     super();
+    const d = argsOrOptions(SOFTMAX, ['dim'], [dim], undefined).dim;
+    if (d === undefined) throw new ArgumentError('Softmax(): dim is required');
+    this.dim = d;
   }
   forward(input: Tensor): Tensor {
     return F.softmax(input, this.dim);
@@ -136,9 +204,17 @@ export class Softmax extends Module {
   }
 }
 
+const LOG_SOFTMAX = defineOptions<{ dim?: number }>('nn.LogSoftmax', { dim: 'integer' });
+
 export class LogSoftmax extends Module {
-  constructor(readonly dim: number) {
+  readonly dim: number;
+
+  /** LogSoftmax(dim), or LogSoftmax({ dim }). */
+  constructor(dim: number | { dim?: number }) {
     super();
+    const d = argsOrOptions(LOG_SOFTMAX, ['dim'], [dim], undefined).dim;
+    if (d === undefined) throw new ArgumentError('LogSoftmax(): dim is required');
+    this.dim = d;
   }
   forward(input: Tensor): Tensor {
     return F.logSoftmax(input, this.dim);
@@ -148,9 +224,15 @@ export class LogSoftmax extends Module {
   }
 }
 
+const CELU_OPTIONS = defineOptions<{ alpha?: number }>('nn.CELU', { alpha: 'number' });
+
 export class CELU extends Module {
-  constructor(readonly alpha = 1) {
+  readonly alpha: number;
+
+  /** CELU(alpha = 1), or CELU({ alpha }). */
+  constructor(alpha?: number | { alpha?: number }) {
     super();
+    this.alpha = argsOrOptions(CELU_OPTIONS, ['alpha'], [alpha], undefined).alpha ?? 1;
   }
   forward(input: Tensor): Tensor {
     return F.celu(input, this.alpha);
@@ -184,9 +266,17 @@ export class Softsign extends Module {
   }
 }
 
+const SOFTMIN = defineOptions<{ dim?: number }>('nn.Softmin', { dim: 'integer' });
+
 export class Softmin extends Module {
-  constructor(readonly dim: number) {
+  readonly dim: number;
+
+  /** Softmin(dim), or Softmin({ dim }). */
+  constructor(dim: number | { dim?: number }) {
     super();
+    const d = argsOrOptions(SOFTMIN, ['dim'], [dim], undefined).dim;
+    if (d === undefined) throw new ArgumentError('Softmin(): dim is required');
+    this.dim = d;
   }
   forward(input: Tensor): Tensor {
     return F.softmin(input, this.dim);

@@ -1,4 +1,5 @@
 // nn.MultiheadAttention with PyTorch's parameters, init and masks (the math is F.multiHeadAttentionForward).
+import { argsOrOptions, defineOptions, DTYPE } from '../../options.js';
 import type { DType } from '../../dtype.js';
 import { ArgumentError } from '../../errors.js';
 import { empty } from '../../functions/creation.js';
@@ -38,6 +39,17 @@ export type MultiheadAttentionForwardOptions = MultiHeadAttentionOptions;
  * features, with PyTorch's parameter names (in_proj_weight [3E, E], in_proj_bias, out_proj) and
  * init, so state dicts load both ways.
  */
+const MULTIHEAD_ATTENTION = defineOptions<MultiheadAttentionOptions>('nn.MultiheadAttention', {
+  dropout: 'number',
+  bias: 'boolean',
+  addBiasKv: 'boolean',
+  addZeroAttn: 'boolean',
+  kdim: 'integer',
+  vdim: 'integer',
+  batchFirst: 'boolean',
+  dtype: DTYPE,
+});
+
 export class MultiheadAttention extends Module {
   // NOTE: declared in PyTorch's registration order, which is the state dict's order.
   q_proj_weight: Tensor | null = null;
@@ -58,9 +70,17 @@ export class MultiheadAttention extends Module {
   constructor(
     readonly embedDim: number,
     readonly numHeads: number,
-    opts?: MultiheadAttentionOptions,
+    dropoutOrOpts?: number | MultiheadAttentionOptions,
+    biasArg?: boolean,
   ) {
     super();
+    // NOTE: PyTorch's positionals after num_heads begin with dropout, bias.
+    const opts = argsOrOptions(
+      MULTIHEAD_ATTENTION,
+      ['dropout', 'bias'],
+      [dropoutOrOpts, biasArg],
+      undefined,
+    );
     this.kdim = opts?.kdim ?? embedDim;
     this.vdim = opts?.vdim ?? embedDim;
     this.dropout = opts?.dropout ?? 0;

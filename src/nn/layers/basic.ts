@@ -1,4 +1,5 @@
 // Shape-only layers: Identity, Flatten and Unflatten.
+import { argsOrOptions, defineOptions } from '../../options.js';
 import type { Tensor } from '../../tensor.js';
 import { libraryLayers, Module } from '../module.js';
 
@@ -8,12 +9,25 @@ export class Identity extends Module {
   }
 }
 
+interface FlattenOptions {
+  readonly startDim?: number;
+  readonly endDim?: number;
+}
+const FLATTEN = defineOptions<FlattenOptions>('nn.Flatten', {
+  startDim: 'integer',
+  endDim: 'integer',
+});
+
 export class Flatten extends Module {
-  constructor(
-    readonly startDim = 1,
-    readonly endDim = -1,
-  ) {
+  readonly startDim: number;
+  readonly endDim: number;
+
+  /** Flatten(startDim = 1, endDim = -1), or Flatten({ startDim, endDim }). */
+  constructor(startDim?: number | FlattenOptions, endDim?: number) {
     super();
+    const o = argsOrOptions(FLATTEN, ['startDim', 'endDim'], [startDim, endDim], undefined);
+    this.startDim = o.startDim ?? 1;
+    this.endDim = o.endDim ?? -1;
   }
 
   forward(input: Tensor): Tensor {

@@ -1,4 +1,5 @@
 // nn.BatchNorm1d/2d/3d: per-channel batch normalisation with PyTorch's running statistics and buffers.
+import { argsOrOptions, defineOptions, DTYPE, type Spec } from '../../options.js';
 import { noGrad } from '../../autograd/grad_mode.js';
 import type { DType } from '../../dtype.js';
 import { ShapeError } from '../../errors.js';
@@ -100,8 +101,33 @@ export abstract class BatchNormBase extends Module {
   }
 }
 
+const BATCH_NORM_SPEC: Spec<BatchNormModuleOptions> = {
+  eps: 'number',
+  momentum: ['number', 'null'],
+  affine: 'boolean',
+  trackRunningStats: 'boolean',
+  dtype: DTYPE,
+};
+/** PyTorch's positionals after num_features. */
+const BATCH_NORM_KEYS = ['eps', 'momentum', 'affine', 'trackRunningStats'] as const;
+
+const BATCH_NORM1D = defineOptions<BatchNormModuleOptions>('nn.BatchNorm1d', BATCH_NORM_SPEC);
+const BATCH_NORM2D = defineOptions<BatchNormModuleOptions>('nn.BatchNorm2d', BATCH_NORM_SPEC);
+const BATCH_NORM3D = defineOptions<BatchNormModuleOptions>('nn.BatchNorm3d', BATCH_NORM_SPEC);
+
 /** Batch normalisation of [N, C] or [N, C, L] inputs. */
 export class BatchNorm1d extends BatchNormBase {
+  /** BatchNorm1d(numFeatures, opts), or with PyTorch's positionals (eps, momentum, affine, ...). */
+  constructor(
+    numFeatures: number,
+    epsOrOpts?: number | BatchNormModuleOptions,
+    momentum?: number | null,
+    affine?: boolean,
+    trackRunningStats?: boolean,
+  ) {
+    const args = [epsOrOpts, momentum, affine, trackRunningStats];
+    super(numFeatures, argsOrOptions(BATCH_NORM1D, BATCH_NORM_KEYS, args, undefined));
+  }
   protected checkInputDim(input: Tensor): void {
     if (input.ndim !== 2 && input.ndim !== 3)
       throw new ShapeError(`expected 2D or 3D input (got ${input.ndim}D input)`);
@@ -110,6 +136,17 @@ export class BatchNorm1d extends BatchNormBase {
 
 /** Batch normalisation of [N, C, H, W] inputs. */
 export class BatchNorm2d extends BatchNormBase {
+  /** BatchNorm2d(numFeatures, opts), or with PyTorch's positionals (eps, momentum, affine, ...). */
+  constructor(
+    numFeatures: number,
+    epsOrOpts?: number | BatchNormModuleOptions,
+    momentum?: number | null,
+    affine?: boolean,
+    trackRunningStats?: boolean,
+  ) {
+    const args = [epsOrOpts, momentum, affine, trackRunningStats];
+    super(numFeatures, argsOrOptions(BATCH_NORM2D, BATCH_NORM_KEYS, args, undefined));
+  }
   protected checkInputDim(input: Tensor): void {
     if (input.ndim !== 4) throw new ShapeError(`expected 4D input (got ${input.ndim}D input)`);
   }
@@ -117,6 +154,17 @@ export class BatchNorm2d extends BatchNormBase {
 
 /** Batch normalisation of [N, C, D, H, W] inputs. */
 export class BatchNorm3d extends BatchNormBase {
+  /** BatchNorm3d(numFeatures, opts), or with PyTorch's positionals (eps, momentum, affine, ...). */
+  constructor(
+    numFeatures: number,
+    epsOrOpts?: number | BatchNormModuleOptions,
+    momentum?: number | null,
+    affine?: boolean,
+    trackRunningStats?: boolean,
+  ) {
+    const args = [epsOrOpts, momentum, affine, trackRunningStats];
+    super(numFeatures, argsOrOptions(BATCH_NORM3D, BATCH_NORM_KEYS, args, undefined));
+  }
   protected checkInputDim(input: Tensor): void {
     if (input.ndim !== 5) throw new ShapeError(`expected 5D input (got ${input.ndim}D input)`);
   }

@@ -1,4 +1,5 @@
 // nn.Conv1d, Conv2d, ConvTranspose1d and ConvTranspose2d: PyTorch's parameter layouts, init and repr.
+import { argsOrOptions, defineOptions, DTYPE, type Spec } from '../../options.js';
 import type { DType } from '../../dtype.js';
 import { ArgumentError } from '../../errors.js';
 import { empty } from '../../functions/creation.js';
@@ -163,14 +164,55 @@ abstract class ConvNd extends Module {
   }
 }
 
+const CONV_SPEC: Spec<ConvLayerOptions> = {
+  stride: 'dims',
+  padding: ['dims', 'string'],
+  dilation: 'dims',
+  groups: 'integer',
+  bias: 'boolean',
+  paddingMode: 'string',
+  dtype: DTYPE,
+};
+const CONV_TRANSPOSE_SPEC: Spec<ConvTransposeLayerOptions> = {
+  stride: 'dims',
+  padding: 'dims',
+  outputPadding: 'dims',
+  groups: 'integer',
+  bias: 'boolean',
+  dilation: 'dims',
+  paddingMode: 'string',
+  dtype: DTYPE,
+};
+const CONV1D = defineOptions<ConvLayerOptions>('nn.Conv1d', CONV_SPEC);
+const CONV2D = defineOptions<ConvLayerOptions>('nn.Conv2d', CONV_SPEC);
+const CONV_TRANSPOSE1D = defineOptions<ConvTransposeLayerOptions>(
+  'nn.ConvTranspose1d',
+  CONV_TRANSPOSE_SPEC,
+);
+const CONV_TRANSPOSE2D = defineOptions<ConvTransposeLayerOptions>(
+  'nn.ConvTranspose2d',
+  CONV_TRANSPOSE_SPEC,
+);
+
 export class Conv1d extends ConvNd {
   constructor(
     inChannels: number,
     outChannels: number,
     kernelSize: SizeArg,
-    opts?: ConvLayerOptions,
+    strideOrOpts?: SizeArg | ConvLayerOptions,
+    padding?: SizeArg | 'same' | 'valid',
+    dilation?: SizeArg,
+    groups?: number,
+    bias?: boolean,
   ) {
-    super(inChannels, outChannels, 1, false, kernelSize, opts ?? {});
+    // NOTE: PyTorch's positionals after kernel_size: stride, padding, dilation, groups, bias.
+    const opts = argsOrOptions(
+      CONV1D,
+      ['stride', 'padding', 'dilation', 'groups', 'bias'],
+      [strideOrOpts, padding, dilation, groups, bias],
+      undefined,
+    );
+    super(inChannels, outChannels, 1, false, kernelSize, opts);
   }
 
   forward(input: Tensor): Tensor {
@@ -183,9 +225,20 @@ export class Conv2d extends ConvNd {
     inChannels: number,
     outChannels: number,
     kernelSize: SizeArg,
-    opts?: ConvLayerOptions,
+    strideOrOpts?: SizeArg | ConvLayerOptions,
+    padding?: SizeArg | 'same' | 'valid',
+    dilation?: SizeArg,
+    groups?: number,
+    bias?: boolean,
   ) {
-    super(inChannels, outChannels, 2, false, kernelSize, opts ?? {});
+    // NOTE: PyTorch's positionals after kernel_size: stride, padding, dilation, groups, bias.
+    const opts = argsOrOptions(
+      CONV2D,
+      ['stride', 'padding', 'dilation', 'groups', 'bias'],
+      [strideOrOpts, padding, dilation, groups, bias],
+      undefined,
+    );
+    super(inChannels, outChannels, 2, false, kernelSize, opts);
   }
 
   forward(input: Tensor): Tensor {
@@ -255,7 +308,8 @@ export class ConvTranspose1d extends ConvTransposeNd {
     kernelSize: SizeArg,
     opts?: ConvTransposeLayerOptions,
   ) {
-    super('ConvTranspose1d', inChannels, outChannels, 1, kernelSize, opts ?? {});
+    const o = CONV_TRANSPOSE1D.check(opts) ?? {};
+    super('ConvTranspose1d', inChannels, outChannels, 1, kernelSize, o);
   }
 
   /** `outputSize` picks the output padding that gives that size, as PyTorch's forward. */
@@ -271,7 +325,8 @@ export class ConvTranspose2d extends ConvTransposeNd {
     kernelSize: SizeArg,
     opts?: ConvTransposeLayerOptions,
   ) {
-    super('ConvTranspose2d', inChannels, outChannels, 2, kernelSize, opts ?? {});
+    const o = CONV_TRANSPOSE2D.check(opts) ?? {};
+    super('ConvTranspose2d', inChannels, outChannels, 2, kernelSize, o);
   }
 
   /** `outputSize` picks the output padding that gives that size, as PyTorch's forward. */

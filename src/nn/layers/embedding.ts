@@ -1,4 +1,5 @@
 // nn.Embedding: a lookup table of rows, initialised from N(0, 1) as PyTorch (padding row zeroed).
+import { argsOrOptions, defineOptions, DTYPE } from '../../options.js';
 import { noGrad } from '../../autograd/grad_mode.js';
 import type { DType } from '../../dtype.js';
 import { ArgumentError } from '../../errors.js';
@@ -33,6 +34,22 @@ export interface FromPretrainedOptions {
   readonly scaleGradByFreq?: boolean;
 }
 
+const EMBEDDING = defineOptions<EmbeddingModuleOptions>('nn.Embedding', {
+  paddingIdx: ['integer', 'null'],
+  maxNorm: ['number', 'null'],
+  normType: 'number',
+  scaleGradByFreq: 'boolean',
+  weight: 'tensor',
+  dtype: DTYPE,
+});
+const FROM_PRETRAINED = defineOptions<FromPretrainedOptions>('nn.Embedding.fromPretrained', {
+  freeze: 'boolean',
+  paddingIdx: ['integer', 'null'],
+  maxNorm: ['number', 'null'],
+  normType: 'number',
+  scaleGradByFreq: 'boolean',
+});
+
 export class Embedding extends Module {
   /** [numEmbeddings, embeddingDim]. */
   weight: Tensor;
@@ -44,9 +61,11 @@ export class Embedding extends Module {
   constructor(
     readonly numEmbeddings: number,
     readonly embeddingDim: number,
-    opts?: EmbeddingModuleOptions,
+    paddingIdxOrOpts?: number | null | EmbeddingModuleOptions,
   ) {
     super();
+    // NOTE: PyTorch's third positional is padding_idx: Embedding(10, 3, 0).
+    const opts = argsOrOptions(EMBEDDING, ['paddingIdx'], [paddingIdxOrOpts], undefined);
     this.paddingIdx = normalizePaddingIdx(opts?.paddingIdx, numEmbeddings);
     this.maxNorm = opts?.maxNorm ?? null;
     this.normType = opts?.normType ?? 2;
@@ -66,6 +85,7 @@ export class Embedding extends Module {
 
   /** An Embedding over the given [numEmbeddings, embeddingDim] weights (frozen by default). */
   static fromPretrained(embeddings: Tensor, opts?: FromPretrainedOptions): Embedding {
+    FROM_PRETRAINED.check(opts);
     if (embeddings.ndim !== 2)
       throw new ArgumentError('Embeddings parameter is expected to be 2-dimensional');
     const [rows, cols] = embeddings.shape as [number, number];

@@ -1,4 +1,5 @@
 // nn.GroupNorm: normalisation over groups of channels with a per-channel affine, as PyTorch's.
+import { argsOrOptions, defineOptions, DTYPE } from '../../options.js';
 import type { DType } from '../../dtype.js';
 import { ArgumentError } from '../../errors.js';
 import { empty } from '../../functions/creation.js';
@@ -17,6 +18,12 @@ export interface GroupNormModuleOptions {
   readonly dtype?: DType;
 }
 
+const GROUP_NORM = defineOptions<GroupNormModuleOptions>('nn.GroupNorm', {
+  eps: 'number',
+  affine: 'boolean',
+  dtype: DTYPE,
+});
+
 export class GroupNorm extends Module {
   /** [numChannels], initialised to ones (null without affine). */
   weight: Tensor | null;
@@ -27,9 +34,12 @@ export class GroupNorm extends Module {
   constructor(
     readonly numGroups: number,
     readonly numChannels: number,
-    opts?: GroupNormModuleOptions,
+    epsOrOpts?: number | GroupNormModuleOptions,
+    affine?: boolean,
   ) {
     super();
+    // NOTE: PyTorch's positionals after num_channels: eps, affine.
+    const opts = argsOrOptions(GROUP_NORM, ['eps', 'affine'], [epsOrOpts, affine], undefined);
     if (numChannels % numGroups !== 0)
       throw new ArgumentError('num_channels must be divisible by num_groups');
     const dtype = opts?.dtype ?? 'float32';

@@ -1,4 +1,5 @@
 // nn.LayerNorm: normalisation over the trailing dims with an elementwise affine, as PyTorch's.
+import { argsOrOptions, defineOptions, DTYPE } from '../../options.js';
 import type { DType } from '../../dtype.js';
 import { empty } from '../../functions/creation.js';
 import type { Tensor } from '../../tensor.js';
@@ -16,6 +17,12 @@ export interface LayerNormModuleOptions {
   readonly dtype?: DType;
 }
 
+const LAYER_NORM = defineOptions<LayerNormModuleOptions>('nn.LayerNorm', {
+  eps: 'number',
+  elementwiseAffine: 'boolean',
+  dtype: DTYPE,
+});
+
 export class LayerNorm extends Module {
   /** normalizedShape, initialised to ones (null without elementwiseAffine). */
   weight: Tensor | null;
@@ -24,8 +31,15 @@ export class LayerNorm extends Module {
   readonly eps: number;
   readonly elementwiseAffine: boolean;
 
-  constructor(normalizedShape: number | readonly number[], opts?: LayerNormModuleOptions) {
+  /** LayerNorm(shape, { eps, elementwiseAffine }), or LayerNorm(shape, eps, elementwiseAffine). */
+  constructor(
+    normalizedShape: number | readonly number[],
+    epsOrOpts?: number | LayerNormModuleOptions,
+    elementwiseAffine?: boolean,
+  ) {
     super();
+    const args = [epsOrOpts, elementwiseAffine];
+    const opts = argsOrOptions(LAYER_NORM, ['eps', 'elementwiseAffine'], args, undefined);
     const dtype = opts?.dtype ?? 'float32';
     this.normalizedShape =
       typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];

@@ -1,4 +1,5 @@
 // nn.Linear: y = x·Wᵀ + b, initialised as PyTorch initialises it (so a seed gives PyTorch's weights).
+import { defineOptions, DTYPE } from '../../options.js';
 import type { DType } from '../../dtype.js';
 import { empty } from '../../functions/creation.js';
 import type { Tensor } from '../../tensor.js';
@@ -12,6 +13,8 @@ export interface LinearOptions {
   readonly dtype?: DType;
 }
 
+const LINEAR = defineOptions<LinearOptions>('nn.Linear', { bias: 'boolean', dtype: DTYPE });
+
 export class Linear extends Module {
   /** [outFeatures, inFeatures], PyTorch's layout. */
   weight: Tensor;
@@ -20,9 +23,11 @@ export class Linear extends Module {
   constructor(
     readonly inFeatures: number,
     readonly outFeatures: number,
-    opts?: LinearOptions,
+    biasOrOpts?: boolean | LinearOptions,
   ) {
     super();
+    // NOTE: PyTorch's third positional argument is bias: Linear(2, 3, false).
+    const opts = typeof biasOrOpts === 'boolean' ? { bias: biasOrOpts } : LINEAR.check(biasOrOpts);
     const dtype = opts?.dtype ?? 'float32';
     this.weight = Parameter(empty([outFeatures, inFeatures], { dtype }));
     this.bias = (opts?.bias ?? true) ? Parameter(empty([outFeatures], { dtype })) : null;

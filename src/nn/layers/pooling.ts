@@ -1,4 +1,11 @@
 // Pooling layers: MaxPool1d/2d, MaxUnpool2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, printed as PyTorch prints them.
+import {
+  argsAfterOptions,
+  defineOptions,
+  isOptionsObject,
+  type OptionSchema,
+  type Spec,
+} from '../../options.js';
 import type { Tensor } from '../../tensor.js';
 import type { SizeArg } from '../functional/conv.js';
 import {
@@ -26,6 +33,43 @@ function py(v: SizeArg | AdaptiveSize): string {
 }
 
 const pyBool = (b: boolean) => (b ? 'True' : 'False');
+
+const MAX_POOL_SPEC: Spec<MaxPoolOptions> = {
+  stride: ['dims', 'null'],
+  padding: 'dims',
+  dilation: 'dims',
+  ceilMode: 'boolean',
+  returnIndices: 'boolean',
+};
+const AVG_POOL_SPEC: Spec<AvgPoolOptions> = {
+  stride: ['dims', 'null'],
+  padding: 'dims',
+  ceilMode: 'boolean',
+  countIncludePad: 'boolean',
+};
+const MAX_POOL1D = defineOptions<MaxPoolOptions>('nn.MaxPool1d', MAX_POOL_SPEC);
+const MAX_POOL2D = defineOptions<MaxPoolOptions>('nn.MaxPool2d', MAX_POOL_SPEC);
+const AVG_POOL1D = defineOptions<AvgPoolOptions>('nn.AvgPool1d', AVG_POOL_SPEC);
+const AVG_POOL2D = defineOptions<AvgPool2dOptions>('nn.AvgPool2d', {
+  ...AVG_POOL_SPEC,
+  divisorOverride: ['number', 'null'],
+});
+const MAX_UNPOOL2D = defineOptions<Omit<MaxUnpoolOptions, 'outputSize'>>('nn.MaxUnpool2d', {
+  stride: ['dims', 'null'],
+  padding: 'dims',
+});
+
+/** A pool's options: an options object, or the stride alone (PyTorch's second positional argument). */
+function poolOptions<O extends { readonly stride?: SizeArg | null }>(
+  schema: OptionSchema<O>,
+  strideOrOpts: SizeArg | O | undefined,
+): O | undefined {
+  if (typeof strideOrOpts === 'number' || Array.isArray(strideOrOpts)) {
+    schema.checkArg('stride', strideOrOpts);
+    return { stride: strideOrOpts } as O;
+  }
+  return schema.check(strideOrOpts);
+}
 
 /** What a max pool's forward returns: the output, or [output, indices] with returnIndices. */
 export type MaxPoolResult<I extends boolean> = I extends true ? [Tensor, Tensor] : Tensor;
@@ -65,6 +109,16 @@ abstract class MaxPoolNd<I extends boolean> extends Module {
 }
 
 export class MaxPool1d<I extends boolean = false> extends MaxPoolNd<I> {
+  /** MaxPool1d(kernelSize, stride?) or MaxPool1d(kernelSize, { stride, padding, ... }). */
+  constructor(
+    kernelSize: SizeArg,
+    strideOrOpts?: SizeArg | (MaxPoolOptions & { readonly returnIndices?: I }),
+  ) {
+    super(
+      kernelSize,
+      poolOptions(MAX_POOL1D, strideOrOpts) as MaxPoolOptions & { readonly returnIndices?: I },
+    );
+  }
   forward(input: Tensor): MaxPoolResult<I> {
     return maxPool1d(input, this.kernelSize, this.options()) as MaxPoolResult<I>;
   }
@@ -72,6 +126,16 @@ export class MaxPool1d<I extends boolean = false> extends MaxPoolNd<I> {
 
 /** nn.MaxPool2d; with returnIndices its forward gives [output, indices] (for nn.MaxUnpool2d). */
 export class MaxPool2d<I extends boolean = false> extends MaxPoolNd<I> {
+  /** MaxPool2d(kernelSize, stride?) or MaxPool2d(kernelSize, { stride, padding, ... }). */
+  constructor(
+    kernelSize: SizeArg,
+    strideOrOpts?: SizeArg | (MaxPoolOptions & { readonly returnIndices?: I }),
+  ) {
+    super(
+      kernelSize,
+      poolOptions(MAX_POOL2D, strideOrOpts) as MaxPoolOptions & { readonly returnIndices?: I },
+    );
+  }
   forward(input: Tensor): MaxPoolResult<I> {
     return maxPool2d(input, this.kernelSize, this.options()) as MaxPoolResult<I>;
   }
@@ -83,13 +147,22 @@ export class MaxUnpool2d extends Module {
   readonly stride: [number, number];
   readonly padding: [number, number];
 
-  constructor(kernelSize: SizeArg, opts?: Omit<MaxUnpoolOptions, 'outputSize'>) {
+  /** MaxUnpool2d(kernelSize, stride?, padding?) or MaxUnpool2d(kernelSize, { stride, padding }). */
+  constructor(
+    kernelSize: SizeArg,
+    strideOrOpts?: SizeArg | Omit<MaxUnpoolOptions, 'outputSize'>,
+    padding?: SizeArg,
+  ) {
     super();
+    const opts = poolOptions(MAX_UNPOOL2D, strideOrOpts);
+    MAX_UNPOOL2D.checkArg('padding', padding);
+    if (padding !== undefined && isOptionsObject(strideOrOpts))
+      throw argsAfterOptions(MAX_UNPOOL2D.name);
     const pair = (v: SizeArg): [number, number] =>
       typeof v === 'number' ? [v, v] : v.length === 1 ? [v[0]!, v[0]!] : [v[0]!, v[1]!];
     this.kernelSize = pair(kernelSize);
     this.stride = pair(opts?.stride ?? kernelSize);
-    this.padding = pair(opts?.padding ?? 0);
+    this.padding = pair(padding ?? opts?.padding ?? 0);
   }
 
   forward(input: Tensor, indices: Tensor, outputSize?: readonly number[] | null): Tensor {
@@ -112,8 +185,9 @@ export class AvgPool1d extends Module {
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
 
-  constructor(kernelSize: SizeArg, opts?: AvgPoolOptions) {
+  constructor(kernelSize: SizeArg, strideOrOpts?: SizeArg | AvgPoolOptions) {
     super();
+    const opts = poolOptions(AVG_POOL1D, strideOrOpts);
     // NOTE: PyTorch's AvgPool1d stores one-element tuples, so it prints kernel_size=(3,).
     const single = (v: SizeArg) => (typeof v === 'number' ? [v] : [...v]);
     this.kernelSize = single(kernelSize);
@@ -146,9 +220,10 @@ export class AvgPool2d extends Module {
 
   constructor(
     readonly kernelSize: SizeArg,
-    opts?: AvgPool2dOptions,
+    strideOrOpts?: SizeArg | AvgPool2dOptions,
   ) {
     super();
+    const opts = poolOptions(AVG_POOL2D, strideOrOpts);
     this.stride = opts?.stride ?? kernelSize;
     this.padding = opts?.padding ?? 0;
     this.ceilMode = opts?.ceilMode ?? false;

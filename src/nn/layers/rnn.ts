@@ -1,7 +1,14 @@
 // Recurrent layers (RNN, LSTM, GRU and their cells), unrolled over time from differentiable ops.
+import {
+  argsOrOptions,
+  defineOptions,
+  DTYPE,
+  type OptionSchema,
+  type Spec,
+} from '../../options.js';
 import { Function, type FunctionCtx } from '../../autograd/function.js';
 import type { DType } from '../../dtype.js';
-import { ArgumentError, ShapeError } from '../../errors.js';
+import { ArgumentError, OptionError, ShapeError } from '../../errors.js';
 import { cat, stack } from '../../functions/shape_ops.js';
 import { empty, zeros } from '../../functions/creation.js';
 import type { Tensor } from '../../tensor.js';
@@ -300,32 +307,93 @@ abstract class SingleStateRNN extends RNNBase {
 }
 
 /** Elman RNN: h' = tanh(W_ih·x + b_ih + W_hh·h + b_hh) (or relu). */
+const RNN_BASE_SPEC: Spec<RNNBaseOptions> = {
+  numLayers: 'integer',
+  bias: 'boolean',
+  batchFirst: 'boolean',
+  dropout: 'number',
+  bidirectional: 'boolean',
+  dtype: DTYPE,
+};
+const RNN_OPTIONS = defineOptions<RNNOptions>('nn.RNN', {
+  ...RNN_BASE_SPEC,
+  nonlinearity: 'string',
+});
+const BASE_KEYS = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional'] as const;
+
+/** PyTorch's positionals in `keys` order (the first may be the options object); more than keys throw. */
+function positionals<T>(
+  schema: OptionSchema<T>,
+  keys: readonly (keyof T & string)[],
+  first: unknown,
+  rest: readonly unknown[],
+): T {
+  if (rest.length >= keys.length) {
+    throw new OptionError(`${schema.name}(): at most ${keys.length} arguments after the sizes`);
+  }
+  return argsOrOptions(schema, keys, [first, ...rest], undefined) as T;
+}
+
+const GRU_OPTIONS = defineOptions<RNNBaseOptions>('nn.GRU', RNN_BASE_SPEC);
+const LSTM_OPTIONS = defineOptions<LSTMOptions>('nn.LSTM', {
+  ...RNN_BASE_SPEC,
+  projSize: 'integer',
+});
+
 export class RNN extends SingleStateRNN {
   readonly nonlinearity: 'tanh' | 'relu';
 
-  constructor(inputSize: number, hiddenSize: number, opts?: RNNOptions) {
+  /** RNN(inputSize, hiddenSize, opts), or with PyTorch's positionals (numLayers, nonlinearity, bias, batchFirst, dropout, bidirectional). */
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    numLayersOrOpts?: number | RNNOptions,
+    ...rest: readonly (string | number | boolean | undefined)[]
+  ) {
+    const keys = [
+      'numLayers',
+      'nonlinearity',
+      'bias',
+      'batchFirst',
+      'dropout',
+      'bidirectional',
+    ] as const;
+    const opts = positionals(RNN_OPTIONS, keys, numLayersOrOpts, rest) as RNNOptions;
     const nl = opts?.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu')
       throw new ArgumentError(
         `Unknown nonlinearity '${String(nl)}'. Select from 'tanh' or 'relu'.`,
       );
-    const { nonlinearity: _, ...rest } = opts ?? {};
-    super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, rest);
+    const { nonlinearity: _, ...base } = opts ?? {};
+    super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, base);
     this.nonlinearity = nl;
   }
 }
 
 /** GRU with PyTorch's gates r, z, n (n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn))). */
 export class GRU extends SingleStateRNN {
-  constructor(inputSize: number, hiddenSize: number, opts?: RNNBaseOptions) {
-    super('GRU', inputSize, hiddenSize, opts);
+  /** GRU(inputSize, hiddenSize, opts), or with PyTorch's positionals (numLayers, bias, batchFirst, dropout, bidirectional). */
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    numLayersOrOpts?: number | RNNBaseOptions,
+    ...rest: readonly (number | boolean | undefined)[]
+  ) {
+    super('GRU', inputSize, hiddenSize, positionals(GRU_OPTIONS, BASE_KEYS, numLayersOrOpts, rest));
   }
 }
 
 /** LSTM with PyTorch's gate order i, f, g, o, and optional projections (projSize). */
 export class LSTM extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, opts?: LSTMOptions) {
-    super('LSTM', inputSize, hiddenSize, opts);
+  /** LSTM(inputSize, hiddenSize, opts), or with PyTorch's positionals (numLayers, bias, batchFirst, dropout, bidirectional, projSize). */
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    numLayersOrOpts?: number | LSTMOptions,
+    ...rest: readonly (number | boolean | undefined)[]
+  ) {
+    const keys = [...BASE_KEYS, 'projSize'] as const;
+    super('LSTM', inputSize, hiddenSize, positionals(LSTM_OPTIONS, keys, numLayersOrOpts, rest));
   }
 
   /** input [T, B, I] ([B, T, I] with batchFirst, or unbatched [T, I]); returns [output, [h_n, c_n]]. */
@@ -429,14 +497,24 @@ abstract class RNNCellBase extends Module {
   }
 }
 
+const CELL_SPEC: Spec<CellOptions> = { bias: 'boolean', dtype: DTYPE };
+const RNN_CELL = defineOptions<CellOptions & { readonly nonlinearity?: 'tanh' | 'relu' }>(
+  'nn.RNNCell',
+  { ...CELL_SPEC, nonlinearity: 'string' },
+);
+const LSTM_CELL = defineOptions<CellOptions>('nn.LSTMCell', CELL_SPEC);
+const GRU_CELL = defineOptions<CellOptions>('nn.GRUCell', CELL_SPEC);
+
 export class RNNCell extends RNNCellBase {
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(
     inputSize: number,
     hiddenSize: number,
-    opts?: CellOptions & { readonly nonlinearity?: 'tanh' | 'relu' },
+    biasOrOpts?: boolean | (CellOptions & { readonly nonlinearity?: 'tanh' | 'relu' }),
+    nonlinearity?: 'tanh' | 'relu',
   ) {
+    const opts = positionals(RNN_CELL, ['bias', 'nonlinearity'], biasOrOpts, [nonlinearity]);
     super(inputSize, hiddenSize, opts?.bias ?? true, 1, opts?.dtype ?? 'float32');
     this.nonlinearity = opts?.nonlinearity ?? 'tanh';
     if (this.nonlinearity !== 'tanh' && this.nonlinearity !== 'relu')
@@ -463,7 +541,8 @@ export class RNNCell extends RNNCellBase {
 }
 
 export class LSTMCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, opts?: CellOptions) {
+  constructor(inputSize: number, hiddenSize: number, biasOrOpts?: boolean | CellOptions) {
+    const opts = positionals(LSTM_CELL, ['bias'], biasOrOpts, []);
     super(inputSize, hiddenSize, opts?.bias ?? true, 4, opts?.dtype ?? 'float32');
   }
 
@@ -478,7 +557,8 @@ export class LSTMCell extends RNNCellBase {
 }
 
 export class GRUCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, opts?: CellOptions) {
+  constructor(inputSize: number, hiddenSize: number, biasOrOpts?: boolean | CellOptions) {
+    const opts = positionals(GRU_CELL, ['bias'], biasOrOpts, []);
     super(inputSize, hiddenSize, opts?.bias ?? true, 3, opts?.dtype ?? 'float32');
   }
 

@@ -1,4 +1,5 @@
 // nn.TransformerEncoderLayer and nn.TransformerEncoder with PyTorch's submodule names, init order and masks.
+import { argsOrOptions, defineOptions, DTYPE } from '../../options.js';
 import type { DType } from '../../dtype.js';
 import { ArgumentError, DTypeError } from '../../errors.js';
 import { getRngState, setRngState } from '../../random.js';
@@ -35,12 +36,45 @@ export interface TransformerEncoderForwardOptions {
   readonly srcKeyPaddingMask?: Tensor | null;
 }
 
+/** The activation that activation: 'gelu' stands for (one function, so export can recognise it). */
+const geluActivation = (x: Tensor): Tensor => gelu(x);
+
+/** The name an encoder layer's activation was given by ('relu' or 'gelu'), or null for another one. */
+export function activationName(a: TransformerEncoderLayer['activation']): 'relu' | 'gelu' | null {
+  return a === relu ? 'relu' : a === geluActivation ? 'gelu' : null;
+}
+
 function checkPaddingMask(mask: Tensor | null | undefined): void {
   if (mask && mask.dtype !== 'bool' && !mask.isFloatingPoint())
     throw new DTypeError('only bool and floating types of key_padding_mask are supported');
 }
 
 /** One encoder block: self-attention and a feed-forward network, each with a residual and a LayerNorm. */
+const ENCODER_LAYER = defineOptions<TransformerEncoderLayerOptions>('nn.TransformerEncoderLayer', {
+  dimFeedforward: 'integer',
+  dropout: 'number',
+  activation: ['string', 'function', 'object'],
+  layerNormEps: 'number',
+  batchFirst: 'boolean',
+  normFirst: 'boolean',
+  dtype: DTYPE,
+});
+const ENCODER_LAYER_FORWARD = defineOptions<TransformerEncoderForwardOptions>(
+  'nn.TransformerEncoderLayer.forward',
+  { srcMask: ['tensor', 'null'], srcKeyPaddingMask: ['tensor', 'null'] },
+);
+type EncoderForwardOptions = {
+  readonly mask?: Tensor | null;
+  readonly srcKeyPaddingMask?: Tensor | null;
+};
+const ENCODER = defineOptions<TransformerEncoderOptions>('nn.TransformerEncoder', {
+  norm: ['object', 'null'],
+});
+const ENCODER_FORWARD = defineOptions<EncoderForwardOptions>('nn.TransformerEncoder.forward', {
+  mask: ['tensor', 'null'],
+  srcKeyPaddingMask: ['tensor', 'null'],
+});
+
 export class TransformerEncoderLayer extends Module {
   // NOTE: declared in PyTorch's registration order (state-dict keys and printing follow it).
   self_attn: MultiheadAttention;
@@ -56,8 +90,17 @@ export class TransformerEncoderLayer extends Module {
   readonly normFirst: boolean;
   readonly #args: [number, number, TransformerEncoderLayerOptions | undefined];
 
-  constructor(dModel: number, nhead: number, opts?: TransformerEncoderLayerOptions) {
+  /** (dModel, nhead, opts), or PyTorch's positionals dimFeedforward, dropout after nhead. */
+  constructor(
+    dModel: number,
+    nhead: number,
+    dimFeedforwardOrOpts?: number | TransformerEncoderLayerOptions,
+    dropout?: number,
+  ) {
     super();
+    const keys = ['dimFeedforward', 'dropout'] as const;
+    const args = [dimFeedforwardOrOpts, dropout];
+    const opts = argsOrOptions(ENCODER_LAYER, keys, args, undefined);
     this.#args = [dModel, nhead, opts];
     const p = opts?.dropout ?? 0.1;
     const dtype = opts?.dtype ?? 'float32';
@@ -78,7 +121,7 @@ export class TransformerEncoderLayer extends Module {
     this.dropout2 = new Dropout(p);
     const act = opts?.activation ?? 'relu';
     if (act === 'relu') this.activation = relu;
-    else if (act === 'gelu') this.activation = (x: Tensor) => gelu(x);
+    else if (act === 'gelu') this.activation = geluActivation;
     else if (typeof act === 'function' || act instanceof Module) this.activation = act;
     else throw new ArgumentError(`activation should be relu/gelu, not ${String(act)}`);
   }
@@ -102,6 +145,7 @@ export class TransformerEncoderLayer extends Module {
 
   /** src [S, N, E] ([N, S, E] with batchFirst, or unbatched [S, E]). */
   forward(src: Tensor, opts?: TransformerEncoderForwardOptions): Tensor {
+    ENCODER_LAYER_FORWARD.check(opts);
     checkPaddingMask(opts?.srcKeyPaddingMask);
     const mask = opts?.srcMask ?? null;
     const kpm = opts?.srcKeyPaddingMask ?? null;
@@ -145,6 +189,7 @@ export class TransformerEncoder extends Module {
     opts?: TransformerEncoderOptions,
   ) {
     super();
+    ENCODER.check(opts);
     if (!Number.isInteger(numLayers) || numLayers < 0)
       throw new ArgumentError(`num_layers must be a non-negative integer, got ${numLayers}`);
     this.layers = new ModuleList(Array.from({ length: numLayers }, () => encoderLayer.clone()));
@@ -152,10 +197,8 @@ export class TransformerEncoder extends Module {
   }
 
   /** src [S, N, E] ([N, S, E] with batchFirst); mask and srcKeyPaddingMask as the layers take them. */
-  forward(
-    src: Tensor,
-    opts?: { readonly mask?: Tensor | null; readonly srcKeyPaddingMask?: Tensor | null },
-  ): Tensor {
+  forward(src: Tensor, opts?: EncoderForwardOptions): Tensor {
+    ENCODER_FORWARD.check(opts);
     checkPaddingMask(opts?.srcKeyPaddingMask);
     let out = src;
     for (const layer of this.layers) {

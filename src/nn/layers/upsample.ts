@@ -1,4 +1,5 @@
 // nn.Upsample (and UpsamplingNearest2d / UpsamplingBilinear2d): interpolate as a layer.
+import { defineOptions, type Spec } from '../../options.js';
 import type { Tensor } from '../../tensor.js';
 import { interpolate, type InterpolateMode } from '../functional/upsample.js';
 import { libraryLayers, Module } from '../module.js';
@@ -20,6 +21,24 @@ function pyTuple(items: readonly string[]): string {
   return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
 }
 
+const UPSAMPLE_SPEC: Spec<UpsampleOptions> = {
+  size: ['dims', 'null'],
+  scaleFactor: ['number', 'array', 'null'],
+  mode: 'string',
+  alignCorners: ['boolean', 'null'],
+  recomputeScaleFactor: ['boolean', 'null'],
+};
+type SizeOrScale = Pick<UpsampleOptions, 'size' | 'scaleFactor'>;
+const UPSAMPLE = defineOptions<UpsampleOptions>('nn.Upsample', UPSAMPLE_SPEC);
+const UPSAMPLING_NEAREST = defineOptions<SizeOrScale>('nn.UpsamplingNearest2d', {
+  size: UPSAMPLE_SPEC.size,
+  scaleFactor: UPSAMPLE_SPEC.scaleFactor,
+});
+const UPSAMPLING_BILINEAR = defineOptions<SizeOrScale>('nn.UpsamplingBilinear2d', {
+  size: UPSAMPLE_SPEC.size,
+  scaleFactor: UPSAMPLE_SPEC.scaleFactor,
+});
+
 export class Upsample extends Module {
   readonly size: number | readonly number[] | null;
   readonly scaleFactor: number | readonly number[] | null;
@@ -29,6 +48,7 @@ export class Upsample extends Module {
 
   constructor(opts?: UpsampleOptions) {
     super();
+    UPSAMPLE.check(opts);
     this.size = opts?.size ?? null;
     // NOTE: as PyTorch, a scale factor of 0 counts as none.
     this.scaleFactor = opts?.scaleFactor || null;
@@ -61,14 +81,14 @@ export class Upsample extends Module {
 /** Upsample with mode 'nearest'. */
 export class UpsamplingNearest2d extends Upsample {
   constructor(opts?: Pick<UpsampleOptions, 'size' | 'scaleFactor'>) {
-    super({ ...opts, mode: 'nearest' });
+    super({ ...UPSAMPLING_NEAREST.check(opts), mode: 'nearest' });
   }
 }
 
 /** Upsample with mode 'bilinear' and alignCorners true. */
 export class UpsamplingBilinear2d extends Upsample {
   constructor(opts?: Pick<UpsampleOptions, 'size' | 'scaleFactor'>) {
-    super({ ...opts, mode: 'bilinear', alignCorners: true });
+    super({ ...UPSAMPLING_BILINEAR.check(opts), mode: 'bilinear', alignCorners: true });
   }
 }
 

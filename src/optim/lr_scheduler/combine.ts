@@ -1,4 +1,5 @@
 // Schedulers made of schedulers: SequentialLR (one after another at milestones) and ChainedScheduler (all at once).
+import { argsOrOptions, defineOptions } from '../../options.js';
 import { ArgumentError } from '../../errors.js';
 import {
   LRScheduler,
@@ -8,6 +9,7 @@ import {
   type SchedulableOptimizer,
   type SchedulerBaseOptions,
   type SchedulerStateDict,
+  SCHEDULER_BASE_SPEC,
 } from './scheduler.js';
 
 export interface SequentialLROptions extends SchedulerBaseOptions {
@@ -41,6 +43,12 @@ function loadChildren(children: readonly LRScheduler[], saved: unknown): void {
   });
 }
 
+const SEQUENTIAL_LR_OPTIONS = defineOptions<SequentialLROptions>('optim.lrScheduler.SequentialLR', {
+  ...SCHEDULER_BASE_SPEC,
+  schedulers: 'array',
+  milestones: 'array',
+});
+
 /**
  * Runs the schedulers one after another: the first until milestones[0], the next from there (its
  * schedule restarting at epoch 0), and so on. Typical use: a LinearLR warm-up, then a decay.
@@ -49,7 +57,20 @@ export class SequentialLR extends LRScheduler {
   readonly schedulers: LRScheduler[];
   milestones: number[];
 
-  constructor(optimizer: SchedulableOptimizer, opts: SequentialLROptions) {
+  /** Takes an options object, or PyTorch's positionals in its order (schedulers, milestones, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    schedulersOrOpts: NonNullable<SequentialLROptions['schedulers']> | SequentialLROptions,
+    milestonesArg?: SequentialLROptions['milestones'],
+    lastEpochArg?: SequentialLROptions['lastEpoch'],
+  ) {
+    const keys = ['schedulers', 'milestones', 'lastEpoch'] as const;
+    const opts = argsOrOptions(
+      SEQUENTIAL_LR_OPTIONS,
+      keys,
+      [schedulersOrOpts, milestonesArg, lastEpochArg],
+      undefined,
+    ) as SequentialLROptions;
     const { schedulers, milestones } = opts;
     schedulers.forEach((s, i) => {
       if (s.optimizer !== optimizer) {

@@ -1,4 +1,5 @@
 // Cosine schedules: CosineAnnealingLR (PyTorch's recursive form) and CosineAnnealingWarmRestarts (SGDR).
+import { argsOrOptions, defineOptions } from '../../options.js';
 import { ArgumentError } from '../../errors.js';
 import {
   LRScheduler,
@@ -6,6 +7,7 @@ import {
   groupsOf,
   type SchedulableOptimizer,
   type SchedulerBaseOptions,
+  SCHEDULER_BASE_SPEC,
 } from './scheduler.js';
 
 export interface CosineAnnealingLROptions extends SchedulerBaseOptions {
@@ -27,6 +29,15 @@ function checkTMax(tMax: number): void {
   }
 }
 
+const COSINE_ANNEALINGLR_OPTIONS = defineOptions<CosineAnnealingLROptions>(
+  'optim.lrScheduler.CosineAnnealingLR',
+  {
+    ...SCHEDULER_BASE_SPEC,
+    tMax: 'number',
+    etaMin: 'number',
+  },
+);
+
 /**
  * Anneals the lr along a cosine from the initial lr to etaMin over tMax steps, then back up.
  * NOTE: like PyTorch, each step is computed from the current lr (so changes made to the lr by
@@ -36,7 +47,21 @@ export class CosineAnnealingLR extends LRScheduler {
   tMax: number;
   etaMin: number;
 
-  constructor(optimizer: SchedulableOptimizer, opts: CosineAnnealingLROptions) {
+  /** CosineAnnealingLR(optimizer, { tMax, etaMin, ... }), or (optimizer, tMax, etaMin, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    tMaxOrOpts: number | CosineAnnealingLROptions,
+    etaMin?: number,
+    lastEpoch?: number,
+  ) {
+    const args = [tMaxOrOpts, etaMin, lastEpoch];
+    const keys = ['tMax', 'etaMin', 'lastEpoch'] as const;
+    const opts = argsOrOptions(
+      COSINE_ANNEALINGLR_OPTIONS,
+      keys,
+      args,
+      undefined,
+    ) as CosineAnnealingLROptions;
     checkTMax(opts.tMax);
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.tMax = opts.tMax;
@@ -90,6 +115,16 @@ export interface CosineAnnealingWarmRestartsOptions extends SchedulerBaseOptions
   readonly etaMin?: number;
 }
 
+const COSINE_ANNEALING_WARM_RESTARTS_OPTIONS = defineOptions<CosineAnnealingWarmRestartsOptions>(
+  'optim.lrScheduler.CosineAnnealingWarmRestarts',
+  {
+    ...SCHEDULER_BASE_SPEC,
+    t0: 'number',
+    tMult: 'number',
+    etaMin: 'number',
+  },
+);
+
 /** Cosine annealing with warm restarts (SGDR); step(epoch) accepts fractional epochs. */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
   t0: number;
@@ -100,7 +135,22 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   /** Steps (or fractional epochs) since the last restart (PyTorch's T_cur). */
   tCur: number;
 
-  constructor(optimizer: SchedulableOptimizer, opts: CosineAnnealingWarmRestartsOptions) {
+  /** Takes an options object, or PyTorch's positionals in its order (t0, tMult, etaMin, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    t0OrOpts:
+      NonNullable<CosineAnnealingWarmRestartsOptions['t0']> | CosineAnnealingWarmRestartsOptions,
+    tMultArg?: CosineAnnealingWarmRestartsOptions['tMult'],
+    etaMinArg?: CosineAnnealingWarmRestartsOptions['etaMin'],
+    lastEpochArg?: CosineAnnealingWarmRestartsOptions['lastEpoch'],
+  ) {
+    const keys = ['t0', 'tMult', 'etaMin', 'lastEpoch'] as const;
+    const opts = argsOrOptions(
+      COSINE_ANNEALING_WARM_RESTARTS_OPTIONS,
+      keys,
+      [t0OrOpts, tMultArg, etaMinArg, lastEpochArg],
+      undefined,
+    ) as CosineAnnealingWarmRestartsOptions;
     const { t0 } = opts;
     const tMult = opts.tMult ?? 1;
     if (!Number.isInteger(t0) || t0 <= 0) {

@@ -1,4 +1,5 @@
 // Per-batch cyclical schedules that also drive momentum: CyclicLR (CLR) and OneCycleLR (1cycle).
+import { argsOrOptions, defineOptions } from '../../options.js';
 import { ArgumentError } from '../../errors.js';
 import { toCamel } from '../optimizer.js';
 import {
@@ -12,6 +13,7 @@ import {
   type SchedulableOptimizer,
   type SchedulerBaseOptions,
   type SchedulerStateDict,
+  SCHEDULER_BASE_SPEC,
 } from './scheduler.js';
 
 /** Whether the groups' momentum is `betas[0]` (Adam-like) rather than `momentum`; throws if neither. */
@@ -61,6 +63,21 @@ export interface CyclicLROptions extends SchedulerBaseOptions {
   readonly maxMomentum?: number | readonly number[];
 }
 
+const CYCLIC_LR_OPTIONS = defineOptions<CyclicLROptions>('optim.lrScheduler.CyclicLR', {
+  ...SCHEDULER_BASE_SPEC,
+  baseLr: ['number', 'array'],
+  maxLr: ['number', 'array'],
+  stepSizeUp: 'number',
+  stepSizeDown: 'number',
+  mode: 'string',
+  gamma: 'number',
+  scaleFn: 'function',
+  scaleMode: 'string',
+  cycleMomentum: 'boolean',
+  baseMomentum: ['number', 'array'],
+  maxMomentum: ['number', 'array'],
+});
+
 /**
  * Cycles the lr between baseLr and maxLr (and the momentum inversely between maxMomentum and
  * baseMomentum) with a constant period; step() is meant to be called after every batch.
@@ -79,7 +96,23 @@ export class CyclicLR extends LRScheduler {
   maxMomentums: number[] = [];
   #scaleFnCustom: ((x: number) => number) | null;
 
-  constructor(optimizer: SchedulableOptimizer, opts: CyclicLROptions) {
+  /** Takes an options object, or PyTorch's positionals in its order (baseLr, maxLr, stepSizeUp, stepSizeDown, mode, gamma). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    baseLrOrOpts: NonNullable<CyclicLROptions['baseLr']> | CyclicLROptions,
+    maxLrArg?: CyclicLROptions['maxLr'],
+    stepSizeUpArg?: CyclicLROptions['stepSizeUp'],
+    stepSizeDownArg?: CyclicLROptions['stepSizeDown'],
+    modeArg?: CyclicLROptions['mode'],
+    gammaArg?: CyclicLROptions['gamma'],
+  ) {
+    const keys = ['baseLr', 'maxLr', 'stepSizeUp', 'stepSizeDown', 'mode', 'gamma'] as const;
+    const opts = argsOrOptions(
+      CYCLIC_LR_OPTIONS,
+      keys,
+      [baseLrOrOpts, maxLrArg, stepSizeUpArg, stepSizeDownArg, modeArg, gammaArg],
+      undefined,
+    ) as CyclicLROptions;
     checkOptimizer(optimizer);
     const lastEpoch = opts.lastEpoch ?? -1;
     const baseLrs = formatParam('base_lr', optimizer, opts.baseLr);
@@ -244,6 +277,22 @@ function annealLinear(start: number, end: number, pct: number): number {
   return (end - start) * pct + start;
 }
 
+const ONE_CYCLELR_OPTIONS = defineOptions<OneCycleLROptions>('optim.lrScheduler.OneCycleLR', {
+  ...SCHEDULER_BASE_SPEC,
+  maxLr: ['number', 'array'],
+  totalSteps: 'number',
+  epochs: 'number',
+  stepsPerEpoch: 'number',
+  pctStart: 'number',
+  annealStrategy: 'string',
+  cycleMomentum: 'boolean',
+  baseMomentum: ['number', 'array'],
+  maxMomentum: ['number', 'array'],
+  divFactor: 'number',
+  finalDivFactor: 'number',
+  threePhase: 'boolean',
+});
+
 /** The 1cycle policy: the lr rises to maxLr, then anneals far below its start (not chainable). */
 export class OneCycleLR extends LRScheduler {
   totalSteps: number;
@@ -252,7 +301,30 @@ export class OneCycleLR extends LRScheduler {
   useBeta1 = false;
   #phases: Phase[];
 
-  constructor(optimizer: SchedulableOptimizer, opts: OneCycleLROptions) {
+  /** Takes an options object, or PyTorch's positionals in its order (maxLr, totalSteps, epochs, stepsPerEpoch, pctStart, annealStrategy). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    maxLrOrOpts: NonNullable<OneCycleLROptions['maxLr']> | OneCycleLROptions,
+    totalStepsArg?: OneCycleLROptions['totalSteps'],
+    epochsArg?: OneCycleLROptions['epochs'],
+    stepsPerEpochArg?: OneCycleLROptions['stepsPerEpoch'],
+    pctStartArg?: OneCycleLROptions['pctStart'],
+    annealStrategyArg?: OneCycleLROptions['annealStrategy'],
+  ) {
+    const keys = [
+      'maxLr',
+      'totalSteps',
+      'epochs',
+      'stepsPerEpoch',
+      'pctStart',
+      'annealStrategy',
+    ] as const;
+    const opts = argsOrOptions(
+      ONE_CYCLELR_OPTIONS,
+      keys,
+      [maxLrOrOpts, totalStepsArg, epochsArg, stepsPerEpochArg, pctStartArg, annealStrategyArg],
+      undefined,
+    ) as OneCycleLROptions;
     checkOptimizer(optimizer);
     const { totalSteps, epochs, stepsPerEpoch } = opts;
     let total: number;

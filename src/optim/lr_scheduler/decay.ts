@@ -1,4 +1,5 @@
 // Chainable decay schedules: StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR and PolynomialLR.
+import { argsOrOptions, defineOptions } from '../../options.js';
 import { ArgumentError } from '../../errors.js';
 import {
   LRScheduler,
@@ -7,6 +8,7 @@ import {
   type SchedulableOptimizer,
   type SchedulerBaseOptions,
   type SchedulerStateDict,
+  SCHEDULER_BASE_SPEC,
 } from './scheduler.js';
 
 /** The current lr of every group. */
@@ -26,12 +28,27 @@ export interface StepLROptions extends SchedulerBaseOptions {
   readonly gamma?: number;
 }
 
+const STEP_LR_OPTIONS = defineOptions<StepLROptions>('optim.lrScheduler.StepLR', {
+  ...SCHEDULER_BASE_SPEC,
+  stepSize: 'integer',
+  gamma: 'number',
+});
+
 /** Multiplies the lr by gamma every stepSize epochs. */
 export class StepLR extends LRScheduler {
   stepSize: number;
   gamma: number;
 
-  constructor(optimizer: SchedulableOptimizer, opts: StepLROptions) {
+  /** StepLR(optimizer, { stepSize, gamma, ... }), or PyTorch's StepLR(optimizer, stepSize, gamma, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    stepSizeOrOpts: number | StepLROptions,
+    gamma?: number,
+    lastEpoch?: number,
+  ) {
+    const args = [stepSizeOrOpts, gamma, lastEpoch];
+    const keys = ['stepSize', 'gamma', 'lastEpoch'] as const;
+    const opts = argsOrOptions(STEP_LR_OPTIONS, keys, args, undefined) as StepLROptions;
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.stepSize = opts.stepSize;
     this.gamma = opts.gamma ?? 0.1;
@@ -59,13 +76,28 @@ export interface MultiStepLROptions extends SchedulerBaseOptions {
   readonly gamma?: number;
 }
 
+const MULTI_STEPLR_OPTIONS = defineOptions<MultiStepLROptions>('optim.lrScheduler.MultiStepLR', {
+  ...SCHEDULER_BASE_SPEC,
+  milestones: 'array',
+  gamma: 'number',
+});
+
 /** Multiplies the lr by gamma at each milestone. */
 export class MultiStepLR extends LRScheduler {
   /** Milestone → how many times it was given (PyTorch's Counter). */
   milestones: Map<number, number>;
   gamma: number;
 
-  constructor(optimizer: SchedulableOptimizer, opts: MultiStepLROptions) {
+  /** MultiStepLR(optimizer, { milestones, gamma, ... }), or (optimizer, milestones, gamma, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    milestonesOrOpts: readonly number[] | MultiStepLROptions,
+    gamma?: number,
+    lastEpoch?: number,
+  ) {
+    const args = [milestonesOrOpts, gamma, lastEpoch];
+    const keys = ['milestones', 'gamma', 'lastEpoch'] as const;
+    const opts = argsOrOptions(MULTI_STEPLR_OPTIONS, keys, args, undefined) as MultiStepLROptions;
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.milestones = new Map();
     for (const m of opts.milestones) this.milestones.set(m, (this.milestones.get(m) ?? 0) + 1);
@@ -114,12 +146,31 @@ export interface ConstantLROptions extends SchedulerBaseOptions {
   readonly totalIters?: number;
 }
 
+const CONSTANT_LR_OPTIONS = defineOptions<ConstantLROptions>('optim.lrScheduler.ConstantLR', {
+  ...SCHEDULER_BASE_SPEC,
+  factor: 'number',
+  totalIters: 'integer',
+});
+
 /** Multiplies the lr by a constant factor for the first totalIters steps. */
 export class ConstantLR extends LRScheduler {
   factor: number;
   totalIters: number;
 
-  constructor(optimizer: SchedulableOptimizer, opts: ConstantLROptions = {}) {
+  /** Takes an options object, or PyTorch's positionals in its order (factor, totalIters, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    factorOrOpts?: NonNullable<ConstantLROptions['factor']> | ConstantLROptions,
+    totalItersArg?: ConstantLROptions['totalIters'],
+    lastEpochArg?: ConstantLROptions['lastEpoch'],
+  ) {
+    const keys = ['factor', 'totalIters', 'lastEpoch'] as const;
+    const opts = argsOrOptions(
+      CONSTANT_LR_OPTIONS,
+      keys,
+      [factorOrOpts, totalItersArg, lastEpochArg],
+      undefined,
+    ) as ConstantLROptions;
     const factor = opts.factor ?? 1.0 / 3;
     if (factor > 1.0 || factor < 0) {
       throw new ArgumentError('Constant multiplicative factor expected to be between 0 and 1.');
@@ -155,13 +206,34 @@ export interface LinearLROptions extends SchedulerBaseOptions {
   readonly totalIters?: number;
 }
 
+const LINEAR_LR_OPTIONS = defineOptions<LinearLROptions>('optim.lrScheduler.LinearLR', {
+  ...SCHEDULER_BASE_SPEC,
+  startFactor: 'number',
+  endFactor: 'number',
+  totalIters: 'integer',
+});
+
 /** Moves the lr's factor linearly from startFactor to endFactor over totalIters steps. */
 export class LinearLR extends LRScheduler {
   startFactor: number;
   endFactor: number;
   totalIters: number;
 
-  constructor(optimizer: SchedulableOptimizer, opts: LinearLROptions = {}) {
+  /** Takes an options object, or PyTorch's positionals in its order (startFactor, endFactor, totalIters, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    startFactorOrOpts?: NonNullable<LinearLROptions['startFactor']> | LinearLROptions,
+    endFactorArg?: LinearLROptions['endFactor'],
+    totalItersArg?: LinearLROptions['totalIters'],
+    lastEpochArg?: LinearLROptions['lastEpoch'],
+  ) {
+    const keys = ['startFactor', 'endFactor', 'totalIters', 'lastEpoch'] as const;
+    const opts = argsOrOptions(
+      LINEAR_LR_OPTIONS,
+      keys,
+      [startFactorOrOpts, endFactorArg, totalItersArg, lastEpochArg],
+      undefined,
+    ) as LinearLROptions;
     const startFactor = opts.startFactor ?? 1.0 / 3;
     const endFactor = opts.endFactor ?? 1.0;
     if (startFactor > 1.0 || startFactor < 0) {
@@ -206,11 +278,32 @@ export interface ExponentialLROptions extends SchedulerBaseOptions {
   readonly gamma: number;
 }
 
+const EXPONENTIAL_LR_OPTIONS = defineOptions<ExponentialLROptions>(
+  'optim.lrScheduler.ExponentialLR',
+  {
+    ...SCHEDULER_BASE_SPEC,
+    gamma: 'number',
+  },
+);
+
 /** Multiplies the lr by gamma every epoch. */
 export class ExponentialLR extends LRScheduler {
   gamma: number;
 
-  constructor(optimizer: SchedulableOptimizer, opts: ExponentialLROptions) {
+  /** ExponentialLR(optimizer, { gamma, ... }), or (optimizer, gamma, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    gammaOrOpts: number | ExponentialLROptions,
+    lastEpoch?: number,
+  ) {
+    const args = [gammaOrOpts, lastEpoch];
+    const keys = ['gamma', 'lastEpoch'] as const;
+    const opts = argsOrOptions(
+      EXPONENTIAL_LR_OPTIONS,
+      keys,
+      args,
+      undefined,
+    ) as ExponentialLROptions;
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.gamma = opts.gamma;
     this.initialStep();
@@ -237,12 +330,31 @@ export interface PolynomialLROptions extends SchedulerBaseOptions {
   readonly power?: number;
 }
 
+const POLYNOMIAL_LR_OPTIONS = defineOptions<PolynomialLROptions>('optim.lrScheduler.PolynomialLR', {
+  ...SCHEDULER_BASE_SPEC,
+  totalIters: 'integer',
+  power: 'number',
+});
+
 /** Decays the lr as (1 − t/totalIters)^power, reaching 0 at totalIters. */
 export class PolynomialLR extends LRScheduler {
   totalIters: number;
   power: number;
 
-  constructor(optimizer: SchedulableOptimizer, opts: PolynomialLROptions = {}) {
+  /** Takes an options object, or PyTorch's positionals in its order (totalIters, power, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    totalItersOrOpts?: NonNullable<PolynomialLROptions['totalIters']> | PolynomialLROptions,
+    powerArg?: PolynomialLROptions['power'],
+    lastEpochArg?: PolynomialLROptions['lastEpoch'],
+  ) {
+    const keys = ['totalIters', 'power', 'lastEpoch'] as const;
+    const opts = argsOrOptions(
+      POLYNOMIAL_LR_OPTIONS,
+      keys,
+      [totalItersOrOpts, powerArg, lastEpochArg],
+      undefined,
+    ) as PolynomialLROptions;
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.totalIters = opts.totalIters ?? 5;
     this.power = opts.power ?? 1.0;

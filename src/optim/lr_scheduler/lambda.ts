@@ -1,4 +1,5 @@
 // LambdaLR and MultiplicativeLR: schedules given by user functions of the epoch.
+import { argsOrOptions, defineOptions } from '../../options.js';
 import { ArgumentError } from '../../errors.js';
 import {
   LRScheduler,
@@ -7,6 +8,7 @@ import {
   type SchedulableOptimizer,
   type SchedulerBaseOptions,
   type SchedulerStateDict,
+  SCHEDULER_BASE_SPEC,
 } from './scheduler.js';
 
 /** A function of the epoch index giving a multiplicative factor. */
@@ -39,11 +41,28 @@ function loadLambdas(lambdas: readonly LrLambda[], saved: unknown): void {
   });
 }
 
+const LAMBDA_LR_OPTIONS = defineOptions<LambdaLROptions>('optim.lrScheduler.LambdaLR', {
+  ...SCHEDULER_BASE_SPEC,
+  lrLambda: ['function', 'array'],
+});
+
 /** lr = initial lr × lrLambda(epoch). */
 export class LambdaLR extends LRScheduler {
   lrLambdas: LrLambda[];
 
-  constructor(optimizer: SchedulableOptimizer, opts: LambdaLROptions) {
+  /** Takes an options object, or PyTorch's positionals in its order (lrLambda, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    lrLambdaOrOpts: NonNullable<LambdaLROptions['lrLambda']> | LambdaLROptions,
+    lastEpochArg?: LambdaLROptions['lastEpoch'],
+  ) {
+    const keys = ['lrLambda', 'lastEpoch'] as const;
+    const opts = argsOrOptions(
+      LAMBDA_LR_OPTIONS,
+      keys,
+      [lrLambdaOrOpts, lastEpochArg],
+      undefined,
+    ) as LambdaLROptions;
     const lambdas = lambdasFor(optimizer, opts.lrLambda);
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.lrLambdas = lambdas;
@@ -64,11 +83,31 @@ export class LambdaLR extends LRScheduler {
   }
 }
 
+const MULTIPLICATIVE_LR_OPTIONS = defineOptions<LambdaLROptions>(
+  'optim.lrScheduler.MultiplicativeLR',
+  {
+    ...SCHEDULER_BASE_SPEC,
+    lrLambda: ['function', 'array'],
+  },
+);
+
 /** lr = previous lr × lrLambda(epoch) (from the second step on). */
 export class MultiplicativeLR extends LRScheduler {
   lrLambdas: LrLambda[];
 
-  constructor(optimizer: SchedulableOptimizer, opts: LambdaLROptions) {
+  /** Takes an options object, or PyTorch's positionals in its order (lrLambda, lastEpoch). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    lrLambdaOrOpts: NonNullable<LambdaLROptions['lrLambda']> | LambdaLROptions,
+    lastEpochArg?: LambdaLROptions['lastEpoch'],
+  ) {
+    const keys = ['lrLambda', 'lastEpoch'] as const;
+    const opts = argsOrOptions(
+      MULTIPLICATIVE_LR_OPTIONS,
+      keys,
+      [lrLambdaOrOpts, lastEpochArg],
+      undefined,
+    ) as LambdaLROptions;
     const lambdas = lambdasFor(optimizer, opts.lrLambda);
     super(optimizer, opts.lastEpoch, opts.verbose);
     this.lrLambdas = lambdas;

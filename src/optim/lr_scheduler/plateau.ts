@@ -1,4 +1,5 @@
 // ReduceLROnPlateau: lowers the lr when a watched metric stops improving (driven by step(metric)).
+import { argsOrOptions, defineOptions } from '../../options.js';
 import { ArgumentError } from '../../errors.js';
 import { Tensor } from '../../tensor.js';
 import {
@@ -33,6 +34,21 @@ export interface ReduceLROnPlateauOptions {
   readonly verbose?: boolean;
 }
 
+const REDUCE_LR_ON_PLATEAU_OPTIONS = defineOptions<ReduceLROnPlateauOptions>(
+  'optim.lrScheduler.ReduceLROnPlateau',
+  {
+    mode: 'string',
+    factor: 'number',
+    patience: 'integer',
+    threshold: 'number',
+    thresholdMode: 'string',
+    cooldown: 'integer',
+    minLr: ['number', 'array'],
+    eps: 'number',
+    verbose: 'boolean',
+  },
+);
+
 /**
  * Reduces the lr by `factor` once the metric given to step() has not improved for more than
  * `patience` epochs. Not an LRScheduler (as in PyTorch 1.13): its step takes the metric.
@@ -57,7 +73,43 @@ export class ReduceLROnPlateau {
   lastEpoch = 0;
   #lastLr: number[];
 
-  constructor(optimizer: SchedulableOptimizer, opts: ReduceLROnPlateauOptions = {}) {
+  /** Takes an options object, or PyTorch's positionals in its order (mode, factor, patience, threshold, thresholdMode, cooldown, minLr, eps). */
+  constructor(
+    optimizer: SchedulableOptimizer,
+    modeOrOpts?: NonNullable<ReduceLROnPlateauOptions['mode']> | ReduceLROnPlateauOptions,
+    factorArg?: ReduceLROnPlateauOptions['factor'],
+    patienceArg?: ReduceLROnPlateauOptions['patience'],
+    thresholdArg?: ReduceLROnPlateauOptions['threshold'],
+    thresholdModeArg?: ReduceLROnPlateauOptions['thresholdMode'],
+    cooldownArg?: ReduceLROnPlateauOptions['cooldown'],
+    minLrArg?: ReduceLROnPlateauOptions['minLr'],
+    epsArg?: ReduceLROnPlateauOptions['eps'],
+  ) {
+    const keys = [
+      'mode',
+      'factor',
+      'patience',
+      'threshold',
+      'thresholdMode',
+      'cooldown',
+      'minLr',
+      'eps',
+    ] as const;
+    const opts = argsOrOptions(
+      REDUCE_LR_ON_PLATEAU_OPTIONS,
+      keys,
+      [
+        modeOrOpts,
+        factorArg,
+        patienceArg,
+        thresholdArg,
+        thresholdModeArg,
+        cooldownArg,
+        minLrArg,
+        epsArg,
+      ],
+      undefined,
+    ) as ReduceLROnPlateauOptions;
     const factor = opts.factor ?? 0.1;
     if (factor >= 1.0) throw new ArgumentError('Factor should be < 1.0.');
     checkOptimizer(optimizer);

@@ -1,5 +1,6 @@
 // The LRScheduler base (PyTorch's _LRScheduler): initial lrs, the step protocol, getLastLr and PyTorch-keyed state dicts.
 import { ArgumentError, NablaError } from '../../errors.js';
+import type { Spec } from '../../options.js';
 import { Optimizer } from '../optimizer.js';
 
 /** Any optimizer a scheduler can drive. */
@@ -18,6 +19,12 @@ export interface SchedulerBaseOptions {
   /** Prints a line for every lr update. Default false. */
   readonly verbose?: boolean;
 }
+
+/** The keys every scheduler's options share. */
+export const SCHEDULER_BASE_SPEC: Spec<SchedulerBaseOptions> = {
+  lastEpoch: 'integer',
+  verbose: 'boolean',
+};
 
 /** @internal The parameter groups of an optimizer, as plain records. */
 export function groupsOf(optimizer: SchedulableOptimizer): Group[] {
