@@ -1,7 +1,7 @@
 // Gradient-health demonstrations: a deep sigmoid MLP whose gradients vanish, the same depth fixed
 // with ReLU + Kaiming + BatchNorm, and a large-init net at a high LR that explodes (fixed by
-// clipping and a lower LR). Run with `npx tsx examples/gradient_health.ts`; the tests and the
-// tutorial's pictures use these builders.
+// clipping and a lower LR). `npx tsx examples/gradient_health.ts` prints the four reports of
+// docs/tutorial.md (TUTORIAL_STEPS); the tests, the tutorial and its pictures use these builders.
 import { fileURLToPath } from 'node:url';
 import { GradientHealthMonitor } from '../src/diagnostics/health.js';
 import { fromArray, randperm } from '../src/functions/creation.js';
@@ -153,10 +153,18 @@ export const demos = {
   },
 };
 
+/** The steps each demonstration runs in docs/tutorial.md (and its pictures). */
+export const TUTORIAL_STEPS: { readonly [K in keyof typeof demos]: number } = {
+  vanishing: 60,
+  fixedVanishing: 60,
+  exploding: 30,
+  fixedExploding: 60,
+};
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  for (const [name, run] of Object.entries(demos)) {
+  for (const name of Object.keys(demos) as (keyof typeof demos)[]) {
     const t0 = performance.now();
-    const { monitor } = run();
+    const { monitor } = demos[name](TUTORIAL_STEPS[name]);
     console.log(`==== ${name} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     console.log(monitor.report().text);
     console.log();

@@ -3,7 +3,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { demos } from '../examples/gradient_health.js';
+import { demos, TUTORIAL_STEPS } from '../examples/gradient_health.js';
 import { lrFindCommand } from '../src/cli/lr_find.js';
 import { parseTrainArgs, train } from '../src/cli/train.js';
 import { gradNormSpec, stepLossSpec } from '../src/diagnostics/plots.js';
@@ -14,7 +14,7 @@ mkdirSync(OUT, { recursive: true });
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
 // 1. Vanishing gradients: 20 sigmoid layers with N(0, 0.1²) weights, and the fix.
-const vanishing = demos.vanishing(60);
+const vanishing = demos.vanishing(TUTORIAL_STEPS.vanishing);
 await writePlot(
   join(OUT, 'vanishing-grad-norms.svg'),
   gradNormSpec(vanishing.monitor, {
@@ -22,7 +22,7 @@ await writePlot(
   }),
 );
 say(`==== vanishing\n${vanishing.monitor.report().text}\n`);
-const fixed = demos.fixedVanishing(60);
+const fixed = demos.fixedVanishing(TUTORIAL_STEPS.fixedVanishing);
 await writePlot(
   join(OUT, 'fixed-grad-norms.svg'),
   gradNormSpec(fixed.monitor, { title: '20 ReLU layers, Kaiming init, BatchNorm: healthy' }),
@@ -30,9 +30,9 @@ await writePlot(
 say(`==== fixed\n${fixed.monitor.report().text}\n`);
 
 // 2. Exploding gradients and the fix: the loss per step of the fixed run.
-const exploding = demos.exploding(30);
+const exploding = demos.exploding(TUTORIAL_STEPS.exploding);
 say(`==== exploding\n${exploding.monitor.report().text}\n`);
-const calmed = demos.fixedExploding(60);
+const calmed = demos.fixedExploding(TUTORIAL_STEPS.fixedExploding);
 await writePlot(
   join(OUT, 'exploding-fixed-loss.svg'),
   stepLossSpec(calmed.losses, {

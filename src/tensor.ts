@@ -37,7 +37,12 @@ type Dims = number | readonly number[];
 /** A nested array of numbers (or booleans), as tolist() returns. */
 export type NestedList = number | boolean | NestedList[];
 
-export class Tensor {
+/**
+ * A tensor whose dtype is `D`. Plain `Tensor` (any dtype) is what most code writes and what most
+ * ops return; ops that always make booleans (comparisons, logical ops, isnan, all/any, bool())
+ * return `Tensor<'bool'>`, whose item() is typed boolean. A `Tensor<'bool'>` is a `Tensor`.
+ */
+export class Tensor<D extends DType = DType> {
   /** @internal (replaced only by _moveTo) */ _storage: Storage;
   /** @internal The tensor whose storage this one views (null for a tensor that owns its data). */
   readonly _base: Tensor | null;
@@ -54,7 +59,7 @@ export class Tensor {
   /** @internal Seen by user code (a hook's argument): no internal scope frees it (memory.ts). */
   _escaped = false;
   #view: View;
-  #dtype: DType;
+  #dtype: D;
   #gradFn: Node | null = null;
   #requiresGrad = false;
   #accumulator: AccumulateGrad | null = null;
@@ -97,7 +102,7 @@ export class Tensor {
     this.#gradUnseen = false;
   }
 
-  private constructor(storage: Storage, view: View, dtype: DType, base: Tensor | null) {
+  private constructor(storage: Storage, view: View, dtype: D, base: Tensor | null) {
     this._storage = storage;
     this.#view = view;
     this.#dtype = dtype;
@@ -116,7 +121,7 @@ export class Tensor {
     return this.#view.shape;
   }
 
-  get dtype(): DType {
+  get dtype(): D {
     return this.#dtype;
   }
 
@@ -185,7 +190,13 @@ export class Tensor {
     return this._storage.backend.read(this.#kernelView());
   }
 
-  /** The value of a one-element tensor as a number (booleans as true/false). */
+  /**
+   * The value of a one-element tensor: a boolean for a bool tensor, a number otherwise. NOTE: typed
+   * by the static dtype: a `Tensor<'bool'>` gives boolean, and any other `Tensor` number, so that
+   * `total += loss.item()` compiles; a bool tensor typed as plain `Tensor` still returns a boolean.
+   */
+  item(this: Tensor<'bool'>): boolean;
+  item(): number;
   item(): number | boolean {
     const n = this.numel();
     if (n !== 1)
@@ -368,6 +379,8 @@ export class Tensor {
    * `x.to('cuda')`: a backend name ('cpu', 'wasm', 'native') moves the data there. Returns this
    * tensor when nothing changes; otherwise a copy that autograd records.
    */
+  to<T extends DType>(dtype: T): Tensor<T>;
+  to(target: string | { readonly dtype?: DType; readonly device?: string }): Tensor;
   to(target: DType | string | { readonly dtype?: DType; readonly device?: string }): Tensor {
     const t =
       typeof target === 'string'
@@ -407,7 +420,7 @@ export class Tensor {
   long(): Tensor {
     return this.to('int32');
   }
-  bool(): Tensor {
+  bool(): Tensor<'bool'> {
     return this.to('bool');
   }
   clone(): Tensor {
@@ -440,34 +453,34 @@ export class Tensor {
   minimum(other: TensorOrScalar): Tensor {
     return E.minimum(this, other);
   }
-  eq(other: TensorOrScalar): Tensor {
+  eq(other: TensorOrScalar): Tensor<'bool'> {
     return E.eq(this, other);
   }
-  ne(other: TensorOrScalar): Tensor {
+  ne(other: TensorOrScalar): Tensor<'bool'> {
     return E.ne(this, other);
   }
-  lt(other: TensorOrScalar): Tensor {
+  lt(other: TensorOrScalar): Tensor<'bool'> {
     return E.lt(this, other);
   }
-  le(other: TensorOrScalar): Tensor {
+  le(other: TensorOrScalar): Tensor<'bool'> {
     return E.le(this, other);
   }
-  gt(other: TensorOrScalar): Tensor {
+  gt(other: TensorOrScalar): Tensor<'bool'> {
     return E.gt(this, other);
   }
-  ge(other: TensorOrScalar): Tensor {
+  ge(other: TensorOrScalar): Tensor<'bool'> {
     return E.ge(this, other);
   }
-  logicalAnd(other: TensorOrScalar): Tensor {
+  logicalAnd(other: TensorOrScalar): Tensor<'bool'> {
     return E.logicalAnd(this, other);
   }
-  logicalOr(other: TensorOrScalar): Tensor {
+  logicalOr(other: TensorOrScalar): Tensor<'bool'> {
     return E.logicalOr(this, other);
   }
-  logicalXor(other: TensorOrScalar): Tensor {
+  logicalXor(other: TensorOrScalar): Tensor<'bool'> {
     return E.logicalXor(this, other);
   }
-  logicalNot(): Tensor {
+  logicalNot(): Tensor<'bool'> {
     return E.logicalNot(this);
   }
   neg(): Tensor {
@@ -536,13 +549,13 @@ export class Tensor {
   fix(): Tensor {
     return P.trunc(this);
   }
-  isnan(): Tensor {
+  isnan(): Tensor<'bool'> {
     return P.isnan(this);
   }
-  isinf(): Tensor {
+  isinf(): Tensor<'bool'> {
     return P.isinf(this);
   }
-  isfinite(): Tensor {
+  isfinite(): Tensor<'bool'> {
     return P.isfinite(this);
   }
   tan(): Tensor {
@@ -636,7 +649,7 @@ export class Tensor {
   maskedSelect(mask: Tensor): Tensor {
     return I.maskedSelect(this, mask);
   }
-  isclose(other: Tensor, opts?: Cl.IscloseOptions): Tensor {
+  isclose(other: Tensor, opts?: Cl.IscloseOptions): Tensor<'bool'> {
     return Cl.isclose(this, other, opts);
   }
   allclose(other: Tensor, opts?: Cl.IscloseOptions): boolean {
@@ -711,10 +724,10 @@ export class Tensor {
   norm(p?: number | 'fro' | R.NormOptions, dim?: Dims | null, keepdim?: boolean): Tensor {
     return R.norm(this, p, dim, keepdim);
   }
-  all(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor {
+  all(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor<'bool'> {
     return R.all(this, dim, keepdim);
   }
-  any(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor {
+  any(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor<'bool'> {
     return R.any(this, dim, keepdim);
   }
   cumsum(dim: number | R.ScanOptions, opts?: R.ScanOptions): Tensor {

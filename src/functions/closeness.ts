@@ -32,13 +32,13 @@ const TORCH_NAME: { readonly [D in DType]: string } = {
  * (broadcast; a and b must have the same dtype). Integer and bool inputs are compared in float32,
  * as PyTorch's default dtype.
  */
-export function isclose(a: Tensor, b: Tensor, opts?: IscloseOptions): Tensor {
+export function isclose(a: Tensor, b: Tensor, opts?: IscloseOptions): Tensor<'bool'> {
   return closeness(ISCLOSE, a, b, opts);
 }
 
 /** allclose(a, b, { rtol, atol, equalNan }): whether isclose holds everywhere. */
 export function allclose(a: Tensor, b: Tensor, opts?: IscloseOptions): boolean {
-  return all(closeness(ALLCLOSE, a, b, opts)).item() as boolean;
+  return all(closeness(ALLCLOSE, a, b, opts)).item();
 }
 
 function closeness(
@@ -46,7 +46,7 @@ function closeness(
   a: Tensor,
   b: Tensor,
   opts: IscloseOptions | undefined,
-): Tensor {
+): Tensor<'bool'> {
   schema.check(opts);
   const rtol = opts?.rtol ?? 1e-5;
   const atol = opts?.atol ?? 1e-8;

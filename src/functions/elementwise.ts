@@ -77,15 +77,18 @@ export function pow(a: TensorOrScalar, b: TensorOrScalar): Tensor {
 
 export const maximum = (a: Tensor, b: TensorOrScalar): Tensor => binary('maximum', a, b);
 export const minimum = (a: Tensor, b: TensorOrScalar): Tensor => binary('minimum', a, b);
-export const eq = (a: Tensor, b: TensorOrScalar): Tensor => binary('eq', a, b);
-export const ne = (a: Tensor, b: TensorOrScalar): Tensor => binary('ne', a, b);
-export const lt = (a: Tensor, b: TensorOrScalar): Tensor => binary('lt', a, b);
-export const le = (a: Tensor, b: TensorOrScalar): Tensor => binary('le', a, b);
-export const gt = (a: Tensor, b: TensorOrScalar): Tensor => binary('gt', a, b);
-export const ge = (a: Tensor, b: TensorOrScalar): Tensor => binary('ge', a, b);
-export const logicalAnd = (a: Tensor, b: TensorOrScalar): Tensor => binary('logicalAnd', a, b);
-export const logicalOr = (a: Tensor, b: TensorOrScalar): Tensor => binary('logicalOr', a, b);
-export const logicalXor = (a: Tensor, b: TensorOrScalar): Tensor => binary('logicalXor', a, b);
+export const eq = (a: Tensor, b: TensorOrScalar) => binary('eq', a, b) as Tensor<'bool'>;
+export const ne = (a: Tensor, b: TensorOrScalar) => binary('ne', a, b) as Tensor<'bool'>;
+export const lt = (a: Tensor, b: TensorOrScalar) => binary('lt', a, b) as Tensor<'bool'>;
+export const le = (a: Tensor, b: TensorOrScalar) => binary('le', a, b) as Tensor<'bool'>;
+export const gt = (a: Tensor, b: TensorOrScalar) => binary('gt', a, b) as Tensor<'bool'>;
+export const ge = (a: Tensor, b: TensorOrScalar) => binary('ge', a, b) as Tensor<'bool'>;
+export const logicalAnd = (a: Tensor, b: TensorOrScalar) =>
+  binary('logicalAnd', a, b) as Tensor<'bool'>;
+export const logicalOr = (a: Tensor, b: TensorOrScalar) =>
+  binary('logicalOr', a, b) as Tensor<'bool'>;
+export const logicalXor = (a: Tensor, b: TensorOrScalar) =>
+  binary('logicalXor', a, b) as Tensor<'bool'>;
 
 export const neg = (x: Tensor): Tensor => unary('neg', x);
 export const abs = (x: Tensor): Tensor => unary('abs', x);
@@ -106,7 +109,7 @@ export const floor = (x: Tensor): Tensor => unary('floor', x);
 export const ceil = (x: Tensor): Tensor => unary('ceil', x);
 /** Rounds half to even, as torch.round does. */
 export const round = (x: Tensor): Tensor => unary('round', x);
-export const logicalNot = (x: Tensor): Tensor => unary('logicalNot', x);
+export const logicalNot = (x: Tensor) => unary('logicalNot', x) as Tensor<'bool'>;
 
 export function square(x: Tensor): Tensor {
   return mul(x, x);

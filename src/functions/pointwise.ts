@@ -77,20 +77,20 @@ export function trunc(x: Tensor): Tensor {
 }
 
 /** True where x is NaN (never for integers or bool). */
-export function isnan(x: Tensor): Tensor {
-  if (!isFloating(x.dtype)) return fullLike(x, false, { dtype: 'bool' });
-  return apply('ne', [x, x], {});
+export function isnan(x: Tensor): Tensor<'bool'> {
+  if (!isFloating(x.dtype)) return fullLike(x, false, { dtype: 'bool' }) as Tensor<'bool'>;
+  return apply('ne', [x, x], {}) as Tensor<'bool'>;
 }
 
 /** True where x is +inf or −inf. */
-export function isinf(x: Tensor): Tensor {
-  if (!isFloating(x.dtype)) return fullLike(x, false, { dtype: 'bool' });
+export function isinf(x: Tensor): Tensor<'bool'> {
+  if (!isFloating(x.dtype)) return fullLike(x, false, { dtype: 'bool' }) as Tensor<'bool'>;
   return logicalOr(eq(x, Infinity), eq(x, -Infinity));
 }
 
 /** True where x is neither NaN nor infinite. */
-export function isfinite(x: Tensor): Tensor {
-  if (!isFloating(x.dtype)) return fullLike(x, true, { dtype: 'bool' });
+export function isfinite(x: Tensor): Tensor<'bool'> {
+  if (!isFloating(x.dtype)) return fullLike(x, true, { dtype: 'bool' }) as Tensor<'bool'>;
   return lt(abs(x.detach()), Infinity);
 }
 

@@ -487,14 +487,22 @@ export function norm(
   });
 }
 
-export function all(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
+export function all(
+  x: Tensor,
+  dim?: Dims | ReduceOptions | null,
+  keepdim?: boolean,
+): Tensor<'bool'> {
   const a = reduceArgs(ALL, dim, keepdim);
-  return reduce('all', x, a.dim, a.keepdim);
+  return reduce('all', x, a.dim, a.keepdim) as Tensor<'bool'>;
 }
 
-export function any(x: Tensor, dim?: Dims | ReduceOptions | null, keepdim?: boolean): Tensor {
+export function any(
+  x: Tensor,
+  dim?: Dims | ReduceOptions | null,
+  keepdim?: boolean,
+): Tensor<'bool'> {
   const a = reduceArgs(ANY, dim, keepdim);
-  return reduce('any', x, a.dim, a.keepdim);
+  return reduce('any', x, a.dim, a.keepdim) as Tensor<'bool'>;
 }
 
 /** cumsum's and cumprod's keywords: PyTorch's dim and the dtype to cast the input to first. */

@@ -1,7 +1,7 @@
 // PyTorch export: a nabla model as Python source defining the same torch.nn.Module, plus a loader for its safetensors weights.
 import type { DType } from '../dtype.js';
 import { ArgumentError } from '../errors.js';
-import { checkOptions } from '../options.js';
+import { defineOptions, type Spec } from '../options.js';
 import type { Module } from '../nn/module.js';
 import { pyBool } from '../nn/pyrepr.js';
 import { Tensor } from '../tensor.js';
@@ -24,7 +24,23 @@ export interface PytorchSourceOptions {
   readonly description?: string;
 }
 
-const OPTION_KEYS = ['className', 'exampleInputs', 'weightsFile', 'description'] as const;
+const SOURCE_SPEC: Spec<PytorchSourceOptions> = {
+  className: 'string',
+  exampleInputs: ['tensor', 'array'],
+  weightsFile: 'string',
+  description: 'string',
+};
+const PYTORCH_SOURCE = defineOptions<PytorchSourceOptions>('pytorchSource', SOURCE_SPEC);
+
+/** savePytorch's options: pytorchSource's, less the weights file it names itself. */
+export type SavePytorchOptions = Omit<PytorchSourceOptions, 'weightsFile'>;
+
+/** @internal savePytorch's schema (declared here, beside pytorchSource's keys). */
+export const SAVE_PYTORCH = defineOptions<SavePytorchOptions>('savePytorch', {
+  className: SOURCE_SPEC.className,
+  exampleInputs: SOURCE_SPEC.exampleInputs,
+  description: SOURCE_SPEC.description,
+});
 
 /** torch dtypes of the tensors nabla saves (int32 state is written as int64, PyTorch's). */
 const TORCH_DTYPE: { readonly [D in DType]: string } = {
@@ -237,7 +253,7 @@ function deriveForwards(
  * load(path=None), which builds the model and loads the weights saved beside the file.
  */
 export function pytorchSource(model: Module, opts?: PytorchSourceOptions): string {
-  checkOptions('pytorchSource', opts, OPTION_KEYS);
+  PYTORCH_SOURCE.check(opts);
   const inputs =
     opts?.exampleInputs === undefined
       ? undefined

@@ -44,17 +44,40 @@ abstract class IndexedModules extends Module {
   }
 }
 
-/** Runs its modules in order, each one's output feeding the next. */
-export class Sequential extends IndexedModules {
-  constructor(...modules: Module[]) {
+/** What a module's forward takes (its arguments as a tuple) and gives. */
+export type ForwardInput<M> = M extends { forward(...args: infer A): unknown } ? A : never;
+export type ForwardOutput<M> = M extends { forward(...args: never[]): infer O } ? O : never;
+
+/** A Sequential's input: its first module's (a Tensor when the modules are not a known tuple). */
+export type SequentialInput<M extends readonly Module[]> = M extends readonly [
+  infer F,
+  ...unknown[],
+]
+  ? ForwardInput<F>[0]
+  : Tensor;
+/** A Sequential's output: its last module's (a Tensor when the modules are not a known tuple). */
+export type SequentialOutput<M extends readonly Module[]> = M extends readonly [
+  ...unknown[],
+  infer L,
+]
+  ? ForwardOutput<L>
+  : Tensor;
+
+/**
+ * Runs its modules in order, each one's output feeding the next. Its forward is typed from the
+ * modules it was built with: `new Sequential(new Linear(2, 8), new ReLU())` takes and gives a
+ * Tensor, one ending in an LSTM gives the LSTM's output.
+ */
+export class Sequential<M extends readonly Module[] = Module[]> extends IndexedModules {
+  constructor(...modules: M) {
     super();
     this.setModules(modules);
   }
 
-  forward(input: Tensor): Tensor {
+  forward(input: SequentialInput<M>): SequentialOutput<M> {
     let x: unknown = input;
     for (const m of this.list()) x = (m.forward as (x: unknown) => unknown)(x);
-    return x as Tensor;
+    return x as SequentialOutput<M>;
   }
 
   append(m: Module): this {

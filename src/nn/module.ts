@@ -83,7 +83,11 @@ export function libraryLayers(
  * (in assignment order, as in PyTorch); buffers are registered with registerBuffer. Calling
  * `forward` runs the forward pre-hooks, the subclass's forward, then the forward hooks.
  */
-export abstract class Module {
+// NOTE: a bare `Module` (the defaults) is any model: its forward takes and returns what the
+// subclass says, as Python's nn.Module; `Module<[Tensor], Tensor>` types a model's call exactly.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export abstract class Module<In extends readonly unknown[] = any[], Out = any> {
+  /* eslint-enable @typescript-eslint/no-explicit-any */
   /** Training mode (dropout active, batch statistics used); set with train() / eval(). */
   training = true;
   readonly #buffers = new Map<string, { persistent: boolean }>();
@@ -101,7 +105,7 @@ export abstract class Module {
   }
 
   /** The computation: subclasses implement it. Calling it runs the hooks around it. */
-  abstract forward(...args: never[]): unknown;
+  abstract forward(...args: In): Out;
 
   #call(inner: (...args: never[]) => unknown, args: unknown[]): unknown {
     // NOTE: a library layer's forward runs in an internal scope, so the intermediates it makes and

@@ -1,6 +1,6 @@
 // PyTorch export to files (Node only): <stem>.py defining the model as a torch.nn.Module, and <stem>.safetensors with its weights.
 import { basename, resolve } from 'node:path';
-import { pytorchSource, type PytorchSourceOptions } from '../io/pytorch.js';
+import { pytorchSource, SAVE_PYTORCH, type SavePytorchOptions } from '../io/pytorch.js';
 import type { Module } from '../nn/module.js';
 import { saveStateDict } from './io.js';
 import { writeOnnxFile } from './onnx.js';
@@ -17,11 +17,8 @@ export interface SavedPytorch {
  * file's load() reads by default). `stem` may end in '.py'. The source is built first, so a
  * model that cannot be exported leaves no file behind.
  */
-export function savePytorch(
-  model: Module,
-  stem: string,
-  opts?: Omit<PytorchSourceOptions, 'weightsFile'>,
-): SavedPytorch {
+export function savePytorch(model: Module, stem: string, opts?: SavePytorchOptions): SavedPytorch {
+  SAVE_PYTORCH.check(opts);
   const base = resolve(stem.endsWith('.py') ? stem.slice(0, -3) : stem);
   const weights = `${base}.safetensors`;
   const source = `${base}.py`;

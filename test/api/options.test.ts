@@ -436,6 +436,8 @@ const INVENTORY: Record<string, readonly ((o: O) => unknown)[]> = {
   'SafetensorsSource.readAll': [
     (o) => new io.SafetensorsReader(io.serialize({ a: x() })).readAll(o),
   ],
+  pytorchSource: [(o) => nabla.pytorchSource(net(), o)],
+  savePytorch: [(o) => nabla.savePytorch(net(), '/nonexistent/m', o)],
   buildOnnxModel: [(o) => buildOnnxModel(net(), nabla.randn([2, 3]), o)],
   exportOnnx: [(o) => exportOnnx(net(), nabla.randn([2, 3]), o)],
   saveOnnx: [(o) => saveOnnx(net(), nabla.randn([2, 3]), '/nonexistent/m.onnx', o)],

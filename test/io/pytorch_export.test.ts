@@ -214,7 +214,7 @@ describe('pytorchSource', () => {
       "nn.ModuleDict cannot hold the key 'keys'",
     );
     expect(() => pytorchSource(new nn.Linear(1, 1), { classname: 'X' } as never)).toThrow(
-      "pytorchSource() got an unexpected keyword argument 'classname'",
+      "pytorchSource(): unknown option 'classname'; did you mean 'className'?",
     );
   });
 

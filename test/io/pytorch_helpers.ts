@@ -12,6 +12,9 @@ const PYTHON = '/usr/bin/python3';
 const RUNNER = fileURLToPath(new URL('./run_pytorch_export.py', import.meta.url));
 export const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 const SKIP = `"${PYTHON} -c 'import torch'" failed (install python3-torch), so the exported files are not run`;
+// CI (.ci/run installs python3-torch) sets NABLA_REQUIRE_TORCH=1: there a missing torch fails.
+if (!hasTorch && process.env.NABLA_REQUIRE_TORCH === '1')
+  throw new Error(`PyTorch export: ${SKIP}`);
 if (!hasTorch) console.warn(`PyTorch export: ${SKIP}`);
 
 /** A describe title that says why its tests are skipped when PyTorch is missing. */
