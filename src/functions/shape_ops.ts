@@ -434,7 +434,11 @@ export interface PadOptions {
   readonly value?: number;
 }
 
-/** The source index along one dim for each padded position, for the non-constant modes. */
+/**
+ * The source index along one dim for each padded position, for the non-constant modes. Negative
+ * pads crop: position i runs from -before to size + after. Circular padding wraps around what is
+ * left after the crop, as PyTorch's _pad_circular copies from the cropped output.
+ */
 function padIndex(
   size: number,
   before: number,
@@ -442,10 +446,12 @@ function padIndex(
   mode: Exclude<PadMode, 'constant'>,
 ): number[] {
   const out: number[] = [];
+  const keepStart = Math.max(0, -before);
+  const kept = size - keepStart - Math.max(0, -after);
   for (let i = -before; i < size + after; i++) {
     let j: number;
     if (mode === 'replicate') j = Math.min(Math.max(i, 0), size - 1);
-    else if (mode === 'circular') j = ((i % size) + size) % size;
+    else if (mode === 'circular') j = keepStart + ((((i - keepStart) % kept) + kept) % kept);
     else {
       const period = 2 * (size - 1);
       j = period === 0 ? 0 : ((i % period) + period) % period;
@@ -456,9 +462,133 @@ function padIndex(
   return out;
 }
 
+/** PyTorch's narrow inside constant_pad_nd, with its errors. */
+function padCrop(y: Tensor, d: number, start: number, length: number): Tensor {
+  const size = y.shape[d]!;
+  if (start !== size && (start < -size || start >= size)) {
+    throw new IndexError(
+      `Dimension out of range (expected to be in range of [${-size}, ${size - 1}], but got ${start})`,
+    );
+  }
+  if (length < 0 || start > size - length)
+    throw new ShapeError(`start (${start}) + length (${length}) exceeds dimension size (${size}).`);
+  return apply('slice', [y], { dim: d, start, end: start + length, step: 1 });
+}
+
+/** F.pad's constant mode, as PyTorch's constant_pad_nd: negative pads crop, then the rest pads. */
+function constantPad(x: Tensor, pads: readonly number[], value: number): Tensor {
+  const k = pads.length / 2;
+  const dimOf = (i: number) => x.ndim - 1 - i;
+  let y = x;
+  // The outermost padded dim first, its front then its back, as PyTorch narrows.
+  for (let i = k - 1; i >= 0; i--) {
+    const d = dimOf(i);
+    const [before, after] = [pads[2 * i]!, pads[2 * i + 1]!];
+    if (before < 0) y = padCrop(y, d, -before, y.shape[d]! + before);
+    if (after < 0) y = padCrop(y, d, 0, y.shape[d]! + after);
+  }
+  if (pads.every((p) => p <= 0)) return y;
+  for (let i = k - 1; i >= 0; i--) {
+    const d = dimOf(i);
+    const [before, after] = [pads[2 * i]!, pads[2 * i + 1]!];
+    if (x.shape[d]! + before + after <= 0) {
+      throw new ShapeError(
+        `The input size ${x.shape[d]}, plus negative padding ${before} and ${after} resulted in a negative output size, which is invalid. Check dimension ${d} of your input.`,
+      );
+    }
+  }
+  for (let i = 0; i < k; i++) {
+    const d = dimOf(i);
+    const before = Math.max(0, pads[2 * i]!);
+    const after = Math.max(0, pads[2 * i + 1]!);
+    if (before === 0 && after === 0) continue;
+    const shape = y.shape.map((v, j) => (j === d ? v + before + after : v));
+    const filled = full(shape, value, { dtype: y.dtype, device: y.device });
+    y = apply('sliceScatter', [filled, y], {
+      dim: d,
+      start: before,
+      end: before + y.shape[d]!,
+      step: 1,
+    });
+  }
+  return y;
+}
+
+/**
+ * The checks of PyTorch's reflection/replication/circular pads (in their words and order; the
+ * messages depend on how many dims are padded, as PyTorch has one kernel for each).
+ */
+function checkModePad(
+  x: Tensor,
+  pads: readonly number[],
+  mode: Exclude<PadMode, 'constant'>,
+): void {
+  const k = pads.length / 2;
+  const dimOf = (i: number) => x.ndim - 1 - i;
+  const sizes = Array.from({ length: k }, (_, i) => x.shape[dimOf(i)]!);
+  const outs = sizes.map((v, i) => v + pads[2 * i]! + pads[2 * i + 1]!);
+  if (mode === 'circular') {
+    for (let i = k - 1; i >= 0; i--) {
+      const [before, after] = [pads[2 * i]!, pads[2 * i + 1]!];
+      // NOTE: PyTorch wraps from the cropped data; a pad longer than what the crop leaves reads
+      // memory it never wrote (garbage), so nabla refuses it as wrapping around more than once.
+      const kept = sizes[i]! - Math.max(0, -before) - Math.max(0, -after);
+      const overRaw = before > sizes[i]! || after > sizes[i]!;
+      if (overRaw) throw new ArgumentError('Padding value causes wrapping around more than once.');
+      if (outs[i]! < 0)
+        throw new ShapeError('Negative padding value is resulting in an empty dimension');
+      if (before > kept || after > kept)
+        throw new ArgumentError('Padding value causes wrapping around more than once.');
+    }
+    return;
+  }
+  if (mode === 'reflect') {
+    for (let i = 0; i < k; i++) {
+      const [before, after] = [pads[2 * i]!, pads[2 * i + 1]!];
+      if (before >= sizes[i]! || after >= sizes[i]!) {
+        const input = k === 2 ? String(x.ndim) : shapeStr(x.shape);
+        throw new ArgumentError(
+          `Argument #${4 + 2 * i}: Padding size should be less than the corresponding input dimension, but got: padding (${before}, ${after}) at dimension ${dimOf(i)} of input ${input}`,
+        );
+      }
+    }
+  }
+  if (outs.every((v) => v < 1)) {
+    const [w, h, d] = sizes;
+    const [ow, oh, od] = outs;
+    const reflect = mode === 'reflect';
+    if (k === 1) {
+      throw new ShapeError(
+        reflect
+          ? `2input (W: ${w})is too small. Calculated output W: ${ow}`
+          : `input (W: ${w}) is too small. Calculated output W: ${ow}`,
+      );
+    }
+    if (k === 2) {
+      throw new ShapeError(
+        `input (H: ${h}, W: ${w}${reflect ? ')is' : ' ) is'} too small. Calculated output H: ${oh} W: ${ow}`,
+      );
+    }
+    if (k === 3) {
+      throw new ShapeError(
+        `input (D: ${d} H: ${h}, W: ${w}) is too small. Calculated output D: ${od} H: ${oh} W: ${ow}`,
+      );
+    }
+    throw new ShapeError(`input ${shapeStr(x.shape)} is too small for padding ${shapeStr(pads)}`);
+  }
+  if (outs.some((v) => v < 0)) {
+    if (mode === 'reflect' && k === 2)
+      throw new ShapeError('numel: integer multiplication overflow');
+    const shape = x.shape.map((v, j) => (j >= x.ndim - k ? outs[x.ndim - 1 - j]! : v));
+    throw new ShapeError(
+      `Trying to create tensor with negative dimension ${shape.find((v) => v < 0)}: ${shapeStr(shape)}`,
+    );
+  }
+}
+
 /**
  * F.pad: `pads` lists (before, after) pairs starting from the last dim, as PyTorch does.
- * Negative constant padding crops.
+ * Negative pads crop, in every mode, as PyTorch 1.13's kernels do.
  */
 export function pad(x: Tensor, pads: readonly number[], opts?: PadOptions): Tensor {
   PAD.check(opts);
@@ -466,43 +596,18 @@ export function pad(x: Tensor, pads: readonly number[], opts?: PadOptions): Tens
   if (pads.length / 2 > x.ndim) throw new ArgumentError('Padding length too large');
   const mode = opts?.mode ?? 'constant';
   if (!PAD_MODES.includes(mode)) throw new ArgumentError(`Unrecognised padding mode ${mode}`);
+  if (mode === 'constant') return constantPad(x, pads, opts?.value ?? 0);
+  if (opts?.value !== undefined && opts.value !== 0)
+    throw new ArgumentError(`Padding mode "${mode}" doesn't take in value argument`);
+  checkModePad(x, pads, mode);
   let y = x;
   for (let k = 0; k < pads.length / 2; k++) {
     const d = x.ndim - 1 - k;
     const before = pads[2 * k]!;
     const after = pads[2 * k + 1]!;
     if (before === 0 && after === 0) continue;
-    const size = y.shape[d]!;
-    if (mode === 'constant') {
-      // Crop for negative pads, then write into a filled tensor.
-      const cropped = narrow(
-        y,
-        d,
-        Math.max(0, -before),
-        size - Math.max(0, -before) - Math.max(0, -after),
-      );
-      const b = Math.max(0, before);
-      const shape = cropped.shape.map((s, i) => (i === d ? s + b + Math.max(0, after) : s));
-      const filled = full(shape, opts?.value ?? 0, { dtype: y.dtype, device: y.device });
-      y = apply('sliceScatter', [filled, cropped], {
-        dim: d,
-        start: b,
-        end: b + cropped.shape[d]!,
-        step: 1,
-      });
-    } else {
-      if (before < 0 || after < 0)
-        throw new ArgumentError(`${mode} padding does not accept negative pads`);
-      if (mode === 'reflect' && (before >= size || after >= size)) {
-        throw new ArgumentError(
-          `Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (${before}, ${after}) at dimension ${d} of input ${shapeStr(x.shape)}`,
-        );
-      }
-      if (mode === 'circular' && (before > size || after > size))
-        throw new ArgumentError('Padding value causes wrapping around more than once.');
-      const idx = tensor(padIndex(size, before, after, mode), { dtype: 'int32', device: y.device });
-      y = indexSelect(y, d, idx);
-    }
+    const idx = padIndex(y.shape[d]!, before, after, mode);
+    y = indexSelect(y, d, tensor(idx, { dtype: 'int32', device: y.device }));
   }
   return y;
 }

@@ -31,7 +31,14 @@ import {
   BatchNorm3d,
   type BatchNormBase,
 } from '../nn/layers/batchnorm.js';
-import { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d } from '../nn/layers/conv.js';
+import {
+  Conv1d,
+  Conv2d,
+  Conv3d,
+  ConvTranspose1d,
+  ConvTranspose2d,
+  ConvTranspose3d,
+} from '../nn/layers/conv.js';
 import { Dropout } from '../nn/layers/dropout.js';
 import { Embedding } from '../nn/layers/embedding.js';
 import { GroupNorm } from '../nn/layers/groupnorm.js';
@@ -40,10 +47,13 @@ import { Linear } from '../nn/layers/linear.js';
 import {
   AdaptiveAvgPool1d,
   AdaptiveAvgPool2d,
+  AdaptiveAvgPool3d,
   AvgPool1d,
   AvgPool2d,
+  AvgPool3d,
   MaxPool1d,
   MaxPool2d,
+  MaxPool3d,
   MaxUnpool2d,
 } from '../nn/layers/pooling.js';
 import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, type RNNBase } from '../nn/layers/rnn.js';
@@ -291,9 +301,10 @@ const LAYERS: readonly LayerEntry[] = [
     [
       [Conv1d, 'Conv1d'],
       [Conv2d, 'Conv2d'],
+      [Conv3d, 'Conv3d'],
     ] as const
   ).map(([cls, name]) =>
-    entry(cls, (m: Conv1d | Conv2d) =>
+    entry(cls, (m: Conv1d | Conv2d | Conv3d) =>
       call(name, [m.inChannels, m.outChannels], {
         kernel_size: [...m.kernelSize],
         stride: [...m.stride],
@@ -309,9 +320,10 @@ const LAYERS: readonly LayerEntry[] = [
     [
       [ConvTranspose1d, 'ConvTranspose1d'],
       [ConvTranspose2d, 'ConvTranspose2d'],
+      [ConvTranspose3d, 'ConvTranspose3d'],
     ] as const
   ).map(([cls, name]) =>
-    entry(cls, (m: ConvTranspose1d | ConvTranspose2d) =>
+    entry(cls, (m: ConvTranspose1d | ConvTranspose2d | ConvTranspose3d) =>
       call(name, [m.inChannels, m.outChannels], {
         kernel_size: [...m.kernelSize],
         stride: [...m.stride],
@@ -327,9 +339,10 @@ const LAYERS: readonly LayerEntry[] = [
     [
       [MaxPool1d, 'MaxPool1d'],
       [MaxPool2d, 'MaxPool2d'],
+      [MaxPool3d, 'MaxPool3d'],
     ] as const
   ).map(([cls, name]) =>
-    entry(cls, (m: MaxPool1d<boolean> | MaxPool2d<boolean>) =>
+    entry(cls, (m: MaxPool1d<boolean> | MaxPool2d<boolean> | MaxPool3d<boolean>) =>
       call(name, [m.kernelSize], {
         stride: m.stride,
         padding: m.padding,
@@ -350,17 +363,25 @@ const LAYERS: readonly LayerEntry[] = [
       count_include_pad: m.countIncludePad,
     }),
   ),
-  entry(AvgPool2d, (m) =>
-    call('AvgPool2d', [m.kernelSize], {
-      stride: m.stride,
-      padding: m.padding,
-      ceil_mode: m.ceilMode,
-      count_include_pad: m.countIncludePad,
-      divisor_override: m.divisorOverride,
-    }),
+  ...(
+    [
+      [AvgPool2d, 'AvgPool2d'],
+      [AvgPool3d, 'AvgPool3d'],
+    ] as const
+  ).map(([cls, name]) =>
+    entry(cls, (m: AvgPool2d | AvgPool3d) =>
+      call(name, [m.kernelSize], {
+        stride: m.stride,
+        padding: m.padding,
+        ceil_mode: m.ceilMode,
+        count_include_pad: m.countIncludePad,
+        divisor_override: m.divisorOverride,
+      }),
+    ),
   ),
   entry(AdaptiveAvgPool1d, (m) => call('AdaptiveAvgPool1d', [m.outputSize])),
   entry(AdaptiveAvgPool2d, (m) => call('AdaptiveAvgPool2d', [m.outputSize])),
+  entry(AdaptiveAvgPool3d, (m) => call('AdaptiveAvgPool3d', [m.outputSize])),
   entry(Upsample, (m) => call('Upsample', [], upsampleArgs(m, true))),
   entry(UpsamplingNearest2d, (m) => call('UpsamplingNearest2d', [], upsampleArgs(m, false))),
   entry(UpsamplingBilinear2d, (m) => call('UpsamplingBilinear2d', [], upsampleArgs(m, false))),

@@ -93,8 +93,10 @@ export {
 export {
   Conv1d,
   Conv2d,
+  Conv3d,
   ConvTranspose1d,
   ConvTranspose2d,
+  ConvTranspose3d,
   type ConvLayerOptions,
   type ConvPaddingMode,
   type ConvTransposeLayerOptions,
@@ -102,10 +104,13 @@ export {
 export {
   AdaptiveAvgPool1d,
   AdaptiveAvgPool2d,
+  AdaptiveAvgPool3d,
   AvgPool1d,
   AvgPool2d,
+  AvgPool3d,
   MaxPool1d,
   MaxPool2d,
+  MaxPool3d,
   MaxUnpool2d,
   type MaxPoolResult,
 } from './layers/pooling.js';

@@ -70,6 +70,7 @@ const x = (): Tensor =>
     [0.5, 1.5, 2.0],
   ]);
 const img = (): Tensor => nabla.randn([1, 1, 4, 4]);
+const vol = (): Tensor => nabla.randn([1, 1, 4, 4, 4]);
 const params = (): Tensor[] => [nn.Parameter(tensor([1.0, 2.0]))];
 const sgd = () => new optim.SGD(params(), { lr: 0.1 });
 const net = () => new nn.Sequential(new nn.Linear(3, 2));
@@ -216,12 +217,16 @@ const INVENTORY: Record<string, readonly ((o: O) => unknown)[]> = {
   'nn.Flatten': [(o) => new nn.Flatten(o)],
   'nn.Conv1d': [(o) => new nn.Conv1d(1, 2, 3, o)],
   'nn.Conv2d': [(o) => new nn.Conv2d(1, 2, 3, o)],
+  'nn.Conv3d': [(o) => new nn.Conv3d(1, 2, 3, o)],
   'nn.ConvTranspose1d': [(o) => new nn.ConvTranspose1d(1, 2, 3, o)],
   'nn.ConvTranspose2d': [(o) => new nn.ConvTranspose2d(1, 2, 3, o)],
+  'nn.ConvTranspose3d': [(o) => new nn.ConvTranspose3d(1, 2, 3, o)],
   'nn.MaxPool1d': [(o) => new nn.MaxPool1d(2, o)],
   'nn.MaxPool2d': [(o) => new nn.MaxPool2d(2, o)],
+  'nn.MaxPool3d': [(o) => new nn.MaxPool3d(2, o)],
   'nn.AvgPool1d': [(o) => new nn.AvgPool1d(2, o)],
   'nn.AvgPool2d': [(o) => new nn.AvgPool2d(2, o)],
+  'nn.AvgPool3d': [(o) => new nn.AvgPool3d(2, o)],
   'nn.BatchNorm1d': [(o) => new nn.BatchNorm1d(3, o)],
   'nn.BatchNorm2d': [(o) => new nn.BatchNorm2d(3, o)],
   'nn.BatchNorm3d': [(o) => new nn.BatchNorm3d(3, o)],
@@ -312,14 +317,19 @@ const INVENTORY: Record<string, readonly ((o: O) => unknown)[]> = {
     (o) => F.conv1d(nabla.randn([1, 1, 5]), nabla.randn([1, 1, 3]), null, o),
   ],
   'nn.functional.conv2d': [(o) => F.conv2d(img(), nabla.randn([1, 1, 3, 3]), null, o)],
+  'nn.functional.conv3d': [(o) => F.conv3d(vol(), nabla.randn([1, 1, 3, 3, 3]), null, o)],
   'nn.functional.convTranspose1d': [
     (o) => F.convTranspose1d(nabla.randn([1, 1, 5]), nabla.randn([1, 1, 3]), null, o),
   ],
   'nn.functional.convTranspose2d': [
     (o) => F.convTranspose2d(img(), nabla.randn([1, 1, 3, 3]), null, o),
   ],
+  'nn.functional.convTranspose3d': [
+    (o) => F.convTranspose3d(vol(), nabla.randn([1, 1, 3, 3, 3]), null, o),
+  ],
   'nn.functional.maxPool1d': [(o) => F.maxPool1d(nabla.randn([1, 1, 4]), 2, o)],
   'nn.functional.maxPool2d': [(o) => F.maxPool2d(img(), 2, o)],
+  'nn.functional.maxPool3d': [(o) => F.maxPool3d(vol(), 2, o)],
   'nn.functional.maxUnpool2d': [
     (o) => {
       const [y, i] = F.maxPool2d(img(), 2, { returnIndices: true });
@@ -331,6 +341,7 @@ const INVENTORY: Record<string, readonly ((o: O) => unknown)[]> = {
   'nn.functional.scaledDotProductAttention': [(o) => F.scaledDotProductAttention(x(), x(), x(), o)],
   'nn.functional.avgPool1d': [(o) => F.avgPool1d(nabla.randn([1, 1, 4]), 2, o)],
   'nn.functional.avgPool2d': [(o) => F.avgPool2d(img(), 2, o)],
+  'nn.functional.avgPool3d': [(o) => F.avgPool3d(vol(), 2, o)],
   'nn.functional.interpolate': [(o) => F.interpolate(img(), o), (o) => F.upsample(img(), o)],
   'nn.functional.upsampleNearest': [(o) => F.upsampleNearest(img(), o)],
   'nn.functional.upsampleBilinear': [(o) => F.upsampleBilinear(img(), o)],
@@ -547,6 +558,8 @@ describe('the defects of issue 13 (defect 1)', () => {
   it("other PyTorch positionals are taken: pools' stride, DataLoader's batchSize, strict, recurse", () => {
     expect(new nn.MaxPool2d(2, 1).stride).toBe(1);
     expect(new nn.AvgPool2d(2, 1).stride).toBe(1);
+    expect(new nn.MaxPool3d(2, 1).stride).toBe(1);
+    expect(new nn.AvgPool3d(2, 1).stride).toBe(1);
     expect(new data.DataLoader([1, 2, 3, 4], 2).batchSize).toBe(2);
     const a = new nn.Linear(2, 2);
     expect(() => a.loadStateDict({}, false)).not.toThrow();
@@ -555,6 +568,8 @@ describe('the defects of issue 13 (defect 1)', () => {
     expect(new nn.Conv2d(1, 2, 3, 2, 1).stride).toEqual([2, 2]);
     expect(new nn.Conv2d(1, 2, 3, 1, 0, 1, 1, false).bias).toBeNull();
     expect(() => new nn.Conv2d(1, 2, 3, '1' as O)).toThrow(OptionError);
+    expect(new nn.Conv3d(1, 2, 3, 2, 1).padding).toEqual([1, 1, 1]);
+    expect(new nn.Conv3d(1, 2, 3, 1, 0, 1, 1, false).bias).toBeNull();
     expect(new nn.BatchNorm1d(3, 1e-3, 0.2).momentum).toBe(0.2);
     expect(new nn.LayerNorm(3, 1e-3, false).elementwiseAffine).toBe(false);
     expect(new nn.Embedding(4, 2, 0).paddingIdx).toBe(0);

@@ -1,33 +1,26 @@
 // Every ```ts block of README.md and docs/*.md runs (from the source, as 'nabla' and 'nabla/node') and prints what the page shows; skipping one takes a visible <!-- no-run: reason --> marker.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BLOCK_SEPARATOR,
   docBlocks,
   docChains,
+  docPages,
   linesAgree,
   outputAgrees,
   resolveSpecifier,
   rewriteImports,
+  sourceEntries,
   type DocBlock,
 } from '../helpers/doc_blocks.js';
 import { ROOT } from '../helpers/cli.js';
 
-const PAGES = [
-  join(ROOT, 'README.md'),
-  ...readdirSync(join(ROOT, 'docs'))
-    .filter((f) => f.endsWith('.md'))
-    .sort()
-    .map((f) => join(ROOT, 'docs', f)),
-];
-
-const ENTRIES = {
-  nabla: join(ROOT, 'src/entry/index.ts'),
-  'nabla/node': join(ROOT, 'src/entry/node.ts'),
-};
+const PAGES = docPages();
+const ENTRIES = sourceEntries('.ts');
 
 const scratch = mkdtempSync(join(tmpdir(), 'nabla-docs-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -67,8 +60,9 @@ function runPage(page: string, chains: readonly (readonly DocBlock[])[]): ChainR
       '}',
     ].join('\n'),
   );
-  const r = spawnSync(process.execPath, ['--import', 'tsx', runner], {
-    cwd: ROOT,
+  // NOTE: the blocks run in the scratch folder, so the files they write (savePytorch's) land there.
+  const r = spawnSync(process.execPath, ['--import', TSX, runner], {
+    cwd: scratch,
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -81,6 +75,9 @@ function runPage(page: string, chains: readonly (readonly DocBlock[])[]): ChainR
     return { outputs: out!.split(`${BLOCK_SEPARATOR}\n`), error: error ?? null };
   });
 }
+
+/** tsx's loader, by URL: the scratch folder where the blocks run has no node_modules. */
+const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 const CHAIN_START = '@@nabla-doc-chain@@';
 const CHAIN_FAILED = '@@nabla-doc-chain-failed@@';

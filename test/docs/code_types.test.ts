@@ -1,24 +1,21 @@
 // Every ```ts block of README.md and docs/*.md that runs also compiles under strict TypeScript (tsc, as a user's strict project would check it).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { docBlocks, docChains, resolveSpecifier, rewriteImports } from '../helpers/doc_blocks.js';
+import {
+  docBlocks,
+  docChains,
+  docPages,
+  resolveSpecifier,
+  rewriteImports,
+  sourceEntries,
+} from '../helpers/doc_blocks.js';
 import { ROOT } from '../helpers/cli.js';
 
-const PAGES = [
-  join(ROOT, 'README.md'),
-  ...readdirSync(join(ROOT, 'docs'))
-    .filter((f) => f.endsWith('.md'))
-    .sort()
-    .map((f) => join(ROOT, 'docs', f)),
-];
-
 // 'nabla' as the source entries; tsc maps .js to the .ts beside it.
-const ENTRIES = {
-  nabla: join(ROOT, 'src/entry/index.js'),
-  'nabla/node': join(ROOT, 'src/entry/node.js'),
-};
+const PAGES = docPages();
+const ENTRIES = sourceEntries('.js');
 
 // Inside the checkout (ignored by git), so that @types/node and the repository's tsconfig resolve.
 mkdirSync(join(ROOT, '.scratch'), { recursive: true });

@@ -1,5 +1,7 @@
 // Reads the ```ts blocks of a Markdown page with their run markers and expected output, turns them into programs, and compares printed output with the page's.
-import { dirname, resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ROOT } from './cli.js';
 
 /**
  * The conventions a page follows (docs/design.md, "Code in the docs"):
@@ -172,4 +174,21 @@ export function outputAgrees(actual: string, expected: string): boolean {
     return r;
   };
   return match(0, 0);
+}
+
+/** The pages whose code blocks are tested: README.md and docs/*.md. */
+export function docPages(): string[] {
+  const docs = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md'));
+  return [join(ROOT, 'README.md'), ...docs.sort().map((f) => join(ROOT, 'docs', f))];
+}
+
+/**
+ * The package's entry points as the source files the blocks import instead ('.ts' for tsx;
+ * '.js' for tsc, which maps it to the .ts beside it).
+ */
+export function sourceEntries(ext: '.ts' | '.js'): Record<string, string> {
+  return {
+    nabla: join(ROOT, `src/entry/index${ext}`),
+    'nabla/node': join(ROOT, `src/entry/node${ext}`),
+  };
 }

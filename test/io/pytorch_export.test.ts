@@ -153,6 +153,27 @@ function imageZoo(): nn.Sequential {
   );
 }
 
+/** 3-d layers in one chain ([N, 2, 4, 6, 6] â†’ [N, 3]). */
+function volumeZoo(): nn.Sequential {
+  return new nn.Sequential(
+    new nn.Conv3d(2, 4, 3, { padding: 1, paddingMode: 'reflect' }),
+    new nn.BatchNorm3d(4),
+    new nn.ConvTranspose3d(4, 3, [2, 3, 3], {
+      stride: [1, 2, 2],
+      padding: 1,
+      outputPadding: [0, 1, 1],
+    }),
+    new nn.MaxPool3d(2, { stride: [1, 2, 2], padding: 1, ceilMode: true }),
+    new nn.Upsample({ scaleFactor: [1, 0.5, 0.5], mode: 'trilinear', alignCorners: true }),
+    new nn.Upsample({ size: [4, 5, 5], mode: 'nearest-exact' }),
+    new nn.AvgPool3d([2, 3, 3], { stride: 1, padding: 1, countIncludePad: false }),
+    new nn.Conv3d(3, 3, 2, 1, 0, 1, 3, false),
+    new nn.AdaptiveAvgPool3d([1, 2, null]),
+    new nn.Flatten(),
+    new nn.Linear(24, 3),
+  );
+}
+
 describe('pytorchSource', () => {
   it('writes built-in layers with their PyTorch constructor arguments', () => {
     const text = pytorchSource(
@@ -301,6 +322,17 @@ describe.skipIf(!hasTorch)(torchTitle('the exported files in PyTorch give nablaâ
     for (let i = 0; i < 2; i++) noGrad(() => model.forward(randn(3, 2, 8, 8)));
     const x = randn(4, 2, 8, 8);
     const { source } = savePytorch(model, join(dir, 'images'));
+    model.eval();
+    const expected = noGrad(() => model.forward(x));
+    expect(maxAbsDiff(expected, runExported(source, [x], dir))).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('3-d layers in a chain, to 1e-5', () => {
+    manualSeed(9);
+    const model = volumeZoo();
+    for (let i = 0; i < 2; i++) noGrad(() => model.forward(randn(3, 2, 4, 6, 6)));
+    const x = randn(2, 2, 4, 6, 6);
+    const { source } = savePytorch(model, join(dir, 'volumes'));
     model.eval();
     const expected = noGrad(() => model.forward(x));
     expect(maxAbsDiff(expected, runExported(source, [x], dir))).toBeLessThanOrEqual(1e-5);

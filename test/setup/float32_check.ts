@@ -29,6 +29,8 @@ const FLOAT32_TOLERANCE: { readonly [B in FastTestBackend]: number | null } = {
 const MIXED_DTYPE_TESTS: { readonly [testName: string]: null } = {
   'layers in float64 > Conv2d with reflect padding: input, weight and bias': null,
   'layers in float64 > ConvTranspose2d with outputSize': null,
+  '3-d layers in float64 > Conv3d with reflect padding: input, weight and bias': null,
+  '3-d layers in float64 > ConvTranspose3d with outputSize': null,
   'matmul > only one operand requires grad': null,
   'layers > Linear parameters': null,
   'recurrent layers > LSTM 2 layers, bidirectional, projections, batchFirst: input and initial state':

@@ -1,4 +1,4 @@
-// nn.functional convolutions: unfold/fold, conv1d/conv2d (the conv2d primitive; grouped: unfold + matmul) and convTranspose (matmul + fold).
+// nn.functional convolutions: unfold/fold, conv1d/2d/3d (the conv2d primitive; grouped: unfold + matmul; 3-d: depth taps as channels) and convTranspose1d/2d/3d (matmul + fold).
 import { defineOptions, type Spec } from '../../options.js';
 import { internalScope } from '../../memory.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../errors.js';
@@ -26,12 +26,17 @@ const UNFOLD = defineOptions<UnfoldOptions>('nn.functional.unfold', UNFOLD_SPEC)
 const FOLD = defineOptions<UnfoldOptions>('nn.functional.fold', UNFOLD_SPEC);
 const CONV1D = defineOptions<ConvOptions>('nn.functional.conv1d', CONV_SPEC);
 const CONV2D = defineOptions<ConvOptions>('nn.functional.conv2d', CONV_SPEC);
+const CONV3D = defineOptions<ConvOptions>('nn.functional.conv3d', CONV_SPEC);
 const CONV_TRANSPOSE1D = defineOptions<ConvTransposeOptions>(
   'nn.functional.convTranspose1d',
   CONV_TRANSPOSE_SPEC,
 );
 const CONV_TRANSPOSE2D = defineOptions<ConvTransposeOptions>(
   'nn.functional.convTranspose2d',
+  CONV_TRANSPOSE_SPEC,
+);
+const CONV_TRANSPOSE3D = defineOptions<ConvTransposeOptions>(
+  'nn.functional.convTranspose3d',
   CONV_TRANSPOSE_SPEC,
 );
 
@@ -218,9 +223,45 @@ function conv2dCore(
   return bias ? out.add(bias.reshape([o, 1, 1])) : out;
 }
 
+/**
+ * conv over [N, C, D, H, W] with weight [O, C/g, kd, kh, kw]: the kd depth taps of every output
+ * depth become channels ([N·oD, C·kd, H, W], tap-minor within each input channel, so a group's
+ * channels stay contiguous), and one 2-d convolution with the weight read as [O, C/g·kd, kh, kw]
+ * sums taps and channels together.
+ */
+function conv3dCore(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  stride: readonly number[],
+  padding: readonly number[],
+  dilation: readonly number[],
+  groups: number,
+): Tensor {
+  const [n, c, d, h, w] = x.shape as [number, number, number, number, number];
+  const [o, cg, kd, kh, kw] = weight.shape as [number, number, number, number, number];
+  const [sd, pd, dd] = [stride[0]!, padding[0]!, dilation[0]!];
+  const od = windowCount(d, kd, dd, pd, sd);
+  const xp = pd > 0 ? pad(x, [0, 0, 0, 0, pd, pd]) : x;
+  const taps: Tensor[] = [];
+  for (let j = 0; j < kd; j++) {
+    const start = j * dd;
+    taps.push(xp.slice(2, start, start + (od - 1) * sd + 1, sd).unsqueeze(2));
+  }
+  // [N, C, kd, oD, H, W] -> [N, oD, C, kd, H, W] -> [N·oD, C·kd, H, W]
+  const stacked = taps.length === 1 ? taps[0]! : apply('cat', taps, { dim: 2 });
+  const x4 = stacked.permute([0, 3, 1, 2, 4, 5]).reshape([n * od, c * kd, h, w]);
+  const w4 = weight.reshape([o, cg * kd, kh, kw]);
+  const two2 = (v: readonly number[]): [number, number] => [v[1]!, v[2]!];
+  const y = conv2dCore(x4, w4, null, two2(stride), two2(padding), two2(dilation), groups);
+  const [, , oh, ow] = y.shape as [number, number, number, number];
+  const out = y.reshape([n, od, o, oh, ow]).permute([0, 2, 1, 3, 4]);
+  return bias ? out.add(bias.reshape([o, 1, 1, 1])) : out;
+}
+
 function convNd(
   name: string,
-  nd: 1 | 2,
+  nd: 1 | 2 | 3,
   input: Tensor,
   weight: Tensor,
   bias: Tensor | null,
@@ -262,13 +303,20 @@ function convNd(
       `Calculated padded input size per channel: (${dimsStr(padded)}). Kernel size: (${dimsStr(kernel)}). Kernel size can't be greater than actual input size`,
     );
   }
+  // Asymmetric 'same' padding: the extra on the far side is padded explicitly, as PyTorch does.
+  const extra = after.map((a, i) => a - before[i]!);
+  if (nd === 3) {
+    const xin = extra.every((e) => e === 0)
+      ? x
+      : pad(x, [0, extra[2]!, 0, extra[1]!, 0, extra[0]!]);
+    const y = conv3dCore(xin, weight, bias, stride, before, dilation, groups);
+    return unbatched ? y.squeeze(0) : y;
+  }
   // 1-d convolutions run as 2-d ones over a height of 1.
   const x4 = nd === 1 ? x.unsqueeze(2) : x;
   const w4 = nd === 1 ? weight.unsqueeze(2) : weight;
   const lift = (v: number[]): [number, number] => (nd === 1 ? [1, v[0]!] : two(v));
   const liftPad = (v: number[]): [number, number] => (nd === 1 ? [0, v[0]!] : two(v));
-  // Asymmetric 'same' padding: the extra on the far side is padded explicitly, as PyTorch does.
-  const extra = after.map((a, i) => a - before[i]!);
   const xin = extra.every((e) => e === 0)
     ? x4
     : pad(x4, nd === 1 ? [0, extra[0]!] : [0, extra[1]!, 0, extra[0]!]);
@@ -300,6 +348,19 @@ export function conv2d(
   CONV2D.check(opts);
   return internalScope(() => {
     return convNd('conv2d', 2, input, weight, bias ?? null, opts);
+  });
+}
+
+/** F.conv3d over [N, C, D, H, W] (or [C, D, H, W]) with weight [O, C/groups, kd, kh, kw]. */
+export function conv3d(
+  input: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  opts?: ConvOptions,
+): Tensor {
+  CONV3D.check(opts);
+  return internalScope(() => {
+    return convNd('conv3d', 3, input, weight, bias ?? null, opts);
   });
 }
 
@@ -355,9 +416,73 @@ function convTranspose2dCore(
   return bias ? out.add(bias.reshape([og * groups, 1, 1])) : out;
 }
 
+/**
+ * The transposed convolution over [N, Cin, D, H, W] with weight [Cin, O/g, kd, kh, kw]: a 2-d
+ * transposed convolution of every input depth slice with the weight read as [Cin, O/g·kd, kh, kw]
+ * (each depth tap its own output channel), then the taps summed into their output depths by a
+ * fold with a kd x 1 kernel.
+ */
+function convTranspose3dCore(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  stride: readonly number[],
+  padding: readonly number[],
+  outputPadding: readonly number[],
+  dilation: readonly number[],
+  groups: number,
+  outSize: readonly number[],
+): Tensor {
+  const [n, cin, id, h, w] = x.shape as [number, number, number, number, number];
+  const [, og, kd, kh, kw] = weight.shape as [number, number, number, number, number];
+  const c = og * groups;
+  const two2 = (v: readonly number[]): [number, number] => [v[1]!, v[2]!];
+  const x4 = x.permute([0, 2, 1, 3, 4]).reshape([n * id, cin, h, w]);
+  const y = convTranspose2dCore(
+    x4,
+    weight.reshape([cin, og * kd, kh, kw]),
+    null,
+    two2(stride),
+    two2(padding),
+    two2(outputPadding),
+    two2(dilation),
+    groups,
+    two2(outSize),
+  );
+  const [oh, ow] = two2(outSize);
+  // [N·iD, C·kd, oh, ow] -> [N·oh·ow, C·kd, iD]: fold's columns, the input depths as blocks.
+  const cols = y
+    .reshape([n, id, c * kd, oh * ow])
+    .permute([0, 3, 2, 1])
+    .reshape([n * oh * ow, c * kd, id]);
+  const [sd, pd, opd, dd, od] = [
+    stride[0]!,
+    padding[0]!,
+    outputPadding[0]!,
+    dilation[0]!,
+    outSize[0]!,
+  ];
+  const window = {
+    kernelSize: [kd, 1] as [number, number],
+    dilation: [dd, 1] as [number, number],
+    stride: [sd, 1] as [number, number],
+  };
+  let depth: Tensor;
+  if (opd < sd) {
+    depth = apply('fold', [cols], { ...window, padding: [pd, 0], outputSize: [od, 1] });
+  } else {
+    // output_padding ≥ stride: fold the uncropped depth, then crop and extend, as in 2-d.
+    const full = (id - 1) * sd + dd * (kd - 1) + 1;
+    const folded = apply('fold', [cols], { ...window, padding: [0, 0], outputSize: [full, 1] });
+    depth = pad(folded, [0, 0, -pd, od + pd - full]);
+  }
+  const out = depth.reshape([n, oh, ow, c, od]).permute([0, 3, 4, 1, 2]);
+  return bias ? out.add(bias.reshape([c, 1, 1, 1])) : out;
+}
+
 function convTransposeNd(
   name: string,
-  nd: 1 | 2,
+  nd: 1 | 2 | 3,
   input: Tensor,
   weight: Tensor,
   bias: Tensor | null,
@@ -378,7 +503,7 @@ function convTransposeNd(
   }
   checkBias(bias, ws[1]! * groups, 'Given transposed=1, ', ws);
   if (outputPadding.some((op, i) => !(op < stride[i]! || op < dilation[i]!))) {
-    const names = nd === 1 ? ['width'] : ['height', 'width'];
+    const names = ['depth', 'height', 'width'].slice(3 - nd);
     const list = (what: string, v: number[]) =>
       names.map((d, i) => `${what}_${d}: ${v[i]}`).join(' ');
     throw new ArgumentError(
@@ -398,6 +523,20 @@ function convTransposeNd(
     throw new ShapeError(
       `Given input size per channel: (${dimsStr(inSize)}). Calculated output size per channel: (${dimsStr(outSize)}). Output size is too small`,
     );
+  }
+  if (nd === 3) {
+    const y = convTranspose3dCore(
+      x,
+      weight,
+      bias,
+      stride,
+      padding,
+      outputPadding,
+      dilation,
+      groups,
+      outSize,
+    );
+    return unbatched ? y.squeeze(0) : y;
   }
   const lift = (v: number[], fill: number): [number, number] => (nd === 1 ? [fill, v[0]!] : two(v));
   let y = convTranspose2dCore(
@@ -438,5 +577,18 @@ export function convTranspose2d(
   CONV_TRANSPOSE2D.check(opts);
   return internalScope(() => {
     return convTransposeNd('conv_transpose2d', 2, input, weight, bias ?? null, opts);
+  });
+}
+
+/** F.conv_transpose3d over [N, Cin, D, H, W] (or [Cin, D, H, W]) with weight [Cin, O/groups, kd, kh, kw]. */
+export function convTranspose3d(
+  input: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  opts?: ConvTransposeOptions,
+): Tensor {
+  CONV_TRANSPOSE3D.check(opts);
+  return internalScope(() => {
+    return convTransposeNd('conv_transpose3d', 3, input, weight, bias ?? null, opts);
   });
 }

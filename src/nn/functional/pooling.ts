@@ -1,4 +1,4 @@
-// nn.functional pooling: max pools as their maxima's indices + gather (max unpooling as a scatter), average pools as unfold + sum, adaptive average pools.
+// nn.functional pooling: max pools as their maxima's indices + gather (max unpooling as a scatter), average pools as unfold + sum, adaptive average pools; 3-d pools as a 2-d pass over each depth slice, then one along the depth.
 import { defineOptions, type Spec } from '../../options.js';
 import { internalScope } from '../../memory.js';
 import { ArgumentError, DTypeError, IndexError, ShapeError } from '../../errors.js';
@@ -29,6 +29,11 @@ const AVG_POOL2D = defineOptions<AvgPool2dOptions>('nn.functional.avgPool2d', {
   ...AVG_POOL_SPEC,
   divisorOverride: ['number', 'null'],
 });
+const MAX_POOL3D = defineOptions<MaxPoolOptions>('nn.functional.maxPool3d', MAX_POOL_SPEC);
+const AVG_POOL3D = defineOptions<AvgPool2dOptions>('nn.functional.avgPool3d', {
+  ...AVG_POOL_SPEC,
+  divisorOverride: ['number', 'null'],
+});
 const MAX_UNPOOL2D = defineOptions<MaxUnpoolOptions>('nn.functional.maxUnpool2d', {
   stride: ['dims', 'null'],
   padding: 'dims',
@@ -55,6 +60,7 @@ export interface AvgPoolOptions {
   readonly countIncludePad?: boolean;
 }
 
+/** avg_pool2d's and avg_pool3d's options. */
 export interface AvgPool2dOptions extends AvgPoolOptions {
   /** Divide every window's sum by this instead of its size. */
   readonly divisorOverride?: number | null;
@@ -506,9 +512,12 @@ function adaptiveSizes(name: string, x: Tensor, outputSize: AdaptiveSize, nd: nu
     (v, i) => v ?? x.shape[x.ndim - nd + i]!,
   );
   if (sizes.some((v) => v < 0)) {
-    throw new ArgumentError(
-      `${name}: elements of output_size must be greater than or equal to 0 but received {${sizes.join(', ')}}`,
-    );
+    // NOTE: PyTorch 1.13's 3-d check reuses the 2-d message, and prints the sizes as {d, h,w}.
+    const received =
+      nd === 3
+        ? `adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {${sizes[0]}, ${sizes[1]},${sizes[2]}}`
+        : `${name}: elements of output_size must be greater than or equal to 0 but received {${sizes.join(', ')}}`;
+    throw new ArgumentError(received);
   }
   return sizes;
 }
@@ -527,5 +536,264 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: AdaptiveSize): Tens
     const [h, w] = adaptiveSizes('adaptive_avg_pool2d', input, outputSize, 2);
     const nd = input.ndim;
     return adaptiveAverage(adaptiveAverage(input, nd - 2, h!), nd - 1, w!);
+  });
+}
+
+// ---- 3-d pools ------------------------------------------------------------------------------
+
+interface Geometry3d {
+  readonly k: readonly number[];
+  readonly s: readonly number[];
+  readonly p: readonly number[];
+  readonly d: readonly number[];
+  readonly out: readonly number[];
+}
+
+/** A 3-d pool's per-dim argument: one number or three (PyTorch's own message otherwise). */
+function triple(v: SizeArg, message: string): number[] {
+  const list = typeof v === 'number' ? [v] : v;
+  if (list.length !== 1 && list.length !== 3) throw new ArgumentError(message);
+  return list.length === 1 ? [list[0]!, list[0]!, list[0]!] : [...list];
+}
+
+/** Validates a 3-d pool's arguments as PyTorch's pool3d_shape_check does, in its words and order. */
+function geometry3d(
+  name: 'max_pool3d' | 'avg_pool3d',
+  x: Tensor,
+  kernelSize: SizeArg,
+  stride: SizeArg | null | undefined,
+  padding: SizeArg,
+  dilation: SizeArg,
+  ceilMode: boolean,
+): Geometry3d {
+  const max = name === 'max_pool3d';
+  const k = triple(
+    kernelSize,
+    max
+      ? 'max_pool3d: kernel_size must either be a single int, or a tuple of three ints'
+      : 'avg_pool3d: kernel_size must be a single int, or a tuple of three ints',
+  );
+  const s =
+    stride === null || stride === undefined || (typeof stride !== 'number' && stride.length === 0)
+      ? k
+      : triple(
+          stride,
+          max
+            ? 'max_pool3d: stride must either be omitted, a single int, or a tuple of three ints'
+            : 'avg_pool3d: stride must be omitted, a single int, or a tuple of three ints',
+        );
+  const p = triple(
+    padding,
+    max
+      ? 'max_pool3d: padding must be either be a single int, or a tuple of three ints'
+      : 'avg_pool3d: padding must be a single int, or a tuple of three ints',
+  );
+  const d = triple(
+    dilation,
+    'max_pool3d: dilation must be either a single int, or a tuple of three ints',
+  );
+  if (x.ndim !== 4 && x.ndim !== 5)
+    throw new ShapeError('non-empty 4D or 5D (batch mode) tensor expected for input');
+  const inner = x.shape.slice(x.ndim - 4) as [number, number, number, number];
+  const [c, ...size] = inner;
+  const out = size.map((v, i) => {
+    if (s[i] === 0) throw new ArgumentError('stride should not be zero');
+    if (p[i]! < 0) throw new ArgumentError(`pad must be non-negative, but got pad: ${p[i]}`);
+    if (p[i]! > k[i]! / 2) {
+      throw new ArgumentError(
+        `pad should be at most half of kernel size, but got pad=${p[i]} and kernel_size=${k[i]}`,
+      );
+    }
+    return pooledSize(v, k[i]!, p[i]!, s[i]!, d[i]!, ceilMode);
+  });
+  if (!k.every((v) => v > 0)) {
+    throw new ArgumentError(
+      `kernel size should be greater than zero, but got kT: ${k[0]} kH: ${k[1]} kW: ${k[2]}`,
+    );
+  }
+  if (!s.every((v) => v > 0)) {
+    throw new ArgumentError(
+      `stride should be greater than zero, but got dT: ${s[0]} dH: ${s[1]} dW: ${s[2]}`,
+    );
+  }
+  if (!d.every((v) => v > 0)) {
+    throw new ArgumentError(
+      `dilation should be greater than zero, but got dilationT: ${d[0]} dilationH: ${d[1]} dilationW: ${d[2]}`,
+    );
+  }
+  const fn = max ? 'max_pool3d_with_indices_out_cpu_template()' : 'avg_pool3d()';
+  for (let i = x.ndim === 5 ? 1 : 0; i < x.ndim; i++) {
+    if (x.shape[i] === 0) {
+      throw new ShapeError(
+        // NOTE: PyTorch 1.13 prints the dimension's size (0) where it means its index.
+        `${fn}: Expected input's non-batch dimensions to have positive length, but input has a shape of ${shapeStr(x.shape)} and non-batch dimension ${x.shape[i]} has length zero!`,
+      );
+    }
+  }
+  if (!max && size.some((v, i) => v < k[i]!)) {
+    throw new ShapeError(
+      `input image (T: ${size[0]} H: ${size[1]} W: ${size[2]}) smaller than kernel size (kT: ${k[0]} kH: ${k[1]} kW: ${k[2]})`,
+    );
+  }
+  if (out.some((v) => v < 1)) {
+    throw new ShapeError(
+      `Given input size: (${c}x${size.join('x')}). Calculated output size: (${c}x${out.join('x')}). Output size is too small`,
+    );
+  }
+  return { k, s, p, d, out };
+}
+
+/** The (height, width) pass of a 3-d pool, as a 2-d geometry. */
+const planeGeometry = (g: Geometry3d): Geometry => ({
+  k: [g.k[1]!, g.k[2]!],
+  s: [g.s[1]!, g.s[2]!],
+  p: [g.p[1]!, g.p[2]!],
+  d: [g.d[1]!, g.d[2]!],
+  out: [g.out[1]!, g.out[2]!],
+});
+
+/** The depth pass of a 3-d pool over [N, C, D, L]: a 2-d geometry with a kd x 1 kernel. */
+const depthGeometry = (g: Geometry3d, l: number): Geometry => ({
+  k: [g.k[0]!, 1],
+  s: [g.s[0]!, 1],
+  p: [g.p[0]!, 0],
+  d: [g.d[0]!, 1],
+  out: [g.out[0]!, l],
+});
+
+const windowParamsOf = (g: Geometry) => ({
+  kernelSize: g.k,
+  dilation: g.d,
+  padding: g.p,
+  stride: g.s,
+  grid: g.out,
+});
+
+/** x as [N, C, D, H, W] (an unbatched input gains a batch of 1). */
+const as5d = (x: Tensor): Tensor => (x.ndim === 4 ? x.unsqueeze(0) : x);
+const from5d = (y: Tensor, x: Tensor): Tensor => (x.ndim === 4 ? y.squeeze(0) : y);
+
+function maxPool3dImpl(
+  input: Tensor,
+  kernelSize: SizeArg,
+  opts?: MaxPoolOptions,
+): Tensor | [Tensor, Tensor] {
+  const g = geometry3d(
+    'max_pool3d',
+    input,
+    kernelSize,
+    opts?.stride,
+    opts?.padding ?? 0,
+    opts?.dilation ?? 1,
+    opts?.ceilMode ?? false,
+  );
+  const x = as5d(input);
+  const [n, c, d, h, w] = x.shape as [number, number, number, number, number];
+  const [od, oh, ow] = g.out as [number, number, number];
+  const l = oh * ow;
+  // NOTE: a max over a box is a max over the depth of the (height, width) maxima. Each pass keeps
+  // the first maximum (and the last NaN) in scan order, so the combined index is PyTorch's: the
+  // first maximum in (d, h, w) order, the last NaN.
+  const xd = x.detach();
+  const planeIdx = apply('maxPoolIndices', [xd.reshape([n, c * d, h, w])], {
+    ...windowParamsOf(planeGeometry(g)),
+  }).reshape([n, c, d * l]);
+  const planeMax = apply(
+    'gather',
+    [xd.reshape([n, c * d, h * w]), planeIdx.reshape([n, c * d, l])],
+    {
+      dim: 2,
+    },
+  );
+  // For each output, the index d·L + l of the depth whose plane maximum wins.
+  const depthIdx = apply('maxPoolIndices', [planeMax.reshape([n, c, d, l])], {
+    ...windowParamsOf(depthGeometry(g, l)),
+  }).reshape([n, c, od * l]);
+  const inPlane = apply('gather', [planeIdx, depthIdx], { dim: 2 });
+  const depth = depthIdx.div(l, { roundingMode: 'floor' });
+  const indices = depth.mul(h * w).add(inPlane);
+  const values = apply('gather', [x.reshape([n, c, d * h * w]), indices], { dim: 2 });
+  const out = from5d(values.reshape([n, c, od, oh, ow]), input);
+  return opts?.returnIndices ? [out, from5d(indices.reshape([n, c, od, oh, ow]), input)] : out;
+}
+
+/** F.max_pool3d over [N, C, D, H, W] or [C, D, H, W]; with returnIndices, [output, indices]. */
+export function maxPool3d(input: Tensor, kernelSize: SizeArg, opts?: WithoutIndices): Tensor;
+export function maxPool3d(input: Tensor, kernelSize: SizeArg, opts: WithIndices): [Tensor, Tensor];
+export function maxPool3d(
+  input: Tensor,
+  kernelSize: SizeArg,
+  opts?: MaxPoolOptions,
+): Tensor | [Tensor, Tensor];
+export function maxPool3d(
+  input: Tensor,
+  kernelSize: SizeArg,
+  opts?: MaxPoolOptions,
+): Tensor | [Tensor, Tensor] {
+  MAX_POOL3D.check(opts);
+  return internalScope(() => {
+    return maxPool3dImpl(input, kernelSize, opts);
+  });
+}
+
+/** F.avg_pool3d over [N, C, D, H, W] or [C, D, H, W]. */
+export function avgPool3d(input: Tensor, kernelSize: SizeArg, opts?: AvgPool2dOptions): Tensor {
+  AVG_POOL3D.check(opts);
+  return internalScope(() => {
+    const g = geometry3d(
+      'avg_pool3d',
+      input,
+      kernelSize,
+      opts?.stride,
+      opts?.padding ?? 0,
+      1,
+      opts?.ceilMode ?? false,
+    );
+    const override = opts?.divisorOverride ?? null;
+    if (override !== null && override === 0) throw new ArgumentError('divisor must be not zero');
+    const x = as5d(input);
+    const [n, c, d, h, w] = x.shape as [number, number, number, number, number];
+    const [od, oh, ow] = g.out as [number, number, number];
+    const l = oh * ow;
+    // Window sums are separable: sums over (height, width) windows, then over depth windows.
+    const plane = planeGeometry(g);
+    const planeSums = apply('sum', [windows(x.reshape([n, c * d, h, w]), plane)], {
+      dims: [2],
+      keepdim: false,
+    });
+    const depth = depthGeometry(g, l);
+    const sums = apply('sum', [windows(planeSums.reshape([n, c, d, l]), depth)], {
+      dims: [2],
+      keepdim: false,
+    });
+    let divided: Tensor;
+    if (override !== null) {
+      divided = sums.div(override);
+    } else {
+      // The divisor is separable too: (depth divisor) x (plane divisor), as PyTorch's product.
+      const include = opts?.countIncludePad ?? true;
+      const planeDivs = divisors(plane, [h, w], include);
+      const depthDivs = divisors({ ...depth, out: [od, 1] }, [d, 1], include);
+      const divs = depthDivs.flatMap((dv) => planeDivs.map((pv) => dv * pv));
+      const uniform = divs.every((v) => v === divs[0]);
+      divided = uniform
+        ? sums.div(divs[0]!)
+        : sums.div(
+            fromArray(Float64Array.from(divs), [od * l], 'float64', { device: x.device }).to(
+              x.dtype,
+            ),
+          );
+    }
+    return from5d(divided.reshape([n, c, od, oh, ow]), input);
+  });
+}
+
+/** F.adaptive_avg_pool3d over [N, C, D, H, W] or [C, D, H, W]; outputSize is a number or [d, h, w]. */
+export function adaptiveAvgPool3d(input: Tensor, outputSize: AdaptiveSize): Tensor {
+  return internalScope(() => {
+    const [d, h, w] = adaptiveSizes('adaptive_avg_pool3d', input, outputSize, 3);
+    const nd = input.ndim;
+    const y = adaptiveAverage(input, nd - 3, d!);
+    return adaptiveAverage(adaptiveAverage(y, nd - 2, h!), nd - 1, w!);
   });
 }

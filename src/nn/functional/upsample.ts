@@ -1,4 +1,4 @@
-// nn.functional interpolate/upsample: nearest (index select) and (bi)linear (two gathered neighbours per dim).
+// nn.functional interpolate/upsample: nearest and nearest-exact (index select), (bi/tri)linear (two gathered neighbours per dim) and area, over 1 to 3 spatial dims.
 import { defineOptions, type Spec } from '../../options.js';
 import { internalScope } from '../../memory.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
@@ -29,7 +29,8 @@ const UPSAMPLE_BILINEAR = defineOptions<SizeOrScale>(
   SIZE_OR_SCALE,
 );
 
-export type InterpolateMode = 'nearest' | 'linear' | 'bilinear' | 'area';
+export type InterpolateMode =
+  'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'trilinear' | 'area';
 
 export interface InterpolateOptions {
   /** The output's spatial size (one number for every spatial dim, or one each). */
@@ -37,7 +38,7 @@ export interface InterpolateOptions {
   /** A multiplier of the spatial size (one for every spatial dim, or one each). */
   readonly scaleFactor?: number | readonly number[] | null;
   readonly mode?: InterpolateMode;
-  /** linear/bilinear only: map the corner pixels' centres onto each other (default false). */
+  /** linear/bilinear/trilinear only: map the corner pixels' centres onto each other (default false). */
   readonly alignCorners?: boolean | null;
   /** Interpolate with the scale implied by the output size instead of the given scaleFactor. */
   readonly recomputeScaleFactor?: boolean | null;
@@ -55,6 +56,17 @@ function nearestIndices(inSize: number, outSize: number, scale: number | null): 
     const s = f32(scale !== null && scale > 0 ? 1 / scale : inSize / outSize);
     for (let i = 0; i < outSize; i++) idx.push(Math.min(Math.floor(f32(i * s)), inSize - 1));
   }
+  return idx;
+}
+
+/**
+ * PyTorch's nearest-exact source index: floor((i + 0.5)·scale) rounded to float32 (the pixel whose
+ * centre is nearest), clamped to the last index.
+ */
+function nearestExactIndices(inSize: number, outSize: number, scale: number | null): number[] {
+  const s = f32(scale !== null && scale > 0 ? 1 / scale : inSize / outSize);
+  const idx: number[] = [];
+  for (let i = 0; i < outSize; i++) idx.push(Math.min(Math.floor(f32((i + 0.5) * s)), inSize - 1));
   return idx;
 }
 
@@ -101,13 +113,23 @@ function perDim(v: number | readonly number[], nd: number): number[] {
   return typeof v === 'number' ? new Array<number>(nd).fill(v) : [...v];
 }
 
-/** F.interpolate: resizes the spatial dims of [N, C, L] (nearest, linear) or [N, C, H, W]. */
+/** The linear modes and the spatial dims each needs. */
+const LINEAR_DIMS: Partial<Record<InterpolateMode, number>> = {
+  linear: 1,
+  bilinear: 2,
+  trilinear: 3,
+};
+
+/**
+ * F.interpolate: resizes the spatial dims of [N, C, L], [N, C, H, W] or [N, C, D, H, W] (nearest,
+ * nearest-exact and area for each; linear, bilinear and trilinear for one each).
+ */
 export function interpolate(input: Tensor, opts: InterpolateOptions): Tensor {
   INTERPOLATE.checkGiven(opts);
   return internalScope(() => {
     const mode = opts.mode ?? 'nearest';
     const align = opts.alignCorners ?? null;
-    if (mode === 'nearest' || mode === 'area') {
+    if (mode === 'nearest' || mode === 'nearest-exact' || mode === 'area') {
       if (align !== null) {
         throw new ArgumentError(
           'align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear',
@@ -144,21 +166,20 @@ export function interpolate(input: Tensor, opts: InterpolateOptions): Tensor {
     }
     if (opts.recomputeScaleFactor === true && size !== null)
       throw new ArgumentError('recompute_scale_factor is not meaningful with an explicit size.');
-    const supported =
-      ((mode === 'nearest' || mode === 'area') && (nd === 1 || nd === 2)) ||
-      (mode === 'linear' && nd === 1) ||
-      (mode === 'bilinear' && nd === 2);
+    const linearDims = LINEAR_DIMS[mode];
+    const nearestLike = mode === 'nearest' || mode === 'nearest-exact' || mode === 'area';
+    const supported = nearestLike ? nd >= 1 && nd <= 3 : linearDims === nd;
     if (!supported) {
-      if (mode === 'bilinear' && nd === 1)
-        throw new ShapeError('Got 3D input, but bilinear mode needs 4D input');
-      if (mode === 'linear' && nd === 2)
-        throw new ShapeError('Got 4D input, but linear mode needs 3D input');
+      if (linearDims !== undefined && nd >= 1 && nd <= 3)
+        throw new ShapeError(
+          `Got ${input.ndim}D input, but ${mode} mode needs ${linearDims + 2}D input`,
+        );
       throw new ShapeError(
         `Input Error: Only 3D, 4D and 5D input Tensors supported (got ${input.ndim}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got ${String(mode)})`,
       );
     }
     if (spatial.some((s) => s <= 0) || outSize.some((s) => !(s > 0))) {
-      const names = nd === 1 ? ['W'] : ['H', 'W'];
+      const names = ['D', 'H', 'W'].slice(3 - nd);
       const list = (v: readonly number[]) => names.map((n, i) => `${n}: ${v[i]}`).join(', ');
       throw new ShapeError(
         nd === 1
@@ -171,6 +192,9 @@ export function interpolate(input: Tensor, opts: InterpolateOptions): Tensor {
       const dim = 2 + i;
       if (mode === 'nearest') {
         const idx = nearestIndices(spatial[i]!, outSize[i]!, scales[i]!);
+        y = indexSelect(y, dim, tensor(idx, { dtype: 'int32', device: y.device }));
+      } else if (mode === 'nearest-exact') {
+        const idx = nearestExactIndices(spatial[i]!, outSize[i]!, scales[i]!);
         y = indexSelect(y, dim, tensor(idx, { dtype: 'int32', device: y.device }));
       } else if (mode === 'area') {
         y = adaptiveAverage(y, dim, outSize[i]!);

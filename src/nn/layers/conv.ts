@@ -1,4 +1,4 @@
-// nn.Conv1d, Conv2d, ConvTranspose1d and ConvTranspose2d: PyTorch's parameter layouts, init and repr.
+// nn.Conv1d/2d/3d and ConvTranspose1d/2d/3d: PyTorch's parameter layouts, init and repr.
 import { argsOrOptions, defineOptions, DTYPE, type Spec } from '../../options.js';
 import type { DType } from '../../dtype.js';
 import { ArgumentError } from '../../errors.js';
@@ -8,8 +8,10 @@ import type { Tensor } from '../../tensor.js';
 import {
   conv1d,
   conv2d,
+  conv3d,
   convTranspose1d,
   convTranspose2d,
+  convTranspose3d,
   expandArg,
   type SizeArg,
 } from '../functional/conv.js';
@@ -185,12 +187,17 @@ const CONV_TRANSPOSE_SPEC: Spec<ConvTransposeLayerOptions> = {
 };
 const CONV1D = defineOptions<ConvLayerOptions>('nn.Conv1d', CONV_SPEC);
 const CONV2D = defineOptions<ConvLayerOptions>('nn.Conv2d', CONV_SPEC);
+const CONV3D = defineOptions<ConvLayerOptions>('nn.Conv3d', CONV_SPEC);
 const CONV_TRANSPOSE1D = defineOptions<ConvTransposeLayerOptions>(
   'nn.ConvTranspose1d',
   CONV_TRANSPOSE_SPEC,
 );
 const CONV_TRANSPOSE2D = defineOptions<ConvTransposeLayerOptions>(
   'nn.ConvTranspose2d',
+  CONV_TRANSPOSE_SPEC,
+);
+const CONV_TRANSPOSE3D = defineOptions<ConvTransposeLayerOptions>(
+  'nn.ConvTranspose3d',
   CONV_TRANSPOSE_SPEC,
 );
 
@@ -243,6 +250,32 @@ export class Conv2d extends ConvNd {
 
   forward(input: Tensor): Tensor {
     return conv2d(this.padInput(input), this.weight, this.bias, this.convOptions());
+  }
+}
+
+export class Conv3d extends ConvNd {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: SizeArg,
+    strideOrOpts?: SizeArg | ConvLayerOptions,
+    padding?: SizeArg | 'same' | 'valid',
+    dilation?: SizeArg,
+    groups?: number,
+    bias?: boolean,
+  ) {
+    // NOTE: PyTorch's positionals after kernel_size: stride, padding, dilation, groups, bias.
+    const opts = argsOrOptions(
+      CONV3D,
+      ['stride', 'padding', 'dilation', 'groups', 'bias'],
+      [strideOrOpts, padding, dilation, groups, bias],
+      undefined,
+    );
+    super(inChannels, outChannels, 3, false, kernelSize, opts);
+  }
+
+  forward(input: Tensor): Tensor {
+    return conv3d(this.padInput(input), this.weight, this.bias, this.convOptions());
   }
 }
 
@@ -335,4 +368,30 @@ export class ConvTranspose2d extends ConvTransposeNd {
   }
 }
 
-libraryLayers(ConvNd, Conv1d, Conv2d, ConvTransposeNd, ConvTranspose1d, ConvTranspose2d);
+export class ConvTranspose3d extends ConvTransposeNd {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: SizeArg,
+    opts?: ConvTransposeLayerOptions,
+  ) {
+    const o = CONV_TRANSPOSE3D.check(opts) ?? {};
+    super('ConvTranspose3d', inChannels, outChannels, 3, kernelSize, o);
+  }
+
+  /** `outputSize` picks the output padding that gives that size, as PyTorch's forward. */
+  forward(input: Tensor, outputSize?: readonly number[]): Tensor {
+    return convTranspose3d(input, this.weight, this.bias, this.transposeOptions(input, outputSize));
+  }
+}
+
+libraryLayers(
+  ConvNd,
+  Conv1d,
+  Conv2d,
+  Conv3d,
+  ConvTransposeNd,
+  ConvTranspose1d,
+  ConvTranspose2d,
+  ConvTranspose3d,
+);

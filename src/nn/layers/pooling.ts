@@ -1,4 +1,4 @@
-// Pooling layers: MaxPool1d/2d, MaxUnpool2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, printed as PyTorch prints them.
+// Pooling layers: MaxPool1d/2d/3d, MaxUnpool2d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, printed as PyTorch prints them.
 import {
   argsAfterOptions,
   defineOptions,
@@ -11,10 +11,13 @@ import type { SizeArg } from '../functional/conv.js';
 import {
   adaptiveAvgPool1d,
   adaptiveAvgPool2d,
+  adaptiveAvgPool3d,
   avgPool1d,
   avgPool2d,
+  avgPool3d,
   maxPool1d,
   maxPool2d,
+  maxPool3d,
   maxUnpool2d,
   type AdaptiveSize,
   type AvgPool2dOptions,
@@ -51,6 +54,11 @@ const MAX_POOL1D = defineOptions<MaxPoolOptions>('nn.MaxPool1d', MAX_POOL_SPEC);
 const MAX_POOL2D = defineOptions<MaxPoolOptions>('nn.MaxPool2d', MAX_POOL_SPEC);
 const AVG_POOL1D = defineOptions<AvgPoolOptions>('nn.AvgPool1d', AVG_POOL_SPEC);
 const AVG_POOL2D = defineOptions<AvgPool2dOptions>('nn.AvgPool2d', {
+  ...AVG_POOL_SPEC,
+  divisorOverride: ['number', 'null'],
+});
+const MAX_POOL3D = defineOptions<MaxPoolOptions>('nn.MaxPool3d', MAX_POOL_SPEC);
+const AVG_POOL3D = defineOptions<AvgPool2dOptions>('nn.AvgPool3d', {
   ...AVG_POOL_SPEC,
   divisorOverride: ['number', 'null'],
 });
@@ -275,6 +283,73 @@ export class AdaptiveAvgPool2d extends Module {
   }
 }
 
+/** nn.MaxPool3d; with returnIndices its forward gives [output, indices]. */
+export class MaxPool3d<I extends boolean = false> extends MaxPoolNd<I> {
+  /** MaxPool3d(kernelSize, stride?) or MaxPool3d(kernelSize, { stride, padding, ... }). */
+  constructor(
+    kernelSize: SizeArg,
+    strideOrOpts?: SizeArg | (MaxPoolOptions & { readonly returnIndices?: I }),
+  ) {
+    super(
+      kernelSize,
+      poolOptions(MAX_POOL3D, strideOrOpts) as MaxPoolOptions & { readonly returnIndices?: I },
+    );
+  }
+  forward(input: Tensor): MaxPoolResult<I> {
+    return maxPool3d(input, this.kernelSize, this.options()) as MaxPoolResult<I>;
+  }
+}
+
+export class AvgPool3d extends Module {
+  readonly stride: SizeArg;
+  readonly padding: SizeArg;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
+
+  constructor(
+    readonly kernelSize: SizeArg,
+    strideOrOpts?: SizeArg | AvgPool2dOptions,
+  ) {
+    super();
+    const opts = poolOptions(AVG_POOL3D, strideOrOpts);
+    this.stride = opts?.stride ?? kernelSize;
+    this.padding = opts?.padding ?? 0;
+    this.ceilMode = opts?.ceilMode ?? false;
+    this.countIncludePad = opts?.countIncludePad ?? true;
+    this.divisorOverride = opts?.divisorOverride ?? null;
+  }
+
+  forward(input: Tensor): Tensor {
+    return avgPool3d(input, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+      divisorOverride: this.divisorOverride,
+    });
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}`;
+  }
+}
+
+export class AdaptiveAvgPool3d extends Module {
+  /** A number, or [d, h, w] where null keeps that dim of the input. */
+  constructor(readonly outputSize: AdaptiveSize) {
+    super();
+  }
+
+  forward(input: Tensor): Tensor {
+    return adaptiveAvgPool3d(input, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    return `output_size=${py(this.outputSize)}`;
+  }
+}
+
 libraryLayers(
   MaxPoolNd,
   MaxPool1d,
@@ -284,4 +359,7 @@ libraryLayers(
   AvgPool2d,
   AdaptiveAvgPool1d,
   AdaptiveAvgPool2d,
+  MaxPool3d,
+  AvgPool3d,
+  AdaptiveAvgPool3d,
 );
