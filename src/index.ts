@@ -168,6 +168,7 @@ export {
   stdMean,
   variance as var,
   varMean,
+  type ScanOptions,
   type SumOptions,
   type ValuesIndices,
   type VarOptions,
@@ -181,6 +182,7 @@ export {
   roll,
   type MeshgridIndexing,
   type MeshgridOptions,
+  type RepeatInterleaveOptions,
 } from './functions/tiling.js';
 export { bmm, dot, matmul, mm, outer } from './functions/linalg.js';
 export { einsum } from './functions/einsum.js';
@@ -233,7 +235,7 @@ export {
   type TopkOptions,
   type UniqueOptions,
 } from './functions/sorting.js';
-export { logSoftmax, softmax } from './functions/activation.js';
+export { logSoftmax, softmax, type SoftmaxOptions } from './functions/activation.js';
 export * as nn from './nn/index.js';
 export {
   explain,

@@ -20,7 +20,7 @@ import * as R from './functions/reduction.js';
 import * as S from './functions/shape_ops.js';
 import * as SO from './functions/sorting.js';
 import type { ScatterReduction } from './primitives.js';
-import { softmax, logSoftmax, type DimOptions } from './functions/activation.js';
+import { softmax, logSoftmax, type SoftmaxOptions } from './functions/activation.js';
 import * as Cl from './functions/closeness.js';
 import * as Dg from './functions/diagonal.js';
 import * as Sc from './functions/scan.js';
@@ -730,11 +730,11 @@ export class Tensor<D extends DType = DType> {
   any(dim?: Dims | R.ReduceOptions | null, keepdim?: boolean): Tensor<'bool'> {
     return R.any(this, dim, keepdim);
   }
-  cumsum(dim: number | { dim?: number }): Tensor {
-    return R.cumsum(this, dim);
+  cumsum(dim: number | R.ScanOptions, opts?: R.ScanOptions): Tensor {
+    return R.cumsum(this, dim, opts);
   }
-  cumprod(dim: number): Tensor {
-    return Sc.cumprod(this, dim);
+  cumprod(dim: number | R.ScanOptions, opts?: R.ScanOptions): Tensor {
+    return Sc.cumprod(this, dim, opts);
   }
   /** cummax(dim): [values, indices] of the running maximum. */
   cummax(dim: number): R.ValuesIndices {
@@ -783,11 +783,11 @@ export class Tensor<D extends DType = DType> {
   unique(opts?: SO.UniqueOptions): Tensor | Tensor[] {
     return SO.unique(this, opts);
   }
-  softmax(dim: number | DimOptions): Tensor {
-    return softmax(this, dim);
+  softmax(dim: number | SoftmaxOptions, opts?: SoftmaxOptions): Tensor {
+    return softmax(this, dim, opts);
   }
-  logSoftmax(dim: number | DimOptions): Tensor {
-    return logSoftmax(this, dim);
+  logSoftmax(dim: number | SoftmaxOptions, opts?: SoftmaxOptions): Tensor {
+    return logSoftmax(this, dim, opts);
   }
 
   // ---- products ----
@@ -913,8 +913,12 @@ export class Tensor<D extends DType = DType> {
   roll(shifts: number | readonly number[], dims?: number | readonly number[] | null): Tensor {
     return Tl.roll(this, shifts, dims);
   }
-  repeatInterleave(repeats: Tensor | number, dim?: number | null): Tensor {
-    return Tl.repeatInterleave(this, repeats, dim);
+  repeatInterleave(
+    repeats: Tensor | number,
+    dim?: number | null | Tl.RepeatInterleaveOptions,
+    opts?: Tl.RepeatInterleaveOptions,
+  ): Tensor {
+    return Tl.repeatInterleave(this, repeats, dim, opts);
   }
   /** unfold(dimension, size, step): the windows of `size` every `step` along dimension, in a new last dim. */
   unfold(dimension: number, size: number, step: number): Tensor {

@@ -1,5 +1,5 @@
 // Reductions: sum, mean, prod, max/min (with indices), argmax, var/std, logsumexp, norm, all/any, cumsum.
-import { isFloating, type DType } from '../dtype.js';
+import { isFloating, notImplementedFor, type DType } from '../dtype.js';
 import { DTypeError, IndexError, OptionError } from '../errors.js';
 import {
   argsAfterOptions,
@@ -107,7 +107,7 @@ function sumArgs(
 }
 
 /** Python's error for an argument given both positionally and as a keyword. */
-function multipleValues(schema: OptionSchema<unknown>, key: string): OptionError {
+export function multipleValues(schema: OptionSchema<unknown>, key: string): OptionError {
   return new OptionError(`${schema.name}() got multiple values for argument '${key}'`);
 }
 
@@ -187,7 +187,6 @@ const LOGSUMEXP = defineOptions<{ dim?: Dims; keepdim?: boolean }>('logsumexp', 
   dim: 'dims',
   keepdim: 'boolean',
 });
-const CUMSUM = defineOptions<{ dim?: number }>('cumsum', { dim: 'integer' });
 
 /** (dim, keepdim) given positionally, or as one options object in dim's place. */
 function dimKeepdim<D>(
@@ -506,8 +505,53 @@ export function any(
   return reduce('any', x, a.dim, a.keepdim) as Tensor<'bool'>;
 }
 
-export function cumsum(x: Tensor, dimOrOpts: number | { dim?: number }): Tensor {
-  const dim = dimKeepdim(CUMSUM, dimOrOpts, undefined).dim;
-  if (dim === undefined) throw new IndexError("cumsum(): missing option 'dim'");
-  return apply('cumsum', [cast(x, sumDType(x.dtype))], { dim: normalizeDim(dim, x.ndim) });
+/** cumsum's and cumprod's keywords: PyTorch's dim and the dtype to cast the input to first. */
+export interface ScanOptions {
+  readonly dim?: number;
+  readonly dtype?: DType;
+}
+
+export const SCAN_SPEC: Spec<ScanOptions> = { dim: 'integer', dtype: DTYPE };
+const CUMSUM = defineOptions<ScanOptions>('cumsum', SCAN_SPEC);
+
+/**
+ * The keywords of (dim, opts?) or ({ dim, ... }), checked by `schema`: undefined for a bare dim
+ * (the hot path checks and allocates nothing). Refuses dim given both ways, or options followed
+ * by more arguments; the caller refuses a missing dim.
+ */
+export function dimKeywords<T extends { readonly dim?: number }>(
+  schema: OptionSchema<T>,
+  dim: number | T,
+  opts: T | undefined,
+): T | undefined {
+  if (typeof dim === 'number') {
+    if (opts === undefined) return undefined;
+    const o = schema.checkGiven(opts);
+    if (o.dim !== undefined) throw multipleValues(schema, 'dim');
+    return o;
+  }
+  if (opts !== undefined) throw argsAfterOptions(schema.name);
+  return schema.checkGiven(dim);
+}
+
+/**
+ * The input of cumsum or cumprod (PyTorch's kernel `kernel`): cast to dtype first if given, as
+ * PyTorch, or else integral and bool inputs to int32 (PyTorch: int64); bool results are refused.
+ */
+export function scanInput(kernel: string, x: Tensor, dtype: DType | undefined): Tensor {
+  const to = dtype ?? sumDType(x.dtype);
+  if (to === 'bool') throw notImplementedFor(kernel, to);
+  return cast(x, to);
+}
+
+/**
+ * cumsum(x, dim, { dtype }?) or cumsum(x, { dim, dtype }): the running sum along dim, the input
+ * cast to dtype first if given.
+ */
+export function cumsum(x: Tensor, dim: number | ScanOptions, opts?: ScanOptions): Tensor {
+  const o = dimKeywords(CUMSUM, dim, opts);
+  const d = typeof dim === 'number' ? dim : o?.dim;
+  if (d === undefined) throw new IndexError("cumsum(): missing option 'dim'");
+  const input = scanInput('cumsum_out_cpu', x, o?.dtype);
+  return apply('cumsum', [input], { dim: normalizeDim(d, x.ndim) });
 }

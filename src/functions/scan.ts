@@ -1,16 +1,31 @@
 // Scans along one dim besides cumsum: cumprod, cummax/cummin (values and indices) and logcumsumexp.
-import { isFloating } from '../dtype.js';
+import { IndexError } from '../errors.js';
+import { defineOptions } from '../options.js';
 import { apply } from '../ops/apply.js';
 import { normalizeDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { cast } from './elementwise.js';
 import { clone } from './shape_ops.js';
-import { valuesIndices, type ValuesIndices } from './reduction.js';
+import {
+  SCAN_SPEC,
+  dimKeywords,
+  scanInput,
+  valuesIndices,
+  type ScanOptions,
+  type ValuesIndices,
+} from './reduction.js';
 
-/** cumprod(x, dim): the running product; integral and bool inputs give int32 (PyTorch: int64). */
-export function cumprod(x: Tensor, dim: number): Tensor {
-  const xs = isFloating(x.dtype) ? x : cast(x, 'int32');
-  return apply('cumprod', [xs], { dim: normalizeDim(dim, x.ndim) });
+const CUMPROD = defineOptions<ScanOptions>('cumprod', SCAN_SPEC);
+
+/**
+ * cumprod(x, dim, { dtype }?) or cumprod(x, { dim, dtype }): the running product; the input cast
+ * to dtype first if given, else integral and bool inputs give int32 (PyTorch: int64).
+ */
+export function cumprod(x: Tensor, dim: number | ScanOptions, opts?: ScanOptions): Tensor {
+  const o = dimKeywords(CUMPROD, dim, opts);
+  const d = typeof dim === 'number' ? dim : o?.dim;
+  if (d === undefined) throw new IndexError("cumprod(): missing option 'dim'");
+  const input = scanInput('cumprod_out_cpu', x, o?.dtype);
+  return apply('cumprod', [input], { dim: normalizeDim(d, x.ndim) });
 }
 
 /** logcumsumexp(x, dim): log Σ_{j≤i} exp(xⱼ), stable for inputs far apart (floating inputs only). */

@@ -4,7 +4,7 @@ import { apply } from '../ops/apply.js';
 import { normalizeDim, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { isTensor } from '../tensor_class.js';
-import { defineOptions } from '../options.js';
+import { argsAfterOptions, defineOptions, isOptionsObject } from '../options.js';
 import { arange, fromArray } from './creation.js';
 import { cat, expand, flatten, indexSelect, narrow, reshape } from './shape_ops.js';
 
@@ -63,25 +63,54 @@ function repeatCounts(
   return { single: null, counts };
 }
 
+export interface RepeatInterleaveOptions {
+  /** The output's length along dim (PyTorch's output_size): an error unless the counts give it. */
+  readonly outputSize?: number;
+}
+
+const REPEAT_INTERLEAVE = defineOptions<RepeatInterleaveOptions>('repeatInterleave', {
+  outputSize: 'integer',
+});
+
+/** Checks PyTorch's output_size against the length the counts give. */
+function checkOutputSize(outputSize: number | undefined, total: number): void {
+  if (outputSize === undefined) return;
+  if (outputSize < 0) {
+    throw new ShapeError(
+      `Trying to create tensor with negative dimension ${outputSize}: [${outputSize}]`,
+    );
+  }
+  if (outputSize !== total) throw new ShapeError('allocated size does not match required size');
+}
+
 /**
- * repeatInterleave(x, repeats, dim?): each element (each slice along dim) repeated `repeats` times
- * in place, where repeats is a count or an int32 tensor of one count per element; without dim the
- * input is flattened. repeatInterleave(repeats) alone repeats the indices 0, 1, ... (as PyTorch).
+ * repeatInterleave(x, repeats, dim?, { outputSize }?): each element (each slice along dim) repeated
+ * `repeats` times in place, where repeats is a count or an int32 tensor of one count per element;
+ * without dim the input is flattened. repeatInterleave(repeats, { outputSize }?) alone repeats the
+ * indices 0, 1, ... (as PyTorch). outputSize, when given, must be the output's length along dim.
  */
 export function repeatInterleave(
   x: Tensor,
-  repeats?: Tensor | number,
-  dim?: number | null,
+  repeats?: Tensor | number | RepeatInterleaveOptions,
+  dim?: number | null | RepeatInterleaveOptions,
+  opts?: RepeatInterleaveOptions,
 ): Tensor {
-  if (repeats === undefined) {
+  if (repeats === undefined || isOptionsObject(repeats)) {
+    if (dim !== undefined || opts !== undefined) throw argsAfterOptions(REPEAT_INTERLEAVE.name);
+    const indicesOpts = REPEAT_INTERLEAVE.check(repeats);
     if (x.ndim > 1) throw new ShapeError('repeats must be 0-dim or 1-dim tensor');
-    return repeatInterleave(arange(x.numel(), { device: x.device }), x, 0);
+    return repeatInterleave(arange(x.numel(), { device: x.device }), x, 0, indicesOpts);
   }
-  const input = dim === undefined || dim === null ? flatten(x) : x;
-  const d = dim === undefined || dim === null ? 0 : normalizeDim(dim, x.ndim);
-  if (input.ndim === 0) return repeatInterleave(reshape(input, [1]), repeats, 0);
+  if (isOptionsObject(dim) && opts !== undefined) throw argsAfterOptions(REPEAT_INTERLEAVE.name);
+  const o = REPEAT_INTERLEAVE.check(isOptionsObject(dim) ? dim : opts);
+  const dimArg = isOptionsObject(dim) ? undefined : dim;
+  const input = dimArg === undefined || dimArg === null ? flatten(x) : x;
+  const d = dimArg === undefined || dimArg === null ? 0 : normalizeDim(dimArg, x.ndim);
+  if (input.ndim === 0) return repeatInterleave(reshape(input, [1]), repeats, 0, o);
   const size = input.shape[d]!;
   const { single, counts } = repeatCounts(repeats, size);
+  const total = single !== null ? single * size : counts.reduce((a, b) => a + b, 0);
+  checkOutputSize(o?.outputSize, total);
   if (single !== null) {
     // one count for every slice: a broadcast copy, [..., n, 1, ...] → [..., n, r, ...] → merged
     const inner = input.shape.slice(d + 1);
@@ -92,9 +121,8 @@ export function repeatInterleave(
       single,
       ...inner,
     ]);
-    return reshape(spread, [...lead, size * single, ...inner]);
+    return reshape(spread, [...lead, total, ...inner]);
   }
-  const total = counts.reduce((a, b) => a + b, 0);
   const index = new Int32Array(total);
   let at = 0;
   counts.forEach((c, i) => {

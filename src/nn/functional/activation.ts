@@ -21,9 +21,14 @@ const DROPOUT = defineOptions<DropoutOptions>('nn.functional.dropout', {
   generator: 'object',
 });
 
-export { logSoftmax, softmax } from '../../functions/activation.js';
-import { softmax as softmaxOf } from '../../functions/activation.js';
-import { norm } from '../../functions/reduction.js';
+export { logSoftmax, softmax, type SoftmaxOptions } from '../../functions/activation.js';
+import {
+  SOFTMAX_SPEC,
+  dimOf,
+  softmax as softmaxOf,
+  type SoftmaxOptions,
+} from '../../functions/activation.js';
+import { dimKeywords, norm } from '../../functions/reduction.js';
 
 export const relu = (x: Tensor): Tensor => x.relu();
 export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
@@ -249,10 +254,17 @@ export function softsign(x: Tensor): Tensor {
   });
 }
 
-/** Softmin: softmax(−x, dim). */
-export function softmin(x: Tensor, dim: number): Tensor {
+const SOFTMIN = defineOptions<SoftmaxOptions>('nn.functional.softmin', SOFTMAX_SPEC);
+
+/**
+ * Softmin: softmax(−x, dim), −x cast to dtype first if given (as PyTorch: negated, then cast);
+ * softmin(x, dim, { dtype }?) or softmin(x, { dim, dtype }).
+ */
+export function softmin(x: Tensor, dim: number | SoftmaxOptions, opts?: SoftmaxOptions): Tensor {
+  const o = dimKeywords(SOFTMIN, dim, opts);
+  const d = dimOf(SOFTMIN, dim, o);
   return internalScope(() => {
-    return softmaxOf(x.neg(), dim);
+    return softmaxOf(x.neg(), d, o?.dtype === undefined ? undefined : { dtype: o.dtype });
   });
 }
 

@@ -1,8 +1,9 @@
-// Multi-head attention as PyTorch 1.13's F.multi_head_attention_forward, composed from differentiable ops.
+// Attention composed from differentiable ops: F.scaledDotProductAttention (PyTorch 2.1's) and PyTorch 1.13's F.multi_head_attention_forward built on it.
 import { defineOptions } from '../../options.js';
 import { internalScope } from '../../memory.js';
-import { DTypeError, ShapeError } from '../../errors.js';
-import { zeros } from '../../functions/creation.js';
+import { isFloating, type DType } from '../../dtype.js';
+import { ArgumentError, DeviceError, DTypeError, ShapeError } from '../../errors.js';
+import { arange, zeros } from '../../functions/creation.js';
 import { cat } from '../../functions/shape_ops.js';
 import type { Tensor } from '../../tensor.js';
 import { dropout, linear } from './activation.js';
@@ -51,10 +52,131 @@ const sizeStr = (s: readonly number[]) => `torch.Size([${s.join(', ')}])`;
 const tuple = (s: readonly number[]) => `(${s.join(', ')})`;
 
 /** A boolean mask as an additive float mask (−inf where true); a float mask cast to `dtype`. */
-function additive(mask: Tensor, dtype: Tensor['dtype']): Tensor {
+function additive(mask: Tensor, dtype: DType): Tensor {
   if (mask.dtype === 'bool')
     return zeros(mask.shape, { dtype, device: mask.device }).maskedFill(mask, -Infinity);
   return mask.to(dtype);
+}
+
+/**
+ * The attention weights softmax(q·kᵀ·scale + mask) along the last dim (batch dims broadcast, the
+ * mask added), with dropout on them when dropoutP > 0. NOTE: q is scaled before the product, as
+ * PyTorch 1.13's multi-head attention does (L·E products rather than L·S).
+ */
+function attentionWeights(
+  q: Tensor,
+  k: Tensor,
+  mask: Tensor | null,
+  scale: number,
+  dropoutP: number,
+): Tensor {
+  let weights = q.mul(scale).matmul(k.transpose(-2, -1));
+  if (mask !== null) weights = weights.add(mask);
+  weights = weights.softmax(-1);
+  return dropoutP > 0 ? dropout(weights, { p: dropoutP }) : weights;
+}
+
+export interface ScaledDotProductAttentionOptions {
+  /**
+   * Broadcastable to [..., L, S]: a bool mask (true: the key takes part; false: −inf is added) or
+   * a float mask of query's dtype that is added to the scores.
+   */
+  readonly attnMask?: Tensor | null;
+  /** Dropout probability on the attention weights, applied when above 0 (default 0). */
+  readonly dropoutP?: number;
+  /** Masks the upper triangle of [L, S] (query i sees keys 0..i); not with attnMask (default false). */
+  readonly isCausal?: boolean;
+  /** The factor the scores q·kᵀ are multiplied by (default 1/√E). */
+  readonly scale?: number | null;
+}
+
+const SDPA = defineOptions<ScaledDotProductAttentionOptions>(
+  'nn.functional.scaledDotProductAttention',
+  {
+    attnMask: ['tensor', 'null'],
+    dropoutP: 'number',
+    isCausal: 'boolean',
+    scale: ['number', 'null'],
+  },
+);
+
+/** PyTorch's C++ type names, as scaled_dot_product_attention's messages write them. */
+const CPP_TYPE_NAMES: { readonly [D in DType]: string } = {
+  float32: 'float',
+  float64: 'double',
+  int32: 'long int',
+  bool: 'bool',
+};
+
+/** PyTorch 2.1's checks of scaled_dot_product_attention's inputs, in its words. */
+function checkAttentionInputs(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null): void {
+  const n = CPP_TYPE_NAMES;
+  if (q.dtype !== k.dtype || q.dtype !== v.dtype) {
+    throw new DTypeError(
+      `Expected query, key, and value to have the same dtype, but got query.dtype: ${n[q.dtype]} key.dtype: ${n[k.dtype]} and value.dtype: ${n[v.dtype]} instead.`,
+    );
+  }
+  if (q.device !== k.device || q.device !== v.device) {
+    throw new DeviceError(
+      `Expected query, key, and value to have the same device type, but got query.device: ${q.device} key.device: ${k.device} and value.device: ${v.device} instead.`,
+    );
+  }
+  // NOTE: the double spaces are PyTorch's
+  if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2) {
+    throw new ShapeError(
+      `Expected query, key, and value to all be  at least 2 dimensional, but got query.dim: ${q.ndim} key.dim: ${k.ndim} and value.dim: ${v.ndim} instead.`,
+    );
+  }
+  if (mask !== null && mask.dtype !== 'bool' && mask.dtype !== q.dtype) {
+    throw new DTypeError(
+      `Expected attn_mask dtype to be bool or to match query dtype, but got attn_mask.dtype: ${n[mask.dtype]} and  query.dtype: ${n[q.dtype]} instead.`,
+    );
+  }
+  // PyTorch scales integral inputs to float, then refuses the product of the weights with value
+  if (!isFloating(v.dtype)) {
+    throw new DTypeError(
+      `expected m1 and m2 to have the same dtype, but got: float != ${n[v.dtype]}`,
+    );
+  }
+}
+
+/**
+ * F.scaled_dot_product_attention (PyTorch 2.1): softmax(q·kᵀ·scale + mask)·v over query
+ * [..., L, E], key [..., S, E] and value [..., S, Ev], giving [..., L, Ev] (batch dims broadcast).
+ * A bool attnMask says which keys take part (false adds −inf), a float one is added; isCausal
+ * masks keys after the query's position; dropout (nabla's RNG) acts on the weights when dropoutP
+ * > 0. A row with every key masked gives NaN, as the documented math and PyTorch 2.1.
+ */
+export function scaledDotProductAttention(
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  opts?: ScaledDotProductAttentionOptions,
+): Tensor {
+  SDPA.check(opts);
+  const attnMask = opts?.attnMask ?? null;
+  checkAttentionInputs(query, key, value, attnMask);
+  const dropoutP = opts?.dropoutP ?? 0;
+  if (dropoutP > 1)
+    throw new ArgumentError(`dropout probability has to be between 0 and 1, but got ${dropoutP}`);
+  if (opts?.isCausal === true && attnMask !== null) {
+    throw new ArgumentError(
+      '_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True',
+    );
+  }
+  return internalScope(() => {
+    const [L, S] = [query.shape[query.ndim - 2]!, key.shape[key.ndim - 2]!];
+    let mask: Tensor | null = null;
+    if (opts?.isCausal === true) {
+      const device = query.device;
+      // key j is masked for query i when j > i (the lower triangle of [L, S] takes part)
+      mask = additive(arange(S, { device }).gt(arange(L, { device }).unsqueeze(1)), query.dtype);
+    } else if (attnMask !== null) {
+      mask = attnMask.dtype === 'bool' ? additive(attnMask.logicalNot(), query.dtype) : attnMask;
+    }
+    const scale = opts?.scale ?? 1 / Math.sqrt(query.shape[query.ndim - 1]!);
+    return attentionWeights(query, key, mask, scale, dropoutP).matmul(value);
+  });
 }
 
 /** Appends one column of zeros (false) along the last dim, as F.pad(mask, (0, 1)). */
@@ -252,11 +374,7 @@ export function multiHeadAttentionForward(
     }
 
     const dropoutP = p.training === false ? 0 : (p.dropoutP ?? 0);
-    const qScaled = q.div(Math.sqrt(headDim));
-    let weights = qScaled.bmm(k.transpose(1, 2));
-    if (mask !== null) weights = weights.add(mask);
-    weights = weights.softmax(-1);
-    if (dropoutP > 0) weights = dropout(weights, { p: dropoutP });
+    const weights = attentionWeights(q, k, mask, 1 / Math.sqrt(headDim), dropoutP);
 
     let out = weights
       .bmm(v)

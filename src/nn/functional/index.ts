@@ -27,6 +27,7 @@ export {
   type DropoutOptions,
   type GeluApproximate,
   type NormalizeOptions,
+  type SoftmaxOptions,
 } from './activation.js';
 export { pad, type PadOptions } from '../../functions/shape_ops.js';
 export { oneHot } from '../../functions/indexing.js';
@@ -62,8 +63,10 @@ export {
 } from './normalization.js';
 export {
   multiHeadAttentionForward,
+  scaledDotProductAttention,
   type MultiHeadAttentionOptions,
   type MultiHeadAttentionParams,
+  type ScaledDotProductAttentionOptions,
 } from './attention.js';
 export {
   conv1d,
