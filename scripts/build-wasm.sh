@@ -47,4 +47,6 @@ build nabla -- "${ST[@]}"
 build nabla-relaxed -mrelaxed-simd -DNB_RELAXED -- "${ST[@]}"
 build nabla-mt -matomics -- "${MT[@]}"
 build nabla-mt-relaxed -matomics -mrelaxed-simd -DNB_RELAXED -- "${MT[@]}"
+# The browser fallback inlines the single-threaded build (src/backend/wasm/inline_kernels.ts).
+[[ "$OUT" == kernels/build ]] && node scripts/inline-wasm.js
 ls -l "$OUT"/*.wasm

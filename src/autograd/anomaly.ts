@@ -7,6 +7,7 @@ import { AnomalyError, NablaError } from '../errors.js';
 import { suspendOrphaning } from '../memory.js';
 import type { Tensor } from '../tensor.js';
 import type { Node } from './node.js';
+import type { UsingScope } from '../disposable.js';
 
 /** Sees every graph node as it is recorded, with the tensors it was made from and its outputs. */
 export type NodeObserver = (
@@ -106,7 +107,7 @@ export function setDetectAnomaly(on: boolean, opts?: AnomalyOptions): void {
 }
 
 /** Anomaly mode until exit() (or the end of a `using` block); restores the mode it found. */
-export class AnomalyScope {
+export class AnomalyScope implements UsingScope {
   readonly #previous: AnomalyState | null;
   #open = true;
 

@@ -1,5 +1,7 @@
 // Grad mode: whether operations record the autograd graph, with function and scope forms.
 
+import type { UsingScope } from '../disposable.js';
+
 let enabled = true;
 
 export function isGradEnabled(): boolean {
@@ -11,7 +13,7 @@ export function setGradEnabled(on: boolean): void {
 }
 
 /** A scope that restores the previous grad mode when exited (or disposed with `using`). */
-export class GradModeScope {
+export class GradModeScope implements UsingScope {
   readonly #previous: boolean;
   #open = true;
 

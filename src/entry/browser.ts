@@ -2,23 +2,19 @@
 // awaits ready() (or uses top-level await) before building its model, and gets wasm as the default.
 import { setDefaultBackend } from '../backend/registry.js';
 import { setReadyPromise } from '../backend/select.js';
-import { loadWasmBackend } from '../backend/wasm/index.js';
+import { loadWasm } from '../backend/wasm/index.js';
 
 export * from '../index.js';
 
-const page = globalThis as {
-  crossOriginIsolated?: boolean;
-  navigator?: { hardwareConcurrency?: number };
-};
-// Threads need a cross-origin isolated page (SharedArrayBuffer); otherwise one thread.
-const threads =
-  page.crossOriginIsolated === true ? Math.min(page.navigator?.hardwareConcurrency ?? 1, 8) : 1;
-
+// Threads when the page is cross-origin isolated (and the threaded build's URL resolves), else the
+// single-threaded build; one console notice says which build runs, from where, and why.
 setReadyPromise(
-  loadWasmBackend(undefined, { threads }).then(
-    (wasm) => {
+  loadWasm().then(
+    ({ backend, source, notes }) => {
+      const n = backend.engine.numThreads;
+      const why = notes.length > 0 ? `; ${notes.join('; ')}` : '';
       console.info(
-        `nabla: using the wasm backend (${wasm.version}, ${wasm.engine.numThreads} thread(s))`,
+        `nabla: using the wasm backend (${backend.version}, ${n} thread${n === 1 ? '' : 's'}) from ${source}${why}`,
       );
       return setDefaultBackend('wasm');
     },

@@ -28,7 +28,9 @@ import {
 } from '../ops/create.js';
 import { defineOptions, type OptionSchema, type Spec } from '../options.js';
 
-export { fromArray, full, scalarTensor, type CreateOptions };
+export { full, scalarTensor, type CreateOptions };
+/** @internal Wraps host data in a tensor (for nn, data and the CLI; not in the shipped types). */
+export { fromArray } from '../ops/create.js';
 
 /** Nested arrays of numbers or booleans, as torch.tensor accepts nested lists. */
 export type NestedArray = number | boolean | readonly NestedArray[];

@@ -14,6 +14,15 @@ import {
   WORKER_STACK_BYTES,
   type WorkerInit,
 } from './threads.js';
+import {
+  fetchFailed,
+  fetchWasm,
+  inlinedWasm,
+  packagedWasmUrls,
+  resolveWasmUrl,
+  usesRelaxedSimd,
+  type FetchFailure,
+} from './locate.js';
 import { WA, type Bytes, type WasmMemory, type WasmModule } from './webassembly.js';
 import type { Backend } from '../backend.js';
 
@@ -167,28 +176,6 @@ export async function compileIfValid(bytes: Bytes | undefined): Promise<WasmModu
   return WA.compile(bytes);
 }
 
-/**
- * Where the committed modules are, relative to this file (src/ or dist/); literal `new URL(…,
- * import.meta.url)` expressions so that bundlers find and copy them.
- */
-function defaultUrls(): { plain: URL; relaxed: URL; mt: URL; mtRelaxed: URL } {
-  return {
-    plain: new URL('../../../kernels/build/nabla.wasm', import.meta.url),
-    relaxed: new URL('../../../kernels/build/nabla-relaxed.wasm', import.meta.url),
-    mt: new URL('../../../kernels/build/nabla-mt.wasm', import.meta.url),
-    mtRelaxed: new URL('../../../kernels/build/nabla-mt-relaxed.wasm', import.meta.url),
-  };
-}
-
-async function fetchBytes(url: URL): Promise<ArrayBuffer | undefined> {
-  try {
-    const r = await fetch(url);
-    return r.ok ? await r.arrayBuffer() : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The part of the browser's Worker this module uses (the core's types have no DOM). */
 interface WebWorker {
   onmessage: ((e: unknown) => void) | null;
@@ -213,46 +200,160 @@ const spawnWebWorker: SpawnWorker = (body, init) =>
     w.postMessage(init);
   });
 
+/** What loadWasm loaded, from where, and why it runs the build it runs (for one console notice). */
+export interface WasmLoad {
+  readonly backend: FastBackend;
+  /** The URL the module came from, 'the inlined kernels' or 'the bytes given'. */
+  readonly source: string;
+  /** Why the build is what it is: one thread's reason, a fallback's cause. */
+  readonly notes: readonly string[];
+}
+
+const page = globalThis as {
+  crossOriginIsolated?: boolean;
+  navigator?: { hardwareConcurrency?: number };
+};
+
+/** Why a browser page cannot run threads here, or undefined when it can. */
+function noThreadsReason(): string | undefined {
+  if (page.crossOriginIsolated !== true)
+    return 'the page is not cross-origin isolated (threads need it to be served with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
+  if (WebWorkerClass === undefined) return 'there are no Web Workers here';
+  if (typeof SharedArrayBuffer === 'undefined') return 'there is no SharedArrayBuffer here';
+  return undefined;
+}
+
+function oneThreadReason(options: WasmBackendOptions, noThreads: string | undefined): string {
+  if (options.threads !== undefined && options.threads < 2) return 'one thread: as asked (threads)';
+  return `one thread: ${noThreads ?? 'no way to start workers was given (spawn)'}`;
+}
+
+async function compileFrom(bytes: Bytes, source: string): Promise<WasmModule> {
+  try {
+    return await WA.compile(bytes);
+  } catch (e) {
+    throw new NablaError(
+      `could not compile the wasm kernels from ${source}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}
+
+/** One module the caller gave (bytes or a URL): its kind (threaded, relaxed) read from it. */
+async function loadGiven(
+  bytesOrUrl: Bytes | URL | string,
+  options: WasmBackendOptions,
+  threads: number,
+  noThreads: string | undefined,
+): Promise<WasmLoad> {
+  let bytes: Bytes;
+  let source = 'the bytes given';
+  if (typeof bytesOrUrl === 'string' || bytesOrUrl instanceof URL) {
+    const url = resolveWasmUrl(bytesOrUrl);
+    const got = await fetchWasm(url);
+    if (fetchFailed(got))
+      throw new NablaError(`could not load the wasm kernels from ${got.url}: ${got.why}`);
+    bytes = got;
+    source = url.href;
+  } else bytes = bytesOrUrl;
+  const module = await compileFrom(bytes, source);
+  const threaded = WA.Module.imports(module).some((i) => i.kind === 'memory');
+  const relaxed = usesRelaxedSimd(bytes);
+  const modules: WasmModules = threaded
+    ? { plain: module, mt: module, ...(relaxed ? { mtRelaxed: module } : {}) }
+    : { plain: module, ...(relaxed ? { relaxed: module } : {}) };
+  const spawn = options.spawn ?? (threaded && noThreads === undefined ? spawnWebWorker : undefined);
+  const backend = await createWasmBackend(modules, {
+    ...options,
+    threads,
+    ...(spawn ? { spawn } : {}),
+  });
+  const notes: string[] = [];
+  if (backend.engine.numThreads === 1)
+    notes.push(
+      !threaded
+        ? `one thread: the module from ${source} is the single-threaded build`
+        : oneThreadReason(options, noThreads),
+    );
+  return { backend, source, notes };
+}
+
+/**
+ * Loads the wasm kernels and registers the backend, saying where they came from and why that
+ * build runs. Without a module given: the committed builds next to this package (the URL form
+ * bundlers copy), and when those are not there, the inlined single-threaded build.
+ */
+export async function loadWasm(
+  bytesOrUrl?: Bytes | URL | string,
+  options: WasmBackendOptions = {},
+): Promise<WasmLoad> {
+  const noThreads = noThreadsReason();
+  const threads = Math.max(
+    1,
+    Math.floor(
+      options.threads ??
+        (noThreads === undefined ? Math.min(page.navigator?.hardwareConcurrency ?? 1, 8) : 1),
+    ),
+  );
+  if (bytesOrUrl !== undefined) return loadGiven(bytesOrUrl, options, threads, noThreads);
+  const notes: string[] = [];
+  if (threads === 1) notes.push(oneThreadReason(options, noThreads));
+  const urls = packagedWasmUrls();
+  const plain = urls === undefined ? undefined : await fetchWasm(urls.plain);
+  if (plain === undefined || fetchFailed(plain)) {
+    notes.unshift(
+      plain === undefined
+        ? 'this code has no import.meta.url or <script> URL to find kernels/build/*.wasm from, so the inlined single-threaded build runs (for threads, serve nabla-mt.wasm and pass its URL: loadWasmBackend(url))'
+        : `kernels/build/nabla.wasm is not at ${plain.url} (${plain.why}), so the inlined single-threaded build runs (for threads, serve kernels/build/*.wasm there; see docs/browser.md)`,
+    );
+    const backend = await createWasmBackend(
+      { plain: await compileFrom(await inlinedWasm(), 'the inlined kernels') },
+      { ...options, threads: 1 },
+    );
+    return { backend, source: 'the inlined kernels', notes };
+  }
+  const wantMt = threads > 1 && noThreads === undefined;
+  const [relaxed, mt, mtRelaxed] = await Promise.all([
+    fetchWasm(urls!.relaxed),
+    wantMt ? fetchWasm(urls!.mt) : undefined,
+    wantMt ? fetchWasm(urls!.mtRelaxed) : undefined,
+  ]);
+  if (fetchFailed(mt)) notes.push(`one thread: the threaded build is not at ${mt.url} (${mt.why})`);
+  const ok = (x: ArrayBuffer | FetchFailure | undefined) => (fetchFailed(x) ? undefined : x);
+  const backend = await createWasmBackend(
+    {
+      plain: await compileFrom(plain, urls!.plain.href),
+      relaxed: await compileIfValid(ok(relaxed)),
+      mt: await compileIfValid(ok(mt)),
+      mtRelaxed: await compileIfValid(ok(mtRelaxed)),
+    },
+    {
+      ...options,
+      threads,
+      ...(wantMt ? { spawn: options.spawn ?? spawnWebWorker } : {}),
+    },
+  );
+  const module = backend.version.includes('threads')
+    ? backend.version.includes('relaxed')
+      ? urls!.mtRelaxed
+      : urls!.mt
+    : backend.version.includes('relaxed')
+      ? urls!.relaxed
+      : urls!.plain;
+  return { backend, source: module.href, notes };
+}
+
 /**
  * Loads the wasm backend and registers it. With bytes (or a URL) of one module, that module is
- * used; without, the variants are fetched from kernels/build/ next to this package and the best
- * one the engine supports is taken. Threads (options.threads > 1) need a cross-origin isolated
- * page in browsers; Node should use src/node (loadFastBackends) instead.
+ * used (threaded or not, relaxed or not, as it was built); without, the builds next to this
+ * package are fetched and the best one the engine supports is taken, or the inlined
+ * single-threaded build when they are not there (docs/browser.md). Threads default to the
+ * number of cores (at most 8) in a cross-origin isolated page, else 1. Node should use src/node
+ * (loadFastBackends) instead.
  */
 export async function loadWasmBackend(
   bytesOrUrl?: Bytes | URL | string,
   options: WasmBackendOptions = {},
 ): Promise<FastBackend> {
   LOAD_WASM_BACKEND.checkGiven(options);
-  if (bytesOrUrl !== undefined) {
-    const bytes =
-      typeof bytesOrUrl === 'string' || bytesOrUrl instanceof URL
-        ? await fetchBytes(new URL(bytesOrUrl, import.meta.url))
-        : bytesOrUrl;
-    if (bytes === undefined)
-      throw new NablaError(`could not load wasm kernels from ${String(bytesOrUrl)}`);
-    const module = await WA.compile(bytes);
-    const threaded = WA.Module.imports(module).some((i) => i.kind === 'memory');
-    return createWasmBackend(threaded ? { plain: module, mt: module } : { plain: module }, options);
-  }
-  const urls = defaultUrls();
-  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  const threads = options.threads ?? 1;
-  const wantMt = threads > 1 && isolated && WebWorkerClass !== undefined;
-  const [plain, relaxed, mt, mtRelaxed] = await Promise.all([
-    fetchBytes(urls.plain),
-    fetchBytes(urls.relaxed),
-    wantMt ? fetchBytes(urls.mt) : undefined,
-    wantMt ? fetchBytes(urls.mtRelaxed) : undefined,
-  ]);
-  if (plain === undefined) throw new NablaError('could not load kernels/build/nabla.wasm');
-  return createWasmBackend(
-    {
-      plain: await WA.compile(plain),
-      relaxed: await compileIfValid(relaxed),
-      mt: await compileIfValid(mt),
-      mtRelaxed: await compileIfValid(mtRelaxed),
-    },
-    { ...options, ...(wantMt ? { spawn: options.spawn ?? spawnWebWorker } : {}) },
-  );
+  return (await loadWasm(bytesOrUrl, options)).backend;
 }
