@@ -24,11 +24,16 @@ function usageOf(backend: string): Usage {
 }
 
 /**
- * Whether tensor lifetimes are being tracked. Tracking registers every tensor with a
- * FinalizationRegistry, which costs more than the rest of a small op together, so it starts only
- * when memory() is first called (or setMemoryTracking(true)); it counts what is created from then on.
+ * Whether tensor lifetimes are being tracked on every backend. Tracking registers every tensor
+ * with a FinalizationRegistry, which costs more than the rest of a small op together. Tensors of a
+ * backend whose buffers need free() (native, wasm) are registered anyway, so theirs are always
+ * counted; on garbage-collected backends (cpu) counting starts when memory() is first called (or
+ * setMemoryTracking(true)) and covers what is created from then on.
  */
 let tracking = false;
+
+/** Whether a storage or tensor made now on `backend` is counted by memory(). */
+const counts = (backend: Backend): boolean => tracking || !backend.gcManaged;
 
 /**
  * What memory() counts for one storage made while tracking. Tensors' finalizers settle it
@@ -75,7 +80,7 @@ export class Storage {
     readonly dtype: DType,
     readonly size: number,
   ) {
-    this.account = tracking ? new Account(backend.name, size * itemSize(dtype)) : null;
+    this.account = counts(backend) ? new Account(backend.name, size * itemSize(dtype)) : null;
   }
 
   /** A new storage; `overwrite` promises that the caller writes every element (no zero-fill). */
@@ -174,14 +179,14 @@ function unregister(t: Tensor): Held | undefined {
 export function trackTensor(t: Tensor, storage: Storage): void {
   storage.retain();
   scopes[scopes.length - 1]?.tensors.push(t);
-  register(t, storage, tracking);
+  register(t, storage, counts(storage.backend));
 }
 
 /** Called when a tensor's data moves to another storage (Tensor._moveTo): holds the new one. */
 export function retrackTensor(t: Tensor, from: Storage, to: Storage): void {
   to.retain();
   const held = unregister(t);
-  register(t, to, held?.counted ?? false);
+  register(t, to, held?.counted ?? counts(to.backend));
   from.release();
 }
 
@@ -244,10 +249,10 @@ function cacheStats(): { buffers: number; bytes: number } {
 }
 
 /**
- * Live tensors, buffers and bytes, in total and per backend, among those created since tracking
- * began: the first call starts it, so call memory() once as a baseline, run, and call it again.
- * Tensors freed by dispose() or tidy() leave the count at once; others when the garbage collector
- * has finalised them.
+ * Live tensors, buffers and bytes, in total and per backend. Native and wasm tensors are counted
+ * from the start; cpu tensors from the first call of memory() (which turns tracking on), so on cpu
+ * call it once as a baseline, run, and call it again. Tensors freed by dispose() or tidy() leave
+ * the count at once; others when the garbage collector has finalised them.
  */
 export function memory(): MemoryInfo {
   tracking = true;

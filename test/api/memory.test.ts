@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   emptyCache,
+  getBackend,
   keep,
   manualSeed,
   memory,
@@ -122,11 +123,11 @@ describe('memory', () => {
 });
 
 describe('memory tracking', () => {
-  it('counts only what is created once tracking is on, and never goes negative', async () => {
+  it('on cpu counts only what is created once tracking is on, and never goes negative', async () => {
     setMemoryTracking(false);
-    const before = tensor([1, 2, 3]);
+    const before = tensor([1, 2, 3], { device: 'cpu' });
     const base = memory(); // turns tracking on again
-    const after = tensor([4, 5]);
+    const after = tensor([4, 5], { device: 'cpu' });
     expect(memory().tensors - base.tensors).toBe(1);
     before.dispose();
     expect(memory().tensors - base.tensors).toBe(1);
@@ -134,6 +135,21 @@ describe('memory tracking', () => {
     expect(memory().tensors - base.tensors).toBe(0);
     await collect();
     expect(memory().tensors).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('memory() on its first call', () => {
+  // issue 13: memory() returned zeros on its first call. Native and wasm tensors (the defaults)
+  // are registered with the finalizer anyway, so they are counted from the start.
+  it('counts native and wasm tensors made before it was ever called', () => {
+    setMemoryTracking(false);
+    const t = tensor([1, 2]);
+    const first = memory();
+    t.dispose();
+    const dropped = first.tensors - memory().tensors;
+    expect(dropped).toBe(getBackend().gcManaged ? 0 : 1);
+    if (!getBackend().gcManaged)
+      expect(first.backends[getBackend().name]!.bytes).toBeGreaterThan(0);
   });
 });
 
