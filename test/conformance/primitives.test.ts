@@ -576,7 +576,7 @@ function moveKeepingLayout(t: Tensor, device: string): Tensor {
 }
 
 function run(p: Primitive, c: Case, device: string, inputs = c.inputs()): Tensor {
-  const moved = inputs.map((t) => (device === 'cpu' ? t : moveKeepingLayout(t, device)));
+  const moved = inputs.map((t) => (t.device === device ? t : moveKeepingLayout(t, device)));
   return apply(p, moved, c.params as ParamsOf<typeof p>);
 }
 

@@ -19,6 +19,7 @@ type Fn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
 const FLOAT32_TOLERANCE: { readonly [B in FastTestBackend]: number | null } = {
   wasm: 1e-4,
   native: 1e-4,
+  webgpu: 1e-4,
 };
 
 /**

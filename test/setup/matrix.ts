@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 
 /** The fast backends the matrix can run on (cpu runs every test file anyway). */
-export const FAST_TEST_BACKENDS = ['wasm', 'native'] as const;
+export const FAST_TEST_BACKENDS = ['wasm', 'native', 'webgpu'] as const;
 export type FastTestBackend = (typeof FAST_TEST_BACKENDS)[number];
 
 export function isFastTestBackend(name: string): name is FastTestBackend {
@@ -42,10 +42,20 @@ export function notCpuOnly(): RegExp {
 
 /**
  * wasm always (its modules are committed); native when the addon is built, or when CI demands it
- * (NABLA_REQUIRE_NATIVE=1), so that an addon that fails to build or load fails the run.
+ * (NABLA_REQUIRE_NATIVE=1), so that an addon that fails to build or load fails the run; webgpu
+ * when the optional `webgpu` package is installed (NABLA_WEBGPU_TESTS=0 leaves it out) or CI
+ * demands it (NABLA_REQUIRE_WEBGPU=1): its setup fails the files when no adapter loads.
  */
 export function matrixBackends(root: string): FastTestBackend[] {
   const native =
     process.env.NABLA_REQUIRE_NATIVE === '1' || existsSync(`${root}/build/Release/nabla.node`);
-  return native ? ['wasm', 'native'] : ['wasm'];
+  const webgpu =
+    process.env.NABLA_REQUIRE_WEBGPU === '1' ||
+    (process.env.NABLA_WEBGPU_TESTS !== '0' &&
+      existsSync(`${root}/node_modules/webgpu/package.json`));
+  return [
+    'wasm',
+    ...(native ? (['native'] as const) : []),
+    ...(webgpu ? (['webgpu'] as const) : []),
+  ];
 }

@@ -1,0 +1,186 @@
+// WGSL building blocks shared by the webgpu kernels: storage types per dtype, the strided-operand
+// walk, the thread index, and the scalar functions whose WGSL built-ins differ from PyTorch.
+import type { DType } from '../../dtype.js';
+import type { KernelInput, KernelOutput } from '../backend.js';
+import { isDense } from '../cpu/strided.js';
+import type { Params } from './runtime.js';
+
+/** The WGSL element type a dtype is stored as on the GPU (bool as one u32 per element). */
+export const STORAGE_TYPE: { readonly [D in DType]: string } = {
+  float32: 'f32',
+  float64: 'f64', // never on the GPU: float64 tensors stay on the host (buffer.ts)
+  int32: 'i32',
+  bool: 'u32',
+};
+
+/** Declares binding `i` (from 1: binding 0 is the parameter block) as a storage array. */
+export function binding(i: number, name: string, dtype: DType, write = false): string {
+  return `@group(0) @binding(${i}) var<storage, ${write ? 'read_write' : 'read'}> ${name}: array<${STORAGE_TYPE[dtype]}>;`;
+}
+
+/** The parameter block and the flat thread index `gid()` over a grid() dispatch. */
+export const PRELUDE = `
+@group(0) @binding(0) var<storage, read> P: array<u32>;
+var<private> nb_wid: vec3u;
+var<private> nb_nwg: vec3u;
+var<private> nb_lid: u32;
+fn gid() -> u32 { return (nb_wid.y * nb_nwg.x + nb_wid.x) * WG + nb_lid; }
+fn pf(i: u32) -> f32 { return bitcast<f32>(P[i]); }
+fn pi(i: u32) -> i32 { return bitcast<i32>(P[i]); }
+`;
+
+/** The entry point: sets the thread's ids, then runs `body` (WG is the workgroup size). */
+export function entry(body: string, wg = 256): string {
+  return `
+const WG: u32 = ${wg}u;
+@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) w: vec3u, @builtin(num_workgroups) n: vec3u,
+        @builtin(local_invocation_index) l: u32) {
+  nb_wid = w; nb_nwg = n; nb_lid = l;
+  ${body}
+}`;
+}
+
+/**
+ * The walk of `operands` strided operands over a shape, read from the parameter block at word
+ * `base`: [ndim, offset × operands, shape × ndim, strides × operands × ndim]. `at(i, k)` is the
+ * element index of operand k at the flat (row-major) position i.
+ */
+export function walkCode(operands: number, base = 1): string {
+  return `
+fn at(i: u32, k: u32) -> u32 {
+  let nd = P[${base}u];
+  var rem = i;
+  var o = pi(${base + 1}u + k);
+  var d = nd;
+  loop {
+    if (d == 0u) { break; }
+    d = d - 1u;
+    let s = P[${base + 1 + operands}u + d];
+    o = o + i32(rem % s) * pi(${base + 1 + operands}u + nd + k * nd + d);
+    rem = rem / s;
+  }
+  return u32(o);
+}`;
+}
+
+/** Pushes a walk's parameters (see walkCode): the shape and each operand's offset and strides. */
+export function walkParams(
+  params: Params,
+  shape: readonly number[],
+  operands: readonly { readonly offset: number; readonly strides: readonly number[] }[],
+): Params {
+  params.u32(shape.length);
+  for (const o of operands) params.i32(o.offset);
+  params.u32(...shape);
+  for (const o of operands) params.i32(...o.strides);
+  return params;
+}
+
+/** True when every input is dense in the output's shape, so flat indices (plus offsets) work. */
+export function allDense(
+  out: KernelOutput<unknown>,
+  inputs: readonly KernelInput<unknown>[],
+): boolean {
+  return inputs.every((x) => isDense(out.shape, x.strides));
+}
+
+/**
+ * Scalar functions with PyTorch's semantics: NaN is tested on the bits (a compiler may fold x != x
+ * away), the inverse functions and special cases follow C's libm as the cpu backend does.
+ */
+export const MATH = `
+fn nb_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn nb_isinf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }
+var<private> nb_nan_bits: u32 = 0x7fc00000u;
+var<private> nb_inf_bits: u32 = 0x7f800000u;
+fn nb_nan() -> f32 { return bitcast<f32>(nb_nan_bits); }
+fn nb_inf() -> f32 { return bitcast<f32>(nb_inf_bits); }
+fn nb_sign(x: f32) -> f32 { return select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0); }
+fn nb_relu(x: f32) -> f32 { return select(select(0.0, x, nb_isnan(x)), x, x > 0.0); }
+fn nb_sigmoid(x: f32) -> f32 { return select(1.0 / (1.0 + exp(-x)), x, nb_isnan(x)); }
+fn nb_tanh(x: f32) -> f32 { return select(tanh(clamp(x, -10.0, 10.0)), x, nb_isnan(x)); }
+fn nb_log1p(x: f32) -> f32 {
+  let u = 1.0 + x;
+  if (u == 1.0 || nb_isnan(x)) { return x; }
+  if (nb_isinf(u)) { return u; }
+  return log(u) * (x / (u - 1.0));
+}
+fn nb_expm1(x: f32) -> f32 {
+  let u = exp(x);
+  if (u == 1.0 || nb_isnan(x)) { return x; }
+  let um1 = u - 1.0;
+  if (um1 == -1.0) { return -1.0; }
+  if (nb_isinf(u)) { return u; }
+  return um1 * (x / log(u));
+}
+fn nb_erf(x: f32) -> f32 {
+  if (nb_isnan(x)) { return x; }
+  let a = abs(x);
+  if (a < 0.5) {
+    let x2 = x * x;
+    return 1.1283791670955126 * x * (1.0 + x2 * (-0.3333333333 + x2 * (0.1 + x2 * (-0.0238095238 + x2 * (0.0046296296 - x2 * 0.0007575758)))));
+  }
+  let t = 1.0 / (1.0 + 0.3275911 * a);
+  let y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-a * a);
+  return select(y, -y, x < 0.0);
+}
+fn nb_max(a: f32, b: f32) -> f32 { return select(max(a, b), nb_nan(), nb_isnan(a) || nb_isnan(b)); }
+fn nb_min(a: f32, b: f32) -> f32 { return select(min(a, b), nb_nan(), nb_isnan(a) || nb_isnan(b)); }
+fn nb_pow(a: f32, b: f32) -> f32 {
+  if (b == 0.0) { return 1.0; }
+  if (nb_isnan(a) || nb_isnan(b)) { return nb_nan(); }
+  let integral = floor(b) == b;
+  if (a < 0.0 && !integral && !nb_isinf(b)) { return nb_nan(); }
+  let odd = integral && abs(b) < 16777216.0 && fract(b * 0.5) != 0.0;
+  let aa = abs(a);
+  var r: f32;
+  if (aa == 0.0) {
+    r = select(0.0, nb_inf(), b < 0.0);
+  } else if (aa == 1.0 && nb_isinf(b)) {
+    return 1.0;
+  } else {
+    r = exp2(b * log2(aa));
+  }
+  if (odd && (a < 0.0 || (a == 0.0 && (bitcast<u32>(a) >> 31u) == 1u))) { return -r; }
+  return r;
+}
+fn nb_copysign(a: f32, b: f32) -> f32 {
+  return bitcast<f32>((bitcast<u32>(a) & 0x7fffffffu) | (bitcast<u32>(b) & 0x80000000u));
+}
+fn nb_hypot(a: f32, b: f32) -> f32 {
+  let x = abs(a);
+  let y = abs(b);
+  if (nb_isinf(x) || nb_isinf(y)) { return nb_inf(); }
+  if (nb_isnan(x) || nb_isnan(y)) { return nb_nan(); }
+  let m = max(x, y);
+  if (m == 0.0) { return 0.0; }
+  let p = x / m;
+  let q = y / m;
+  return m * sqrt(p * p + q * q);
+}
+fn nb_fmod(a: f32, b: f32) -> f32 {
+  if (nb_isnan(a) || nb_isnan(b) || nb_isinf(a) || b == 0.0) { return nb_nan(); }
+  if (nb_isinf(b)) { return a; }
+  let r = a - b * trunc(a / b);
+  // the quotient's rounding can leave r one |b| outside (−|b|, |b|) or of the wrong sign
+  var m = r;
+  if (abs(m) >= abs(b)) { m = m - b * sign(m) * sign(b); }
+  if (m != 0.0 && (m < 0.0) != (a < 0.0)) { m = m + abs(b) * sign(a); }
+  return select(m, 0.0 * a, m == 0.0);
+}
+fn nb_remainder(a: f32, b: f32) -> f32 {
+  let m = nb_fmod(a, b);
+  return select(m, m + b, m != 0.0 && (b < 0.0) != (m < 0.0));
+}
+fn nb_div_floor(a: f32, b: f32) -> f32 {
+  if (b == 0.0) { return a / b; }
+  let m = nb_fmod(a, b);
+  var d = (a - m) / b;
+  if (m != 0.0 && (b < 0.0) != (m < 0.0)) { d = d - 1.0; }
+  if (d == 0.0) { return 0.0 * (a / b); }
+  let f = floor(d);
+  return select(f, f + 1.0, d - f > 0.5);
+}
+fn nb_nonzero_f(x: f32) -> bool { return x != 0.0 || nb_isnan(x); }
+`;
