@@ -15,6 +15,8 @@ import {
 } from '../../src/primitives.js';
 import { NO_THRESHOLDS } from '../../src/backend/fast/backend.js';
 import { loadFastBackends } from '../../src/node/backends.js';
+import { WGSL_KERNELS, type WebgpuBackend } from '../../src/backend/webgpu/index.js';
+import type { KernelPrimitive } from '../../src/primitives.js';
 
 // The fast CPU backends (native, wasm) take every call they can here, however small.
 await loadFastBackends({ thresholds: NO_THRESHOLDS, threads: 2, quiet: true });
@@ -577,7 +579,17 @@ function moveKeepingLayout(t: Tensor, device: string): Tensor {
 
 function run(p: Primitive, c: Case, device: string, inputs = c.inputs()): Tensor {
   const moved = inputs.map((t) => (t.device === device ? t : moveKeepingLayout(t, device)));
-  return apply(p, moved, c.params as ParamsOf<typeof p>);
+  if (device !== 'webgpu') return apply(p, moved, c.params as ParamsOf<typeof p>);
+  // webgpu: a primitive with a WGSL kernel takes float32 operands on the GPU, never the host route
+  const gpu = getBackend('webgpu') as WebgpuBackend;
+  const before = [...gpu.hostCalls.values()].reduce((a, b) => a + b, 0);
+  const out = apply(p, moved, c.params as ParamsOf<typeof p>);
+  const after = [...gpu.hostCalls.values()].reduce((a, b) => a + b, 0);
+  const hasKernel = typeof WGSL_KERNELS[p as KernelPrimitive] === 'function';
+  if (hasKernel && moved.every((t) => t.dtype === 'float32') && out.dtype !== 'float64') {
+    expect(after - before, `${p} ran on the host: ${[...gpu.hostCalls.keys()].join(', ')}`).toBe(0);
+  }
+  return out;
 }
 
 function assertClose(got: Tensor, want: Tensor): void {

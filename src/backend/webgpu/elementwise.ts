@@ -33,14 +33,14 @@ const UNARY_F32: { readonly [P in UnaryPrimitive]?: string } = {
   neg: '-a',
   abs: 'abs(a)',
   sign: 'nb_sign(a)',
-  exp: 'exp(a)',
-  log: 'log(a)',
+  exp: 'nb_exp(a)',
+  log: 'nb_log(a)',
   log1p: 'nb_log1p(a)',
   expm1: 'nb_expm1(a)',
-  sqrt: 'sqrt(a)',
-  rsqrt: '1.0 / sqrt(a)',
-  sin: 'sin(a)',
-  cos: 'cos(a)',
+  sqrt: 'select(sqrt(a), nb_nan(), a < 0.0)',
+  rsqrt: 'select(1.0 / sqrt(a), nb_nan(), a < 0.0)',
+  sin: 'select(sin(a), nb_sincos(a, false), abs(a) < 8192.0)',
+  cos: 'select(cos(a), nb_sincos(a, true), abs(a) < 8192.0)',
   tanh: 'nb_tanh(a)',
   sigmoid: 'nb_sigmoid(a)',
   erf: 'nb_erf(a)',
@@ -48,17 +48,17 @@ const UNARY_F32: { readonly [P in UnaryPrimitive]?: string } = {
   floor: 'floor(a)',
   ceil: 'ceil(a)',
   round: 'round(a)',
-  tan: 'tan(a)',
-  asin: 'asin(a)',
-  acos: 'acos(a)',
+  tan: 'select(tan(a), nb_sincos(a, false) / nb_sincos(a, true), abs(a) < 8192.0)',
+  asin: 'select(asin(a), nb_nan(), abs(a) > 1.0)',
+  acos: 'nb_acos(a)',
   atan: 'atan(a)',
-  sinh: 'sinh(a)',
-  cosh: 'cosh(a)',
-  asinh: 'asinh(a)',
-  acosh: 'acosh(a)',
-  atanh: 'atanh(a)',
-  log2: 'log2(a)',
-  log10: 'log(a) * 0.4342944819032518',
+  sinh: 'nb_sinh(a)',
+  cosh: 'nb_cosh(a)',
+  asinh: 'nb_asinh(a)',
+  acosh: 'nb_acosh(a)',
+  atanh: 'nb_atanh(a)',
+  log2: 'nb_log(a) * 1.4426950408889634',
+  log10: 'nb_log(a) * 0.4342944819032518',
 };
 
 /** Unary int32 expressions of `a` (wrapping, as C's int32 arithmetic). */
@@ -82,7 +82,7 @@ const BINARY_F32: { readonly [P in BinaryPrimitive]?: string } = {
   pow: 'nb_pow(a, b)',
   maximum: 'nb_max(a, b)',
   minimum: 'nb_min(a, b)',
-  atan2: 'atan2(a, b)',
+  atan2: 'nb_atan2(a, b)',
   copysign: 'nb_copysign(a, b)',
   hypot: 'nb_hypot(a, b)',
   divTrunc: 'trunc(a / b)',
@@ -145,7 +145,7 @@ function store(dtype: DType, value: string, from: Compute | 'bool'): string {
   if (from === 'bool') return `select(${t}(0), ${t}(1), ${value})`;
   if (t === from) return value;
   // float32 → int32 truncates toward zero; NaN gives 0 (as a JavaScript Int32Array store)
-  if (from === 'f32' && t === 'i32') return `select(i32(trunc(${value})), 0, nb_isnan(${value}))`;
+  if (from === 'f32' && t === 'i32') return `nb_to_i32(${value})`;
   return `${t}(${value})`;
 }
 
@@ -273,7 +273,7 @@ export function binaryGpu(rt: GpuRuntime, op: BinaryPrimitive, out: Out, x: In, 
 export const ELEMENTWISE_FUNCTIONS: string = [
   ...UNARY_PRIMITIVES.flatMap((op) => [
     UNARY_F32[op] !== undefined
-      ? `fn nb_f32_${op}(a: f32) -> f32 { return ${UNARY_F32[op]}; }`
+      ? `fn nb_f32_${op}(a: f32) -> f32 { return ${op === 'sign' ? UNARY_F32[op] : `select(${UNARY_F32[op]}, a, nb_isnan(a))`}; }`
       : '',
     UNARY_I32[op] !== undefined
       ? `fn nb_i32_${op}(a: i32) -> i32 { return ${UNARY_I32[op]}; }`

@@ -100,11 +100,25 @@ fn nb_sign(x: f32) -> f32 { return select(select(0.0, -1.0, x < 0.0), 1.0, x > 0
 fn nb_relu(x: f32) -> f32 { return select(select(0.0, x, nb_isnan(x)), x, x > 0.0); }
 fn nb_sigmoid(x: f32) -> f32 { return select(1.0 / (1.0 + exp(-x)), x, nb_isnan(x)); }
 fn nb_tanh(x: f32) -> f32 { return select(tanh(clamp(x, -10.0, 10.0)), x, nb_isnan(x)); }
+fn nb_log(x: f32) -> f32 {
+  if (x < 0.0) { return nb_nan(); }
+  if (x == 0.0) { return -nb_inf(); }
+  if (nb_isinf(x)) { return x; }
+  return log(x);
+}
+fn nb_acos(x: f32) -> f32 {
+  if (abs(x) > 1.0) { return nb_nan(); }
+  if (x > 0.5) { return 2.0 * asin(sqrt(0.5 - 0.5 * x)); }
+  if (x < -0.5) { return 3.141592653589793 - 2.0 * asin(sqrt(0.5 + 0.5 * x)); }
+  return 1.5707963267948966 - asin(x);
+}
 fn nb_log1p(x: f32) -> f32 {
+  if (x < -1.0) { return nb_nan(); }
+  if (x == -1.0) { return -nb_inf(); }
   let u = 1.0 + x;
   if (u == 1.0 || nb_isnan(x)) { return x; }
   if (nb_isinf(u)) { return u; }
-  return log(u) * (x / (u - 1.0));
+  return nb_log(u) * (x / (u - 1.0));
 }
 fn nb_expm1(x: f32) -> f32 {
   let u = exp(x);
@@ -183,4 +197,83 @@ fn nb_div_floor(a: f32, b: f32) -> f32 {
   return select(f, f + 1.0, d - f > 0.5);
 }
 fn nb_nonzero_f(x: f32) -> bool { return x != 0.0 || nb_isnan(x); }
+fn nb_exp(x: f32) -> f32 {
+  if (x > 88.72284) { return nb_inf(); }
+  if (x < -103.97208) { return 0.0; }
+  return exp(x);
+}
+fn nb_sinh(x: f32) -> f32 {
+  if (abs(x) < 0.5) { let x2 = x * x; return x * (1.0 + x2 * (0.16666667 + x2 * (0.008333333 + x2 * 0.0001984127))); }
+  if (abs(x) > 89.4) { return select(nb_inf(), -nb_inf(), x < 0.0); }
+  let e = exp(abs(x) - 0.6931471805599453);
+  return select(1.0, -1.0, x < 0.0) * (e - 0.25 / e);
+}
+fn nb_cosh(x: f32) -> f32 {
+  if (abs(x) > 89.4) { return nb_inf(); }
+  let e = exp(abs(x) - 0.6931471805599453);
+  return e + 0.25 / e;
+}
+fn nb_asinh(x: f32) -> f32 {
+  let a = abs(x);
+  if (nb_isinf(a)) { return x; }
+  var r: f32;
+  if (a > 1e18) { r = log(a) + 0.6931471805599453; }
+  else { r = nb_log1p(a + a * a / (1.0 + sqrt(1.0 + a * a))); }
+  return select(r, -r, x < 0.0);
+}
+fn nb_acosh(x: f32) -> f32 {
+  if (x < 1.0) { return nb_nan(); }
+  if (nb_isinf(x)) { return x; }
+  if (x > 1e18) { return log(x) + 0.6931471805599453; }
+  let t = x - 1.0;
+  return nb_log1p(t + sqrt(2.0 * t + t * t));
+}
+fn nb_atanh(x: f32) -> f32 {
+  let a = abs(x);
+  if (a > 1.0) { return nb_nan(); }
+  if (a == 1.0) { return select(nb_inf(), -nb_inf(), x < 0.0); }
+  let r = 0.5 * nb_log1p(2.0 * a / (1.0 - a));
+  return select(r, -r, x < 0.0);
+}
+fn nb_atan2(a: f32, b: f32) -> f32 {
+  if (nb_isnan(a) || nb_isnan(b)) { return nb_nan(); }
+  let pi = 3.141592653589793;
+  let sa = select(1.0, -1.0, (bitcast<u32>(a) >> 31u) == 1u);
+  if (nb_isinf(b)) {
+    if (nb_isinf(a)) { return sa * select(0.25 * pi, 0.75 * pi, b < 0.0); }
+    return sa * select(0.0, pi, b < 0.0);
+  }
+  if (nb_isinf(a)) { return sa * 0.5 * pi; }
+  if (a == 0.0) {
+    let negb = b < 0.0 || (b == 0.0 && (bitcast<u32>(b) >> 31u) == 1u);
+    return sa * select(0.0, pi, negb);
+  }
+  return atan2(a, b);
+}
+// sin and cos to about 1 ulp for |x| < 8192 (Cody–Waite reduction by π/4 and minimax
+// polynomials, as Cephes' sinf/cosf); WGSL's built-ins only promise 2^-11 absolute error.
+fn nb_sincos(x: f32, want_cos: bool) -> f32 {
+  if (nb_isnan(x) || nb_isinf(x)) { return nb_nan(); }
+  var sgn = select(1.0, -1.0, x < 0.0 && !want_cos);
+  let ax = abs(x);
+  var j = u32(ax * 1.2732395447351628);
+  var y = f32(j);
+  if ((j & 1u) == 1u) { j = j + 1u; y = y + 1.0; }
+  j = j & 7u;
+  if (j > 3u) { sgn = -sgn; j = j - 4u; }
+  if (want_cos && j > 1u) { sgn = -sgn; }
+  let r = ((ax - y * 0.78515625) - y * 2.4187564849853515625e-4) - y * 3.77489497744594108e-8;
+  let z = r * r;
+  let c = ((2.443315711809948e-5 * z - 1.388731625493765e-3) * z + 4.166664568298827e-2) * z * z - 0.5 * z + 1.0;
+  let s = ((-1.9515295891e-4 * z + 8.3321608736e-3) * z - 1.6666654611e-1) * z * r + r;
+  let use_cos = (j == 1u || j == 2u) != want_cos;
+  return sgn * select(s, c, use_cos);
+}
+fn nb_to_i32(x: f32) -> i32 {
+  if (nb_isnan(x) || nb_isinf(x)) { return 0; }
+  let t = trunc(x);
+  if (abs(t) < 2147483648.0) { return i32(t); }
+  let m = t - 4294967296.0 * floor(t / 4294967296.0);
+  return bitcast<i32>(u32(m));
+}
 `;
