@@ -48,6 +48,11 @@ export {
   type BackendChoice,
 } from './backend/select.js';
 export { createWasmBackend, loadWasmBackend, WASM_THRESHOLDS } from './backend/wasm/index.js';
+export {
+  loadWebgpuBackend,
+  type BrowserWebgpuOptions,
+  type WebgpuBackend,
+} from './backend/webgpu/index.js';
 export { NO_THRESHOLDS, type FastBackend, type FastThresholds } from './backend/fast/backend.js';
 export type { Backend, KernelTable } from './backend/backend.js';
 export {

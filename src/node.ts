@@ -17,6 +17,8 @@ export {
   nativeFmaPeak,
 } from './node/native.js';
 export { createNodeWasmBackend } from './node/wasm.js';
+// NOTE: shadows the browser loadWebgpuBackend of './index.js' (a local export wins over export *)
+export { loadWebgpuBackend, type WebgpuLoadOptions } from './node/webgpu.js';
 export { katexCss } from './node/katex.js';
 export { saveOnnx, writeOnnxFile } from './node/onnx.js';
 export { savePytorch, type SavedPytorch } from './node/pytorch.js';

@@ -205,20 +205,28 @@ export class Tensor<D extends DType = DType> {
     return this.#dtype === 'bool' ? v !== 0 : v;
   }
 
+  /**
+   * item() that works on every backend: awaits the read where the backend cannot read
+   * synchronously (webgpu in a browser). Portable code uses this and `await t.data()`.
+   */
+  async itemAsync(this: Tensor<'bool'>): Promise<boolean>;
+  async itemAsync(): Promise<number>;
+  async itemAsync(): Promise<number | boolean> {
+    const n = this.numel();
+    if (n !== 1)
+      throw new ArgumentError(`a Tensor with ${n} elements cannot be converted to Scalar`);
+    const v = (await this.data())[0]!;
+    return this.#dtype === 'bool' ? v !== 0 : v;
+  }
+
+  /** tolist() that works on every backend (see itemAsync). */
+  async tolistAsync(): Promise<NestedList> {
+    return nest(await this.data(), this.shape, this.#dtype === 'bool');
+  }
+
   /** The data as nested arrays (a number for a 0-d tensor). */
   tolist(): NestedList {
-    const data = this.dataSync();
-    const isBool = this.#dtype === 'bool';
-    const shape = this.shape;
-    const build = (dim: number, offset: number): NestedList => {
-      if (dim === shape.length) return isBool ? data[offset] !== 0 : data[offset]!;
-      const size = shape[dim]!;
-      const step = numel(shape.slice(dim + 1));
-      const out: NestedList[] = [];
-      for (let i = 0; i < size; i++) out.push(build(dim + 1, offset + i * step));
-      return out;
-    };
-    return build(0, 0);
+    return nest(this.dataSync(), this.shape, this.#dtype === 'bool');
   }
 
   toString(): string {
@@ -989,3 +997,16 @@ export class Tensor<D extends DType = DType> {
 }
 
 registerTensorClass(Tensor);
+
+/** Nested arrays of a contiguous row-major `data` of `shape` (a scalar for a 0-d shape). */
+function nest(data: TypedArray, shape: readonly number[], isBool: boolean): NestedList {
+  const build = (dim: number, offset: number): NestedList => {
+    if (dim === shape.length) return isBool ? data[offset] !== 0 : data[offset]!;
+    const size = shape[dim]!;
+    const step = numel(shape.slice(dim + 1));
+    const out: NestedList[] = [];
+    for (let i = 0; i < size; i++) out.push(build(dim + 1, offset + i * step));
+    return out;
+  };
+  return build(0, 0);
+}

@@ -4,8 +4,9 @@ import { DeviceError } from '../errors.js';
 import { setDefaultBackend } from '../backend/registry.js';
 import { resolveBackend, setReadyPromise } from '../backend/select.js';
 import { loadFastBackends } from './backends.js';
+import { loadWebgpuBackend } from './webgpu.js';
 
-const CHOICES = ['auto', 'native', 'wasm', 'cpu'] as const;
+const CHOICES = ['auto', 'native', 'wasm', 'cpu', 'webgpu'] as const;
 
 /** NABLA_BACKEND's value ('auto' when unset or empty); anything else is an error. */
 export function backendFromEnv(): string {
@@ -26,7 +27,9 @@ export function backendFromEnv(): string {
 export async function useDefaultBackend(): Promise<string> {
   const choice = backendFromEnv();
   const work = (async () => {
-    if (choice !== 'cpu') {
+    if (choice === 'webgpu') {
+      await loadWebgpuBackend();
+    } else if (choice !== 'cpu') {
       const loaded = await loadFastBackends({ quiet: choice === 'wasm' });
       const why = loaded.errors[choice as 'native' | 'wasm'];
       if (why !== undefined)

@@ -1,6 +1,8 @@
 // The webgpu backend: tensors in GPU buffers, one WGSL kernel (or a stated host route) per
 // primitive, float64 on the host. Created from a GPU object: navigator.gpu, or Node's `webgpu`.
 import { DeviceError, NablaError } from '../../errors.js';
+import { defineOptions } from '../../options.js';
+import { registerBackend } from '../registry.js';
 import { allocArray, type DType, type TypedArray } from '../../dtype.js';
 import {
   BINARY_PRIMITIVES,
@@ -278,5 +280,40 @@ export function makeWebgpuBackend(rt: GpuRuntime): WebgpuBackend {
     destroy: () => rt.destroy(),
   };
   if (rt.canReadSync) (backend as { readSync?: (v: In) => TypedArray }).readSync = readSync;
+  return backend;
+}
+
+/** Options of loadWebgpuBackend in a browser (Node's takes its own, see nabla/node). */
+export interface BrowserWebgpuOptions {
+  /** The GPU object (default: navigator.gpu). */
+  readonly gpu?: Gpu;
+  readonly powerPreference?: 'high-performance' | 'low-power';
+}
+
+const LOAD_BROWSER_WEBGPU = defineOptions<BrowserWebgpuOptions>('loadWebgpuBackend', {
+  gpu: 'object',
+  powerPreference: 'string',
+});
+
+/**
+ * Loads the 'webgpu' backend on navigator.gpu and registers it; then `selectBackend('webgpu')`
+ * or `model.to('webgpu')` use it. Reads are asynchronous in a browser: `await t.data()`,
+ * `await t.itemAsync()`.
+ */
+export async function loadWebgpuBackend(
+  options: BrowserWebgpuOptions = {},
+): Promise<WebgpuBackend> {
+  LOAD_BROWSER_WEBGPU.checkGiven(options);
+  const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: Gpu } }).navigator?.gpu;
+  if (gpu === undefined) {
+    throw new DeviceError(
+      'webgpu: this environment has no WebGPU (navigator.gpu is undefined); in Node import loadWebgpuBackend from nabla/node',
+    );
+  }
+  const backend = await createWebgpuBackend({
+    gpu,
+    ...(options.powerPreference !== undefined ? { powerPreference: options.powerPreference } : {}),
+  });
+  registerBackend(backend as unknown as Backend);
   return backend;
 }
