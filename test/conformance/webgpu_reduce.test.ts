@@ -71,8 +71,28 @@ describe.runIf(onWebgpu)('webgpu reductions', () => {
     check('norm', [r(2, 50000)], { ...dims([1]), p: 2 });
   });
 
+  it('split reductions: few outputs of long lines reduce in chunks, then across chunks', () => {
+    const long = r(2, 20000);
+    for (const p of ['sum', 'amax', 'amin', 'all', 'any'] as const) {
+      check(p, [long], dims([1]));
+      check(p, [r(20000, 3)], dims([0]), ([x]) => [x!.t()]);
+    }
+    check('amin', [long], dims([0, 1]));
+    check('prod', [long], dims([1]), ([x]) => [x!.mul(1e-3).add(1)], 1e-4);
+    for (const p of [Infinity, -Infinity, 0, 1, 2, 3]) check('norm', [long], { ...dims([1]), p });
+    const ints = int(Array.from({ length: 30000 }, (_, i) => (i % 7) - 3));
+    check('sum', [ints], dims([0]));
+    check('amax', [ints], dims([0]));
+    // one true element in the last chunk; one false element in the first
+    const flags = new Float32Array(30000);
+    flags[29999] = 1;
+    const oneTrue = tensor(flags, { device: 'cpu' });
+    expect(check('any', [oneTrue], dims([0]), ([x]) => [x!.gt(0)]).item()).toBe(true);
+    expect(check('all', [oneTrue], dims([0]), ([x]) => [x!.lt(1)]).item()).toBe(false);
+  });
+
   it('many short outputs, strided and broadcast inputs, keepdim', () => {
-    check('sum', [r(5, 40000)], dims([0], true), ([x]) => [x!.t()]);
+    check('sum', [r(5, 40000)], dims([1], true), ([x]) => [x!.t()]);
     check('amax', [r(3, 1)], dims([0, 2]), ([x]) => [x!.expand(3, 5).unsqueeze(0).expand(4, 3, 5)]);
     check('prod', [r(6, 4, 5)], dims([0, 2]), ([x]) => [x!.permute(2, 1, 0)]);
     check('argmin', [r(3, 8, 6)], dims([1], true), ([x]) => [x!.slice(2, 1, null, 2)]);

@@ -175,22 +175,31 @@ function layoutOf(x: In, dims: readonly number[]) {
 }
 
 /**
- * P of the reductions: [nOut, nRed, lanes, x offset, reduced walk's base, p (norm), then the kept
- * walk at word 8 and the reduced walk]. Each group of `lanes` threads reduces one output: every
- * lane walks its share of the line, then a tree in workgroup memory combines the lanes.
+ * P of the reductions: [units, nRed, lanes, x offset, reduced walk's base, p (norm), chunks per
+ * line, elements per chunk, then the kept walk at word 8 and the reduced walk]. A unit is one
+ * chunk of one output's line (one chunk per line unless the reduction is split, see reduceRun);
+ * each group of `lanes` threads reduces one unit: every lane walks its share of the chunk, then a
+ * tree in workgroup memory combines the lanes.
  */
 const HEAD = 8;
 
-function reduceShader(name: string, spec: ReduceSpec, x: DType, out: DType): string {
+/** One pass ('one'), or the first (partials, mapped, not finished) or second pass of a split. */
+type Phase = 'one' | 'first' | 'second';
+
+const ACC_DTYPE: { readonly [C in Compute]: DType } = { f32: 'float32', i32: 'int32' };
+
+function reduceShader(name: string, spec: ReduceSpec, x: DType, out: DType, phase: Phase): string {
+  // the second pass reads the first's partials, in the accumulator's type and already mapped
   const t = accType(name, x);
-  // elements load in the input's compute type; map takes them to the accumulator's (all, any)
-  const tIn = computeOf(x);
-  const mapped = (v: string) => (spec.map === undefined ? v : spec.map(v, tIn));
+  const tIn = phase === 'second' ? t : computeOf(x);
+  const mapped = (v: string) =>
+    spec.map === undefined || phase === 'second' ? v : spec.map(v, tIn);
   const accumulate =
     spec.sum === true && t === 'f32'
       ? 'kahan(&acc, &comp, v);'
       : `acc = ${spec.combine('acc', 'v', t)};`;
-  const result = spec.finish === undefined ? 'sv[nb_lid]' : spec.finish('sv[nb_lid]');
+  const result =
+    spec.finish === undefined || phase === 'first' ? 'sv[nb_lid]' : spec.finish('sv[nb_lid]');
   return `${COMMON}
 ${binding(1, 'y', out, true)}
 ${binding(2, 'x', x)}
@@ -199,14 +208,16 @@ ${entry(
   `
   let lanes = P[2];
   let lane = nb_lid % lanes;
-  let o = (nb_wid.y * nb_nwg.x + nb_wid.x) * (WG / lanes) + nb_lid / lanes;
-  let live = o < P[0];
+  let u = (nb_wid.y * nb_nwg.x + nb_wid.x) * (WG / lanes) + nb_lid / lanes;
+  let live = u < P[0];
   var acc: ${t} = ${spec.identity(t)};
   var comp: ${t} = ${t}(0);
   if (live) {
-    let base = pi(3u) + walk(o, ${HEAD}u);
+    let base = pi(3u) + walk(u / P[6], ${HEAD}u);
     let rb = P[4];
-    for (var r = lane; r < P[1]; r = r + lanes) {
+    let first = (u % P[6]) * P[7];
+    let end = min(P[1], first + P[7]);
+    for (var r = first + lane; r < end; r = r + lanes) {
       let v = ${mapped(load(x, tIn, 'u32(base + walk(r, rb))'))};
       ${accumulate}
     }
@@ -217,10 +228,15 @@ ${entry(
     if (s < lanes && lane < s) { sv[nb_lid] = ${spec.combine('sv[nb_lid]', 'sv[nb_lid + s]', t)}; }
     workgroupBarrier();
   }
-  if (live && lane == 0u) { y[o] = ${store(out, result, t)}; }`,
+  if (live && lane == 0u) { y[u] = ${store(out, result, t)}; }`,
   WG,
 )}`;
 }
+
+/** Elements per chunk when a reduction is split: few outputs of long lines (see reduceRun). */
+const CHUNK = 4096;
+/** At most this many outputs are split (more already keep the GPU busy). */
+const SPLIT_OUTPUTS = 64;
 
 /** argmax/argmin: (value, index) pairs; the first extreme wins and a NaN is the extreme. */
 function argShader(op: 'argmax' | 'argmin', x: DType): string {
@@ -277,25 +293,79 @@ ${entry(
 )}`;
 }
 
-/** Dispatches the reduction `name` (a SPECS key or argmax/argmin) of x over dims into out. */
+/**
+ * Dispatches the reduction `name` (a SPECS key or argmax/argmin) of x over dims into out. A few
+ * outputs of long lines are split: the first pass reduces chunks of CHUNK elements into partials
+ * (many workgroups at work instead of one per output), the second reduces each line's partials.
+ */
 function reduceRun(rt: GpuRuntime, name: string, out: Out, x: In, dims: readonly number[], p = 0) {
   const l = layoutOf(x, dims);
   if (l.nOut === 0) return;
-  const lanes = lanesFor(l.nRed);
   const arg = name === 'argmax' || name === 'argmin';
-  const pipeline = rt.pipeline(`reduce:${name}:${x.dtype}>${out.dtype}`, () =>
-    arg ? argShader(name, x.dtype) : reduceShader(name, SPECS[name]!, x.dtype, out.dtype),
+  const chunks = arg || l.nOut > SPLIT_OUTPUTS ? 1 : Math.ceil(l.nRed / CHUNK);
+  const pass = (
+    phase: Phase,
+    dst: WebgpuBuffer['device'],
+    dstDtype: DType,
+    src: WebgpuBuffer['device'],
+    srcDtype: DType,
+    offset: number,
+    units: number,
+    perLine: number,
+    kept: { shape: readonly number[]; strides: readonly number[] },
+    red: { shape: readonly number[]; strides: readonly number[] },
+    lineLength: number,
+  ) => {
+    const lanes = lanesFor(Math.min(lineLength, perLine));
+    const pipeline = rt.pipeline(`reduce:${name}:${phase}:${srcDtype}>${dstDtype}`, () =>
+      arg ? argShader(name, srcDtype) : reduceShader(name, SPECS[name]!, srcDtype, dstDtype, phase),
+    );
+    const params = new Params()
+      .u32(units, lineLength, lanes)
+      .i32(offset)
+      .u32(0)
+      .f32(p)
+      .u32(units / kept.shape.reduce((a, b) => a * b, 1), perLine);
+    padTo(params, HEAD);
+    pushWalk(params, kept.shape, kept.strides);
+    params.words[4] = pushWalk(params, red.shape, red.strides);
+    rt.dispatch({ pipeline, buffers: [dst, src], params, workgroups: grid(units, WG / lanes) });
+  };
+  if (chunks <= 1) {
+    const [y, xb] = [out.buffer.device, x.buffer.device];
+    pass('one', y, out.dtype, xb, x.dtype, x.offset, l.nOut, l.nRed, l.kept, l.red, l.nRed);
+    return;
+  }
+  const acc = ACC_DTYPE[accType(name, x.dtype)];
+  const partials = rt.take(l.nOut * chunks * 4);
+  pass(
+    'first',
+    partials,
+    acc,
+    x.buffer.device,
+    x.dtype,
+    x.offset,
+    l.nOut * chunks,
+    CHUNK,
+    l.kept,
+    l.red,
+    l.nRed,
   );
-  const params = new Params().u32(l.nOut, l.nRed, lanes).i32(x.offset).u32(0).f32(p);
-  padTo(params, HEAD);
-  pushWalk(params, l.kept.shape, l.kept.strides);
-  params.words[4] = pushWalk(params, l.red.shape, l.red.strides);
-  rt.dispatch({
-    pipeline,
-    buffers: [out.buffer.device, x.buffer.device],
-    params,
-    workgroups: grid(l.nOut, WG / lanes),
-  });
+  // the partials are dense [nOut, chunks]: line o is chunks elements from o·chunks
+  pass(
+    'second',
+    out.buffer.device,
+    out.dtype,
+    partials,
+    acc,
+    0,
+    l.nOut,
+    chunks,
+    { shape: [l.nOut], strides: [chunks] },
+    { shape: [chunks], strides: [1] },
+    chunks,
+  );
+  rt.give(partials);
 }
 
 const reduceKernel =
