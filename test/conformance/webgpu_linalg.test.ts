@@ -100,6 +100,11 @@ describe.skipIf(!hasWebgpu)('webgpu linalg kernels', () => {
       ],
       {},
     );
+    const x = r(2, 3, 9, 8).to('webgpu');
+    const win = { kernelSize: [3, 2], dilation: [1, 2], padding: [1, 1], stride: [2, 1] } as const;
+    const cols = apply('unfold', [x], win);
+    apply('fold', [cols], { ...win, outputSize: [9, 8] });
+    apply('maxPoolIndices', [x], { ...win, grid: [5, 8] });
     expect([...backend().hostCalls.keys()]).toEqual([]);
   });
 });

@@ -1,4 +1,7 @@
 // webgpu matmul and the sliding-window primitives (unfold, fold, max-pool indices, convolution).
+import type { WindowParams } from '../../primitives.js';
+import type { KernelInput, KernelOutput } from '../backend.js';
+import type { WebgpuBuffer } from './buffer.js';
 import {
   GEMM_HEAD,
   SKINNY_OUTPUTS,
@@ -8,8 +11,11 @@ import {
   type GemmType,
 } from './gemm.js';
 import type { GpuKernel } from './index.js';
-import { Params, grid } from './runtime.js';
-import { binding } from './wgsl.js';
+import { Params, grid, type GpuRuntime } from './runtime.js';
+import { MATH, PRELUDE, binding, entry } from './wgsl.js';
+
+type In = KernelInput<WebgpuBuffer>;
+type Out = KernelOutput<WebgpuBuffer>;
 
 const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -96,11 +102,182 @@ const matmulGpu: GpuKernel<'matmul'> = (rt, out, [a, b]) => {
   return true;
 };
 
+/** The image [N, C, H, W] sizes and strides of a 3-d (unbatched) or 4-d view. */
+function image4(x: In): { shape: number[]; strides: number[] } {
+  return x.shape.length === 4
+    ? { shape: [...x.shape], strides: [...x.strides] }
+    : { shape: [1, ...x.shape], strides: [0, ...x.strides] };
+}
+
+/** How many windows fit along one dim of `size` elements (cpu/window.ts's blocks). */
+const blocks = (size: number, k: number, d: number, p: number, s: number) =>
+  Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
+
+/** The window geometry words: [kh, kw, dh, dw, ph, pw, sh, sw]. */
+const geometry = (p: WindowParams) => [...p.kernelSize, ...p.dilation, ...p.padding, ...p.stride];
+
+/**
+ * The one-thread-per-output window shaders share their parameter block: [count, C, H, W, kh, kw,
+ * dh, dw, ph, pw, sh, sw, gH, gW, input offset, 4 input strides], (H, W) the image and (gH, gW)
+ * the window grid. WGSL names for them:
+ */
+const WINDOW_WORDS = `
+fn C_() -> u32 { return P[1]; }
+fn H_() -> i32 { return pi(2u); }
+fn W_() -> i32 { return pi(3u); }
+fn kh() -> u32 { return P[4]; }
+fn kw() -> u32 { return P[5]; }
+fn dh() -> i32 { return pi(6u); }
+fn dw() -> i32 { return pi(7u); }
+fn ph() -> i32 { return pi(8u); }
+fn pw() -> i32 { return pi(9u); }
+fn sh() -> i32 { return pi(10u); }
+fn sw() -> i32 { return pi(11u); }
+fn gH() -> u32 { return P[12]; }
+fn gW() -> u32 { return P[13]; }
+fn xat(s0: u32, s1: u32, s2: i32, s3: i32) -> u32 {
+  return u32(pi(14u) + i32(s0) * pi(15u) + i32(s1) * pi(16u) + s2 * pi(17u) + s3 * pi(18u));
+}`;
+
+/** Dispatches one thread per output element of a window shader (see WINDOW_WORDS). */
+function runWindow(
+  rt: GpuRuntime,
+  key: string,
+  body: string,
+  out: Out,
+  x: In,
+  words: { C: number; H: number; W: number; gH: number; gW: number },
+  p: WindowParams,
+  xOffset: number,
+  xStrides: readonly number[],
+): void {
+  const total = numel(out.shape);
+  if (total === 0) return;
+  const pipeline = rt.pipeline(
+    key,
+    () => `${PRELUDE}${MATH}
+${binding(1, 'Y', out.dtype, true)}
+${binding(2, 'X', 'float32')}
+${WINDOW_WORDS}
+${entry(`let o = gid();
+  if (o >= P[0]) { return; }
+  ${body}`)}`,
+  );
+  const params = new Params()
+    .u32(total, words.C)
+    .i32(words.H, words.W, ...geometry(p))
+    .u32(words.gH, words.gW)
+    .i32(xOffset, ...xStrides);
+  rt.dispatch({
+    pipeline,
+    buffers: [out.buffer.device, x.buffer.device],
+    params,
+    workgroups: grid(total),
+  });
+}
+
+/** im2col: out[n, (c·kh + ki)·kw + kj, oh·gW + ow] = x[n, c, ih, iw], 0 in the padding. */
+const unfoldGpu: GpuKernel<'unfold'> = (rt, out, [input], p) => {
+  const x = input!;
+  if (x.dtype !== 'float32') return false;
+  const { shape, strides } = image4(x);
+  const [, C, H, W] = shape as [number, number, number, number];
+  const gH = blocks(H, p.kernelSize[0], p.dilation[0], p.padding[0], p.stride[0]);
+  const gW = blocks(W, p.kernelSize[1], p.dilation[1], p.padding[1], p.stride[1]);
+  const body = `
+  let L = gH() * gW();
+  let lw = o % L;
+  let row = (o / L) % (C_() * kh() * kw());
+  let img = o / (L * C_() * kh() * kw());
+  let c = row / (kh() * kw());
+  let ki = (row / kw()) % kh();
+  let kj = row % kw();
+  let ih = i32(lw / gW()) * sh() - ph() + i32(ki) * dh();
+  let iw = i32(lw % gW()) * sw() - pw() + i32(kj) * dw();
+  if (ih < 0 || iw < 0 || ih >= H_() || iw >= W_()) { Y[o] = 0.0; return; }
+  Y[o] = X[xat(img, c, ih, iw)];`;
+  runWindow(rt, 'unfold', body, out, x, { C, H, W, gH, gW }, p, x.offset, strides);
+  return true;
+};
+
+/**
+ * col2im as a gather: each output pixel sums the columns of the windows that cover it (no
+ * atomics), taps in the cpu kernel's order. Here (H, W) is the output size, the input is read as
+ * [N, C·kh·kw, L] through strides [sN, sK, sL, 0].
+ */
+const foldGpu: GpuKernel<'fold'> = (rt, out, [input], p) => {
+  const cols = input!;
+  if (cols.dtype !== 'float32') return false;
+  const batched = cols.shape.length === 3;
+  const [H, W] = p.outputSize;
+  const [kh, kw] = p.kernelSize;
+  const C = cols.shape[batched ? 1 : 0]! / (kh * kw);
+  const gH = blocks(H, kh, p.dilation[0], p.padding[0], p.stride[0]);
+  const gW = blocks(W, kw, p.dilation[1], p.padding[1], p.stride[1]);
+  const strides = batched ? [...cols.strides, 0] : [0, ...cols.strides, 0];
+  const body = `
+  let x = i32(o % u32(W_()));
+  let y = i32((o / u32(W_())) % u32(H_()));
+  let c = (o / u32(W_() * H_())) % C_();
+  let img = o / (u32(W_() * H_()) * C_());
+  var acc = 0.0;
+  for (var ki = 0u; ki < kh(); ki = ki + 1u) {
+    let ty = y + ph() - i32(ki) * dh();
+    if (ty < 0 || ty % sh() != 0 || u32(ty / sh()) >= gH()) { continue; }
+    for (var kj = 0u; kj < kw(); kj = kj + 1u) {
+      let tx = x + pw() - i32(kj) * dw();
+      if (tx < 0 || tx % sw() != 0 || u32(tx / sw()) >= gW()) { continue; }
+      let lw = u32(ty / sh()) * gW() + u32(tx / sw());
+      acc = acc + X[xat(img, (c * kh() + ki) * kw() + kj, i32(lw), 0)];
+    }
+  }
+  Y[o] = acc;`;
+  runWindow(rt, 'fold', body, out, cols, { C, H, W, gH, gW }, p, cols.offset, strides);
+  return true;
+};
+
+/** For each window, h·W + w of its first maximum; a NaN beats any number and the last NaN wins. */
+const maxPoolIndicesGpu: GpuKernel<'maxPoolIndices'> = (rt, out, [input], p) => {
+  const x = input!;
+  if (x.dtype !== 'float32') return false;
+  const { shape, strides } = image4(x);
+  const [, C, H, W] = shape as [number, number, number, number];
+  const [gH, gW] = p.grid;
+  const body = `
+  let ow = i32(o % gW());
+  let oh = i32((o / gW()) % gH());
+  let c = (o / (gW() * gH())) % C_();
+  let img = o / (gW() * gH() * C_());
+  let h0 = oh * sh() - ph();
+  let w0 = ow * sw() - pw();
+  // the first tap inside the image (or past it): the index of a window of -inf only
+  let ih0 = select(h0, h0 + ((-h0 + dh() - 1) / dh()) * dh(), h0 < 0);
+  let iw0 = select(w0, w0 + ((-w0 + dw() - 1) / dw()) * dw(), w0 < 0);
+  var best = -nb_inf();
+  var at = ih0 * W_() + iw0;
+  for (var ki = 0u; ki < kh(); ki = ki + 1u) {
+    let ih = h0 + i32(ki) * dh();
+    if (ih < 0 || ih >= H_()) { continue; }
+    for (var kj = 0u; kj < kw(); kj = kj + 1u) {
+      let iw = w0 + i32(kj) * dw();
+      if (iw < 0 || iw >= W_()) { continue; }
+      let v = X[xat(img, c, ih, iw)];
+      if (v > best || nb_isnan(v)) {
+        best = v;
+        at = ih * W_() + iw;
+      }
+    }
+  }
+  Y[o] = at;`;
+  runWindow(rt, 'maxPoolIndices', body, out, x, { C, H, W, gH, gW }, p, x.offset, strides);
+  return true;
+};
+
 export const LINALG_KERNELS = {
   matmul: matmulGpu,
-  unfold: { host: 'no WGSL kernel yet' },
-  fold: { host: 'no WGSL kernel yet' },
-  maxPoolIndices: { host: 'no WGSL kernel yet' },
+  unfold: unfoldGpu,
+  fold: foldGpu,
+  maxPoolIndices: maxPoolIndicesGpu,
   conv2d: { host: 'no WGSL kernel yet' },
   conv2dWeightGrad: { host: 'no WGSL kernel yet' },
   conv2dInputGrad: { host: 'no WGSL kernel yet' },
