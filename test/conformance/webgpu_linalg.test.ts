@@ -88,6 +88,18 @@ describe.skipIf(!hasWebgpu)('webgpu linalg kernels', () => {
     compare('matmul', (d) => [on(e, d), on(r(0, 90), d)], {});
   });
 
+  it('convolutions: several tiles of outputs, channels and taps, strided views', () => {
+    const win = { kernelSize: [3, 3], dilation: [2, 1], padding: [2, 1], stride: [1, 2] } as const;
+    const x = r(3, 9, 14, 20).mul(0.3);
+    const w = r(70, 9, 3, 3).mul(0.3);
+    const b = r(70);
+    const xt = (d: string) => on(x.transpose(2, 3).contiguous(), d, (t) => t.transpose(2, 3));
+    compare('conv2d', (d) => [xt(d), on(w, d), on(b, d)], win);
+    const gy = r(3, 70, 14, 10).mul(0.3);
+    compare('conv2dWeightGrad', (d) => [on(gy, d), xt(d)], win);
+    compare('conv2dInputGrad', (d) => [on(gy, d), on(w, d)], { ...win, inputSize: [14, 20] });
+  });
+
   it('float32 and int32 calls run on the GPU (no host route)', () => {
     backend().hostCalls.clear();
     apply('matmul', [r(5, 6).to('webgpu'), r(6, 7).to('webgpu')], {});
@@ -105,6 +117,10 @@ describe.skipIf(!hasWebgpu)('webgpu linalg kernels', () => {
     const cols = apply('unfold', [x], win);
     apply('fold', [cols], { ...win, outputSize: [9, 8] });
     apply('maxPoolIndices', [x], { ...win, grid: [5, 8] });
+    const w = r(4, 3, 3, 2).to('webgpu');
+    const y = apply('conv2d', [x, w, r(4).to('webgpu')], win);
+    apply('conv2dWeightGrad', [y, x], win);
+    apply('conv2dInputGrad', [y, w], { ...win, inputSize: [9, 8] });
     expect([...backend().hostCalls.keys()]).toEqual([]);
   });
 });

@@ -273,12 +273,226 @@ const maxPoolIndicesGpu: GpuKernel<'maxPoolIndices'> = (rt, out, [input], p) => 
   return true;
 };
 
+/**
+ * The convolutions as implicit GEMMs (gemm.ts) whose loaders gather image patches on the fly.
+ * P from GEMM_HEAD: [C, H, W, kh, kw, dh, dw, ph, pw, sh, sw, gH, gW] (the image, the window and
+ * its output grid), then two operands' [offset, 4 strides] at words +13 and +18, then [has bias,
+ * bias offset, bias stride]. The operands are bound at 2 and 3, the bias at 4, the output at 1.
+ */
+const CONV_WORDS = `
+${binding(1, 'Y', 'float32', true)}
+${binding(2, 'U', 'float32')}
+${binding(3, 'V', 'float32')}
+fn cw(i: u32) -> i32 { return pi(${GEMM_HEAD}u + i); }
+fn cu(i: u32) -> u32 { return P[${GEMM_HEAD}u + i]; }
+/** Element of operand U (word 13) or V (word 18) at [a, b, c, d]. */
+fn uat(a: u32, b: u32, c: i32, d: i32) -> u32 {
+  return u32(cw(13u) + i32(a) * cw(14u) + i32(b) * cw(15u) + c * cw(16u) + d * cw(17u));
+}
+fn vat(a: u32, b: u32, c: i32, d: i32) -> u32 {
+  return u32(cw(18u) + i32(a) * cw(19u) + i32(b) * cw(20u) + c * cw(21u) + d * cw(22u));
+}
+/** The tap p = (c·kh + ki)·kw + kj as (c, ki, kj). */
+fn tap(p: u32) -> vec3u {
+  let khw = cu(3u) * cu(4u);
+  let r = p % khw;
+  return vec3u(p / khw, r / cu(4u), r % cu(4u));
+}
+/** The image pixel (ih, iw) tap t of output position l reads (may lie in the padding). */
+fn pixel(l: u32, t: vec3u) -> vec2i {
+  let ih = i32(l / cu(12u)) * cw(9u) - cw(7u) + i32(t.y) * cw(5u);
+  let iw = i32(l % cu(12u)) * cw(10u) - cw(8u) + i32(t.z) * cw(6u);
+  return vec2i(ih, iw);
+}
+fn inside(q: vec2i) -> bool { return q.x >= 0 && q.y >= 0 && q.x < cw(1u) && q.y < cw(2u); }
+fn setup(b: u32) {}
+`;
+
+/**
+ * conv2d: per image b, Y[b] (O × L) = weight (O × C·kh·kw) @ patches of x[b] (C·kh·kw × L), plus
+ * the bias; U is x, V the weight.
+ */
+const CONV2D = `${CONV_WORDS}
+${binding(4, 'Bias', 'float32')}
+fn loadA(b: u32, i: u32, p: u32) -> f32 {
+  let t = tap(p);
+  return V[vat(i, t.x, i32(t.y), i32(t.z))];
+}
+fn loadB(b: u32, p: u32, j: u32) -> f32 {
+  let t = tap(p);
+  let q = pixel(j, t);
+  if (!inside(q)) { return 0.0; }
+  return U[uat(b, t.x, q.x, q.y)];
+}
+fn storeC(b: u32, i: u32, j: u32, v: f32) {
+  var r = v;
+  if (cu(23u) != 0u) { r = r + Bias[u32(cw(24u) + i32(i) * cw(25u))]; }
+  Y[(b * P[0] + i) * P[1] + j] = r;
+}`;
+
+/**
+ * conv2d's weight gradient: dW (O × C·kh·kw) = dY (O × N·L) @ patches (N·L × C·kh·kw), the
+ * reduction running over images and positions; U is x, V is dY.
+ */
+const CONV2D_WEIGHT_GRAD = `${CONV_WORDS}
+fn loadA(b: u32, i: u32, p: u32) -> f32 {
+  let L = cu(11u) * cu(12u);
+  let l = p % L;
+  return V[vat(p / L, i, i32(l / cu(12u)), i32(l % cu(12u)))];
+}
+fn loadB(b: u32, p: u32, j: u32) -> f32 {
+  let L = cu(11u) * cu(12u);
+  let t = tap(j);
+  let q = pixel(p % L, t);
+  if (!inside(q)) { return 0.0; }
+  return U[uat(p / L, t.x, q.x, q.y)];
+}
+fn storeC(b: u32, i: u32, j: u32, v: f32) { Y[i * P[1] + j] = v; }`;
+
+/**
+ * conv2d's input gradient: per image b, dX[b] (C × H·W) = weightᵀ-by-tap (C × O·kh·kw) @ the dY
+ * entries whose windows cover each pixel (O·kh·kw × H·W), a gather (no atomics); U is dY, V the
+ * weight.
+ */
+const CONV2D_INPUT_GRAD = `${CONV_WORDS}
+/** (o, ki, kj) of reduction index p = (o·kh + ki)·kw + kj. */
+fn otap(p: u32) -> vec3u { return tap(p); }
+fn loadA(b: u32, i: u32, p: u32) -> f32 {
+  let t = otap(p);
+  return V[vat(t.x, i, i32(t.y), i32(t.z))];
+}
+fn loadB(b: u32, p: u32, j: u32) -> f32 {
+  let t = otap(p);
+  let ty = i32(j / cu(2u)) + cw(7u) - i32(t.y) * cw(5u);
+  let tx = i32(j % cu(2u)) + cw(8u) - i32(t.z) * cw(6u);
+  if (ty < 0 || tx < 0 || ty % cw(9u) != 0 || tx % cw(10u) != 0) { return 0.0; }
+  let bh = ty / cw(9u);
+  let bw = tx / cw(10u);
+  if (bh >= cw(11u) || bw >= cw(12u)) { return 0.0; }
+  return U[uat(b, t.x, bh, bw)];
+}
+fn storeC(b: u32, i: u32, j: u32, v: f32) { Y[(b * P[0] + i) * P[1] + j] = v; }`;
+
+/** Records one implicit-GEMM convolution dispatch (see CONV_WORDS for the parameter block). */
+function runConv(
+  rt: GpuRuntime,
+  key: string,
+  loaders: string,
+  gemm: { m: number; n: number; k: number; batches: number; aAlongK: boolean; bAlongK: boolean },
+  image: { C: number; H: number; W: number; gH: number; gW: number },
+  p: WindowParams,
+  u: { offset: number; strides: readonly number[] },
+  v: { offset: number; strides: readonly number[] },
+  buffers: readonly WebgpuBuffer[],
+  bias: In | undefined,
+): void {
+  if (gemm.m * gemm.n * gemm.batches === 0) return;
+  const head = gemmHead(gemm.m, gemm.n, gemm.k, gemm.batches, gemm.aAlongK, gemm.bAlongK);
+  const params = new Params()
+    .u32(...head.words)
+    .u32(image.C)
+    .i32(image.H, image.W, ...geometry(p), image.gH, image.gW)
+    .i32(u.offset, ...u.strides, v.offset, ...v.strides)
+    .i32(bias ? 1 : 0, bias?.offset ?? 0, bias?.strides[0] ?? 0);
+  rt.dispatch({
+    pipeline: rt.pipeline(key, () => gemmShader('f32', loaders)),
+    buffers: buffers.map((b) => b.device),
+    params,
+    workgroups: grid(head.workgroups, 1),
+  });
+}
+
+/** out[n, o, l] = b[o] + Σ_taps w[o, tap]·x[n, tap at l], as an implicit GEMM per image. */
+const conv2dGpu: GpuKernel<'conv2d'> = (rt, out, [x, weight, bias], p) => {
+  if ([x, weight, bias].some((t) => t !== undefined && t.dtype !== 'float32')) return false;
+  const [N, C, H, W] = x!.shape as [number, number, number, number];
+  const [O, , kh, kw] = weight!.shape as [number, number, number, number];
+  const [gH, gW] = [out.shape[2]!, out.shape[3]!];
+  runConv(
+    rt,
+    'conv2d',
+    CONV2D,
+    {
+      m: O,
+      n: gH * gW,
+      k: C * kh * kw,
+      batches: N,
+      aAlongK: weight!.strides[3] === 1,
+      bAlongK: false,
+    },
+    { C, H, W, gH, gW },
+    { ...p, kernelSize: [kh, kw] },
+    x!,
+    weight!,
+    // without a bias, binding 4 is the weight again (never read)
+    [out.buffer, x!.buffer, weight!.buffer, (bias ?? weight!).buffer],
+    bias,
+  );
+  return true;
+};
+
+/** out[o, tap] = Σ_{n, l} dY[n, o, l]·x[n, tap at l], the reduction over every image at once. */
+const conv2dWeightGradGpu: GpuKernel<'conv2dWeightGrad'> = (rt, out, [gy, x], p) => {
+  if (gy!.dtype !== 'float32' || x!.dtype !== 'float32') return false;
+  const [N, C, H, W] = x!.shape as [number, number, number, number];
+  const [O, , kh, kw] = out.shape as [number, number, number, number];
+  const [gH, gW] = [gy!.shape[2]!, gy!.shape[3]!];
+  runConv(
+    rt,
+    'conv2dWeightGrad',
+    CONV2D_WEIGHT_GRAD,
+    {
+      m: O,
+      n: C * kh * kw,
+      k: N * gH * gW,
+      batches: 1,
+      aAlongK: gy!.strides[3] === 1,
+      bAlongK: true,
+    },
+    { C, H, W, gH, gW },
+    { ...p, kernelSize: [kh, kw] },
+    x!,
+    gy!,
+    [out.buffer, x!.buffer, gy!.buffer],
+    undefined,
+  );
+  return true;
+};
+
+/** out[n, c, pixel] = Σ over (o, tap) whose window covers the pixel of w[o, c, tap]·dY[n, o, l]. */
+const conv2dInputGradGpu: GpuKernel<'conv2dInputGrad'> = (rt, out, [gy, weight], p) => {
+  if (gy!.dtype !== 'float32' || weight!.dtype !== 'float32') return false;
+  const [N, C, H, W] = out.shape as [number, number, number, number];
+  const [O, , kh, kw] = weight!.shape as [number, number, number, number];
+  const [gH, gW] = [gy!.shape[2]!, gy!.shape[3]!];
+  runConv(
+    rt,
+    'conv2dInputGrad',
+    CONV2D_INPUT_GRAD,
+    {
+      m: C,
+      n: H * W,
+      k: O * kh * kw,
+      batches: N,
+      aAlongK: weight!.strides[3] === 1,
+      bAlongK: false,
+    },
+    { C, H, W, gH, gW },
+    { ...p, kernelSize: [kh, kw] },
+    gy!,
+    weight!,
+    [out.buffer, gy!.buffer, weight!.buffer],
+    undefined,
+  );
+  return true;
+};
+
 export const LINALG_KERNELS = {
   matmul: matmulGpu,
   unfold: unfoldGpu,
   fold: foldGpu,
   maxPoolIndices: maxPoolIndicesGpu,
-  conv2d: { host: 'no WGSL kernel yet' },
-  conv2dWeightGrad: { host: 'no WGSL kernel yet' },
-  conv2dInputGrad: { host: 'no WGSL kernel yet' },
+  conv2d: conv2dGpu,
+  conv2dWeightGrad: conv2dWeightGradGpu,
+  conv2dInputGrad: conv2dInputGradGpu,
 };
