@@ -13,7 +13,7 @@ for (const [m, k, n] of shapes) {
   const a = randn([m, k]).to('webgpu');
   const b = randn([k, n]).to('webgpu');
   a.matmul(b).dataSync(); // compiles the pipeline
-  const reps = Math.max(1, Math.min(20, Math.round(2e9 / (2 * m * n * k))));
+  const reps = Math.max(3, Math.min(20, Math.round(2e9 / (2 * m * n * k))));
   const t0 = performance.now();
   let c = a.matmul(b);
   for (let r = 1; r < reps; r++) c = a.matmul(b);
