@@ -10,10 +10,11 @@ export type GemmType = 'f32' | 'i32';
  * The tiling: R×R outputs per thread (R a multiple of 4), THREADS×THREADS threads per workgroup,
  * so a workgroup owns a TILE×TILE block of C; the reduction is staged SLICE steps at a time.
  */
-// NOTE: measured on SwiftShader at 1024 (GFLOP/s, a shared 2-core machine): R 4, 16×16 threads,
-// slices of 16: 1.1; R 8, 8×8 threads, slices of 16: 1.7; slices of 32: 2.1 (the barriers cost most
-// there, and fewer threads per workgroup make each one cheaper). 2×32×64 floats are the 16 KB of
-// workgroup memory every device offers.
+// NOTE: measured on SwiftShader at 1024 (bench/webgpu_matmul.ts, a shared 2-core machine): R 4 on
+// 16×16 threads with slices of 16 gave 0.4–0.5 GFLOP per CPU-second, this tiling 0.75–1.0 (wall
+// clock 0.8–2.1 GFLOP/s as the other load varied); the barriers cost most there, and fewer
+// threads per workgroup make each one cheaper. 2×32×64 floats are the 16 KB of workgroup memory
+// every device offers.
 const R = 8;
 const THREADS = 8;
 const SLICE = 32;

@@ -63,7 +63,11 @@ fn loadB(b: u32, p: u32, j: u32) -> T { return B[u32(bBase + i32(p) * sbk + i32(
 fn storeC(b: u32, i: u32, j: u32, v: T) { C[(b * P[0] + i) * P[1] + j] = v; }
 `;
 
-/** Products whose smaller output side is at most this take the skinny kernel. */
+/**
+ * Products whose smaller output side is at most this take the skinny kernel. NOTE: on SwiftShader
+ * at k = n = 1024 the skinny kernel runs about 0.13 GFLOP per CPU-second whatever m, the tiled one
+ * 0.05 at m = 4, 0.15 at m = 16 and 0.4 at m = 32.
+ */
 const SKINNY_SIDE = 8;
 
 /** [...b, m, k] @ [...b, k, n] on float32 or int32, batch dims broadcast (stride 0). */
