@@ -5,6 +5,7 @@ import type { WebgpuBuffer } from './buffer.js';
 import {
   GEMM_HEAD,
   SKINNY_OUTPUTS,
+  TILE,
   gemmHead,
   gemmShader,
   skinnyShader,
@@ -64,11 +65,12 @@ fn storeC(b: u32, i: u32, j: u32, v: T) { C[(b * P[0] + i) * P[1] + j] = v; }
 `;
 
 /**
- * Products whose smaller output side is at most this take the skinny kernel. NOTE: on SwiftShader
- * at k = n = 1024 the skinny kernel runs about 0.13 GFLOP per CPU-second whatever m, the tiled one
- * 0.05 at m = 4, 0.15 at m = 16 and 0.4 at m = 32.
+ * Products that would fill less than this share of their GEMM tiles take the skinny kernel (a small
+ * m or n, or many small matrices). NOTE: on SwiftShader at k = n = 1024 the skinny kernel runs about
+ * 0.13 GFLOP per CPU-second whatever m, the tiled one 0.05 at m = 4 (tiles 1/16 full), 0.15 at
+ * m = 16 (1/4) and 0.4 at m = 32; 66,000 products of 9×10 by 10×9 took 72 s on 64×64 tiles.
  */
-const SKINNY_SIDE = 8;
+const SKINNY_FILL = 0.25;
 
 /** [...b, m, k] @ [...b, k, n] on float32 or int32, batch dims broadcast (stride 0). */
 const matmulGpu: GpuKernel<'matmul'> = (rt, out, [a, b]) => {
@@ -86,7 +88,8 @@ const matmulGpu: GpuKernel<'matmul'> = (rt, out, [a, b]) => {
   const T: GemmType = out.dtype === 'float32' ? 'f32' : 'i32';
   const [sam, sak] = [x.strides[nd - 2]!, x.strides[nd - 1]!];
   const [sbk, sbn] = [y.strides[nd - 2]!, y.strides[nd - 1]!];
-  const skinny = Math.min(m, n) <= SKINNY_SIDE && k > 0;
+  const fill = (m * n) / (Math.ceil(m / TILE) * Math.ceil(n / TILE) * TILE * TILE);
+  const skinny = fill < SKINNY_FILL && k > 0;
   const head = gemmHead(m, n, k, batches, sak === 1, sbk === 1 && sbn !== 1);
   const params = new Params().u32(...head.words);
   params.u32(batchShape.length).i32(x.offset, y.offset, sam, sak, sbk, sbn);
