@@ -1,5 +1,6 @@
 // webgpu matmul and window kernels against the cpu oracle on shapes that cross the GPU kernels'
-// tile, skinny and batch boundaries, and a check that float32/int32 calls never leave the GPU.
+// tile, skinny and batch boundaries (both the tiled and the skinny GEMM of each primitive), and a
+// check that float32/int32 calls never leave the GPU.
 // Runs in the webgpu test project (where the webgpu backend is loaded); skipped elsewhere.
 import { describe, expect, it } from 'vitest';
 import { Generator, listBackends, randn, tensor } from '../../src/index.js';
@@ -78,6 +79,10 @@ describe.skipIf(!hasWebgpu)('webgpu linalg kernels', () => {
       { dtype: 'int32' },
     );
     compare('matmul', (d) => [on(ai, d), on(bi, d)], {});
+    // int32 on the tiled kernel too (products fill their tiles)
+    const ia = r(70, 40).mul(50).round().to({ dtype: 'int32' });
+    const ib = r(40, 90).mul(50).round().to({ dtype: 'int32' });
+    compare('matmul', (d) => [on(ia, d), on(ib, d)], {});
     const big = r(80, 80);
     const nan = tensor([
       [Number.NaN, 1, Infinity],

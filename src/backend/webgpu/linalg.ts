@@ -72,6 +72,16 @@ fn storeC(b: u32, i: u32, j: u32, v: T) { C[(b * P[0] + i) * P[1] + j] = v; }
  */
 const SKINNY_FILL = 0.25;
 
+/** The share of its GEMM tiles an m × n product fills. */
+const fillsTiles = (m: number, n: number) =>
+  (m * n) / (Math.ceil(m / TILE) * Math.ceil(n / TILE) * TILE * TILE);
+
+/**
+ * Convolutions take the skinny kernel (one thread per output, the whole reduction in a loop) only
+ * up to this reduction length: the weight gradient's runs over every image and position.
+ */
+const SKINNY_CONV_K = 4096;
+
 /** [...b, m, k] @ [...b, k, n] on float32 or int32, batch dims broadcast (stride 0). */
 const matmulGpu: GpuKernel<'matmul'> = (rt, out, [a, b]) => {
   const x = a!;
@@ -88,8 +98,7 @@ const matmulGpu: GpuKernel<'matmul'> = (rt, out, [a, b]) => {
   const T: GemmType = out.dtype === 'float32' ? 'f32' : 'i32';
   const [sam, sak] = [x.strides[nd - 2]!, x.strides[nd - 1]!];
   const [sbk, sbn] = [y.strides[nd - 2]!, y.strides[nd - 1]!];
-  const fill = (m * n) / (Math.ceil(m / TILE) * Math.ceil(n / TILE) * TILE * TILE);
-  const skinny = fill < SKINNY_FILL && k > 0;
+  const skinny = fillsTiles(m, n) < SKINNY_FILL && k > 0;
   const head = gemmHead(m, n, k, batches, sak === 1, sbk === 1 && sbn !== 1);
   const params = new Params().u32(...head.words);
   params.u32(batchShape.length).i32(x.offset, y.offset, sam, sak, sbk, sbn);
@@ -395,6 +404,7 @@ function runConv(
 ): void {
   if (gemm.m * gemm.n * gemm.batches === 0) return;
   const head = gemmHead(gemm.m, gemm.n, gemm.k, gemm.batches, gemm.aAlongK, gemm.bAlongK);
+  const skinny = fillsTiles(gemm.m, gemm.n) < SKINNY_FILL && gemm.k <= SKINNY_CONV_K;
   const params = new Params()
     .u32(...head.words)
     .u32(image.C)
@@ -402,10 +412,14 @@ function runConv(
     .i32(u.offset, ...u.strides, v.offset, ...v.strides)
     .i32(bias ? 1 : 0, bias?.offset ?? 0, bias?.strides[0] ?? 0);
   rt.dispatch({
-    pipeline: rt.pipeline(key, () => gemmShader('f32', loaders)),
+    pipeline: skinny
+      ? rt.pipeline(`${key}-skinny`, () => skinnyShader('f32', loaders))
+      : rt.pipeline(key, () => gemmShader('f32', loaders)),
     buffers: buffers.map((b) => b.device),
     params,
-    workgroups: grid(head.workgroups, 1),
+    workgroups: skinny
+      ? grid(Math.ceil((gemm.m * gemm.n * gemm.batches) / SKINNY_OUTPUTS), 1)
+      : grid(head.workgroups, 1),
   });
 }
 
