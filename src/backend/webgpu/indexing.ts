@@ -1,15 +1,214 @@
 // webgpu indexing and sorting: slice scatter, cat, gather, the scatters, sort and kth index.
-import type { HostOnly } from './index.js';
+import type { DType } from '../../dtype.js';
+import type { KernelInput, KernelOutput } from '../backend.js';
+import { denseStrides } from '../cpu/strided.js';
+import type { WebgpuBuffer } from './buffer.js';
+import { copyGpu } from './elementwise.js';
+import type { GpuKernel, HostOnly } from './index.js';
+import { Params, grid, type GpuRuntime } from './runtime.js';
+import { PRELUDE, entry, walkCode, walkParams } from './wgsl.js';
 
-const TODO: HostOnly = { host: 'no WGSL kernel yet' };
+type In = KernelInput<WebgpuBuffer>;
+type Out = KernelOutput<WebgpuBuffer>;
+
+const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** A storage array of 32-bit words (every GPU dtype is one word per element). */
+const words = (i: number, name: string, type: string, write = false) =>
+  `@group(0) @binding(${i}) var<storage, ${write ? 'read_write' : 'read'}> ${name}: array<${type}>;`;
+
+/** cat: each input copied into its block of the output along dim (the elementwise copy shader). */
+const cat: GpuKernel<'cat'> = (rt, out, inputs, { dim }) => {
+  const strides = denseStrides(out.shape);
+  let at = 0;
+  for (const x of inputs) {
+    const size = x.shape[dim]!;
+    if (size === 0) continue;
+    const view = { buffer: out.buffer, dtype: out.dtype, shape: x.shape };
+    copyGpu(rt, view, { offset: at * strides[dim]!, strides }, x);
+    at += size;
+  }
+  return true;
+};
+
+/** sliceScatter: the base copied whole, then the source copied into the strided slice. */
+const sliceScatter: GpuKernel<'sliceScatter'> = (rt, out, [base, src], p) => {
+  const strides = denseStrides(out.shape);
+  copyGpu(rt, out, { offset: 0, strides }, base!);
+  const view = { buffer: out.buffer, dtype: out.dtype, shape: src!.shape };
+  const sliced = strides.map((s, d) => (d === p.dim ? s * p.step : s));
+  copyGpu(rt, view, { offset: p.start * strides[p.dim]!, strides: sliced }, src!);
+  return true;
+};
+
+/** A 0-d operand as one element along a single dim (PyTorch's view of a 0-d self or index). */
+function asOneDim(x: {
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}): { shape: readonly number[]; strides: readonly number[]; offset: number } {
+  if (x.shape.length > 0) return x;
+  return { shape: [1], strides: [0], offset: x.offset };
+}
+
+/**
+ * gather: out[i] = x at i's coordinates with dim replaced by index[i] (negatives wrapped). P is
+ * [n, size along dim, x's stride along dim, then the walk of (index, x with stride 0 along dim)].
+ * An index outside the dim gives 0: the functions check indices before (shape_ops.ts).
+ */
+const GATHER = () => `${PRELUDE}
+${words(1, 'y', 'u32', true)}
+${words(2, 'x', 'u32')}
+${words(3, 'ix', 'i32')}
+${walkCode(2, 3)}
+${entry(`let i = gid();
+  if (i >= P[0]) { return; }
+  let size = pi(1u);
+  var v = ix[at(i, 0u)];
+  if (v < 0) { v = v + size; }
+  if (v < 0 || v >= size) { y[i] = 0u; return; }
+  y[i] = x[u32(i32(at(i, 1u)) + v * pi(2u))];`)}`;
+
+const gather: GpuKernel<'gather'> = (rt, out, [xIn, indexIn], { dim }) => {
+  const n = numel(out.shape);
+  if (n === 0) return true;
+  const x = asOneDim(xIn!);
+  const index = asOneDim(indexIn!);
+  const size = x.shape[dim]!;
+  const along = x.strides.map((s, d) => (d === dim ? 0 : s));
+  // x may have fewer dims than a 1-element index when it is 0-d: then every stride is 0
+  const xWalk = { offset: x.offset, strides: index.shape.map((_, d) => along[d] ?? 0) };
+  const params = new Params().u32(n).i32(size, x.strides[dim] ?? 0);
+  walkParams(params, index.shape, [index, xWalk]);
+  rt.dispatch({
+    pipeline: rt.pipeline('ix:gather', GATHER),
+    buffers: [out.buffer.device, xIn!.buffer.device, indexIn!.buffer.device],
+    params,
+    workgroups: grid(n),
+  });
+  return true;
+};
+
+/** How a scatter combines: 'replace' moves words; 'f32' and 'i32' add in that type. */
+type ScatterMode = 'replace' | 'f32' | 'i32';
+
+/**
+ * scatter and scatterAdd with one thread per output element, deterministic: the thread loops over
+ * the index positions that can reach its element (its coordinates with dim running over the
+ * index's extent) in row-major order, the order in which the cpu kernel writes, so the last write
+ * wins and sums add in the cpu's order. P is [n, nd, dim, size, L (index extent along dim),
+ * x offset, index offset, source offset, then out shape, index shape, x strides, index strides and
+ * source strides, nd words each].
+ */
+const SCATTER = (mode: ScatterMode) => {
+  const t = mode === 'replace' ? 'u32' : mode;
+  const combine = mode === 'replace' ? 'sv' : 'acc + sv';
+  return `${PRELUDE}
+${words(1, 'y', t, true)}
+${words(2, 'x', t)}
+${words(3, 'ix', 'i32')}
+${words(4, 'src', t)}
+${entry(`let i = gid();
+  if (i >= P[0]) { return; }
+  let nd = P[1];
+  let dim = P[2];
+  let size = pi(3u);
+  let L = P[4];
+  var xo = pi(5u);
+  var io = pi(6u);
+  var so = pi(7u);
+  var cdim = 0;
+  var inside = true;
+  var rem = i;
+  var d = nd;
+  loop {
+    if (d == 0u) { break; }
+    d = d - 1u;
+    let s = P[8u + d];
+    let c = rem % s;
+    rem = rem / s;
+    xo = xo + i32(c) * pi(8u + 2u * nd + d);
+    if (d == dim) {
+      cdim = i32(c);
+    } else {
+      if (c >= P[8u + nd + d]) { inside = false; }
+      io = io + i32(c) * pi(8u + 3u * nd + d);
+      so = so + i32(c) * pi(8u + 4u * nd + d);
+    }
+  }
+  var acc = x[u32(xo)];
+  if (inside) {
+    let istep = pi(8u + 3u * nd + dim);
+    let sstep = pi(8u + 4u * nd + dim);
+    for (var k = 0u; k < L; k = k + 1u) {
+      var v = ix[u32(io + i32(k) * istep)];
+      if (v < 0) { v = v + size; }
+      if (v == cdim) {
+        let sv = src[u32(so + i32(k) * sstep)];
+        acc = ${combine};
+      }
+    }
+  }
+  y[i] = acc;`)}`;
+};
+
+function scatterGpu(
+  rt: GpuRuntime,
+  mode: ScatterMode,
+  out: Out,
+  inputs: readonly In[],
+  dim: number,
+) {
+  const n = numel(out.shape);
+  if (n === 0) return;
+  const [x0, index0, src0] = inputs as [In, In, In];
+  const x = asOneDim(x0);
+  const outShape = x.shape;
+  const nd = outShape.length;
+  const index = asOneDim(index0);
+  // a 0-d source beside a 1-d index: one element, the same for every position
+  const src = src0.shape.length === 0 ? { offset: src0.offset, strides: [0] } : src0;
+  const params = new Params()
+    .u32(n, nd, dim)
+    .i32(outShape[dim]!)
+    .u32(index.shape[dim]!)
+    .i32(x.offset, index.offset, src.offset)
+    .u32(...outShape, ...index.shape)
+    .i32(...x.strides, ...index.strides, ...src.strides);
+  rt.dispatch({
+    pipeline: rt.pipeline(`ix:scatter:${mode}`, () => SCATTER(mode)),
+    buffers: [out.buffer.device, x0.buffer.device, index0.buffer.device, src0.buffer.device],
+    params,
+    workgroups: grid(n),
+  });
+}
+
+const scatter: GpuKernel<'scatter'> = (rt, out, inputs, { dim }) => {
+  if (inputs.some((x, k) => k !== 1 && x.dtype !== out.dtype)) return false;
+  scatterGpu(rt, 'replace', out, inputs, dim);
+  return true;
+};
+
+const ADD_MODE: { readonly [D in DType]?: ScatterMode } = { float32: 'f32', int32: 'i32' };
+
+const scatterAdd: GpuKernel<'scatterAdd'> = (rt, out, inputs, { dim }) => {
+  const mode = ADD_MODE[out.dtype];
+  if (mode === undefined || inputs.some((x, k) => k !== 1 && x.dtype !== out.dtype)) return false;
+  scatterGpu(rt, mode, out, inputs, dim);
+  return true;
+};
+
+const SCATTER_REDUCE: HostOnly = {
+  host: 'scatter_reduce (prod, mean, amax, amin, includeSelf) is rare in training; no WGSL kernel yet',
+};
 
 export const INDEX_KERNELS = {
-  sliceScatter: TODO,
-  cat: TODO,
-  gather: TODO,
-  scatter: TODO,
-  scatterAdd: TODO,
-  scatterReduce: TODO,
-  sort: TODO,
-  kthIndex: TODO,
+  sliceScatter,
+  cat,
+  gather,
+  scatter,
+  scatterAdd,
+  scatterReduce: SCATTER_REDUCE,
+  sort: { host: 'no WGSL kernel yet' } as HostOnly,
+  kthIndex: { host: 'no WGSL kernel yet' } as HostOnly,
 };

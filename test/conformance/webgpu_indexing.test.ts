@@ -1,0 +1,179 @@
+// webgpu indexing, sorting and fused optimizer kernels against the cpu oracle: float32, int32 and
+// bool operands, several workgroups, strided and broadcast views, and no fallback to the host.
+import { describe, expect, it } from 'vitest';
+import { Generator, randn, tensor } from '../../src/index.js';
+import { getBackend } from '../../src/backend/registry.js';
+import type { WebgpuBackend } from '../../src/backend/webgpu/index.js';
+import { apply } from '../../src/ops/apply.js';
+import type { ParamsOf, Primitive } from '../../src/primitives.js';
+import type { Tensor } from '../../src/tensor.js';
+
+const onWebgpu = process.env.NABLA_TEST_BACKEND === 'webgpu';
+
+const gen = new Generator(7);
+/** Random float32 data of `shape` on the cpu. */
+const r = (...shape: number[]) => randn(shape, { generator: gen });
+/** Random int32 data in [lo, hi) of `shape` on the cpu. */
+const ri = (lo: number, hi: number, ...shape: number[]) =>
+  r(...shape)
+    .abs()
+    .mul(1e4)
+    .floor()
+    .remainder(hi - lo)
+    .add(lo)
+    .to('int32');
+const int = (data: number[], shape: number[]) => tensor(data, { dtype: 'int32' }).reshape(shape);
+
+/** A case: its inputs on the cpu, and what to do with them on a device (views are made there). */
+interface Case {
+  readonly p: Primitive;
+  readonly label: string;
+  readonly inputs: () => Tensor[];
+  readonly views?: (xs: Tensor[]) => Tensor[];
+  readonly params: object;
+}
+
+const CASES: Case[] = [
+  {
+    p: 'gather',
+    label: 'float32, several workgroups, negative indices',
+    inputs: () => [r(40, 50), ri(-50, 50, 40, 30)],
+    params: { dim: 1 },
+  },
+  {
+    p: 'gather',
+    label: 'int32 along dim 0 of a transposed input and index',
+    inputs: () => [ri(-9, 9, 7, 6), ri(-6, 6, 5, 7)],
+    views: ([x, i]) => [x!.t(), i!.t()],
+    params: { dim: 0 },
+  },
+  {
+    p: 'gather',
+    label: 'bool, broadcast index',
+    inputs: () => [r(4, 9).gt(0), int([0, 8, -1, 3], [1, 4])],
+    views: ([x, i]) => [x!, i!.expand(4, 4)],
+    params: { dim: 1 },
+  },
+  {
+    p: 'gather',
+    label: '0-d input, 1-element index',
+    inputs: () => [tensor(4.5), int([-1], [1])],
+    params: { dim: 0 },
+  },
+  {
+    p: 'cat',
+    label: 'int32 blocks along dim 0, an empty and a transposed one',
+    inputs: () => [ri(-5, 5, 3, 4), ri(-5, 5, 0, 4), ri(-5, 5, 4, 2)],
+    views: ([a, b, c]) => [a!, b!, c!.t()],
+    params: { dim: 0 },
+  },
+  {
+    p: 'cat',
+    label: 'bool along dim 1',
+    inputs: () => [r(3, 2).gt(0), r(3, 5).gt(0)],
+    params: { dim: 1 },
+  },
+  {
+    p: 'cat',
+    label: 'float32 3-d along the last dim, a broadcast block',
+    inputs: () => [r(2, 3, 5), r(2, 1, 1)],
+    views: ([a, b]) => [a!, b!.expand(2, 3, 4)],
+    params: { dim: 2 },
+  },
+  {
+    p: 'sliceScatter',
+    label: 'bool base, strided source along dim 0',
+    inputs: () => [r(9, 3).gt(0), r(3, 3).gt(0)],
+    views: ([a, b]) => [a!, b!.t()],
+    params: { dim: 0, start: 2, end: 9, step: 3 },
+  },
+  {
+    p: 'sliceScatter',
+    label: 'float32 broadcast base, large',
+    inputs: () => [r(1, 700), r(300, 350)],
+    views: ([a, b]) => [a!.expand(300, 700), b!],
+    params: { dim: 1, start: 1, end: 700, step: 2 },
+  },
+  {
+    p: 'scatter',
+    label: 'bool, repeats: the last write wins',
+    inputs: () => [
+      r(5, 6).gt(0),
+      int([0, 0, 4, 4, -1, 2, 2, 0, 0, 1, 1, 1], [2, 6]),
+      r(3, 6).gt(0),
+    ],
+    params: { dim: 0 },
+  },
+  {
+    p: 'scatter',
+    label: 'int32, index smaller than self along every dim',
+    inputs: () => [ri(-9, 9, 6, 8), ri(-8, 8, 4, 5), ri(-9, 9, 5, 7)],
+    params: { dim: 1 },
+  },
+  {
+    p: 'scatter',
+    label: 'float32, several workgroups, 3-d, dim 1',
+    inputs: () => [r(6, 40, 30), ri(-40, 40, 5, 60, 30), r(5, 60, 30)],
+    params: { dim: 1 },
+  },
+  {
+    p: 'scatterAdd',
+    label: 'float32 embedding-style backward (broadcast index rows)',
+    inputs: () => [r(1, 1), ri(0, 50, 300, 1), r(300, 16)],
+    views: ([z, i, g]) => [z!.expand(50, 16), i!.expand(300, 16), g!],
+    params: { dim: 0 },
+  },
+  {
+    p: 'scatterAdd',
+    label: 'int32 wraps around',
+    inputs: () => [
+      int([2147483647, -2147483648, 5], [3]),
+      int([0, 1, 2, 0], [4]),
+      int([1, -1, 7, 3], [4]),
+    ],
+    params: { dim: 0 },
+  },
+  {
+    p: 'scatterAdd',
+    label: 'float32 0-d self and source',
+    inputs: () => [tensor(1.25), int([0], []), tensor(-3)],
+    params: { dim: 0 },
+  },
+];
+
+/** Host calls of primitive `p` so far on the webgpu backend. */
+function hostCallsOf(backend: WebgpuBackend, p: string): number {
+  let n = 0;
+  for (const [k, v] of backend.hostCalls) if (k.startsWith(`${p}(`)) n += v;
+  return n;
+}
+
+function run(c: Case, device: string, inputs: Tensor[]): Tensor {
+  const moved = inputs.map((t) => t.to(device));
+  const viewed = c.views ? c.views(moved) : moved;
+  return apply(c.p, viewed, c.params as ParamsOf<typeof c.p>);
+}
+
+describe.skipIf(!onWebgpu)('webgpu indexing kernels', () => {
+  for (const c of CASES) {
+    it(`${c.p}: ${c.label} matches cpu without a host call`, () => {
+      const backend = getBackend('webgpu') as WebgpuBackend;
+      const before = hostCallsOf(backend, c.p);
+      const inputs = c.inputs();
+      const got = run(c, 'webgpu', inputs);
+      const want = run(c, 'cpu', inputs);
+      expect(got.shape).toEqual(want.shape);
+      expect(got.dtype).toBe(want.dtype);
+      const a = Array.from(got.to('cpu').dataSync() as ArrayLike<number>);
+      const b = Array.from(want.dataSync() as ArrayLike<number>);
+      if (c.p === 'scatterAdd' && want.dtype === 'float32') {
+        a.forEach((v, i) =>
+          expect(Math.abs(v - b[i]!)).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(b[i]!)),
+        );
+      } else {
+        expect(a).toEqual(b);
+      }
+      expect(hostCallsOf(backend, c.p)).toBe(before);
+    });
+  }
+});
