@@ -118,7 +118,7 @@ const CASES: Case[] = [
   },
   {
     p: 'scatterAdd',
-    label: 'float32 embedding-style backward (broadcast index rows)',
+    label: 'float32 embedding-style backward (broadcast index rows), atomic',
     inputs: () => [r(1, 1), ri(0, 50, 300, 1), r(300, 16)],
     views: ([z, i, g]) => [z!.expand(50, 16), i!.expand(300, 16), g!],
     params: { dim: 0 },
@@ -138,6 +138,47 @@ const CASES: Case[] = [
     label: 'float32 0-d self and source',
     inputs: () => [tensor(1.25), int([0], []), tensor(-3)],
     params: { dim: 0 },
+  },
+  // within the loop's cost bound (n·L ≤ 65536): one thread per output element, several workgroups
+  {
+    p: 'scatter',
+    label: 'float32 repeats, per-element loop',
+    inputs: () => [r(60, 100), ri(-60, 60, 10, 100), r(10, 100)],
+    params: { dim: 0 },
+  },
+  {
+    p: 'scatterAdd',
+    label: 'float32 repeats, per-element loop (the cpu order)',
+    inputs: () => [r(60, 100), ri(-60, 60, 10, 100), r(10, 100)],
+    params: { dim: 0 },
+  },
+  // past the loop's cost bound: the atomic kernels (one thread per index position)
+  {
+    p: 'scatterAdd',
+    label: 'float32 max-pool-style backward, atomic',
+    inputs: () => [r(1, 1, 1), ri(0, 400, 4, 3, 100), r(4, 3, 100)],
+    views: ([z, i, g]) => [z!.expand(4, 3, 400), i!, g!],
+    params: { dim: 2 },
+  },
+  {
+    p: 'scatterAdd',
+    label: 'float32 large embedding backward, atomic',
+    inputs: () => [r(2000, 16), ri(-2000, 2000, 600, 1), r(600, 16)],
+    views: ([z, i, g]) => [z!, i!.expand(600, 16), g!],
+    params: { dim: 0 },
+  },
+  {
+    p: 'scatterAdd',
+    label: 'int32, atomic, transposed source',
+    inputs: () => [ri(-99, 99, 3, 500), ri(-500, 500, 3, 300), ri(-99, 99, 300, 3)],
+    views: ([x, i, g]) => [x!, i!, g!.t()],
+    params: { dim: 1 },
+  },
+  {
+    p: 'scatter',
+    label: 'float32 repeats, atomic: the last write still wins',
+    inputs: () => [r(2, 500), ri(-100, 100, 2, 400), r(2, 450)],
+    params: { dim: 1 },
   },
 ];
 
@@ -166,7 +207,7 @@ describe.skipIf(!onWebgpu)('webgpu indexing kernels', () => {
       expect(got.dtype).toBe(want.dtype);
       const a = Array.from(got.to('cpu').dataSync() as ArrayLike<number>);
       const b = Array.from(want.dataSync() as ArrayLike<number>);
-      if (c.p === 'scatterAdd' && want.dtype === 'float32') {
+      if (c.label.includes('atomic') && want.dtype === 'float32') {
         a.forEach((v, i) =>
           expect(Math.abs(v - b[i]!)).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(b[i]!)),
         );

@@ -2,7 +2,7 @@
 import type { DType } from '../../dtype.js';
 import type { KernelInput, KernelOutput } from '../backend.js';
 import { denseStrides } from '../cpu/strided.js';
-import type { WebgpuBuffer } from './buffer.js';
+import { gpuBytes, type WebgpuBuffer } from './buffer.js';
 import { copyGpu } from './elementwise.js';
 import type { GpuKernel, HostOnly } from './index.js';
 import { Params, grid, type GpuRuntime } from './runtime.js';
@@ -152,6 +152,13 @@ ${entry(`let i = gid();
   y[i] = acc;`)}`;
 };
 
+/**
+ * The per-output-element loop costs n·L reads; past this many times the index's own size (and a
+ * floor), the atomic kernels below (one thread per index position) run instead.
+ */
+const LOOP_FACTOR = 16;
+const LOOP_FLOOR = 1 << 16;
+
 function scatterGpu(
   rt: GpuRuntime,
   mode: ScatterMode,
@@ -168,10 +175,16 @@ function scatterGpu(
   const index = asOneDim(index0);
   // a 0-d source beside a 1-d index: one element, the same for every position
   const src = src0.shape.length === 0 ? { offset: src0.offset, strides: [0] } : src0;
+  const L = index.shape[dim]!;
+  const m = numel(index.shape);
+  if (n * L > Math.max(LOOP_FACTOR * m, LOOP_FLOOR)) {
+    scatterAtomic(rt, mode, out, x0, index, index0, src, src0, dim);
+    return;
+  }
   const params = new Params()
     .u32(n, nd, dim)
     .i32(outShape[dim]!)
-    .u32(index.shape[dim]!)
+    .u32(L)
     .i32(x.offset, index.offset, src.offset)
     .u32(...outShape, ...index.shape)
     .i32(...x.strides, ...index.strides, ...src.strides);
@@ -181,6 +194,88 @@ function scatterGpu(
     params,
     workgroups: grid(n),
   });
+}
+
+/**
+ * The atomic scatter passes, one thread per index position j: 'f32' adds by a compare-exchange
+ * loop on the bits, 'i32' by atomicAdd (the order of a float sum is then the GPU's, not the
+ * cpu's); 'max' records the last position j + 1 that writes each slot, 'put' lets only that one
+ * write, so the last write wins as on the cpu. P is [m, size along dim, out stride along dim,
+ * then the walk of (index, source, out with stride 0 along dim)].
+ */
+type AtomicPass = 'f32' | 'i32' | 'max' | 'put';
+
+const SCATTER_ATOMIC = (pass: AtomicPass) => {
+  const decls = {
+    f32: [words(1, 'y', 'atomic<u32>', true), words(3, 'src', 'f32')],
+    i32: [words(1, 'y', 'atomic<i32>', true), words(3, 'src', 'i32')],
+    max: [words(1, 'win', 'atomic<u32>', true)],
+    put: [words(1, 'y', 'u32', true), words(3, 'src', 'u32'), words(4, 'win', 'u32')],
+  }[pass];
+  const body = {
+    f32: `let sv = src[at(j, 1u)];
+  var old = atomicLoad(&y[slot]);
+  loop {
+    let r = atomicCompareExchangeWeak(&y[slot], old, bitcast<u32>(bitcast<f32>(old) + sv));
+    if (r.exchanged) { break; }
+    old = r.old_value;
+  }`,
+    i32: 'atomicAdd(&y[slot], src[at(j, 1u)]);',
+    max: 'atomicMax(&win[slot], j + 1u);',
+    put: 'if (win[slot] == j + 1u) { y[slot] = src[at(j, 1u)]; }',
+  }[pass];
+  return `${PRELUDE}
+${decls.join('\n')}
+${words(2, 'ix', 'i32')}
+${walkCode(3, 3)}
+${entry(`let j = gid();
+  if (j >= P[0]) { return; }
+  let size = pi(1u);
+  var v = ix[at(j, 0u)];
+  if (v < 0) { v = v + size; }
+  if (v < 0 || v >= size) { return; }
+  let slot = u32(i32(at(j, 2u)) + v * pi(2u));
+  ${body}`)}`;
+};
+
+function scatterAtomic(
+  rt: GpuRuntime,
+  mode: ScatterMode,
+  out: Out,
+  x0: In,
+  index: { shape: readonly number[]; strides: readonly number[]; offset: number },
+  index0: In,
+  src: { readonly strides: readonly number[]; readonly offset: number },
+  src0: In,
+  dim: number,
+) {
+  copyGpu(rt, out, { offset: 0, strides: denseStrides(out.shape) }, x0);
+  const m = numel(index.shape);
+  if (m === 0) return;
+  const strides = out.shape.length === 0 ? [0] : denseStrides(out.shape);
+  const size = out.shape.length === 0 ? 1 : out.shape[dim]!;
+  const outWalk = { offset: 0, strides: strides.map((s, d) => (d === dim ? 0 : s)) };
+  const params = () => {
+    const p = new Params().u32(m).i32(size, strides[dim]!);
+    return walkParams(p, index.shape, [index, src, outWalk]);
+  };
+  const pass = (name: AtomicPass, buffers: WebgpuBuffer['device'][]) =>
+    rt.dispatch({
+      pipeline: rt.pipeline(`ix:scatter-atomic:${name}`, () => SCATTER_ATOMIC(name)),
+      buffers,
+      params: params(),
+      workgroups: grid(m),
+    });
+  const [y, ix, sv] = [out.buffer.device, index0.buffer.device, src0.buffer.device];
+  if (mode !== 'replace') {
+    pass(mode, [y, ix, sv]);
+    return;
+  }
+  const win = rt.take(gpuBytes(numel(out.shape)));
+  rt.clear(win);
+  pass('max', [win, ix]);
+  pass('put', [y, ix, sv, win]);
+  rt.give(win);
 }
 
 const scatter: GpuKernel<'scatter'> = (rt, out, inputs, { dim }) => {
