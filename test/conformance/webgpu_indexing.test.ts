@@ -3,7 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { Generator, randn, tensor } from '../../src/index.js';
 import { getBackend } from '../../src/backend/registry.js';
+import type { FusedAdamOptions, FusedSGDOptions, FusedTensor } from '../../src/backend/backend.js';
+import { jsAdam, jsSgd } from '../../src/backend/cpu/fused.js';
 import type { WebgpuBackend } from '../../src/backend/webgpu/index.js';
+import type { TypedArray } from '../../src/dtype.js';
 import { apply } from '../../src/ops/apply.js';
 import type { ParamsOf, Primitive } from '../../src/primitives.js';
 import type { Tensor } from '../../src/tensor.js';
@@ -22,6 +25,8 @@ const ri = (lo: number, hi: number, ...shape: number[]) =>
     .remainder(hi - lo)
     .add(lo)
     .to('int32');
+type T = FusedTensor<unknown>;
+type C = FusedTensor<TypedArray>;
 const int = (data: number[], shape: number[]) => tensor(data, { dtype: 'int32' }).reshape(shape);
 
 /** A case: its inputs on the cpu, and what to do with them on a device (views are made there). */
@@ -215,6 +220,149 @@ describe.skipIf(!onWebgpu)('webgpu indexing kernels', () => {
         expect(a).toEqual(b);
       }
       expect(hostCallsOf(backend, c.p)).toBe(before);
+    });
+  }
+});
+
+/** The contiguous run of `t`'s buffer from element `offset` (the fused ops' operand). */
+const run1 = (t: Tensor, offset: number, size: number) => ({
+  buffer: t._storage.buffer,
+  offset,
+  size,
+});
+
+/** Largest |a − b| / (|b| + 1e-30) over two arrays (0 where both are equal, NaN included). */
+function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < b.length; i++) {
+    if (Object.is(a[i], b[i])) continue;
+    worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / (Math.abs(b[i]!) + 1e-30));
+  }
+  return worst;
+}
+
+describe.skipIf(!onWebgpu)('webgpu fused optimizer updates', () => {
+  // operands start at element 3 of their buffers; 700 elements span several workgroups
+  const N = 700;
+  const AT = 3;
+  const data = () => r(N + AT + 5);
+
+  const sgdCases: FusedSGDOptions[] = [
+    {
+      lr: 0.1,
+      weightDecay: 0,
+      momentum: 0,
+      dampening: 0,
+      nesterov: false,
+      maximize: false,
+      first: false,
+    },
+    {
+      lr: 0.05,
+      weightDecay: 0.01,
+      momentum: 0.9,
+      dampening: 0,
+      nesterov: false,
+      maximize: false,
+      first: true,
+    },
+    {
+      lr: 0.05,
+      weightDecay: 0.01,
+      momentum: 0.9,
+      dampening: 0.3,
+      nesterov: false,
+      maximize: true,
+      first: false,
+    },
+    {
+      lr: 0.02,
+      weightDecay: 0,
+      momentum: 0.8,
+      dampening: 0,
+      nesterov: true,
+      maximize: false,
+      first: false,
+    },
+  ];
+  for (const o of sgdCases) {
+    it(`sgd ${JSON.stringify(o)} matches the cpu's float32 order`, () => {
+      const fused = getBackend('webgpu').fused!;
+      const [p, g, b] = [data(), data(), data()];
+      const [gp, gg, gb] = [p, g, b].map((t) => t.to('webgpu').clone()) as [Tensor, Tensor, Tensor];
+      const [cp, cg, cb] = [p, g, b].map((t) => t.to('cpu').clone()) as [Tensor, Tensor, Tensor];
+      const withBuf = o.momentum !== 0;
+      fused.sgd!(run1(gp, AT, N), run1(gg, AT, N), withBuf ? run1(gb, AT, N) : null, o);
+      jsSgd(
+        run1(cp, AT, N) as FusedTensor<TypedArray>,
+        run1(cg, AT, N) as FusedTensor<TypedArray>,
+        withBuf ? (run1(cb, AT, N) as FusedTensor<TypedArray>) : null,
+        o,
+      );
+      for (const [got, want] of [
+        [gp, cp],
+        [gb, cb],
+        [gg, cg],
+      ] as const) {
+        expect(maxRelDiff(got.to('cpu').dataSync(), want.dataSync())).toBeLessThanOrEqual(2e-7);
+      }
+    });
+  }
+
+  const adamBase = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+  const adamCases: FusedAdamOptions[] = [
+    {
+      ...adamBase,
+      weightDecay: 0,
+      stepSize: 0.1,
+      biasCorrection2Sqrt: 0.0447,
+      maximize: false,
+      decoupled: false,
+      amsgrad: false,
+    },
+    {
+      ...adamBase,
+      weightDecay: 0.01,
+      stepSize: 0.0526,
+      biasCorrection2Sqrt: 0.0632,
+      maximize: true,
+      decoupled: false,
+      amsgrad: true,
+    },
+    {
+      ...adamBase,
+      weightDecay: 0.1,
+      stepSize: 0.0369,
+      biasCorrection2Sqrt: 0.0773,
+      maximize: false,
+      decoupled: true,
+      amsgrad: false,
+    },
+    {
+      ...adamBase,
+      weightDecay: 0.1,
+      stepSize: 0.0369,
+      biasCorrection2Sqrt: 0.0773,
+      maximize: false,
+      decoupled: true,
+      amsgrad: true,
+    },
+  ];
+  for (const o of adamCases) {
+    it(`adam ${JSON.stringify(o)} matches the cpu's float32 order`, () => {
+      const fused = getBackend('webgpu').fused!;
+      const square = () => data().square();
+      const ts = [data(), data(), data(), square(), square()];
+      const gpu = ts.map((t) => t.to('webgpu').clone());
+      const cpu = ts.map((t) => t.to('cpu').clone());
+      const args = (xs: Tensor[]) => xs.map((t) => run1(t, AT, N));
+      const [gp, gg, gm, gv, gx] = args(gpu) as [T, T, T, T, T];
+      fused.adam!(gp, gg, gm, gv, o.amsgrad ? gx : null, o);
+      const [cp, cg, cm, cv, cx] = args(cpu) as FusedTensor<TypedArray>[] as [C, C, C, C, C];
+      jsAdam(cp, cg, cm, cv, o.amsgrad ? cx : null, o);
+      gpu.forEach((t, k) => {
+        expect(maxRelDiff(t.to('cpu').dataSync(), cpu[k]!.dataSync())).toBeLessThanOrEqual(2e-7);
+      });
     });
   }
 });
