@@ -185,6 +185,50 @@ const CASES: Case[] = [
     inputs: () => [r(2, 500), ri(-100, 100, 2, 400), r(2, 450)],
     params: { dim: 1 },
   },
+  {
+    p: 'sort',
+    label: 'float32 lines of 1000 with ties, NaN and -inf, dim 0 of a transposed input, descending',
+    inputs: () => [r(3, 1000).mul(3).round().add(2).log()],
+    views: ([x]) => [x!.t()],
+    params: { dim: 0, descending: true },
+  },
+  {
+    p: 'sort',
+    label: 'float32 ascending, many short lines of a 3-d input',
+    inputs: () => [r(30, 17, 40).mul(3).round()],
+    params: { dim: 1, descending: false },
+  },
+  {
+    p: 'sort',
+    label: 'int32',
+    inputs: () => [ri(-5, 5, 6, 300)],
+    params: { dim: 1, descending: false },
+  },
+  {
+    p: 'sort',
+    label: 'bool, descending',
+    inputs: () => [r(4, 33).gt(0)],
+    params: { dim: 1, descending: true },
+  },
+  {
+    p: 'kthIndex',
+    label: 'float32 ties, NaN and -inf, lines of 999',
+    inputs: () => [r(5, 999).mul(3).round().add(2).log()],
+    params: { dim: 1, k: 500 },
+  },
+  {
+    p: 'kthIndex',
+    label: 'int32 along dim 0 of a transposed input',
+    inputs: () => [ri(-3, 3, 40, 64)],
+    views: ([x]) => [x!.t()],
+    params: { dim: 0, k: 7 },
+  },
+  {
+    p: 'kthIndex',
+    label: 'bool, the last k',
+    inputs: () => [r(3, 20).gt(0)],
+    params: { dim: 1, k: 20 },
+  },
 ];
 
 /** Host calls of primitive `p` so far on the webgpu backend. */
