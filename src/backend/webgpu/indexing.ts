@@ -1,12 +1,13 @@
 // webgpu indexing and sorting: slice scatter, cat, gather, the scatters, sort and kth index.
 import type { DType } from '../../dtype.js';
+import type { ScatterReduction } from '../../primitives.js';
 import type { KernelInput, KernelOutput } from '../backend.js';
 import { denseStrides } from '../cpu/strided.js';
 import { gpuBytes, type WebgpuBuffer } from './buffer.js';
 import { copyGpu } from './elementwise.js';
-import type { GpuKernel, HostOnly } from './index.js';
+import type { GpuKernel } from './index.js';
 import { Params, grid, type GpuRuntime } from './runtime.js';
-import { PRELUDE, entry, walkCode, walkParams } from './wgsl.js';
+import { MATH, PRELUDE, entry, walkCode, walkParams } from './wgsl.js';
 
 type In = KernelInput<WebgpuBuffer>;
 type Out = KernelOutput<WebgpuBuffer>;
@@ -93,17 +94,15 @@ const gather: GpuKernel<'gather'> = (rt, out, [xIn, indexIn], { dim }) => {
 type ScatterMode = 'replace' | 'f32' | 'i32';
 
 /**
- * scatter and scatterAdd with one thread per output element, deterministic: the thread loops over
- * the index positions that can reach its element (its coordinates with dim running over the
- * index's extent) in row-major order, the order in which the cpu kernel writes, so the last write
- * wins and sums add in the cpu's order. P is [n, nd, dim, size, L (index extent along dim),
- * x offset, index offset, source offset, then out shape, index shape, x strides, index strides and
- * source strides, nd words each].
+ * The scatters with one thread per output element, deterministic: the thread loops over the index
+ * positions that can reach its element (its coordinates with dim running over the index's extent)
+ * in row-major order, the order in which the cpu kernel writes, so the last write wins and sums
+ * add in the cpu's order. `combine` folds the source value `sv` into `acc` (`cnt` counts the hits
+ * so far), `finish` ends `acc`. P is [n, nd, dim, size, L (index extent along dim), x offset,
+ * index offset, source offset, includeSelf, then out shape, index shape, x strides, index strides
+ * and source strides, nd words each].
  */
-const SCATTER = (mode: ScatterMode) => {
-  const t = mode === 'replace' ? 'u32' : mode;
-  const combine = mode === 'replace' ? 'sv' : 'acc + sv';
-  return `${PRELUDE}
+const SCATTER_LOOP = (t: string, combine: string, finish = '') => `${PRELUDE}${MATH}
 ${words(1, 'y', t, true)}
 ${words(2, 'x', t)}
 ${words(3, 'ix', 'i32')}
@@ -124,33 +123,35 @@ ${entry(`let i = gid();
   loop {
     if (d == 0u) { break; }
     d = d - 1u;
-    let s = P[8u + d];
+    let s = P[9u + d];
     let c = rem % s;
     rem = rem / s;
-    xo = xo + i32(c) * pi(8u + 2u * nd + d);
+    xo = xo + i32(c) * pi(9u + 2u * nd + d);
     if (d == dim) {
       cdim = i32(c);
     } else {
-      if (c >= P[8u + nd + d]) { inside = false; }
-      io = io + i32(c) * pi(8u + 3u * nd + d);
-      so = so + i32(c) * pi(8u + 4u * nd + d);
+      if (c >= P[9u + nd + d]) { inside = false; }
+      io = io + i32(c) * pi(9u + 3u * nd + d);
+      so = so + i32(c) * pi(9u + 4u * nd + d);
     }
   }
   var acc = x[u32(xo)];
+  var cnt = 0u;
   if (inside) {
-    let istep = pi(8u + 3u * nd + dim);
-    let sstep = pi(8u + 4u * nd + dim);
+    let istep = pi(9u + 3u * nd + dim);
+    let sstep = pi(9u + 4u * nd + dim);
     for (var k = 0u; k < L; k = k + 1u) {
       var v = ix[u32(io + i32(k) * istep)];
       if (v < 0) { v = v + size; }
       if (v == cdim) {
         let sv = src[u32(so + i32(k) * sstep)];
-        acc = ${combine};
+        ${combine}
+        cnt = cnt + 1u;
       }
     }
   }
+  ${finish}
   y[i] = acc;`)}`;
-};
 
 /**
  * The per-output-element loop costs n·L reads; past this many times the index's own size (and a
@@ -159,6 +160,49 @@ ${entry(`let i = gid();
 const LOOP_FACTOR = 16;
 const LOOP_FLOOR = 1 << 16;
 
+/** The operands of a scatter, 0-d ones seen as one element along one dim. */
+function scatterOperands(inputs: readonly In[]) {
+  const [x0, index0, src0] = inputs as [In, In, In];
+  const x = asOneDim(x0);
+  const index = asOneDim(index0);
+  // a 0-d source beside a 1-d index: one element, the same for every position
+  const src = src0.shape.length === 0 ? { offset: src0.offset, strides: [0] } : src0;
+  const n = numel(x.shape);
+  return { x0, index0, src0, x, index, src, n };
+}
+
+/** True when the per-element loop stays within its cost bound (see LOOP_FACTOR). */
+function loopFits(n: number, index: { readonly shape: readonly number[] }, dim: number): boolean {
+  return n * index.shape[dim]! <= Math.max(LOOP_FACTOR * numel(index.shape), LOOP_FLOOR);
+}
+
+/** Dispatches the per-element loop shader `key` (made by `shader`) over the output. */
+function scatterLoop(
+  rt: GpuRuntime,
+  key: string,
+  shader: () => string,
+  out: Out,
+  inputs: readonly In[],
+  dim: number,
+  includeSelf: boolean,
+) {
+  const { x0, index0, src0, x, index, src, n } = scatterOperands(inputs);
+  if (n === 0) return;
+  const params = new Params()
+    .u32(n, x.shape.length, dim)
+    .i32(x.shape[dim]!)
+    .u32(index.shape[dim]!)
+    .i32(x.offset, index.offset, src.offset)
+    .u32(includeSelf ? 1 : 0, ...x.shape, ...index.shape)
+    .i32(...x.strides, ...index.strides, ...src.strides);
+  rt.dispatch({
+    pipeline: rt.pipeline(key, shader),
+    buffers: [out.buffer.device, x0.buffer.device, index0.buffer.device, src0.buffer.device],
+    params,
+    workgroups: grid(n),
+  });
+}
+
 function scatterGpu(
   rt: GpuRuntime,
   mode: ScatterMode,
@@ -166,34 +210,15 @@ function scatterGpu(
   inputs: readonly In[],
   dim: number,
 ) {
-  const n = numel(out.shape);
+  const { x0, index0, src0, index, src, n } = scatterOperands(inputs);
   if (n === 0) return;
-  const [x0, index0, src0] = inputs as [In, In, In];
-  const x = asOneDim(x0);
-  const outShape = x.shape;
-  const nd = outShape.length;
-  const index = asOneDim(index0);
-  // a 0-d source beside a 1-d index: one element, the same for every position
-  const src = src0.shape.length === 0 ? { offset: src0.offset, strides: [0] } : src0;
-  const L = index.shape[dim]!;
-  const m = numel(index.shape);
-  if (n * L > Math.max(LOOP_FACTOR * m, LOOP_FLOOR)) {
+  if (!loopFits(n, index, dim)) {
     scatterAtomic(rt, mode, out, x0, index, index0, src, src0, dim);
     return;
   }
-  const params = new Params()
-    .u32(n, nd, dim)
-    .i32(outShape[dim]!)
-    .u32(L)
-    .i32(x.offset, index.offset, src.offset)
-    .u32(...outShape, ...index.shape)
-    .i32(...x.strides, ...index.strides, ...src.strides);
-  rt.dispatch({
-    pipeline: rt.pipeline(`ix:scatter:${mode}`, () => SCATTER(mode)),
-    buffers: [out.buffer.device, x0.buffer.device, index0.buffer.device, src0.buffer.device],
-    params,
-    workgroups: grid(n),
-  });
+  const t = mode === 'replace' ? 'u32' : mode;
+  const combine = mode === 'replace' ? 'acc = sv;' : 'acc = acc + sv;';
+  scatterLoop(rt, `ix:scatter:${mode}`, () => SCATTER_LOOP(t, combine), out, inputs, dim, false);
 }
 
 /**
@@ -293,8 +318,45 @@ const scatterAdd: GpuKernel<'scatterAdd'> = (rt, out, inputs, { dim }) => {
   return true;
 };
 
-const SCATTER_REDUCE: HostOnly = {
-  host: 'scatter_reduce (prod, mean, amax, amin, includeSelf) is rare in training; no WGSL kernel yet',
+/** scatter_reduce's folds of `sv` into `acc` per compute type (NaN propagates through amax, amin). */
+const REDUCE_EXPR: {
+  readonly [R in ScatterReduction]: { readonly f32: string; readonly i32: string };
+} = {
+  sum: { f32: 'acc + sv', i32: 'acc + sv' },
+  mean: { f32: 'acc + sv', i32: 'acc + sv' },
+  prod: { f32: 'acc * sv', i32: 'acc * sv' },
+  amax: { f32: 'nb_max(acc, sv)', i32: 'max(acc, sv)' },
+  amin: { f32: 'nb_min(acc, sv)', i32: 'min(acc, sv)' },
+};
+
+/** mean's division by the count (the slot's own value counted when includeSelf; floored for int32). */
+const MEAN_FINISH = {
+  f32: 'if (cnt > 0u) { acc = acc / f32(cnt + P[8]); }',
+  i32: `if (cnt > 0u) {
+    let dn = i32(cnt + P[8]);
+    var q = acc / dn;
+    if (q * dn != acc && acc < 0) { q = q - 1; }
+    acc = q;
+  }`,
+};
+
+/**
+ * scatterReduce on float32 and int32 with the per-element loop: without includeSelf a slot's first
+ * source value replaces its own. Past the loop's cost bound (no atomics for prod, mean or the
+ * extremes) and on bool it runs on the host.
+ */
+const scatterReduce: GpuKernel<'scatterReduce'> = (rt, out, inputs, p) => {
+  if (out.dtype !== 'float32' && out.dtype !== 'int32') return false;
+  if (inputs.some((x, k) => k !== 1 && x.dtype !== out.dtype)) return false;
+  const { index, n } = scatterOperands(inputs);
+  if (n === 0) return true;
+  if (!loopFits(n, index, p.dim)) return false;
+  const t = out.dtype === 'float32' ? 'f32' : 'i32';
+  const combine = `if (cnt == 0u && P[8] == 0u) { acc = sv; } else { acc = ${REDUCE_EXPR[p.reduce][t]}; }`;
+  const finish = p.reduce === 'mean' ? MEAN_FINISH[t] : '';
+  const shader = () => SCATTER_LOOP(t, combine, finish);
+  scatterLoop(rt, `ix:scatter-reduce:${p.reduce}:${t}`, shader, out, inputs, p.dim, p.includeSelf);
+  return true;
 };
 
 /** The compute type of sort keys: float32 as f32, int32 and bool as i32 (bool words are 0 or 1). */
@@ -517,7 +579,7 @@ export const INDEX_KERNELS = {
   gather,
   scatter,
   scatterAdd,
-  scatterReduce: SCATTER_REDUCE,
+  scatterReduce,
   sort,
   kthIndex,
 };
