@@ -291,6 +291,18 @@ describe.skipIf(!onWebgpu)('webgpu indexing kernels', () => {
   }
 });
 
+describe.skipIf(!onWebgpu)('webgpu sort of lines longer than workgroup memory holds', () => {
+  it('runs on the host (one host call) and matches cpu', () => {
+    const backend = getBackend('webgpu') as WebgpuBackend;
+    const before = hostCallsOf(backend, 'sort');
+    const x = r(2, 1500).mul(3).round();
+    const got = apply('sort', [x.to('webgpu')], { dim: 1, descending: false });
+    const want = apply('sort', [x.to('cpu')], { dim: 1, descending: false });
+    expect(Array.from(got.to('cpu').dataSync())).toEqual(Array.from(want.dataSync()));
+    expect(hostCallsOf(backend, 'sort')).toBe(before + 1);
+  });
+});
+
 /** The contiguous run of `t`'s buffer from element `offset` (the fused ops' operand). */
 const run1 = (t: Tensor, offset: number, size: number) => ({
   buffer: t._storage.buffer,
