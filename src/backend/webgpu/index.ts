@@ -16,6 +16,7 @@ import { isDense } from '../cpu/strided.js';
 import { WebgpuBuffer, fromWords, gpuBytes, onGpu, toWords } from './buffer.js';
 import { binaryGpu, clampGpu, copyGpu, unaryGpu, whereGpu } from './elementwise.js';
 import type { Gpu } from './gpu.js';
+import { webgpuFused } from './optim.js';
 import { GpuRuntime, type SyncWaiter } from './runtime.js';
 import { WGSL_KERNELS_MORE } from './kernels.js';
 
@@ -273,6 +274,7 @@ export function makeWebgpuBackend(rt: GpuRuntime): WebgpuBackend {
     read,
     assign,
     kernels,
+    fused: webgpuFused(rt),
     cacheStats: () => rt.poolStats(),
     emptyCache: () => rt.emptyPool(),
     runtime: rt,
