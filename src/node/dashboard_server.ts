@@ -236,7 +236,9 @@ export class DashboardServer {
       res.end();
       return;
     }
-    res.write(sse('snapshot', JSON.parse(this.#snapshot()) as object));
+    // The events queued so far are in the snapshot already: send them to the other pages first.
+    this.flush();
+    res.write(`event: snapshot\ndata: ${this.#snapshot()}\n\n`);
     this.#clients.add(res);
     req.on('close', () => this.#clients.delete(res));
   }

@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_SCRIPT } from '../../src/dashboard/page.js';
-import { RunState } from '../../src/dashboard/run_state.js';
+import { RunState, type RunSnapshot } from '../../src/dashboard/run_state.js';
 import { DashboardServer, MAX_URL_LENGTH, pathSegments } from '../../src/node/dashboard_server.js';
 import { tmp } from '../helpers/cli.js';
 
@@ -143,6 +143,50 @@ describe('the dashboard server serves', () => {
       index: 0,
       events: [{ type: 'scalars', time: 5, step: 7, values: { 'train/loss': 1.5 } }],
     });
+  });
+});
+
+describe('a page that connects while events are queued', () => {
+  it('gets them in its snapshot, never twice', async () => {
+    const live = await DashboardServer.start({ port: 0 });
+    live.addRun(new RunState('live'));
+    const texts = ['', ''];
+    const ended: Promise<void>[] = [];
+    const open = (i: number) =>
+      new Promise<void>((connected) => {
+        ended.push(
+          new Promise<void>((done) => {
+            request({ host: '127.0.0.1', port: live.port, path: '/api/events' }, (res) => {
+              res.setEncoding('utf8');
+              res.on('data', (c: string) => {
+                texts[i] += c;
+                connected();
+              });
+              res.on('end', done);
+            }).end();
+          }),
+        );
+      });
+    await open(0);
+    live.push(0, { type: 'scalars', time: 1, step: 1, values: { 'train/loss': 3 } });
+    await open(1);
+    live.push(0, { type: 'scalars', time: 2, step: 2, values: { 'train/loss': 2 } });
+    await live.close();
+    await Promise.all(ended);
+    const messages = (i: number) =>
+      [...texts[i]!.matchAll(/event: (\w+)\ndata: (.*)\n\n/g)].map((m) => ({
+        event: m[1],
+        data: JSON.parse(m[2]!) as { runs?: RunSnapshot[]; events?: { step: number }[] },
+      }));
+    const [first, second] = [messages(0), messages(1)];
+    // Page 0: an empty snapshot, then steps 1 and 2 as events.
+    expect(first.map((m) => m.event)).toEqual(['snapshot', 'events', 'events', 'bye']);
+    expect(first[0]!.data.runs![0]!.scalars).toEqual({});
+    expect(first.slice(1, 3).map((m) => m.data.events!.map((e) => e.step))).toEqual([[1], [2]]);
+    // Page 1: step 1 in its snapshot, step 2 as an event.
+    expect(second.map((m) => m.event)).toEqual(['snapshot', 'events', 'bye']);
+    expect(second[0]!.data.runs![0]!.scalars['train/loss']).toEqual([[1, 1, 3]]);
+    expect(second[1]!.data.events!.map((e) => e.step)).toEqual([2]);
   });
 });
 
