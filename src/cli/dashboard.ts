@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
 import type { DashboardEvent } from '../dashboard/events.js';
-import { RunState } from '../dashboard/run_state.js';
+import { DashboardRun } from '../dashboard/run.js';
 import { NablaError } from '../errors.js';
 import { EVENTS_FILE, EventsReader, eventsFromMetrics } from '../node/dashboard_runs.js';
 import { DashboardServer } from '../node/dashboard_server.js';
@@ -95,7 +95,7 @@ export async function dashboardCommand(argv: readonly string[], out: Writer): Pr
       throw new UsageError(`no such run folder: ${dir}`, DASHBOARD_SPEC);
   const names = runNames(args);
   const runs = args.map((dir, i) => {
-    const state = new RunState(names[i]!);
+    const state = new DashboardRun(names[i]!);
     const reader = existsSync(resolve(dir, EVENTS_FILE)) ? new EventsReader(dir) : undefined;
     const events: DashboardEvent[] = reader ? reader.read() : eventsFromMetrics(dir);
     for (const e of events) state.ingest(e);

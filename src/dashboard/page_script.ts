@@ -306,7 +306,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       var fs = r.findings || [];
       var head = S.runs.length > 1 ? r.name + ': ' : '';
       if (fs.length === 0) {
-        box.appendChild(el('p', { class: 'ok', text: head + (r.layers.gradNorm && Object.keys(r.layers.gradNorm).length ? 'no problem found so far' : 'no health records (train with --dashboard or --diagnose)') }));
+        box.appendChild(el('p', { class: 'ok', text: head + (r.layers.gradNorm && Object.keys(r.layers.gradNorm).length ? (r.end ? 'no problem found' : 'no problem found so far') : 'no health records (train with --dashboard or --diagnose)') }));
         return;
       }
       fs.forEach(function (f) {

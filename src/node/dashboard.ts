@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import type { GradientHealthMonitor } from '../diagnostics/health.js';
 import type { EndEvent } from '../dashboard/events.js';
 import { DashboardRecorder } from '../dashboard/recorder.js';
-import { RunState } from '../dashboard/run_state.js';
+import { DashboardRun } from '../dashboard/run.js';
 import { defineOptions } from '../options.js';
 import type { Trainer } from '../train/index.js';
 import { EventsFile } from './dashboard_runs.js';
@@ -58,7 +58,7 @@ export async function recordRun(
     opts.dir === undefined ? undefined : new EventsFile(opts.dir, { append: opts.append ?? false });
   const server = opts.serve ? await DashboardServer.start({ port: opts.port ?? 0 }) : undefined;
   const name = opts.name ?? (opts.dir === undefined ? 'run' : basename(resolve(opts.dir)));
-  const index = server?.addRun(new RunState(name), opts.dir);
+  const index = server?.addRun(new DashboardRun(name), opts.dir);
   const recorder = new DashboardRecorder(
     trainer,
     (e) => {

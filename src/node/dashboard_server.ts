@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from 'node:path';
 import { DASHBOARD_PAGE, DASHBOARD_SCRIPT } from '../dashboard/page.js';
 import type { DashboardEvent } from '../dashboard/events.js';
-import type { RunState } from '../dashboard/run_state.js';
+import type { DashboardRun } from '../dashboard/run.js';
 
 /** The files of a run folder that the server hands out (/runs/<index>/<name>). */
 export const RUN_FILES: Readonly<Record<string, string>> = {
@@ -29,7 +29,7 @@ export interface DashboardServerOptions {
 }
 
 interface Run {
-  readonly state: RunState;
+  readonly state: DashboardRun;
   /** The run's folder, whose RUN_FILES are served. */
   readonly dir: string | undefined;
   pending: DashboardEvent[];
@@ -104,12 +104,12 @@ export class DashboardServer {
   }
 
   /** The runs, in the order they were added. */
-  get runs(): readonly RunState[] {
+  get runs(): readonly DashboardRun[] {
     return this.#runs.map((r) => r.state);
   }
 
   /** Adds a run (its folder's files become downloadable); returns its index. */
-  addRun(state: RunState, dir?: string): number {
+  addRun(state: DashboardRun, dir?: string): number {
     this.#runs.push({ state, dir, pending: [] });
     const index = this.#runs.length - 1;
     this.#send(sse('run', { index, run: state.snapshot() }));

@@ -101,7 +101,7 @@ describe.skipIf(!haveBrowser)('the dashboard in headless Chromium', () => {
     await expect
       .poll(() => page.locator('#runs').textContent())
       .toMatch(/digits-mlp finished, step 80 \/ 80, test accuracy \d+\.\d\d%/);
-    expect(await page.locator('#findings').textContent()).toBe('no problem found so far');
+    expect(await page.locator('#findings').textContent()).toBe('no problem found');
     const config = await page.locator('#config').textContent();
     expect(config).toContain('"model": "mlp"');
     expect(config).toContain('Linear(in_features=64, out_features=256, bias=True)');

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunSnapshot } from '../../src/dashboard/run_state.js';
+import type { RunSnapshot } from '../../src/dashboard/run.js';
 import { nabla, startNabla, tmp } from '../helpers/cli.js';
 
 const urlOf = (out: string) => /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)![1]!;

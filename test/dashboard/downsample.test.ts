@@ -1,8 +1,8 @@
-// The dashboard's downsampler (a TensorBoard-style reservoir) and RunState, which keeps every series of a run under MAX_POINTS.
+// The dashboard's downsampler (a TensorBoard-style reservoir) and DashboardRun, which keeps every series of a run under MAX_POINTS.
 import { describe, expect, it } from 'vitest';
 import { MAX_POINTS, Reservoir, downsample } from '../../src/dashboard/downsample.js';
 import type { DashboardEvent } from '../../src/dashboard/events.js';
-import { RunState } from '../../src/dashboard/run_state.js';
+import { DashboardRun } from '../../src/dashboard/run.js';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -66,9 +66,9 @@ const scalars = (step: number, loss: number): DashboardEvent => ({
   values: { 'train/loss': loss, lr: 0.1 },
 });
 
-describe('RunState', () => {
+describe('DashboardRun', () => {
   it('keeps at most MAX_POINTS per series of a long run, the last step included', () => {
-    const run = new RunState('long');
+    const run = new DashboardRun('long');
     run.ingest({ type: 'start', time: 1000, step: 0, totalSteps: 50_000, epochs: 1 });
     for (let s = 1; s <= 50_000; s++) {
       run.ingest(scalars(s, 1 / s));
@@ -93,7 +93,7 @@ describe('RunState', () => {
   });
 
   it('a resumed run replaces the steps after its checkpoint', () => {
-    const run = new RunState('resumed');
+    const run = new DashboardRun('resumed');
     run.ingest({ type: 'start', time: 0, step: 0, totalSteps: 10, epochs: 1 });
     for (let s = 1; s <= 8; s++) run.ingest(scalars(s, s));
     run.ingest({ type: 'histogram', time: 8, step: 8, layer: 'a', min: 0, max: 1, counts: [1] });
@@ -108,7 +108,7 @@ describe('RunState', () => {
   });
 
   it('holds the latest findings and the end', () => {
-    const run = new RunState('r');
+    const run = new DashboardRun('r');
     const finding = {
       kind: 'lr-too-high',
       severity: 'warning' as const,

@@ -15,7 +15,7 @@ import {
 import { GradientHealthMonitor } from '../../src/diagnostics/health.js';
 import type { DashboardEvent, ScalarsEvent } from '../../src/dashboard/events.js';
 import { histogram } from '../../src/dashboard/recorder.js';
-import { RunState } from '../../src/dashboard/run_state.js';
+import { DashboardRun } from '../../src/dashboard/run.js';
 import { recordRun } from '../../src/node/dashboard.js';
 import {
   EventsFile,
@@ -105,7 +105,7 @@ describe('recording a Trainer', () => {
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     expect(Math.abs(times[0]! - Date.now() / 1000)).toBeLessThan(60);
     // What a page would load of it.
-    const run = new RunState('r');
+    const run = new DashboardRun('r');
     for (const e of events) run.ingest(e);
     expect(run.snapshot().layers.gradNorm['0 Linear']).toHaveLength(8);
     monitor.remove();

@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_SCRIPT } from '../../src/dashboard/page.js';
-import { RunState, type RunSnapshot } from '../../src/dashboard/run_state.js';
+import { DashboardRun, type RunSnapshot } from '../../src/dashboard/run.js';
 import { DashboardServer, MAX_URL_LENGTH, pathSegments } from '../../src/node/dashboard_server.js';
 import { tmp } from '../helpers/cli.js';
 
@@ -49,7 +49,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'metrics.csv'), 'epoch,trainLoss\n1,0.5\n');
   writeFileSync(join(dir, 'model.safetensors'), 'not served');
   server = await DashboardServer.start({ port: 0 });
-  const run = new RunState('a');
+  const run = new DashboardRun('a');
   server.addRun(run, dir);
   server.push(0, { type: 'scalars', time: 1, step: 1, values: { 'train/loss': 2.5 } });
 });
@@ -112,7 +112,7 @@ describe('the dashboard server serves', () => {
 
   it('server-sent events: a snapshot first, then the events pushed, then bye on close', async () => {
     const other = await DashboardServer.start({ port: 0 });
-    other.addRun(new RunState('live'));
+    other.addRun(new DashboardRun('live'));
     const chunks: string[] = [];
     const closed = new Promise<void>((resolve, reject) => {
       request({ host: '127.0.0.1', port: other.port, path: '/api/events' }, (res) => {
@@ -149,7 +149,7 @@ describe('the dashboard server serves', () => {
 describe('a page that connects while events are queued', () => {
   it('gets them in its snapshot, never twice', async () => {
     const live = await DashboardServer.start({ port: 0 });
-    live.addRun(new RunState('live'));
+    live.addRun(new DashboardRun('live'));
     const texts = ['', ''];
     const ended: Promise<void>[] = [];
     const open = (i: number) =>

@@ -47,7 +47,7 @@ export interface RunSnapshot {
  * Folds a run's events into reservoirs: every scalar tag and every (statistic, layer) pair is a
  * series of at most `maxPoints` points, so the snapshot of a long run stays small.
  */
-export class RunState {
+export class DashboardRun {
   readonly name: string;
   readonly maxPoints: number;
   #start: StartEvent | null = null;
