@@ -74,14 +74,21 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 0;
       }
       let stop = false;
+      let serving = false;
       const onSigint = () => {
         if (stop) process.exit(130);
         stop = true;
-        process.stderr.write('\nstopping after this batch (Ctrl-C again to quit at once)...\n');
+        process.stderr.write(
+          serving
+            ? '\nstopping the dashboard\n'
+            : '\nstopping after this batch (Ctrl-C again to quit at once)...\n',
+        );
       };
       process.on('SIGINT', onSigint);
       try {
-        const result = await train(cfg, process.stdout, () => stop);
+        const result = await train(cfg, process.stdout, () => stop, {
+          onKeepOpen: () => (serving = true),
+        });
         return result.interrupted ? 130 : 0;
       } finally {
         process.off('SIGINT', onSigint);

@@ -217,6 +217,8 @@ export interface TrainResult {
 export interface TrainHooks {
   /** Called after each completed epoch (and its checkpoint). */
   onEpoch?(m: EpochMetrics): void | Promise<void>;
+  /** Called when training is over and --keep-open keeps the dashboard up until shouldStop(). */
+  onKeepOpen?(): void;
 }
 
 /** Runs a training job. `shouldStop` is polled between batches (Ctrl-C sets it). */
@@ -346,6 +348,7 @@ async function trainIn(
   await diag?.finish(r.metrics, r.stepLosses, out);
   if (recording.url !== undefined && cfg.keepOpen) {
     out.write(`\ndashboard still open at ${recording.url}; press Ctrl-C to stop\n`);
+    hooks.onKeepOpen?.();
     await until(shouldStop);
   }
   await recording.close();

@@ -2,7 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunSnapshot } from '../../src/dashboard/run.js';
+import { DashboardRun, type RunSnapshot } from '../../src/dashboard/run.js';
+import { parseEvents } from '../../src/node/dashboard_runs.js';
 import { nabla, startNabla, tmp } from '../helpers/cli.js';
 
 const urlOf = (out: string) => /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)![1]!;
@@ -41,6 +42,7 @@ describe('nabla train --dashboard', () => {
     expect(run!.start!.config).toMatchObject({ model: 'mlp', dashboard: true });
     expect(run!.start!.model!.summary).toMatch(/^Sequential\(/);
     p.child.kill('SIGINT');
+    expect(await p.waitFor(/stopping the dashboard/)).not.toMatch(/stopping after this batch/);
     expect(await p.exit).toBe(0);
     await expect(fetch(url)).rejects.toThrow();
     expect(existsSync(join(out, 'events.jsonl'))).toBe(true);
@@ -58,6 +60,26 @@ describe('nabla train --dashboard', () => {
     expect(types.filter((t) => t === 'scalars')).toHaveLength(11); // 10 steps, 1 epoch
     expect(types).not.toContain('layers'); // no monitor without --dashboard or --diagnose
     expect(types.at(-1)).toBe('end');
+  });
+
+  it('a resumed run appends to events.jsonl, and draws each step once', () => {
+    const out = tmp('nabla-dash-');
+    const first = nabla([...TRAIN, '--epochs', '2', '--out', out, '--stop-after', '15']);
+    expect(first.code).toBe(0);
+    const again = nabla(['train', '--resume', join(out, 'checkpoint.safetensors'), '-q']);
+    expect(again.code).toBe(0);
+    const events = parseEvents(readFileSync(join(out, 'events.jsonl'), 'utf8'), 'events.jsonl');
+    const marks = events.filter((e) => e.type === 'start' || e.type === 'end');
+    expect(marks.map((e) => [e.type, e.step, e.type === 'end' ? e.status : ''])).toEqual([
+      ['start', 0, ''],
+      ['end', 15, 'stopped'],
+      ['start', 15, ''],
+      ['end', 20, 'finished'],
+    ]);
+    const run = new DashboardRun('resumed');
+    for (const e of events) run.ingest(e);
+    const steps = run.snapshot().scalars['train/loss']!.map((p) => p[0]);
+    expect(steps).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
   it('--port and --keep-open need --dashboard; --port must be a port', () => {
