@@ -23,3 +23,15 @@ export { katexCss } from './node/katex.js';
 export { saveOnnx, writeOnnxFile } from './node/onnx.js';
 export { savePytorch, type SavedPytorch } from './node/pytorch.js';
 export { svgToPng, writePlot, writePlotFiles, type PngOptions } from './node/plots.js';
+export {
+  DashboardRecorder,
+  histogram,
+  layerLabel,
+  type RecorderOptions,
+} from './dashboard/recorder.js';
+export { MAX_POINTS, Reservoir, downsample } from './dashboard/downsample.js';
+export { DashboardRun, type Point, type RunSnapshot } from './dashboard/run.js';
+export type { DashboardEvent, Finding } from './dashboard/events.js';
+export { recordRun, type RecordRunOptions, type RunRecording } from './node/dashboard.js';
+export { DashboardServer, type DashboardServerOptions } from './node/dashboard_server.js';
+export { EVENTS_FILE, EventsFile, EventsReader, eventsFromMetrics } from './node/dashboard_runs.js';

@@ -17,6 +17,8 @@ export interface CommandSpec {
   readonly summary: string;
   readonly usage: string;
   readonly flags: Readonly<Record<string, FlagSpec>>;
+  /** The arguments after the flags, as the usage names them ('<run dir>...'); none when absent. */
+  readonly args?: string;
   readonly examples?: readonly string[];
   /** More sections after the options, e.g. the model presets. */
   readonly notes?: readonly string[];
@@ -97,6 +99,14 @@ export function parseFlags(
   spec: CommandSpec,
   argv: readonly string[],
 ): Record<string, string | boolean | undefined> {
+  return parseCommandLine(spec, argv).flags;
+}
+
+/** The flags and the other arguments (only for a command whose spec has `args`). */
+export function parseCommandLine(
+  spec: CommandSpec,
+  argv: readonly string[],
+): { flags: Record<string, string | boolean | undefined>; args: string[] } {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
   for (const [name, f] of Object.entries(spec.flags)) {
     options[name] = f.short ? { type: f.type, short: f.short } : { type: f.type };
@@ -109,12 +119,12 @@ export function parseFlags(
       strict: true,
       allowPositionals: true,
     });
-    if (positionals.length > 0)
+    if (positionals.length > 0 && spec.args === undefined)
       throw new UsageError(`unexpected argument '${positionals[0]}'`, spec);
     const out: Record<string, string | boolean | undefined> = {};
     for (const [name, f] of Object.entries(spec.flags))
       out[name] = (values as Record<string, string | boolean | undefined>)[name] ?? f.default;
-    return out;
+    return { flags: out, args: positionals };
   } catch (e) {
     if (e instanceof UsageError) throw e;
     // parseArgs' messages go on to explain positionals; the first sentence is the point.

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The nabla command: `nabla train`, `nabla info`, and --help everywhere; usage errors exit with 2.
+// The nabla command: `nabla train`, `nabla dashboard`, `nabla info`, ..., and --help everywhere; usage errors exit with 2.
 import { NablaError } from '../errors.js';
 import {
   UsageError,
@@ -9,6 +9,7 @@ import {
   usageText,
   type CommandSpec,
 } from './args.js';
+import { DASHBOARD_SPEC, dashboardCommand } from './dashboard.js';
 import { EXPLAIN_SPEC, explainCommand } from './explain.js';
 import { EXPORT_SPEC, runExport } from './export.js';
 import { INFO_SPEC, info, packageVersion } from './info.js';
@@ -17,6 +18,7 @@ import { LR_FIND_SPEC, lrFindCommand } from './lr_find.js';
 
 const COMMANDS: readonly CommandSpec[] = [
   TRAIN_SPEC,
+  DASHBOARD_SPEC,
   LR_FIND_SPEC,
   EXPLAIN_SPEC,
   EXPORT_SPEC,
@@ -56,6 +58,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       else await info(process.stdout);
       return 0;
     }
+    if (command === 'dashboard') return await dashboardCommand(rest, process.stdout);
     if (command === 'explain') return await explainCommand(rest, process.stdout);
     if (command === 'lr-find') return await lrFindCommand(rest, process.stdout);
     if (command === 'export') {
@@ -71,14 +74,21 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 0;
       }
       let stop = false;
+      let serving = false;
       const onSigint = () => {
         if (stop) process.exit(130);
         stop = true;
-        process.stderr.write('\nstopping after this batch (Ctrl-C again to quit at once)...\n');
+        process.stderr.write(
+          serving
+            ? '\nstopping the dashboard\n'
+            : '\nstopping after this batch (Ctrl-C again to quit at once)...\n',
+        );
       };
       process.on('SIGINT', onSigint);
       try {
-        const result = await train(cfg, process.stdout, () => stop);
+        const result = await train(cfg, process.stdout, () => stop, {
+          onKeepOpen: () => (serving = true),
+        });
         return result.interrupted ? 130 : 0;
       } finally {
         process.off('SIGINT', onSigint);

@@ -19,6 +19,9 @@ export const RESUME_SAFE_FLAGS: readonly string[] = [
   'quiet',
   'diagnose',
   'plots',
+  'dashboard',
+  'port',
+  'keep-open',
 ];
 
 /** Flags about this process only: never taken from the saved config. */
@@ -29,6 +32,9 @@ const NOT_INHERITED = new Set([
   'quiet',
   'diagnose',
   'plots',
+  'dashboard',
+  'port',
+  'keep-open',
   'help',
 ]);
 

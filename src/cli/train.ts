@@ -11,7 +11,17 @@ import {
 } from '../optim/factory.js';
 import { Generator } from '../random.js';
 import { Trainer, type EpochMetrics } from '../train/index.js';
-import { choiceFlag, columns, intFlag, numberFlag, parseFlags, type CommandSpec } from './args.js';
+import {
+  UsageError,
+  choiceFlag,
+  columns,
+  intFlag,
+  numberFlag,
+  parseFlags,
+  type CommandSpec,
+} from './args.js';
+import { portFlag } from './dashboard.js';
+import { recordRun } from '../node/dashboard.js';
 import { MODEL_HELP, MODEL_NAMES, type ModelName } from './models.js';
 import type { Writer } from './progress.js';
 import { RUN_FLAGS, defaultOutDir, setUpRun } from './run_common.js';
@@ -89,6 +99,19 @@ export const TRAIN_SPEC: CommandSpec = {
       help: 'write loss, accuracy and per-layer gradient-norm plots (SVG and PNG) to dir',
       example: '--plots runs/digits-plots',
     },
+    dashboard: {
+      type: 'boolean',
+      help: 'serve a live dashboard of the run on 127.0.0.1 (prints its URL; see nabla dashboard)',
+    },
+    port: {
+      type: 'string',
+      value: '<n>',
+      help: "the --dashboard's port on 127.0.0.1 (default 0: any free port)",
+    },
+    'keep-open': {
+      type: 'boolean',
+      help: 'keep the --dashboard open after the run ends, until Ctrl-C',
+    },
     quiet: { type: 'boolean', short: 'q', help: 'print only the summary' },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
@@ -129,6 +152,10 @@ export interface TrainConfig {
   readonly diagnose?: boolean;
   /** --plots: the folder for the training plots. */
   readonly plots?: string | undefined;
+  /** --dashboard: serve a live dashboard on 127.0.0.1, on --port, kept open with --keep-open. */
+  readonly dashboard?: boolean;
+  readonly port?: number;
+  readonly keepOpen?: boolean;
 }
 
 export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
@@ -169,7 +196,13 @@ export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
     quiet: Boolean(f.quiet),
     diagnose: Boolean(f.diagnose),
     plots: f.plots as string | undefined,
+    dashboard: Boolean(f.dashboard),
+    port: f.port === undefined ? 0 : portFlag(TRAIN_SPEC, f.port),
+    keepOpen: Boolean(f['keep-open']),
   };
+  for (const flag of ['port', 'keep-open'])
+    if (given.has(flag) && !cfg.dashboard)
+      throw new UsageError(`--${flag} needs --dashboard`, TRAIN_SPEC);
   if (saved !== undefined) checkResume(cfg, given, saved, resume!);
   return cfg;
 }
@@ -184,6 +217,8 @@ export interface TrainResult {
 export interface TrainHooks {
   /** Called after each completed epoch (and its checkpoint). */
   onEpoch?(m: EpochMetrics): void | Promise<void>;
+  /** Called when training is over and --keep-open keeps the dashboard up until shouldStop(). */
+  onKeepOpen?(): void;
 }
 
 /** Runs a training job. `shouldStop` is polled between batches (Ctrl-C sets it). */
@@ -235,7 +270,7 @@ async function trainIn(
     onCheckpoint: checkpointTo(join(cfg.out, 'checkpoint.safetensors'), savedConfig),
   });
   const diag =
-    cfg.diagnose || cfg.plots !== undefined
+    cfg.diagnose || cfg.plots !== undefined || cfg.dashboard
       ? new TrainDiagnostics(model, optimizer, {
           diagnose: cfg.diagnose ?? false,
           plots: cfg.plots,
@@ -267,8 +302,31 @@ async function trainIn(
   const metricsFile = new MetricsWriter(cfg.out, savedConfig, data);
   metricsFile.attach(trainer);
   if (hooks.onEpoch) trainer.on('epochEnd', (e) => hooks.onEpoch!(e.metrics));
+  // events.jsonl always (every step's scalars; layer norms and findings with a monitor), and
+  // the live server with --dashboard.
+  const recording = await recordRun(trainer, {
+    dir: cfg.out,
+    append: cfg.resume !== undefined,
+    serve: cfg.dashboard ?? false,
+    port: cfg.port ?? 0,
+    config: savedConfig as unknown as Record<string, unknown>,
+    data: {
+      name: data.name,
+      train: data.train.length,
+      val: data.val.length,
+      test: data.test.length,
+    },
+    ...(diag !== undefined ? { monitor: diag.monitor } : {}),
+  });
+  if (recording.url !== undefined) out.write(`dashboard: ${recording.url}\n`);
 
-  const r = await trainer.fit({ untilStep: cfg.stopAfter, shouldStop });
+  let r: Awaited<ReturnType<Trainer['fit']>>;
+  try {
+    r = await trainer.fit({ untilStep: cfg.stopAfter, shouldStop });
+  } catch (e) {
+    await recording.close();
+    throw e;
+  }
   let testAccuracy: number | undefined;
   if (!r.interrupted) {
     testAccuracy = trainer.evaluate(data.test).accuracy;
@@ -276,6 +334,10 @@ async function trainIn(
     const labels = data.labels && { metadata: { 'nabla.labels': JSON.stringify(data.labels) } };
     saveStateDict(model, join(cfg.out, 'model.safetensors'), labels);
   }
+  recording.finish(
+    r.interrupted ? 'interrupted' : r.steps < trainer.maxSteps ? 'stopped' : 'finished',
+    testAccuracy,
+  );
   metricsFile.write(r.metrics, {
     testAccuracy: testAccuracy ?? null,
     interrupted: r.interrupted,
@@ -284,5 +346,22 @@ async function trainIn(
   });
   printSummary(out, r.metrics, cfg.out, testAccuracy);
   await diag?.finish(r.metrics, r.stepLosses, out);
+  if (recording.url !== undefined && cfg.keepOpen) {
+    out.write(`\ndashboard still open at ${recording.url}; press Ctrl-C to stop\n`);
+    hooks.onKeepOpen?.();
+    await until(shouldStop);
+  }
+  await recording.close();
   return { metrics: r.metrics, testAccuracy, interrupted: r.interrupted, out: cfg.out };
+}
+
+/** Resolves once `stop()` says so (polled a few times a second). */
+function until(stop: () => boolean): Promise<void> {
+  return new Promise((done) => {
+    const timer = setInterval(() => {
+      if (!stop()) return;
+      clearInterval(timer);
+      done();
+    }, 200);
+  });
 }

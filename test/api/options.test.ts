@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Explanation } from '../../src/node.js';
 import {
+  DashboardRecorder,
   GradientHealthMonitor,
   NablaError,
   OptionError,
@@ -40,6 +41,7 @@ import {
   randnLike,
   randperm,
   recordGraph,
+  recordRun,
   save,
   saveOnnx,
   saveStateDict,
@@ -80,6 +82,7 @@ const lossOf = () => {
 };
 const explanation = (): Explanation => explain(lossOf());
 const samples = () => [[tensor([[0.1, 0.2, 0.3]]), tensor([1], { dtype: 'int32' })]] as const;
+const trainer = () => new Trainer({ model: net(), optimizer: sgd(), train: samples(), epochs: 1 });
 const lrCurve = { lrs: [1e-3, 1e-2], losses: [1, 0.5] };
 const gradSource = { layers: [], records: [] };
 
@@ -430,6 +433,8 @@ const INVENTORY: Record<string, readonly ((o: O) => unknown)[]> = {
   toSvg: [(o) => toSvg(lossOf(), o)],
   recordGraph: [(o) => recordGraph(() => 1, o)],
   GradientHealthMonitor: [(o) => new GradientHealthMonitor(net(), undefined, o)],
+  DashboardRecorder: [(o) => new DashboardRecorder(trainer(), () => undefined, o)],
+  recordRun: [(o) => recordRun(trainer(), o)],
   lrFind: [(o) => lrFind(net(), sgd(), [], () => lossOf(), o)],
   'plots.trainingCurvesSpec': [(o) => plots.trainingCurvesSpec([], o)],
   'plots.stepLossSpec': [(o) => plots.stepLossSpec([1, 2], o)],
