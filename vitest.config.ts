@@ -22,7 +22,7 @@ export default defineConfig({
           name,
           include: MATRIX_TESTS,
           exclude: MATRIX_ONCE,
-          testNamePattern: notCpuOnly(),
+          testNamePattern: notCpuOnly(name),
           setupFiles: ['test/setup/backend.ts'],
           env: { NABLA_TEST_BACKEND: name },
         },

@@ -179,7 +179,9 @@ export class Tensor<D extends DType = DType> {
     this._assertLive();
     const b = this._storage.backend;
     if (b.readSync === undefined) {
-      throw new NablaError(`the ${b.name} backend reads asynchronously: use await tensor.data()`);
+      throw new NablaError(
+        `the ${b.name} backend cannot read synchronously here: use await tensor.data() (or await tensor.itemAsync())`,
+      );
     }
     return b.readSync(this.#kernelView());
   }

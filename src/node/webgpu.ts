@@ -20,12 +20,18 @@ export interface WebgpuLoadOptions {
   readonly swiftshader?: boolean;
   /** Say nothing when SwiftShader stands in for a GPU. */
   readonly quiet?: boolean;
+  /**
+   * Let item(), tolist() and dataSync() wait for the GPU in place (default true). false behaves
+   * as a browser does: only `await t.data()` / `await t.itemAsync()` read (for testing portable code).
+   */
+  readonly syncReads?: boolean;
 }
 
-const LOAD_WEBGPU = defineOptions<WebgpuLoadOptions>('loadWebgpuBackend', {
+const LOAD_WEBGPU = defineOptions<WebgpuLoadOptions>('node.loadWebgpuBackend', {
   powerPreference: 'string',
   swiftshader: 'boolean',
   quiet: 'boolean',
+  syncReads: 'boolean',
 });
 
 /** Where SwiftShader's Vulkan driver manifest is found (Debian's chromium ships it). */
@@ -72,7 +78,7 @@ async function load(options: WebgpuLoadOptions): Promise<WebgpuBackend> {
     keepAlive(
       createWebgpuBackend({
         gpu: dawn.create([]),
-        waiter: waitInPlace,
+        waiter: (options.syncReads ?? true) ? waitInPlace : null,
         ...(options.powerPreference !== undefined
           ? { powerPreference: options.powerPreference }
           : {}),
@@ -100,14 +106,21 @@ async function load(options: WebgpuLoadOptions): Promise<WebgpuBackend> {
       console.warn(`nabla: no GPU adapter found; webgpu runs on SwiftShader (the CPU) from ${icd}`);
     }
   }
+  backend.runtime.holdWhile = keepAlive;
   registerBackend(backend as unknown as Backend);
   return backend;
 }
 
 /** Keeps the event loop alive while `p` settles (Dawn's own ticks are unref'd, see below). */
 function keepAlive<T>(p: Promise<T>): Promise<T> {
+  holds++;
+  // Dawn's next tick, scheduled unref'd before this hold, would not wake the loop: one ref'd one
+  if (lastTick !== null && live === 0) schedule(lastTick);
   const timer = setInterval(() => {}, 1 << 30);
-  return p.finally(() => clearInterval(timer));
+  return p.finally(() => {
+    holds--;
+    clearInterval(timer);
+  });
 }
 
 /*
@@ -118,7 +131,7 @@ function keepAlive<T>(p: Promise<T>): Promise<T> {
  *   (keepAlive, and reads wait in place);
  * - calling that callback ourselves is how a read waits for the GPU without returning to the event
  *   loop: waitInPlace runs the callbacks Dawn schedules until the mapping is done.
- * Dawn's callbacks are told apart by being native functions.
+ * Dawn's callbacks are told apart by being anonymous native functions of no parameters.
  */
 const pendingTicks: (() => void)[] = [];
 let lastTick: (() => void) | null = null;
@@ -127,13 +140,31 @@ let live = 0;
 let waiting = false;
 let captured = false;
 let realSetImmediate: typeof setImmediate = setImmediate;
+let idleHandle: NodeJS.Immediate | null = null;
+
+/** Pending async work of nabla's (keepAlive): while there is some, Dawn's ticks hold the loop. */
+let holds = 0;
 
 function schedule(tick: () => void): NodeJS.Immediate {
   live++;
-  return realSetImmediate(() => {
+  const h = realSetImmediate(() => {
     live--;
     tick();
-  }).unref();
+  });
+  return holds > 0 ? h : h.unref();
+}
+
+/**
+ * Dawn's tick: an anonymous native function of no parameters (a promise's resolve, which code
+ * also hands to setImmediate, takes one).
+ */
+function isDawnTick(fn: unknown): boolean {
+  return (
+    typeof fn === 'function' &&
+    fn.length === 0 &&
+    fn.name === '' &&
+    Function.prototype.toString.call(fn).includes('[native code]')
+  );
 }
 
 function installTickCapture(): void {
@@ -142,15 +173,13 @@ function installTickCapture(): void {
   const real = globalThis.setImmediate;
   realSetImmediate = real;
   const wrapped = function (fn: (...args: unknown[]) => void, ...args: unknown[]) {
-    if (
-      typeof fn === 'function' &&
-      Function.prototype.toString.call(fn).includes('[native code]')
-    ) {
+    if (isDawnTick(fn)) {
       const tick = () => fn(...args);
       lastTick = tick;
       if (!waiting) return schedule(tick);
       pendingTicks.push(tick);
-      return real(() => {}).unref();
+      // NOTE: no new Immediate per capture: a long wait captures thousands of ticks
+      return (idleHandle ??= real(() => {}).unref());
     }
     return real(fn, ...args);
   } as typeof setImmediate;

@@ -59,6 +59,7 @@ import {
   type Tensor,
 } from '../../src/node.js';
 import * as nabla from '../../src/node.js';
+import { loadWebgpuBackend as browserLoadWebgpuBackend } from '../../src/index.js';
 import { nearestKey, optionSchemas } from '../../src/options.js';
 
 const F = nn.functional;
@@ -468,6 +469,8 @@ const INVENTORY: Record<string, readonly ((o: O) => unknown)[]> = {
   createWasmBackend: [(o) => nabla.createWasmBackend({} as never, o)],
   loadWasmBackend: [(o) => nabla.loadWasmBackend(undefined, o)],
   createNodeWasmBackend: [(o) => nabla.createNodeWasmBackend(o)],
+  loadWebgpuBackend: [(o) => browserLoadWebgpuBackend(o)],
+  'node.loadWebgpuBackend': [(o) => nabla.loadWebgpuBackend(o)],
   'data.downloadFile': [(o) => data.downloadFile([], 'f', '/nonexistent', undefined, o)],
   createNativeBackend: [(o) => createNativeBackend(o)],
 };

@@ -1,5 +1,6 @@
 // Golden tests for the optimizers: every case of test/fixtures/optim_golden.json (made by PyTorch) replayed with nabla.
 import { readFileSync } from 'node:fs';
+import { getBackend } from '../../src/backend/registry.js';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, Tensor, cat, tensor, tidy, type DType } from '../../src/index.js';
 import * as optim from '../../src/optim/index.js';
@@ -454,10 +455,13 @@ describe('LBFGS matches PyTorch step(closure) by step(closure)', () => {
         // flat (up to 5e-4 of the scale in w, and a different count of closure calls near the
         // optimum); the losses still agree to 1e-5, and the float64 runs check the algorithm tightly.
         const tol = f64 ? PARAMS64 : LBFGS32;
+        // webgpu sums in a GPU's order (tree reductions, per-thread GEMM sums): after four
+        // line searches the float32 loss is 4e-5 off (strong_wolfe), so 1e-4 there
+        const loss32 = getBackend().name === 'webgpu' ? { rtol: 1e-4, atol: 1e-6 } : PARAMS32;
         const r = lbfgsRun(c, dtype);
         for (let k = 0; k < G.lbfgs_steps; k++) {
           const at = `${c.name}: after step ${k + 1}`;
-          expectClose([r.step()], [losses[k]!], `${at}: loss`, f64 ? PARAMS64 : PARAMS32);
+          expectClose([r.step()], [losses[k]!], `${at}: loss`, f64 ? PARAMS64 : loss32);
           expectClose(values(r.w), params[k]![0], `${at}: w`, tol);
           expectClose(values(r.b), params[k]![1], `${at}: b`, tol);
           if (f64) expect(r.calls(), `${at}: closure calls`).toBe(calls[k]);

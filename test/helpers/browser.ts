@@ -7,15 +7,28 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** CI installs chromium (.ci/run) and must run the browser tests; elsewhere they skip without it. */
 export const haveBrowser = existsSync(CHROMIUM) || process.env.CI !== undefined;
 
-/** Starts headless Chromium (no background networking: this machine's network is closed). */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Chromium's WebGPU on SwiftShader (Vulkan on the CPU): no GPU needed. `--disable-gpu` is left
+ * out with these.
+ */
+export const WEBGPU_FLAGS = [
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+  '--enable-unsafe-swiftshader',
+];
+
+/**
+ * Starts headless Chromium (no background networking: this machine's network is closed); with
+ * `webgpu`, navigator.gpu answers with SwiftShader's adapter.
+ */
+export async function launchChromium(webgpu = false): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--headless',
       '--no-sandbox',
-      '--disable-gpu',
+      ...(webgpu ? WEBGPU_FLAGS : ['--disable-gpu']),
       '--disable-quic',
       '--no-first-run',
       '--disable-background-networking',

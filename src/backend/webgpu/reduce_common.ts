@@ -19,8 +19,8 @@ export const WG = WORKGROUP;
 
 /**
  * Shared WGSL: `walk(i, base)` is the element offset of the flat (row-major) position i of a
- * strided walk stored in P at word `base` as [ndim, shape × ndim, strides × ndim]; nb_exp keeps
- * exp(−inf) = 0 and NaN; the Kahan step adds v to (s, c) and drops the compensation once s is
+ * strided walk stored in P at word `base` as [ndim, shape × ndim, strides × ndim] (nb_exp and
+ * nb_log of MATH keep exp(−inf) = 0 and NaN); the Kahan step adds v to (s, c) and drops the compensation once s is
  * not finite (inf − inf would turn it into NaN).
  */
 export const COMMON = `${PRELUDE}${MATH}
@@ -37,18 +37,6 @@ fn walk(i: u32, base: u32) -> i32 {
     rem = rem / s;
   }
   return o;
-}
-fn nb_exp(x: f32) -> f32 {
-  if (nb_isnan(x)) { return x; }
-  if (nb_isinf(x)) { return select(x, 0.0, x < 0.0); }
-  return exp(x);
-}
-fn nb_log(x: f32) -> f32 {
-  if (nb_isnan(x)) { return x; }
-  if (x == 0.0) { return -nb_inf(); }
-  if (x < 0.0) { return nb_nan(); }
-  if (nb_isinf(x)) { return x; }
-  return log(x);
 }
 fn kahan(s: ptr<function, f32>, c: ptr<function, f32>, v: f32) {
   let y = v - *c;

@@ -85,6 +85,11 @@ export class GpuRuntime {
   /** Pending reads, so that a synchronous wait can tell when its own mapping is done. */
   readonly #staging: GpuBuffer[] = [];
 
+  /**
+   * Keeps the host alive while a GPU promise is pending (Node: Dawn's own event callbacks do not
+   * hold the event loop, see src/node/webgpu.ts); null in browsers.
+   */
+  holdWhile: (<T>(p: Promise<T>) => Promise<T>) | null = null;
   /** Objects that must live as long as the device (the GPU object and the adapter). */
   readonly owners: readonly unknown[];
 
@@ -254,7 +259,8 @@ export class GpuRuntime {
   async read(src: GpuBuffer, byteOffset: number, bytes: number): Promise<ArrayBuffer> {
     const staging = this.#stage(src, byteOffset, bytes);
     try {
-      await staging.mapAsync(MAP_READ, 0, staging.size);
+      const mapped = staging.mapAsync(MAP_READ, 0, staging.size);
+      await (this.holdWhile === null ? mapped : this.holdWhile(mapped));
     } catch (e) {
       this.check();
       throw new DeviceError(`webgpu: reading a tensor failed: ${(e as Error).message}`);
@@ -327,6 +333,7 @@ export class GpuRuntime {
     this.flush();
     this.emptyPool();
     this.device.destroy();
+    this.#lost = 'the device was destroyed (backend.destroy())';
   }
 }
 

@@ -173,15 +173,20 @@ fn nb_hypot(a: f32, b: f32) -> f32 {
   let q = y / m;
   return m * sqrt(p * p + q * q);
 }
+// C's fmod, exact as in libm: long division by |b|·2^k (each subtraction exact by Sterbenz's
+// lemma), at most one step per binary order of magnitude between a and b.
 fn nb_fmod(a: f32, b: f32) -> f32 {
   if (nb_isnan(a) || nb_isnan(b) || nb_isinf(a) || b == 0.0) { return nb_nan(); }
   if (nb_isinf(b)) { return a; }
-  let r = a - b * trunc(a / b);
-  // the quotient's rounding can leave r one |b| outside (−|b|, |b|) or of the wrong sign
-  var m = r;
-  if (abs(m) >= abs(b)) { m = m - b * sign(m) * sign(b); }
-  if (m != 0.0 && (m < 0.0) != (a < 0.0)) { m = m + abs(b) * sign(a); }
-  return select(m, 0.0 * a, m == 0.0);
+  let m = abs(b);
+  var r = abs(a);
+  for (var guard = 0; guard < 300 && r >= m; guard = guard + 1) {
+    let e = frexp(r).exp - frexp(m).exp;
+    var d = ldexp(m, e);
+    if (d > r) { d = ldexp(m, e - 1); }
+    r = r - d;
+  }
+  return nb_copysign(r, a);
 }
 fn nb_remainder(a: f32, b: f32) -> f32 {
   let m = nb_fmod(a, b);
@@ -192,12 +197,13 @@ fn nb_div_floor(a: f32, b: f32) -> f32 {
   let m = nb_fmod(a, b);
   var d = (a - m) / b;
   if (m != 0.0 && (b < 0.0) != (m < 0.0)) { d = d - 1.0; }
-  if (d == 0.0) { return 0.0 * (a / b); }
+  if (d == 0.0) { return bitcast<f32>((bitcast<u32>(a) ^ bitcast<u32>(b)) & 0x80000000u); }
   let f = floor(d);
   return select(f, f + 1.0, d - f > 0.5);
 }
 fn nb_nonzero_f(x: f32) -> bool { return x != 0.0 || nb_isnan(x); }
 fn nb_exp(x: f32) -> f32 {
+  if (nb_isnan(x)) { return x; }
   if (x > 88.72284) { return nb_inf(); }
   if (x < -103.97208) { return 0.0; }
   return exp(x);
@@ -219,7 +225,7 @@ fn nb_asinh(x: f32) -> f32 {
   var r: f32;
   if (a > 1e18) { r = log(a) + 0.6931471805599453; }
   else { r = nb_log1p(a + a * a / (1.0 + sqrt(1.0 + a * a))); }
-  return select(r, -r, x < 0.0);
+  return nb_copysign(r, x);
 }
 fn nb_acosh(x: f32) -> f32 {
   if (x < 1.0) { return nb_nan(); }
@@ -233,7 +239,7 @@ fn nb_atanh(x: f32) -> f32 {
   if (a > 1.0) { return nb_nan(); }
   if (a == 1.0) { return select(nb_inf(), -nb_inf(), x < 0.0); }
   let r = 0.5 * nb_log1p(2.0 * a / (1.0 - a));
-  return select(r, -r, x < 0.0);
+  return nb_copysign(r, x);
 }
 fn nb_atan2(a: f32, b: f32) -> f32 {
   if (nb_isnan(a) || nb_isnan(b)) { return nb_nan(); }
@@ -254,6 +260,7 @@ fn nb_atan2(a: f32, b: f32) -> f32 {
 // polynomials, as Cephes' sinf/cosf); WGSL's built-ins only promise 2^-11 absolute error.
 fn nb_sincos(x: f32, want_cos: bool) -> f32 {
   if (nb_isnan(x) || nb_isinf(x)) { return nb_nan(); }
+  if (x == 0.0 && !want_cos) { return x; }
   var sgn = select(1.0, -1.0, x < 0.0 && !want_cos);
   let ax = abs(x);
   var j = u32(ax * 1.2732395447351628);
