@@ -192,9 +192,11 @@ describe('memory tracking in a loop that never yields', () => {
 });
 
 describe('buffer pool', () => {
-  it('reuses the large buffers that tidy frees, zero-filled', async () => {
-    const { poolStats, clearPool } = await import('../../src/backend/cpu/pool.js');
-    clearPool();
+  it('reuses the large buffers that tidy frees, zero-filled', () => {
+    // the default backend's cache (the typed-array pool on cpu/wasm/native, GPU buffers on webgpu)
+    const backend = getBackend();
+    const poolStats = () => backend.cacheStats!();
+    backend.emptyCache!();
     const x = tidy(() => {
       const a = randn(128, 128).mul(3); // 64 KiB: pooled when freed
       return a.sum();

@@ -17,6 +17,7 @@ interface ChildResult {
   readonly adapter: string;
   readonly syncError: string;
   readonly destroyedError: string;
+  readonly hostCalls: Record<string, number>;
 }
 
 function child(mode: string): ChildResult {
@@ -58,6 +59,8 @@ describe.runIf(haveWebgpu)('webgpu in Node', () => {
     console.log(`webgpu adapter: ${r.adapter}`);
     expect(r.adapter).toMatch(/^webgpu \(/);
     expectLosses(r.losses, cpuLosses());
+    // forward, loss, backward and the update all ran on the GPU
+    expect(r.hostCalls).toEqual({});
   });
 
   it('reads asynchronously where it cannot wait (a browser): item() names the async form', () => {

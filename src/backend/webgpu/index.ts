@@ -257,6 +257,19 @@ export function makeWebgpuBackend(rt: GpuRuntime): WebgpuBackend {
         offset: 0,
       };
     }
+    if (from.buffer.gpu === dst.buffer.gpu) {
+      // one buffer cannot be bound for reading and writing in one dispatch: copy the source first
+      const c = alloc(
+        from.dtype,
+        from.shape.reduce((a, b) => a * b, 1),
+        true,
+      );
+      const dense = { offset: 0, strides: denseStridesOf(from.shape) };
+      copyGpu(rt, { buffer: c, dtype: from.dtype, shape: from.shape }, dense, from);
+      if (tmp !== null) free(tmp);
+      tmp = c;
+      from = { buffer: c, dtype: from.dtype, shape: from.shape, ...dense };
+    }
     copyGpu(rt, { buffer: dst.buffer, dtype: dst.dtype, shape: dst.shape }, dst, from);
     if (tmp !== null) free(tmp);
   }

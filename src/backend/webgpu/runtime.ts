@@ -162,7 +162,7 @@ export class GpuRuntime {
     const max = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
     if (size > max) {
       throw new OutOfMemoryError(
-        `webgpu: a tensor of ${bytes} bytes is larger than this GPU allows in one buffer (${max} bytes)`,
+        `can't allocate memory: you tried to allocate ${bytes} bytes on webgpu, more than this GPU allows in one buffer (${max} bytes)`,
       );
     }
     return this.device.createBuffer({

@@ -41,4 +41,5 @@ if (mode === 'destroyed') {
     destroyedError = `${(e as Error).name}: ${(e as Error).message}`;
   }
 }
-console.log(JSON.stringify({ losses, adapter: gpu.version, syncError, destroyedError }));
+const hostCalls = Object.fromEntries(gpu.hostCalls);
+console.log(JSON.stringify({ losses, adapter: gpu.version, syncError, destroyedError, hostCalls }));
