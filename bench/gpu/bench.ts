@@ -5,6 +5,8 @@
 import { manualSeed, nn, optim, randint, randn, setBackend, type Tensor } from '../../src/index.js';
 import { loadFastBackends } from '../../src/node/backends.js';
 import { loadWebgpuBackend } from '../../src/node/webgpu.js';
+import { cnnModel } from '../workloads/cnn.js';
+import { mlpModel } from '../workloads/mlp.js';
 
 const quick = process.argv.includes('--quick');
 const gpu = await loadWebgpuBackend();
@@ -56,30 +58,13 @@ function trainStep(model: nn.Module, x: Tensor, y: Tensor, device: string): numb
 
 function mlp(device: string): number {
   manualSeed(0);
-  const model = new nn.Sequential(
-    new nn.Linear(784, 256),
-    new nn.ReLU(),
-    new nn.Linear(256, 128),
-    new nn.ReLU(),
-    new nn.Linear(128, 10),
-  );
-  return trainStep(model, randn([128, 784]), randint(0, 10, [128]), device);
+  return trainStep(mlpModel(), randn([128, 784]), randint(0, 10, [128]), device);
 }
 
 function cnn(device: string): number {
   manualSeed(0);
-  const model = new nn.Sequential(
-    new nn.Conv2d(1, 16, 3, { padding: 1 }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Conv2d(16, 32, 3, { padding: 1 }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(32 * 7 * 7, 10),
-  );
   const batch = quick ? 8 : 64;
-  return trainStep(model, randn([batch, 1, 28, 28]), randint(0, 10, [batch]), device);
+  return trainStep(cnnModel(), randn([batch, 1, 28, 28]), randint(0, 10, [batch]), device);
 }
 
 /** A 6-layer encoder (d=512, 8 heads, ff 2048, no dropout), batch 32 × sequence 128, token classes. */

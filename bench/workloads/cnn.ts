@@ -6,6 +6,20 @@ import { nablaClassifierStep, type Tfjs, type Workload } from './types.js';
 
 const BATCH = 64;
 
+/** The CNN of the step (also timed on the GPU by bench/gpu/bench.ts). */
+export function cnnModel(): nn.Sequential {
+  return new nn.Sequential(
+    new nn.Conv2d(1, 16, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(16, 32, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(32 * 7 * 7, 10),
+  );
+}
+
 /** The CNN step at batch `batch`; the default (64) is the main row, others sweep the batch size. */
 export function cnnAt(batch: number): Workload {
   const BATCH = batch;
@@ -16,16 +30,7 @@ export function cnnAt(batch: number): Workload {
     ...(batch === 64 ? {} : { sweep: true }),
     nabla(style) {
       manualSeed(0);
-      const model = new nn.Sequential(
-        new nn.Conv2d(1, 16, 3, { padding: 1 }),
-        new nn.ReLU(),
-        new nn.MaxPool2d(2),
-        new nn.Conv2d(16, 32, 3, { padding: 1 }),
-        new nn.ReLU(),
-        new nn.MaxPool2d(2),
-        new nn.Flatten(),
-        new nn.Linear(32 * 7 * 7, 10),
-      );
+      const model = cnnModel();
       return nablaClassifierStep(model, randn([BATCH, 1, 28, 28]), randint(0, 10, [BATCH]), style);
     },
     tfjs(tf: Tfjs) {

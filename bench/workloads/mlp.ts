@@ -6,18 +6,23 @@ import { nablaClassifierStep, type Tfjs, type Workload } from './types.js';
 const BATCH = 128;
 const SIZES = [784, 256, 128, 10] as const;
 
+/** The MLP 784-256-128-10 with ReLUs (also timed on the GPU by bench/gpu/bench.ts). */
+export function mlpModel(): nn.Sequential {
+  return new nn.Sequential(
+    new nn.Linear(784, 256),
+    new nn.ReLU(),
+    new nn.Linear(256, 128),
+    new nn.ReLU(),
+    new nn.Linear(128, 10),
+  );
+}
+
 export const mlp: Workload = {
   id: 'mlp',
   title: 'MLP 784-256-128-10 step, batch 128',
   nabla(style) {
     manualSeed(0);
-    const model = new nn.Sequential(
-      new nn.Linear(784, 256),
-      new nn.ReLU(),
-      new nn.Linear(256, 128),
-      new nn.ReLU(),
-      new nn.Linear(128, 10),
-    );
+    const model = mlpModel();
     return nablaClassifierStep(model, randn([BATCH, 784]), randint(0, 10, [BATCH]), style);
   },
   tfjs(tf: Tfjs) {

@@ -1,4 +1,5 @@
 // The dashboard's events: what a training run reports (one JSON object per line of events.jsonl, and per server-sent event), browser-safe plain data.
+import type { Diagnosis } from '../diagnostics/health_rules.js';
 
 /** A number as JSON carries it: NaN and ±Infinity become null (a gap in a chart). */
 export type JsonNumber = number | null;
@@ -10,15 +11,8 @@ export interface LayerPoint {
   readonly updateRatio?: JsonNumber;
 }
 
-/** One finding of the health monitor (a Diagnosis as plain data). */
-export interface Finding {
-  readonly kind: string;
-  readonly severity: 'warning' | 'error';
-  readonly title: string;
-  readonly layers: readonly string[];
-  readonly message: string;
-  readonly remedies: readonly string[];
-}
+/** One finding of the health monitor: a Diagnosis as plain data (any kind a file may name). */
+export type Finding = Omit<Diagnosis, 'kind'> & { readonly kind: string };
 
 /**
  * `time` is wall-clock seconds since 1970 (Date.now() / 1000) and `step` the optimizer steps

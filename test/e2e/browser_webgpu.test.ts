@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveBrowser, launchChromium } from '../helpers/browser.js';
 import { ROOT, tmp } from '../helpers/cli.js';
-import { manualSeed, nn, optim, tensor } from '../../src/index.js';
+import { seedRun } from '../helpers/seed.js';
 
 // The seed network (examples/seed.ts) on webgpu, five steps; reads are awaited, as in any page.
 const APP = `import * as nabla from 'nabla';
@@ -40,21 +40,6 @@ const { manualSeed, nn, optim, tensor, loadWebgpuBackend } = nabla;
 let server: Server;
 let base = '';
 let browser: Browser;
-
-function nodeRun(): { losses: number[]; w: unknown } {
-  manualSeed(0);
-  const model = new nn.Sequential(new nn.Linear(2, 2), new nn.ReLU(), new nn.Linear(2, 1));
-  const optimizer = new optim.SGD(model.parameters(), { lr: 0.01 });
-  const losses: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    optimizer.zeroGrad();
-    const loss = new nn.MSELoss().forward(model.forward(tensor([[1.0, 2.0]])), tensor([[1.0]]));
-    loss.backward();
-    optimizer.step();
-    losses.push(loss.item());
-  }
-  return { losses, w: (model.get(0) as nn.Linear).weight.tolist() };
-}
 
 beforeAll(async () => {
   if (!haveBrowser) return;
@@ -123,10 +108,10 @@ describe.skipIf(!haveBrowser)('webgpu in headless Chromium', () => {
     expect(r.adapter).toMatch(/^webgpu \(.*swiftshader/i);
     expect(r.device).toBe('webgpu');
     expect(r.syncError).toMatch(/cannot read synchronously.*await tensor\.data\(\).*itemAsync/);
-    const want = nodeRun();
+    const want = seedRun();
     r.losses.forEach((v, i) => expect(Math.abs(v - want.losses[i]!)).toBeLessThanOrEqual(1e-6));
     expect(r.w.flat().length).toBe(4);
-    (want.w as number[][])
+    want.weight
       .flat()
       .forEach((v, i) => expect(Math.abs(r.w.flat()[i]! - v)).toBeLessThanOrEqual(1e-6));
   }, 120_000);

@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { manualSeed, nn, optim, tensor } from '../../src/index.js';
 import { nabla, ROOT, tmp } from '../helpers/cli.js';
+import { seedRun } from '../helpers/seed.js';
 
 const haveWebgpu =
   process.env.NABLA_REQUIRE_WEBGPU === '1' || existsSync(join(ROOT, 'node_modules/webgpu'));
@@ -31,20 +31,7 @@ function child(mode: string): ChildResult {
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ChildResult;
 }
 
-function cpuLosses(): number[] {
-  manualSeed(0);
-  const model = new nn.Sequential(new nn.Linear(2, 2), new nn.ReLU(), new nn.Linear(2, 1));
-  const optimizer = new optim.SGD(model.parameters(), { lr: 0.01 });
-  const losses: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    optimizer.zeroGrad();
-    const loss = new nn.MSELoss().forward(model.forward(tensor([[1.0, 2.0]])), tensor([[1.0]]));
-    loss.backward();
-    optimizer.step();
-    losses.push(loss.item());
-  }
-  return losses;
-}
+const cpuLosses = () => seedRun().losses;
 
 function expectLosses(got: number[], want: number[]): void {
   expect(got).toHaveLength(want.length);

@@ -12,7 +12,7 @@ import {
 } from '../../primitives.js';
 import type { Backend, Kernel, KernelInput, KernelOutput, KernelTable } from '../backend.js';
 import { cpuBackend } from '../cpu/index.js';
-import { isDense } from '../cpu/strided.js';
+import { denseStrides, isDense } from '../cpu/strided.js';
 import { WebgpuBuffer, fromWords, gpuBytes, onGpu, toWords } from './buffer.js';
 import { binaryGpu, clampGpu, copyGpu, unaryGpu, whereGpu } from './elementwise.js';
 import type { Gpu } from './gpu.js';
@@ -61,7 +61,7 @@ const ELEMENTWISE = {
     (op) => ((rt, out, [x, y]) => binaryGpu(rt, op, out, x!, y!)) as GpuKernel<typeof op>,
   ),
   cast: ((rt, out, [x]) => {
-    copyGpu(rt, out, { offset: 0, strides: denseStridesOf(out.shape) }, x!);
+    copyGpu(rt, out, { offset: 0, strides: denseStrides(out.shape) }, x!);
     return true;
   }) as GpuKernel<'cast'>,
   clamp: ((rt, out, [x], p) => clampGpu(rt, out, x!, p.min, p.max)) as GpuKernel<'clamp'>,
@@ -69,16 +69,6 @@ const ELEMENTWISE = {
 };
 
 export const WGSL_KERNELS: WgslTable = { ...ELEMENTWISE, ...WGSL_KERNELS_MORE };
-
-function denseStridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d]!;
-  }
-  return s;
-}
 
 export interface WebgpuBackend extends Backend<Buf> {
   readonly runtime: GpuRuntime;
@@ -192,7 +182,7 @@ export function makeWebgpuBackend(rt: GpuRuntime): WebgpuBackend {
     copyGpu(
       rt,
       { buffer: tmp, dtype: view.dtype, shape: view.shape },
-      { offset: 0, strides: denseStridesOf(view.shape) },
+      { offset: 0, strides: denseStrides(view.shape) },
       view,
     );
     return { buffer: tmp, offset: 0 };
@@ -253,7 +243,7 @@ export function makeWebgpuBackend(rt: GpuRuntime): WebgpuBackend {
         buffer: tmp,
         dtype: dst.dtype,
         shape: src.shape,
-        strides: denseStridesOf(src.shape),
+        strides: denseStrides(src.shape),
         offset: 0,
       };
     }
@@ -264,7 +254,7 @@ export function makeWebgpuBackend(rt: GpuRuntime): WebgpuBackend {
         from.shape.reduce((a, b) => a * b, 1),
         true,
       );
-      const dense = { offset: 0, strides: denseStridesOf(from.shape) };
+      const dense = { offset: 0, strides: denseStrides(from.shape) };
       copyGpu(rt, { buffer: c, dtype: from.dtype, shape: from.shape }, dense, from);
       if (tmp !== null) free(tmp);
       tmp = c;
