@@ -70,8 +70,14 @@ export const APP = `import * as nabla from 'nabla';
 ${TRAIN_SEED}
 ${TRAIN_DIGITS}
 async function firstDigits(n) {
-  const r = await fetch('/digits.csv.gz');
-  const text = await new Response(r.body.pipeThrough(new DecompressionStream('gzip'))).text();
+  // Some servers (Vite's dev server) send a .gz file with Content-Encoding: gzip, which the
+  // browser undoes: gunzip here only what still starts with gzip's magic bytes.
+  const bytes = new Uint8Array(await (await fetch('/digits.csv.gz')).arrayBuffer());
+  const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
+  const body = new Blob([bytes]).stream();
+  const text = await new Response(
+    gzipped ? body.pipeThrough(new DecompressionStream('gzip')) : body,
+  ).text();
   const lines = text.split('\\n').slice(0, n);
   const pixels = new Float32Array(n * 64);
   const labels = new Int32Array(n);
