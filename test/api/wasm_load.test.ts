@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWasmBackend } from '../../src/index.js';
-import { inlinedWasm, usesRelaxedSimd } from '../../src/backend/wasm/locate.js';
+import { inlinedWasm, resolveWasmUrl, usesRelaxedSimd } from '../../src/backend/wasm/locate.js';
 
 const build = (f: string) => readFileSync(new URL(`../../kernels/build/${f}`, import.meta.url));
 let server: Server;
@@ -23,6 +23,21 @@ describe('loading the wasm kernels', () => {
     await expect(
       loadWasmBackend(`${base}/kernels/nabla.wasm`, { register: false }),
     ).rejects.toThrow(`could not load the wasm kernels from ${base}/kernels/nabla.wasm: HTTP 404`);
+  });
+
+  it("a relaxed URL resolves against the module, or the page's when the module's is a file: URL", () => {
+    // Node: against this module's own file: URL.
+    expect(resolveWasmUrl('nabla.wasm').href).toBe(
+      new URL('../../src/backend/wasm/nabla.wasm', import.meta.url).href,
+    );
+    // A page over http whose bundler (webpack) baked its build-time file: URL into import.meta.url.
+    const g = globalThis as { location?: { href: string } };
+    g.location = { href: 'http://127.0.0.1:8080/app/index.html' };
+    try {
+      expect(resolveWasmUrl('nabla.wasm').href).toBe('http://127.0.0.1:8080/app/nabla.wasm');
+    } finally {
+      delete g.location;
+    }
   });
 
   it('the inlined kernels are kernels/build/nabla.wasm (rerun scripts/inline-wasm.js)', async () => {

@@ -12,15 +12,21 @@ const SCRIPT_URL = (() => {
   return src !== undefined && src !== '' ? src : undefined;
 })();
 
-function moduleUrl(): string | undefined {
-  // NOTE: esbuild's iife and cjs formats replace import.meta by {}, so url is undefined there.
-  const url = (import.meta as { url?: string }).url;
-  return typeof url === 'string' && url !== '' ? url : SCRIPT_URL;
-}
-
 function pageUrl(): string | undefined {
   const href = (globalThis as { location?: { href?: string } }).location?.href;
   return typeof href === 'string' && href !== '' ? href : undefined;
+}
+
+function moduleUrl(): string | undefined {
+  // NOTE: esbuild's iife and cjs formats replace import.meta by {}, so url is undefined there;
+  // webpack replaces import.meta.url by the file: URL the module had when it was built, which a
+  // page served over http(s) cannot fetch from: there the page's URL is the base.
+  const url = (import.meta as { url?: string }).url;
+  if (typeof url !== 'string' || url === '') return SCRIPT_URL;
+  const page = pageUrl();
+  return url.startsWith('file:') && page !== undefined && !page.startsWith('file:')
+    ? (SCRIPT_URL ?? page)
+    : url;
 }
 
 /**
