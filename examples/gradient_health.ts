@@ -11,34 +11,9 @@ import * as optim from '../src/optim/index.js';
 import { keep, tidy } from '../src/memory.js';
 import { Generator, manualSeed } from '../src/random.js';
 import type { Tensor } from '../src/tensor.js';
+import { deepMlp } from '../src/demo/nets.js';
 
-export interface DeepMlpOptions {
-  readonly depth: number;
-  readonly width: number;
-  readonly inFeatures: number;
-  readonly classes: number;
-  readonly activation: 'sigmoid' | 'relu';
-  /** A fixed-std normal init ("naive"), or Kaiming (He) normal init for ReLU. */
-  readonly init: { readonly std: number } | 'kaiming';
-  readonly batchNorm?: boolean;
-}
-
-/** depth Linear layers (depth − 1 hidden), each hidden one followed by [BatchNorm1d] and the activation. */
-export function deepMlp(o: DeepMlpOptions): nn.Sequential {
-  const layers: nn.Module[] = [];
-  for (let i = 0; i < o.depth; i++) {
-    const last = i === o.depth - 1;
-    const lin = new nn.Linear(i === 0 ? o.inFeatures : o.width, last ? o.classes : o.width);
-    if (o.init === 'kaiming') nn.init.kaimingNormal_(lin.weight, { nonlinearity: 'relu' });
-    else nn.init.normal_(lin.weight, 0, o.init.std);
-    nn.init.zeros_(lin.bias!);
-    layers.push(lin);
-    if (last) break;
-    if (o.batchNorm) layers.push(new nn.BatchNorm1d(o.width));
-    layers.push(o.activation === 'relu' ? new nn.ReLU() : new nn.Sigmoid());
-  }
-  return new nn.Sequential(...layers);
-}
+export { deepMlp, type DeepMlpOptions } from '../src/demo/nets.js';
 
 /** The digits as one float32 [n, 64] tensor in [0, 1] and int32 labels. */
 export function digitsTensors(): { x: Tensor; y: Tensor } {
