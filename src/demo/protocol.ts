@@ -11,7 +11,13 @@ export interface TroubleConfig {
 }
 
 export type WorkerRequest =
-  | { readonly type: 'trouble'; readonly config: TroubleConfig; readonly dataUrl: string }
+  | {
+      readonly type: 'trouble';
+      /** Which run of the page this is: the replies carry it, so that a stopped run's are told apart. */
+      readonly run: number;
+      readonly config: TroubleConfig;
+      readonly dataUrl: string;
+    }
   | { readonly type: 'digits'; readonly epochs: number; readonly dataUrl: string }
   | { readonly type: 'classify'; readonly pixels: readonly number[] }
   | { readonly type: 'stop' };
@@ -27,9 +33,10 @@ export interface Finding {
 
 export type WorkerReply =
   | { readonly type: 'ready'; readonly backend: string }
-  | { readonly type: 'layers'; readonly names: readonly string[] }
+  | { readonly type: 'layers'; readonly run: number; readonly names: readonly string[] }
   | {
       readonly type: 'trouble-step';
+      readonly run: number;
       readonly step: number;
       readonly loss: number;
       /** ‖∂L/∂θ‖ of each weight layer, in the order of `layers`. */
@@ -37,6 +44,7 @@ export type WorkerReply =
     }
   | {
       readonly type: 'diagnosis';
+      readonly run: number;
       readonly steps: number;
       readonly findings: readonly Finding[];
       readonly done: boolean;

@@ -122,6 +122,7 @@ export function troubleLab(root: HTMLElement, worker: Worker, dataUrl: string): 
   let layers: Series[] = [];
   const loss: Series = { label: 'loss', color: '#0969da', points: [] };
   let total = 0;
+  let run = 0;
 
   const start = () => {
     const config = readConfig(form);
@@ -133,7 +134,8 @@ export function troubleLab(root: HTMLElement, worker: Worker, dataUrl: string): 
     status.textContent = 'starting…';
     stop.disabled = false;
     worker.postMessage({ type: 'stop' });
-    worker.postMessage({ type: 'trouble', config, dataUrl });
+    run += 1;
+    worker.postMessage({ type: 'trouble', run, config, dataUrl });
   };
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -152,6 +154,7 @@ export function troubleLab(root: HTMLElement, worker: Worker, dataUrl: string): 
 
   worker.addEventListener('message', (e: MessageEvent<WorkerReply>) => {
     const m = e.data;
+    if ('run' in m && m.run !== run) return;
     if (m.type === 'layers') {
       layers = m.names.map((name, i) => ({
         label: name,

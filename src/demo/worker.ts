@@ -53,14 +53,14 @@ const findings = (m: GradientHealthMonitor): Finding[] =>
   }));
 
 /** Trains the configured deep MLP on shuffled digits batches of 64, one message per step. */
-async function trouble(c: TroubleConfig, url: string): Promise<void> {
+async function trouble(run: number, c: TroubleConfig, url: string): Promise<void> {
   const { x, y } = await digits(url);
   manualSeed(0);
   const model = deepMlp({ ...c.net, inFeatures: 64, classes: 10 });
   const opt = new optim.SGD(model.parameters(), { lr: c.lr });
   const monitor = new GradientHealthMonitor(model, opt, { every: 1 });
   const weights = monitor.layers.filter((l) => l.kind === 'weight').map((l) => l.name);
-  post({ type: 'layers', names: weights });
+  post({ type: 'layers', run, names: weights });
   const gen = new Generator(0);
   const n = x.shape[0]!;
   const batch = 64;
@@ -85,15 +85,16 @@ async function trouble(c: TroubleConfig, url: string): Promise<void> {
       const layers = monitor.records.at(-1)?.layers;
       post({
         type: 'trouble-step',
+        run,
         step: step + 1,
         loss,
         norms: weights.map((w) => layers?.get(w)?.gradNorm ?? NaN),
       });
       if ((step + 1) % 10 === 0)
-        post({ type: 'diagnosis', steps: step + 1, findings: findings(monitor), done: false });
+        post({ type: 'diagnosis', run, steps: step + 1, findings: findings(monitor), done: false });
       await tick();
     }
-    post({ type: 'diagnosis', steps: monitor.step, findings: findings(monitor), done: true });
+    post({ type: 'diagnosis', run, steps: monitor.step, findings: findings(monitor), done: true });
   } finally {
     monitor.remove();
   }
@@ -177,7 +178,7 @@ port.onmessage = (e) => {
   queue = queue.then(async () => {
     stopping = false;
     try {
-      if (m.type === 'trouble') await trouble(m.config, m.dataUrl);
+      if (m.type === 'trouble') await trouble(m.run, m.config, m.dataUrl);
       else if (m.type === 'digits') await digitsRun(m.epochs, m.dataUrl);
       else classify(m.pixels);
     } catch (err) {

@@ -161,6 +161,36 @@ describe.skipIf(!haveBrowser)('nabla demo in headless Chromium', () => {
     expect(errors).toEqual([]);
   }, 180_000);
 
+  it('trouble lab: the other presets give their diagnosis, or none once fixed', async () => {
+    const { page, errors } = await open('trouble');
+    // A run switched mid-way: the stopped run's last messages do not end the new one.
+    await page.click('button[data-preset="vanishing"]');
+    await expect
+      .poll(async () => Number(await page.getAttribute('#trouble-loss', 'data-points')), {
+        timeout: 30_000,
+      })
+      .toBeGreaterThan(2);
+    const expected = {
+      exploding: ['exploding-gradients'],
+      fixedExploding: ['none'],
+      fixedVanishing: ['none'],
+      lrHigh: ['lr-too-high'],
+      lrLow: ['lr-too-low'],
+    };
+    for (const [preset, kinds] of Object.entries(expected)) {
+      await page.click(`button[data-preset="${preset}"]`);
+      await page.waitForSelector('#trouble[data-state="done"]', { timeout: 120_000 });
+      const shown = await page.evaluate(
+        "[...document.querySelectorAll('#trouble-diagnosis [data-kind]')].map((e) => e.dataset.kind)",
+      );
+      expect([preset, shown]).toEqual([preset, kinds]);
+      const steps = Number(await page.inputValue('input[name="steps"]'));
+      expect(await page.getAttribute('#trouble-loss', 'data-points')).toBe(String(steps));
+    }
+    await page.close();
+    expect(errors).toEqual([]);
+  }, 180_000);
+
   it('digits: the MLP trains live, then a drawn 0 is classified as 0', async () => {
     const { page, errors } = await open('digits');
     await page.fill('#digits-epochs', '4');
