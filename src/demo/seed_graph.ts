@@ -20,13 +20,13 @@ const AT: Readonly<Record<string, readonly [number, number]>> = {
   x: [10, 14],
   'fc1.weight': [10, 130],
   'fc1.bias': [10, 270],
-  z1: [290, 130],
-  h: [570, 130],
-  'fc2.weight': [850, 14],
-  'fc2.bias': [850, 270],
-  out: [850, 130],
-  y: [1130, 270],
-  L: [1130, 130],
+  z1: [270, 130],
+  h: [530, 130],
+  'fc2.weight': [790, 14],
+  'fc2.bias': [790, 270],
+  out: [790, 130],
+  y: [1050, 270],
+  L: [1050, 130],
 };
 /** The forward edges, from input to the node it feeds. */
 const EDGES: readonly (readonly [string, string])[] = [
