@@ -4,14 +4,13 @@
 // docs/tutorial.md (TUTORIAL_STEPS); the tests, the tutorial and its pictures use these builders.
 import { fileURLToPath } from 'node:url';
 import { GradientHealthMonitor } from '../src/diagnostics/health.js';
-import { fromArray, randperm } from '../src/functions/creation.js';
+import { fromArray } from '../src/functions/creation.js';
 import { Digits } from '../src/data/node/index.js';
-import * as nn from '../src/nn/index.js';
+import type * as nn from '../src/nn/index.js';
 import * as optim from '../src/optim/index.js';
-import { keep, tidy } from '../src/memory.js';
 import { Generator, manualSeed } from '../src/random.js';
 import type { Tensor } from '../src/tensor.js';
-import { deepMlp } from '../src/demo/nets.js';
+import { deepMlp, shuffledBatches, watchedStep } from '../src/demo/nets.js';
 
 export { deepMlp, type DeepMlpOptions } from '../src/demo/nets.js';
 
@@ -39,31 +38,12 @@ export function trainWatched(
   opt: optim.Optimizer<object>,
   o: RunOptions,
 ): { monitor: GradientHealthMonitor; losses: number[] } {
-  const { x, y } = digitsTensors();
-  const gen = new Generator(o.seed ?? 0);
-  const batch = o.batchSize ?? 64;
+  const data = digitsTensors();
   const monitor = new GradientHealthMonitor(model, opt, { every: o.every ?? 1 });
-  const n = x.shape[0]!;
-  let perm = keep(randperm(n, { generator: gen }));
-  let at = 0;
+  const batches = shuffledBatches(data.x.shape[0]!, o.batchSize ?? 64, new Generator(o.seed ?? 0));
   model.train();
-  for (let step = 0; step < o.steps; step++) {
-    if (at + batch > n) {
-      perm = keep(randperm(n, { generator: gen }));
-      at = 0;
-    }
-    const idx = perm.narrow(0, at, batch);
-    at += batch;
-    tidy(() => {
-      const logits = (model.forward as (x: Tensor) => Tensor)(x.indexSelect(0, idx));
-      const loss = nn.functional.crossEntropy(logits, y.indexSelect(0, idx));
-      opt.zeroGrad();
-      loss.backward();
-      if (o.clip !== undefined) nn.clipGradNorm_(model.parameters(), o.clip);
-      opt.step();
-      monitor.recordLoss(loss);
-    });
-  }
+  for (let step = 0; step < o.steps; step++)
+    watchedStep(model, opt, monitor, data, batches.next().value as Tensor, o.clip);
   monitor.remove();
   return { monitor, losses: monitor.losses };
 }

@@ -14,7 +14,7 @@ import {
 } from '../entry/browser.js';
 import { fromArray } from '../functions/creation.js';
 import { fetchDigits } from './data.js';
-import { deepMlp, digitsMlp } from './nets.js';
+import { deepMlp, digitsMlp, shuffledBatches, watchedStep } from './nets.js';
 import type { Finding, TroubleConfig, WorkerReply, WorkerRequest } from './protocol.js';
 
 const port = self as unknown as {
@@ -61,27 +61,12 @@ async function trouble(run: number, c: TroubleConfig, url: string): Promise<void
   const monitor = new GradientHealthMonitor(model, opt, { every: 1 });
   const weights = monitor.layers.filter((l) => l.kind === 'weight').map((l) => l.name);
   post({ type: 'layers', run, names: weights });
-  const gen = new Generator(0);
-  const n = x.shape[0]!;
-  const batch = 64;
-  let perm = randperm(n, { generator: gen });
-  let at = 0;
+  const batches = shuffledBatches(x.shape[0]!, 64, new Generator(0));
   model.train();
   try {
     for (let step = 0; step < c.steps && !stopping; step++) {
-      if (at + batch > n) [perm, at] = [randperm(n, { generator: gen }), 0];
-      const idx = perm.narrow(0, at, batch);
-      at += batch;
-      const loss = tidy(() => {
-        const logits = model.forward(x.indexSelect(0, idx)) as Tensor;
-        const l = nn.functional.crossEntropy(logits, y.indexSelect(0, idx));
-        opt.zeroGrad();
-        l.backward();
-        if (c.clip !== null) nn.clipGradNorm_(model.parameters(), c.clip);
-        opt.step();
-        monitor.recordLoss(l);
-        return monitor.losses.at(-1)!;
-      });
+      const idx = batches.next().value as Tensor;
+      const loss = watchedStep(model, opt, monitor, { x, y }, idx, c.clip ?? undefined);
       const layers = monitor.records.at(-1)?.layers;
       post({
         type: 'trouble-step',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DASHBOARD_PAGE, DASHBOARD_SCRIPT } from '../dashboard/page.js';
 import type { DashboardEvent } from '../dashboard/events.js';
 import type { DashboardRun } from '../dashboard/run.js';
-import { LocalServer, type LocalRequest } from './local_http.js';
+import { LocalServer, contentSecurityPolicy, type LocalRequest } from './local_http.js';
 
 export { MAX_HEADER_BYTES, MAX_URL_LENGTH, pathSegments } from './local_http.js';
 
@@ -48,16 +48,12 @@ export class DashboardServer {
 
   private constructor() {
     const hash = createHash('sha256').update(DASHBOARD_SCRIPT).digest('base64');
-    const csp = [
-      "default-src 'none'",
+    const csp = contentSecurityPolicy(
       `script-src 'sha256-${hash}'`,
       "style-src 'unsafe-inline'",
       "connect-src 'self'",
       "img-src 'self' data:",
-      "base-uri 'none'",
-      "form-action 'none'",
-      "frame-ancestors 'none'",
-    ].join('; ');
+    );
     this.#http = new LocalServer(csp, (req, res, r) => this.#handle(req, res, r));
   }
 

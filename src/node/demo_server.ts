@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NablaError } from '../errors.js';
 import { digitsPath } from '../data/node/digits.js';
-import { LocalServer } from './local_http.js';
+import { LocalServer, contentSecurityPolicy } from './local_http.js';
 
 /** The package root: two levels above this module, in the repository (src/node) and the build (dist/node). */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -22,18 +22,14 @@ const TYPES: Readonly<Record<string, string>> = {
 
 // NOTE: 'wasm-unsafe-eval' lets the page compile the kernels; nothing else is evaluated. KaTeX's
 // output and the charts' legends carry style attributes, hence 'unsafe-inline' for styles only.
-const CSP = [
-  "default-src 'none'",
+const CSP = contentSecurityPolicy(
   "script-src 'self' 'wasm-unsafe-eval'",
   "worker-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "font-src 'self'",
   "connect-src 'self'",
   "img-src 'self' data:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+);
 
 export interface DemoServerOptions {
   /** The port on 127.0.0.1 (default 0: any free port). */

@@ -8,6 +8,20 @@ export const MAX_URL_LENGTH = 2048;
 /** The most header bytes Node's parser accepts (431 beyond it). */
 export const MAX_HEADER_BYTES = 16 * 1024;
 
+/**
+ * A content security policy: nothing allowed but `directives`, and never a <base>, a form
+ * submission or a frame around the page.
+ */
+export function contentSecurityPolicy(...directives: string[]): string {
+  return [
+    "default-src 'none'",
+    ...directives,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
 /** A request that passed the checks: its decoded path segments, and whether it is a HEAD. */
 export interface LocalRequest {
   readonly segments: readonly string[];
