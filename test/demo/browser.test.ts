@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoServer } from '../../src/node/demo_server.js';
-import { haveBrowser, launchChromium } from '../helpers/browser.js';
+import { haveBrowser, launchChromium, openPage } from '../helpers/browser.js';
 import { ensureDemoBuilt } from '../helpers/demo.js';
 
 interface Enc {
@@ -41,17 +41,11 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** A page of the demo whose console errors, warnings and uncaught exceptions are collected. */
+/** A page of the demo, on `tab`, once it is ready; its console errors are collected. */
 async function open(tab: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  await page.goto(`${server.url}#${tab}`);
-  await page.waitForSelector('body[data-ready="yes"]', { timeout: 60_000 });
-  return { page, errors };
+  const opened = await openPage(browser, `${server.url}#${tab}`);
+  await opened.page.waitForSelector('body[data-ready="yes"]', { timeout: 60_000 });
+  return opened;
 }
 
 interface Shown {
@@ -135,6 +129,11 @@ describe.skipIf(!haveBrowser)('nabla demo in headless Chromium', () => {
     // The next step starts from the updated weights; "Start over" goes back to manualSeed(0).
     n = await click('forward', 1);
     expect(await page.innerText('#seed-status')).toMatch(/^Step 2\./);
+    const [w, b] = [golden.after['fc1.weight']!.data, golden.after['fc1.bias']!.data];
+    expectShown(n.z1!.value, {
+      shape: [1, 2],
+      data: [0, 1].map((j) => w[2 * j]! + 2 * w[2 * j + 1]! + b[j]!),
+    });
     await page.click('button[data-stage="reset"]');
     n = await nodes(page);
     expectShown(n['fc1.weight']!.value, golden.start['fc1.weight']!);
