@@ -4,41 +4,15 @@
 // docs/tutorial.md (TUTORIAL_STEPS); the tests, the tutorial and its pictures use these builders.
 import { fileURLToPath } from 'node:url';
 import { GradientHealthMonitor } from '../src/diagnostics/health.js';
-import { fromArray, randperm } from '../src/functions/creation.js';
+import { fromArray } from '../src/functions/creation.js';
 import { Digits } from '../src/data/node/index.js';
-import * as nn from '../src/nn/index.js';
+import type * as nn from '../src/nn/index.js';
 import * as optim from '../src/optim/index.js';
-import { keep, tidy } from '../src/memory.js';
 import { Generator, manualSeed } from '../src/random.js';
 import type { Tensor } from '../src/tensor.js';
+import { deepMlp, shuffledBatches, watchedStep } from '../src/demo/nets.js';
 
-export interface DeepMlpOptions {
-  readonly depth: number;
-  readonly width: number;
-  readonly inFeatures: number;
-  readonly classes: number;
-  readonly activation: 'sigmoid' | 'relu';
-  /** A fixed-std normal init ("naive"), or Kaiming (He) normal init for ReLU. */
-  readonly init: { readonly std: number } | 'kaiming';
-  readonly batchNorm?: boolean;
-}
-
-/** depth Linear layers (depth − 1 hidden), each hidden one followed by [BatchNorm1d] and the activation. */
-export function deepMlp(o: DeepMlpOptions): nn.Sequential {
-  const layers: nn.Module[] = [];
-  for (let i = 0; i < o.depth; i++) {
-    const last = i === o.depth - 1;
-    const lin = new nn.Linear(i === 0 ? o.inFeatures : o.width, last ? o.classes : o.width);
-    if (o.init === 'kaiming') nn.init.kaimingNormal_(lin.weight, { nonlinearity: 'relu' });
-    else nn.init.normal_(lin.weight, 0, o.init.std);
-    nn.init.zeros_(lin.bias!);
-    layers.push(lin);
-    if (last) break;
-    if (o.batchNorm) layers.push(new nn.BatchNorm1d(o.width));
-    layers.push(o.activation === 'relu' ? new nn.ReLU() : new nn.Sigmoid());
-  }
-  return new nn.Sequential(...layers);
-}
+export { deepMlp, type DeepMlpOptions } from '../src/demo/nets.js';
 
 /** The digits as one float32 [n, 64] tensor in [0, 1] and int32 labels. */
 export function digitsTensors(): { x: Tensor; y: Tensor } {
@@ -64,31 +38,12 @@ export function trainWatched(
   opt: optim.Optimizer<object>,
   o: RunOptions,
 ): { monitor: GradientHealthMonitor; losses: number[] } {
-  const { x, y } = digitsTensors();
-  const gen = new Generator(o.seed ?? 0);
-  const batch = o.batchSize ?? 64;
+  const data = digitsTensors();
   const monitor = new GradientHealthMonitor(model, opt, { every: o.every ?? 1 });
-  const n = x.shape[0]!;
-  let perm = keep(randperm(n, { generator: gen }));
-  let at = 0;
+  const batches = shuffledBatches(data.x.shape[0]!, o.batchSize ?? 64, new Generator(o.seed ?? 0));
   model.train();
-  for (let step = 0; step < o.steps; step++) {
-    if (at + batch > n) {
-      perm = keep(randperm(n, { generator: gen }));
-      at = 0;
-    }
-    const idx = perm.narrow(0, at, batch);
-    at += batch;
-    tidy(() => {
-      const logits = (model.forward as (x: Tensor) => Tensor)(x.indexSelect(0, idx));
-      const loss = nn.functional.crossEntropy(logits, y.indexSelect(0, idx));
-      opt.zeroGrad();
-      loss.backward();
-      if (o.clip !== undefined) nn.clipGradNorm_(model.parameters(), o.clip);
-      opt.step();
-      monitor.recordLoss(loss);
-    });
-  }
+  for (let step = 0; step < o.steps; step++)
+    watchedStep(model, opt, monitor, data, batches.next().value as Tensor, o.clip);
   monitor.remove();
   return { monitor, losses: monitor.losses };
 }

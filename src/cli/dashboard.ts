@@ -66,7 +66,7 @@ export function runNames(dirs: readonly string[]): string[] {
 const FOLLOW_MS = 1000;
 
 /** Resolves at the first SIGINT or SIGTERM. */
-function untilSignal(): Promise<void> {
+export function untilSignal(): Promise<void> {
   return new Promise((done) => {
     const stop = () => {
       process.off('SIGINT', stop);

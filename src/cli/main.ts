@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The nabla command: `nabla train`, `nabla dashboard`, `nabla info`, ..., and --help everywhere; usage errors exit with 2.
+// The nabla command: `nabla train`, `nabla dashboard`, `nabla demo`, `nabla info`, ..., and --help everywhere; usage errors exit with 2.
 import { NablaError } from '../errors.js';
 import {
   UsageError,
@@ -10,6 +10,7 @@ import {
   type CommandSpec,
 } from './args.js';
 import { DASHBOARD_SPEC, dashboardCommand } from './dashboard.js';
+import { DEMO_SPEC, demoCommand } from './demo.js';
 import { EXPLAIN_SPEC, explainCommand } from './explain.js';
 import { EXPORT_SPEC, runExport } from './export.js';
 import { INFO_SPEC, info, packageVersion } from './info.js';
@@ -19,6 +20,7 @@ import { LR_FIND_SPEC, lrFindCommand } from './lr_find.js';
 const COMMANDS: readonly CommandSpec[] = [
   TRAIN_SPEC,
   DASHBOARD_SPEC,
+  DEMO_SPEC,
   LR_FIND_SPEC,
   EXPLAIN_SPEC,
   EXPORT_SPEC,
@@ -59,6 +61,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (command === 'dashboard') return await dashboardCommand(rest, process.stdout);
+    if (command === 'demo') return await demoCommand(rest, process.stdout);
     if (command === 'explain') return await explainCommand(rest, process.stdout);
     if (command === 'lr-find') return await lrFindCommand(rest, process.stdout);
     if (command === 'export') {

@@ -2,6 +2,7 @@
 import type { Explanation } from './explain.js';
 import { backwardLines, findingMessages, moduleLabel } from './explain_render.js';
 import { EQ, fmtNumber, formulaTex, sym, val, type Formula } from './math.js';
+import type { ForwardStep } from './explain_types.js';
 
 export interface HtmlOptions {
   /**
@@ -30,7 +31,68 @@ th { background: #f6f8fa; }
 math { font-size: 1.1em; }
 `;
 
-const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Typesets a formula as HTML (KaTeX's renderToString, or another renderer). */
+export type MathHtml = (f: Formula) => string;
+
+/** The forward steps as a table (all of them, or those given). */
+export function forwardTable(m: MathHtml, steps: readonly ForwardStep[]): string {
+  const rows = steps.map(
+    (s) =>
+      `<tr><td>${m([sym(s.symbol), EQ, ...s.formula])}</td><td>${m([val(s.value)])}</td><td>${escapeHtml(moduleLabel(s))}</td></tr>`,
+  );
+  return ['<table><tr><th>step</th><th>value</th><th>from</th></tr>', ...rows, '</table>'].join(
+    '\n',
+  );
+}
+
+/** The chain rule node by node: one block per backward step, with its terms and warnings. */
+export function backwardBlocks(ex: Explanation, m: MathHtml): string {
+  const body: string[] = [];
+  for (const b of ex.backward) {
+    body.push(
+      `<div class="step" data-symbol="${escapeHtml(b.symbol)}"><h3>${m([sym(b.symbol), EQ, ...b.formula])}<code>${escapeHtml(b.node)}</code></h3><ul>`,
+    );
+    for (const l of backwardLines(b))
+      body.push(
+        `<li>${m(l.formula)}${l.note ? `<span class="note">(${escapeHtml(l.note)})</span>` : ''}</li>`,
+      );
+    body.push('</ul>');
+    for (const f of findingMessages(ex, b.symbol))
+      body.push(`<p class="warn">⚠ ${escapeHtml(f)}</p>`);
+    body.push('</div>');
+  }
+  return body.join('\n');
+}
+
+/** ∂L/∂w for every parameter (and input that requires grad). */
+export function gradientsTable(ex: Explanation, m: MathHtml): string {
+  const rows = ex.gradients.map(
+    (g) =>
+      `<tr><td>${m([sym(g.name)])}${g.kind === 'input' ? ' (input)' : ''}</td><td>${m([val(g.grad)])}</td></tr>`,
+  );
+  return ['<table><tr><th>parameter</th><th>∂L/∂w</th></tr>', ...rows, '</table>'].join('\n');
+}
+
+/** The optimizer's update, with a heading; '' when the explanation has none. */
+export function updateHtml(ex: Explanation, m: MathHtml): string {
+  if (ex.update === null) return '';
+  const u = ex.update;
+  const body = [`<h2>Optimizer step: ${escapeHtml(u.optimizer)} (${escapeHtml(u.options)})</h2>`];
+  if (u.rule) body.push(`<p>The rule: ${m(u.rule)}</p>`);
+  body.push('<ul>');
+  for (const p of u.updates) {
+    body.push(
+      p.formula
+        ? `<li>${m(p.formula)}</li>`
+        : `<li>${m([sym(p.name)])}: ${m([val(p.before)])} → ${m([val(p.after)])} <span class="note">(change ${m([val(p.change)])})</span></li>`,
+    );
+  }
+  body.push('</ul>');
+  return body.join('\n');
+}
 
 export async function renderHtml(ex: Explanation, opts?: HtmlOptions): Promise<string> {
   const katex = (await import('katex')).default;
@@ -50,57 +112,20 @@ export async function renderHtml(ex: Explanation, opts?: HtmlOptions): Promise<s
     );
   body.push('</table>');
 
-  body.push('<h2>Forward pass</h2>', '<table><tr><th>step</th><th>value</th><th>from</th></tr>');
-  for (const s of ex.forward) {
-    body.push(
-      `<tr><td>${m([sym(s.symbol), EQ, ...s.formula])}</td><td>${m([val(s.value)])}</td><td>${escapeHtml(moduleLabel(s))}</td></tr>`,
-    );
-  }
   body.push(
-    '</table>',
+    '<h2>Forward pass</h2>',
+    forwardTable(m, ex.forward),
     `<p class="loss">The loss: ${m([sym('L'), EQ])} <b>${fmtNumber(ex.loss)}</b></p>`,
   );
-
   body.push(
     '<h2>Backward pass</h2>',
     '<p>The chain rule, node by node, from L back to every parameter.</p>',
+    backwardBlocks(ex, m),
+    '<h2>Gradients</h2>',
+    gradientsTable(ex, m),
   );
-  for (const b of ex.backward) {
-    body.push(
-      `<div class="step"><h3>${m([sym(b.symbol), EQ, ...b.formula])}<code>${escapeHtml(b.node)}</code></h3><ul>`,
-    );
-    for (const l of backwardLines(b))
-      body.push(
-        `<li>${m(l.formula)}${l.note ? `<span class="note">(${escapeHtml(l.note)})</span>` : ''}</li>`,
-      );
-    body.push('</ul>');
-    for (const f of findingMessages(ex, b.symbol))
-      body.push(`<p class="warn">⚠ ${escapeHtml(f)}</p>`);
-    body.push('</div>');
-  }
-
-  body.push('<h2>Gradients</h2>', '<table><tr><th>parameter</th><th>∂L/∂w</th></tr>');
-  for (const g of ex.gradients) {
-    body.push(
-      `<tr><td>${m([sym(g.name)])}${g.kind === 'input' ? ' (input)' : ''}</td><td>${m([val(g.grad)])}</td></tr>`,
-    );
-  }
-  body.push('</table>');
-
-  if (ex.update !== null) {
-    const u = ex.update;
-    body.push(`<h2>Optimizer step: ${escapeHtml(u.optimizer)} (${escapeHtml(u.options)})</h2>`);
-    if (u.rule) body.push(`<p>The rule: ${m(u.rule)}</p>`);
-    body.push('<ul>');
-    for (const p of u.updates) {
-      body.push(
-        p.formula
-          ? `<li>${m(p.formula)}</li>`
-          : `<li>${m([sym(p.name)])}: ${m([val(p.before)])} → ${m([val(p.after)])} <span class="note">(change ${m([val(p.change)])})</span></li>`,
-      );
-    }
-    body.push('</ul>');
-  }
+  const update = updateHtml(ex, m);
+  if (update !== '') body.push(update);
   if (ex.findings.length > 0) {
     body.push('<h2>Findings</h2>');
     for (const f of findingMessages(ex)) body.push(`<p class="warn">⚠ ${escapeHtml(f)}</p>`);

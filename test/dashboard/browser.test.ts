@@ -1,11 +1,11 @@
 // The dashboard in headless Chromium: a digits run draws its loss live (server-sent events), layer norms, histograms, findings, config and model show, hover gives raw values, and the console stays free of errors.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GradientHealthMonitor } from '../../src/diagnostics/health.js';
 import { Generator, Trainer } from '../../src/index.js';
 import { recordRun } from '../../src/node/dashboard.js';
 import { setUpRun } from '../../src/cli/run_common.js';
-import { haveBrowser, launchChromium } from '../helpers/browser.js';
+import { haveBrowser, launchChromium, openPage as openBrowserPage } from '../helpers/browser.js';
 import { startNabla, tmp } from '../helpers/cli.js';
 
 let browser: Browser;
@@ -18,17 +18,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** A page whose console errors and uncaught exceptions are collected. */
-async function openPage(url: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  await page.goto(url);
-  return { page, errors };
-}
+const openPage = (url: string) => openBrowserPage(browser, url);
 
 const LOSS = '[data-chart="scalar:train/loss"]';
 const points = (selector: string) =>

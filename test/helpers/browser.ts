@@ -1,6 +1,6 @@
 // Test helper: Debian's headless Chromium through playwright-core, with the flags this closed network needs.
 import { existsSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -36,4 +36,22 @@ export async function launchChromium(webgpu = false): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * A new page (1300×900) of `browser` at `url`, whose console errors and warnings and uncaught
+ * exceptions are collected in `errors`.
+ */
+export async function openPage(
+  browser: Browser,
+  url: string,
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  await page.goto(url);
+  return { page, errors };
 }

@@ -9,6 +9,7 @@ import type { Tensor } from '../../tensor.js';
 import { defaultCollate } from '../collate.js';
 import { Dataset } from '../dataset.js';
 import { maybeGunzip } from './idx.js';
+import { parseDigitsCsv } from '../digits_csv.js';
 
 const RELATIVE = join('data', 'digits', 'digits.csv.gz');
 
@@ -76,27 +77,9 @@ export class Digits<X = Tensor, Y = number> extends Dataset<[X, Y]> {
       if (e instanceof DataError) throw e;
       throw new DataError(`Digits: cannot read ${path} (${(e as Error).message})`);
     }
-    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-    const scale = (opts.scale ?? true) ? 1 / 16 : 1;
-    this.features = new Float32Array(lines.length * 64);
-    this.targets = new Int32Array(lines.length);
-    lines.forEach((line, i) => {
-      const cells = line.split(',');
-      if (cells.length !== 65) {
-        throw new DataError(`${path}: line ${i + 1} has ${cells.length} values, expected 65`);
-      }
-      for (let k = 0; k < 65; k++) {
-        const v = Number(cells[k]);
-        if (cells[k]!.trim() === '' || !Number.isFinite(v)) {
-          throw new DataError(
-            `${path}: line ${i + 1}: ${JSON.stringify(cells[k])} is not a number`,
-          );
-        }
-        if (k < 64) this.features[i * 64 + k] = v * scale;
-        else if (Number.isInteger(v) && v >= 0 && v <= 9) this.targets[i] = v;
-        else throw new DataError(`${path}: line ${i + 1}: label ${cells[k]} is not a digit 0..9`);
-      }
-    });
+    const parsed = parseDigitsCsv(text, path, (opts.scale ?? true) ? 1 / 16 : 1);
+    this.features = parsed.features;
+    this.targets = parsed.targets;
     const shape = opts.shape ?? 'flat';
     if (shape !== 'flat' && shape !== 'image') {
       throw new ArgumentError(`Digits: shape must be 'flat' or 'image', got ${String(shape)}`);
