@@ -77,9 +77,10 @@ export default {
     },
     {
       name: 'browser-entries-free-of-node',
-      comment: 'the browser entries (src/index.ts, src/entry/browser.ts) reach no Node built-in',
+      comment:
+        'the browser entries (src/index.ts, src/entry/browser.ts, src/entry/worker.ts) reach no Node built-in',
       severity: 'error',
-      from: { path: '^src/(index|entry/browser)[.]ts$' },
+      from: { path: '^src/(index|entry/browser|entry/worker)[.]ts$' },
       to: { path: NODE_BUILTIN, reachable: true },
     },
   ],
