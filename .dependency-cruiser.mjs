@@ -78,9 +78,9 @@ export default {
     {
       name: 'browser-entries-free-of-node',
       comment:
-        'the browser entries (src/index.ts, src/entry/browser.ts) and the demo page (src/demo) reach no Node built-in',
+        'the browser entries (src/index.ts, src/entry/browser.ts, src/entry/worker.ts) and the demo page (src/demo) reach no Node built-in',
       severity: 'error',
-      from: { path: '^src/((index|entry/browser)[.]ts$|demo/)' },
+      from: { path: '^src/((index|entry/browser|entry/worker)[.]ts$|demo/)' },
       to: { path: NODE_BUILTIN, reachable: true },
     },
   ],

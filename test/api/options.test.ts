@@ -61,6 +61,7 @@ import {
 import * as nabla from '../../src/node.js';
 import { loadWebgpuBackend as browserLoadWebgpuBackend } from '../../src/index.js';
 import { nearestKey, optionSchemas } from '../../src/options.js';
+import { TrainerWorker, serveTrainer } from '../../src/worker/index.js';
 
 const F = nn.functional;
 const { lrScheduler: S } = optim;
@@ -473,6 +474,9 @@ const INVENTORY: Record<string, readonly ((o: O) => unknown)[]> = {
   'node.loadWebgpuBackend': [(o) => nabla.loadWebgpuBackend(o)],
   'data.downloadFile': [(o) => data.downloadFile([], 'f', '/nonexistent', undefined, o)],
   createNativeBackend: [(o) => createNativeBackend(o)],
+  // nabla/worker
+  serveTrainer: [(o) => serveTrainer(() => ({}) as never, o)],
+  'TrainerWorker.fit': [(o) => new TrainerWorker({ postMessage() {}, on() {}, off() {} }).fit(o)],
 };
 
 /** Runs a call (awaiting a promise it returns) and gives back what it threw, or null. */
