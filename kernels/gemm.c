@@ -43,11 +43,19 @@
 #define MC NB_GEMM_MC
 #define NC NB_GEMM_NC
 
-/* N is also C's row stride; acc: add to C instead of overwriting it. */
+/* N is also C's row stride; acc: add to C instead of overwriting it; bias (when not NULL, and
+ * acc is 0): C starts from bias[j] in every row instead of 0. */
 typedef struct {
   intptr_t M, N, K, sam, sak, sbk, sbn;
   int acc;
+  const float *bias;
 } gemm_t;
+
+/* C[0:mr, 0:nr] (row stride ldc) = the bias row, just before the first K block adds to it. */
+static void bias_tile(float *c, intptr_t ldc, const float *bias, int mr, int nr) {
+  for (int i = 0; i < mr; i++)
+    for (int j = 0; j < nr; j++) c[i * ldc + j] = bias[j];
+}
 
 /* C[0:MR, 0:NR] (row stride ldc) = (load ? C : 0) + A_panel . B_panel over kc steps. */
 static void ukernel(intptr_t kc, const float *restrict a, const float *restrict b,
@@ -220,7 +228,7 @@ static void gemm_block(const gemm_t *g, const float *A, const float *B, float *C
   if (K == 0) {
     if (g->acc) return;
     for (intptr_t i = m0; i < m1; i++)
-      for (intptr_t j = n0; j < n1; j++) C[i * N + j] = 0;
+      for (intptr_t j = n0; j < n1; j++) C[i * N + j] = g->bias ? g->bias[j] : 0;
     return;
   }
   intptr_t kb = k_block(K);
@@ -241,6 +249,10 @@ static void gemm_block(const gemm_t *g, const float *A, const float *B, float *C
             float *c = C + (ic + ir) * N + jc + jr;
             const float *a = pa + ir * kc, *b = pb + jr * kc;
             int load = pc > 0 || g->acc;
+            if (!load && g->bias) {
+              bias_tile(c, N, g->bias + jc + jr, mr, nr);
+              load = 1;
+            }
             if (mr == MR && nr == NR)
               ukernel(kc, a, b, c, N, load);
             else
@@ -260,10 +272,11 @@ size_t NB_FN(sgemm_ws)(const int32_t *meta) {
   return (size_t)(round_up(round_up(MC, MR) * kb, 16) + kb * nc + 16);
 }
 
-void NB_FN(sgemm)(const int32_t *meta, float *C, const float *A, const float *B, float *ws,
-                  int tid, int nt) {
+void NB_FN(sgemm)(const int32_t *meta, float *C, const float *A, const float *B,
+                  const float *bias, float *ws, int tid, int nt) {
   gemm_t g = {meta[NB_G_M],   meta[NB_G_N],   meta[NB_G_K],  meta[NB_G_SAM],
-              meta[NB_G_SAK], meta[NB_G_SBK], meta[NB_G_SBN], 0};
+              meta[NB_G_SAK], meta[NB_G_SBK], meta[NB_G_SBN], 0,
+              meta[NB_G_BIAS] ? bias + meta[NB_G_OFFBIAS] : NULL};
   int nbd = meta[NB_G_NBATCH];
   const int32_t *bshape = meta + NB_G_BSHAPE;
   const int32_t *bsa = meta + NB_G_BSTRA, *bsb = meta + NB_G_BSTRB;

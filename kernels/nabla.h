@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define NB_MAXDIM 8
-#define NB_ABI_VERSION 9
+#define NB_ABI_VERSION 10
 
 /* The meta block: NB_META_INTS int32 values followed by NB_META_DOUBLES doubles (8-byte aligned). */
 #define NB_META_INTS 128
@@ -100,6 +100,10 @@ enum nb_reduce_op { NB_REDUCE_OPS(NB_ENUM_) NB_REDUCE_COUNT };
 #define NB_G_BSHAPE 10
 #define NB_G_BSTRA (NB_G_BSHAPE + NB_MAXDIM)
 #define NB_G_BSTRB (NB_G_BSTRA + NB_MAXDIM)
+/* NB_G_BIAS 1: C starts from bias[NB_G_OFFBIAS + j] (contiguous, one per column: linear's x . W^T
+ * + b) instead of 0; the bias pointer is ignored otherwise. */
+#define NB_G_BIAS (NB_G_BSTRB + NB_MAXDIM)
+#define NB_G_OFFBIAS (NB_G_BIAS + 1)
 
 /* ---- log_softmax of a contiguous float32 [outer, len, inner] along len, read from element
  * NB_LS_OFFSET of the input. ----
@@ -232,8 +236,8 @@ typedef struct nb_kernel_table {
   const char *contract;
   /* Floats of workspace each share needs (64-byte aligned by the host). */
   size_t (*sgemm_ws)(const int32_t *meta);
-  void (*sgemm)(const int32_t *meta, float *c, const float *a, const float *b, float *ws, int tid,
-                int nt);
+  void (*sgemm)(const int32_t *meta, float *c, const float *a, const float *b, const float *bias,
+                float *ws, int tid, int nt);
   void (*unary)(const int32_t *meta, float *out, const float *x, int tid, int nt);
   void (*binary)(const int32_t *meta, float *out, const float *a, const float *b, int tid, int nt);
   void (*compare)(const int32_t *meta, uint8_t *out, const float *a, const float *b, int tid,

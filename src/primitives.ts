@@ -155,6 +155,11 @@ export type PrimitiveParams = { readonly [P in UnaryPrimitive]: NoParams } & {
   readonly cumExtremeIndex: { readonly dim: number; readonly op: 'max' | 'min' };
   /** Batched matrix product: [...b, m, k] @ [...b, k, n], batch dims broadcast. */
   readonly matmul: NoParams;
+  /**
+   * x·Wᵀ + b: x [..., in], weight [out, in] and an optional bias [out] to [..., out] (torch's
+   * F.linear with a 2-d weight), without a transposed copy of the weight.
+   */
+  readonly linear: NoParams;
   readonly view: { readonly shape: readonly number[] };
   readonly permute: { readonly dims: readonly number[] };
   readonly expand: { readonly shape: readonly number[] };

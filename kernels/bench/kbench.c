@@ -41,7 +41,7 @@ typedef struct {
 
 static void gemm_task(void *p, int share, int nshares, int tid) {
   gemm_job *j = p;
-  K->sgemm(j->meta, j->c, j->a, j->b, nb_pool_workspace(tid, 0), share, nshares);
+  K->sgemm(j->meta, j->c, j->a, j->b, NULL, nb_pool_workspace(tid, 0), share, nshares);
 }
 
 static void run_gemm(int32_t *meta, float *c, const float *a, const float *b, int nt) {

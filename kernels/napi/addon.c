@@ -146,12 +146,14 @@ static void run_with_workspaces(napi_env env, nb_task fn, job_t *j, int nt, int 
 
 static void gemm_task(void *v, int share, int nshares, int tid) {
   job_t *j = v;
-  K->sgemm(j->meta, j->p[0], j->p[1], j->p[2], nb_pool_workspace(tid, 0), share, nshares);
+  K->sgemm(j->meta, j->p[0], j->p[1], j->p[2], j->p[3], nb_pool_workspace(tid, 0), share,
+           nshares);
 }
 
+/* sgemm(c, a, b[, bias]) */
 static napi_value sgemm(napi_env env, napi_callback_info info) {
   job_t j;
-  if (!get_arrays(env, info, 3, 3, &j)) return NULL;
+  if (!get_arrays(env, info, 4, 3, &j)) return NULL;
   const int32_t *meta = j.meta;
   double batch = 1;
   for (int d = 0; d < meta[NB_G_NBATCH]; d++) batch *= meta[NB_G_BSHAPE + d];

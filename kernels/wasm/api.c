@@ -18,9 +18,9 @@ const char *nb_wasm_contract(void) { return NB_CONTRACT; }
 int32_t nb_wasm_sgemm_ws_floats(const int32_t *meta) { return (int32_t)nb_wasm_sgemm_ws(meta); }
 
 /* GEMM with one workspace per share: share tid uses ws + tid * ws_stride floats. */
-void nb_wasm_gemm(const int32_t *meta, float *c, const float *a, const float *b, float *ws,
-                  int32_t ws_stride, int tid, int nt) {
-  nb_wasm_sgemm(meta, c, a, b, ws + (intptr_t)tid * ws_stride, tid, nt);
+void nb_wasm_gemm(const int32_t *meta, float *c, const float *a, const float *b, const float *bias,
+                  float *ws, int32_t ws_stride, int tid, int nt) {
+  nb_wasm_sgemm(meta, c, a, b, bias, ws + (intptr_t)tid * ws_stride, tid, nt);
 }
 
 int32_t nb_wasm_conv_ws_floats(const int32_t *meta) { return (int32_t)nb_wasm_conv_ws(meta); }

@@ -375,11 +375,16 @@ export function explain(loss: Tensor | (() => Tensor), opts: ExplainOptions = {}
         }
       } else {
         const names = stepOf.get(n)?.inputs ?? [];
-        const other = kind === 'matmul' ? (ins[1 - i] ?? null) : null;
+        const j = 1 - i;
+        const other = kind === 'matmul' || kind === 'linear' ? (ins[j] ?? null) : null;
+        // linear's factors enter untransposed (∂L/∂y · W and (∂L/∂y)ᵀ · x), matmul's transposed
+        const shown = upstream.shape.length === 2 && other?.shape.length === 2;
         product = chainProduct(kind, opName(n), i, x, y, {
-          other: names[1 - i] ?? '?',
-          otherT: other ? transposed(other) : null,
+          other: names[j] ?? '?',
+          otherT:
+            other === null ? null : kind === 'linear' ? (shown ? other : null) : transposed(other),
           upstream,
+          upstreamT: kind === 'linear' && shown ? transposed(upstream) : null,
           grad,
         });
       }

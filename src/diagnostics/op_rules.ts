@@ -24,7 +24,7 @@ import {
 } from './math.js';
 
 /** How an op's gradient is shown: elementwise ops have a local derivative per element. */
-export type OpKind = 'elementwise' | 'matmul' | 'sum' | 'transpose' | 'view' | 'other';
+export type OpKind = 'elementwise' | 'matmul' | 'linear' | 'sum' | 'transpose' | 'view' | 'other';
 
 const ELEMENTWISE = new Set<string>([
   ...UNARY_PRIMITIVES,
@@ -44,6 +44,7 @@ function isTranspose(dims: readonly number[]): boolean {
 export function opKind(op: string, params: object): OpKind {
   if (ELEMENTWISE.has(op)) return 'elementwise';
   if (op === 'matmul') return 'matmul';
+  if (op === 'linear') return 'linear';
   if (op === 'sum') return 'sum';
   if (op === 'permute' && isTranspose((params as { dims: number[] }).dims)) return 'transpose';
   if (op === 'view' || op === 'permute' || op === 'expand' || op === 'slice') return 'view';
@@ -173,6 +174,8 @@ const FORWARD: { readonly [P in Primitive]: ForwardRule<P> | null } = {
   diagonal: null,
   windows: null,
   matmul: ({ a, b }) => [a, DOT, b],
+  linear: ({ a, b, args }) =>
+    args[2] === undefined ? [a, DOT, b, TRANSPOSE] : [a, DOT, b, TRANSPOSE, PLUS, sym(args[2])],
   view: ({ a, params }) => fn('reshape', '\\operatorname{reshape}', [[a], shapeArg(params.shape)]),
   permute: ({ a, params: { dims } }) =>
     isTranspose(dims)
@@ -377,6 +380,7 @@ const LOCAL: { readonly [P in Primitive]: LocalRule | null } = {
   diagonal: null,
   windows: null,
   matmul: null,
+  linear: null,
   view: null,
   permute: null,
   expand: null,
@@ -406,8 +410,10 @@ export function localFormula(op: Primitive, i: number, args: readonly string[]):
 /**
  * The chain rule for the ops that are not elementwise, with its numbers: ∂L/∂A = ∂L/∂Y · Bᵀ and
  * ∂L/∂B = Aᵀ · ∂L/∂Y for a matrix product (`other` is the other operand, `otherT` its transposed
- * value), the upstream gradient copied back for a sum, transposed back for a transpose, and the
- * op's vector-Jacobian product otherwise.
+ * value), ∂L/∂x = ∂L/∂Y · W, ∂L/∂W = (∂L/∂Y)ᵀ · x and ∂L/∂b = Σ_rows ∂L/∂Y for linear (`otherT`
+ * the other operand's value as it is, `upstreamT` the transposed upstream gradient), the upstream
+ * gradient copied back for a sum, transposed back for a transpose, and the op's vector-Jacobian
+ * product otherwise.
  */
 export function chainProduct(
   kind: OpKind,
@@ -415,7 +421,13 @@ export function chainProduct(
   i: number,
   x: string,
   y: string,
-  v: { other: string; otherT: Value | null; upstream: Value; grad: Value },
+  v: {
+    other: string;
+    otherT: Value | null;
+    upstream: Value;
+    grad: Value;
+    upstreamT?: Value | null;
+  },
 ): Term[] {
   const lhs = [d('L', x), EQ];
   const end = [EQ, val(v.grad)];
@@ -439,6 +451,29 @@ export function chainProduct(
             DOT,
             d('L', y),
             ...(v.otherT ? [EQ, val(v.otherT), DOT, val(v.upstream)] : []),
+            ...end,
+          ];
+    case 'linear':
+      // y = x·Wᵀ + b: ∂L/∂x = ∂L/∂y · W, ∂L/∂W = (∂L/∂y)ᵀ · x, ∂L/∂b = the rows of ∂L/∂y summed
+      if (i === 2) return [...lhs, txt('Σ_rows', '\\sum_{\\text{rows}}'), d('L', y), ...end];
+      return i === 0
+        ? [
+            ...lhs,
+            d('L', y),
+            DOT,
+            o,
+            ...(v.otherT ? [EQ, val(v.upstream), DOT, val(v.otherT)] : []),
+            ...end,
+          ]
+        : [
+            ...lhs,
+            OPEN,
+            d('L', y),
+            CLOSE,
+            TRANSPOSE,
+            DOT,
+            o,
+            ...(v.otherT && v.upstreamT ? [EQ, val(v.upstreamT), DOT, val(v.otherT)] : []),
             ...end,
           ];
     case 'sum':

@@ -377,6 +377,19 @@ export function emitPrimitive(
       return unsupported(op);
     case 'matmul':
       return { name: g.op('MatMul', [x.name, ins[1]!.name]), batch: matmulBatch(x, ins[1]!, rank) };
+    case 'linear': {
+      const [w, b] = [ins[1]!.name, ins[2]?.name];
+      const batch = batchAt(
+        x.batch,
+        x.batch?.dim === x.shape.length - 1 ? null : (x.batch?.dim ?? null),
+      );
+      if (rank === 2) {
+        const gemmIns = b === undefined ? [x.name, w] : [x.name, w, b];
+        return { name: g.op('Gemm', gemmIns, [attr.int('transB', 1)]), batch };
+      }
+      const y = g.op('MatMul', [x.name, g.op('Transpose', [w], [attr.ints('perm', [1, 0])])]);
+      return { name: b === undefined ? y : g.op('Add', [y, b]), batch };
+    }
     case 'view': {
       const t = reshapeTarget(g, x, out.shape);
       return { name: g.op('Reshape', [x.name, g.ints(t.shape)]), batch: t.batch };

@@ -28,7 +28,7 @@ interface NativeAddon extends Pick<FastEngine, 'sgd' | 'adam'> {
   defaultThreads(): number;
   /** GFLOP/s of an FMA-bound loop run once on each of `threads` threads (the machine's peak). */
   fmaPeak(threads: number): number;
-  sgemm(c: Float32Array, a: Float32Array, b: Float32Array): void;
+  sgemm(c: Float32Array, a: Float32Array, b: Float32Array, bias?: Float32Array): void;
   unary(out: Float32Array, x: Float32Array): void;
   binary(out: Float32Array, a: Float32Array, b: Float32Array): void;
   compare(out: Uint8Array, a: Float32Array, b: Float32Array): void;
@@ -84,8 +84,9 @@ class NativeEngine implements FastEngine {
   setNumThreads(n: number): number {
     return this.#a.setNumThreads(n);
   }
-  sgemm(out: Float32Array, a: Operand, b: Operand): void {
-    this.#a.sgemm(out, a.data, b.data);
+  sgemm(out: Float32Array, a: Operand, b: Operand, bias?: Operand): void {
+    if (bias === undefined) this.#a.sgemm(out, a.data, b.data);
+    else this.#a.sgemm(out, a.data, b.data, bias.data);
   }
   unary(out: Float32Array, x: Operand): void {
     this.#a.unary(out, x.data);

@@ -4,7 +4,7 @@ import type { OpTable } from './op.js';
 import { binaryDefs, castDef, clampDef, unaryDefs, whereDef } from './defs/elementwise.js';
 import { gatherDef, scatterAddDef, scatterDef, scatterReduceDef } from './defs/indexing.js';
 import { kthIndexDef, sortDef } from './defs/sorting.js';
-import { matmulDef } from './defs/linalg.js';
+import { linearDef, matmulDef } from './defs/linalg.js';
 import {
   catDef,
   expandDef,
@@ -45,6 +45,7 @@ export const OPS: OpTable = {
   logcumsumexp: logcumsumexpDef,
   cumExtremeIndex: cumExtremeIndexDef,
   matmul: matmulDef,
+  linear: linearDef,
   view: viewDef,
   permute: permuteDef,
   expand: expandDef,

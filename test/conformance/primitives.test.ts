@@ -257,6 +257,28 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
     { label: 'k = 0', inputs: () => [zeros(3, 0), zeros(0, 2)], params: {} },
     { label: 'primes', inputs: () => [r(7, 11), r(11, 13)], params: {} },
   ],
+  linear: [
+    { label: '2-d with bias', inputs: () => [r(4, 5), r(3, 5), r(3)], params: {} },
+    { label: '1-d input, no bias', inputs: () => [r(5), r(3, 5)], params: {} },
+    {
+      label: '3-d input, transposed weight, strided bias',
+      inputs: () => [r(2, 3, 5), r(5, 3).t(), r(6).slice(0, 0, null, 2)],
+      params: {},
+    },
+    {
+      label: 'leading dims that do not merge',
+      inputs: () => [r(5, 2, 3).permute(1, 2, 0), r(4, 5), r(4)],
+      params: {},
+    },
+    { label: 'k = 0', inputs: () => [zeros(3, 0), zeros(4, 0), r(4)], params: {} },
+    { label: 'no rows', inputs: () => [zeros(0, 4), r(3, 4), r(3)], params: {} },
+    { label: 'primes', inputs: () => [r(37, 71), r(45, 71), r(45)], params: {} },
+    {
+      label: 'non-finite',
+      inputs: () => [specials().reshape(2, 4), r(3, 4), tensor([0, Infinity, Number.NaN])],
+      params: {},
+    },
+  ],
   view: [{ label: 'split dims', inputs: () => [r(6, 4)], params: { shape: [2, 3, 4] } }],
   permute: [{ label: '3-d', inputs: () => [r(2, 3, 4)], params: { dims: [2, 0, 1] } }],
   expand: [{ label: 'leading dims', inputs: () => [r(3, 1)], params: { shape: [2, 3, 4] } }],

@@ -58,18 +58,18 @@ function expectValue(got: Value | null | undefined, want: Enc, what: string): vo
   });
 }
 
-/** The nabla symbol of each of PyTorch's decomposed values (generate_explain.py's step_values). */
+/**
+ * The nabla symbol of each of PyTorch's decomposed values (generate_explain.py's step_values) that
+ * nabla computes as a step of its own: a Linear is one step (x·Wᵀ + b), so W1T, xW1T, W2T and
+ * hW2T have none.
+ */
 const SYMBOLS: Record<string, string> = {
-  W1T: 't1',
-  xW1T: 't2',
-  z1: 't3',
-  h: 't4',
-  W2T: 't5',
-  hW2T: 't6',
-  out: 't7',
-  d: 't8',
-  sq: 't9',
-  s: 't10',
+  z1: 't1',
+  h: 't2',
+  out: 't3',
+  d: 't4',
+  sq: 't5',
+  s: 't6',
   loss: 'L',
 };
 
@@ -120,13 +120,9 @@ describe('explain matches PyTorch on the seed network', () => {
       });
       expect(ex.recorded).toBe(true);
       expect(ex.forward.map((s) => s.op)).toEqual([
-        'permute',
-        'matmul',
-        'add',
+        'linear',
         'relu',
-        'permute',
-        'matmul',
-        'add',
+        'linear',
         'sub',
         'mul',
         'sum',
@@ -140,8 +136,8 @@ describe('explain matches PyTorch on the seed network', () => {
           expectValue(bwd.get(symbol)?.grad, c.grads[name]!, `∂L/∂${name} (${symbol})`);
       }
       expect(Math.abs(ex.loss - c.loss)).toBeLessThanOrEqual(1e-6 * c.loss);
-      expect(fwd.get('t3')?.modules).toEqual(['fc1']);
-      expect(fwd.get('t7')?.modules).toEqual(['fc2', '']);
+      expect(fwd.get('t1')?.modules).toEqual(['fc1']);
+      expect(fwd.get('t3')?.modules).toEqual(['fc2', '']);
 
       const grads = new Map(ex.gradients.map((g) => [g.name, g]));
       for (const [k, g] of Object.entries(c.paramGrads))
@@ -166,7 +162,7 @@ describe('explain matches PyTorch on the seed network', () => {
       const dead = ex.findings.filter((f) => f.kind === 'dead-relu');
       expect(dead.map((f) => f.unit)).toEqual(c.dead);
       for (const f of dead) {
-        expect(f.symbol).toBe('t4');
+        expect(f.symbol).toBe('t2');
         expect(f.message).toContain(`unit ${f.unit} is dead`);
         expect(f.message).toContain('fc1');
       }
@@ -210,10 +206,14 @@ describe('explain', () => {
 
   it('renders text with ∂ notation, the dead unit and the SGD rule', () => {
     const text = run().toText();
-    expect(text).toContain('t3 = t2 + fc1.bias');
-    expect(text).toContain('∂L/∂t3 = ∂L/∂t4 ⊙ ∂t4/∂t3');
-    expect(text).toContain('∂t4/∂t3 = 1[t3 > 0] = [[1, 0]]');
-    expect(text).toContain('unit 1 is dead (t3 = -1.43314 ≤ 0');
+    expect(text).toContain('t1 = x · fc1.weightᵀ + fc1.bias');
+    expect(text).toContain('∂L/∂t1 = ∂L/∂t2 ⊙ ∂t2/∂t1');
+    expect(text).toContain('∂t2/∂t1 = 1[t1 > 0] = [[1, 0]]');
+    expect(text).toContain('unit 1 is dead (t1 = -1.43314 ≤ 0');
+    // linear's chain rule, with PyTorch's numbers for fc2 (∂L/∂ŷ = −2.13898, h = [0.481007, 0])
+    expect(text).toContain('∂L/∂t2 = ∂L/∂t3 · fc2.weight = [[-2.13898]] · [[-0.01401, 0.560658]]');
+    expect(text).toContain('∂L/∂fc2.weight = (∂L/∂t3)ᵀ · t2 = [[-2.13898]] · [[0.481007, 0]]');
+    expect(text).toContain('∂L/∂fc2.bias = Σ_rows ∂L/∂t3 = [-2.13898]');
     expect(text).toContain('w ← w − η · ∂L/∂w');
     expect(text).toMatch(/fc1\.weight ← \[\[.*\]\] − 0\.01 · \[\[.*\]\] = \[\[/);
     expect(text).toContain('∂L/∂fc2.bias');
@@ -223,7 +223,7 @@ describe('explain', () => {
     const ex = run();
     const md = ex.toMarkdown();
     expect(md).toContain('# One step of backpropagation');
-    expect(md).toContain('| `t4 = relu(t3)` |');
+    expect(md).toContain('| `t2 = relu(t1)` |');
     expect(ex.toMarkdown({ math: 'latex' })).toContain('\\frac{\\partial L}{\\partial t_{3}}');
     const html = await ex.toHtml();
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
@@ -258,7 +258,7 @@ describe('explain', () => {
   it('refuses big graphs and losses that are not one number', () => {
     const { model, x, y, criterion } = setup(seeded);
     expect(() => explain(() => criterion.forward(model.forward(x), y), { maxNodes: 5 })).toThrow(
-      /explain is for small graphs: this one has 16 nodes, more than maxNodes = 5/,
+      /explain is for small graphs: this one has 12 nodes, more than maxNodes = 5/,
     );
     expect(() => explain(model.fc1.forward(x))).toThrow('the loss must be a single number');
     expect(() => explain(tensor(1))).toThrow('the loss has no graph');

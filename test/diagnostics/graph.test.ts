@@ -37,7 +37,7 @@ describe('toDot', () => {
     const dot = toDot(loss, { model });
     expect(dot.startsWith('digraph autograd {')).toBe(true);
     for (const s of [
-      'MatmulBackward\\nmatmul → 1×2',
+      'LinearBackward\\nlinear → 1×2',
       'ReluBackward\\nrelu → 1×2',
       'DivBackward\\ndiv → scalar',
     ])
@@ -46,9 +46,10 @@ describe('toDot', () => {
       expect(dot).toContain(p);
     expect(dot).toContain('(fc1)');
     expect(dot).toContain('(fc2, model)');
-    // 11 ops + 4 parameters + the output, and one edge per input that needs grad (+ the output's).
-    expect(dot.match(/^\s+n\d+ \[label=/gm)).toHaveLength(15);
-    expect(dot.match(/->/g)).toHaveLength(15 + 1);
+    // 7 ops (a Linear is one) + 4 parameters + the output, and one edge per input that needs grad
+    // (+ the output's).
+    expect(dot.match(/^\s+n\d+ \[label=/gm)).toHaveLength(11);
+    expect(dot.match(/->/g)).toHaveLength(11 + 1);
     expect(dot).not.toContain('‖grad‖');
   });
 
@@ -79,8 +80,8 @@ describe('toSvg', () => {
     const svg = await toSvg(loss, { model, values: true, grads: true });
     expect(svg).toContain('<svg');
     expect(svg.trim().endsWith('</svg>')).toBe(true);
-    expect(svg.match(/<g id="node\d+" class="node">/g)).toHaveLength(16);
-    expect(svg.match(/<g id="edge\d+" class="edge">/g)).toHaveLength(16);
+    expect(svg.match(/<g id="node\d+" class="node">/g)).toHaveLength(12);
+    expect(svg.match(/<g id="edge\d+" class="edge">/g)).toHaveLength(12);
     expect(svg).toContain('fc1.weight');
     // Well-formed: every opened element is closed (a cheap XML check without a parser).
     const opened = svg.match(/<(?!\/|\?|!)[a-zA-Z][^>]*[^/]>/g)?.length ?? 0;

@@ -18,7 +18,7 @@ import {
   scatterReplaceKernel,
   sliceScatterKernel,
 } from './indexing.js';
-import { matmulKernel } from './linalg.js';
+import { linearKernel, matmulKernel } from './linalg.js';
 import { logSoftmaxKernel, nllLossBackwardKernel, nllLossKernel } from './loss.js';
 import { kthIndexKernel, sortKernel } from './sorting.js';
 import { cumsumKernel, normKernel, reduceKernel } from './reduce.js';
@@ -57,6 +57,7 @@ const kernels: KernelTable<Buf> = {
   logcumsumexp: logcumsumexpKernel,
   cumExtremeIndex: cumExtremeIndexKernel,
   matmul: matmulKernel,
+  linear: linearKernel,
   sliceScatter: sliceScatterKernel,
   cat: catKernel,
   gather: gatherKernel,

@@ -1,4 +1,4 @@
-// cpu kernel for the batched matrix product over strided (and batch-broadcast) operands.
+// cpu kernels for the batched matrix product over strided (and batch-broadcast) operands, and for linear (x·Wᵀ + b).
 import type { TypedArray } from '../../dtype.js';
 import type { Kernel } from '../backend.js';
 import { forEachRow } from './strided.js';
@@ -105,5 +105,41 @@ export const matmulKernel: Kernel<Buf, 'matmul'> = (out, [x, y]) => {
       if (isInt) for (let j = 0; j < count; j++) o[orow + j] = acc[j]! | 0;
       else for (let j = 0; j < count; j++) o[orow + j] = acc[j]!;
     }
+  });
+};
+
+/**
+ * linear: out[r, j] = b[j] + Σ_p x[r, p]·W[j, p] for every leading row r of x, summed over p in
+ * order in float64 from the bias (0 without one) and rounded once.
+ */
+export const linearKernel: Kernel<Buf, 'linear'> = (out, [x, w, bias]) => {
+  const a = x!;
+  const W = w!;
+  const nd = a.shape.length;
+  const k = a.shape[nd - 1]!;
+  const n = W.shape[0]!;
+  const rows = out.shape.slice(0, -1).reduce((p, s) => p * s, 1);
+  if (rows * n === 0) return;
+  const [swn, swk] = [W.strides[0]!, W.strides[1]!];
+  const sak = a.strides[nd - 1]!;
+  const o = out.buffer;
+  const A = a.buffer;
+  const B = W.buffer;
+  // the leading dims of x, with a trailing pseudo-dim of 1 so the row walker visits each row once
+  const walk = {
+    shape: [...a.shape.slice(0, -1), 1],
+    strides: [[...a.strides.slice(0, -1), 0]],
+  };
+  let row = 0;
+  forEachRow(walk, [a.offset], (offs) => {
+    const a0 = offs[0]!;
+    for (let j = 0; j < n; j++) {
+      let acc = bias === undefined ? 0 : bias.buffer[bias.offset + j * bias.strides[0]!]!;
+      let q = a0;
+      let r = W.offset + j * swn;
+      for (let p = 0; p < k; p++, q += sak, r += swk) acc += A[q]! * B[r]!;
+      o[row + j] = acc;
+    }
+    row += n;
   });
 };

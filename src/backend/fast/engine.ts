@@ -23,7 +23,8 @@ export interface FastEngine {
   /** Threads a kernel call may use. */
   readonly numThreads: number;
   setNumThreads(n: number): number;
-  sgemm(out: Float32Array, a: Operand, b: Operand): void;
+  /** C = A·B, starting from the bias row when one is given (meta.gemm's `bias` offset). */
+  sgemm(out: Float32Array, a: Operand, b: Operand, bias?: Operand): void;
   unary(out: Float32Array, x: Operand): void;
   binary(out: Float32Array, a: Operand, b: Operand): void;
   compare(out: Uint8Array, a: Operand, b: Operand): void;

@@ -1,8 +1,16 @@
-// Fast matmul: batched, strided float32 GEMM in C.
+// Fast matmul and linear: batched, strided float32 GEMM in C (linear's bias starts each C tile).
 import type { Kernel, KernelInput } from '../backend.js';
 import { fits, numel, type Buf, type FastContext, type Kernels } from './shared.js';
 
-export function linalgKernels(ctx: FastContext): Kernels<'matmul'> {
+/** Whether x's leading dims (all but the last) walk as one dim of stride strides[nd - 2]. */
+function leadingMerge(x: KernelInput<Buf>): boolean {
+  const { shape, strides } = x;
+  for (let d = 0; d < shape.length - 2; d++)
+    if (shape[d]! !== 1 && strides[d] !== strides[d + 1]! * shape[d + 1]!) return false;
+  return true;
+}
+
+export function linalgKernels(ctx: FastContext): Kernels<'matmul' | 'linear'> {
   const { cpu, engine, meta, thresholds, operand } = ctx;
 
   const matmul: Kernel<Buf, 'matmul'> = (out, inputs, params) => {
@@ -23,5 +31,46 @@ export function linalgKernels(ctx: FastContext): Kernels<'matmul'> {
     engine.sgemm(out.buffer as Float32Array, oa, ob);
   };
 
-  return { matmul };
+  // x [..., k] · Wᵀ + b: W [n, k] is B read through swapped strides, never copied transposed.
+  const linear: Kernel<Buf, 'linear'> = (out, inputs, params) => {
+    const [x, w, bias] = inputs as [KernelInput<Buf>, KernelInput<Buf>, KernelInput<Buf>?];
+    const size = numel(out.shape);
+    const xs = x.shape;
+    const k = xs[xs.length - 1]!;
+    if (
+      out.dtype !== 'float32' ||
+      size === 0 ||
+      size * k < thresholds.gemm ||
+      (bias !== undefined && bias.strides[0] !== 1) ||
+      !fits(out.buffer, x.buffer, w.buffer, ...(bias ? [bias.buffer] : []))
+    ) {
+      return cpu.linear(out, inputs, params);
+    }
+    const n = w.shape[0]!;
+    const wt = (batch: readonly number[]): KernelInput<Buf> => ({
+      ...w,
+      shape: [...batch, k, n],
+      strides: [...batch.map(() => 0), w.strides[1]!, w.strides[0]!],
+    });
+    // The leading dims as the rows of one product where their strides allow, else a batch.
+    const flat = leadingMerge(x);
+    const rows = size / n;
+    const a: KernelInput<Buf> = flat
+      ? {
+          ...x,
+          shape: [rows, k],
+          strides: [xs.length > 1 ? x.strides[xs.length - 2]! : 0, x.strides[xs.length - 1]!],
+        }
+      : x;
+    const b = wt(flat ? [] : xs.slice(0, -2));
+    const c = flat ? { ...out, shape: [rows, n] } : out;
+    const oa = operand<Float32Array>(a);
+    const ob = operand<Float32Array>(b);
+    const obias = bias === undefined ? undefined : operand<Float32Array>(bias);
+    const biasOffset = bias === undefined ? null : bias.offset - obias!.base;
+    if (!meta.gemm(c, a, b, oa.base, ob.base, biasOffset)) return cpu.linear(out, inputs, params);
+    engine.sgemm(out.buffer as Float32Array, oa, ob, obias);
+  };
+
+  return { matmul, linear };
 }

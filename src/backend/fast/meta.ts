@@ -41,6 +41,8 @@ const G_NBATCH = 9;
 const G_BSHAPE = 10;
 const G_BSTRA = G_BSHAPE + MAXDIM;
 const G_BSTRB = G_BSTRA + MAXDIM;
+const G_BIAS = G_BSTRB + MAXDIM;
+const G_OFFBIAS = G_BIAS + 1;
 // windows
 const U_N = 0;
 const U_STRIDES = 4;
@@ -279,13 +281,17 @@ export class Meta {
     return true;
   }
 
-  /** A batched matrix product out = a @ b (batch dims already broadcast by the op). */
+  /**
+   * A batched matrix product out = a @ b (batch dims already broadcast by the op), starting from the
+   * bias row at `biasOffset` (relative to the bias operand's base) when one is given.
+   */
   gemm(
     out: KernelOutput<unknown>,
     a: KernelInput<unknown>,
     b: KernelInput<unknown>,
     baseA: number,
     baseB: number,
+    biasOffset: number | null = null,
   ): boolean {
     const nd = out.shape.length;
     const batch = out.shape.slice(0, nd - 2);
@@ -305,6 +311,8 @@ export class Meta {
     m[G_SBN] = b.strides[nd - 1]!;
     m[G_OFFA] = a.offset - baseA;
     m[G_OFFB] = b.offset - baseB;
+    m[G_BIAS] = biasOffset === null ? 0 : 1;
+    m[G_OFFBIAS] = biasOffset ?? 0;
     // Batches are contiguous in the output: the coalesced walk keeps row-major batch order.
     m[G_NBATCH] = w.shape.length;
     for (let d = 0; d < w.shape.length; d++) {

@@ -187,10 +187,11 @@ export class WasmEngine implements FastEngine {
 
   // ---- kernels ----
 
-  sgemm(out: Float32Array, a: Operand, b: Operand): void {
+  sgemm(out: Float32Array, a: Operand, b: Operand, bias?: Operand): void {
     const m = this.#begin();
     const pa = this.#reserve(a);
     const pb = this.#reserve(b);
+    const pbias = bias === undefined ? 0 : this.#reserve(bias);
     const pc = this.#alloc(out.byteLength);
     this.#ready(m);
     const wsFloats = this.#x.nb_wasm_sgemm_ws_floats(m);
@@ -203,9 +204,10 @@ export class WasmEngine implements FastEngine {
     this.#ready(m);
     this.#copyIn(a, pa);
     this.#copyIn(b, pb);
+    if (bias !== undefined) this.#copyIn(bias, pbias);
     this.#run(
       'nb_wasm_gemm',
-      [m, pc, pa, pb, ws, stride],
+      [m, pc, pa, pb, pbias, ws, stride],
       flops,
       PAR_GEMM_FLOPS,
       GEMM_SHARES_PER_THREAD,

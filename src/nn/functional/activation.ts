@@ -5,7 +5,8 @@ import { ArgumentError } from '../../errors.js';
 import { fromArray } from '../../functions/creation.js';
 import { clamp, erf, expm1, log1p, minimum, where } from '../../functions/elementwise.js';
 import { defaultGenerator, type Generator } from '../../random.js';
-import { allocArray } from '../../dtype.js';
+import { allocArray, isFloating } from '../../dtype.js';
+import { apply } from '../../ops/apply.js';
 import type { Tensor } from '../../tensor.js';
 
 const GELU = defineOptions<{ approximate?: GeluApproximate }>('nn.functional.gelu', {
@@ -160,8 +161,18 @@ export function relu6(x: Tensor): Tensor {
   });
 }
 
-/** y = x·Wᵀ + b */
+/** y = x·Wᵀ + b: one primitive for a 2-d weight and a bias of its output size, else composed. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const b = bias ?? undefined;
+  if (
+    x.ndim >= 1 &&
+    weight.ndim === 2 &&
+    isFloating(x.dtype) &&
+    weight.dtype === x.dtype &&
+    (b === undefined || (b.ndim === 1 && b.shape[0] === weight.shape[0] && b.dtype === x.dtype))
+  ) {
+    return apply('linear', b === undefined ? [x, weight] : [x, weight, b], {});
+  }
   return internalScope(() => {
     const y = x.matmul(weight.t());
     return bias ? y.add(bias) : y;

@@ -1,7 +1,8 @@
-// Op definition of the batched matrix product, with batch broadcasting and its two VJPs.
+// Op definitions of the batched matrix product (batch broadcasting) and of linear (x·Wᵀ + b), with their VJPs.
+import { isFloating } from '../../dtype.js';
 import { DTypeError, ShapeError } from '../../errors.js';
 import { broadcastShapes } from '../../shape.js';
-import { apply, sumToShape, transpose } from '../call.js';
+import { apply, reshape, sumToShape, transpose } from '../call.js';
 import type { Tensor } from '../../tensor.js';
 import type { KernelOpDef, TensorMeta } from '../op.js';
 
@@ -68,6 +69,62 @@ export const matmulDef: KernelOpDef<'matmul'> = {
         ? sumToShape(apply('matmul', [g, transpose(b!, -1, -2)], {}), c.inputs[0]!.shape)
         : null,
       gb,
+    ];
+  },
+};
+
+export const linearDef: KernelOpDef<'linear'> = {
+  kind: 'kernel',
+  overwrites: true,
+  infer: ([x, weight, bias]) => {
+    const xs = x!.shape;
+    const ws = weight!.shape;
+    if (xs.length < 1 || ws.length !== 2)
+      throw new ShapeError('linear primitive expects an input of at least 1 dim and a 2-d weight');
+    if (!isFloating(x!.dtype)) throw new DTypeError(`"addmm" not implemented for '${x!.dtype}'`);
+    if (weight!.dtype !== x!.dtype || (bias !== undefined && bias.dtype !== x!.dtype)) {
+      throw new DTypeError(
+        `expected mat1 and mat2 to have the same dtype, but got: ${x!.dtype} != ${weight!.dtype}`,
+      );
+    }
+    const [out, k] = [ws[0]!, ws[1]!];
+    const lead = xs.slice(0, -1);
+    if (xs[xs.length - 1] !== k) {
+      const m = lead.reduce((a, b) => a * b, 1);
+      throw new ShapeError(
+        `mat1 and mat2 shapes cannot be multiplied (${m}x${xs[xs.length - 1]} and ${k}x${out})`,
+      );
+    }
+    if (bias !== undefined && !(bias.shape.length === 1 && bias.shape[0] === out))
+      throw new ShapeError(
+        `linear: bias of shape [${bias.shape.join(', ')}] does not match ${out} outputs`,
+      );
+    return { shape: [...lead, out], dtype: x!.dtype };
+  },
+  save: (c) => [
+    c.needsInputGrad[1] ? c.inputs[0]! : null,
+    c.needsInputGrad[0] ? c.inputs[1]! : null,
+  ],
+  // y = x·Wᵀ + b: dx = g·W, dW = gᵀ·x over every leading row, db = Σ g over the leading dims
+  backward: (g, c) => {
+    const [x, weight] = c.saved;
+    const xShape = c.inputs[0]!.shape;
+    const k = xShape[xShape.length - 1]!;
+    const out = c.output.shape[c.output.shape.length - 1]!;
+    // NOTE: the leading dims fold into the rows of one 2-d product (views, no copies for the
+    // contiguous gradients backward produces), and dW reads gᵀ through its strides.
+    const g2 = g.ndim === 2 ? g : reshape(g, [-1, out]);
+    const lead = xShape.slice(0, -1);
+    return [
+      c.needsInputGrad[0] ? reshape(apply('matmul', [g2, weight!], {}), [...lead, k]) : null,
+      c.needsInputGrad[1]
+        ? apply('matmul', [transpose(g2, 0, 1), x!.ndim === 2 ? x! : reshape(x!, [-1, k])], {})
+        : null,
+      c.needsInputGrad[2] && c.inputs[2] !== undefined
+        ? g.ndim === 1
+          ? g
+          : apply('sum', [g], { dims: lead.map((_, i) => i), keepdim: false })
+        : null,
     ];
   },
 };
