@@ -183,6 +183,8 @@ export class Trainer {
       batchesPerEpoch: perEpoch,
     });
     let interrupted = false;
+    // Across epochs: many short epochs must still let messages (a worker's stop) and timers in.
+    let lastYield = performance.now();
     while (this.#st.epoch < this.epochs && this.#st.step < stopAt && !interrupted) {
       this.model.train();
       // The loader's state before this epoch's iterator draws its order: a mid-epoch checkpoint
@@ -204,7 +206,6 @@ export class Trainer {
         accuracy: this.#accuracy ? accum.correct / Math.max(1, accum.seen) : NaN,
         samplesPerSecond: (accum.seen * 1000) / Math.max(1e-9, performance.now() - start),
       });
-      let lastYield = performance.now();
       let b = 0;
       for (const batch of this.trainLoader) {
         if (b++ < skip) continue;

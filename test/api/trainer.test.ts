@@ -143,6 +143,24 @@ describe('Trainer', () => {
     expect(stops).toEqual(['steps 6', 'interrupted 7']);
   });
 
+  it('lets timers in across many short epochs, so a stop requested from outside arrives', async () => {
+    // Each epoch (4 tiny steps) is far shorter than yieldEvery (50 ms); the clock must run across
+    // epochs, or a worker's stop message (a task, like this timer) never gets in before fit() ends.
+    const { model, ds } = tiny();
+    const trainer = new Trainer({
+      model,
+      optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }),
+      train: ds,
+      epochs: 5000,
+      batchSize: 10,
+    });
+    let stop = false;
+    setTimeout(() => (stop = true), 0);
+    const r = await trainer.fit({ shouldStop: () => stop });
+    expect(r.interrupted).toBe(true);
+    expect(r.steps).toBeLessThan(20_000);
+  });
+
   it('resumes from its checkpoint bitwise, whatever the seed it was rebuilt under', async () => {
     const run = (seed: number, opts: { untilStep?: number; resume?: TrainingCheckpoint } = {}) => {
       const { model, ds } = tiny(seed);
