@@ -9,8 +9,10 @@ import {
   isTagged,
   openChannel,
   type Channel,
+  type AnyRequestHandlers,
   type Reply,
   type Request,
+  type RequestHandlers,
   type TrainerInfo,
   type WorkerEventName,
   type WorkerEvents,
@@ -41,9 +43,13 @@ interface Pending {
  * listen to its events (step, epochEnd, health, ...) as they stream in. The worker does the
  * training, so the page stays responsive. Errors thrown in the worker reject the call that
  * caused them with the worker's name and message. Works on a Web Worker and on Node's
- * worker_threads Worker alike.
+ * worker_threads Worker alike. `Config` is what build() takes, `Requests` the handlers the
+ * factory serves besides training (`typeof requests`, imported as a type from the worker's script).
  */
-export class TrainerWorker<Config = unknown> {
+export class TrainerWorker<
+  Config = unknown,
+  Requests extends RequestHandlers = AnyRequestHandlers,
+> {
   /** The worker (or port) this talks to. */
   readonly worker: WorkerPort;
   readonly #channel: Channel;
@@ -141,6 +147,22 @@ export class TrainerWorker<Config = unknown> {
       throw new ArgumentError('TrainerWorker.setWeights(): expected a Uint8Array or ArrayBuffer');
     const view = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
     await this.#call({ op: 'setWeights', bytes: view });
+  }
+
+  /**
+   * Calls one of the requests the factory served with the trainer (ServedTrainer.requests) with
+   * `payload` (structured clone) and resolves with its answer; during fit() it is answered between
+   * two steps. An unknown name rejects, naming those served.
+   */
+  request<K extends keyof Requests & string>(
+    name: K,
+    ...payload: Parameters<Requests[K]>
+  ): Promise<Awaited<ReturnType<Requests[K]>>> {
+    if (typeof name !== 'string')
+      throw new ArgumentError('TrainerWorker.request(): the name must be a string');
+    return this.#call({ op: 'request', name, payload: payload[0] }) as Promise<
+      Awaited<ReturnType<Requests[K]>>
+    >;
   }
 
   /** Ends the worker (calls still pending reject) and stops listening to it. */

@@ -7,10 +7,12 @@ export {
   type TrainerFactory,
 } from './serve.js';
 export type {
+  AnyRequestHandlers,
   EmitterPort,
   EventTargetPort,
   HealthEvent,
   HealthLayer,
+  RequestHandlers,
   TrainerInfo,
   WorkerEventName,
   WorkerEvents,

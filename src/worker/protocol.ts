@@ -30,6 +30,20 @@ export interface HealthEvent {
   readonly diagnoses: readonly Diagnosis[];
 }
 
+/**
+ * Extra requests a worker serves beside training (classify a drawing, evaluate, export): each
+ * handler takes one structured-clone payload and returns (or resolves with) its answer, which
+ * travels back the same way. TrainerWorker.request(name, payload) calls one.
+ */
+export type RequestHandlers = {
+  readonly [name: string]: (payload: never) => unknown;
+};
+
+/** The request handlers a TrainerWorker assumes when it is given no type for them. */
+export type AnyRequestHandlers = {
+  readonly [name: string]: (payload?: unknown) => unknown;
+};
+
 /** The events a TrainerWorker streams: the Trainer's (all but afterBackward) and `health`. */
 export interface WorkerEvents extends Omit<TrainerEvents, 'afterBackward'> {
   health: HealthEvent;
@@ -65,6 +79,7 @@ export type Request = { readonly [TAG]: 1; readonly id: number } & (
   | { readonly op: 'stop' }
   | { readonly op: 'getWeights' }
   | { readonly op: 'setWeights'; readonly bytes: Uint8Array }
+  | { readonly op: 'request'; readonly name: string; readonly payload: unknown }
 );
 
 export type RequestOp = Request['op'];

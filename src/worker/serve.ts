@@ -2,9 +2,10 @@
 import { getBackend } from '../backend/registry.js';
 import { ready } from '../backend/select.js';
 import { GradientHealthMonitor, type MonitorOptions } from '../diagnostics/health.js';
-import { NablaError } from '../errors.js';
+import { ArgumentError, NablaError } from '../errors.js';
 import { deserialize, serializeAsync } from '../io/safetensors.js';
 import { defineOptions } from '../options.js';
+import type { FitResult } from '../train/events.js';
 import type { Trainer } from '../train/trainer.js';
 import {
   TAG,
@@ -15,12 +16,13 @@ import {
   type HealthEvent,
   type Reply,
   type Request,
+  type RequestHandlers,
   type TrainerInfo,
   type WorkerPort,
 } from './protocol.js';
 
-/** What a factory may return instead of a bare Trainer: the trainer, and what to watch. */
-export interface ServedTrainer {
+/** What a factory may return instead of a bare Trainer: the trainer, what to watch, what else to serve. */
+export interface ServedTrainer<Requests extends RequestHandlers = RequestHandlers> {
   readonly trainer: Trainer;
   /**
    * Watch the gradients with a GradientHealthMonitor on the trainer's model and optimizer, and
@@ -28,6 +30,12 @@ export interface ServedTrainer {
    * 10 steps), or its options. Default false.
    */
   readonly health?: boolean | MonitorOptions | undefined;
+  /**
+   * Requests the page may make besides training, by name (TrainerWorker.request(name, payload)):
+   * classifying an input with the trained model, say. A request made during fit() is answered
+   * between two steps. They are this trainer's: a later build() replaces them.
+   */
+  readonly requests?: Requests | undefined;
 }
 
 /** Builds the worker's trainer from the config the page passed to build() (undefined without one). */
@@ -66,10 +74,11 @@ function defaultPort(): WorkerPort {
   );
 }
 
-/** The trainer being served, with its monitor. */
+/** The trainer being served, with its monitor and its extra requests. */
 interface Served {
   readonly trainer: Trainer;
   readonly monitor: GradientHealthMonitor | undefined;
+  readonly requests: RequestHandlers;
 }
 
 /**
@@ -90,7 +99,9 @@ class TrainerServer {
   readonly #channel;
   #served: Promise<Served> | undefined;
   #fitting = false;
-  #stopRequested = false;
+  /** fit() requests received so far, and how many of them a stop() request has ended. */
+  #fitsAsked = 0;
+  #fitsStopped = 0;
   /** The health records already posted, per monitor. */
   readonly #sentRecords = new WeakMap<GradientHealthMonitor, number>();
 
@@ -109,13 +120,18 @@ class TrainerServer {
   #receive(m: unknown): void {
     if (!isTagged(m)) return;
     const r = m as Request;
-    void this.#handle(r).then(
+    // NOTE: counted as they arrive, before any await: a stop() ends every fit() asked for before
+    // it, also one that has not started yet (its handler still waiting for the backend or build).
+    let fit = 0;
+    if (r.op === 'fit') fit = ++this.#fitsAsked;
+    else if (r.op === 'stop') this.#fitsStopped = this.#fitsAsked;
+    void this.#handle(r, fit).then(
       ({ value, transfer }) => this.#post({ [TAG]: 1, kind: 'done', id: r.id, value }, transfer),
       (e: unknown) => this.#post({ [TAG]: 1, kind: 'failed', id: r.id, error: toWireError(e) }),
     );
   }
 
-  async #handle(r: Request): Promise<{ value: unknown; transfer?: ArrayBuffer[] }> {
+  async #handle(r: Request, fit: number): Promise<{ value: unknown; transfer?: ArrayBuffer[] }> {
     await ready();
     switch (r.op) {
       case 'build': {
@@ -125,10 +141,20 @@ class TrainerServer {
         return { value: info(await this.#served) };
       }
       case 'fit':
-        return { value: await this.#fit(r.untilStep) };
+        return { value: await this.#fit(r.untilStep, fit) };
       case 'stop':
-        if (this.#fitting) this.#stopRequested = true;
         return { value: undefined };
+      case 'request': {
+        const { requests } = await this.#trainer();
+        const handler = Object.hasOwn(requests, r.name) ? requests[r.name] : undefined;
+        if (typeof handler !== 'function') {
+          const served = Object.keys(requests);
+          throw new ArgumentError(
+            `TrainerWorker.request(): the worker serves no request '${r.name}' (${served.length === 0 ? 'it serves none' : `it serves ${served.join(', ')}`})`,
+          );
+        }
+        return { value: await (handler as (payload: unknown) => unknown)(r.payload) };
+      }
       case 'getWeights': {
         const { trainer } = await this.#trainer();
         const bytes = await serializeAsync(trainer.model.stateDict(), {
@@ -163,7 +189,8 @@ class TrainerServer {
     const old = await previous?.catch(() => undefined);
     old?.monitor?.remove();
     const made = await this.#factory(config);
-    const { trainer, health } = 'trainer' in made ? made : { trainer: made, health: false };
+    const { trainer, health, requests } =
+      'trainer' in made ? made : { trainer: made, health: false, requests: undefined };
     const monitor =
       health === undefined || health === false
         ? undefined
@@ -173,7 +200,7 @@ class TrainerServer {
             health === true ? undefined : health,
           );
     this.#follow(trainer, monitor);
-    return { trainer, monitor };
+    return { trainer, monitor, requests: requests ?? {} };
   }
 
   /** Posts the trainer's events (and the monitor's new records) as they happen. */
@@ -206,15 +233,25 @@ class TrainerServer {
     }
   }
 
-  async #fit(untilStep: number | undefined): Promise<unknown> {
+  async #fit(untilStep: number | undefined, fit: number): Promise<FitResult> {
     const { trainer } = await this.#trainer();
     if (this.#fitting) throw new NablaError('TrainerWorker.fit() is already running');
+    const stopped = () => fit <= this.#fitsStopped;
+    if (stopped()) {
+      // Stopped before it began: no step, and no events.
+      const { stepLosses, metrics } = trainer.history;
+      return {
+        metrics: [...metrics],
+        stepLosses: [...stepLosses],
+        steps: trainer.position.step,
+        interrupted: true,
+      };
+    }
     this.#fitting = true;
-    this.#stopRequested = false;
     try {
       return await trainer.fit({
         ...(untilStep !== undefined && { untilStep }),
-        shouldStop: () => this.#stopRequested,
+        shouldStop: stopped,
       });
     } finally {
       this.#fitting = false;

@@ -7,15 +7,19 @@ import { TrainerWorker, type HealthEvent, type TrainerInfo } from '../../src/wor
 import type { StepEvent } from '../../src/train/index.js';
 import { seedRun } from '../helpers/seed.js';
 import { tsWorker } from '../helpers/ts_worker.js';
-import { workerTrainer, type WorkerTrainerConfig } from '../helpers/worker_trainer.js';
+import {
+  workerTrainer,
+  type WorkerRequests,
+  type WorkerTrainerConfig,
+} from '../helpers/worker_trainer.js';
 
 const SCRIPT = new URL('../helpers/train_worker.ts', import.meta.url);
 
-let run: TrainerWorker<WorkerTrainerConfig>;
+let run: TrainerWorker<WorkerTrainerConfig, WorkerRequests>;
 let backend = '';
 
 beforeAll(async () => {
-  run = new TrainerWorker<WorkerTrainerConfig>(tsWorker(SCRIPT));
+  run = new TrainerWorker<WorkerTrainerConfig, WorkerRequests>(tsWorker(SCRIPT));
   backend = await run.ready();
   // The main thread's backends, loaded as the worker's 'nabla' entry loads them.
   await loadFastBackends({ quiet: true });
@@ -146,6 +150,43 @@ describe('nabla/worker on worker_threads', () => {
     // It goes on from there.
     const more = await run.fit({ untilStep: result.steps + 2 });
     expect(more.steps).toBe(result.steps + 2);
+  });
+
+  it('a stop() sent before its fit() has begun ends that fit with no step', async () => {
+    // The fit request waits in the worker for the factory (200 ms); the stop arrives meanwhile.
+    const building = run.build({ epochs: 50, delayMs: 200 });
+    const fitting = run.fit();
+    await run.stop();
+    await building;
+    const result = await fitting;
+    expect(result).toMatchObject({ interrupted: true, steps: 0, stepLosses: [] });
+    // A fit() asked for after the stop is not stopped by it.
+    await expect(run.fit({ untilStep: 2 })).resolves.toMatchObject({ steps: 2 });
+  });
+
+  it("serves the factory's requests between fits, and rejects an unknown one", async () => {
+    await run.build({ epochs: 3, samples: 128, backend: 'cpu' });
+    await run.fit();
+    const bytes = await run.getWeights();
+    const rows = [
+      [2, 2, 0, 0, 0, 0, 0, 0],
+      [-2, -2, 0, 0, 0, 0, 0, 0],
+    ];
+    const answer = await run.request('predict', rows);
+    // The same weights here give the same classes.
+    const { trainer } = workerTrainer(nabla, { backend: 'cpu' });
+    trainer.model.loadStateDict(new Map(Object.entries(nabla.io.deserialize(bytes).tensors)));
+    trainer.model.eval();
+    const here = nabla.noGrad(() => trainer.model.forward(nabla.tensor(rows)).argmax(1).tolist());
+    expect(answer).toEqual(here);
+    expect(answer).toEqual([1, 0]);
+    await expect(run.request('classify' as 'predict', rows)).rejects.toThrow(
+      "TrainerWorker.request(): the worker serves no request 'classify' (it serves predict)",
+    );
+    await run.build({ model: 'seed', backend: 'cpu' });
+    await expect(run.request('predict', rows)).rejects.toThrow(
+      /serves no request 'predict' \(it serves none\)/,
+    );
   });
 
   it("errors in the worker reject with the worker's message, and the worker serves on", async () => {

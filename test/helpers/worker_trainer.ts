@@ -19,12 +19,37 @@ export interface WorkerTrainerConfig {
   readonly healthEvery?: number;
   /** Throw this message from the factory. */
   readonly fail?: string;
+  /** Resolve with the trainer only after this many ms (a factory that fetches its data, say). */
+  readonly delayMs?: number;
 }
 
 const FEATURES = 8;
 
+/** The requests the blobs trainer serves besides training (TrainerWorker.request). */
+export interface WorkerRequests {
+  readonly [name: string]: (payload: never) => unknown;
+  /** The model's class for each row of 8 features, in eval mode without grad. */
+  predict(rows: number[][]): number[];
+}
+
 /** The trainer for `c`, built as the worker's factory builds it. */
-export function workerTrainer(nb: typeof Nabla, c: WorkerTrainerConfig = {}): ServedTrainer {
+export function workerTrainer(
+  nb: typeof Nabla,
+  c: WorkerTrainerConfig = {},
+): ServedTrainer<WorkerRequests> {
+  return buildTrainer(nb, c);
+}
+
+/** The worker's factory: workerTrainer, after `delayMs` when the config asks for a wait. */
+export function workerFactory(
+  nb: typeof Nabla,
+  c: WorkerTrainerConfig = {},
+): ServedTrainer<WorkerRequests> | Promise<ServedTrainer<WorkerRequests>> {
+  if (c.delayMs === undefined) return buildTrainer(nb, c);
+  return new Promise((resolve) => setTimeout(resolve, c.delayMs)).then(() => buildTrainer(nb, c));
+}
+
+function buildTrainer(nb: typeof Nabla, c: WorkerTrainerConfig): ServedTrainer<WorkerRequests> {
   if (c.fail !== undefined) throw new nb.ArgumentError(c.fail);
   if (c.backend !== undefined) nb.setBackend(c.backend);
   nb.manualSeed(c.seed ?? 0);
@@ -66,6 +91,15 @@ export function workerTrainer(nb: typeof Nabla, c: WorkerTrainerConfig = {}): Se
     batchSize: c.batchSize ?? 16,
     epochs: c.epochs ?? 2,
   });
+  const requests: WorkerRequests = {
+    predict: (rows) =>
+      nb.noGrad(() => {
+        model.eval();
+        const classes = model.forward(nb.tensor(rows)).argmax(1).tolist() as number[];
+        model.train();
+        return classes;
+      }),
+  };
   const every = c.healthEvery ?? 0;
-  return every > 0 ? { trainer, health: { every } } : { trainer };
+  return every > 0 ? { trainer, health: { every }, requests } : { trainer, requests };
 }
