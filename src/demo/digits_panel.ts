@@ -1,6 +1,7 @@
 // The digits panel: the MLP trains in a worker with live loss and test accuracy; then a digit drawn on the pad is shrunk to 8×8 with intensities 0–16 (as in the data set) and classified.
 import { drawChart, type Series } from './chart.js';
-import type { WorkerReply } from './protocol.js';
+import type { TrainerWorker } from '../worker/index.js';
+import type { DemoConfig, DigitsRequests } from './protocol.js';
 
 /** The size of the bitmap the UCI digits were normalised to before 4×4 blocks were counted. */
 const BITMAP = 32;
@@ -51,8 +52,12 @@ export function toDigitPixels(pad: HTMLCanvasElement): number[] | null {
   return out;
 }
 
-/** Sets up the panel inside `root` (the #digits section), training in `worker`. */
-export function digitsPanel(root: HTMLElement, worker: Worker, dataUrl: string): void {
+/** Sets up the panel inside `root` (the #digits section), training in the worker `run` serves. */
+export function digitsPanel(
+  root: HTMLElement,
+  run: TrainerWorker<DemoConfig, DigitsRequests>,
+  dataUrl: string,
+): void {
   const trainButton = root.querySelector<HTMLButtonElement>('#digits-train')!;
   const epochs = root.querySelector<HTMLInputElement>('#digits-epochs')!;
   const status = root.querySelector<HTMLElement>('#digits-status')!;
@@ -69,18 +74,41 @@ export function digitsPanel(root: HTMLElement, worker: Worker, dataUrl: string):
     drawChart(curves, [loss, acc], { yRange: [0, Math.ceil(top * 2) / 2] });
   };
 
-  trainButton.addEventListener('click', () => {
+  const train = async () => {
     loss.points.length = 0;
     acc.points.length = 0;
     trained = false;
     root.dataset.state = 'training';
     trainButton.disabled = true;
     status.textContent = 'loading the digits…';
-    worker.postMessage({
-      type: 'digits',
-      epochs: Math.max(1, Math.min(50, Number(epochs.value) || 8)),
-      dataUrl,
-    });
+    try {
+      const n = Math.max(1, Math.min(50, Number(epochs.value) || 8));
+      await run.build({ kind: 'digits', dataUrl, epochs: n });
+      const result = await run.fit();
+      const accuracy = result.metrics.at(-1)?.valAccuracy ?? NaN;
+      trained = true;
+      root.dataset.state = 'trained';
+      status.textContent = `trained: test accuracy ${(100 * accuracy).toFixed(1)}%. Draw a digit!`;
+      guess.textContent = 'Draw a digit.';
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      console.warn(`nabla demo: ${message}`);
+      status.textContent = `error: ${message}`;
+    } finally {
+      trainButton.disabled = false;
+    }
+  };
+  trainButton.addEventListener('click', () => void train());
+  run.on('step', (e) => {
+    loss.points.push({ x: e.step, y: e.loss });
+    if (e.step % 5 !== 0) return;
+    status.textContent = `epoch ${e.epoch + 1}, step ${e.step}, loss ${e.loss.toFixed(3)}`;
+    draw();
+  });
+  run.on('epochEnd', (e) => {
+    acc.points.push({ x: e.metrics.epoch * e.progress.total, y: e.metrics.valAccuracy });
+    root.dataset.accuracy = String(e.metrics.valAccuracy);
+    draw();
   });
 
   const pen = pad.getContext('2d', { willReadFrequently: true })!;
@@ -128,38 +156,19 @@ export function digitsPanel(root: HTMLElement, worker: Worker, dataUrl: string):
       img.data.set([g, g, g, 255], i * 4);
     });
     small.getContext('2d')!.putImageData(img, 0, 0);
-    if (trained) worker.postMessage({ type: 'classify', pixels });
+    if (trained) void classify(pixels);
   });
 
-  worker.addEventListener('message', (e: MessageEvent<WorkerReply>) => {
-    const m = e.data;
-    if (m.type === 'digits-progress') {
-      loss.points.push({ x: m.step, y: m.loss });
-      status.textContent = `epoch ${m.epoch}, step ${m.step}, loss ${m.loss.toFixed(3)}`;
-      draw();
-    } else if (m.type === 'digits-epoch') {
-      acc.points.push({ x: m.step, y: m.accuracy });
-      root.dataset.accuracy = String(m.accuracy);
-      draw();
-    } else if (m.type === 'digits-done') {
-      trained = true;
-      trainButton.disabled = false;
-      root.dataset.state = 'trained';
-      status.textContent = `trained: test accuracy ${(100 * m.accuracy).toFixed(1)}%. Draw a digit!`;
-      guess.textContent = 'Draw a digit.';
-    } else if (m.type === 'probs') {
-      const best = m.probs.indexOf(Math.max(...m.probs));
-      root.dataset.guess = String(best);
-      guess.innerHTML = `It looks like a <b>${best}</b> (${(100 * m.probs[best]!).toFixed(1)}%).`;
-      probsBox.innerHTML = m.probs
-        .map(
-          (p, d) =>
-            `<span>${d}</span><div class="bar" style="width:${(100 * p).toFixed(1)}%"></div><span>${(100 * p).toFixed(1)}%</span>`,
-        )
-        .join('');
-    } else if (m.type === 'error') {
-      status.textContent = `error: ${m.message}`;
-      trainButton.disabled = false;
-    }
-  });
+  const classify = async (pixels: number[]) => {
+    const probs = await run.request('classify', pixels);
+    const best = probs.indexOf(Math.max(...probs));
+    root.dataset.guess = String(best);
+    guess.innerHTML = `It looks like a <b>${best}</b> (${(100 * probs[best]!).toFixed(1)}%).`;
+    probsBox.innerHTML = probs
+      .map(
+        (p, d) =>
+          `<span>${d}</span><div class="bar" style="width:${(100 * p).toFixed(1)}%"></div><span>${(100 * p).toFixed(1)}%</span>`,
+      )
+      .join('');
+  };
 }

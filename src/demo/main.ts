@@ -1,7 +1,8 @@
 // The `nabla demo` page: three panels (the seed lesson, the trouble lab, digits) on nabla's browser entry, training in module workers.
 import { ready } from '../entry/browser.js';
 import { digitsPanel } from './digits_panel.js';
-import type { WorkerReply } from './protocol.js';
+import { TrainerWorker } from '../entry/worker.js';
+import type { DemoConfig, DigitsRequests } from './protocol.js';
 import { seedLesson } from './seed_lesson.js';
 import { troubleLab } from './trouble.js';
 
@@ -18,13 +19,10 @@ show(tabs.some((t) => `#${t.dataset.tab}` === location.hash) ? location.hash.sli
 
 const dataUrl = new URL('data/digits.csv.gz', location.href).href;
 /** One worker per panel, so that the digits train while the trouble lab runs. */
-const worker = () => {
-  const w = new Worker(new URL('worker.js', import.meta.url), { type: 'module' });
-  w.addEventListener('message', (e: MessageEvent<WorkerReply>) => {
-    if (e.data.type === 'error') console.warn(`nabla demo: ${e.data.message}`);
-  });
-  return w;
-};
+const worker = () =>
+  new TrainerWorker<DemoConfig, DigitsRequests>(
+    new Worker(new URL('worker.js', import.meta.url), { type: 'module' }),
+  );
 
 const backend = await ready();
 document.getElementById('backend')!.textContent = `backend: ${backend}`;

@@ -1,4 +1,4 @@
-// The messages between the demo page and its training workers (structured-clone data only).
+// What the demo page asks of its training workers (nabla/worker): the build() configs of the trouble lab and the digits panel, and the digits worker's classify request.
 import type { DeepMlpOptions } from './nets.js';
 
 /** A trouble-lab run: the network, the optimizer's learning rate, clipping and the number of steps. */
@@ -10,57 +10,14 @@ export interface TroubleConfig {
   readonly steps: number;
 }
 
-export type WorkerRequest =
-  | {
-      readonly type: 'trouble';
-      /** Which run of the page this is: the replies carry it, so that a stopped run's are told apart. */
-      readonly run: number;
-      readonly config: TroubleConfig;
-      readonly dataUrl: string;
-    }
-  | { readonly type: 'digits'; readonly epochs: number; readonly dataUrl: string }
-  | { readonly type: 'classify'; readonly pixels: readonly number[] }
-  | { readonly type: 'stop' };
+/** What build() takes: which panel's trainer, with the digits' URL (the worker fetches them). */
+export type DemoConfig =
+  | { readonly kind: 'trouble'; readonly dataUrl: string; readonly run: TroubleConfig }
+  | { readonly kind: 'digits'; readonly dataUrl: string; readonly epochs: number };
 
-/** A health-monitor diagnosis, as the page shows it. */
-export interface Finding {
-  readonly kind: string;
-  readonly severity: 'warning' | 'error';
-  readonly title: string;
-  readonly message: string;
-  readonly remedies: readonly string[];
+/** The requests the digits trainer serves besides training. */
+export interface DigitsRequests {
+  readonly [name: string]: (payload: never) => unknown;
+  /** The trained model's class probabilities for 64 pixels with intensities 0–16. */
+  classify(pixels: readonly number[]): number[];
 }
-
-export type WorkerReply =
-  | { readonly type: 'ready'; readonly backend: string }
-  | { readonly type: 'layers'; readonly run: number; readonly names: readonly string[] }
-  | {
-      readonly type: 'trouble-step';
-      readonly run: number;
-      readonly step: number;
-      readonly loss: number;
-      /** ‖∂L/∂θ‖ of each weight layer, in the order of `layers`. */
-      readonly norms: readonly number[];
-    }
-  | {
-      readonly type: 'diagnosis';
-      readonly run: number;
-      readonly steps: number;
-      readonly findings: readonly Finding[];
-      readonly done: boolean;
-    }
-  | {
-      readonly type: 'digits-progress';
-      readonly epoch: number;
-      readonly step: number;
-      readonly loss: number;
-    }
-  | {
-      readonly type: 'digits-epoch';
-      readonly epoch: number;
-      readonly step: number;
-      readonly accuracy: number;
-    }
-  | { readonly type: 'digits-done'; readonly accuracy: number }
-  | { readonly type: 'probs'; readonly probs: readonly number[] }
-  | { readonly type: 'error'; readonly message: string };

@@ -2,7 +2,8 @@
 import { escapeHtml } from '../diagnostics/explain_html.js';
 import { drawChart, ramp, type Series } from './chart.js';
 import type { DeepMlpOptions } from './nets.js';
-import type { Finding, TroubleConfig, WorkerReply } from './protocol.js';
+import type { HealthEvent, TrainerWorker } from '../worker/index.js';
+import type { DemoConfig, TroubleConfig } from './protocol.js';
 
 type Preset = Record<string, string | boolean>;
 
@@ -98,7 +99,7 @@ function readConfig(form: HTMLFormElement): TroubleConfig {
   };
 }
 
-function findingsHtml(findings: readonly Finding[], steps: number, done: boolean): string {
+function findingsHtml(findings: HealthEvent['diagnoses'], steps: number, done: boolean): string {
   if (findings.length === 0)
     return `<p class="healthy" data-kind="none">✓ No alarms ${done ? 'after' : 'so far,'} ${steps} steps.</p>`;
   return findings
@@ -110,8 +111,12 @@ function findingsHtml(findings: readonly Finding[], steps: number, done: boolean
     .join('');
 }
 
-/** Sets up the panel inside `root` (the #trouble section), training in `worker`. */
-export function troubleLab(root: HTMLElement, worker: Worker, dataUrl: string): void {
+/** Sets up the panel inside `root` (the #trouble section), training in the worker `run` serves. */
+export function troubleLab(
+  root: HTMLElement,
+  run: TrainerWorker<DemoConfig>,
+  dataUrl: string,
+): void {
   const form = root.querySelector<HTMLFormElement>('#trouble-form')!;
   const stop = root.querySelector<HTMLButtonElement>('#trouble-stop')!;
   const norms = root.querySelector<HTMLCanvasElement>('#trouble-norms')!;
@@ -119,29 +124,55 @@ export function troubleLab(root: HTMLElement, worker: Worker, dataUrl: string): 
   const legend = root.querySelector<HTMLElement>('#trouble-legend')!;
   const status = root.querySelector<HTMLElement>('#trouble-status')!;
   const diagnosis = root.querySelector<HTMLElement>('#trouble-diagnosis')!;
+  /** One curve of ‖∂L/∂θ‖ over steps per weight layer, labelled with its module path. */
   let layers: Series[] = [];
   const loss: Series = { label: 'loss', color: '#0969da', points: [] };
   let total = 0;
-  let run = 0;
+  let diagnoses: HealthEvent['diagnoses'] = [];
+  /** The latest run asked for, and the run whose events are shown (0 while one is starting). */
+  let latest = 0;
+  let shown = 0;
 
-  const start = () => {
+  const start = async () => {
+    const id = ++latest;
+    shown = 0;
     const config = readConfig(form);
     total = config.steps;
     layers = [];
+    diagnoses = [];
     loss.points.length = 0;
+    legend.innerHTML = '';
     diagnosis.innerHTML = '';
     root.dataset.state = 'running';
     status.textContent = 'starting…';
     stop.disabled = false;
-    worker.postMessage({ type: 'stop' });
-    run += 1;
-    worker.postMessage({ type: 'trouble', run, config, dataUrl });
+    try {
+      // The run before ends first: its last events have arrived once stop() resolves.
+      await run.stop();
+      if (id !== latest) return;
+      await run.build({ kind: 'trouble', dataUrl, run: config });
+      if (id !== latest) return;
+      shown = id;
+      const result = await run.fit();
+      if (id !== latest) return;
+      diagnosis.innerHTML = findingsHtml(diagnoses, result.steps, true);
+      root.dataset.state = 'done';
+      stop.disabled = true;
+      status.textContent = `done: ${result.steps} steps`;
+    } catch (e) {
+      if (id !== latest) return;
+      const message = e instanceof Error ? e.message : String(e);
+      console.warn(`nabla demo: ${message}`);
+      status.textContent = `error: ${message}`;
+      root.dataset.state = 'error';
+      stop.disabled = true;
+    }
   };
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    start();
+    void start();
   });
-  stop.addEventListener('click', () => worker.postMessage({ type: 'stop' }));
+  stop.addEventListener('click', () => void run.stop());
   for (const b of root.querySelectorAll<HTMLButtonElement>('button[data-preset]'))
     b.addEventListener('click', () => {
       for (const [k, v] of Object.entries(PRESETS[b.dataset.preset!]!)) {
@@ -149,37 +180,33 @@ export function troubleLab(root: HTMLElement, worker: Worker, dataUrl: string): 
         if (typeof v === 'boolean') (input as HTMLInputElement).checked = v;
         else input.value = v;
       }
-      start();
+      void start();
     });
 
-  worker.addEventListener('message', (e: MessageEvent<WorkerReply>) => {
-    const m = e.data;
-    if ('run' in m && m.run !== run) return;
-    if (m.type === 'layers') {
-      layers = m.names.map((name, i) => ({
-        label: name,
-        color: ramp(i, m.names.length),
+  // The monitor's record of each step: every weight layer's gradient norm, and the diagnoses so far.
+  run.on('health', (h) => {
+    if (shown !== latest) return;
+    if (layers.length === 0) {
+      const weights = h.layers.filter((l) => l.kind === 'weight');
+      layers = weights.map((l, i) => ({
+        label: l.name,
+        color: ramp(i, weights.length),
         points: [],
       }));
       legend.innerHTML = layers
         .map((s) => `<span><i style="background:${s.color}"></i>${escapeHtml(s.label)}</span>`)
         .join('');
-    } else if (m.type === 'trouble-step') {
-      m.norms.forEach((v, i) => layers[i]?.points.push({ x: m.step, y: v }));
-      loss.points.push({ x: m.step, y: m.loss });
-      drawChart(norms, layers, { log: true });
-      drawChart(lossCanvas, [loss]);
-      status.textContent = `step ${m.step} of ${total}, loss ${Number(m.loss.toPrecision(4))}`;
-    } else if (m.type === 'diagnosis') {
-      diagnosis.innerHTML = findingsHtml(m.findings, m.steps, m.done);
-      if (m.done) {
-        root.dataset.state = 'done';
-        stop.disabled = true;
-        status.textContent = `done: ${m.steps} steps`;
-      }
-    } else if (m.type === 'error' && root.dataset.state === 'running') {
-      status.textContent = `error: ${m.message}`;
-      root.dataset.state = 'error';
     }
+    const byName = new Map(h.layers.map((l) => [l.name, l.gradNorm ?? NaN]));
+    for (const s of layers) s.points.push({ x: h.step, y: byName.get(s.label) ?? NaN });
+    drawChart(norms, layers, { log: true });
+    diagnoses = h.diagnoses;
+    diagnosis.innerHTML = findingsHtml(diagnoses, h.step, false);
+  });
+  run.on('step', (e) => {
+    if (shown !== latest) return;
+    loss.points.push({ x: e.step, y: e.loss });
+    drawChart(lossCanvas, [loss]);
+    status.textContent = `step ${e.step} of ${total}, loss ${Number(e.loss.toPrecision(4))}`;
   });
 }

@@ -116,8 +116,12 @@ export function fromWireError(w: WireError): Error {
  */
 export interface EventTargetPort {
   postMessage(message: unknown, transfer: ArrayBuffer[]): void;
-  addEventListener(type: string, listener: (event: never) => void): void;
-  removeEventListener(type: string, listener: (event: never) => void): void;
+  // NOTE: `any`, as the DOM's typings make it for a Worker's listeners (a MessageEvent, an
+  // ErrorEvent, ...): with any narrower type a DOM Worker would not be assignable here.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  addEventListener(type: string, listener: (event: any) => void): void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  removeEventListener(type: string, listener: (event: any) => void): void;
 }
 
 /** Node's worker_threads Worker: an event emitter (`message`, `error`, `exit`). */
@@ -173,7 +177,7 @@ export function openChannel(port: WorkerPort, on: ChannelHandlers): Channel {
   }
   if (eventTarget) {
     const p = port as EventTargetPort;
-    for (const [type, fn] of listeners) p.addEventListener(type, fn as (event: never) => void);
+    for (const [type, fn] of listeners) p.addEventListener(type, fn);
   } else {
     const p = port as EmitterPort;
     for (const [type, fn] of listeners) p.on(type, fn);
@@ -182,8 +186,7 @@ export function openChannel(port: WorkerPort, on: ChannelHandlers): Channel {
     send: (m, transfer = []) => port.postMessage(m, transfer),
     close: () => {
       for (const [type, fn] of listeners)
-        if (eventTarget)
-          (port as EventTargetPort).removeEventListener(type, fn as (event: never) => void);
+        if (eventTarget) (port as EventTargetPort).removeEventListener(type, fn);
         else (port as EmitterPort).off(type, fn);
     },
   };
