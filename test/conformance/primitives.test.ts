@@ -274,6 +274,13 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
     { label: 'no rows', inputs: () => [zeros(0, 4), r(3, 4), r(3)], params: {} },
     { label: 'primes', inputs: () => [r(37, 71), r(45, 71), r(45)], params: {} },
     {
+      // more than one K block (the bias must start C only once) and ragged edge tiles (x scaled
+      // so that float32 sums of 1,100 terms stay within the fixed tolerance)
+      label: 'long k, several tiles',
+      inputs: () => [r(2, 9, 1100).mul(0.05), r(35, 1100), r(35)],
+      params: {},
+    },
+    {
       label: 'non-finite',
       inputs: () => [specials().reshape(2, 4), r(3, 4), tensor([0, Infinity, Number.NaN])],
       params: {},

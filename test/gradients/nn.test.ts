@@ -43,6 +43,9 @@ describe('nn.functional activations', () => {
   it('linear, with respect to input, weight and bias', () => {
     const g = gen(4);
     check2((x, w, b) => F.linear(x, w, b), [rn([5, 3], g), rn([2, 3], g), rn([2], g)]);
+    // 3-d input (rows over the leading dims), no bias, a transposed weight view, a 1-d input
+    check2((x, w) => F.linear(x, w), [rn([2, 4, 3], g), rn([3, 2], g).t()]);
+    check2((x, w, b) => F.linear(x, w, b), [rn([3], g), rn([2, 3], g), rn([2], g)]);
   });
 
   it('dropout with a fixed mask', () => {

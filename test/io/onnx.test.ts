@@ -405,7 +405,21 @@ describe('ONNX export: onnxruntime gives nabla’s outputs at any batch size', (
       }
     }
     const ops = await expectOrtMatches(new nn.Sequential(new ScaledLinear(4, 3)), [4]);
-    expect(ops).toEqual(['Transpose', 'MatMul', 'Add', 'Mul', 'Add']);
+    expect(ops).toEqual(['Gemm', 'Mul', 'Add']);
+  });
+
+  it('linear: Gemm (transB) on 2-d inputs; MatMul by the transposed weight, then Add, on 3-d', async () => {
+    manualSeed(12);
+    expect(await expectOrtMatches(new nn.Linear(4, 3, false), [4])).toEqual(['Gemm']);
+    expect(await expectOrtMatches(new nn.Linear(4, 3), [2, 4])).toEqual([
+      'Transpose',
+      'MatMul',
+      'Add',
+    ]);
+    expect(await expectOrtMatches(new nn.Linear(4, 3, false), [2, 4])).toEqual([
+      'Transpose',
+      'MatMul',
+    ]);
   });
 
   it('a transformer encoder layer: attention reshapes that merge the batch with the heads', async () => {
