@@ -82,8 +82,6 @@ export type Request = { readonly [TAG]: 1; readonly id: number } & (
   | { readonly op: 'request'; readonly name: string; readonly payload: unknown }
 );
 
-export type RequestOp = Request['op'];
-
 /** @internal Worker → page. */
 export type Reply = { readonly [TAG]: 1 } & (
   | { readonly kind: 'ready'; readonly backend: string }
@@ -92,17 +90,19 @@ export type Reply = { readonly [TAG]: 1 } & (
   | { readonly kind: 'event'; readonly name: WorkerEventName; readonly data: unknown }
 );
 
+/** @internal */
 export function isTagged(m: unknown): boolean {
   return typeof m === 'object' && m !== null && (m as Record<string, unknown>)[TAG] === 1;
 }
 
+/** @internal */
 export function toWireError(e: unknown): WireError {
   if (e instanceof Error)
     return { name: e.name, message: e.message, ...(e.stack !== undefined && { stack: e.stack }) };
   return { name: 'Error', message: String(e) };
 }
 
-/** The worker's error as an Error of the page: its name and message, and its stack there. */
+/** @internal The worker's error as an Error of the page: its name and message, and its stack there. */
 export function fromWireError(w: WireError): Error {
   const e = new Error(w.message);
   e.name = w.name;
@@ -143,6 +143,7 @@ export interface Channel {
   close(): void;
 }
 
+/** @internal */
 export interface ChannelHandlers {
   message(data: unknown): void;
   /** The worker failed outside any request: an uncaught error, or it exited (the page side). */
