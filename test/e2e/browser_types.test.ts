@@ -1,7 +1,7 @@
 // The shipped types in a browser project: dist/*.d.ts ('nabla' and 'nabla/worker') compile under lib es2022 + dom, no @types/node,
 // strict, skipLibCheck false (a consumer's tsconfig, importing 'nabla' through the package exports).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, tmp } from '../helpers/cli.js';
@@ -37,37 +37,14 @@ scope.exit();
 document.body.textContent = \`\${backend}: \${loss.item()}\`;
 `;
 
-// nabla/worker as docs/browser.md shows it: the page's side, with a DOM Worker, and the worker's.
-const PAGE = `import { TrainerWorker, type HealthEvent } from 'nabla/worker';
-import type { Requests } from './train.worker.js';
-const worker = new Worker(new URL('./train.worker.js', import.meta.url), { type: 'module' });
-const run = new TrainerWorker<{ lr: number }, Requests>(worker);
-const off = run.on('step', (e) => console.log(e.step, e.loss));
-run.on('health', (h: HealthEvent) => console.log(h.diagnoses.map((d) => d.title)));
-await run.build({ lr: 0.1 });
-const result = await run.fit({ untilStep: 10 });
-const bytes: Uint8Array = await run.getWeights();
-await run.setWeights(bytes.buffer as ArrayBuffer);
-const classes: number[] = await run.request('predict', [[1, 2]]);
-off();
-await run.terminate();
-document.body.textContent = \`\${result.steps} \${classes.length}\`;
-`;
-
-const WORKER = `import { Trainer, nn, noGrad, optim, tensor } from 'nabla';
-import { serveTrainer } from 'nabla/worker';
-const model = new nn.Linear(2, 2);
-export const requests = {
-  predict: (rows: number[][]) =>
-    noGrad(() => model.forward(tensor(rows)).argmax(1).tolist() as number[]),
+// nabla/worker as docs/browser.md shows it ("Training in a worker"): the worker's script and the
+// page's, which passes a DOM Worker and imports the worker's request types.
+const GUIDE = readFileSync(join(ROOT, 'docs/browser.md'), 'utf8');
+const guideBlock = (first: string): string => {
+  const block = [...GUIDE.matchAll(/```ts\n([\s\S]*?)```/g)].find((m) => m[1]!.startsWith(first));
+  if (block === undefined) throw new Error(`docs/browser.md has no block starting ${first}`);
+  return block[1]!;
 };
-export type Requests = typeof requests;
-serveTrainer((config: { lr: number }) => {
-  const optimizer = new optim.SGD(model.parameters(), { lr: config.lr });
-  const train = [[tensor([1, 2]), tensor(1)]];
-  return { trainer: new Trainer({ model, optimizer, train, epochs: 1 }), health: true, requests };
-});
-`;
 
 // A mistake tsc must report, so that a run checking nothing cannot pass.
 const CONTROL = `import { tensor } from 'nabla';
@@ -85,8 +62,8 @@ describe('the shipped types in a browser project', () => {
     symlinkSync(ROOT, join(dir, 'node_modules', 'nabla'), 'dir');
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
     writeFileSync(join(dir, 'app.ts'), APP);
-    writeFileSync(join(dir, 'page.ts'), PAGE);
-    writeFileSync(join(dir, 'train.worker.ts'), WORKER);
+    writeFileSync(join(dir, 'page.ts'), guideBlock('// page.ts'));
+    writeFileSync(join(dir, 'train.worker.ts'), guideBlock('// train.worker.ts'));
     writeFileSync(join(dir, 'control.ts'), CONTROL);
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
     const r = spawnSync(process.execPath, [tsc, '-p', dir, '--pretty', 'false'], {
