@@ -163,16 +163,20 @@ async function nodeRun(): Promise<typeof node> {
   return { trainer, losses: [...result.stepLosses], bytes, x };
 }
 
-beforeAll(async () => {
-  node = await nodeRun();
-  nabla.manualSeed(1);
-  const other = new nabla.nn.Sequential(
+/** The digits MLP of DIGITS_TRAINER, freshly initialised: what the weights load into. */
+const digitsMlp = () =>
+  new nabla.nn.Sequential(
     new nabla.nn.Linear(64, 256),
     new nabla.nn.ReLU(),
     new nabla.nn.Linear(256, 128),
     new nabla.nn.ReLU(),
     new nabla.nn.Linear(128, 10),
   );
+
+beforeAll(async () => {
+  node = await nodeRun();
+  nabla.manualSeed(1);
+  const other = digitsMlp();
   otherBytes = nabla.io.serialize(other.stateDict());
   nabla.setBackend('cpu');
 
@@ -249,13 +253,7 @@ describe.skipIf(!haveBrowser)('nabla/worker in headless Chromium (esbuild bundle
     try {
       const { tensors } = nabla.io.deserialize(bytes);
       nabla.manualSeed(2);
-      const model = new nabla.nn.Sequential(
-        new nabla.nn.Linear(64, 256),
-        new nabla.nn.ReLU(),
-        new nabla.nn.Linear(256, 128),
-        new nabla.nn.ReLU(),
-        new nabla.nn.Linear(128, 10),
-      );
+      const model = digitsMlp();
       model.loadStateDict(new Map(Object.entries(tensors)));
       const out = (m: nabla.nn.Module) =>
         nabla.noGrad(() => (m.forward as (x: nabla.Tensor) => nabla.Tensor)(node.x).tolist());
