@@ -1,6 +1,6 @@
 // cpu kernels for the batched matrix product over strided (and batch-broadcast) operands, and for linear (x·Wᵀ + b).
 import type { TypedArray } from '../../dtype.js';
-import type { Kernel } from '../backend.js';
+import type { Kernel, KernelInput, KernelOutput } from '../backend.js';
 import { forEachRow } from './strided.js';
 
 type Buf = TypedArray;
@@ -8,9 +8,18 @@ type Buf = TypedArray;
 /** Products of at most this many multiply-adds take the direct loop. */
 const SMALL = 512;
 
-export const matmulKernel: Kernel<Buf, 'matmul'> = (out, [x, y]) => {
-  const a = x!;
-  const b = y!;
+export const matmulKernel: Kernel<Buf, 'matmul'> = (out, [x, y]) => product(out, x!, y!);
+
+/**
+ * out = a·b over the batch dims, each sum over p in order in float64, starting from bias[j] (0
+ * without one) and rounded once.
+ */
+function product(
+  out: KernelOutput<Buf>,
+  a: KernelInput<Buf>,
+  b: KernelInput<Buf>,
+  bias?: KernelInput<Buf>,
+): void {
   const nd = out.shape.length;
   const m = out.shape[nd - 2]!;
   const n = out.shape[nd - 1]!;
@@ -21,12 +30,15 @@ export const matmulKernel: Kernel<Buf, 'matmul'> = (out, [x, y]) => {
   const A = a.buffer;
   const B = b.buffer;
   const isInt = out.dtype === 'int32';
+  const start = new Float64Array(n);
+  if (bias !== undefined)
+    for (let j = 0; j < n; j++) start[j] = bias.buffer[bias.offset + j * bias.strides[0]!]!;
   if (nd === 2 && m * n * k <= SMALL) {
     // NOTE: small products (the seed network's) skip the panels below: their allocations cost
-    // more than the arithmetic. Same sums: over p in order, in float64, from 0.
+    // more than the arithmetic. Same sums: over p in order, in float64, from the bias.
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
-        let acc = 0;
+        let acc = start[j]!;
         let q = a.offset + i * sam;
         let r = b.offset + j * sbn;
         for (let p = 0; p < k; p++, q += sak, r += sbk) acc += A[q]! * B[r]!;
@@ -70,7 +82,7 @@ export const matmulKernel: Kernel<Buf, 'matmul'> = (out, [x, y]) => {
     }
     for (let i = 0; i < m; i += 4) {
       const rows = Math.min(4, m - i);
-      acc.fill(0);
+      for (let r = 0; r < rows; r++) acc.set(start, r * n);
       const a0 = ab + i * sam;
       if (rows === 4) {
         const n2 = 2 * n;
@@ -106,40 +118,22 @@ export const matmulKernel: Kernel<Buf, 'matmul'> = (out, [x, y]) => {
       else for (let j = 0; j < count; j++) o[orow + j] = acc[j]!;
     }
   });
-};
+}
 
 /**
- * linear: out[r, j] = b[j] + Σ_p x[r, p]·W[j, p] for every leading row r of x, summed over p in
- * order in float64 from the bias (0 without one) and rounded once.
+ * linear: out[..., r, j] = b[j] + Σ_p x[..., r, p]·W[j, p], the product above with W read as Wᵀ
+ * through swapped strides (broadcast over x's batch dims) and the sums starting from the bias.
  */
 export const linearKernel: Kernel<Buf, 'linear'> = (out, [x, w, bias]) => {
-  const a = x!;
-  const W = w!;
+  const a =
+    x!.shape.length === 1 ? { ...x!, shape: [1, x!.shape[0]!], strides: [0, x!.strides[0]!] } : x!;
   const nd = a.shape.length;
-  const k = a.shape[nd - 1]!;
-  const n = W.shape[0]!;
-  const rows = out.shape.slice(0, -1).reduce((p, s) => p * s, 1);
-  if (rows * n === 0) return;
-  const [swn, swk] = [W.strides[0]!, W.strides[1]!];
-  const sak = a.strides[nd - 1]!;
-  const o = out.buffer;
-  const A = a.buffer;
-  const B = W.buffer;
-  // the leading dims of x, with a trailing pseudo-dim of 1 so the row walker visits each row once
-  const walk = {
-    shape: [...a.shape.slice(0, -1), 1],
-    strides: [[...a.strides.slice(0, -1), 0]],
+  const W = w!;
+  const wt: KernelInput<Buf> = {
+    ...W,
+    shape: [...a.shape.slice(0, nd - 2), W.shape[1]!, W.shape[0]!],
+    strides: [...a.shape.slice(0, nd - 2).map(() => 0), W.strides[1]!, W.strides[0]!],
   };
-  let row = 0;
-  forEachRow(walk, [a.offset], (offs) => {
-    const a0 = offs[0]!;
-    for (let j = 0; j < n; j++) {
-      let acc = bias === undefined ? 0 : bias.buffer[bias.offset + j * bias.strides[0]!]!;
-      let q = a0;
-      let r = W.offset + j * swn;
-      for (let p = 0; p < k; p++, q += sak, r += swk) acc += A[q]! * B[r]!;
-      o[row + j] = acc;
-    }
-    row += n;
-  });
+  const o = x!.shape.length === 1 ? { ...out, shape: [1, out.shape[0]!] } : out;
+  product(o, a, wt, bias);
 };
