@@ -81,6 +81,10 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--limit", type=int, default=0, help="use only the first N training images")
     ap.add_argument("--probe", type=int, default=0, help="time N steps and exit")
+    ap.add_argument("--augment", choices=["none", "flip", "flip-crop"], default="none",
+                    help="per-sample random horizontal flip, and a random 28x28 crop of the image padded by 2")
+    ap.add_argument("--label-smoothing", type=float, default=0.0)
+    ap.add_argument("--weight-decay", type=float, default=0.0, help="AdamW's decoupled weight decay (0: Adam)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -94,13 +98,28 @@ def main():
     xt, yt, xv, yv = x[train_idx], y[train_idx], x[val_idx], y[val_idx]
     xs, ys = load(a.data_dir, False)
     model = cnn()
-    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+    opt = (torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=a.weight_decay)
+           if a.weight_decay > 0 else torch.optim.Adam(model.parameters(), lr=a.lr))
+    background = (0.0 - 0.286) / 0.353  # a 0 pixel, normalised: what padding the raw image gives
+
+    def augment(xb):
+        if a.augment == "none":
+            return xb
+        n = len(xb)
+        flip = torch.rand(n) < 0.5
+        xb = torch.where(flip[:, None, None, None], xb.flip(3), xb)
+        if a.augment == "flip-crop":
+            padded = F.pad(xb, (2, 2, 2, 2), value=background)
+            i = torch.randint(0, 5, (n,))
+            j = torch.randint(0, 5, (n,))
+            xb = torch.stack([padded[k, :, i[k] : i[k] + 28, j[k] : j[k] + 28] for k in range(n)])
+        return xb
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, a.epochs))
 
     def step(xb, yb):
         opt.zero_grad()
         out = model(xb)
-        loss = F.cross_entropy(out, yb)
+        loss = F.cross_entropy(out, yb, label_smoothing=a.label_smoothing)
         loss.backward()
         opt.step()
         return out, loss
@@ -125,7 +144,7 @@ def main():
         correct = 0
         for i in range(0, len(xt), a.batch_size):
             idx = order[i : i + a.batch_size]
-            out, loss = step(xt[idx], yt[idx])
+            out, loss = step(augment(xt[idx]), yt[idx])
             seen += len(idx)
             loss_sum += loss.item() * len(idx)
             correct += (out.argmax(1) == yt[idx]).sum().item()

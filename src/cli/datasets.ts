@@ -26,6 +26,8 @@ export interface LoadedData {
    * labels): the run saves this mapping and reuses it (resume, export).
    */
   readonly labels?: readonly string[] | undefined;
+  /** Image data: the value a 0 (blank) pixel has after normalisation, what augmentation pads with. */
+  readonly blank?: number | undefined;
 }
 
 /** The seed of the fixed data split (independent of --seed, so runs compare on the same test set). */
@@ -99,6 +101,7 @@ function mnistLike(kind: 'mnist' | 'fashion-mnist', root: string | undefined): L
     inputShape: [1, h, w],
     numClasses: 10,
     classNames: [...trainSet.classes],
+    blank: (0 - mean) / std,
   };
 }
 
@@ -115,6 +118,7 @@ function digits(): LoadedData {
     inputShape: [1, 8, 8],
     numClasses: 10,
     classNames: Digits.classes.map(String),
+    blank: 0,
   };
 }
 

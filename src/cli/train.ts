@@ -22,6 +22,7 @@ import {
 } from './args.js';
 import { portFlag } from './dashboard.js';
 import { recordRun } from '../node/dashboard.js';
+import { AUGMENT_NAMES, augmentImages, type AugmentName } from './augment.js';
 import { MODEL_HELP, MODEL_NAMES, type ModelName } from './models.js';
 import type { Writer } from './progress.js';
 import { RUN_FLAGS, defaultOutDir, setUpRun } from './run_common.js';
@@ -65,6 +66,12 @@ export const TRAIN_SPEC: CommandSpec = {
       value: '<name>',
       help: `one of ${RUN_SCHEDULES.join(', ')}`,
       default: 'cosine',
+    },
+    augment: {
+      type: 'string',
+      value: '<kind>',
+      help: `image data: ${AUGMENT_NAMES.join(', ')} (random left-right flips; and crops shifted by up to 2 pixels)`,
+      default: 'none',
     },
     steps: {
       type: 'string',
@@ -137,6 +144,8 @@ export interface TrainConfig {
   readonly lr: number;
   readonly optimizer: OptimizerName;
   readonly scheduler: RunSchedule;
+  /** --augment: random flips (and shifted crops) of the training images. */
+  readonly augment?: AugmentName;
   readonly seed: number;
   readonly limit: number | undefined;
   /** Stop after this many optimizer steps in all (possibly inside an epoch) and checkpoint there. */
@@ -157,6 +166,8 @@ export interface TrainConfig {
   readonly port?: number;
   readonly keepOpen?: boolean;
 }
+
+const IMAGE_DATA: ReadonlySet<string> = new Set(['digits', 'mnist', 'fashion-mnist']);
 
 export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
   let f = parseFlags(TRAIN_SPEC, argv);
@@ -186,6 +197,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
       f.lr === undefined ? (optimizer === 'sgd' ? 0.05 : 1e-3) : numberFlag(TRAIN_SPEC, 'lr', f.lr),
     optimizer,
     scheduler: choiceFlag(TRAIN_SPEC, 'scheduler', f.scheduler, RUN_SCHEDULES),
+    augment: choiceFlag(TRAIN_SPEC, 'augment', f.augment, AUGMENT_NAMES),
     seed: intFlag(TRAIN_SPEC, 'seed', f.seed, 0),
     limit: optionalInt('limit'),
     steps: optionalInt('steps'),
@@ -200,6 +212,11 @@ export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
     port: f.port === undefined ? 0 : portFlag(TRAIN_SPEC, f.port),
     keepOpen: Boolean(f['keep-open']),
   };
+  if (cfg.augment !== 'none' && !IMAGE_DATA.has(data))
+    throw new UsageError(
+      `--augment ${cfg.augment} needs image data (${[...IMAGE_DATA].join(', ')})`,
+      TRAIN_SPEC,
+    );
   for (const flag of ['port', 'keep-open'])
     if (given.has(flag) && !cfg.dashboard)
       throw new UsageError(`--${flag} needs --dashboard`, TRAIN_SPEC);
@@ -257,10 +274,12 @@ async function trainIn(
   const { backend, data, model, optimizer } = await setUpRun(cfg, cfg.lr);
   // The saved config holds a CSV run's label mapping, so that resume and export reuse it.
   const savedConfig: TrainConfig = data.labels ? { ...cfg, labels: data.labels } : cfg;
+  const augment = cfg.augment ?? 'none';
   const trainer = new Trainer({
     model,
     optimizer,
     train: data.train,
+    ...(augment === 'none' ? {} : { trainTransform: augmentImages(augment, data.blank ?? 0) }),
     val: data.val,
     epochs: cfg.epochs,
     maxSteps: cfg.steps,

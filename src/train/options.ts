@@ -45,6 +45,12 @@ export interface TrainerOptions {
   /** The shuffling generator when `train` is a dataset (default: one seeded from the global one). */
   readonly generator?: Generator | undefined;
   readonly scheduler?: TrainerScheduler | undefined;
+  /**
+   * Applied to each training batch just before its step (inside the step's tidy()), e.g. random
+   * augmentation. Its random draws come after the batches a resume skips, so a resumed run draws
+   * what the uninterrupted one drew (the global generator's state is in the checkpoint).
+   */
+  readonly trainTransform?: ((batch: Batch) => Batch) | undefined;
   /** The training and evaluation loss (default F.crossEntropy). */
   readonly lossFn?: LossFn | undefined;
   /** Track accuracy (argmax of the output == target). Default true; false reports NaN. */

@@ -57,6 +57,7 @@ const TRAINER = defineOptions<TrainerOptions>('Trainer', {
   batchSize: 'number',
   generator: 'object',
   scheduler: ['object', 'function'],
+  trainTransform: 'function',
   lossFn: 'function',
   accuracy: 'boolean',
   evalBatchSize: 'number',
@@ -90,6 +91,7 @@ export class Trainer {
   readonly #evalBatchSize: number;
   readonly #onCheckpoint: TrainerOptions['onCheckpoint'];
   readonly #yieldEvery: number;
+  readonly #trainTransform: ((batch: Batch) => Batch) | undefined;
   readonly #loaderGen: Generator | undefined;
   readonly #events = new TrainerEmitter();
   readonly #st = freshRunState();
@@ -108,6 +110,7 @@ export class Trainer {
     this.maxSteps = o.maxSteps ?? this.epochs * this.batchesPerEpoch;
     this.#val = o.val;
     this.#lossFn = o.lossFn ?? crossEntropy;
+    this.#trainTransform = o.trainTransform;
     this.#accuracy = o.accuracy ?? true;
     this.#evalBatchSize = o.evalBatchSize ?? 512;
     this.#onCheckpoint = o.onCheckpoint;
@@ -249,9 +252,9 @@ export class Trainer {
 
   /** One optimizer step on a batch; the step's loss. */
   #trainStep(batch: Batch): number {
-    const [x, y] = inputsAndTargets(batch);
     const accum = this.#st.accum;
     return tidy(() => {
+      const [x, y] = inputsAndTargets(this.#trainTransform?.(batch) ?? batch);
       const logits = forwardOf(this.model)(x);
       const loss = this.#lossFn(logits, y, { reduction: 'mean' });
       this.optimizer.zeroGrad();

@@ -8,11 +8,13 @@ import { parseTrainArgs, train, type TrainConfig } from '../../src/cli/train.js'
 import { CLI, ROOT, tmp } from '../helpers/cli.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../src/node/checkpoint.js';
 
-// Adam (the default), dropout, shuffled data, a one-cycle schedule; 20 batches per epoch, so the
-// stop at k = 30 falls inside the second epoch.
+// Adam (the default), dropout, shuffled and augmented data, a one-cycle schedule; 20 batches per
+// epoch, so the stop at k = 30 falls inside the second epoch.
 const COMMON = [
   '--model',
   'mlp-dropout',
+  '--augment',
+  'flip-crop',
   '--scheduler',
   'onecycle',
   '--batch-size',
