@@ -1,7 +1,8 @@
 // Time to accuracy on Fashion-MNIST: the whole `nabla train --data fashion-mnist --model cnn` run against the same network, data split, optimizer, schedule and batch size in PyTorch (bench/torch_fashion.py).
 //
 //   npm run build && npx tsx bench/time_to_acc.ts [--epochs N] [--target 0.93] [--data-dir DIR]
-//       [--limit N] [--only nabla|torch] [--openblas-coretype NAME] [--json FILE] [-- <more nabla train flags>]
+//       [--limit N] [--augment none|flip|flip-crop] [--only nabla|torch] [--openblas-coretype NAME]
+//       [--json FILE] [-- <more nabla train flags>]
 //
 // nabla runs as a user runs it: the built CLI (dist/cli/main.js) in its own process with its
 // defaults, timed from spawn to exit (data loading and the test evaluation included). PyTorch runs
@@ -27,6 +28,7 @@ const { values, positionals } = parseArgs({
     target: { type: 'string', default: '0.93' },
     'data-dir': { type: 'string', default: '/usr/share/datasets/fashion-mnist' },
     limit: { type: 'string' },
+    augment: { type: 'string', default: 'none' },
     only: { type: 'string' },
     'openblas-coretype': { type: 'string', default: 'Haswell' },
     json: { type: 'string' },
@@ -39,6 +41,8 @@ const target = Number(values.target);
 const dataDir = values['data-dir'];
 const limit = values.limit === undefined ? undefined : Number(values.limit);
 const only = values.only;
+// The same augmentation on both sides (nabla train --augment; torch_fashion.py --augment).
+const augment = values.augment === 'none' ? [] : ['--augment', values.augment];
 if (only !== undefined && only !== 'nabla' && only !== 'torch') {
   console.error(`--only: expected nabla or torch, got '${only}'`);
   process.exit(2);
@@ -84,6 +88,7 @@ function runNabla(): RunResult {
     out,
     '--quiet',
     ...(limit !== undefined ? ['--limit', String(limit)] : []),
+    ...augment,
     ...positionals,
   ];
   const t0 = performance.now();
@@ -98,7 +103,7 @@ function runNabla(): RunResult {
   return {
     who: 'nabla',
     settings:
-      `nabla train --data fashion-mnist --model cnn --epochs ${epochs} ${positionals.join(' ')}`.trim(),
+      `nabla train --data fashion-mnist --model cnn --epochs ${epochs} ${[...augment, ...positionals].join(' ')}`.trim(),
     testAccuracy: m.testAccuracy,
     wallSeconds,
     epochs: m.epochs,
@@ -115,6 +120,7 @@ function torchArgs(config: TorchConfig, extra: readonly string[]): string[] {
     '--threads',
     String(config.threads),
     ...(limit !== undefined ? ['--limit', String(limit)] : []),
+    ...augment,
     ...extra,
   ];
 }
@@ -147,7 +153,7 @@ function runTorch(): RunResult {
   };
   return {
     who: `PyTorch ${m.torch}`,
-    settings: config.label,
+    settings: [config.label, ...augment].join(' '),
     testAccuracy: m.testAccuracy,
     wallSeconds,
     epochs: m.epochs,
