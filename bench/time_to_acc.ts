@@ -148,12 +148,18 @@ function runTorch(): RunResult {
   if (r.status !== 0) throw new Error(`torch_fashion.py exited with ${r.status}`);
   const m = JSON.parse(String(r.stdout)) as {
     torch: string;
+    openblasCore: string | null;
     epochs: EpochRow[];
     testAccuracy: number;
   };
+  if (m.openblasCore === null)
+    console.log(
+      'warning: PyTorch is not on OpenBLAS (the reference BLAS is several times slower); ' +
+        'Debian: apt-get install libopenblas0-pthread',
+    );
   return {
     who: `PyTorch ${m.torch}`,
-    settings: [config.label, ...augment].join(' '),
+    settings: [config.label, `OpenBLAS ${m.openblasCore ?? 'absent'}`, ...augment].join(', '),
     testAccuracy: m.testAccuracy,
     wallSeconds,
     epochs: m.epochs,

@@ -10,6 +10,7 @@
 # 5,000 training images held out for validation (a seeded random split, as nabla's split()); Adam
 # (lr 1e-3 by default), cosine annealing stepped per epoch over the run; batch 128, shuffled.
 import argparse
+import ctypes
 import gzip
 import json
 import os
@@ -38,6 +39,17 @@ def load(root, train):
     y = read_idx(os.path.join(root, f"{prefix}-labels-idx1-ubyte"))
     x = (torch.from_numpy(x.astype(np.float32)) / 255.0 - 0.286) / 0.353
     return x.unsqueeze(1).contiguous(), torch.from_numpy(y.astype(np.int64))
+
+
+def openblas_core():
+    """The kernel set OpenBLAS runs with, or None when torch is not on OpenBLAS (Debian without
+    libopenblas0-pthread multiplies with the reference BLAS, several times slower)."""
+    try:
+        lib = ctypes.CDLL("libopenblas.so.0")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return lib.openblas_get_corename().decode()
+    except (OSError, AttributeError):
+        return None
 
 
 def cnn():
@@ -168,6 +180,7 @@ def main():
             {
                 "torch": torch.__version__,
                 "threads": torch.get_num_threads(),
+                "openblasCore": openblas_core(),
                 "epochs": epochs,
                 "testAccuracy": test_acc,
                 "wallSeconds": time.perf_counter() - t_start,
