@@ -10,7 +10,6 @@
 # 5,000 training images held out for validation (a seeded random split, as nabla's split()); Adam
 # (lr 1e-3 by default), cosine annealing stepped per epoch over the run; batch 128, shuffled.
 import argparse
-import ctypes
 import gzip
 import json
 import os
@@ -20,6 +19,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_bench import openblas_core  # bench/torch_bench.py, beside this file
 
 
 def read_idx(path):
@@ -39,17 +40,6 @@ def load(root, train):
     y = read_idx(os.path.join(root, f"{prefix}-labels-idx1-ubyte"))
     x = (torch.from_numpy(x.astype(np.float32)) / 255.0 - 0.286) / 0.353
     return x.unsqueeze(1).contiguous(), torch.from_numpy(y.astype(np.int64))
-
-
-def openblas_core():
-    """The kernel set OpenBLAS runs with, or None when torch is not on OpenBLAS (Debian without
-    libopenblas0-pthread multiplies with the reference BLAS, several times slower)."""
-    try:
-        lib = ctypes.CDLL("libopenblas.so.0")
-        lib.openblas_get_corename.restype = ctypes.c_char_p
-        return lib.openblas_get_corename().decode()
-    except (OSError, AttributeError):
-        return None
 
 
 def cnn():
