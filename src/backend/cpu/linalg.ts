@@ -30,15 +30,18 @@ function product(
   const A = a.buffer;
   const B = b.buffer;
   const isInt = out.dtype === 'int32';
-  const start = new Float64Array(n);
-  if (bias !== undefined)
+  // The sums' starting values: the bias row, or none (0) for a plain product.
+  let start: Float64Array | null = null;
+  if (bias !== undefined) {
+    start = new Float64Array(n);
     for (let j = 0; j < n; j++) start[j] = bias.buffer[bias.offset + j * bias.strides[0]!]!;
+  }
   if (nd === 2 && m * n * k <= SMALL) {
     // NOTE: small products (the seed network's) skip the panels below: their allocations cost
     // more than the arithmetic. Same sums: over p in order, in float64, from the bias.
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
-        let acc = start[j]!;
+        let acc = start === null ? 0 : start[j]!;
         let q = a.offset + i * sam;
         let r = b.offset + j * sbn;
         for (let p = 0; p < k; p++, q += sak, r += sbk) acc += A[q]! * B[r]!;
@@ -82,7 +85,8 @@ function product(
     }
     for (let i = 0; i < m; i += 4) {
       const rows = Math.min(4, m - i);
-      for (let r = 0; r < rows; r++) acc.set(start, r * n);
+      if (start === null) acc.fill(0);
+      else for (let r = 0; r < rows; r++) acc.set(start, r * n);
       const a0 = ab + i * sam;
       if (rows === 4) {
         const n2 = 2 * n;

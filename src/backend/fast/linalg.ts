@@ -1,14 +1,7 @@
 // Fast matmul and linear: batched, strided float32 GEMM in C (linear's bias starts each C tile).
 import type { Kernel, KernelInput } from '../backend.js';
+import { viewStrides } from '../../shape.js';
 import { fits, numel, type Buf, type FastContext, type Kernels } from './shared.js';
-
-/** Whether x's leading dims (all but the last) walk as one dim of stride strides[nd - 2]. */
-function leadingMerge(x: KernelInput<Buf>): boolean {
-  const { shape, strides } = x;
-  for (let d = 0; d < shape.length - 2; d++)
-    if (shape[d]! !== 1 && strides[d] !== strides[d + 1]! * shape[d + 1]!) return false;
-  return true;
-}
 
 export function linalgKernels(ctx: FastContext): Kernels<'matmul' | 'linear'> {
   const { cpu, engine, meta, thresholds, operand } = ctx;
@@ -47,23 +40,18 @@ export function linalgKernels(ctx: FastContext): Kernels<'matmul' | 'linear'> {
       return cpu.linear(out, inputs, params);
     }
     const n = w.shape[0]!;
-    const wt = (batch: readonly number[]): KernelInput<Buf> => ({
+    // The leading dims as the rows of one product where x views as [rows, k], else a batch.
+    const rows = size / n;
+    const rowStrides = viewStrides(x, [rows, k]);
+    const a: KernelInput<Buf> =
+      rowStrides === undefined ? x : { ...x, shape: [rows, k], strides: rowStrides };
+    const batch = rowStrides === undefined ? xs.slice(0, -2) : [];
+    const b: KernelInput<Buf> = {
       ...w,
       shape: [...batch, k, n],
       strides: [...batch.map(() => 0), w.strides[1]!, w.strides[0]!],
-    });
-    // The leading dims as the rows of one product where their strides allow, else a batch.
-    const flat = leadingMerge(x);
-    const rows = size / n;
-    const a: KernelInput<Buf> = flat
-      ? {
-          ...x,
-          shape: [rows, k],
-          strides: [xs.length > 1 ? x.strides[xs.length - 2]! : 0, x.strides[xs.length - 1]!],
-        }
-      : x;
-    const b = wt(flat ? [] : xs.slice(0, -2));
-    const c = flat ? { ...out, shape: [rows, n] } : out;
+    };
+    const c = rowStrides === undefined ? out : { ...out, shape: [rows, n] };
     const oa = operand<Float32Array>(a);
     const ob = operand<Float32Array>(b);
     const obias = bias === undefined ? undefined : operand<Float32Array>(bias);
