@@ -15,6 +15,7 @@ import {
   randint,
   randn,
   setBackend,
+  type Tensor,
 } from '../src/node.js';
 import { withOpTracer } from '../src/ops/trace.js';
 import { buildModel } from '../src/cli/models.js';
@@ -33,7 +34,7 @@ function fashionCnnStep(): () => void {
   const y = randint(0, 10, [128]).to('int32');
   return () => {
     opt.zeroGrad();
-    nn.functional.crossEntropy(model.forward(x) as never, y).backward();
+    nn.functional.crossEntropy(model.forward(x) as Tensor, y).backward();
     opt.step();
   };
 }
