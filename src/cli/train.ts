@@ -23,6 +23,7 @@ import {
 import { portFlag } from './dashboard.js';
 import { recordRun } from '../node/dashboard.js';
 import { AUGMENT_NAMES, augmentImages, type AugmentName } from './augment.js';
+import { DATA_NAMES } from './datasets.js';
 import { MODEL_HELP, MODEL_NAMES, type ModelName } from './models.js';
 import type { Writer } from './progress.js';
 import { RUN_FLAGS, defaultOutDir, setUpRun } from './run_common.js';
@@ -167,8 +168,6 @@ export interface TrainConfig {
   readonly keepOpen?: boolean;
 }
 
-const IMAGE_DATA: ReadonlySet<string> = new Set(['digits', 'mnist', 'fashion-mnist']);
-
 export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
   let f = parseFlags(TRAIN_SPEC, argv);
   if (f.help) return 'help';
@@ -212,9 +211,10 @@ export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
     port: f.port === undefined ? 0 : portFlag(TRAIN_SPEC, f.port),
     keepOpen: Boolean(f['keep-open']),
   };
-  if (cfg.augment !== 'none' && !IMAGE_DATA.has(data))
+  // The named datasets are the image ones (a CSV file is tabular).
+  if (cfg.augment !== 'none' && !(DATA_NAMES as readonly string[]).includes(data))
     throw new UsageError(
-      `--augment ${cfg.augment} needs image data (${[...IMAGE_DATA].join(', ')})`,
+      `--augment ${cfg.augment} needs image data (${DATA_NAMES.join(', ')})`,
       TRAIN_SPEC,
     );
   for (const flag of ['port', 'keep-open'])

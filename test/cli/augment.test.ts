@@ -43,7 +43,7 @@ describe('nabla train --augment', () => {
     expect(parseTrainArgs([])).toMatchObject({ augment: 'none' });
     expect(() => parseTrainArgs(['--augment', 'rotate'])).toThrow(/--augment/);
     expect(() => parseTrainArgs(['--data', 'iris.csv', '--augment', 'flip'])).toThrow(
-      '--augment flip needs image data (digits, mnist, fashion-mnist)',
+      '--augment flip needs image data (digits, fashion-mnist, mnist)',
     );
   });
 });
