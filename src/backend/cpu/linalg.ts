@@ -1,6 +1,7 @@
 // cpu kernels for the batched matrix product over strided (and batch-broadcast) operands, and for linear (x·Wᵀ + b).
 import type { TypedArray } from '../../dtype.js';
 import type { Kernel, KernelInput, KernelOutput } from '../backend.js';
+import { linearProduct } from '../linear.js';
 import { forEachRow } from './strided.js';
 
 type Buf = TypedArray;
@@ -125,19 +126,10 @@ function product(
 }
 
 /**
- * linear: out[..., r, j] = b[j] + Σ_p x[..., r, p]·W[j, p], the product above with W read as Wᵀ
- * through swapped strides (broadcast over x's batch dims) and the sums starting from the bias.
+ * linear: out[..., r, j] = b[j] + Σ_p x[..., r, p]·W[j, p], the product above on linearProduct's
+ * operands (W read as Wᵀ through strides) with the sums starting from the bias.
  */
 export const linearKernel: Kernel<Buf, 'linear'> = (out, [x, w, bias]) => {
-  const a =
-    x!.shape.length === 1 ? { ...x!, shape: [1, x!.shape[0]!], strides: [0, x!.strides[0]!] } : x!;
-  const nd = a.shape.length;
-  const W = w!;
-  const wt: KernelInput<Buf> = {
-    ...W,
-    shape: [...a.shape.slice(0, nd - 2), W.shape[1]!, W.shape[0]!],
-    strides: [...a.shape.slice(0, nd - 2).map(() => 0), W.strides[1]!, W.strides[0]!],
-  };
-  const o = x!.shape.length === 1 ? { ...out, shape: [1, out.shape[0]!] } : out;
-  product(o, a, wt, bias);
+  const p = linearProduct(x!, w!);
+  product({ ...out, shape: p.out }, { ...x!, ...p.a }, { ...w!, ...p.b }, bias);
 };

@@ -1,6 +1,6 @@
 // Fast matmul and linear: batched, strided float32 GEMM in C (linear's bias starts each C tile).
 import type { Kernel, KernelInput } from '../backend.js';
-import { viewStrides } from '../../shape.js';
+import { linearProduct } from '../linear.js';
 import { fits, numel, type Buf, type FastContext, type Kernels } from './shared.js';
 
 export function linalgKernels(ctx: FastContext): Kernels<'matmul' | 'linear'> {
@@ -24,7 +24,8 @@ export function linalgKernels(ctx: FastContext): Kernels<'matmul' | 'linear'> {
     engine.sgemm(out.buffer as Float32Array, oa, ob);
   };
 
-  // x [..., k] · Wᵀ + b: W [n, k] is B read through swapped strides, never copied transposed.
+  // x [..., k] · Wᵀ + b as one product (linearProduct: x's rows merged where they view so, W as
+  // B through swapped strides), each C tile starting from the bias.
   const linear: Kernel<Buf, 'linear'> = (out, inputs, params) => {
     const [x, w, bias] = inputs as [KernelInput<Buf>, KernelInput<Buf>, KernelInput<Buf>?];
     const size = numel(out.shape);
@@ -39,19 +40,10 @@ export function linalgKernels(ctx: FastContext): Kernels<'matmul' | 'linear'> {
     ) {
       return cpu.linear(out, inputs, params);
     }
-    const n = w.shape[0]!;
-    // The leading dims as the rows of one product where x views as [rows, k], else a batch.
-    const rows = size / n;
-    const rowStrides = viewStrides(x, [rows, k]);
-    const a: KernelInput<Buf> =
-      rowStrides === undefined ? x : { ...x, shape: [rows, k], strides: rowStrides };
-    const batch = rowStrides === undefined ? xs.slice(0, -2) : [];
-    const b: KernelInput<Buf> = {
-      ...w,
-      shape: [...batch, k, n],
-      strides: [...batch.map(() => 0), w.strides[1]!, w.strides[0]!],
-    };
-    const c = rowStrides === undefined ? out : { ...out, shape: [rows, n] };
+    const p = linearProduct(x, w);
+    const a: KernelInput<Buf> = { ...x, ...p.a };
+    const b: KernelInput<Buf> = { ...w, ...p.b };
+    const c = { ...out, shape: p.out };
     const oa = operand<Float32Array>(a);
     const ob = operand<Float32Array>(b);
     const obias = bias === undefined ? undefined : operand<Float32Array>(bias);

@@ -1,5 +1,6 @@
 // webgpu matrix products: matmul and linear (x·Wᵀ + b), both the shared GEMM shader over strided operands.
 import type { KernelInput } from '../backend.js';
+import { linearProduct } from '../linear.js';
 import type { WebgpuBuffer } from './buffer.js';
 import {
   GEMM_HEAD,
@@ -143,27 +144,20 @@ const matmulGpu: GpuKernel<'matmul'> = (rt, out, [a, b]) => {
 };
 
 /**
- * x [..., k] · Wᵀ + b on float32: the GEMM reads W [n, k] as B through swapped strides (no
- * transposed copy, stride 0 across x's batch dims) and adds the bias as it stores C.
+ * x [..., k] · Wᵀ + b on float32: the GEMM on linearProduct's operands (W [n, k] read as B through
+ * swapped strides, no transposed copy) adds the bias as it stores C.
  */
 const linearGpu: GpuKernel<'linear'> = (rt, out, [x, w, bias]) => {
   if ([x, w, bias].some((t) => t !== undefined && t.dtype !== 'float32')) return false;
-  const xs = x!.shape;
-  // a 1-d x is one row (stride 0 across it)
-  const xStrides = xs.length === 1 ? [0, x!.strides[0]!] : x!.strides;
-  const batch = xs.length === 1 ? [] : xs.slice(0, -2);
+  const p = linearProduct(x!, w!);
   const size = {
-    m: xs.length === 1 ? 1 : xs[xs.length - 2]!,
-    n: w!.shape[0]!,
-    k: xs[xs.length - 1]!,
-    batch,
+    m: p.out[p.out.length - 2]!,
+    n: p.out[p.out.length - 1]!,
+    k: p.a.shape[p.a.shape.length - 1]!,
+    batch: p.out.slice(0, -2),
   };
-  const wt = {
-    buffer: w!.buffer,
-    offset: w!.offset,
-    strides: [...batch.map(() => 0), w!.strides[1]!, w!.strides[0]!],
-  };
-  runGemm(rt, out.buffer, 'f32', size, { ...x!, strides: xStrides }, wt, bias);
+  const wt = { buffer: w!.buffer, offset: w!.offset, strides: p.b.strides };
+  runGemm(rt, out.buffer, 'f32', size, { ...x!, ...p.a }, wt, bias);
   return true;
 };
 
