@@ -24,7 +24,8 @@ export function linearProduct(x: Strided, w: Strided): LinearProduct {
   const k = xs[xs.length - 1]!;
   const n = w.shape[0]!;
   const rows = xs.slice(0, -1).reduce((p, s) => p * s, 1);
-  const merged = viewStrides(x, [rows, k]);
+  // A 2-d x is its own [rows, k] (the common case, kept free of viewStrides' work).
+  const merged = xs.length === 2 ? [...x.strides] : viewStrides(x, [rows, k]);
   const a =
     merged === undefined
       ? { shape: [...xs], strides: [...x.strides] }
