@@ -121,22 +121,33 @@ typedef struct {
     }                                                                                           \
   }
 
+/* The per-element expressions that kernels/fused.c also runs: one text, so a fused program
+ * computes bit for bit what these kernels compute. */
+#define EX_NEG(x) (-(x))
+#define EX_ABS(x) vabs(x)
+#define EX_EXP(x) vexp(x)
+#define EX_LOG(x) vlog(x)
+#define EX_SQRT(x) vsqrt(x)
+#define EX_TANH(x) vtanh(x)
+#define EX_SIGMOID(x) vsigmoid(x)
+/* relu keeps NaN: x > 0 ? x : (x is NaN ? x : 0). */
+#define EX_RELU(x) vsel((vi)((x) > vset1(0.0f)) | visnan(x), (x), vset1(0.0f))
+
 UNARY_ROW(u_copy, x)
-UNARY_ROW(u_neg, -x)
-UNARY_ROW(u_abs, vabs(x))
+UNARY_ROW(u_neg, EX_NEG(x))
+UNARY_ROW(u_abs, EX_ABS(x))
 UNARY_ROW(u_sign, vsel((vi)(x > vset1(0.0f)), vset1(1.0f),
                        vsel((vi)(x < vset1(0.0f)), vset1(-1.0f), vset1(0.0f))))
-UNARY_ROW(u_exp, vexp(x))
-UNARY_ROW(u_log, vlog(x))
+UNARY_ROW(u_exp, EX_EXP(x))
+UNARY_ROW(u_log, EX_LOG(x))
 UNARY_ROW(u_log1p, vlog1p(x))
 UNARY_ROW(u_expm1, vexpm1(x))
-UNARY_ROW(u_sqrt, vsqrt(x))
+UNARY_ROW(u_sqrt, EX_SQRT(x))
 UNARY_ROW(u_rsqrt, vset1(1.0f) / vsqrt(x))
-UNARY_ROW(u_tanh, vtanh(x))
-UNARY_ROW(u_sigmoid, vsigmoid(x))
+UNARY_ROW(u_tanh, EX_TANH(x))
+UNARY_ROW(u_sigmoid, EX_SIGMOID(x))
 UNARY_ROW(u_erf, verf(x))
-/* relu keeps NaN: x > 0 ? x : (x is NaN ? x : 0). */
-UNARY_ROW(u_relu, vsel((vi)(x > vset1(0.0f)) | visnan(x), x, vset1(0.0f)))
+UNARY_ROW(u_relu, EX_RELU(x))
 UNARY_ROW(u_floor, vfloor(x))
 UNARY_ROW(u_ceil, vceil(x))
 UNARY_ROW(u_round, vrint(x))
@@ -256,10 +267,15 @@ NB_INLINE vf vminimum(vf x, vf y) {
   return vsel(visnan(x) | visnan(y), x + y, r);
 }
 
-BINARY_ROW(b_add, x + y)
-BINARY_ROW(b_sub, x - y)
-BINARY_ROW(b_mul, x *y)
-BINARY_ROW(b_div, x / y)
+#define EX_ADD(x, y) ((x) + (y))
+#define EX_SUB(x, y) ((x) - (y))
+#define EX_MUL(x, y) ((x) * (y))
+#define EX_DIV(x, y) ((x) / (y))
+
+BINARY_ROW(b_add, EX_ADD(x, y))
+BINARY_ROW(b_sub, EX_SUB(x, y))
+BINARY_ROW(b_mul, EX_MUL(x, y))
+BINARY_ROW(b_div, EX_DIV(x, y))
 BINARY_ROW(b_maximum, vmaximum(x, y))
 BINARY_ROW(b_minimum, vminimum(x, y))
 

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define NB_MAXDIM 8
-#define NB_ABI_VERSION 10
+#define NB_ABI_VERSION 11
 
 /* The meta block: NB_META_INTS int32 values followed by NB_META_DOUBLES doubles (8-byte aligned). */
 #define NB_META_INTS 128
@@ -66,6 +66,23 @@
 enum nb_unary_op { NB_UNARY_OPS(NB_ENUM_) NB_UNARY_COUNT };
 enum nb_binary_op { NB_BINARY_OPS(NB_ENUM_) NB_BINARY_COUNT };
 enum nb_compare_op { NB_COMPARE_OPS(NB_ENUM_) NB_COMPARE_COUNT };
+
+/* ---- Fused elementwise programs (kernels/fused.c): out[i] = the program at element i, i < n. ----
+ * meta[NB_F_N] elements, [NB_F_NLEAVES] leaves (at most NB_F_MAXLEAVES), [NB_F_NINSTR]
+ * instructions (1..NB_F_MAXINSTR). Leaf v: element offset at NB_F_LEAF + 2v, stride (1: a
+ * contiguous run of n, 0: one element broadcast) at NB_F_LEAF + 2v + 1. Instruction k at
+ * NB_F_PROG + 3k: op (a unary op code, or NB_F_BINARY + a binary op code), operands a and b
+ * (b = -1 for a unary op). Value v < nleaves is leaf v, value nleaves + k the result of
+ * instruction k; the last instruction's result is the output. Supported ops: neg, abs, exp, log,
+ * sqrt, tanh, sigmoid, relu and every binary op, each exactly as its own kernel computes it. */
+#define NB_F_N 0
+#define NB_F_NLEAVES 1
+#define NB_F_NINSTR 2
+#define NB_F_LEAF 4
+#define NB_F_MAXLEAVES 8
+#define NB_F_PROG 20 /* NB_F_LEAF + 2 * NB_F_MAXLEAVES */
+#define NB_F_MAXINSTR 16
+#define NB_F_BINARY 32
 
 /* ---- Reductions over float32: output contiguous over the kept dims (in order). ----
  * meta[NB_R_OP] op, [NB_R_NKEPT] kept dims, [NB_R_NRED] reduced dims, [NB_R_OFFSET] input offset,
@@ -227,7 +244,9 @@ enum nb_adam_scalar { NB_ADAM_SCALARS(NB_ADAM_) NB_ADAM_SCALAR_COUNT };
   ";optflags=" NB_OPT_FLAGS(NB_NAME_)                                                              \
   ";clamp=" NB_CLAMP_SCALARS(NB_NAME_)                                                             \
   ";sgd=" NB_SGD_SCALARS(NB_NAME_)                                                                 \
-  ";adam=" NB_ADAM_SCALARS(NB_NAME_)
+  ";adam=" NB_ADAM_SCALARS(NB_NAME_)                                                              \
+  ";fused=leaves:" NB_STR(NB_F_MAXLEAVES) ",instrs:" NB_STR(NB_F_MAXINSTR) ",binary:"             \
+  NB_STR(NB_F_BINARY) ",prog:" NB_STR(NB_F_PROG) ","
 
 typedef struct nb_kernel_table {
   const char *isa;
@@ -269,6 +288,8 @@ typedef struct nb_kernel_table {
   void (*scatter)(const int32_t *meta, float *out, const int32_t *index, const float *src,
                   int32_t *status, int tid, int nt);
   /* iters steps of 12 independent FMA chains: iters * 12 * vector_lanes() * 2 flops. */
+  /* leaves: NB_F_NLEAVES pointers (see NB_F_*). */
+  void (*fused)(const int32_t *meta, float *out, const float *const *leaves, int tid, int nt);
   float (*fma_probe)(int64_t iters);
   int32_t (*vector_lanes)(void);
 } nb_kernel_table;

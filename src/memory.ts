@@ -65,10 +65,34 @@ class Account {
   }
 }
 
+/**
+ * Called before a storage's data changes or goes (an in-place write, a free, a move): set by
+ * src/ops/fusion.ts, which computes the pending tensors that still read it.
+ */
+let beforeChangeHook: ((s: Storage) => void) | null = null;
+
+/** @internal Called once, by src/ops/fusion.ts. */
+export function setBeforeChange(hook: (s: Storage) => void): void {
+  beforeChangeHook = hook;
+}
+
+/**
+ * @internal Computes the pending tensors that read `s` (src/ops/fusion.ts) before anything writes
+ * into it in place or frees it.
+ */
+export function beforeChange(s: Storage): void {
+  beforeChangeHook?.(s);
+}
+
 /** A backend buffer shared by a tensor and its views; freed when the last of them goes. */
 export class Storage {
   /** Bumped by every in-place write; saved tensors compare it to detect modification. */
   version = 0;
+  /**
+   * @internal Pending tensors (src/ops/fusion.ts) whose expression reads this storage, held
+   * weakly: computed before the storage is written in place or freed. Null when there are none.
+   */
+  readers: WeakRef<Tensor>[] | null = null;
   #refs = 0;
   #freed = false;
   /** Counted in memory(): made while tracking was on (null otherwise). */
@@ -106,6 +130,7 @@ export class Storage {
 
   release(): void {
     if (--this.#refs > 0 || this.#freed) return;
+    beforeChangeHook?.(this);
     this.#freed = true;
     this.backend.free(this.buffer);
     this.account?.settle();
@@ -179,6 +204,20 @@ function unregister(t: Tensor): Held | undefined {
 export function trackTensor(t: Tensor, storage: Storage): void {
   storage.retain();
   scopes[scopes.length - 1]?.tensors.push(t);
+  register(t, storage, counts(storage.backend));
+}
+
+/**
+ * Called once per new pending tensor (src/ops/fusion.ts): enters it in the current tidy scope. It
+ * holds no storage, and is counted by memory() from when it is computed (attachStorage).
+ */
+export function trackPending(t: Tensor): void {
+  scopes[scopes.length - 1]?.tensors.push(t);
+}
+
+/** Called when a pending tensor is computed: holds its new storage, as trackTensor does. */
+export function attachStorage(t: Tensor, storage: Storage): void {
+  storage.retain();
   register(t, storage, counts(storage.backend));
 }
 

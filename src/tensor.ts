@@ -25,10 +25,20 @@ import * as Cl from './functions/closeness.js';
 import * as Dg from './functions/diagonal.js';
 import * as Sc from './functions/scan.js';
 import * as Tl from './functions/tiling.js';
-import { retrackTensor, trackTensor, untrackTensor, type Storage } from './memory.js';
+import {
+  attachStorage,
+  beforeChange,
+  retrackTensor,
+  trackPending,
+  trackTensor,
+  untrackTensor,
+  type Storage,
+} from './memory.js';
+import type { Backend } from './backend/backend.js';
+import { disposePending, materialize } from './ops/fusion.js';
 import { copyToDevice, toDevice } from './functions/device.js';
 import { getBackend } from './backend/registry.js';
-import { registerTensorClass } from './tensor_class.js';
+import { registerTensorClass, type Pending } from './tensor_class.js';
 import { isContiguous, normalizeDim, numel, type Shape, type View } from './shape.js';
 
 type TensorOrScalar = Tensor | number | boolean;
@@ -43,7 +53,14 @@ export type NestedList = number | boolean | NestedList[];
  * return `Tensor<'bool'>`, whose item() is typed boolean. A `Tensor<'bool'>` is a `Tensor`.
  */
 export class Tensor<D extends DType = DType> {
-  /** @internal (replaced only by _moveTo) */ _storage: Storage;
+  /** The data (null while pending; replaced only by _moveTo). */
+  #storage: Storage | null;
+  #backend: Backend;
+  /**
+   * @internal A fused expression not yet computed (src/ops/fusion.ts): the storage is made and
+   * filled the first time anything touches it (_storage).
+   */
+  _pending: Pending | null = null;
   /** @internal The tensor whose storage this one views (null for a tensor that owns its data). */
   readonly _base: Tensor | null;
   /** @internal */ _outputNr = 0;
@@ -102,17 +119,53 @@ export class Tensor<D extends DType = DType> {
     this.#gradUnseen = false;
   }
 
-  private constructor(storage: Storage, view: View, dtype: D, base: Tensor | null) {
-    this._storage = storage;
+  private constructor(
+    storage: Storage | null,
+    view: View,
+    dtype: D,
+    base: Tensor | null,
+    pending: Pending | null = null,
+  ) {
+    this.#storage = storage;
     this.#view = view;
     this.#dtype = dtype;
     this._base = base;
-    trackTensor(this, storage);
+    if (pending !== null) {
+      this._pending = pending;
+      this.#backend = pending.backend;
+      trackPending(this);
+    } else {
+      this.#backend = storage!.backend;
+      trackTensor(this, storage!);
+    }
   }
 
   /** @internal */
   static _create(storage: Storage, view: View, dtype: DType, base: Tensor | null): Tensor {
     return new Tensor(storage, view, dtype, base);
+  }
+
+  /** @internal A contiguous tensor whose data is `pending`'s result, computed on first touch. */
+  static _createPending(view: View, dtype: DType, pending: Pending): Tensor {
+    return new Tensor(null, view, dtype, null, pending);
+  }
+
+  /** @internal The storage holding the data; a pending tensor is computed first. */
+  get _storage(): Storage {
+    if (this._pending !== null) materialize(this);
+    return this.#storage!;
+  }
+
+  /** @internal The backend the data lives on (or will: a pending tensor is not computed). */
+  get _backend(): Backend {
+    return this.#backend;
+  }
+
+  /** @internal Gives a pending tensor its computed storage (src/ops/fusion.ts). */
+  _attach(storage: Storage): void {
+    this._pending = null;
+    this.#storage = storage;
+    attachStorage(this, storage);
   }
 
   // ---- inspection ----
@@ -131,7 +184,7 @@ export class Tensor<D extends DType = DType> {
 
   /** The backend the data lives on ('cpu', 'wasm', ...). */
   get device(): string {
-    return this._storage.backend.name;
+    return this.#backend.name;
   }
 
   /** @internal The tensor's shape, strides and offset into its storage. */
@@ -364,8 +417,9 @@ export class Tensor<D extends DType = DType> {
   /** Frees the storage now (when no other view holds it); the tensor cannot be used afterwards. */
   dispose(): void {
     if (this.#disposed) return;
+    if (this._pending !== null) disposePending(this);
     this.#disposed = true;
-    untrackTensor(this, this._storage);
+    if (this.#storage !== null) untrackTensor(this, this.#storage);
   }
 
   get isDisposed(): boolean {
@@ -411,8 +465,11 @@ export class Tensor<D extends DType = DType> {
     this._assertLive();
     if (getBackend(device).name === this.device) return;
     const moved = copyToDevice(this, device);
-    retrackTensor(this, this._storage, moved._storage);
-    this._storage = moved._storage;
+    const from = this._storage;
+    beforeChange(from);
+    retrackTensor(this, from, moved._storage);
+    this.#storage = moved._storage;
+    this.#backend = moved._backend;
     this.#view = moved._layout;
     moved.dispose();
   }

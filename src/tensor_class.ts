@@ -2,7 +2,25 @@
 import type { DType } from './dtype.js';
 import type { Storage } from './memory.js';
 import type { View } from './shape.js';
+import type { Backend, Fusion } from './backend/backend.js';
 import type { Tensor } from './tensor.js';
+
+/**
+ * A fused elementwise expression not yet computed (src/ops/fusion.ts): `program` (Fusion's
+ * instruction format) over `leaves`, computed tensors each read as a contiguous run of `n` float32
+ * elements from `offsets[k]` of `storages[k]`, or as one element broadcast (`scalars[k]`).
+ */
+export interface Pending {
+  readonly backend: Backend;
+  readonly fusion: Fusion<unknown>;
+  readonly n: number;
+  /** Held so that their storages stay alive (and are not finalised) while the expression is. */
+  readonly leaves: readonly Tensor[];
+  readonly storages: readonly Storage[];
+  readonly offsets: readonly number[];
+  readonly scalars: readonly boolean[];
+  readonly program: readonly number[];
+}
 
 // NOTE: memory, autograd and ops make and recognise tensors without importing src/tensor.ts (the
 // API layer, whose methods call back down into them): tensor.ts hands its class over when it
@@ -23,6 +41,12 @@ export function createTensor(
 ): Tensor {
   if (TensorClass === undefined) throw new Error('internal error: src/tensor.ts is not loaded');
   return TensorClass._create(storage, view, dtype, base);
+}
+
+/** @internal A pending tensor (src/ops/fusion.ts): contiguous, its data computed on first touch. */
+export function createPendingTensor(view: View, dtype: DType, pending: Pending): Tensor {
+  if (TensorClass === undefined) throw new Error('internal error: src/tensor.ts is not loaded');
+  return TensorClass._createPending(view, dtype, pending);
 }
 
 /** `value instanceof Tensor`, for modules below the API layer. */

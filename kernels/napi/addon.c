@@ -189,6 +189,44 @@ WALK_KERNEL(binary, 3, K->binary(j->meta, j->p[0], j->p[1], j->p[2], tid, nt))
 WALK_KERNEL(compare, 3, K->compare(j->meta, j->p[0], j->p[1], j->p[2], tid, nt))
 WALK_KERNEL(where, 4, K->where(j->meta, j->p[0], j->p[1], j->p[2], j->p[3], tid, nt))
 
+/* fused(out, leaf0, ..., leafK): the program in meta (NB_F_*) over up to NB_F_MAXLEAVES leaves. */
+typedef struct {
+  const int32_t *meta;
+  float *out;
+  const float *leaves[NB_F_MAXLEAVES];
+} fused_job;
+
+static void fused_task(void *v, int tid, int nt, int thread) {
+  fused_job *j = v;
+  (void)thread;
+  K->fused(j->meta, j->out, j->leaves, tid, nt);
+}
+
+static napi_value fused(napi_env env, napi_callback_info info) {
+  napi_value argv[1 + NB_F_MAXLEAVES];
+  size_t argc = 1 + NB_F_MAXLEAVES;
+  instance_t *inst = NULL;
+  if (napi_get_instance_data(env, (void **)&inst) != napi_ok || !inst || !inst->meta) {
+    napi_throw_error(env, NULL, "nabla native: init() was not called");
+    return NULL;
+  }
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  fused_job j;
+  j.meta = inst->meta;
+  int ok = argc >= 1 && (size_t)inst->meta[NB_F_NLEAVES] == argc - 1;
+  j.out = ok ? arg_data(env, argv[0], 0, &ok) : NULL;
+  for (size_t i = 1; ok && i < argc; i++) j.leaves[i - 1] = arg_data(env, argv[i], 0, &ok);
+  if (!ok) {
+    napi_throw_type_error(env, NULL, "nabla native: fused expects typed arrays, one per leaf");
+    return NULL;
+  }
+  int nt = threads_for(inst->meta[NB_F_N], PAR_ELEMENTS);
+  nb_pool_acquire();
+  nb_pool_run(fused_task, &j, nt > 1 ? nt * SHARES_PER_THREAD : 1);
+  nb_pool_release();
+  return NULL;
+}
+
 static void reduce_task(void *v, int tid, int nt, int thread) {
   job_t *j = v;
   (void)thread;
@@ -502,6 +540,7 @@ NAPI_MODULE_INIT() {
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
       {"unary", NULL, unary, NULL, NULL, NULL, napi_default, NULL},
       {"binary", NULL, binary, NULL, NULL, NULL, napi_default, NULL},
+      {"fused", NULL, fused, NULL, NULL, NULL, napi_default, NULL},
       {"compare", NULL, compare, NULL, NULL, NULL, napi_default, NULL},
       {"where", NULL, where, NULL, NULL, NULL, napi_default, NULL},
       {"reduce", NULL, reduce, NULL, NULL, NULL, napi_default, NULL},

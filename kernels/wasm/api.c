@@ -3,6 +3,7 @@
  * memory above __heap_base and passes their addresses. Exports are named in scripts/build-wasm.sh. */
 #define NB_ISA wasm
 #include "../eltwise.c"
+#include "../fused.c"
 #include "../gemm.c"
 #include "../index.c"
 #include "../optim.c"

@@ -52,6 +52,8 @@ export interface Backend<B = unknown> {
   readonly kernels: KernelTable<B>;
   /** Optional fused optimizer updates; src/optim uses them when every tensor involved qualifies. */
   readonly fused?: FusedOps<B>;
+  /** Optional fused elementwise chains over float32 (src/ops/fusion.ts records them). */
+  readonly fusion?: Fusion<B>;
   /**
    * Freed buffers kept for reuse (memory().cached). Backends that share one cache share this
    * method (the same function), and memory() counts it once.
@@ -104,6 +106,31 @@ export interface FusedAdamOptions {
  * In-place float32 optimizer updates that give the same result as the composed ops of src/optim
  * (every scalar and every intermediate rounded to float32 in the same order).
  */
+/** A leaf of a fused program: a contiguous run of n elements from `offset`, or one element (scalar). */
+export interface FusionLeaf<B> {
+  readonly buffer: B;
+  readonly offset: number;
+  readonly scalar: boolean;
+}
+
+/**
+ * Elementwise chains run as one pass (kernels/fused.c). A program is a list of instructions
+ * [op, a, b] (b = -1 for a unary op); an operand v < 0 is leaf -v - 1, v >= 0 the result of
+ * instruction v; the last instruction's result is the output.
+ */
+export interface Fusion<B> {
+  /** Most leaves and instructions of one program. */
+  readonly maxLeaves: number;
+  readonly maxInstructions: number;
+  /**
+   * The op code of primitive `op` in a program, or -1 when it cannot fuse for an output of `n`
+   * elements (not supported, or eager execution would not run the C kernel it must match bit for bit).
+   */
+  code(op: string, n: number): number;
+  /** Writes the program's n results into `out` (float32, contiguous). */
+  run(out: B, n: number, leaves: readonly FusionLeaf<B>[], program: readonly number[]): void;
+}
+
 export interface FusedOps<B> {
   /** p, and buf when momentum ≠ 0 (null otherwise), are updated in place. */
   sgd?(

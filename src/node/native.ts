@@ -31,6 +31,7 @@ interface NativeAddon extends Pick<FastEngine, 'sgd' | 'adam'> {
   sgemm(c: Float32Array, a: Float32Array, b: Float32Array, bias?: Float32Array): void;
   unary(out: Float32Array, x: Float32Array): void;
   binary(out: Float32Array, a: Float32Array, b: Float32Array): void;
+  fused(out: Float32Array, ...leaves: Float32Array[]): void;
   compare(out: Uint8Array, a: Float32Array, b: Float32Array): void;
   where(out: Float32Array, c: Uint8Array, a: Float32Array, b: Float32Array): void;
   reduce(out: ReduceOut, x: Float32Array): void;
@@ -93,6 +94,9 @@ class NativeEngine implements FastEngine {
   }
   binary(out: Float32Array, a: Operand, b: Operand): void {
     this.#a.binary(out, a.data, b.data);
+  }
+  fused(out: Float32Array, leaves: readonly Operand[]): void {
+    this.#a.fused(out, ...leaves.map((l) => l.data));
   }
   compare(out: Uint8Array, a: Operand, b: Operand): void {
     this.#a.compare(out, a.data, b.data);

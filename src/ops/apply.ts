@@ -13,13 +13,14 @@ import type { Tensor } from '../tensor.js';
 import { createTensor } from '../tensor_class.js';
 import type { ErasedOpDef, TensorMeta } from './op.js';
 import { bindApply } from './call.js';
+import { flushHead, tryFuse } from './fusion.js';
 import { opTracer } from './trace.js';
 import { OPS } from './table.js';
 
 export function commonBackend(inputs: readonly Tensor[]): Backend {
-  const first = inputs[0]!._storage.backend;
+  const first = inputs[0]!._backend;
   for (const t of inputs) {
-    const b = t._storage.backend;
+    const b = t._backend;
     if (b !== first) {
       throw new DeviceError(
         `Expected all tensors to be on the same device, but found at least two devices, ${first.name} and ${b.name}! ` +
@@ -84,6 +85,16 @@ export function apply<P extends Primitive>(
   for (const t of inputs) t._assertLive();
   const def = DEFS.get(op)!;
   const inferred = def.infer(inputs, params);
+  if (
+    def.kind !== 'view' &&
+    opTracer === null &&
+    !observingNodes &&
+    !(def.backward !== undefined && isGradEnabled() && inputs.some(requiresGrad))
+  ) {
+    const fused = tryFuse(op, inputs, inferred.shape, inferred.dtype);
+    if (fused !== null) return fused;
+  }
+  flushHead();
   const casts = inferred.inputDTypes;
   const ins =
     casts && needsCast(inputs, casts)

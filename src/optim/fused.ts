@@ -1,6 +1,7 @@
 // The fused path of the optimizers: a backend's FusedOps, used when every tensor of an update is a
 // contiguous float32 tensor of that backend (otherwise the composed ops run).
 import type { FusedOps, FusedTensor } from '../backend/backend.js';
+import { beforeChange } from '../memory.js';
 import { isContiguous } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
@@ -29,6 +30,8 @@ export function fusedOpsFor(tensors: readonly (Tensor | null)[]): FusedOps<unkno
 
 /** The contiguous run a tensor occupies in its buffer. */
 export function fusedTensor(t: Tensor): FusedTensor<unknown> {
+  // NOTE: the fused kernels write before markWritten: pending tensors reading t are computed now.
+  beforeChange(t._storage);
   return { buffer: t._storage.buffer, offset: t._layout.offset, size: t.numel() };
 }
 

@@ -6,6 +6,7 @@ import { elementwiseKernels } from './elementwise.js';
 import type { FastEngine } from './engine.js';
 import { indexKernels } from './indexing.js';
 import { linalgKernels } from './linalg.js';
+import { fusion } from './fusion.js';
 import { fusedOps } from './optim.js';
 import { reduceKernels } from './reduce.js';
 import { makeContext, type Buf, type FastThresholds } from './shared.js';
@@ -40,5 +41,14 @@ export function makeFastBackend(
     ...windowKernels(ctx),
     ...indexKernels(ctx),
   };
-  return { ...cpuBackend, name, version, kernels, fused: fusedOps(ctx), engine, thresholds };
+  return {
+    ...cpuBackend,
+    name,
+    version,
+    kernels,
+    fused: fusedOps(ctx),
+    fusion: fusion(ctx),
+    engine,
+    thresholds,
+  };
 }

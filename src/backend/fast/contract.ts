@@ -1,10 +1,19 @@
 // The TypeScript half of the C kernels' contract (kernels/nabla.h): kernel lists, primitive → kernel tables, scalar layouts, checked at load.
 import { NablaError } from '../../errors.js';
 import type { BinaryPrimitive, ReducePrimitive, UnaryPrimitive } from '../../primitives.js';
-import { MAXDIM, META_DOUBLES, META_INTS, X_COPY } from './meta.js';
+import {
+  FUSED_BINARY,
+  FUSED_MAX_INSTRUCTIONS,
+  FUSED_MAX_LEAVES,
+  FUSED_PROG,
+  MAXDIM,
+  META_DOUBLES,
+  META_INTS,
+  X_COPY,
+} from './meta.js';
 
 /** nabla.h's NB_ABI_VERSION: bumped with every change to the contract below. */
-export const ABI_VERSION = 10;
+export const ABI_VERSION = 11;
 
 // The kernels of each family in op-code order: nabla.h's NB_*_OPS lists, name for name.
 export const UNARY_KERNELS = [
@@ -184,6 +193,16 @@ const SECTIONS: readonly (readonly [key: string, label: string, items: readonly 
   ['clamp', 'clamp scalars', SCALARS.clamp],
   ['sgd', 'sgd scalars', SCALARS.sgd],
   ['adam', 'adam scalars', SCALARS.adam],
+  [
+    'fused',
+    'fused program layout',
+    [
+      `leaves:${FUSED_MAX_LEAVES}`,
+      `instrs:${FUSED_MAX_INSTRUCTIONS}`,
+      `binary:${FUSED_BINARY}`,
+      `prog:${FUSED_PROG}`,
+    ],
+  ],
 ];
 
 /** The contract string nabla expects, in nabla.h's NB_CONTRACT format. */

@@ -27,6 +27,8 @@ export interface FastEngine {
   sgemm(out: Float32Array, a: Operand, b: Operand, bias?: Operand): void;
   unary(out: Float32Array, x: Operand): void;
   binary(out: Float32Array, a: Operand, b: Operand): void;
+  /** The fused program in meta (Meta.fused) over these leaves (one per leaf, in order). */
+  fused(out: Float32Array, leaves: readonly Operand[]): void;
   compare(out: Uint8Array, a: Operand, b: Operand): void;
   where(out: Float32Array, c: Operand<Uint8Array>, a: Operand, b: Operand): void;
   reduce(out: ReduceOut, x: Operand): void;

@@ -68,6 +68,17 @@ const X_STRIDES = X_SHAPE + MAXDIM;
 const X_OFFSETS = X_STRIDES + 3 * MAXDIM;
 /** Where scatter's copy walk (x into out) starts in the block, in int32s. */
 export const X_COPY = 64;
+
+// fused programs (nabla.h NB_F_*)
+const F_N = 0;
+const F_NLEAVES = 1;
+const F_NINSTR = 2;
+const F_LEAF = 4;
+export const FUSED_MAX_LEAVES = 8;
+export const FUSED_PROG = 20;
+export const FUSED_MAX_INSTRUCTIONS = 16;
+/** A binary op's code in a program: FUSED_BINARY + its binary kernel code. */
+export const FUSED_BINARY = 32;
 // log_softmax
 const LS_OUTER = 0;
 const LS_LEN = 1;
@@ -395,6 +406,36 @@ export class Meta {
   }
 
   /** A fused optimizer update over n elements: the flags word (its scalars: scalars()). */
+  /**
+   * A fused program (nabla.h NB_F_*) over n elements: leaf k's element offset (relative to where
+   * its data starts for the kernel) and whether it is a broadcast scalar; the instructions as
+   * Fusion.run takes them (leaf operands -k - 1, renumbered here to the C numbering).
+   */
+  fused(
+    n: number,
+    offsets: readonly number[],
+    scalars: readonly boolean[],
+    program: readonly number[],
+  ): void {
+    const m = this.ints;
+    const nl = offsets.length;
+    m[F_N] = n;
+    m[F_NLEAVES] = nl;
+    m[F_NINSTR] = program.length / 3;
+    for (let k = 0; k < nl; k++) {
+      m[F_LEAF + 2 * k] = offsets[k]!;
+      m[F_LEAF + 2 * k + 1] = scalars[k]! ? 0 : 1;
+    }
+    for (let i = 0; i < program.length; i += 3) {
+      m[FUSED_PROG + i] = program[i]!;
+      for (let j = 1; j < 3; j++) {
+        const v = program[i + j]!;
+        m[FUSED_PROG + i + j] =
+          j === 2 && program[i]! < FUSED_BINARY ? -1 : v < 0 ? -v - 1 : nl + v;
+      }
+    }
+  }
+
   optim(n: number, flags: number): void {
     this.ints[O_N] = n;
     this.ints[O_FLAGS] = flags;

@@ -34,6 +34,7 @@ export interface WasmKernelExports {
   nb_wasm_conv_dgrad(...args: number[]): void;
   nb_wasm_gather(...args: number[]): void;
   nb_wasm_scatter(...args: number[]): void;
+  nb_wasm_fused(...args: number[]): void;
 }
 
 /** The kernels a thread pool can run, by index (workers look them up by these names). */
@@ -56,6 +57,7 @@ export const KERNEL_NAMES = [
   'nb_wasm_conv_dgrad',
   'nb_wasm_gather',
   'nb_wasm_scatter',
+  'nb_wasm_fused',
 ] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
@@ -230,6 +232,20 @@ export class WasmEngine implements FastEngine {
   }
   binary(out: Float32Array, a: Operand, b: Operand): void {
     this.#walk('nb_wasm_binary', out, [a, b]);
+  }
+  /** The leaves' [lo, hi) are copied in (Meta.fused's offsets are relative to lo), then a pointer table. */
+  fused(out: Float32Array, leaves: readonly Operand[]): void {
+    const m = this.#begin();
+    const ptrs = leaves.map((o) => this.#reserve(o));
+    const table = this.#alloc(4 * Math.max(1, leaves.length));
+    const po = this.#alloc(out.byteLength);
+    this.#ready(m);
+    leaves.forEach((o, i) => {
+      this.#copyIn(o, ptrs[i]!);
+      this.#i32[table / 4 + i] = ptrs[i]!;
+    });
+    this.#run('nb_wasm_fused', [m, po, table], out.length, PAR_ELEMENTS);
+    this.#copyOut(out, po);
   }
   compare(out: Uint8Array, a: Operand, b: Operand): void {
     this.#walk('nb_wasm_compare', out, [a, b]);
