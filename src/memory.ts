@@ -66,33 +66,48 @@ class Account {
 }
 
 /**
- * Called before a storage's data changes or goes (an in-place write, a free, a move): set by
- * src/ops/fusion.ts, which computes the pending tensors that still read it.
+ * What a pending tensor (src/ops/fusion.ts) reads of one storage: the storage itself until its data
+ * is overwritten or freed; then, when a superseded pending tensor may still read it (`shared`), a
+ * copy of the old data, or the buffer the freed storage gave up.
  */
-let beforeChangeHook: ((s: Storage) => void) | null = null;
-
-/** @internal Called once, by src/ops/fusion.ts. */
-export function setBeforeChange(hook: (s: Storage) => void): void {
-  beforeChangeHook = hook;
+export interface StorageSource {
+  storage: Storage;
+  shared: boolean;
 }
 
 /**
- * @internal Computes the pending tensors that read `s` (src/ops/fusion.ts) before anything writes
- * into it in place or frees it.
+ * Called before a storage's data is overwritten in place or freed: set by src/ops/fusion.ts, which
+ * computes the newest pending tensor if it reads the storage and moves the storage's source to a
+ * copy (write) or to the buffer itself (free). Returns true when the buffer was handed over and
+ * must not be freed.
  */
-export function beforeChange(s: Storage): void {
-  beforeChangeHook?.(s);
+let beforeChangeHook: ((s: Storage, freeing: boolean) => boolean) | null = null;
+/** Computes the newest pending tensor (src/ops/fusion.ts), so that memory() counts it. */
+let flushPendingHook: (() => void) | null = null;
+
+/** @internal Called once, by src/ops/fusion.ts. */
+export function setFusionHooks(
+  beforeChange: (s: Storage, freeing: boolean) => boolean,
+  flushPending: () => void,
+): void {
+  beforeChangeHook = beforeChange;
+  flushPendingHook = flushPending;
+}
+
+/**
+ * @internal Called before anything writes into `s` in place: pending tensors that read it keep
+ * reading the data as it was (src/ops/fusion.ts).
+ */
+export function beforeWrite(s: Storage): void {
+  if (s.source !== null) beforeChangeHook?.(s, false);
 }
 
 /** A backend buffer shared by a tensor and its views; freed when the last of them goes. */
 export class Storage {
   /** Bumped by every in-place write; saved tensors compare it to detect modification. */
   version = 0;
-  /**
-   * @internal Pending tensors (src/ops/fusion.ts) whose expression reads this storage, held
-   * weakly: computed before the storage is written in place or freed. Null when there are none.
-   */
-  readers: WeakRef<Tensor>[] | null = null;
+  /** @internal What pending tensors read of this storage (src/ops/fusion.ts); null when none do. */
+  source: StorageSource | null = null;
   #refs = 0;
   #freed = false;
   /** Counted in memory(): made while tracking was on (null otherwise). */
@@ -130,9 +145,9 @@ export class Storage {
 
   release(): void {
     if (--this.#refs > 0 || this.#freed) return;
-    beforeChangeHook?.(this);
+    const handedOver = this.source !== null && beforeChangeHook!(this, true);
     this.#freed = true;
-    this.backend.free(this.buffer);
+    if (!handedOver) this.backend.free(this.buffer);
     this.account?.settle();
   }
 }
@@ -294,6 +309,7 @@ function cacheStats(): { buffers: number; bytes: number } {
  * the count at once; others when the garbage collector has finalised them.
  */
 export function memory(): MemoryInfo {
+  flushPendingHook?.();
   tracking = true;
   const backends: Record<string, BackendMemory> = {};
   let tensors = 0;

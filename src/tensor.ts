@@ -27,7 +27,6 @@ import * as Sc from './functions/scan.js';
 import * as Tl from './functions/tiling.js';
 import {
   attachStorage,
-  beforeChange,
   retrackTensor,
   trackPending,
   trackTensor,
@@ -466,7 +465,6 @@ export class Tensor<D extends DType = DType> {
     if (getBackend(device).name === this.device) return;
     const moved = copyToDevice(this, device);
     const from = this._storage;
-    beforeChange(from);
     retrackTensor(this, from, moved._storage);
     this.#storage = moved._storage;
     this.#backend = moved._backend;

@@ -1,6 +1,6 @@
 // The Tensor class as the layers below the API see it: src/tensor.ts registers itself here.
 import type { DType } from './dtype.js';
-import type { Storage } from './memory.js';
+import type { Storage, StorageSource } from './memory.js';
 import type { View } from './shape.js';
 import type { Backend, Fusion } from './backend/backend.js';
 import type { Tensor } from './tensor.js';
@@ -8,7 +8,7 @@ import type { Tensor } from './tensor.js';
 /**
  * A fused elementwise expression not yet computed (src/ops/fusion.ts): `program` (Fusion's
  * instruction format) over `leaves`, computed tensors each read as a contiguous run of `n` float32
- * elements from `offsets[k]` of `storages[k]`, or as one element broadcast (`scalars[k]`).
+ * elements from `offsets[k]` of `sources[k]`'s storage, or as one element broadcast (`scalars[k]`).
  */
 export interface Pending {
   readonly backend: Backend;
@@ -16,7 +16,7 @@ export interface Pending {
   readonly n: number;
   /** Held so that their storages stay alive (and are not finalised) while the expression is. */
   readonly leaves: readonly Tensor[];
-  readonly storages: readonly Storage[];
+  readonly sources: readonly StorageSource[];
   readonly offsets: readonly number[];
   readonly scalars: readonly boolean[];
   readonly program: readonly number[];

@@ -184,8 +184,7 @@ export function forwardStackOf(node: Node): string | null {
 
 /** 'nan' or 'inf' if a host-readable floating tensor holds one (async backends are not checked). */
 function nonFinite(t: Tensor): 'nan' | 'inf' | null {
-  if (!isFloating(t.dtype) || t.isDisposed || t._storage.backend.readSync === undefined)
-    return null;
+  if (!isFloating(t.dtype) || t.isDisposed || t._backend.readSync === undefined) return null;
   const data = t.dataSync();
   let inf = false;
   for (let i = 0; i < data.length; i++) {

@@ -43,8 +43,7 @@ export function recordOf(node: Node): NodeRecord | undefined {
 }
 
 export function snapshot(t: Tensor, maxElements = 1 << 16): TensorSnapshot {
-  const readable =
-    !t.isDisposed && t._storage.backend.readSync !== undefined && t.numel() <= maxElements;
+  const readable = !t.isDisposed && t._backend.readSync !== undefined && t.numel() <= maxElements;
   return {
     ref: new WeakRef(t),
     shape: [...t.shape],

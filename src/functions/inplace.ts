@@ -3,7 +3,7 @@ import { isGradEnabled } from '../autograd/grad_mode.js';
 import { canCast, checkedScalar } from '../dtype.js';
 import { AutogradError, DTypeError, ShapeError } from '../errors.js';
 import { kernelInputOf } from '../ops/apply.js';
-import { beforeChange } from '../memory.js';
+import { beforeWrite } from '../memory.js';
 import { sameShape, shapeStr } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { isTensor } from '../tensor_class.js';
@@ -56,7 +56,7 @@ function writeInto(self: Tensor, result: Tensor, castAllowed: boolean): Tensor {
   const src = recording && result.gradFn === null ? clone(result) : result;
   const dst = kernelInputOf(self);
   const from = kernelInputOf(src);
-  beforeChange(self._storage); // pending tensors that read self are computed first
+  beforeWrite(self._storage); // pending tensors that read self are computed first
   self._storage.backend.assign(dst, from);
   self._storage.version++;
   if (recording) self._setHistory(src.gradFn!, src._outputNr);

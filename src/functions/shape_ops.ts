@@ -272,7 +272,7 @@ export function checkIndexRange(
   size: number,
   error: (value: number) => Error,
 ): void {
-  if (index._storage.backend.readSync === undefined || index.numel() === 0) return;
+  if (index._backend.readSync === undefined || index.numel() === 0) return;
   const data = index.dataSync();
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;

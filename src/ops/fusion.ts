@@ -1,7 +1,7 @@
 // Lazy fusion of elementwise chains on the fast backends: apply() records a pending expression, run as one pass when touched.
 import type { DType } from '../dtype.js';
 import { NablaError } from '../errors.js';
-import { setBeforeChange, Storage } from '../memory.js';
+import { setFusionHooks, Storage, type StorageSource } from '../memory.js';
 import type { Primitive } from '../primitives.js';
 import { contiguousView, isContiguous, numel, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -11,15 +11,17 @@ import { createPendingTensor, type Pending } from '../tensor_class.js';
 // backend returns a pending tensor: an expression over computed leaves. An op that extends the
 // newest pending tensor (the head) inlines its expression, so the intermediate is never written;
 // anything else computes the head first, so the work asked for is done within one op's delay.
-// Superseded intermediates stay pending and are computed only if touched; their leaves' storages
-// hold them weakly (Storage.readers) and compute them before the leaves are written or freed.
+// Superseded intermediates stay pending and are computed only if touched. They read their leaves
+// through the leaves' storages' sources (Storage.source): before a storage is overwritten in place
+// its source moves to a copy of the old data, and before it is freed the source takes its buffer,
+// so an intermediate computed later sees its inputs as they were. NOTE: nothing refers to the
+// intermediates themselves (a WeakRef would keep each one alive to the end of the job, and with it
+// its inputs' buffers, in a loop that never yields).
 
 const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
 
-// NOTE: off by default until superseded intermediates stop holding their leaves alive in a loop
-// that never yields (WeakRef targets are kept to the end of the job: test/api/memory.test.ts's
-// "loop that never yields" fails with fusion on). NABLA_FUSE=1 turns it on.
-let enabled = env?.NABLA_FUSE === '1';
+/** On unless NABLA_FUSE=0 is in the environment. */
+let enabled = env?.NABLA_FUSE !== '0';
 /**
  * The fewest output elements for which an op fuses: below it the bookkeeping costs more than the
  * memory traffic it saves (measured with bench/workloads/relu.ts at several sizes; docs/kernels.md).
@@ -54,14 +56,29 @@ export function flushHead(): void {
   if (head !== null) materialize(head);
 }
 
+let flushQueued = false;
+
+/**
+ * The head is computed at the latest when the current job ends, so that a chain nothing touches
+ * again (the last one of a loop) neither waits for the next op nor holds its inputs meanwhile.
+ */
+function flushAtJobEnd(): void {
+  flushQueued = false;
+  try {
+    flushHead();
+  } catch {
+    // (a failure, out of memory say, is raised where the tensor is next touched)
+  }
+}
+
 /** Computes a pending tensor into a storage of its own. */
 export function materialize(t: Tensor): void {
   const p = t._pending;
   if (p === null) return;
   if (head === t) head = null;
-  const leaves = p.storages.map((s, k) => {
-    if (s.freed) throw new NablaError('internal error: a pending tensor outlived its input');
-    return { buffer: s.buffer, offset: p.offsets[k]!, scalar: p.scalars[k]! };
+  const leaves = p.sources.map(({ storage }, k) => {
+    if (storage.freed) throw new NablaError('internal error: a pending tensor outlived its input');
+    return { buffer: storage.buffer, offset: p.offsets[k]!, scalar: p.scalars[k]! };
   });
   const storage = Storage.alloc(p.backend, 'float32', p.n, true);
   p.fusion.run(storage.buffer, p.n, leaves, p.program);
@@ -77,43 +94,49 @@ export function disposePending(t: Tensor): void {
   else t._pending = null;
 }
 
-/** Computes the pending tensors that read `s`, before it is written in place, freed or moved. */
-function settleReaders(s: Storage): void {
-  if (head !== null && head._pending!.storages.includes(s)) flushHead();
-  const readers = s.readers;
-  if (readers === null) return;
-  s.readers = null;
-  for (const r of readers) {
-    const t = r.deref();
-    if (t !== undefined && t._pending !== null) materialize(t);
-  }
-}
-setBeforeChange(settleReaders);
+/**
+ * Releases the storages that sources took over (copies and handed-over buffers) once nothing reads
+ * them, on backends whose buffers need free(). NOTE: on the others the buffer goes with its source.
+ */
+const takenOver = new FinalizationRegistry<Storage>((s) => s.release());
 
-/** A superseded pending tensor: its leaves' storages now hold it (weakly). */
-function supersede(t: Tensor): void {
-  const p = t._pending!;
-  const seen: Storage[] = [];
-  for (const s of p.storages) {
-    if (seen.includes(s)) continue;
-    seen.push(s);
-    const ref = new WeakRef(t);
-    let rs = s.readers;
-    if (rs === null) rs = s.readers = [];
-    // NOTE: pruned when it doubles, so a leaf read by many dropped intermediates (a loop over
-    // the same input) holds only those still alive and pending.
-    if (rs.length >= 16 && (rs.length & (rs.length - 1)) === 0) {
-      const live = rs.filter((r) => r.deref()?._pending != null);
-      rs.length = 0;
-      rs.push(...live);
-    }
-    rs.push(ref);
+/** A source's new storage: held until the source is collected. */
+function holdFor(source: StorageSource, storage: Storage): void {
+  source.storage = storage;
+  storage.retain();
+  if (!storage.backend.gcManaged) takenOver.register(source, storage);
+}
+
+/**
+ * Before storage `s` is overwritten in place (`freeing` false) or freed: the head is computed if it
+ * reads `s`, and what superseded pending tensors read of `s` moves to a copy of its data (a write)
+ * or to its buffer (a free; returns true: the caller must not free the buffer).
+ */
+function beforeChange(s: Storage, freeing: boolean): boolean {
+  const source = s.source!;
+  if (head !== null && head._pending!.sources.includes(source)) flushHead();
+  s.source = null;
+  if (!source.shared) return false;
+  if (freeing) {
+    holdFor(source, new Storage(s.backend, s.buffer, s.dtype, s.size));
+    return true;
   }
+  const copy = Storage.alloc(s.backend, s.dtype, s.size, true);
+  const whole = { dtype: s.dtype, shape: [s.size], strides: [1], offset: 0 };
+  s.backend.assign({ ...whole, buffer: copy.buffer }, { ...whole, buffer: s.buffer });
+  holdFor(source, copy);
+  return false;
+}
+setFusionHooks(beforeChange, flushHead);
+
+/** A superseded pending tensor: the storages it reads keep their data for it from now on. */
+function supersede(t: Tensor): void {
+  for (const source of t._pending!.sources) source.shared = true;
 }
 
 interface Builder {
   leaves: Tensor[];
-  storages: Storage[];
+  sources: StorageSource[];
   offsets: number[];
   scalars: boolean[];
   program: number[];
@@ -126,7 +149,7 @@ function operand(b: Builder, t: Tensor, n: number, inline: boolean): number | nu
     if (p.n !== n) return null;
     // Inline: copy its leaves (shared ones once) and instructions, renumbered.
     const map = p.leaves.map((leaf, k) =>
-      leafOperand(b, leaf, p.storages[k]!, p.offsets[k]!, p.scalars[k]!),
+      leafOperand(b, leaf, p.sources[k]!, p.offsets[k]!, p.scalars[k]!),
     );
     const base = b.program.length / 3;
     const prog = p.program;
@@ -144,15 +167,23 @@ function operand(b: Builder, t: Tensor, n: number, inline: boolean): number | nu
   const view = t._layout;
   if (m === n && !isContiguous(view)) return null;
   const s = t._storage; // (computes a pending t when not inlining)
-  return leafOperand(b, t, s, view.offset, m === 1 && n !== 1);
+  const source = (s.source ??= { storage: s, shared: false });
+  return leafOperand(b, t, source, view.offset, m === 1 && n !== 1);
 }
 
-function leafOperand(b: Builder, t: Tensor, s: Storage, offset: number, scalar: boolean): number {
+function leafOperand(
+  b: Builder,
+  t: Tensor,
+  source: StorageSource,
+  offset: number,
+  scalar: boolean,
+): number {
   for (let k = 0; k < b.leaves.length; k++) {
-    if (b.storages[k] === s && b.offsets[k] === offset && b.scalars[k] === scalar) return -k - 1;
+    if (b.sources[k] === source && b.offsets[k] === offset && b.scalars[k] === scalar)
+      return -k - 1;
   }
   b.leaves.push(t);
-  b.storages.push(s);
+  b.sources.push(source);
   b.offsets.push(offset);
   b.scalars.push(scalar);
   return -b.leaves.length;
@@ -164,7 +195,7 @@ function build(
   n: number,
   inline: boolean,
 ): Builder | null {
-  const b: Builder = { leaves: [], storages: [], offsets: [], scalars: [], program: [] };
+  const b: Builder = { leaves: [], sources: [], offsets: [], scalars: [], program: [] };
   const x = operand(b, inputs[0]!, n, inline);
   if (x === null) return null;
   let y = x;
@@ -215,5 +246,9 @@ export function tryFuse(
   const pending: Pending = { backend, fusion, n, ...b };
   const out = createPendingTensor(contiguousView(shape), dtype, pending);
   head = out;
+  if (!flushQueued) {
+    flushQueued = true;
+    queueMicrotask(flushAtJobEnd);
+  }
   return out;
 }

@@ -1,7 +1,7 @@
 // The fused path of the optimizers: a backend's FusedOps, used when every tensor of an update is a
 // contiguous float32 tensor of that backend (otherwise the composed ops run).
 import type { FusedOps, FusedTensor } from '../backend/backend.js';
-import { beforeChange } from '../memory.js';
+import { beforeWrite } from '../memory.js';
 import { isContiguous } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
@@ -9,14 +9,14 @@ import type { Tensor } from '../tensor.js';
 export function fusedOpsFor(tensors: readonly (Tensor | null)[]): FusedOps<unknown> | null {
   const first = tensors[0];
   if (first === null || first === undefined) return null;
-  const backend = first._storage.backend;
+  const backend = first._backend;
   const fused = backend.fused;
   if (fused === undefined) return null;
   const n = first.numel();
   for (const t of tensors) {
     if (t === null) continue;
     if (
-      t._storage.backend !== backend ||
+      t._backend !== backend ||
       t.dtype !== 'float32' ||
       t.numel() !== n ||
       t.isDisposed ||
@@ -31,7 +31,7 @@ export function fusedOpsFor(tensors: readonly (Tensor | null)[]): FusedOps<unkno
 /** The contiguous run a tensor occupies in its buffer. */
 export function fusedTensor(t: Tensor): FusedTensor<unknown> {
   // NOTE: the fused kernels write before markWritten: pending tensors reading t are computed now.
-  beforeChange(t._storage);
+  beforeWrite(t._storage);
   return { buffer: t._storage.buffer, offset: t._layout.offset, size: t.numel() };
 }
 

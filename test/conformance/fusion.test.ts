@@ -164,6 +164,43 @@ describe.each(names)('fusion on %s', (name) => {
     expect(bits(c)).toEqual(wantZ);
   });
 
+  it('a superseded intermediate keeps the data its leaf had, through writes and frees', () => {
+    // (8192 floats: large enough for the buffer pool and the wasm heap to hand a freed buffer on)
+    const n = 8192;
+    const x = tensor(data(n, 21));
+    const want1 = eager(() => bits(x.mul(3)));
+    const a = x.mul(3);
+    void a.neg(); // supersedes a
+    x.add_(1);
+    const want2 = eager(() => bits(x.mul(3)));
+    const b = x.mul(3);
+    void b.neg();
+    x.mul_(2); // a second snapshot: a still reads the first
+    const want3 = eager(() => bits(x.mul(3).add(1)));
+    const c = x.mul(3);
+    void c.add(1).abs();
+    const wantC = eager(() => bits(x.mul(3)));
+    x.dispose(); // c's source takes the buffer itself
+    const junk = [tensor(new Float32Array(n).fill(7)), tensor(new Float32Array(n).fill(8))];
+    expect(bits(a)).toEqual(want1);
+    expect(bits(b)).toEqual(want2);
+    expect(bits(c)).toEqual(wantC);
+    expect(bits(c.add(1))).toEqual(want3);
+    expect(junk[0]!.dataSync()[0]).toBe(7);
+  });
+
+  it('the head is computed when the job ends, and memory() counts it', async () => {
+    const x = randn([4096]);
+    const h = x.mul(2).add(1);
+    expect(h._pending).not.toBeNull();
+    await Promise.resolve();
+    expect(h._pending).toBeNull();
+    const g = x.neg();
+    expect(g._pending).not.toBeNull();
+    memory();
+    expect(g._pending).toBeNull();
+  });
+
   it('tidy() returning a pending tensor keeps it; views and reshapes compute it', () => {
     const x = tensor(data(600, 13));
     const want = eager(() => bits(x.mul(2).add(1)));

@@ -143,7 +143,7 @@ function assertSameSize(input: Tensor, target: Tensor): void {
 
 /** The values of a host-readable tensor, or null on a backend that reads asynchronously. */
 function hostValues(t: Tensor): ArrayLike<number> | null {
-  return t._storage.backend.readSync === undefined ? null : t.dataSync();
+  return t._backend.readSync === undefined ? null : t.dataSync();
 }
 
 // ---- regression losses ----
