@@ -1,6 +1,7 @@
 /* Batch norm over a contiguous float32 [N, C, S] (nabla.h NB_BN_*): the per-channel statistics,
  * summed in double vectors (each channel in one fixed order, so results do not depend on the
- * thread count), and one per-channel affine map that serves the forward and the input gradient. */
+ * thread count), and one per-channel affine map that serves the forward and the input gradient
+ * (separate multiplies and adds, no FMA: every build and the vector tails round alike). */
 #include "internal.h"
 
 NB_INLINE double bn_hsum(vd v) {
@@ -93,11 +94,14 @@ void NB_FN(bn_apply)(const int32_t *meta, float *out, const float *x, const floa
       float *o = out + n * C;
       intptr_t c = 0;
       for (; c + NB_VL <= C; c += NB_VL) {
-        vf y = vfma(vload(xr + c) - vload(mean + c), vload(p + c), vload(q + c));
-        if (gr) y = vfma(vload(gr + c), vload(k + c), y);
+        vf y = (vload(xr + c) - vload(mean + c)) * vload(p + c) + vload(q + c);
+        if (gr) y = y + vload(gr + c) * vload(k + c);
         vstore(o + c, y);
       }
-      for (; c < C; c++) o[c] = (xr[c] - mean[c]) * p[c] + q[c] + (gr ? gr[c] * k[c] : 0.0f);
+      for (; c < C; c++) {
+        float y = (xr[c] - mean[c]) * p[c] + q[c];
+        o[c] = gr ? y + gr[c] * k[c] : y;
+      }
     }
     return;
   }
@@ -110,10 +114,10 @@ void NB_FN(bn_apply)(const int32_t *meta, float *out, const float *x, const floa
     intptr_t j = 0;
     if (gr) {
       for (; j + NB_VL <= S; j += NB_VL)
-        vstore(o + j, vfma(vload(gr + j), kv, vfma(vload(xr + j) - m, pv, qv)));
-      for (; j < S; j++) o[j] = (xr[j] - mean[c]) * p[c] + q[c] + gr[j] * k[c];
+        vstore(o + j, ((vload(xr + j) - m) * pv + qv) + vload(gr + j) * kv);
+      for (; j < S; j++) o[j] = ((xr[j] - mean[c]) * p[c] + q[c]) + gr[j] * k[c];
     } else {
-      for (; j + NB_VL <= S; j += NB_VL) vstore(o + j, vfma(vload(xr + j) - m, pv, qv));
+      for (; j + NB_VL <= S; j += NB_VL) vstore(o + j, (vload(xr + j) - m) * pv + qv);
       for (; j < S; j++) o[j] = (xr[j] - mean[c]) * p[c] + q[c];
     }
   }
