@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define NB_MAXDIM 8
-#define NB_ABI_VERSION 11
+#define NB_ABI_VERSION 12
 
 /* The meta block: NB_META_INTS int32 values followed by NB_META_DOUBLES doubles (8-byte aligned). */
 #define NB_META_INTS 128
@@ -131,6 +131,20 @@ enum nb_reduce_op { NB_REDUCE_OPS(NB_ENUM_) NB_REDUCE_COUNT };
 #define NB_LS_LEN 1
 #define NB_LS_INNER 2
 #define NB_LS_OFFSET 3
+
+/* ---- Batch norm over a contiguous float32 [N, C, S] (S: the spatial positions), x read from
+ * element NB_BN_XOFF and g from NB_BN_GOFF. ----
+ * bn_stats without g: out[c] = the mean, out[C + c] = the biased variance of channel c (one pass
+ * of double sums shifted by the channel's first value); with g: out[c] = sum g, out[C + c] =
+ * sum g * (x - coef[c]). A share is a range of channels, each summed in one fixed order.
+ * bn_apply: out = (x - coef[c]) * coef[C + c] + coef[2C + c], plus g * coef[3C + c] with g (the
+ * forward's scale and shift; training's input gradient). A share is a range of rows (n, c), or of
+ * samples n when S = 1 (then vectorised over the channels). */
+#define NB_BN_N 0
+#define NB_BN_C 1
+#define NB_BN_S 2
+#define NB_BN_XOFF 3
+#define NB_BN_GOFF 4
 
 /* ---- Sliding windows (unfold / fold) over float32 images. ----
  * unfold reads an image [N, C, H, W] at strides NB_U_STRIDES (4) from NB_U_OFFSET and writes
@@ -271,6 +285,10 @@ typedef struct nb_kernel_table {
   void (*fold)(const int32_t *meta, float *out, const float *cols, int tid, int nt);
   void (*maxpool_index)(const int32_t *meta, int32_t *out, const float *x, int tid, int nt);
   void (*log_softmax)(const int32_t *meta, float *out, const float *x, int tid, int nt);
+  void (*bn_stats)(const int32_t *meta, float *out, const float *x, const float *coef,
+                   const float *g, int tid, int nt);
+  void (*bn_apply)(const int32_t *meta, float *out, const float *x, const float *coef,
+                   const float *g, int tid, int nt);
   /* Floats of workspace each conv2d / conv2d_wgrad share needs (64-byte aligned by the host). */
   size_t (*conv_ws)(const int32_t *meta);
   void (*conv2d)(const int32_t *meta, float *out, const float *x, const float *w, const float *bias,
@@ -287,9 +305,9 @@ typedef struct nb_kernel_table {
                  int32_t *status, int tid, int nt);
   void (*scatter)(const int32_t *meta, float *out, const int32_t *index, const float *src,
                   int32_t *status, int tid, int nt);
-  /* iters steps of 12 independent FMA chains: iters * 12 * vector_lanes() * 2 flops. */
   /* leaves: NB_F_NLEAVES pointers (see NB_F_*). */
   void (*fused)(const int32_t *meta, float *out, const float *const *leaves, int tid, int nt);
+  /* iters steps of 12 independent FMA chains: iters * 12 * vector_lanes() * 2 flops. */
   float (*fma_probe)(int64_t iters);
   int32_t (*vector_lanes)(void);
 } nb_kernel_table;

@@ -118,6 +118,14 @@ export interface NllParams {
   readonly reduction: 'none' | 'sum' | 'mean';
 }
 
+/** batchNorm's options: eps, whether the stats are the batch's own, and which affine inputs follow. */
+export interface BatchNormParams {
+  readonly eps: number;
+  readonly training: boolean;
+  readonly weight: boolean;
+  readonly bias: boolean;
+}
+
 /** scatter_reduce's reductions. */
 export type ScatterReduction = 'sum' | 'prod' | 'mean' | 'amax' | 'amin';
 
@@ -160,6 +168,29 @@ export type PrimitiveParams = { readonly [P in UnaryPrimitive]: NoParams } & {
    * F.linear with a 2-d weight), without a transposed copy of the weight.
    */
   readonly linear: NoParams;
+  /**
+   * Batch norm's statistics of x [N, C, *] (floating): [2, C], row 0 the per-channel mean over every
+   * dim but 1, row 1 the biased variance (two passes, float64 accumulators). Not differentiable.
+   */
+  readonly batchNormStats: NoParams;
+  /**
+   * Batch norm's gradient statistics: g and x [N, C, *] and stats [2, C] (mean in row 0) to
+   * [2, C]: row 0 Σ g, row 1 Σ g·(x − mean) per channel (float64 accumulators). Not differentiable.
+   */
+  readonly batchNormGradStats: NoParams;
+  /**
+   * y = (x − mean)·rsqrt(var + eps)·w + b per channel of x [N, C, *], from stats [2, C] and the
+   * optional weight [C] and bias [C] (inputs 2 and 3 as `weight`/`bias` say, in that order).
+   * `training`: the stats are x's own (the backward is the full batch-norm gradient), else they
+   * are constants (running statistics).
+   */
+  readonly batchNorm: BatchNormParams;
+  /**
+   * Training-mode batch norm's input gradient: g, x [N, C, *], stats [2, C], gradStats [2, C]
+   * (batchNormGradStats) and the optional weight [C] to
+   * dx = w·invstd·(g − Σg/n − (x − mean)·invstd²·Σg(x − mean)/n). Not differentiable.
+   */
+  readonly batchNormBackward: { readonly eps: number; readonly weight: boolean };
   readonly view: { readonly shape: readonly number[] };
   readonly permute: { readonly dims: readonly number[] };
   readonly expand: { readonly shape: readonly number[] };

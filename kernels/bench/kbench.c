@@ -445,6 +445,30 @@ static void crosscheck(int nt) {
     snprintf(what, sizeof what, "log_softmax %dx%dx%d", outer, len, inner);
     cmp_f(what, o1, o2, n, 8);
   }
+  /* batch norm: statistics (double sums in lanes of another width) and the affine maps against
+   * the base build, on [N, C, S] with S = 1 (vectorised over C) and S > 1 */
+  int bns[][3] = {{3, 5, 37}, {7, 11, 1}, {2, 3, 300}};
+  for (int c = 0; c < 3; c++) {
+    char what[64];
+    int bN = bns[c][0], bC = bns[c][1], bS = bns[c][2], n = bN * bC * bS;
+    memset(meta_buf, 0, sizeof meta_buf);
+    meta_buf[NB_BN_N] = bN;
+    meta_buf[NB_BN_C] = bC;
+    meta_buf[NB_BN_S] = bS;
+    meta_buf[NB_BN_XOFF] = 5; /* past x's non-finite values */
+    for (int t = 0; t < nt; t++) K->bn_stats(meta_buf, o1, x, NULL, NULL, t, nt);
+    B->bn_stats(meta_buf, o2, x, NULL, NULL, 0, 1);
+    snprintf(what, sizeof what, "bn_stats %dx%dx%d", bN, bC, bS);
+    cmp_f(what, o1, o2, 2 * bC, 4);
+    for (int t = 0; t < nt; t++) K->bn_stats(meta_buf, o1, x, y, y + 7, t, nt);
+    B->bn_stats(meta_buf, o2, x, y, y + 7, 0, 1);
+    snprintf(what, sizeof what, "bn_stats grad %dx%dx%d", bN, bC, bS);
+    cmp_f(what, o1, o2, 2 * bC, 4);
+    for (int t = 0; t < nt; t++) K->bn_apply(meta_buf, o1, x, y, y + 7, t, nt);
+    B->bn_apply(meta_buf, o2, x, y, y + 7, 0, 1);
+    snprintf(what, sizeof what, "bn_apply %dx%dx%d", bN, bC, bS);
+    cmp_f(what, o1, o2, n, 0); /* no FMA: the same roundings on every build */
+  }
   /* reductions: rows (contiguous reduced dim) and columns (strided) */
   const char *rn[] = {NB_REDUCE_OPS(NB_QUOTE_)};
   for (int op = 0; op < NB_REDUCE_COUNT; op++)

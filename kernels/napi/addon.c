@@ -298,6 +298,26 @@ META_KERNEL(maxpool_index, window_work(m, 0))
 /* exp and log per element: worth about 8 plain elementwise ones */
 META_KERNEL(log_softmax, 8.0 * m[NB_LS_OUTER] * m[NB_LS_LEN] * m[NB_LS_INNER])
 
+/* bn_stats(out, x[, coef, g]) and bn_apply(out, x, coef[, g]) (nabla.h NB_BN_*): threads as the
+ * elements of x earn them. */
+#define BN_KERNEL(name, optional_from)                                                    \
+  static void name##_task(void *v, int tid, int nt, int thread) {                         \
+    job_t *j = v;                                                                         \
+    (void)thread;                                                                         \
+    K->name(j->meta, j->p[0], j->p[1], j->p[2], j->p[3], tid, nt);                        \
+  }                                                                                       \
+  static napi_value name(napi_env env, napi_callback_info info) {                         \
+    job_t j;                                                                              \
+    if (!get_arrays(env, info, 4, optional_from, &j)) return NULL;                        \
+    const int32_t *m = j.meta;                                                            \
+    double n = (double)m[NB_BN_N] * m[NB_BN_C] * m[NB_BN_S];                              \
+    run(name##_task, &j, threads_for(n, PAR_ELEMENTS));                                   \
+    return NULL;                                                                          \
+  }
+
+BN_KERNEL(bn_stats, 2)
+BN_KERNEL(bn_apply, 3)
+
 static double conv_flops(const int32_t *m) {
   return (double)m[NB_U_N] * m[NB_CV_O] * m[NB_U_C] * m[NB_U_KH] * m[NB_U_KW] * m[NB_U_OH] *
          m[NB_U_OW];
@@ -550,6 +570,8 @@ NAPI_MODULE_INIT() {
       {"fold", NULL, fold, NULL, NULL, NULL, napi_default, NULL},
       {"maxpoolIndex", NULL, maxpool_index, NULL, NULL, NULL, napi_default, NULL},
       {"logSoftmax", NULL, log_softmax, NULL, NULL, NULL, napi_default, NULL},
+      {"bnStats", NULL, bn_stats, NULL, NULL, NULL, napi_default, NULL},
+      {"bnApply", NULL, bn_apply, NULL, NULL, NULL, napi_default, NULL},
       {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dWgrad", NULL, conv2d_wgrad, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dDgrad", NULL, conv2d_dgrad, NULL, NULL, NULL, napi_default, NULL},

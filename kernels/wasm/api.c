@@ -10,6 +10,7 @@
 #include "../reduce.c"
 #include "../window.c"
 #include "../conv.c"
+#include "../norm.c"
 
 int32_t nb_wasm_abi(void) { return NB_ABI_VERSION; }
 

@@ -174,6 +174,15 @@ const FORWARD: { readonly [P in Primitive]: ForwardRule<P> | null } = {
   diagonal: null,
   windows: null,
   matmul: ({ a, b }) => [a, DOT, b],
+  batchNormStats: ({ a }) => fn('batchNormStats', '\\operatorname{batchNormStats}', [[a]]),
+  batchNormGradStats: null,
+  batchNorm: ({ a, b, args, params: p }) =>
+    fn('batchNorm', '\\operatorname{batchNorm}', [
+      [a],
+      [b],
+      ...args.slice(2, 2 + (p.weight ? 1 : 0) + (p.bias ? 1 : 0)).map((s) => [sym(s)]),
+    ]),
+  batchNormBackward: null,
   linear: ({ a, b, args }) =>
     args[2] === undefined ? [a, DOT, b, TRANSPOSE] : [a, DOT, b, TRANSPOSE, PLUS, sym(args[2])],
   view: ({ a, params }) => fn('reshape', '\\operatorname{reshape}', [[a], shapeArg(params.shape)]),
@@ -381,6 +390,10 @@ const LOCAL: { readonly [P in Primitive]: LocalRule | null } = {
   windows: null,
   matmul: null,
   linear: null,
+  batchNormStats: null,
+  batchNormGradStats: null,
+  batchNorm: null,
+  batchNormBackward: null,
   view: null,
   permute: null,
   expand: null,

@@ -4,6 +4,7 @@ import { NablaError } from '../errors.js';
 import type {
   BinaryPrimitive,
   Primitive,
+  BatchNormParams,
   NllParams,
   ReduceParams,
   SliceParams,
@@ -140,6 +141,9 @@ function broadcastBatch(ins: readonly Val[], rank: number): Batch | null {
   }
   return batchAt(b, dim);
 }
+
+/** Every dim of a rank-`n` [N, C, *] tensor but the channels (1). */
+const reduceAxes = (n: number) => Array.from({ length: n }, (_, i) => i).filter((i) => i !== 1);
 
 function reducedBatch(b: Batch | null, { dims, keepdim }: ReduceParams): Batch | null {
   if (b === null || dims.includes(b.dim)) return null;
@@ -390,6 +394,32 @@ export function emitPrimitive(
       const y = g.op('MatMul', [x.name, g.op('Transpose', [w], [attr.ints('perm', [1, 0])])]);
       return { name: b === undefined ? y : g.op('Add', [y, b]), batch };
     }
+    case 'batchNormStats': {
+      // [2, C]: the per-channel mean and biased variance over every dim but 1, stacked
+      const axes = reduceAxes(x.shape.length);
+      const c = [1, x.shape[1]!];
+      const mean = reduceNode(g, 'ReduceMean', x.name, axes, true);
+      const d = g.op('Sub', [x.name, mean]);
+      const variance = reduceNode(g, 'ReduceMean', g.op('Mul', [d, d]), axes, false);
+      const rows = [reduceNode(g, 'ReduceMean', x.name, axes, false), variance].map((r) =>
+        g.op('Reshape', [r, g.ints(c)]),
+      );
+      return { name: g.op('Concat', rows, [attr.int('axis', 0)]), batch: null };
+    }
+    case 'batchNorm': {
+      const p = params as BatchNormParams;
+      const c = [x.shape[1]!];
+      const row = (i: number) =>
+        g.op('Gather', [ins[1]!.name, g.ints([i], true)], [attr.int('axis', 0)]);
+      const scale = p.weight ? ins[2]!.name : g.filled(1, c, out.dtype);
+      const bias = p.bias ? ins[p.weight ? 3 : 2]!.name : g.filled(0, c, out.dtype);
+      const bnIns = [x.name, scale, bias, row(0), row(1)];
+      const name = g.op('BatchNormalization', bnIns, [attr.float('epsilon', p.eps)]);
+      return { name, batch: x.batch };
+    }
+    case 'batchNormGradStats':
+    case 'batchNormBackward':
+      return unsupported(op);
     case 'view': {
       const t = reshapeTarget(g, x, out.shape);
       return { name: g.op('Reshape', [x.name, g.ints(t.shape)]), batch: t.batch };

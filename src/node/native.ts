@@ -35,6 +35,8 @@ interface NativeAddon extends Pick<FastEngine, 'sgd' | 'adam'> {
   compare(out: Uint8Array, a: Float32Array, b: Float32Array): void;
   where(out: Float32Array, c: Uint8Array, a: Float32Array, b: Float32Array): void;
   reduce(out: ReduceOut, x: Float32Array): void;
+  bnStats(out: Float32Array, x: Float32Array, coef?: Float32Array, g?: Float32Array): void;
+  bnApply(out: Float32Array, x: Float32Array, coef: Float32Array, g?: Float32Array): void;
   unfold(out: Float32Array, x: Float32Array): void;
   fold(out: Float32Array, cols: Float32Array): void;
   maxpoolIndex(out: Int32Array, x: Float32Array): void;
@@ -106,6 +108,15 @@ class NativeEngine implements FastEngine {
   }
   reduce(out: ReduceOut, x: Operand): void {
     this.#a.reduce(out, x.data);
+  }
+  bnStats(out: Float32Array, x: Operand, coef: Operand | null, g: Operand | null): void {
+    if (coef === null) this.#a.bnStats(out, x.data);
+    else if (g === null) this.#a.bnStats(out, x.data, coef.data);
+    else this.#a.bnStats(out, x.data, coef.data, g.data);
+  }
+  bnApply(out: Float32Array, x: Operand, coef: Operand, g: Operand | null): void {
+    if (g === null) this.#a.bnApply(out, x.data, coef.data);
+    else this.#a.bnApply(out, x.data, coef.data, g.data);
   }
   unfold(out: Float32Array, x: Operand): void {
     this.#a.unfold(out, x.data);

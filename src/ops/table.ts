@@ -6,6 +6,12 @@ import { gatherDef, scatterAddDef, scatterDef, scatterReduceDef } from './defs/i
 import { kthIndexDef, sortDef } from './defs/sorting.js';
 import { linearDef, matmulDef } from './defs/linalg.js';
 import {
+  batchNormBackwardDef,
+  batchNormDef,
+  batchNormGradStatsDef,
+  batchNormStatsDef,
+} from './defs/norm.js';
+import {
   catDef,
   expandDef,
   permuteDef,
@@ -46,6 +52,10 @@ export const OPS: OpTable = {
   cumExtremeIndex: cumExtremeIndexDef,
   matmul: matmulDef,
   linear: linearDef,
+  batchNormStats: batchNormStatsDef,
+  batchNormGradStats: batchNormGradStatsDef,
+  batchNorm: batchNormDef,
+  batchNormBackward: batchNormBackwardDef,
   view: viewDef,
   permute: permuteDef,
   expand: expandDef,

@@ -38,6 +38,35 @@ const win = (
   stride: [number, number],
 ) => ({ kernelSize, dilation, padding, stride });
 
+// batch norm: the statistics of x, and the inputs of its fused primitives
+const bnStats = (x: Tensor) => apply('batchNormStats', [x], {});
+const withStats = (x: Tensor, gradScale: number) => [
+  r(...x.shape)
+    .mul(gradScale)
+    .to(x.dtype),
+  x,
+  bnStats(x),
+];
+const bnp = (training: boolean, affine: string) => ({
+  eps: 1e-5,
+  training,
+  weight: affine.includes('w'),
+  bias: affine.includes('b'),
+});
+const bnInputs = (x: Tensor, affine: string) => {
+  const c = x.shape[1]!;
+  const ins = [x, bnStats(x)];
+  if (affine.includes('w')) ins.push(r(c).to(x.dtype));
+  if (affine.includes('b')) ins.push(r(c).to(x.dtype));
+  return ins;
+};
+const bnb = (weight: boolean) => ({ eps: 1e-5, weight });
+const bnGrad = (x: Tensor, weight: boolean) => {
+  const [g, , st] = withStats(x, 1) as [Tensor, Tensor, Tensor];
+  const ins = [g, x, st, apply('batchNormGradStats', [g, x, st], {})];
+  if (weight) ins.push(r(x.shape[1]!).to(x.dtype));
+  return ins;
+};
 const unaryCases: Case[] = [
   { label: 'contiguous', inputs: () => [r(3, 4)], params: {} },
   { label: 'transposed', inputs: () => [r(4, 3).t()], params: {} },
@@ -285,6 +314,104 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
       inputs: () => [specials().reshape(2, 4), r(3, 4), tensor([0, Infinity, Number.NaN])],
       params: {},
     },
+  ],
+  batchNormStats: [
+    { label: '4-d', inputs: () => [r(4, 3, 5, 6)], params: {} },
+    { label: '[N, C]', inputs: () => [r(9, 5)], params: {} },
+    { label: '3-d spatial', inputs: () => [r(2, 3, 2, 3, 4)], params: {} },
+    { label: 'C = 1, long rows', inputs: () => [r(3, 1, 101)], params: {} },
+    { label: 'N·S = 1', inputs: () => [r(1, 4)], params: {} },
+    { label: 'strided', inputs: () => [r(5, 6, 3).permute(2, 1, 0)], params: {} },
+    { label: 'sliced spatial', inputs: () => [r(2, 3, 10).slice(2, 1, null, 2)], params: {} },
+    {
+      label: 'offset and large mean',
+      inputs: () => [r(8, 4, 33).add(100).slice(0, 2)],
+      params: {},
+    },
+    { label: 'float64', inputs: () => [r(4, 3, 5).double()], params: {} },
+    { label: 'non-finite', inputs: () => [specials().reshape(2, 2, 2)], params: {} },
+    { label: 'empty', inputs: () => [zeros(0, 3)], params: {} },
+  ],
+  batchNormGradStats: [
+    { label: '4-d', inputs: () => withStats(r(4, 3, 5, 6), 1), params: {} },
+    { label: '[N, C]', inputs: () => withStats(r(9, 5), 1), params: {} },
+    { label: 'C = 1, 3-d spatial', inputs: () => withStats(r(2, 1, 3, 4, 5), 1), params: {} },
+    {
+      label: 'strided grad and input',
+      inputs: () => {
+        const x = r(5, 6, 3).permute(2, 1, 0);
+        return [r(6, 5, 3).permute(2, 0, 1), x, bnStats(x)];
+      },
+      params: {},
+    },
+    { label: 'float64', inputs: () => withStats(r(4, 3, 5).double(), 1), params: {} },
+    {
+      label: 'non-finite',
+      inputs: () => [specials().reshape(2, 2, 2), r(2, 2, 2), r(2, 2).abs()],
+      params: {},
+    },
+  ],
+  batchNorm: [
+    { label: '4-d, affine', inputs: () => bnInputs(r(4, 3, 5, 6), 'wb'), params: bnp(true, 'wb') },
+    { label: 'eval, no affine', inputs: () => bnInputs(r(4, 3, 7), ''), params: bnp(false, '') },
+    { label: 'bias only', inputs: () => bnInputs(r(2, 3, 4), 'b'), params: bnp(true, 'b') },
+    { label: 'weight only', inputs: () => bnInputs(r(2, 3, 4), 'w'), params: bnp(false, 'w') },
+    { label: '[N, C]', inputs: () => bnInputs(r(9, 5), 'wb'), params: bnp(true, 'wb') },
+    {
+      label: '3-d spatial',
+      inputs: () => bnInputs(r(2, 3, 2, 3, 4), 'wb'),
+      params: bnp(true, 'wb'),
+    },
+    { label: 'C = 1', inputs: () => bnInputs(r(3, 1, 37), 'wb'), params: bnp(true, 'wb') },
+    {
+      label: 'strided input and affine',
+      inputs: () => [
+        r(5, 6, 3).permute(2, 1, 0),
+        r(2, 6).abs(),
+        r(12).slice(0, 0, null, 2),
+        r(6, 2).select(1, 1),
+      ],
+      params: bnp(true, 'wb'),
+    },
+    {
+      label: 'float64',
+      inputs: () => bnInputs(r(4, 3, 5).double(), 'wb'),
+      params: bnp(true, 'wb'),
+    },
+    {
+      label: 'non-finite',
+      inputs: () => [
+        specials().reshape(2, 2, 2),
+        tensor([
+          [0, 1],
+          [1, 0],
+        ]),
+        r(2),
+        r(2),
+      ],
+      params: bnp(false, 'wb'),
+    },
+    { label: 'empty', inputs: () => [zeros(0, 3), r(2, 3).abs()], params: bnp(false, '') },
+  ],
+  batchNormBackward: [
+    { label: '4-d, weight', inputs: () => bnGrad(r(4, 3, 5, 6), true), params: bnb(true) },
+    { label: '[N, C], no weight', inputs: () => bnGrad(r(9, 5), false), params: bnb(false) },
+    {
+      label: '3-d spatial, C = 1',
+      inputs: () => bnGrad(r(2, 1, 3, 4, 5), true),
+      params: bnb(true),
+    },
+    {
+      label: 'strided',
+      inputs: () => {
+        const x = r(5, 6, 3).permute(2, 1, 0);
+        const g = r(6, 5, 3).permute(2, 0, 1);
+        const st = bnStats(x);
+        return [g, x, st, apply('batchNormGradStats', [g, x, st], {}), r(12).slice(0, 0, null, 2)];
+      },
+      params: bnb(true),
+    },
+    { label: 'float64', inputs: () => bnGrad(r(4, 3, 5).double(), true), params: bnb(true) },
   ],
   view: [{ label: 'split dims', inputs: () => [r(6, 4)], params: { shape: [2, 3, 4] } }],
   permute: [{ label: '3-d', inputs: () => [r(2, 3, 4)], params: { dims: [2, 0, 1] } }],

@@ -204,6 +204,19 @@ describe('explain', () => {
     });
   };
 
+  it('shows a BatchNorm layer as the batchNorm primitive with its statistics and affine inputs', () => {
+    manualSeed(3);
+    const model = new nn.Sequential(new nn.Linear(3, 2), new nn.BatchNorm1d(2));
+    const x = tensor([
+      [1, 2, 3],
+      [0, -1, 2],
+      [4, 0, 1],
+    ]);
+    const ex = explain(() => (model.forward(x) as Tensor).square().sum(), { model, names: { x } });
+    expect(ex.forward.map((s) => s.op)).toEqual(['linear', 'batchNorm', 'mul', 'sum']);
+    expect(ex.toText()).toMatch(/t2 = batchNorm\(t1, \S+, 1\.weight, 1\.bias\)/);
+  });
+
   it('renders text with ∂ notation, the dead unit and the SGD rule', () => {
     const text = run().toText();
     expect(text).toContain('t1 = x · fc1.weightᵀ + fc1.bias');

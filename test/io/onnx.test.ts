@@ -272,6 +272,21 @@ describe('ONNX export: onnxruntime gives nabla’s outputs at any batch size', (
     ]);
   });
 
+  it('BatchNorm without running statistics normalises with the batch’s: the batch-norm primitives as ReduceMean, Concat and BatchNormalization', async () => {
+    manualSeed(7);
+    const seq = new nn.Sequential(
+      new nn.Conv2d(2, 3, 3),
+      new nn.BatchNorm2d(3, { trackRunningStats: false }),
+      new nn.BatchNorm2d(3, { trackRunningStats: false, affine: false }),
+    );
+    for (const opsetVersion of [13, 18]) {
+      const ops = await expectOrtMatches(seq, [2, 6, 5], { opsetVersion });
+      expect(ops.filter((o) => o === 'BatchNormalization')).toHaveLength(2);
+      expect(ops).toContain('ReduceMean');
+      expect(ops).toContain('Concat');
+    }
+  });
+
   it('pools with ceil_mode and padding; F.pad in a forward becomes Pad ops (one per padded dim)', async () => {
     manualSeed(12);
     const pools = new nn.Sequential(

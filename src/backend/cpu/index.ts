@@ -19,6 +19,12 @@ import {
   sliceScatterKernel,
 } from './indexing.js';
 import { linearKernel, matmulKernel } from './linalg.js';
+import {
+  batchNormBackwardKernel,
+  batchNormGradStatsKernel,
+  batchNormKernel,
+  batchNormStatsKernel,
+} from './norm.js';
 import { logSoftmaxKernel, nllLossBackwardKernel, nllLossKernel } from './loss.js';
 import { kthIndexKernel, sortKernel } from './sorting.js';
 import { cumsumKernel, normKernel, reduceKernel } from './reduce.js';
@@ -58,6 +64,10 @@ const kernels: KernelTable<Buf> = {
   cumExtremeIndex: cumExtremeIndexKernel,
   matmul: matmulKernel,
   linear: linearKernel,
+  batchNormStats: batchNormStatsKernel,
+  batchNormGradStats: batchNormGradStatsKernel,
+  batchNorm: batchNormKernel,
+  batchNormBackward: batchNormBackwardKernel,
   sliceScatter: sliceScatterKernel,
   cat: catKernel,
   gather: gatherKernel,

@@ -7,6 +7,7 @@ import type { FastEngine } from './engine.js';
 import { indexKernels } from './indexing.js';
 import { linalgKernels } from './linalg.js';
 import { fusion } from './fusion.js';
+import { normKernels } from './norm.js';
 import { fusedOps } from './optim.js';
 import { reduceKernels } from './reduce.js';
 import { makeContext, type Buf, type FastThresholds } from './shared.js';
@@ -22,7 +23,7 @@ export interface FastBackend extends Backend<Buf> {
 
 /**
  * The cpu backend with each family's C kernels over its JavaScript ones (elementwise.ts,
- * reduce.ts, linalg.ts, window.ts, indexing.ts) and fused optimizer updates (optim.ts). Every
+ * reduce.ts, linalg.ts, window.ts, indexing.ts, norm.ts) and fused optimizer updates (optim.ts). Every
  * kernel reads `thresholds` at each call and falls back to the cpu kernel when the C kernel
  * cannot take the call.
  */
@@ -40,6 +41,7 @@ export function makeFastBackend(
     ...linalgKernels(ctx),
     ...windowKernels(ctx),
     ...indexKernels(ctx),
+    ...normKernels(ctx),
   };
   return {
     ...cpuBackend,

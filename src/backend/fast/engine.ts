@@ -34,6 +34,13 @@ export interface FastEngine {
   reduce(out: ReduceOut, x: Operand): void;
   /** log_softmax along the middle dim of the contiguous [outer, len, inner] in meta (Meta.logSoftmax). */
   logSoftmax(out: Float32Array, x: Operand): void;
+  /**
+   * Batch norm's statistics over the [N, C, S] in meta (Meta.batchNorm): mean and biased variance
+   * per channel, or with g, Σ g and Σ g·(x − coef[c]).
+   */
+  bnStats(out: Float32Array, x: Operand, coef: Operand | null, g: Operand | null): void;
+  /** out = (x − coef[c])·coef[C + c] + coef[2C + c] (+ g·coef[3C + c]) over the [N, C, S] in meta. */
+  bnApply(out: Float32Array, x: Operand, coef: Operand, g: Operand | null): void;
   unfold(out: Float32Array, x: Operand): void;
   fold(out: Float32Array, cols: Operand): void;
   /** Max pooling's indices (Meta.window geometry, the image = the input). */

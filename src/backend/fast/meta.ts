@@ -84,6 +84,12 @@ const LS_OUTER = 0;
 const LS_LEN = 1;
 const LS_INNER = 2;
 const LS_OFFSET = 3;
+// batch norm
+const BN_N = 0;
+const BN_C = 1;
+const BN_S = 2;
+const BN_XOFF = 3;
+const BN_GOFF = 4;
 // fused optimizers
 const O_N = 0;
 const O_FLAGS = 1;
@@ -403,6 +409,16 @@ export class Meta {
     m[LS_LEN] = len;
     m[LS_INNER] = inner;
     m[LS_OFFSET] = offset;
+  }
+
+  /** Batch norm over a contiguous [n, c, s], x and g read from their offsets (nabla.h NB_BN_*). */
+  batchNorm(n: number, c: number, s: number, xOffset: number, gOffset: number): void {
+    const m = this.ints;
+    m[BN_N] = n;
+    m[BN_C] = c;
+    m[BN_S] = s;
+    m[BN_XOFF] = xOffset;
+    m[BN_GOFF] = gOffset;
   }
 
   /** A fused optimizer update over n elements: the flags word (its scalars: scalars()). */

@@ -26,6 +26,8 @@ export interface WasmKernelExports {
   nb_wasm_fold(...args: number[]): void;
   nb_wasm_maxpool_index(...args: number[]): void;
   nb_wasm_log_softmax(...args: number[]): void;
+  nb_wasm_bn_stats(...args: number[]): void;
+  nb_wasm_bn_apply(...args: number[]): void;
   nb_wasm_conv_ws_floats(meta: number): number;
   nb_wasm_conv_partials_floats(meta: number): number;
   nb_wasm_conv(...args: number[]): void;
@@ -51,6 +53,8 @@ export const KERNEL_NAMES = [
   'nb_wasm_fold',
   'nb_wasm_maxpool_index',
   'nb_wasm_log_softmax',
+  'nb_wasm_bn_stats',
+  'nb_wasm_bn_apply',
   'nb_wasm_conv',
   'nb_wasm_conv_wgrad',
   'nb_wasm_conv2d_wgrad_sum',
@@ -264,6 +268,25 @@ export class WasmEngine implements FastEngine {
     const work = nout >= 64 ? x.hi - x.lo : 0;
     this.#run('nb_wasm_reduce', [m, po, px], work, PAR_ELEMENTS);
     this.#copyOut(out, po);
+  }
+
+  /** A batch-norm kernel over x (and the optional coefficients and g; absent: address 0). */
+  #bn(name: KernelName, out: Float32Array, ins: readonly (Operand | null)[], work: number): void {
+    const m = this.#begin();
+    const ptrs = ins.map((o) => (o === null ? 0 : this.#reserve(o)));
+    const po = this.#alloc(out.byteLength);
+    this.#ready(m);
+    ins.forEach((o, i) => {
+      if (o !== null) this.#copyIn(o, ptrs[i]!);
+    });
+    this.#run(name, [m, po, ...ptrs], work, PAR_ELEMENTS);
+    this.#copyOut(out, po);
+  }
+  bnStats(out: Float32Array, x: Operand, coef: Operand | null, g: Operand | null): void {
+    this.#bn('nb_wasm_bn_stats', out, [x, coef, g], x.hi - x.lo);
+  }
+  bnApply(out: Float32Array, x: Operand, coef: Operand, g: Operand | null): void {
+    this.#bn('nb_wasm_bn_apply', out, [x, coef, g], out.length);
   }
 
   unfold(out: Float32Array, x: Operand): void {

@@ -5,6 +5,9 @@ import { noGrad } from '../../autograd/grad_mode.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../errors.js';
 import { fromArray } from '../../functions/creation.js';
 import { where } from '../../functions/elementwise.js';
+import { cat } from '../../functions/shape_ops.js';
+import { isFloating } from '../../dtype.js';
+import { apply } from '../../ops/apply.js';
 import type { Tensor } from '../../tensor.js';
 
 const BATCH_NORM = defineOptions<BatchNormOptions>('nn.functional.batchNorm', {
@@ -115,14 +118,102 @@ export function batchNorm(
     checkChannels('bias', opts?.bias, c);
     checkChannels('running_mean', runningMean, c);
     checkChannels('running_var', runningVar, c);
+    if (!training) {
+      if (!runningMean) throw new ArgumentError('running_mean must be defined in evaluation mode');
+      if (!runningVar) throw new ArgumentError('running_var must be defined in evaluation mode');
+    }
+    const weight = opts?.weight ?? null;
+    const bias = opts?.bias ?? null;
+    const fused = fusedBatchNorm(
+      input,
+      training ? null : [runningMean!, runningVar!],
+      weight,
+      bias,
+    );
+    if (fused === null) {
+      return batchNormComposite(input, runningMean, runningVar, {
+        ...opts,
+        training,
+        momentum,
+        eps,
+      });
+    }
+    const stats = fused.stats ?? noGrad(() => apply('batchNormStats', [input.detach()], {}));
+    if (training && (runningMean || runningVar))
+      updateRunningStats(stats, input, runningMean, runningVar, momentum);
+    const ins = [
+      input,
+      stats,
+      ...(weight ? [weight.reshape([c])] : []),
+      ...(bias ? [bias.reshape([c])] : []),
+    ];
+    return apply('batchNorm', ins, { eps, training, weight: weight !== null, bias: bias !== null });
+  });
+}
+
+/**
+ * Whether the fused primitives take this call: a non-empty floating input, and weight, bias and
+ * (in evaluation) running statistics of its dtype, the running statistics without gradients.
+ * Returns the evaluation statistics [2, C] (null in training: computed from the input).
+ */
+function fusedBatchNorm(
+  input: Tensor,
+  running: readonly [Tensor, Tensor] | null,
+  weight: Tensor | null,
+  bias: Tensor | null,
+): { stats: Tensor | null } | null {
+  const dt = input.dtype;
+  if (!isFloating(dt) || input.numel() === 0) return null;
+  if ((weight && weight.dtype !== dt) || (bias && bias.dtype !== dt)) return null;
+  if (running === null) return { stats: null };
+  const [m, v] = running;
+  if (m.dtype !== dt || v.dtype !== dt || m.requiresGrad || v.requiresGrad) return null;
+  const c = input.shape[1]!;
+  return { stats: noGrad(() => cat([m.reshape([1, c]), v.reshape([1, c])], 0)) };
+}
+
+/** r ← (1 − momentum)·r + momentum·stat, with the unbiased variance var·n/(n − 1), unrecorded. */
+function updateRunningStats(
+  stats: Tensor,
+  input: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  momentum: number,
+): void {
+  const c = input.shape[1]!;
+  const n = input.numel() / c;
+  noGrad(() => {
+    if (runningMean) {
+      const m = stats.select(0, 0);
+      runningMean.copy_(runningMean.mul(1 - momentum).add(m.mul(momentum)));
+    }
+    if (runningVar) {
+      const unbiased = stats.select(0, 1).mul(n / (n - 1));
+      runningVar.copy_(runningVar.mul(1 - momentum).add(unbiased.mul(momentum)));
+    }
+  });
+}
+
+/**
+ * Batch norm composed from elementwise ops and reductions: the reference the fused primitives are
+ * tested against, and the path of the calls they do not take (empty input, mixed dtypes, running
+ * statistics that require grad). Takes checked arguments.
+ */
+export function batchNormComposite(
+  input: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  opts: BatchNormOptions & { training: boolean; momentum: number; eps: number },
+): Tensor {
+  return internalScope(() => {
+    const { training, momentum, eps } = opts;
+    const c = input.shape[1]!;
     const shape = channelShape(input);
     const dims = input.shape.map((_, i) => i).filter((i) => i !== 1);
 
     if (!training) {
-      if (!runningMean) throw new ArgumentError('running_mean must be defined in evaluation mode');
-      if (!runningVar) throw new ArgumentError('running_var must be defined in evaluation mode');
-      const mean = runningMean.reshape(shape);
-      const invStd = runningVar.reshape(shape).add(eps).rsqrt();
+      const mean = runningMean!.reshape(shape);
+      const invStd = runningVar!.reshape(shape).add(eps).rsqrt();
       return affine(input.sub(mean).mul(invStd), opts?.weight, opts?.bias, shape);
     }
 
