@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define NB_MAXDIM 8
-#define NB_ABI_VERSION 10
+#define NB_ABI_VERSION 11
 
 /* The meta block: NB_META_INTS int32 values followed by NB_META_DOUBLES doubles (8-byte aligned). */
 #define NB_META_INTS 128
@@ -58,8 +58,9 @@
   X(ROUND, round)       \
   X(CLAMP, clamp)       \
   X(ERF, erf)
-#define NB_BINARY_OPS(X) \
-  X(ADD, add) X(SUB, sub) X(MUL, mul) X(DIV, div) X(MAXIMUM, maximum) X(MINIMUM, minimum)
+#define NB_BINARY_OPS(X)                                                                 \
+  X(ADD, add) X(SUB, sub) X(MUL, mul) X(DIV, div) X(MAXIMUM, maximum) X(MINIMUM, minimum) \
+  X(RELU_BACKWARD, reluBackward)
 #define NB_COMPARE_OPS(X) X(EQ, eq) X(NE, ne) X(LT, lt) X(LE, le) X(GT, gt) X(GE, ge)
 
 #define NB_ENUM_(N, n) NB_##N,

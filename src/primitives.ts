@@ -65,6 +65,7 @@ export const BINARY_PRIMITIVES = [
   'bitwiseXor',
   'bitwiseLeftShift',
   'bitwiseRightShift',
+  'reluBackward',
 ] as const;
 export type BinaryPrimitive = (typeof BINARY_PRIMITIVES)[number];
 

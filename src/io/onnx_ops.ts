@@ -99,6 +99,7 @@ const BINARY: { readonly [P in BinaryPrimitive]: OnnxElementwise | null } = {
   bitwiseXor: null,
   bitwiseLeftShift: null, // BitShift takes only unsigned integers
   bitwiseRightShift: null,
+  reluBackward: null, // only in backward graphs, which are not exported
 };
 
 const ELEMENTWISE: {

@@ -131,6 +131,18 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
   divFloor: [...binaryCases, ...intBinaryCases],
   remainder: [...binaryCases, ...intBinaryCases],
   fmod: [...binaryCases, ...intBinaryCases],
+  reluBackward: [
+    ...binaryCases,
+    ...intBinaryCases,
+    {
+      label: 'zeros of both signs in y',
+      inputs: () => [r(2, 4), tensor([0, -0, 1e-30, -1e-30]).expand(2, 4)],
+      params: {},
+    },
+    { label: 'float64', inputs: () => [r(3, 4).double(), r(4, 3).double().t()], params: {} },
+    // past the fast backends' vector tails and one thread's share
+    { label: 'long rows', inputs: () => [r(3, 1037), r(1037, 3).t()], params: {} },
+  ],
   cast: [
     { label: 'to float64', inputs: () => [r(3, 4).t()], params: { dtype: 'float64' } },
     { label: 'to int32', inputs: () => [specials().mul(3)], params: { dtype: 'int32' } },
@@ -674,4 +686,28 @@ describe('conformance', () => {
     expect(apply('sum', [nan], { dims: [1], keepdim: false }).item()).toBeNaN();
     expect(apply('relu', [tensor([Number.NaN])], {}).item()).toBeNaN();
   });
+
+  // relu's gradient as one primitive must be the composite it replaced, bit for bit: y ≤ 0 gives
+  // +0 (also for a NaN or -0 g), a NaN y passes g, -0 in g survives where y > 0
+  for (const device of ['cpu', ...others]) {
+    it(`reluBackward on ${device} is where(le(y, 0), 0, g) bitwise`, () => {
+      const g = tensor([1.5, -0, Number.NaN, -2, Infinity, -0, Number.NaN, 3, 0.25]);
+      const y = tensor([2, 3, 4, 0, -0, -1, Number.NaN, Number.NaN, -Infinity]);
+      const [gd, yd] = [g, y].map((t) => moveKeepingLayout(t, device)) as [Tensor, Tensor];
+      const fused = apply('reluBackward', [gd, yd], {});
+      const composite = apply(
+        'where',
+        [apply('le', [yd, tensor(0).to(device)], {}), tensor(0).to(device), gd],
+        {},
+      );
+      const bits = (t: Tensor) =>
+        Array.from(
+          new Uint32Array(
+            new Float32Array(t.to({ device: 'cpu' }).dataSync() as Float32Array).buffer,
+          ),
+        );
+      expect(bits(fused)).toEqual(bits(composite));
+      expect(bits(fused)).toEqual(bits(tensor([1.5, -0, Number.NaN, 0, 0, 0, Number.NaN, 3, 0])));
+    });
+  }
 });
