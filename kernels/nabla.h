@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define NB_MAXDIM 8
-#define NB_ABI_VERSION 11
+#define NB_ABI_VERSION 12
 
 /* The meta block: NB_META_INTS int32 values followed by NB_META_DOUBLES doubles (8-byte aligned). */
 #define NB_META_INTS 128
@@ -171,6 +171,21 @@ enum nb_reduce_op { NB_REDUCE_OPS(NB_ENUM_) NB_REDUCE_COUNT };
 #define NB_X_OFFSETS (NB_X_STRIDES + 3 * NB_MAXDIM)
 #define NB_X_COPY 64
 
+/* ---- maxpool_backward: out [planes, size] = 0, then out[p, index[p, l]] += g[p, l] for each l in
+ * order (max pooling's input gradient: the gradient of a gather along the last dim). g and the
+ * int32 index are [planes, L] at element strides (plane, l) from their offsets; out is
+ * contiguous. An index outside [-size, size) is skipped (the host checked them: they are the
+ * gather's). A share is a range of planes, each zeroed and filled while it is in cache. ---- */
+#define NB_MB_PLANES 0
+#define NB_MB_L 1
+#define NB_MB_SIZE 2
+#define NB_MB_GS0 3
+#define NB_MB_GS1 4
+#define NB_MB_IS0 5
+#define NB_MB_IS1 6
+#define NB_MB_GOFF 7
+#define NB_MB_IOFF 8
+
 #define NB_INDEX_OPS(X) X(GATHER, gather) X(SCATTER, scatter) X(SCATTER_ADD, scatterAdd)
 enum nb_index_op { NB_INDEX_OPS(NB_ENUM_) NB_INDEX_COUNT };
 
@@ -269,6 +284,8 @@ typedef struct nb_kernel_table {
                  int32_t *status, int tid, int nt);
   void (*scatter)(const int32_t *meta, float *out, const int32_t *index, const float *src,
                   int32_t *status, int tid, int nt);
+  void (*maxpool_backward)(const int32_t *meta, float *out, const float *g, const int32_t *index,
+                           int tid, int nt);
   /* iters steps of 12 independent FMA chains: iters * 12 * vector_lanes() * 2 flops. */
   float (*fma_probe)(int64_t iters);
   int32_t (*vector_lanes)(void);

@@ -288,6 +288,7 @@ function unsupported(op: Primitive): never {
     op === 'unfold' ||
     op === 'fold' ||
     op === 'maxPoolIndices' ||
+    op === 'maxPoolBackward' ||
     op === 'conv2d' ||
     op === 'conv2dWeightGrad' ||
     op === 'conv2dInputGrad'
@@ -553,6 +554,7 @@ export function emitPrimitive(
     case 'unfold':
     case 'fold':
     case 'maxPoolIndices':
+    case 'maxPoolBackward':
     case 'conv2d':
     case 'conv2dWeightGrad':
     case 'conv2dInputGrad':

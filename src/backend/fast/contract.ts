@@ -4,7 +4,7 @@ import type { BinaryPrimitive, ReducePrimitive, UnaryPrimitive } from '../../pri
 import { MAXDIM, META_DOUBLES, META_INTS, X_COPY } from './meta.js';
 
 /** nabla.h's NB_ABI_VERSION: bumped with every change to the contract below. */
-export const ABI_VERSION = 11;
+export const ABI_VERSION = 12;
 
 // The kernels of each family in op-code order: nabla.h's NB_*_OPS lists, name for name.
 export const UNARY_KERNELS = [

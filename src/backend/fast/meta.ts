@@ -73,6 +73,14 @@ const LS_OUTER = 0;
 const LS_LEN = 1;
 const LS_INNER = 2;
 const LS_OFFSET = 3;
+// maxpool_backward
+const MB_PLANES = 0;
+const MB_L = 1;
+const MB_SIZE = 2;
+const MB_GS0 = 3;
+const MB_IS0 = 5;
+const MB_GOFF = 7;
+const MB_IOFF = 8;
 // fused optimizers
 const O_N = 0;
 const O_FLAGS = 1;
@@ -392,6 +400,29 @@ export class Meta {
     m[LS_LEN] = len;
     m[LS_INNER] = inner;
     m[LS_OFFSET] = offset;
+  }
+
+  /**
+   * maxpool_backward (nabla.h NB_MB_*): `planes` rows of L gradients and indices into rows of
+   * `size`; g and index at element strides [plane, l] from their offsets.
+   */
+  maxPoolBackward(
+    planes: number,
+    l: number,
+    size: number,
+    g: readonly [number, number, number],
+    index: readonly [number, number, number],
+  ): void {
+    const m = this.ints;
+    m[MB_PLANES] = planes;
+    m[MB_L] = l;
+    m[MB_SIZE] = size;
+    m[MB_GS0] = g[0];
+    m[MB_GS0 + 1] = g[1];
+    m[MB_IS0] = index[0];
+    m[MB_IS0 + 1] = index[1];
+    m[MB_GOFF] = g[2];
+    m[MB_IOFF] = index[2];
   }
 
   /** A fused optimizer update over n elements: the flags word (its scalars: scalars()). */
