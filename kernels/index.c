@@ -179,17 +179,20 @@ void NB_FN(maxpool_backward)(const int32_t *meta, float *out, const float *g, co
     for (; i < size; i++) o[i] = 0.0f;
     const float *gp = gb + p * gs0;
     const int32_t *ip = ib + p * is0;
+    /* v in [-size, size) <=> v + size in [0, 2 size), as uint32; a plane with a bad index is left
+     * at zero (no branch per add: the check is its own loop, as x_row's) */
+    uint32_t bad = 0;
+    for (intptr_t l = 0; l < L; l++) bad |= (uint32_t)ip[l * is1] + usize >= 2u * usize;
+    if (bad) continue;
     if (gs1 == 1 && is1 == 1) {
       for (intptr_t l = 0; l < L; l++) {
         intptr_t k = ip[l];
-        k += k < 0 ? size : 0;
-        if ((uint32_t)k < usize) o[k] += gp[l];
+        o[k + (k < 0 ? size : 0)] += gp[l];
       }
     } else {
       for (intptr_t l = 0; l < L; l++) {
         intptr_t k = ip[l * is1];
-        k += k < 0 ? size : 0;
-        if ((uint32_t)k < usize) o[k] += gp[l * gs1];
+        o[k + (k < 0 ? size : 0)] += gp[l * gs1];
       }
     }
   }

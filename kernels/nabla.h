@@ -174,8 +174,9 @@ enum nb_reduce_op { NB_REDUCE_OPS(NB_ENUM_) NB_REDUCE_COUNT };
 /* ---- maxpool_backward: out [planes, size] = 0, then out[p, index[p, l]] += g[p, l] for each l in
  * order (max pooling's input gradient: the gradient of a gather along the last dim). g and the
  * int32 index are [planes, L] at element strides (plane, l) from their offsets; out is
- * contiguous. An index outside [-size, size) is skipped (the host checked them: they are the
- * gather's). A share is a range of planes, each zeroed and filled while it is in cache. ---- */
+ * contiguous. A plane holding an index outside [-size, size) is left at zero (the host checked
+ * them: they are the gather's). A share is a range of planes, each zeroed and filled while it is
+ * in cache. ---- */
 #define NB_MB_PLANES 0
 #define NB_MB_L 1
 #define NB_MB_SIZE 2
