@@ -29,6 +29,6 @@ int32_t NB_FN(vector_lanes)(void) { return NB_VL; }
 const nb_kernel_table NB_FN(table) = {
     NB_STR(NB_ISA),     NB_ABI_VERSION, NB_CONTRACT,     NB_FN(sgemm_ws), NB_FN(sgemm), NB_FN(unary),
     NB_FN(binary),      NB_FN(compare), NB_FN(where),    NB_FN(reduce), NB_FN(sgd),
-    NB_FN(adam),        NB_FN(unfold),  NB_FN(fold),     NB_FN(maxpool_index), NB_FN(log_softmax), NB_FN(bn_stats), NB_FN(bn_apply), NB_FN(conv_ws), NB_FN(conv2d), NB_FN(conv_partials), NB_FN(conv2d_wgrad), NB_FN(conv2d_wgrad_sum), NB_FN(conv2d_dgrad), NB_FN(gather), NB_FN(scatter), NB_FN(fused),
+    NB_FN(adam),        NB_FN(unfold),  NB_FN(fold),     NB_FN(maxpool_index), NB_FN(log_softmax), NB_FN(bn_stats), NB_FN(bn_apply), NB_FN(conv_ws), NB_FN(conv2d), NB_FN(conv_partials), NB_FN(conv2d_wgrad), NB_FN(conv2d_wgrad_sum), NB_FN(conv2d_dgrad), NB_FN(gather), NB_FN(scatter), NB_FN(maxpool_backward), NB_FN(fused),
     NB_FN(fma_probe),   NB_FN(vector_lanes),
 };

@@ -278,6 +278,9 @@ BINARY_ROW(b_mul, EX_MUL(x, y))
 BINARY_ROW(b_div, EX_DIV(x, y))
 BINARY_ROW(b_maximum, vmaximum(x, y))
 BINARY_ROW(b_minimum, vminimum(x, y))
+/* relu's gradient x = g where y = relu's output > 0, else 0: y <= 0 ? 0 : g (a NaN y passes g, as
+ * PyTorch's threshold_backward), one pass instead of le's mask and where's select. */
+BINARY_ROW(b_reluBackward, vsel((vi)(y <= vset1(0.0f)), vset1(0.0f), x))
 
 #define NB_BROW_(N, n) b_##n,
 static const row_fn BINARY_ROWS[NB_BINARY_COUNT] = {NB_BINARY_OPS(NB_BROW_)};

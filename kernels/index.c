@@ -161,3 +161,39 @@ void NB_FN(scatter)(const int32_t *meta, float *out, const int32_t *index, const
                     int32_t *status, int tid, int nt) {
   x_run(meta, out, (float *)src, index, status, tid, nt);
 }
+
+void NB_FN(maxpool_backward)(const int32_t *meta, float *out, const float *g, const int32_t *index,
+                             int tid, int nt) {
+  intptr_t planes = meta[NB_MB_PLANES], L = meta[NB_MB_L], size = meta[NB_MB_SIZE];
+  intptr_t gs0 = meta[NB_MB_GS0], gs1 = meta[NB_MB_GS1], is0 = meta[NB_MB_IS0],
+           is1 = meta[NB_MB_IS1];
+  const float *gb = g + meta[NB_MB_GOFF];
+  const int32_t *ib = index + meta[NB_MB_IOFF];
+  uint32_t usize = (uint32_t)size;
+  intptr_t lo, hi;
+  nb_share(planes, 1, tid, nt, &lo, &hi);
+  for (intptr_t p = lo; p < hi; p++) {
+    float *o = out + p * size;
+    intptr_t i = 0;
+    for (; i + NB_VL <= size; i += NB_VL) vstore(o + i, vset1(0.0f));
+    for (; i < size; i++) o[i] = 0.0f;
+    const float *gp = gb + p * gs0;
+    const int32_t *ip = ib + p * is0;
+    /* v in [-size, size) <=> v + size in [0, 2 size), as uint32; a plane with a bad index is left
+     * at zero (no branch per add: the check is its own loop, as x_row's) */
+    uint32_t bad = 0;
+    for (intptr_t l = 0; l < L; l++) bad |= (uint32_t)ip[l * is1] + usize >= 2u * usize;
+    if (bad) continue;
+    if (gs1 == 1 && is1 == 1) {
+      for (intptr_t l = 0; l < L; l++) {
+        intptr_t k = ip[l];
+        o[k + (k < 0 ? size : 0)] += gp[l];
+      }
+    } else {
+      for (intptr_t l = 0; l < L; l++) {
+        intptr_t k = ip[l * is1];
+        o[k + (k < 0 ? size : 0)] += gp[l * gs1];
+      }
+    }
+  }
+}

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define NB_MAXDIM 8
-#define NB_ABI_VERSION 12
+#define NB_ABI_VERSION 13
 
 /* The meta block: NB_META_INTS int32 values followed by NB_META_DOUBLES doubles (8-byte aligned). */
 #define NB_META_INTS 128
@@ -58,8 +58,9 @@
   X(ROUND, round)       \
   X(CLAMP, clamp)       \
   X(ERF, erf)
-#define NB_BINARY_OPS(X) \
-  X(ADD, add) X(SUB, sub) X(MUL, mul) X(DIV, div) X(MAXIMUM, maximum) X(MINIMUM, minimum)
+#define NB_BINARY_OPS(X)                                                                 \
+  X(ADD, add) X(SUB, sub) X(MUL, mul) X(DIV, div) X(MAXIMUM, maximum) X(MINIMUM, minimum) \
+  X(RELU_BACKWARD, reluBackward)
 #define NB_COMPARE_OPS(X) X(EQ, eq) X(NE, ne) X(LT, lt) X(LE, le) X(GT, gt) X(GE, ge)
 
 #define NB_ENUM_(N, n) NB_##N,
@@ -201,6 +202,22 @@ enum nb_reduce_op { NB_REDUCE_OPS(NB_ENUM_) NB_REDUCE_COUNT };
 #define NB_X_OFFSETS (NB_X_STRIDES + 3 * NB_MAXDIM)
 #define NB_X_COPY 64
 
+/* ---- maxpool_backward: out [planes, size] = 0, then out[p, index[p, l]] += g[p, l] for each l in
+ * order (max pooling's input gradient: the gradient of a gather along the last dim). g and the
+ * int32 index are [planes, L] at element strides (plane, l) from their offsets; out is
+ * contiguous. A plane holding an index outside [-size, size) is left at zero (the host checked
+ * them: they are the gather's). A share is a range of planes, each zeroed and filled while it is
+ * in cache. ---- */
+#define NB_MB_PLANES 0
+#define NB_MB_L 1
+#define NB_MB_SIZE 2
+#define NB_MB_GS0 3
+#define NB_MB_GS1 4
+#define NB_MB_IS0 5
+#define NB_MB_IS1 6
+#define NB_MB_GOFF 7
+#define NB_MB_IOFF 8
+
 #define NB_INDEX_OPS(X) X(GATHER, gather) X(SCATTER, scatter) X(SCATTER_ADD, scatterAdd)
 enum nb_index_op { NB_INDEX_OPS(NB_ENUM_) NB_INDEX_COUNT };
 
@@ -305,6 +322,8 @@ typedef struct nb_kernel_table {
                  int32_t *status, int tid, int nt);
   void (*scatter)(const int32_t *meta, float *out, const int32_t *index, const float *src,
                   int32_t *status, int tid, int nt);
+  void (*maxpool_backward)(const int32_t *meta, float *out, const float *g, const int32_t *index,
+                           int tid, int nt);
   /* leaves: NB_F_NLEAVES pointers (see NB_F_*). */
   void (*fused)(const int32_t *meta, float *out, const float *const *leaves, int tid, int nt);
   /* iters steps of 12 independent FMA chains: iters * 12 * vector_lanes() * 2 flops. */

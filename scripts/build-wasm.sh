@@ -25,7 +25,7 @@ CFLAGS=(--target=wasm32 -mcpu=mvp -msimd128 -mbulk-memory -msign-ext -mnontrappi
   -mmutable-globals -O3 -std=gnu11 -ffreestanding -nostdlib -ffp-contract=off -fno-math-errno
   -fvisibility=hidden -g0 -Wall -Wextra -Wno-unused-parameter -ffile-prefix-map="$PWD"=.)
 EXPORTS=(abi contract sgemm_ws_floats gemm unary binary compare where reduce sgd adam unfold fold maxpool_index log_softmax bn_stats bn_apply conv_ws_floats conv_partials_floats conv conv_wgrad conv2d_wgrad_sum conv_dgrad gather
-  scatter fused)
+  scatter maxpool_backward fused)
 LDFLAGS=(--no-entry --strip-all --stack-first -z stack-size=65536 --export=__heap_base)
 for e in "${EXPORTS[@]}"; do LDFLAGS+=("--export=nb_wasm_$e"); done
 

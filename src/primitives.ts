@@ -65,6 +65,7 @@ export const BINARY_PRIMITIVES = [
   'bitwiseXor',
   'bitwiseLeftShift',
   'bitwiseRightShift',
+  'reluBackward',
 ] as const;
 export type BinaryPrimitive = (typeof BINARY_PRIMITIVES)[number];
 
@@ -212,6 +213,11 @@ export type PrimitiveParams = { readonly [P in UnaryPrimitive]: NoParams } & {
   /** A copy of input 0 with input 2 written at the positions that input 1 indexes along dim. */
   readonly scatter: { readonly dim: number };
   readonly scatterAdd: { readonly dim: number };
+  /**
+   * Max pooling's input gradient, the gradient of a gather along the last dim: g and int32 index
+   * of one shape [..., L] to zeros of [..., size] with each g added at its index (repeats sum up).
+   */
+  readonly maxPoolBackward: { readonly size: number };
   /** A copy of input 0 with input 2 reduced into the positions that input 1 indexes along dim. */
   readonly scatterReduce: {
     readonly dim: number;

@@ -511,6 +511,13 @@ static void crosscheck(int nt) {
     int same = memcmp(i1, i2, sizeof i1) == 0;
     if (!same) failures++;
     printf("%s cross maxpool_index: %s\n", same ? "ok  " : "FAIL", same ? "equal" : "differs");
+    /* maxpool_backward at those indices (overlapping windows: repeats add up, in index order) */
+    static int32_t bm[NB_META_INTS];
+    int32_t bgeo[] = {2 * 3, 48, 110, 48, 1, 48, 1, 0, 0};
+    memcpy(bm, bgeo, sizeof bgeo);
+    for (int t = 0; t < nt; t++) K->maxpool_backward(bm, o1, x + 8, i1, t, nt);
+    B->maxpool_backward(bm, o2, x + 8, i1, 0, 1);
+    cmp_f("maxpool_backward", o1, o2, 2 * 3 * 110, 0);
   }
   /* conv2d and its weight gradient: any number of shares gives the same bits; the base build
    * (other vector width, no FMA) agrees to rounding */

@@ -433,6 +433,21 @@ static napi_value scatter(napi_env env, napi_callback_info info) {
   return index_result(env, status);
 }
 
+static void maxpool_backward_task(void *v, int tid, int nt, int thread) {
+  job_t *j = v;
+  (void)thread;
+  K->maxpool_backward(j->meta, j->p[0], j->p[1], j->p[2], tid, nt);
+}
+
+/* maxPoolBackward(out, g, index): zeros, then g added at index, plane by plane. */
+static napi_value maxpool_backward(napi_env env, napi_callback_info info) {
+  job_t j;
+  if (!get_arrays(env, info, 3, 3, &j)) return NULL;
+  double work = (double)j.meta[NB_MB_PLANES] * (j.meta[NB_MB_SIZE] + j.meta[NB_MB_L]);
+  run(maxpool_backward_task, &j, threads_for(work, PAR_ELEMENTS));
+  return NULL;
+}
+
 /* ---- FMA peak probe ---- */
 
 #include <time.h>
@@ -577,6 +592,7 @@ NAPI_MODULE_INIT() {
       {"conv2dDgrad", NULL, conv2d_dgrad, NULL, NULL, NULL, napi_default, NULL},
       {"gather", NULL, gather, NULL, NULL, NULL, napi_default, NULL},
       {"scatter", NULL, scatter, NULL, NULL, NULL, napi_default, NULL},
+      {"maxPoolBackward", NULL, maxpool_backward, NULL, NULL, NULL, napi_default, NULL},
       {"fmaPeak", NULL, fma_peak, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_value isa, abi, contract;

@@ -143,6 +143,7 @@ const FORWARD: { readonly [P in Primitive]: ForwardRule<P> | null } = {
   bitwiseXor: null,
   bitwiseLeftShift: null,
   bitwiseRightShift: null,
+  reluBackward: ({ a, b }) => [a, HADAMARD, ...ind([b, txt('>'), txt('0')])],
   sum: ({ a, params: p, ndim }) =>
     p.dims.length === 0 || p.dims.length === ndim
       ? [txt('Σ', '\\sum'), a]
@@ -206,6 +207,7 @@ const FORWARD: { readonly [P in Primitive]: ForwardRule<P> | null } = {
   gather: null,
   scatter: null,
   scatterAdd: null,
+  maxPoolBackward: null,
   scatterReduce: null,
   sort: null,
   kthIndex: null,
@@ -366,6 +368,7 @@ const LOCAL: { readonly [P in Primitive]: LocalRule | null } = {
   bitwiseXor: null,
   bitwiseLeftShift: null,
   bitwiseRightShift: null,
+  reluBackward: ({ i, b }) => (i === 0 ? ind([b, txt('>'), txt('0')]) : [txt('0')]),
   sum: null,
   prod: null,
   amax: null,
@@ -403,6 +406,7 @@ const LOCAL: { readonly [P in Primitive]: LocalRule | null } = {
   gather: null,
   scatter: null,
   scatterAdd: null,
+  maxPoolBackward: null,
   scatterReduce: null,
   sort: null,
   kthIndex: null,

@@ -100,6 +100,7 @@ const BINARY: { readonly [P in BinaryPrimitive]: OnnxElementwise | null } = {
   bitwiseXor: null,
   bitwiseLeftShift: null, // BitShift takes only unsigned integers
   bitwiseRightShift: null,
+  reluBackward: null, // only in backward graphs, which are not exported
 };
 
 const ELEMENTWISE: {
@@ -291,6 +292,7 @@ function unsupported(op: Primitive): never {
     op === 'unfold' ||
     op === 'fold' ||
     op === 'maxPoolIndices' ||
+    op === 'maxPoolBackward' ||
     op === 'conv2d' ||
     op === 'conv2dWeightGrad' ||
     op === 'conv2dInputGrad'
@@ -582,6 +584,7 @@ export function emitPrimitive(
     case 'unfold':
     case 'fold':
     case 'maxPoolIndices':
+    case 'maxPoolBackward':
     case 'conv2d':
     case 'conv2dWeightGrad':
     case 'conv2dInputGrad':

@@ -48,6 +48,8 @@ interface NativeAddon extends Pick<FastEngine, 'sgd' | 'adam'> {
   gather(out: Float32Array, x: Float32Array, index: Int32Array): boolean;
   /** out = x, then src scattered at index; false when an index was out of range. */
   scatter(out: Float32Array, x: Float32Array, index: Int32Array, src: Float32Array): boolean;
+  /** Zeros, then g added at index per plane (meta: nabla.h NB_MB_*). */
+  maxPoolBackward(out: Float32Array, g: Float32Array, index: Int32Array): void;
 }
 
 /**
@@ -145,6 +147,9 @@ class NativeEngine implements FastEngine {
   }
   scatter(out: Float32Array, x: Operand, index: Operand<Int32Array>, src: Operand): boolean {
     return this.#a.scatter(out, x.data, index.data, src.data);
+  }
+  maxPoolBackward(out: Float32Array, g: Operand, index: Operand<Int32Array>): void {
+    this.#a.maxPoolBackward(out, g.data, index.data);
   }
   sgd(p: Float32Array, g: Float32Array, buf: Float32Array | null): void {
     this.#a.sgd(p, g, buf);

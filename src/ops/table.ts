@@ -2,7 +2,13 @@
 import { BINARY_PRIMITIVES, REDUCE_PRIMITIVES, UNARY_PRIMITIVES } from '../primitives.js';
 import type { OpTable } from './op.js';
 import { binaryDefs, castDef, clampDef, unaryDefs, whereDef } from './defs/elementwise.js';
-import { gatherDef, scatterAddDef, scatterDef, scatterReduceDef } from './defs/indexing.js';
+import {
+  gatherDef,
+  maxPoolBackwardDef,
+  scatterAddDef,
+  scatterDef,
+  scatterReduceDef,
+} from './defs/indexing.js';
 import { kthIndexDef, sortDef } from './defs/sorting.js';
 import { linearDef, matmulDef } from './defs/linalg.js';
 import {
@@ -67,6 +73,7 @@ export const OPS: OpTable = {
   gather: gatherDef,
   scatter: scatterDef,
   scatterAdd: scatterAddDef,
+  maxPoolBackward: maxPoolBackwardDef,
   scatterReduce: scatterReduceDef,
   sort: sortDef,
   kthIndex: kthIndexDef,

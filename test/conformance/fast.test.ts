@@ -469,16 +469,18 @@ describe('fast CPU backends', () => {
 
       /** Counts the engine's gather/scatter calls (so a test knows the C kernels ran). */
       const countIndexCalls = () => {
-        const e = b.engine as { gather: typeof b.engine.gather; scatter: typeof b.engine.scatter };
-        const orig = { gather: e.gather, scatter: e.scatter };
+        const e = b.engine as Pick<typeof b.engine, 'gather' | 'scatter' | 'maxPoolBackward'>;
+        const orig = { gather: e.gather, scatter: e.scatter, maxPoolBackward: e.maxPoolBackward };
         const calls = { n: 0 };
         e.gather = (...a) => (calls.n++, orig.gather.apply(b.engine, a));
         e.scatter = (...a) => (calls.n++, orig.scatter.apply(b.engine, a));
+        e.maxPoolBackward = (...a) => (calls.n++, orig.maxPoolBackward.apply(b.engine, a));
         return {
           calls,
           restore: () => {
             e.gather = orig.gather;
             e.scatter = orig.scatter;
+            e.maxPoolBackward = orig.maxPoolBackward;
           },
         };
       };
@@ -638,7 +640,7 @@ describe('fast CPU backends', () => {
         };
         const want = grads('cpu');
         grads(dev).forEach((g, i) => expectSameBits(g, want[i]!));
-        // max pooling: argmax + gather forward, scatterAdd backward
+        // max pooling: argmax + gather forward, maxPoolBackward backward (all three in C)
         const img = r(3, 4, 13, 11);
         const wp = r(3, 4, 6, 5);
         const pool = (device: string) => {

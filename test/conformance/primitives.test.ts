@@ -160,6 +160,18 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
   divFloor: [...binaryCases, ...intBinaryCases],
   remainder: [...binaryCases, ...intBinaryCases],
   fmod: [...binaryCases, ...intBinaryCases],
+  reluBackward: [
+    ...binaryCases,
+    ...intBinaryCases,
+    {
+      label: 'zeros of both signs in y',
+      inputs: () => [r(2, 4), tensor([0, -0, 1e-30, -1e-30]).expand(2, 4)],
+      params: {},
+    },
+    { label: 'float64', inputs: () => [r(3, 4).double(), r(4, 3).double().t()], params: {} },
+    // past the fast backends' vector tails and one thread's share
+    { label: 'long rows', inputs: () => [r(3, 1037), r(1037, 3).t()], params: {} },
+  ],
   cast: [
     { label: 'to float64', inputs: () => [r(3, 4).t()], params: { dtype: 'float64' } },
     { label: 'to int32', inputs: () => [specials().mul(3)], params: { dtype: 'int32' } },
@@ -499,6 +511,65 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
     { label: 'empty index', inputs: () => [r(2, 3), int([], [0, 3]), r(0, 3)], params: { dim: 0 } },
     { label: '0-d', inputs: () => [tensor(1.5), int([0], []), tensor(-2)], params: { dim: 0 } },
   ],
+  maxPoolBackward: [
+    {
+      label: 'repeats (overlapping windows), negative indices',
+      inputs: () => [
+        r(2, 3, 5),
+        int(
+          Array.from({ length: 30 }, (_, i) => ((i * 5) % 9) - 2),
+          [2, 3, 5],
+        ),
+      ],
+      params: { size: 7 },
+    },
+    {
+      label: 'permuted gradient and index',
+      inputs: () => [
+        r(5, 2, 3).permute(1, 2, 0),
+        int(
+          Array.from({ length: 30 }, (_, i) => (i * 7) % 6),
+          [5, 2, 3],
+        ).permute(1, 2, 0),
+      ],
+      params: { size: 6 },
+    },
+    {
+      label: 'broadcast gradient, transposed 2-d index',
+      inputs: () => [
+        r(1, 4).expand(5, 4),
+        int(
+          Array.from({ length: 20 }, (_, i) => i % 3),
+          [4, 5],
+        ).t(),
+      ],
+      params: { size: 3 },
+    },
+    { label: '1-d', inputs: () => [r(6), int([0, 2, 2, 5, -1, 0])], params: { size: 6 } },
+    { label: 'no planes', inputs: () => [zeros(0, 3), int([], [0, 3])], params: { size: 4 } },
+    { label: 'no gradients', inputs: () => [zeros(2, 0), int([], [2, 0])], params: { size: 3 } },
+    {
+      label: 'non-finite',
+      inputs: () => [specials().reshape(1, 8), int([0, 1, 1, 2, 3, 3, 4, 0], [1, 8])],
+      params: { size: 5 },
+    },
+    {
+      label: 'float64',
+      inputs: () => [r(2, 4).double(), int([1, 1, 0, 3, 2, 2, 2, 0], [2, 4])],
+      params: { size: 4 },
+    },
+    {
+      label: 'pool-sized planes',
+      inputs: () => [
+        r(4, 16, 49),
+        int(
+          Array.from({ length: 4 * 16 * 49 }, (_, i) => (i * 37) % 196),
+          [4, 16, 49],
+        ),
+      ],
+      params: { size: 196 },
+    },
+  ],
   scatterAdd: [
     {
       label: 'repeats',
@@ -801,4 +872,50 @@ describe('conformance', () => {
     expect(apply('sum', [nan], { dims: [1], keepdim: false }).item()).toBeNaN();
     expect(apply('relu', [tensor([Number.NaN])], {}).item()).toBeNaN();
   });
+
+  // max pooling's backward as one primitive must be the scatterAdd into zeros it replaced, bit for
+  // bit: the same sums in the same (index) order
+  for (const device of ['cpu', ...others]) {
+    it(`maxPoolBackward on ${device} is scatterAdd into zeros bitwise`, () => {
+      const g = r(3, 4, 10).mul(1e3);
+      const idx = int(
+        Array.from({ length: 120 }, (_, i) => (i * 7) % 12),
+        [3, 4, 10],
+      );
+      const [gd, id] = [g, idx].map((t) => moveKeepingLayout(t, device)) as [Tensor, Tensor];
+      const fused = apply('maxPoolBackward', [gd, id], { size: 12 });
+      const composite = apply('scatterAdd', [zeros(3, 4, 12).to(device), id, gd], { dim: 2 });
+      const bits = (t: Tensor) =>
+        Array.from(
+          new Uint32Array(
+            new Float32Array(t.to({ device: 'cpu' }).dataSync() as Float32Array).buffer,
+          ),
+        );
+      expect(bits(fused)).toEqual(bits(composite));
+    });
+  }
+
+  // relu's gradient as one primitive must be the composite it replaced, bit for bit: y ≤ 0 gives
+  // +0 (also for a NaN or -0 g), a NaN y passes g, -0 in g survives where y > 0
+  for (const device of ['cpu', ...others]) {
+    it(`reluBackward on ${device} is where(le(y, 0), 0, g) bitwise`, () => {
+      const g = tensor([1.5, -0, Number.NaN, -2, Infinity, -0, Number.NaN, 3, 0.25]);
+      const y = tensor([2, 3, 4, 0, -0, -1, Number.NaN, Number.NaN, -Infinity]);
+      const [gd, yd] = [g, y].map((t) => moveKeepingLayout(t, device)) as [Tensor, Tensor];
+      const fused = apply('reluBackward', [gd, yd], {});
+      const composite = apply(
+        'where',
+        [apply('le', [yd, tensor(0).to(device)], {}), tensor(0).to(device), gd],
+        {},
+      );
+      const bits = (t: Tensor) =>
+        Array.from(
+          new Uint32Array(
+            new Float32Array(t.to({ device: 'cpu' }).dataSync() as Float32Array).buffer,
+          ),
+        );
+      expect(bits(fused)).toEqual(bits(composite));
+      expect(bits(fused)).toEqual(bits(tensor([1.5, -0, Number.NaN, 0, 0, 0, Number.NaN, 3, 0])));
+    });
+  }
 });

@@ -110,6 +110,16 @@ describe('pooling', () => {
     check((x) => P.maxPool1d(x, 3, { stride: 2, padding: 1 }), [distinct([2, 2, 7], gen(12))]);
   });
 
+  // double backward: the backward (maxPoolBackward) differentiated again (a gather of gg)
+  it('maxPool2d and maxPool1d, second derivatives through overlapping windows', () => {
+    check2((x) => P.maxPool2d(x, 2, { stride: 1 }).square(), [distinct([1, 2, 4, 5], gen(13))]);
+    check2(
+      (x) => P.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }).exp(),
+      [distinct([2, 5, 4], gen(14))],
+    );
+    check2((x) => P.maxPool1d(x, 3, { stride: 1 }).square(), [distinct([2, 2, 7], gen(15))]);
+  });
+
   it('avgPool2d: ceil mode, padding excluded', () => {
     check(
       (x) => P.avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),

@@ -66,6 +66,10 @@ describe('3-d pooling', () => {
     check((x) => F.maxPool3d(x, 2, { stride: 1 }), [distinct([2, 3, 3, 4], gen(36))]);
   });
 
+  it('maxPool3d: second derivatives through overlapping windows', () => {
+    check2((x) => F.maxPool3d(x, 2, { stride: 1 }).square(), [distinct([1, 2, 3, 3, 3], gen(37))]);
+  });
+
   it('avgPool3d: ceil mode, padding excluded', () => {
     check(
       (x) => F.avgPool3d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),

@@ -2,7 +2,8 @@
 import { describe, it } from 'vitest';
 import * as nb from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
-import { awayFromZero, check, f64, gen, leaf, mask, pos, rn, ru } from './helpers.js';
+import { apply } from '../../src/ops/apply.js';
+import { awayFromZero, check, check2, f64, gen, leaf, mask, pos, rn, ru } from './helpers.js';
 
 type Unary = (x: Tensor) => Tensor;
 
@@ -249,5 +250,15 @@ describe('where and masks', () => {
     });
     // float64 → float64 casts and clones are identities that record a copy
     check((a) => nb.cast(a.t(), 'float64'), [x]);
+  });
+
+  it("reluBackward (relu's gradient as a primitive): linear in g, zero in y, twice differentiable", () => {
+    const g = gen();
+    const reluBackward = (a: Tensor, b: Tensor) => apply('reluBackward', [a, b], {});
+    const up = rn([3, 4], g);
+    const y = awayFromZero([3, 4], g);
+    check2(reluBackward, [up, y]);
+    // broadcast g, strided y
+    check2((a, b) => reluBackward(a, b.t()), [rn([4], g), awayFromZero([4, 3], g)]);
   });
 });

@@ -114,6 +114,23 @@ describe('second derivatives', () => {
     ],
     ['clamp', (a) => a!.square().clamp(0.3, 2), () => [f64([0.2, 0.8, 1.1, -1.3, 1.6])]],
     ['relu', (a) => a!.relu().square(), () => [f64([0.2, -0.8, 1.1, -1.3, 1.6])]],
+    // relu's gradient depends on the input through g: the second derivative runs reluBackward's own
+    [
+      'relu of a product, times an input',
+      (a, b) => a!.mul(b!).relu().mul(a!.exp()),
+      () => [f64([0.2, -0.8, 1.1, -1.3, 1.6]), f64([1.4, 0.6, -0.9, -0.5, 0.7])],
+    ],
+    [
+      'relu twice, broadcast',
+      (a, b) => a!.relu().mul(b!).relu().square(),
+      () => [
+        f64([
+          [0.2, -0.8, 1.1],
+          [-1.3, 1.6, 0.4],
+        ]),
+        f64([1.3, -0.7, 0.9]),
+      ],
+    ],
     [
       'scatter (self and src)',
       (a, s) => a!.square().scatter(0, i32([[1, 0, 2]]), s!.exp()),

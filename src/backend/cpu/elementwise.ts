@@ -110,6 +110,7 @@ export const BINARY_FNS: { readonly [P in BinaryPrimitive]: (a: number, b: numbe
   // NOTE: shifts past the width (or negative) are undefined in C; these follow PyTorch 2's choice.
   bitwiseLeftShift: (a, b) => (b < 0 || b >= 32 ? 0 : a << b),
   bitwiseRightShift: (a, b) => a >> (b < 0 || b >= 32 ? 31 : b),
+  reluBackward: (g, y) => (y <= 0 ? 0 : g), // a NaN y passes g, as PyTorch's threshold_backward
 };
 
 /**

@@ -133,6 +133,23 @@ function scatterKernel(accumulate: boolean): Kernel<Buf, 'scatter' | 'scatterAdd
   };
 }
 
+/** Zeros of [..., size], then g added at index along the last dim (in index order). */
+export const maxPoolBackwardKernel: Kernel<Buf, 'maxPoolBackward'> = (
+  out,
+  [g, index],
+  { size },
+) => {
+  const o = out.buffer;
+  o.fill(0);
+  const last = out.shape.length - 1;
+  const strides = alongDim(denseStrides(out.shape), last, index!.shape.length);
+  const gb = g!.buffer;
+  forEachIndexed(index!, last, size, [{ strides, offset: 0 }, g!], (i, offs) => {
+    const po = offs[0]! + i;
+    o[po] = o[po]! + gb[offs[1]!]!;
+  });
+};
+
 export const scatterReplaceKernel = scatterKernel(false);
 export const scatterAddKernel = scatterKernel(true);
 

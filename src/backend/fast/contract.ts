@@ -13,7 +13,7 @@ import {
 } from './meta.js';
 
 /** nabla.h's NB_ABI_VERSION: bumped with every change to the contract below. */
-export const ABI_VERSION = 12;
+export const ABI_VERSION = 13;
 
 // The kernels of each family in op-code order: nabla.h's NB_*_OPS lists, name for name.
 export const UNARY_KERNELS = [
@@ -36,7 +36,15 @@ export const UNARY_KERNELS = [
   'clamp',
   'erf',
 ] as const;
-export const BINARY_KERNELS = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const;
+export const BINARY_KERNELS = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'maximum',
+  'minimum',
+  'reluBackward',
+] as const;
 export const COMPARE_KERNELS = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
 export const REDUCE_KERNELS = ['sum', 'prod', 'amax', 'amin', 'argmax', 'argmin'] as const;
 export const INDEX_KERNELS = ['gather', 'scatter', 'scatterAdd'] as const;
@@ -131,6 +139,7 @@ export const BINARY_OPS = {
   bitwiseXor: null,
   bitwiseLeftShift: null,
   bitwiseRightShift: null,
+  reluBackward: 'reluBackward',
 } as const satisfies { readonly [P in BinaryPrimitive]: BinaryKernel | CompareKernel | null };
 
 export function isCompareKernel(k: BinaryKernel | CompareKernel): k is CompareKernel {

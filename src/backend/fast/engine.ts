@@ -61,6 +61,8 @@ export interface FastEngine {
    * along the walk in meta. False when an index was out of range, as gather.
    */
   scatter(out: Float32Array, x: Operand, index: Operand<Int32Array>, src: Operand): boolean;
+  /** Max pooling's input gradient (Meta.maxPoolBackward): zeros, then g added at index per plane. */
+  maxPoolBackward(out: Float32Array, g: Operand, index: Operand<Int32Array>): void;
   /** Updates p (and buf) in place; the arrays are whole, contiguous and of equal length. */
   sgd(p: Float32Array, g: Float32Array, buf: Float32Array | null): void;
   adam(

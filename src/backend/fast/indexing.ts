@@ -5,7 +5,7 @@ import { INDEX_CODE, UNARY_CODE, type IndexKernel } from './contract.js';
 import { X_COPY } from './meta.js';
 import { fits, numel, type Buf, type FastContext, type Kernels } from './shared.js';
 
-export function indexKernels(ctx: FastContext): Kernels<IndexKernel> {
+export function indexKernels(ctx: FastContext): Kernels<IndexKernel | 'maxPoolBackward'> {
   const { cpu, engine, meta, thresholds, operand } = ctx;
 
   /**
@@ -85,5 +85,55 @@ export function indexKernels(ctx: FastContext): Kernels<IndexKernel> {
     if (!indexed('scatterAdd', out, inputs, params.dim)) cpu.scatterAdd(out, inputs, params);
   };
 
-  return { gather, scatter, scatterAdd };
+  /**
+   * maxPoolBackward in C when g is float32, the index int32, both view as [planes, L] (their
+   * leading dims merge) and the output is not empty; else the JavaScript kernel.
+   */
+  const maxPoolBackward: Kernel<Buf, 'maxPoolBackward'> = (out, inputs, params) => {
+    const [g, index] = inputs as [KernelInput<Buf>, KernelInput<Buf>];
+    const n = numel(out.shape);
+    const l = g.shape[g.shape.length - 1]!;
+    const gp = planeStride(g);
+    const ip = planeStride(index);
+    if (
+      out.dtype !== 'float32' ||
+      g.dtype !== 'float32' ||
+      index.dtype !== 'int32' ||
+      n === 0 ||
+      l === 0 ||
+      n < thresholds.index ||
+      gp === null ||
+      ip === null ||
+      !fits(out.buffer, g.buffer, index.buffer)
+    ) {
+      return cpu.maxPoolBackward(out, inputs, params);
+    }
+    const og = operand<Float32Array>(g);
+    const oi = operand<Int32Array>(index);
+    const last = g.shape.length - 1;
+    meta.maxPoolBackward(
+      n / params.size,
+      l,
+      params.size,
+      [gp, g.strides[last]!, g.offset - og.base],
+      [ip, index.strides[last]!, index.offset - oi.base],
+    );
+    engine.maxPoolBackward(out.buffer as Float32Array, og, oi);
+  };
+
+  return { gather, scatter, scatterAdd, maxPoolBackward };
+}
+
+/** The one stride of x's leading dims merged into planes (0 for one plane); null if they do not merge. */
+function planeStride(x: KernelInput<Buf>): number | null {
+  let stride: number | null = null;
+  let next = 0;
+  for (let d = x.shape.length - 2; d >= 0; d--) {
+    const size = x.shape[d]!;
+    if (size === 1) continue;
+    if (stride === null) stride = x.strides[d]!;
+    else if (x.strides[d] !== next) return null;
+    next = x.strides[d]! * size;
+  }
+  return stride ?? 0;
 }

@@ -90,6 +90,14 @@ const BN_C = 1;
 const BN_S = 2;
 const BN_XOFF = 3;
 const BN_GOFF = 4;
+// maxpool_backward
+const MB_PLANES = 0;
+const MB_L = 1;
+const MB_SIZE = 2;
+const MB_GS0 = 3;
+const MB_IS0 = 5;
+const MB_GOFF = 7;
+const MB_IOFF = 8;
 // fused optimizers
 const O_N = 0;
 const O_FLAGS = 1;
@@ -421,7 +429,29 @@ export class Meta {
     m[BN_GOFF] = gOffset;
   }
 
-  /** A fused optimizer update over n elements: the flags word (its scalars: scalars()). */
+  /**
+   * maxpool_backward (nabla.h NB_MB_*): `planes` rows of L gradients and indices into rows of
+   * `size`; g and index at element strides [plane, l] from their offsets.
+   */
+  maxPoolBackward(
+    planes: number,
+    l: number,
+    size: number,
+    g: readonly [number, number, number],
+    index: readonly [number, number, number],
+  ): void {
+    const m = this.ints;
+    m[MB_PLANES] = planes;
+    m[MB_L] = l;
+    m[MB_SIZE] = size;
+    m[MB_GS0] = g[0];
+    m[MB_GS0 + 1] = g[1];
+    m[MB_IS0] = index[0];
+    m[MB_IS0 + 1] = index[1];
+    m[MB_GOFF] = g[2];
+    m[MB_IOFF] = index[2];
+  }
+
   /**
    * A fused program (nabla.h NB_F_*) over n elements: leaf k's element offset (relative to where
    * its data starts for the kernel) and whether it is a broadcast scalar; the instructions as
@@ -452,6 +482,7 @@ export class Meta {
     }
   }
 
+  /** A fused optimizer update over n elements: the flags word (its scalars: scalars()). */
   optim(n: number, flags: number): void {
     this.ints[O_N] = n;
     this.ints[O_FLAGS] = flags;

@@ -37,6 +37,7 @@ export interface WasmKernelExports {
   nb_wasm_gather(...args: number[]): void;
   nb_wasm_scatter(...args: number[]): void;
   nb_wasm_fused(...args: number[]): void;
+  nb_wasm_maxpool_backward(...args: number[]): void;
 }
 
 /** The kernels a thread pool can run, by index (workers look them up by these names). */
@@ -62,6 +63,7 @@ export const KERNEL_NAMES = [
   'nb_wasm_gather',
   'nb_wasm_scatter',
   'nb_wasm_fused',
+  'nb_wasm_maxpool_backward',
 ] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
@@ -300,6 +302,9 @@ export class WasmEngine implements FastEngine {
   }
   logSoftmax(out: Float32Array, x: Operand): void {
     this.#walk('nb_wasm_log_softmax', out, [x]);
+  }
+  maxPoolBackward(out: Float32Array, g: Operand, index: Operand<Int32Array>): void {
+    this.#walk('nb_wasm_maxpool_backward', out, [g, index]);
   }
 
   /**

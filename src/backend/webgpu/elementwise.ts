@@ -89,6 +89,8 @@ const BINARY_F32: { readonly [P in BinaryPrimitive]?: string } = {
   divFloor: 'nb_div_floor(a, b)',
   remainder: 'nb_remainder(a, b)',
   fmod: 'nb_fmod(a, b)',
+  // NaN b passes a (PyTorch's threshold_backward); WGSL's compares need not say false on NaN
+  reluBackward: 'select(a, 0.0, b <= 0.0 && !nb_isnan(b))',
 };
 
 /**
@@ -106,6 +108,7 @@ const BINARY_I32: { readonly [P in BinaryPrimitive]?: string } = {
   bitwiseXor: 'a ^ b',
   bitwiseLeftShift: 'select(a << u32(b), 0, b < 0 || b >= 32)',
   bitwiseRightShift: 'a >> u32(select(b, 31, b < 0 || b >= 32))',
+  reluBackward: 'select(a, 0, b <= 0)',
 };
 
 /** Predicates (bool outputs) of `a` and `b` in the compute type. */

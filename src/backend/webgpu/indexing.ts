@@ -4,7 +4,7 @@ import type { DType } from '../../dtype.js';
 import type { ScatterReduction } from '../../primitives.js';
 import type { KernelInput, KernelOutput } from '../backend.js';
 import { denseStrides } from '../cpu/strided.js';
-import { gpuBytes, type WebgpuBuffer } from './buffer.js';
+import { WebgpuBuffer, gpuBytes } from './buffer.js';
 import { copyGpu } from './elementwise.js';
 import type { GpuKernel } from './index.js';
 import { Params, grid, type GpuRuntime } from './runtime.js';
@@ -320,6 +320,27 @@ const scatterAdd: GpuKernel<'scatterAdd'> = (rt, out, inputs, { dim }) => {
   return true;
 };
 
+/**
+ * maxPoolBackward (float32): scatterAdd along the last dim into zeros, the zeros a broadcast view
+ * of one cleared word (the loop shader sums each slot's hits in index order; past its cost bound
+ * the atomic pass adds them in the GPU's order).
+ */
+const maxPoolBackward: GpuKernel<'maxPoolBackward'> = (rt, out, [g, index]) => {
+  if (out.dtype !== 'float32' || g!.dtype !== 'float32') return false;
+  const word = rt.take(gpuBytes(1));
+  rt.clear(word);
+  const zeros: In = {
+    buffer: new WebgpuBuffer('float32', 1, word, null),
+    dtype: 'float32',
+    shape: out.shape,
+    strides: out.shape.map(() => 0),
+    offset: 0,
+  };
+  scatterGpu(rt, 'f32', out, [zeros, index!, g!], out.shape.length - 1);
+  rt.give(word);
+  return true;
+};
+
 /** scatter_reduce's folds of `sv` into `acc` per compute type (NaN propagates through amax, amin). */
 const REDUCE_EXPR: {
   readonly [R in ScatterReduction]: { readonly f32: string; readonly i32: string };
@@ -367,6 +388,7 @@ export const INDEX_KERNELS = {
   gather,
   scatter,
   scatterAdd,
+  maxPoolBackward,
   scatterReduce,
   sort: sortGpu,
   kthIndex: kthIndexGpu,

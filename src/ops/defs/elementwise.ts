@@ -65,7 +65,7 @@ const UNARY: { readonly [P in UnaryPrimitive]: UnarySpec } = {
     saves: 'x',
     vjp: (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))),
   }, // 2/√π·e^(−x²)
-  relu: { rule: 'same', saves: 'y', vjp: (g, y) => where(le(y, 0), 0, g) }, // 1 where y > 0; relu'(0) = 0
+  relu: { rule: 'same', saves: 'y', vjp: (g, y) => apply('reluBackward', [g, y], {}) }, // 1 where y > 0; relu'(0) = 0
   floor: { rule: 'same', vjp: (g) => zerosLike(g) },
   ceil: { rule: 'same', vjp: (g) => zerosLike(g) },
   round: { rule: 'same', vjp: (g) => zerosLike(g) },
@@ -274,6 +274,14 @@ const BINARY: { readonly [P in BinaryPrimitive]: BinarySpec } = {
   bitwiseXor: { rule: 'bitwise', kernel: 'bitwise_xor' },
   bitwiseLeftShift: { rule: 'shift', kernel: 'lshift' },
   bitwiseRightShift: { rule: 'shift', kernel: 'rshift' },
+  // relu's gradient in one pass, y ≤ 0 ? 0 : g (PyTorch's threshold_backward: a NaN y passes g);
+  // linear in g: d/dg = the same mask (gg ≤ ... : reluBackward(gg, y)), d/dy = 0
+  reluBackward: {
+    rule: 'numeric',
+    kernel: 'threshold_backward',
+    saves: (na) => [false, na, false],
+    vjp: [(g, _a, y) => apply('reluBackward', [g, y], {}), (g) => zerosLike(g)],
+  },
 };
 
 function binaryDef(op: BinaryPrimitive): KernelOpDef<BinaryPrimitive> {

@@ -58,8 +58,44 @@ export const gatherDef: KernelOpDef<'gather'> = {
   backward: (g, c) => {
     const index = c.saved[0]!;
     const x = c.inputs[0]!;
+    const last = x.shape.length - 1;
+    // NOTE: along the last dim with the index spanning x's other dims (max pooling's values are
+    // such a gather), one pass writes the zeros and the sums: maxPoolBackward
+    if (
+      c.params.dim === last &&
+      index.shape.length === x.shape.length &&
+      index.shape.every((s, d) => d === last || s === x.shape[d])
+    ) {
+      return [apply('maxPoolBackward', [g, index], { size: x.shape[last]! }), null];
+    }
     return [apply('scatterAdd', [zerosView(x.shape, g), index, g], c.params), null];
   },
+};
+
+export const maxPoolBackwardDef: KernelOpDef<'maxPoolBackward'> = {
+  kind: 'kernel',
+  overwrites: true,
+  infer: ([g, index], { size }): Inferred => {
+    if (index!.dtype !== 'int32')
+      throw new DTypeError(
+        `max_pool_backward(): Expected dtype int32 for index, got ${index!.dtype}`,
+      );
+    const s = g!.shape;
+    if (
+      s.length === 0 ||
+      s.length !== index!.shape.length ||
+      s.some((d, i) => d !== index!.shape[i])
+    )
+      throw new ShapeError(
+        `max_pool_backward(): gradient [${s.join(', ')}] and index [${index!.shape.join(', ')}] must have one shape of at least 1 dim`,
+      );
+    if (!(Number.isInteger(size) && size >= 0))
+      throw new ShapeError(`max_pool_backward(): bad input size ${size}`);
+    return { shape: [...s.slice(0, -1), size], dtype: g!.dtype };
+  },
+  save: (c) => [c.inputs[1]!],
+  // linear in g: gg gathered at the same indices (PyTorch's max_pool2d_with_indices_backward)
+  backward: (g, c) => [apply('gather', [g, c.saved[0]!], { dim: g.shape.length - 1 }), null],
 };
 
 function scatterInfer(op: string) {
