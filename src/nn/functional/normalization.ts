@@ -139,8 +139,11 @@ export function batchNorm(
       });
     }
     const stats = fused.stats ?? noGrad(() => apply('batchNormStats', [input.detach()], {}));
-    if (training && (runningMean || runningVar))
-      updateRunningStats(stats, input, runningMean, runningVar, momentum);
+    if (training && (runningMean || runningVar)) {
+      const n = input.numel() / c;
+      const [mean, variance] = [stats.select(0, 0), stats.select(0, 1)];
+      updateRunningStats(mean, variance, n, runningMean, runningVar, momentum);
+    }
     const ins = [
       input,
       stats,
@@ -172,23 +175,22 @@ function fusedBatchNorm(
   return { stats: noGrad(() => cat([m.reshape([1, c]), v.reshape([1, c])], 0)) };
 }
 
-/** r ← (1 − momentum)·r + momentum·stat, with the unbiased variance var·n/(n − 1), unrecorded. */
+/**
+ * r ← (1 − momentum)·r + momentum·stat, unrecorded, from the batch's per-channel mean and biased
+ * variance ([C] each) over n values per channel; the variance enters unbiased, var·n/(n − 1).
+ */
 function updateRunningStats(
-  stats: Tensor,
-  input: Tensor,
+  mean: Tensor,
+  variance: Tensor,
+  n: number,
   runningMean: Tensor | null,
   runningVar: Tensor | null,
   momentum: number,
 ): void {
-  const c = input.shape[1]!;
-  const n = input.numel() / c;
   noGrad(() => {
-    if (runningMean) {
-      const m = stats.select(0, 0);
-      runningMean.copy_(runningMean.mul(1 - momentum).add(m.mul(momentum)));
-    }
+    if (runningMean) runningMean.copy_(runningMean.mul(1 - momentum).add(mean.mul(momentum)));
     if (runningVar) {
-      const unbiased = stats.select(0, 1).mul(n / (n - 1));
+      const unbiased = variance.mul(n / (n - 1));
       runningVar.copy_(runningVar.mul(1 - momentum).add(unbiased.mul(momentum)));
     }
   });
@@ -219,20 +221,8 @@ export function batchNormComposite(
 
     const { y, mean, variance } = normalize(input, dims, eps);
     if (runningMean || runningVar) {
-      const n = input.numel() / c;
-      noGrad(() => {
-        if (runningMean) {
-          const m = mean.detach().reshape([c]);
-          runningMean.copy_(runningMean.mul(1 - momentum).add(m.mul(momentum)));
-        }
-        if (runningVar) {
-          const unbiased = variance
-            .detach()
-            .reshape([c])
-            .mul(n / (n - 1));
-          runningVar.copy_(runningVar.mul(1 - momentum).add(unbiased.mul(momentum)));
-        }
-      });
+      const [m, v] = [mean.detach().reshape([c]), variance.detach().reshape([c])];
+      updateRunningStats(m, v, input.numel() / c, runningMean, runningVar, momentum);
     }
     return affine(y, opts?.weight, opts?.bias, shape);
   });
