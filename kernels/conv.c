@@ -192,10 +192,24 @@ static void conv_direct(intptr_t O, intptr_t K, intptr_t lb, intptr_t ldc, const
         fwd_tile(FW_TO, FW_TV, o, l, K, wt, sr, st, cols, ldc, bias, out, ldo, keep);
       for (; o < O; o++) fwd_tile(1, FW_TV, o, l, K, wt, sr, st, cols, ldc, bias, out, ldo, keep);
     } else {
-      /* the last positions: one vector at a time (cols is padded to a whole vector) */
-      for (intptr_t v = l; v < lb; v += NB_VL)
-        for (o = 0; o < O; o++)
-          fwd_tile(1, 1, o, v, K, wt, sr, st, cols, ldc, bias, out, ldo, lb - v);
+      /* the last positions, fewer than a tile's vectors (cols is padded to whole vectors): as
+       * many vectors as remain, still FW_TO channels at a time (one accumulator alone waits on
+       * each FMA's latency: this tail took a fifth of the forward at L = 196) */
+      intptr_t nv = (keep + NB_VL - 1) / NB_VL;
+#define NB_FW_TAIL(NO)                                                             \
+  if (nv == 1)                                                                     \
+    fwd_tile(NO, 1, o, l, K, wt, sr, st, cols, ldc, bias, out, ldo, keep);         \
+  else if (nv == 2)                                                                \
+    fwd_tile(NO, 2, o, l, K, wt, sr, st, cols, ldc, bias, out, ldo, keep);         \
+  else                                                                             \
+    fwd_tile(NO, FW_TV - 1, o, l, K, wt, sr, st, cols, ldc, bias, out, ldo, keep);
+      for (; o + FW_TO <= O; o += FW_TO) {
+        NB_FW_TAIL(FW_TO)
+      }
+      for (; o < O; o++) {
+        NB_FW_TAIL(1)
+      }
+#undef NB_FW_TAIL
     }
   }
 }

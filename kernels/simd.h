@@ -45,6 +45,7 @@ typedef double vd __attribute__((vector_size(NB_VL * 8)));
 /* Unaligned, aliasing views for loads and stores. */
 typedef float vf_u __attribute__((vector_size(NB_VL * 4), aligned(4), may_alias));
 typedef double vd_u __attribute__((vector_size(NB_VL * 8), aligned(8), may_alias));
+typedef int32_t vi_u __attribute__((vector_size(NB_VL * 4), aligned(4), may_alias));
 
 #define NB_INLINE static inline __attribute__((always_inline))
 

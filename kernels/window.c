@@ -118,9 +118,83 @@ void NB_FN(fold)(const int32_t *meta, float *out, const float *cols, int tid, in
  * The taps of a block of windows are laid out as unfold lays them out (tap-major, -inf outside the
  * image), then compared NB_VL windows at a time with vector masks: a scalar compare per window is
  * a data-dependent branch that mispredicts (it ran 10x slower than the loads). */
+/* 2x2 windows at stride 2 over a plane with contiguous rows of even width W = 2 oW (the CNN
+ * pooling layer), in bands of output rows. Pass 1 reduces each horizontal pair of the band's input
+ * rows, flat over the band (pairs never straddle rows): the pair's winner and its plane index.
+ * Pass 2 reduces each output row's two pair rows. The rule (v replaces the best when v > best or v
+ * is NaN) applied pairwise gives what one pass over the taps in (ki, kj) order gives: the last NaN
+ * if there is one, else the first maximum. Every vector is branch-free (a compare per window
+ * mispredicts on real data); reads past a band's end stay inside the staging buffers or read
+ * a partial vector. */
+#define NB_MP2_PAIRS 2048
+#if NB_VL == 16
+#define NB_EVEN 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
+#define NB_ODD 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
+#define NB_IOTA 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+#elif NB_VL == 8
+#define NB_EVEN 0, 2, 4, 6, 8, 10, 12, 14
+#define NB_ODD 1, 3, 5, 7, 9, 11, 13, 15
+#define NB_IOTA 0, 1, 2, 3, 4, 5, 6, 7
+#else
+#define NB_EVEN 0, 2, 4, 6
+#define NB_ODD 1, 3, 5, 7
+#define NB_IOTA 0, 1, 2, 3
+#endif
+
+static void maxpool_index_2x2(const win_t *w, const float *img, int32_t *restrict o) {
+  const intptr_t W = w->W, oW = w->oW, oH = w->oH;
+  float hv[NB_MP2_PAIRS + NB_VL] __attribute__((aligned(64)));
+  int32_t hx[NB_MP2_PAIRS + NB_VL] __attribute__((aligned(64)));
+  int32_t ob[NB_MP2_PAIRS / 2 + NB_VL] __attribute__((aligned(64)));
+  const vi iota2 = (vi){NB_IOTA} * 2;
+  intptr_t band = NB_MP2_PAIRS / W; /* output rows per band: 2 band input rows of oW pairs */
+  for (intptr_t r0 = 0; r0 < oH; r0 += band) {
+    intptr_t rows = oH - r0 < band ? oH - r0 : band, pairs = rows * W; /* 2 rows x oW pairs */
+    const float *src = img + 2 * r0 * W;
+    const int32_t base = (int32_t)(2 * r0 * W);
+    intptr_t i = 0;
+    for (; i < pairs; i += NB_VL) {
+      vf a, b;
+      if (pairs - i >= NB_VL) {
+        a = vload(src + 2 * i);
+        b = vload(src + 2 * i + NB_VL);
+      } else {
+        int left = (int)(2 * (pairs - i));
+        a = vload_part(src + 2 * i, left < NB_VL ? left : NB_VL, 0.0f);
+        b = left > NB_VL ? vload_part(src + 2 * i + NB_VL, left - NB_VL, 0.0f) : vset1(0.0f);
+      }
+      vf ev = __builtin_shufflevector(a, b, NB_EVEN), od = __builtin_shufflevector(a, b, NB_ODD);
+      vi m = (vi)(od > ev) | visnan(od);
+      vstore(hv + i, vsel(m, od, ev));
+      *(vi *)(hx + i) = vset1i(base + 2 * (int32_t)i) + iota2 + (m & 1);
+    }
+    for (intptr_t r = 0; r < rows; r++) {
+      const float *tv = hv + 2 * r * oW, *bv = tv + oW;
+      const int32_t *tx = hx + 2 * r * oW, *bx = tx + oW;
+      for (intptr_t q = 0; q < oW; q += NB_VL) {
+        vf t = vload(tv + q), u = vload(bv + q);
+        vi m = (vi)(u > t) | visnan(u);
+        vi at = (*(const vi_u *)(tx + q) & ~m) | (*(const vi_u *)(bx + q) & m);
+        *(vi_u *)(ob + r * oW + q) = at;
+      }
+    }
+    for (intptr_t k = 0; k < rows * oW; k++) o[r0 * oW + k] = ob[k];
+  }
+}
+
 void NB_FN(maxpool_index)(const int32_t *meta, int32_t *out, const float *x, int tid, int nt) {
   win_t w;
   win_parse(meta, &w);
+  if (w.kh == 2 && w.kw == 2 && w.sh == 2 && w.sw == 2 && w.ph == 0 && w.pw == 0 &&
+      w.dh == 1 && w.dw == 1 && w.s3 == 1 && w.s2 == w.W && w.W == 2 * w.oW &&
+      2 * w.oH <= w.H && w.W <= NB_MP2_PAIRS) {
+    intptr_t p0, p1;
+    nb_share(w.N * w.C, 1, tid, nt, &p0, &p1);
+    for (intptr_t pl = p0; pl < p1; pl++)
+      maxpool_index_2x2(&w, x + w.off + pl / w.C * w.s0 + pl % w.C * w.s1,
+                        out + pl * w.oH * w.oW);
+    return;
+  }
   const intptr_t H = w.H, W = w.W, s2 = w.s2, s3 = w.s3, kh = w.kh, kw = w.kw, dh = w.dh,
                  dw = w.dw, ph = w.ph, pw = w.pw, sh = w.sh, sw = w.sw, oH = w.oH, oW = w.oW;
   const intptr_t taps = kh * kw;

@@ -715,6 +715,35 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
       params: { ...win([2, 2], [1, 1], [0, 0], [2, 2]), grid: [3, 3] },
     },
     {
+      label: '2x2 stride 2 in bands (several bands, an odd leftover row)',
+      inputs: () => [r(1, 2, 141, 64)],
+      params: { ...win([2, 2], [1, 1], [0, 0], [2, 2]), grid: [70, 32] },
+    },
+    {
+      label: '2x2 stride 2, non-finite: the last NaN, else the first maximum',
+      // windows (taps in (ki, kj) order) [NaN 1 2 NaN] [NaN 5 7 3] [1 NaN NaN 0] [-inf x4]
+      // [3 3 1 3] [1 2 5 5] [-inf -inf -inf 2] [inf NaN inf 1], then the same shifted by one
+      inputs: () => {
+        const n = Number.NaN;
+        const f = -Infinity;
+        const taps = [
+          [n, 1, 2, n],
+          [n, 5, 7, 3],
+          [1, n, n, 0],
+          [f, f, f, f],
+          [3, 3, 1, 3],
+          [1, 2, 5, 5],
+          [f, f, f, 2],
+          [Infinity, n, Infinity, 1],
+        ];
+        const ws = [...taps, ...taps.slice(1), taps[0]!];
+        const top = ws.flatMap((t) => [t[0]!, t[1]!]);
+        const bottom = ws.flatMap((t) => [t[2]!, t[3]!]);
+        return [tensor([...top, ...bottom, ...bottom, ...top]).reshape(1, 2, 2, 32)];
+      },
+      params: { ...win([2, 2], [1, 1], [0, 0], [2, 2]), grid: [1, 16] },
+    },
+    {
       label: 'ties go to the first maximum',
       inputs: () => [zeros(1, 2, 4, 4)],
       params: { ...win([2, 2], [1, 1], [0, 0], [2, 2]), grid: [2, 2] },
@@ -735,6 +764,11 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
       label: 'strided, dilated, non-square, no bias, transposed input',
       inputs: () => [r(2, 7, 6, 3).permute(0, 3, 2, 1), r(5, 3, 2, 3)],
       params: win([2, 3], [2, 1], [1, 2], [2, 3]),
+    },
+    {
+      label: 'a block of 42 positions (a tail of three vectors), 6 output channels',
+      inputs: () => [r(2, 2, 7, 6), r(6, 2, 3, 3), r(6)],
+      params: win([3, 3], [1, 1], [1, 1], [1, 1]),
     },
     {
       label: 'one input channel, many output positions (several column blocks)',
