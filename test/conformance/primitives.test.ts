@@ -816,6 +816,11 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
       inputs: () => [r(17, 2, 10, 12).mul(0.1), r(17, 64, 10, 12).mul(0.1)],
       params: win([3, 3], [1, 1], [1, 1], [1, 1]),
     },
+    {
+      label: '64 -> 64 channels (accumulators past L2 on every width: the GEMM path)',
+      inputs: () => [r(3, 64, 5, 4), r(3, 64, 5, 4)],
+      params: win([3, 3], [1, 1], [1, 1], [1, 1]),
+    },
   ],
 };
 
