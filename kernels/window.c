@@ -108,16 +108,6 @@ void NB_FN(fold)(const int32_t *meta, float *out, const float *cols, int tid, in
   }
 }
 
-/* maxpool_index works on up to NB_MP_WINDOWS windows (whole output rows) of a plane at a time,
- * for windows of at most NB_MP_TAPS taps (larger ones go one by one). */
-#define NB_MP_WINDOWS 256
-#define NB_MP_TAPS 16
-
-/* Each window visits its taps in (ki, kj) order: v beats the best so far when larger, or NaN (so
- * the last NaN wins); a window where nothing beats -inf gets its first position inside the image.
- * The taps of a block of windows are laid out as unfold lays them out (tap-major, -inf outside the
- * image), then compared NB_VL windows at a time with vector masks: a scalar compare per window is
- * a data-dependent branch that mispredicts (it ran 10x slower than the loads). */
 /* 2x2 windows at stride 2 over a plane with contiguous rows of even width W = 2 oW (the CNN
  * pooling layer), in bands of output rows. Pass 1 reduces each horizontal pair of the band's input
  * rows, flat over the band (pairs never straddle rows): the pair's winner and its plane index.
@@ -182,6 +172,17 @@ static void maxpool_index_2x2(const win_t *w, const float *img, int32_t *restric
   }
 }
 
+/* maxpool_index works on up to NB_MP_WINDOWS windows (whole output rows) of a plane at a time,
+ * for windows of at most NB_MP_TAPS taps (larger ones go one by one). */
+#define NB_MP_WINDOWS 256
+#define NB_MP_TAPS 16
+
+/* Each window visits its taps in (ki, kj) order: v beats the best so far when larger, or NaN (so
+ * the last NaN wins); a window where nothing beats -inf gets its first position inside the image.
+ * The taps of a block of windows are laid out as unfold lays them out (tap-major, -inf outside the
+ * image), then compared NB_VL windows at a time with vector masks: a scalar compare per window is
+ * a data-dependent branch that mispredicts (it ran 10x slower than the loads). 2x2 windows at
+ * stride 2 over even-width contiguous rows go to maxpool_index_2x2 instead. */
 void NB_FN(maxpool_index)(const int32_t *meta, int32_t *out, const float *x, int tid, int nt) {
   win_t w;
   win_parse(meta, &w);
