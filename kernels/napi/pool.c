@@ -15,6 +15,7 @@
 #include "pool.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -108,8 +109,16 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
+/* The CPUs this process may run on: the online count, or fewer where an affinity mask (taskset,
+ * a container's cpuset) restricts it, as PyTorch counts them. */
 int nb_pool_default_threads(void) {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
+#ifdef __linux__
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) >= 1 &&
+      CPU_COUNT(&allowed) < n)
+    n = CPU_COUNT(&allowed);
+#endif
   if (n < 1) n = 1;
   if (n > NB_POOL_MAX) n = NB_POOL_MAX;
   return (int)n;
