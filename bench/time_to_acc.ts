@@ -5,10 +5,12 @@
 //       [--json FILE] [-- <more nabla train flags>]
 //
 // nabla runs as a user runs it: the built CLI (dist/cli/main.js) in its own process with its
-// defaults, timed from spawn to exit (data loading and the test evaluation included). PyTorch runs
-// bench/torch_fashion.py under /usr/bin/python3 with its fastest thread settings, chosen by timing
-// 40 training steps under each of bench/torch.ts's configurations. Both report the test accuracy
-// on the official test split; the table says whether each reached --target.
+// defaults (those of the flags not given here), timed from spawn to exit (data loading and the test
+// evaluation included). PyTorch runs bench/torch_fashion.py under /usr/bin/python3 with the run's
+// epochs, learning rate, batch size, schedule and augmentation as the CLI resolves them
+// (parseTrainArgs), and its fastest thread settings, chosen by timing 40 training steps under each
+// of bench/torch.ts's configurations. Both report the test accuracy on the official test split;
+// the table says whether each reached --target.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { load, machine } from './machine.js';
 import { PYTHON, torchAvailable, torchConfigs, type TorchConfig } from './torch.js';
+import { parseTrainArgs } from '../src/cli/train.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -24,11 +27,11 @@ const TORCH_SCRIPT = join(ROOT, 'bench', 'torch_fashion.py');
 
 const { values, positionals } = parseArgs({
   options: {
-    epochs: { type: 'string', default: '10' },
+    epochs: { type: 'string' },
     target: { type: 'string', default: '0.93' },
     'data-dir': { type: 'string', default: '/usr/share/datasets/fashion-mnist' },
     limit: { type: 'string' },
-    augment: { type: 'string', default: 'none' },
+    augment: { type: 'string' },
     only: { type: 'string' },
     'openblas-coretype': { type: 'string', default: 'Haswell' },
     json: { type: 'string' },
@@ -36,13 +39,29 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
 });
 
-const epochs = Number(values.epochs);
 const target = Number(values.target);
 const dataDir = values['data-dir'];
 const limit = values.limit === undefined ? undefined : Number(values.limit);
 const only = values.only;
-// The same augmentation on both sides (nabla train --augment; torch_fashion.py --augment).
-const augment = values.augment === 'none' ? [] : ['--augment', values.augment];
+/** The flags of the nabla run: those given here; the CLI's defaults for the rest. */
+const trainFlags = [
+  '--data',
+  'fashion-mnist',
+  '--model',
+  'cnn',
+  ...(values.epochs !== undefined ? ['--epochs', values.epochs] : []),
+  ...(values.augment !== undefined ? ['--augment', values.augment] : []),
+  ...(limit !== undefined ? ['--limit', String(limit)] : []),
+  ...positionals,
+];
+// The run as the CLI resolves it, for PyTorch to repeat.
+const run = parseTrainArgs([...trainFlags, '--data-dir', dataDir]);
+if (run === 'help') process.exit(2);
+if (run.optimizer !== 'adam' || !['none', 'cosine', 'onecycle'].includes(run.scheduler)) {
+  console.error('bench/torch_fashion.py repeats Adam with no, cosine or onecycle schedules only');
+  process.exit(2);
+}
+const epochs = run.epochs;
 if (only !== undefined && only !== 'nabla' && only !== 'torch') {
   console.error(`--only: expected nabla or torch, got '${only}'`);
   process.exit(2);
@@ -73,24 +92,7 @@ function samplesPerSecond(r: RunResult): number {
 function runNabla(): RunResult {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
   const out = mkdtempSync(join(tmpdir(), 'nabla-tta-'));
-  const args = [
-    CLI,
-    'train',
-    '--data',
-    'fashion-mnist',
-    '--data-dir',
-    dataDir,
-    '--model',
-    'cnn',
-    '--epochs',
-    String(epochs),
-    '--out',
-    out,
-    '--quiet',
-    ...(limit !== undefined ? ['--limit', String(limit)] : []),
-    ...augment,
-    ...positionals,
-  ];
+  const args = [CLI, 'train', ...trainFlags, '--data-dir', dataDir, '--out', out, '--quiet'];
   const t0 = performance.now();
   const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const wallSeconds = (performance.now() - t0) / 1000;
@@ -102,8 +104,7 @@ function runNabla(): RunResult {
   rmSync(out, { recursive: true, force: true });
   return {
     who: 'nabla',
-    settings:
-      `nabla train --data fashion-mnist --model cnn --epochs ${epochs} ${[...augment, ...positionals].join(' ')}`.trim(),
+    settings: `nabla train ${trainFlags.join(' ')}`,
     testAccuracy: m.testAccuracy,
     wallSeconds,
     epochs: m.epochs,
@@ -117,10 +118,19 @@ function torchArgs(config: TorchConfig, extra: readonly string[]): string[] {
     dataDir,
     '--epochs',
     String(epochs),
+    '--lr',
+    String(run.lr),
+    '--batch-size',
+    String(run.batchSize),
+    '--scheduler',
+    run.scheduler,
+    '--augment',
+    run.augment,
+    '--seed',
+    String(run.seed),
     '--threads',
     String(config.threads),
     ...(limit !== undefined ? ['--limit', String(limit)] : []),
-    ...augment,
     ...extra,
   ];
 }
@@ -159,7 +169,13 @@ function runTorch(): RunResult {
     );
   return {
     who: `PyTorch ${m.torch}`,
-    settings: [config.label, `OpenBLAS ${m.openblasCore ?? 'absent'}`, ...augment].join(', '),
+    settings: [
+      `lr ${run.lr}`,
+      `${run.scheduler} schedule`,
+      `augment ${run.augment}`,
+      config.label,
+      `OpenBLAS ${m.openblasCore ?? 'absent'}`,
+    ].join(', '),
     testAccuracy: m.testAccuracy,
     wallSeconds,
     epochs: m.epochs,

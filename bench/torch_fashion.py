@@ -85,6 +85,8 @@ def main():
     ap.add_argument("--probe", type=int, default=0, help="time N steps and exit")
     ap.add_argument("--augment", choices=["none", "flip", "flip-crop"], default="none",
                     help="per-sample random horizontal flip, and a random 28x28 crop of the image padded by 2")
+    ap.add_argument("--scheduler", choices=["none", "cosine", "onecycle"], default="cosine",
+                    help="cosine: annealed over the epochs, stepped per epoch; onecycle: OneCycleLR peaking at --lr over every step")
     ap.add_argument("--label-smoothing", type=float, default=0.0)
     ap.add_argument("--weight-decay", type=float, default=0.0, help="AdamW's decoupled weight decay (0: Adam)")
     a = ap.parse_args()
@@ -116,7 +118,14 @@ def main():
             j = torch.randint(0, 5, (n,))
             xb = torch.stack([padded[k, :, i[k] : i[k] + 28, j[k] : j[k] + 28] for k in range(n)])
         return xb
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, a.epochs))
+    steps_per_epoch = (len(xt) + a.batch_size - 1) // a.batch_size
+    # As nabla train plans them (src/optim/factory.ts scheduleForRun): cosine steps per epoch,
+    # onecycle per optimizer step over the whole run.
+    epoch_sched = (torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, a.epochs))
+                   if a.scheduler == "cosine" else None)
+    step_sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr,
+                                                      total_steps=a.epochs * steps_per_epoch)
+                  if a.scheduler == "onecycle" else None)
 
     def step(xb, yb):
         opt.zero_grad()
@@ -124,6 +133,8 @@ def main():
         loss = F.cross_entropy(out, yb, label_smoothing=a.label_smoothing)
         loss.backward()
         opt.step()
+        if step_sched is not None:
+            step_sched.step()
         return out, loss
 
     if a.probe:
@@ -152,7 +163,8 @@ def main():
             correct += (out.argmax(1) == yt[idx]).sum().item()
         train_seconds = time.perf_counter() - t0
         val_loss, val_acc = evaluate(model, xv, yv)
-        sched.step()
+        if epoch_sched is not None:
+            epoch_sched.step()
         epochs.append(
             {
                 "epoch": epoch,
