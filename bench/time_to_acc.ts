@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { load, machine } from './machine.js';
 import { PYTHON, torchAvailable, torchConfigs, type TorchConfig } from './torch.js';
-import { parseTrainArgs } from '../src/cli/train.js';
+import { parseTrainArgs, type TrainConfig } from '../src/cli/train.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -55,8 +55,9 @@ const trainFlags = [
   ...positionals,
 ];
 // The run as the CLI resolves it, for PyTorch to repeat.
-const run = parseTrainArgs([...trainFlags, '--data-dir', dataDir]);
-if (run === 'help') process.exit(2);
+const resolved = parseTrainArgs([...trainFlags, '--data-dir', dataDir]);
+if (resolved === 'help') process.exit(2);
+const run: TrainConfig = resolved;
 if (run.optimizer !== 'adam' || !['none', 'cosine', 'onecycle'].includes(run.scheduler)) {
   console.error('bench/torch_fashion.py repeats Adam with no, cosine or onecycle schedules only');
   process.exit(2);
@@ -125,7 +126,7 @@ function torchArgs(config: TorchConfig, extra: readonly string[]): string[] {
     '--scheduler',
     run.scheduler,
     '--augment',
-    run.augment,
+    run.augment ?? 'none',
     '--seed',
     String(run.seed),
     '--threads',
@@ -172,7 +173,7 @@ function runTorch(): RunResult {
     settings: [
       `lr ${run.lr}`,
       `${run.scheduler} schedule`,
-      `augment ${run.augment}`,
+      `augment ${run.augment ?? 'none'}`,
       config.label,
       `OpenBLAS ${m.openblasCore ?? 'absent'}`,
     ].join(', '),

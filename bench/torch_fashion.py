@@ -133,7 +133,7 @@ def main():
         loss = F.cross_entropy(out, yb, label_smoothing=a.label_smoothing)
         loss.backward()
         opt.step()
-        if step_sched is not None:
+        if step_sched is not None and not a.probe:  # (the probe's steps are not the run's)
             step_sched.step()
         return out, loss
 
