@@ -214,9 +214,11 @@ typedef struct {
   const float *a, *b;
 } binary_ctx;
 
-/* The loop over a row for every combination of contiguous / broadcast / strided operands. */
+/* The loop over a row of n elements for every combination of contiguous / broadcast / strided
+ * operands ap and bp (strides sa and sb, in scope); the stride case is chosen once, outside the
+ * vector loop (tested per vector, it makes the loop instruction-bound). Also fused.c's loop. */
 #define BINARY_LOOP(STORE, STORE_PART)                                                  \
-  intptr_t sa = inner[1], sb = inner[2], i = 0;                                         \
+  intptr_t i = 0;                                                                       \
   if (sa == 1 && sb == 1) {                                                             \
     for (; i + NB_VL <= n; i += NB_VL) {                                                \
       vf x = vload(ap + i), y = vload(bp + i);                                          \
@@ -252,6 +254,7 @@ typedef struct {
     const binary_ctx *c = (const binary_ctx *)vctx;                                             \
     float *o = (float *)c->out + offs[0];                                                       \
     const float *ap = c->a + offs[1], *bp = c->b + offs[2];                                     \
+    intptr_t sa = inner[1], sb = inner[2];                                                      \
     BINARY_LOOP(vstore(o + i, (EXPR)), vstore_part(o + i, (EXPR), rest))                        \
   }
 
@@ -327,6 +330,7 @@ NB_INLINE void store_mask(uint8_t *o, vi m, int n) {
     const binary_ctx *c = (const binary_ctx *)vctx;                                             \
     uint8_t *o = (uint8_t *)c->out + offs[0];                                                   \
     const float *ap = c->a + offs[1], *bp = c->b + offs[2];                                     \
+    intptr_t sa = inner[1], sb = inner[2];                                                      \
     BINARY_LOOP(store_mask(o + i, (vi)(EXPR), NB_VL), store_mask(o + i, (vi)(EXPR), rest))      \
   }
 

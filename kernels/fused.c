@@ -8,41 +8,18 @@
 
 #define NB_FB 256
 
-/* The vector loop of one instruction, with x and y loaded by XLOAD and YLOAD at element i. */
-#define FUSED_VECTORS(XLOAD, YLOAD, EXPR)                                     \
-  for (; i + NB_VL <= m; i += NB_VL) {                                        \
-    vf x = (XLOAD), y = (YLOAD);                                              \
-    (void)y;                                                                  \
-    vstore(dst + i, (EXPR));                                                  \
-  }
-
-/* dst[0..m) = op(a, b) where a and b advance by sa and sb (0: a broadcast scalar, 1: contiguous).
- * The stride cases are chosen once per instruction, outside the vector loop: tested per vector,
- * they made the loop instruction-bound (perf: 3 fused ops cost twice one standalone op). */
-#define FUSED_LOOP(EXPR)                                                      \
-  if (sa == 1 && sb == 1) {                                                   \
-    FUSED_VECTORS(vload(a + i), vload(b + i), EXPR)                           \
-  } else if (sa == 1 && sb == 0) {                                            \
-    vf yb = vset1(*b);                                                        \
-    FUSED_VECTORS(vload(a + i), yb, EXPR)                                     \
-  } else if (sa == 0 && sb == 1) {                                            \
-    vf xb = vset1(*a);                                                        \
-    FUSED_VECTORS(xb, vload(b + i), EXPR)                                     \
-  } else {                                                                    \
-    FUSED_VECTORS(ld(a + i * sa, sa, NB_VL), ld(b + i * sb, sb, NB_VL), EXPR) \
-  }                                                                           \
-  if (i < m) {                                                                \
-    int rest = (int)(m - i);                                                  \
-    vf x = vload_strided(a + i * sa, sa, rest, 1.0f);                         \
-    vf y = vload_strided(b + i * sb, sb, rest, 1.0f);                         \
-    (void)y;                                                                  \
-    vstore_part(dst + i, (EXPR), rest);                                       \
-  }                                                                           \
+/* One instruction as eltwise.c's binary row loop; a unary op's y (a copy of x) goes unused. */
+#define FUSED_LOOP(EXPR)                                                         \
+  {                                                                              \
+    BINARY_LOOP(((void)y, vstore(dst + i, (EXPR))),                              \
+                ((void)y, vstore_part(dst + i, (EXPR), rest)))                   \
+  }                                                                              \
   break;
 
-static void fused_op(int op, float *dst, const float *a, intptr_t sa, const float *b, intptr_t sb,
-                     intptr_t m) {
-  intptr_t i = 0;
+/* dst[0..n) = op(ap, bp) where ap and bp advance by sa and sb (0: a broadcast scalar, 1:
+ * contiguous). */
+static void fused_op(int op, float *dst, const float *ap, intptr_t sa, const float *bp,
+                     intptr_t sb, intptr_t n) {
   switch (op) {
     case NB_NEG: FUSED_LOOP(EX_NEG(x))
     case NB_ABS: FUSED_LOOP(EX_ABS(x))
