@@ -41,6 +41,27 @@ const MODEL_LIST = [
     '  ',
   ),
 ].join('\n');
+
+/** The defaults a recipe can set, for one dataset and model. */
+type Recipe = Partial<Pick<TrainConfig, 'epochs' | 'lr' | 'scheduler' | 'augment'>>;
+
+/**
+ * Defaults tuned for one dataset and model, where no flag says otherwise (`lr` only with Adam, the
+ * optimizer it was tuned with). The Fashion-MNIST CNN's reach 93% on the test split in the time
+ * docs/training.md's "Time to accuracy" records; the general defaults stop at about 92.3%.
+ */
+const RECIPES: Readonly<Record<string, Recipe>> = {
+  'fashion-mnist cnn': { epochs: 12, lr: 3e-3, scheduler: 'onecycle', augment: 'flip' },
+};
+
+/** ", <value> for the <data> <model>" for each recipe that sets `key`: the flags' help. */
+function recipeDefaults(key: keyof Recipe): string {
+  return Object.entries(RECIPES)
+    .filter(([, r]) => r[key] !== undefined)
+    .map(([name, r]) => `, ${String(r[key])} for the ${name}`)
+    .join('');
+}
+
 const F = RUN_FLAGS;
 
 export const TRAIN_SPEC: CommandSpec = {
@@ -57,24 +78,24 @@ export const TRAIN_SPEC: CommandSpec = {
     epochs: {
       type: 'string',
       value: '<n>',
-      help: 'passes over the training set (default: 30 for digits, 12 for the fashion-mnist cnn, 10 otherwise)',
+      help: `passes over the training set (default: 30 for digits${recipeDefaults('epochs')}, 10 otherwise)`,
     },
     'batch-size': F['batch-size'],
     lr: {
       type: 'string',
       value: '<rate>',
-      help: 'learning rate (default: 0.001, 0.003 for the fashion-mnist cnn with adam, 0.05 for sgd)',
+      help: `learning rate (default: 0.001${recipeDefaults('lr')} with adam, 0.05 for sgd)`,
     },
     optimizer: F.optimizer,
     scheduler: {
       type: 'string',
       value: '<name>',
-      help: `one of ${RUN_SCHEDULES.join(', ')} (default: cosine, onecycle for the fashion-mnist cnn)`,
+      help: `one of ${RUN_SCHEDULES.join(', ')} (default: cosine${recipeDefaults('scheduler')})`,
     },
     augment: {
       type: 'string',
       value: '<kind>',
-      help: `image data: ${AUGMENT_NAMES.join(', ')} (random left-right flips; and crops shifted by up to 2 pixels) (default: none, flip for the fashion-mnist cnn)`,
+      help: `image data: ${AUGMENT_NAMES.join(', ')} (random left-right flips; and crops shifted by up to 2 pixels) (default: none${recipeDefaults('augment')})`,
     },
     steps: {
       type: 'string',
@@ -169,18 +190,6 @@ export interface TrainConfig {
   readonly port?: number;
   readonly keepOpen?: boolean;
 }
-
-/** The defaults a recipe can set, for one dataset and model. */
-type Recipe = Partial<Pick<TrainConfig, 'epochs' | 'lr' | 'scheduler' | 'augment'>>;
-
-/**
- * Defaults tuned for one dataset and model, where no flag says otherwise (`lr` only with Adam, the
- * optimizer it was tuned with). The Fashion-MNIST CNN's reach 93% on the test split in the time
- * docs/training.md's "Time to accuracy" records; the general defaults stop at about 92.3%.
- */
-const RECIPES: Readonly<Record<string, Recipe>> = {
-  'fashion-mnist cnn': { epochs: 12, lr: 3e-3, scheduler: 'onecycle', augment: 'flip' },
-};
 
 export function parseTrainArgs(argv: readonly string[]): TrainConfig | 'help' {
   let f = parseFlags(TRAIN_SPEC, argv);
