@@ -128,6 +128,20 @@ static inline void transpose16(__m512 r[16]) {
 }
 #endif
 
+#if NB_VL == 4
+/* r[0..3] (4 floats each) transposed in place: r[q][j] = old r[j][q]. */
+NB_INLINE void transpose4(vf r[4]) {
+  vf t0 = __builtin_shufflevector(r[0], r[1], 0, 4, 1, 5);
+  vf t1 = __builtin_shufflevector(r[0], r[1], 2, 6, 3, 7);
+  vf t2 = __builtin_shufflevector(r[2], r[3], 0, 4, 1, 5);
+  vf t3 = __builtin_shufflevector(r[2], r[3], 2, 6, 3, 7);
+  r[0] = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+  r[1] = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+  r[2] = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+  r[3] = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+}
+#endif
+
 /* Packs rows [0, mc) x k [0, kc) of A into MR-row panels (p-major inside a panel, zero padded). */
 static void pack_a(intptr_t mc, intptr_t kc, const float *a, intptr_t sam, intptr_t sak,
                    float *restrict dst) {
@@ -148,16 +162,25 @@ static void pack_a(intptr_t mc, intptr_t kc, const float *a, intptr_t sam, intpt
             _mm512_mask_storeu_ps(dst + (p0 + q) * MR, (__mmask16)((1u << MR) - 1), r[q]);
         }
       }
+#elif NB_VL == 4
+      /* 4 x 4 register transposes of MR (a multiple of 4) rows */
+      intptr_t p0 = 0;
+      if (mr == MR && MR % 4 == 0) {
+        for (; p0 + 4 <= kc; p0 += 4)
+          for (int i0 = 0; i0 < MR; i0 += 4) {
+            vf r[4];
+            for (int i = 0; i < 4; i++) r[i] = vload(ap + (i0 + i) * sam + p0);
+            transpose4(r);
+            for (int q = 0; q < 4; q++) vstore(dst + (p0 + q) * MR + i0, r[q]);
+          }
+      }
+#else
+      intptr_t p0 = 0;
+#endif
       for (int i = 0; i < mr; i++) {
         const float *row = ap + i * sam;
         for (intptr_t p = p0; p < kc; p++) dst[p * MR + i] = row[p];
       }
-#else
-      for (int i = 0; i < mr; i++) {
-        const float *row = ap + i * sam;
-        for (intptr_t p = 0; p < kc; p++) dst[p * MR + i] = row[p];
-      }
-#endif
     } else if (sam == 1 && mr == MR) {
       for (intptr_t p = 0; p < kc; p++)
 #pragma GCC unroll 16
@@ -194,6 +217,17 @@ static void pack_b(intptr_t kc, intptr_t nc, const float *b, intptr_t sbk, intpt
             for (int j = 0; j < 16; j++) r[j] = _mm512_loadu_ps(bp + (j0 + j) * sbn + p0);
             transpose16(r);
             for (int q = 0; q < 16; q++) _mm512_storeu_ps(dst + (p0 + q) * NR + j0, r[q]);
+          }
+      }
+#elif NB_VL == 4
+      /* B^T row-major: 4 x 4 register transposes */
+      if (nr == NR) {
+        for (; p0 + 4 <= kc; p0 += 4)
+          for (int j0 = 0; j0 < NR; j0 += 4) {
+            vf r[4];
+            for (int j = 0; j < 4; j++) r[j] = vload(bp + (j0 + j) * sbn + p0);
+            transpose4(r);
+            for (int q = 0; q < 4; q++) vstore(dst + (p0 + q) * NR + j0, r[q]);
           }
       }
 #endif
