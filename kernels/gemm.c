@@ -128,6 +128,28 @@ static inline void transpose16(__m512 r[16]) {
 }
 #endif
 
+#if NB_VL == 8 && defined(__AVX2__)
+/* r[0..7] (8 floats each) transposed in place: r[q][j] = old r[j][q]. */
+NB_INLINE void transpose8(__m256 r[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xee);
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xee);
+  }
+  /* each 128-bit lane now holds a 4 x 4 block in place: pair the lanes of rows i and i + 4 */
+  for (int i = 0; i < 4; i++) {
+    r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+    r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+  }
+}
+#endif
+
 #if NB_VL == 4
 /* r[0..3] (4 floats each) transposed in place: r[q][j] = old r[j][q]. */
 NB_INLINE void transpose4(vf r[4]) {
@@ -160,6 +182,22 @@ static void pack_a(intptr_t mc, intptr_t kc, const float *a, intptr_t sam, intpt
           transpose16(r);
           for (int q = 0; q < 16; q++)
             _mm512_mask_storeu_ps(dst + (p0 + q) * MR, (__mmask16)((1u << MR) - 1), r[q]);
+        }
+      }
+#elif NB_VL == 8 && defined(__AVX2__)
+      /* 8 x 8 register transposes (rows past mr are zero); MR (6) lanes stored per p, the last
+       * one masked so that nothing is written past the panel */
+      intptr_t p0 = 0;
+      if (mr == MR && MR <= 8) {
+        const __m256i keep = _mm256_setr_epi32(-(0 < MR), -(1 < MR), -(2 < MR), -(3 < MR),
+                                               -(4 < MR), -(5 < MR), -(6 < MR), -(7 < MR));
+        for (; p0 + 8 <= kc; p0 += 8) {
+          __m256 r[8];
+          for (int i = 0; i < 8; i++)
+            r[i] = i < MR ? _mm256_loadu_ps(ap + i * sam + p0) : _mm256_setzero_ps();
+          transpose8(r);
+          for (int q = 0; q < 7; q++) _mm256_storeu_ps(dst + (p0 + q) * MR, r[q]);
+          _mm256_maskstore_ps(dst + (p0 + 7) * MR, keep, r[7]);
         }
       }
 #elif NB_VL == 4
@@ -217,6 +255,17 @@ static void pack_b(intptr_t kc, intptr_t nc, const float *b, intptr_t sbk, intpt
             for (int j = 0; j < 16; j++) r[j] = _mm512_loadu_ps(bp + (j0 + j) * sbn + p0);
             transpose16(r);
             for (int q = 0; q < 16; q++) _mm512_storeu_ps(dst + (p0 + q) * NR + j0, r[q]);
+          }
+      }
+#elif NB_VL == 8 && defined(__AVX2__)
+      /* B^T row-major: 8 x 8 register transposes */
+      if (nr == NR && NR % 8 == 0) {
+        for (; p0 + 8 <= kc; p0 += 8)
+          for (int j0 = 0; j0 < NR; j0 += 8) {
+            __m256 r[8];
+            for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(bp + (j0 + j) * sbn + p0);
+            transpose8(r);
+            for (int q = 0; q < 8; q++) _mm256_storeu_ps(dst + (p0 + q) * NR + j0, r[q]);
           }
       }
 #elif NB_VL == 4

@@ -29,6 +29,9 @@ import { loadWasmBackend } from '../../src/backend/wasm/index.js';
 import { loadFastBackends } from '../../src/node/backends.js';
 import { createNodeWasmBackend } from '../../src/node/wasm.js';
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const loaded = await loadFastBackends({ thresholds: NO_THRESHOLDS, threads: 2, quiet: true });
 // The single-threaded SIMD128 build without relaxed SIMD too (what older engines run).
@@ -746,7 +749,52 @@ describe('fast CPU backends', () => {
     });
   }
 
+  // The addon picks its best ISA once per process, so the others (AVX2 and the SSE2 baseline on an
+  // AVX-512 machine, each with its own packing transposes and tiles) run in child processes that
+  // force theirs (NABLA_NATIVE_ISA), over every packing path of the GEMM.
+  const isas = x86Isas();
+  it.runIf(loaded.native !== null && isas.length > 0)(
+    `native GEMM under every ISA this CPU runs (${isas.join(', ')}) matches cpu`,
+    () => {
+      for (const isa of isas) {
+        const r = spawnSync(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            fileURLToPath(new URL('../helpers/native_isa_gemm.ts', import.meta.url)),
+          ],
+          { encoding: 'utf8', env: { ...process.env, NABLA_NATIVE_ISA: isa }, timeout: 60_000 },
+        );
+        expect(r.status, r.stderr).toBe(0);
+        const got = JSON.parse(r.stdout) as {
+          isa: string;
+          cases: number;
+          worst: number;
+          where: string;
+        };
+        expect(got.isa).toBe(isa);
+        expect(got.cases).toBeGreaterThan(500);
+        expect(got.worst, `${isa}: ${got.where}`).toBeLessThanOrEqual(1e-4);
+      }
+    },
+  );
+
   beforeAll(() => {
     expect(getBackend('cpu').name).toBe('cpu');
   });
 });
+
+/** The native ISAs this x86-64 CPU runs, by the addon's names (none elsewhere: only one is built). */
+function x86Isas(): string[] {
+  if (process.arch !== 'x64') return [];
+  const flags = new Set(
+    (/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').trim().split(/\s+/),
+  );
+  const has = (...f: string[]) => f.every((x) => flags.has(x));
+  return [
+    'base',
+    ...(has('avx2', 'fma') ? ['avx2'] : []),
+    ...(has('avx512f', 'avx512bw', 'avx512dq', 'avx512vl') ? ['avx512'] : []),
+  ];
+}
