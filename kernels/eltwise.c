@@ -130,8 +130,8 @@ typedef struct {
 #define EX_SQRT(x) vsqrt(x)
 #define EX_TANH(x) vtanh(x)
 #define EX_SIGMOID(x) vsigmoid(x)
-/* relu keeps NaN: x > 0 ? x : (x is NaN ? x : 0). */
-#define EX_RELU(x) vsel((vi)((x) > vset1(0.0f)) | visnan(x), (x), vset1(0.0f))
+/* relu keeps NaN and -0, as PyTorch's: x < 0 ? 0 : x. */
+#define EX_RELU(x) vsel((vi)((x) < vset1(0.0f)), vset1(0.0f), (x))
 
 UNARY_ROW(u_copy, x)
 UNARY_ROW(u_neg, EX_NEG(x))

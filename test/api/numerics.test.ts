@@ -56,6 +56,16 @@ describe('numerics', () => {
     ).toEqual([2, Number.NaN]);
   });
 
+  it('relu keeps -0 and NaN and zeros the negatives, as PyTorch (all lanes and the tail)', () => {
+    // PyTorch 1.13: torch.relu(torch.tensor([-0., 0., -1., nan])) is [-0., 0., 0., nan].
+    const x = tensor(Array.from({ length: 37 }, (_, i) => [-0, 0, -1, Number.NaN, 2][i % 5]!));
+    const got = Array.from(x.relu().dataSync() as Float32Array);
+    got.forEach((v, i) => {
+      const want = [-0, 0, 0, Number.NaN, 2][i % 5]!;
+      expect(Object.is(v, want), `relu at ${i}: ${v}`).toBe(true);
+    });
+  });
+
   it("relu'(0) = 0 and abs'(0) = 0", () => {
     const x = tensor([0], { requiresGrad: true });
     x.relu().sum().backward();

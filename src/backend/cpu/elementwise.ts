@@ -29,7 +29,7 @@ export const UNARY_FNS: { readonly [P in UnaryPrimitive]: (x: number) => number 
   tanh: Math.tanh,
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   erf,
-  relu: (x) => (x > 0 ? x : x === x ? 0 : x),
+  relu: (x) => (x < 0 ? 0 : x), // NaN and -0 pass, as PyTorch's
   floor: Math.floor,
   ceil: Math.ceil,
   round: roundHalfEven,

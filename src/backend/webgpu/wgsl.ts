@@ -97,7 +97,7 @@ var<private> nb_inf_bits: u32 = 0x7f800000u;
 fn nb_nan() -> f32 { return bitcast<f32>(nb_nan_bits); }
 fn nb_inf() -> f32 { return bitcast<f32>(nb_inf_bits); }
 fn nb_sign(x: f32) -> f32 { return select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0); }
-fn nb_relu(x: f32) -> f32 { return select(select(0.0, x, nb_isnan(x)), x, x > 0.0); }
+fn nb_relu(x: f32) -> f32 { return select(x, 0.0, x < 0.0 && !nb_isnan(x)); }
 fn nb_sigmoid(x: f32) -> f32 { return select(1.0 / (1.0 + exp(-x)), x, nb_isnan(x)); }
 fn nb_tanh(x: f32) -> f32 { return select(tanh(clamp(x, -10.0, 10.0)), x, nb_isnan(x)); }
 fn nb_log(x: f32) -> f32 {
