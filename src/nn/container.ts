@@ -1,6 +1,8 @@
 // Containers: Sequential (keys "0", "1", …), ModuleList and ModuleDict.
 import { ArgumentError, IndexError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { ReLU } from './layers/activation.js';
+import { MaxPool1d, MaxPool2d, MaxPool3d } from './layers/pooling.js';
 import { libraryLayers, Module } from './module.js';
 
 type Indexed = Record<string, unknown>;
@@ -76,7 +78,15 @@ export class Sequential<M extends readonly Module[] = Module[]> extends IndexedM
 
   forward(input: SequentialInput<M>): SequentialOutput<M> {
     let x: unknown = input;
-    for (const m of this.list()) x = (m.forward as (x: unknown) => unknown)(x);
+    const modules = this.list();
+    for (let i = 0; i < modules.length; i++) {
+      const m = modules[i]!;
+      const next = modules[i + 1];
+      if (next !== undefined && poolsFirst(m, next)) {
+        x = (m.forward as (x: unknown) => unknown)((next.forward as (x: unknown) => unknown)(x));
+        i++;
+      } else x = (m.forward as (x: unknown) => unknown)(x);
+    }
     return x as SequentialOutput<M>;
   }
 
@@ -84,6 +94,39 @@ export class Sequential<M extends readonly Module[] = Module[]> extends IndexedM
     this.setModules([...this.list(), m]);
     return this;
   }
+}
+
+const MAX_POOLS: readonly object[] = [
+  MaxPool1d.prototype,
+  MaxPool2d.prototype,
+  MaxPool3d.prototype,
+];
+
+/**
+ * Whether a Sequential runs `relu` then `pool` (adjacent, in that order) as pool then ReLU: max
+ * pooling commutes with ReLU, so the ReLU and its backward touch a quarter of the elements (a 2×2
+ * pool) and the full-size activation is never made.
+ *
+ * The values are the same: ReLU is monotonic and exact (relu(max) = max of relus, NaN included:
+ * relu(NaN) is NaN, and the pool picks the same NaN either way), up to the sign of a zero:
+ * relu(-0) is -0, as PyTorch's, so a window of {-1, -0} gives relu(max) = -0 where the max of
+ * relus is +0. The gradients are the
+ * same: where a window's maximum is positive, both orders pick the same first maximum and pass
+ * its gradient through ReLU's mask of 1; where it is ≤ 0 or NaN, ReLU's mask is 0 in both, so the
+ * input gets no gradient from that window, whichever element each order picked. Only the
+ * library's own classes qualify (a subclass may override forward), without returned indices (the
+ * indices into relu(x) and into x differ where a window is ≤ 0), and with no hooks on either,
+ * which would see the intermediate (ONNX and PyTorch export, explain and the diagnostics all
+ * watch modules through hooks).
+ */
+function poolsFirst(relu: Module, pool: Module): boolean {
+  return (
+    Object.getPrototypeOf(relu) === ReLU.prototype &&
+    MAX_POOLS.includes(Object.getPrototypeOf(pool) as object) &&
+    !(pool as MaxPool2d<boolean>).returnIndices &&
+    !relu._hooked() &&
+    !pool._hooked()
+  );
 }
 
 /** A list of modules whose parameters are registered; it has no forward of its own. */

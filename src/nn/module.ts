@@ -139,6 +139,11 @@ export abstract class Module<In extends readonly unknown[] = any[], Out = any> {
     return out;
   }
 
+  /** @internal Whether forward hooks or pre-hooks are registered: something watches this call. */
+  _hooked(): boolean {
+    return this.#preHooks.size > 0 || this.#hooks.size > 0;
+  }
+
   registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
     this.#preHooks.add(hook);
     return { remove: () => void this.#preHooks.delete(hook) };

@@ -1,6 +1,7 @@
 // nn.Module behaviour through the public API: registration, traversal, modes, hooks, state dicts, containers, utils.
 import { describe, expect, it } from 'vitest';
 import { manualSeed, nn, noGrad, ones, tensor, zeros, type Tensor } from '../../src/index.js';
+import { withOpTracer } from '../../src/ops/trace.js';
 
 class Block extends nn.Module {
   lin = new nn.Linear(3, 4);
@@ -150,6 +151,57 @@ describe('containers', () => {
     expect(twelve.namedChildren().map(([k]) => k)).toEqual(
       Array.from({ length: 12 }, (_, i) => String(i)),
     );
+  });
+
+  it('Sequential runs ReLU → MaxPool as pool, then ReLU: the same values and gradients', () => {
+    // Many ties (small integers), windows all ≤ 0, -0 and NaN; padding, ceil mode and 1-3 dims.
+    const cases: [string, () => nn.Module, number[]][] = [
+      ['MaxPool2d(2)', () => new nn.MaxPool2d(2), [2, 3, 6, 6]],
+      [
+        'MaxPool2d(3, stride 2, padding 1, ceil)',
+        () => new nn.MaxPool2d(3, { stride: 2, padding: 1, ceilMode: true }),
+        [2, 2, 7, 7],
+      ],
+      ['MaxPool1d(2)', () => new nn.MaxPool1d(2), [2, 3, 9]],
+      ['MaxPool3d(2)', () => new nn.MaxPool3d(2), [1, 2, 4, 4, 4]],
+    ];
+    let seed = 3;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8;
+    const values = [-3, -2, -1, -0, 0, 0, 1, 1, 2, 3, NaN];
+    // The float32 bits, but for the sign of zero: relu(-0) is -0 (as PyTorch's), so a window of
+    // {-1, -0} gives relu(max) = -0 against max of relus = +0.
+    const bits = (t: Tensor) =>
+      Array.from(new Uint32Array(Float32Array.from(t.dataSync(), (v) => v + 0).buffer));
+    for (const [name, pool, shape] of cases) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = Array.from({ length: n }, () => values[next() % values.length]!);
+      const relu = new nn.ReLU();
+      const p = pool();
+      const xa = tensor(data).reshape(shape).requiresGrad_();
+      const xb = tensor(data).reshape(shape).requiresGrad_();
+      const seen: number[][] = [];
+      const ya = withOpTracer(
+        (op, inputs) => {
+          if (op === 'relu') seen.push([...inputs[0]!.shape]);
+        },
+        () => new nn.Sequential(relu, p).forward(xa) as Tensor,
+      );
+      const yb = p.forward(relu.forward(xb)) as Tensor; // the order as written
+      expect(seen, name).toEqual([yb.shape]); // ReLU ran on the pooled values
+      expect(bits(ya), name).toEqual(bits(yb));
+      const g = tensor(Array.from({ length: yb.numel() }, () => (next() % 7) - 3)).reshape(
+        yb.shape,
+      );
+      ya.backward(g);
+      yb.backward(g);
+      expect(bits(xa.grad!), name).toEqual(bits(xb.grad!));
+    }
+    // A hook on either module sees the order as written.
+    const relu = new nn.ReLU();
+    const shapes: number[][] = [];
+    relu.registerForwardHook((_m, _a, out) => void shapes.push([...(out as Tensor).shape]));
+    new nn.Sequential(relu, new nn.MaxPool2d(2)).forward(ones(1, 1, 4, 4));
+    expect(shapes).toEqual([[1, 1, 4, 4]]);
   });
 
   it('ModuleList registers, inserts and iterates', () => {
