@@ -124,6 +124,9 @@ static void im2col_block(const conv_t *c, const float *x, intptr_t n, intptr_t l
   }
 }
 
+static int wino_applies(const conv_t *c);
+static size_t wino_ws(const conv_t *c);
+
 size_t NB_FN(conv_ws)(const int32_t *meta) {
   conv_t c;
   conv_parse(meta, &c);
@@ -136,7 +139,9 @@ size_t NB_FN(conv_ws)(const int32_t *meta) {
   intptr_t ld = (c.LB + 15) / 16 * 16;
   size_t gemm = NB_FN(sgemm_ws)(g), dots = (size_t)(c.O * ld + c.O * c.K * NB_VL);
   /* conv2d_dgrad: dY's block and dcols, (O + K) x ld: within the above */
-  return (size_t)((c.K * ld + 15) / 16 * 16) + (gemm > dots ? gemm : dots);
+  size_t direct = (size_t)((c.K * ld + 15) / 16 * 16) + (gemm > dots ? gemm : dots);
+  size_t wino = wino_applies(&c) ? wino_ws(&c) : 0;
+  return direct > wino ? direct : wino;
 }
 
 /* The direct forward's tiles: FW_TO output channels x FW_TV vectors of positions. */
@@ -214,14 +219,214 @@ static void conv_direct(intptr_t O, intptr_t K, intptr_t lb, intptr_t ldc, const
   }
 }
 
+/* ---- Winograd F(2,3): 3x3, stride 1, 'same' padding, C >= WG_MIN_C ----
+ * Each 2x2 output tile comes from a 4x4 input tile d: Y = A^T [(G g G^T) . (B^T d B)] A, so the
+ * 36 multiplies of a tile per (output, input) channel pair become 16 (the 16 elementwise products
+ * are 16 matrix products U_xi (O x C) . V_xi (C x tiles), run by conv_direct). Tiles are taken
+ * in blocks of WG_TILES across the images of a share; every tile is computed the same way
+ * whatever block it falls in, so results do not depend on the thread count. An image with a
+ * non-finite input takes the direct path: the transforms subtract neighbouring inputs, and
+ * inf - inf would make NaN where the direct sum gives +-inf. */
+#define WG_MIN_C 16
+#define WG_TILES 192
+/* Padding after each of the 16 planes of V and M (floats): without it the 16 values of a tile lie
+ * a multiple of 4 KiB apart and share one set of the L1 cache. */
+#define WG_PAD 16
+
+static int wino_applies(const conv_t *c) {
+  const win_t *w = &c->w;
+  return w->kh == 3 && w->kw == 3 && w->sh == 1 && w->sw == 1 && w->dh == 1 && w->dw == 1 &&
+         w->ph == 1 && w->pw == 1 && w->oH == w->H && w->oW == w->W && w->C >= WG_MIN_C;
+}
+
+/* U[(xi * O + o) * C + c] = (G g G^T)[xi] for the weight g of (o, c). */
+static void wino_weights(const conv_t *c, const float *wt, float *U) {
+  intptr_t O = c->O, C = c->w.C;
+  for (intptr_t o = 0; o < O; o++)
+    for (intptr_t ch = 0; ch < C; ch++) {
+      const float *g = wt + (o * C + ch) * 9;
+      float t[4][3];
+      for (int j = 0; j < 3; j++) {
+        float g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+        t[0][j] = g0;
+        t[1][j] = 0.5f * (g0 + g1 + g2);
+        t[2][j] = 0.5f * (g0 - g1 + g2);
+        t[3][j] = g2;
+      }
+      for (int i = 0; i < 4; i++) {
+        float a = t[i][0], b = t[i][1], d = t[i][2];
+        float *u = U + ((intptr_t)(i * 4) * O + o) * C + ch;
+        u[0] = a;
+        u[O * C] = 0.5f * (a + b + d);
+        u[2 * O * C] = 0.5f * (a - b + d);
+        u[3 * O * C] = d;
+      }
+    }
+}
+
+/* Whether every input of image n is finite (x * 0 is 0 for a finite x, NaN otherwise). */
+static int wino_finite(const conv_t *c, const float *x, intptr_t n) {
+  const win_t *w = &c->w;
+  const float *img = x + w->off + n * w->s0;
+  vf acc = vset1(0.0f);
+  float rest = 0.0f;
+  for (intptr_t ch = 0; ch < w->C; ch++)
+    for (intptr_t r = 0; r < w->H; r++) {
+      const float *row = img + ch * w->s1 + r * w->s2;
+      intptr_t q = 0;
+      if (w->s3 == 1)
+        for (; q + NB_VL <= w->W; q += NB_VL) acc += vload(row + q) * vset1(0.0f);
+      for (; q < w->W; q++) rest += row[q * w->s3] * 0.0f;
+    }
+  for (int l = 0; l < NB_VL; l++) rest += acc[l];
+  return rest == 0.0f;
+}
+
+/* V[(xi * C + c) * TB + k] = (B^T d B)[xi] for the k-th tile of the block (image imgs[k],
+ * tile index tiles[k]); the tiles from nk to TB are zero. */
+static void wino_inputs(const conv_t *c, const float *x, const intptr_t *imgs,
+                        const intptr_t *rows, const intptr_t *cols, intptr_t nk, intptr_t TB,
+                        float *V) {
+  const win_t *w = &c->w;
+  intptr_t C = w->C, H = w->H, W = w->W, s2 = w->s2, s3 = w->s3;
+  intptr_t xs = C * TB + WG_PAD; /* from one of the 16 values to the next */
+  for (intptr_t ch = 0; ch < C; ch++) {
+    float *v = V + ch * TB;
+    for (intptr_t k = 0; k < nk; k++) {
+      intptr_t r0 = rows[k] - 1, q0 = cols[k] - 1;
+      const float *plane = x + w->off + imgs[k] * w->s0 + ch * w->s1;
+      float d[4][4], t[4][4];
+      if (r0 >= 0 && r0 + 4 <= H && q0 >= 0 && q0 + 4 <= W) {
+        const float *p = plane + r0 * s2 + q0 * s3;
+        for (int i = 0; i < 4; i++)
+          for (int j = 0; j < 4; j++) d[i][j] = p[i * s2 + j * s3];
+      } else {
+        for (int i = 0; i < 4; i++)
+          for (int j = 0; j < 4; j++) {
+            intptr_t r = r0 + i, q = q0 + j;
+            d[i][j] = r >= 0 && r < H && q >= 0 && q < W ? plane[r * s2 + q * s3] : 0.0f;
+          }
+      }
+      for (int j = 0; j < 4; j++) {
+        t[0][j] = d[0][j] - d[2][j];
+        t[1][j] = d[1][j] + d[2][j];
+        t[2][j] = d[2][j] - d[1][j];
+        t[3][j] = d[1][j] - d[3][j];
+      }
+      for (int i = 0; i < 4; i++) {
+        v[(4 * i + 0) * xs + k] = t[i][0] - t[i][2];
+        v[(4 * i + 1) * xs + k] = t[i][1] + t[i][2];
+        v[(4 * i + 2) * xs + k] = t[i][2] - t[i][1];
+        v[(4 * i + 3) * xs + k] = t[i][1] - t[i][3];
+      }
+    }
+  }
+  for (int xi = 0; xi < 16; xi++)
+    for (intptr_t ch = 0; ch < C; ch++)
+      for (intptr_t k = nk; k < TB; k++) V[xi * xs + ch * TB + k] = 0;
+}
+
+/* The block's outputs: for output channels [o0, o0 + no), the 16 products into M, then
+ * Y = A^T M A (+ bias), NB_VL tiles at a time, written where it lies inside the image. */
+static void wino_outputs(const conv_t *c, const float *U, const float *V, intptr_t TB,
+                         const intptr_t *imgs, const intptr_t *rows, const intptr_t *cols,
+                         intptr_t nk, const float *bias, float *out, float *M) {
+  const win_t *w = &c->w;
+  intptr_t O = c->O, C = w->C, L = c->L, W = w->W, H = w->H;
+  for (intptr_t o0 = 0; o0 < O; o0 += 4) {
+    intptr_t no = O - o0 < 4 ? O - o0 : 4;
+    for (int xi = 0; xi < 16; xi++)
+      conv_direct(no, C, nk, TB, U + (xi * O + o0) * C, C, 1, V + xi * (C * TB + WG_PAD), NULL,
+                  M + xi * (4 * TB + WG_PAD), TB);
+    for (intptr_t i = 0; i < no; i++) {
+      vf b = vset1(bias ? bias[o0 + i] : 0.0f);
+      for (intptr_t k = 0; k < nk; k += NB_VL) {
+        vf m[16], t[2][4];
+        for (int e = 0; e < 16; e++) m[e] = vload(M + e * (4 * TB + WG_PAD) + i * TB + k);
+        for (int j = 0; j < 4; j++) {
+          t[0][j] = m[j] + m[4 + j] + m[8 + j];
+          t[1][j] = m[4 + j] - m[8 + j] - m[12 + j];
+        }
+        float y[4][NB_VL];
+        vstore(y[0], b + (t[0][0] + t[0][1] + t[0][2]));
+        vstore(y[1], b + (t[0][1] - t[0][2] - t[0][3]));
+        vstore(y[2], b + (t[1][0] + t[1][1] + t[1][2]));
+        vstore(y[3], b + (t[1][1] - t[1][2] - t[1][3]));
+        intptr_t end = nk - k < NB_VL ? nk - k : NB_VL;
+        for (intptr_t l = 0; l < end; l++) {
+          intptr_t r = rows[k + l], q = cols[k + l];
+          float *o = out + (imgs[k + l] * O + o0 + i) * L + r * W + q;
+          int right = q + 1 < W, below = r + 1 < H;
+          o[0] = y[0][l];
+          if (right) o[1] = y[1][l];
+          if (below) {
+            o[W] = y[2][l];
+            if (right) o[W + 1] = y[3][l];
+          }
+        }
+      }
+    }
+  }
+}
+
+/* The Winograd workspace: U, the block's tile list (room for 3 TB intptr_t), then either V and M
+ * or, for an image that takes the direct path, its column block. */
+static size_t wino_ws(const conv_t *c) {
+  intptr_t TB = WG_TILES, O = c->O, C = c->w.C, ld = (c->LB + 15) / 16 * 16;
+  intptr_t blocks = 16 * (C * TB + WG_PAD) + 16 * (4 * TB + WG_PAD), cols = c->K * ld;
+  return (size_t)(16 * O * C + 6 * TB + (blocks > cols ? blocks : cols) + 64);
+}
+
+static void wino_conv2d(const conv_t *c, float *out, const float *x, const float *wt,
+                        const float *b, float *ws, intptr_t n0, intptr_t n1) {
+  intptr_t O = c->O, C = c->w.C, TB = WG_TILES, T = ((c->w.H + 1) / 2) * ((c->w.W + 1) / 2);
+  float *U = ws;
+  intptr_t *imgs = (intptr_t *)(U + 16 * O * C), *rows = imgs + TB, *cols = rows + TB;
+  float *V = U + 16 * O * C + 6 * TB, *M = V + 16 * (C * TB + WG_PAD);
+  intptr_t TW = (c->w.W + 1) / 2;
+  wino_weights(c, wt, U);
+  intptr_t nk = 0;
+  for (intptr_t n = n0; n < n1; n++) {
+    if (!wino_finite(c, x, n)) { /* the direct path, unit by unit */
+      intptr_t ld = (c->LB + 15) / 16 * 16;
+      for (intptr_t l0 = 0; l0 < c->L; l0 += c->LB) {
+        intptr_t lb = c->L - l0 < c->LB ? c->L - l0 : c->LB;
+        im2col_block(c, x, n, l0, lb, ld, V);
+        conv_direct(O, c->K, lb, ld, wt, c->K, 1, V, b, out + n * O * c->L + l0, c->L);
+      }
+      continue;
+    }
+    for (intptr_t t = 0; t < T; t++) {
+      imgs[nk] = n;
+      rows[nk] = t / TW * 2;
+      cols[nk] = t % TW * 2;
+      if (++nk == TB) {
+        wino_inputs(c, x, imgs, rows, cols, nk, TB, V);
+        wino_outputs(c, U, V, TB, imgs, rows, cols, nk, b, out, M);
+        nk = 0;
+      }
+    }
+  }
+  if (nk > 0) {
+    wino_inputs(c, x, imgs, rows, cols, nk, TB, V);
+    wino_outputs(c, U, V, TB, imgs, rows, cols, nk, b, out, M);
+  }
+}
+
 void NB_FN(conv2d)(const int32_t *meta, float *out, const float *x, const float *wt,
                    const float *bias, float *ws, int tid, int nt) {
   conv_t c;
   conv_parse(meta, &c);
+  const float *b = c.bias ? bias + c.boff : NULL;
+  if (wino_applies(&c)) {
+    intptr_t n0, n1;
+    nb_share(c.w.N, 1, tid, nt, &n0, &n1);
+    wino_conv2d(&c, out, x, wt + c.woff, b, ws, n0, n1);
+    return;
+  }
   intptr_t u0, u1;
   nb_share(c.units, 1, tid, nt, &u0, &u1);
   intptr_t ld = (c.LB + 15) / 16 * 16;
-  const float *b = c.bias ? bias + c.boff : NULL;
   for (intptr_t u = u0; u < u1; u++) {
     intptr_t n = u / c.blocks, l0 = u % c.blocks * c.LB;
     intptr_t lb = c.L - l0 < c.LB ? c.L - l0 : c.LB;

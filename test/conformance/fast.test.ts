@@ -441,6 +441,23 @@ describe('fast CPU backends', () => {
         }
       });
 
+      it("conv2d's Winograd path (3x3 'same', 16+ channels) gives the same bits on 1 and 2 threads", () => {
+        // five images (the shares cut between images), one of them non-finite (the direct path)
+        const data = r(5, 16, 7, 9).mul(0.1).dataSync() as Float32Array;
+        data[2 * 16 * 7 * 9 + 5] = Infinity;
+        const x = on(tensor(Array.from(data)).reshape([5, 16, 7, 9]), dev);
+        const w = on(r(6, 16, 3, 3).mul(0.1), dev);
+        const bias = on(r(6), dev);
+        b.engine.setNumThreads(1);
+        const one = bits(conv2d(x, w, bias, { padding: 1 }));
+        b.engine.setNumThreads(2);
+        for (let again = 0; again < 2; again++) {
+          expect(firstDiff(bits(conv2d(x, w, bias, { padding: 1 })), one)).toBe(-1);
+        }
+        const want = conv2d(on(x, 'cpu'), on(w, 'cpu'), on(bias, 'cpu'), { padding: 1 });
+        expectClose(conv2d(x, w, bias, { padding: 1 }), want, 1e-5);
+      });
+
       it('unfold and fold', () => {
         const x = r(2, 3, 11, 10);
         const params = {

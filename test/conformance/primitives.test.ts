@@ -780,6 +780,35 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
       inputs: () => [specials().reshape(1, 2, 2, 2), r(2, 2, 2, 1)],
       params: win([2, 1], [1, 1], [1, 0], [1, 1]),
     },
+    // The fast backends' Winograd F(2,3) path (3x3, stride 1, 'same', 16 channels or more): its
+    // transforms round differently from a direct sum, so the inputs are scaled to keep the
+    // outputs, and the absolute error, small enough for the fixed tolerance.
+    {
+      label: 'Winograd: 16 channels, odd height and width (partial edge tiles), with bias',
+      inputs: () => [r(2, 16, 7, 9).mul(0.1), r(5, 16, 3, 3).mul(0.1), r(5)],
+      params: win([3, 3], [1, 1], [1, 1], [1, 1]),
+    },
+    {
+      label: 'Winograd: 32 channels, a channels-last input, two blocks of tiles, no bias',
+      inputs: () => [r(5, 14, 14, 32).permute(0, 3, 1, 2).mul(0.1), r(9, 32, 3, 3).mul(0.1)],
+      params: win([3, 3], [1, 1], [1, 1], [1, 1]),
+    },
+    {
+      // the first image holds inf and NaN: it takes the direct path (inf - inf in the transforms
+      // would make NaN where the direct sum gives +-inf); the second takes Winograd's
+      label: 'Winograd: a non-finite image beside a finite one',
+      inputs: () => [
+        tensor([
+          ...specials().dataSync(),
+          ...r(16 * 16 * 2 - 8)
+            .mul(0.1)
+            .dataSync(),
+        ]).reshape(2, 16, 4, 4),
+        r(3, 16, 3, 3).mul(0.1),
+        r(3),
+      ],
+      params: win([3, 3], [1, 1], [1, 1], [1, 1]),
+    },
   ],
   conv2dInputGrad: [
     {
