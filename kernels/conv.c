@@ -219,6 +219,15 @@ static void conv_direct(intptr_t O, intptr_t K, intptr_t lb, intptr_t ldc, const
   }
 }
 
+/* One unit of the direct forward: image n's positions [l0, l0 + LB) through the column block
+ * `cols` (K x ld). */
+static void direct_unit(const conv_t *c, const float *x, const float *wt, const float *b,
+                        float *out, intptr_t n, intptr_t l0, float *cols) {
+  intptr_t ld = (c->LB + 15) / 16 * 16, lb = c->L - l0 < c->LB ? c->L - l0 : c->LB;
+  im2col_block(c, x, n, l0, lb, ld, cols);
+  conv_direct(c->O, c->K, lb, ld, wt, c->K, 1, cols, b, out + n * c->O * c->L + l0, c->L);
+}
+
 /* ---- Winograd F(2,3): 3x3, stride 1, 'same' padding, C >= WG_MIN_C ----
  * Each 2x2 output tile comes from a 4x4 input tile d: Y = A^T [(G g G^T) . (B^T d B)] A, so the
  * 36 multiplies of a tile per (output, input) channel pair become 16 (the 16 elementwise products
@@ -232,6 +241,9 @@ static void conv_direct(intptr_t O, intptr_t K, intptr_t lb, intptr_t ldc, const
 /* Padding after each of the 16 planes of V and M (floats): without it the 16 values of a tile lie
  * a multiple of 4 KiB apart and share one set of the L1 cache. */
 #define WG_PAD 16
+/* The distance between two of the 16 planes of V (C x WG_TILES each) and of M (4 x WG_TILES). */
+#define WG_VPLANE(C) ((C) * WG_TILES + WG_PAD)
+#define WG_MPLANE (4 * WG_TILES + WG_PAD)
 
 static int wino_applies(const conv_t *c) {
   const win_t *w = &c->w;
@@ -282,16 +294,14 @@ static int wino_finite(const conv_t *c, const float *x, intptr_t n) {
   return rest == 0.0f;
 }
 
-/* V[(xi * C + c) * TB + k] = (B^T d B)[xi] for the k-th tile of the block (image imgs[k],
- * tile index tiles[k]); the tiles from nk to TB are zero. */
+/* V[xi * WG_VPLANE(C) + c * WG_TILES + k] = (B^T d B)[xi] for the k-th tile of the block (image
+ * imgs[k], its top-left output at rows[k], cols[k]); the tiles from nk to WG_TILES are zero. */
 static void wino_inputs(const conv_t *c, const float *x, const intptr_t *imgs,
-                        const intptr_t *rows, const intptr_t *cols, intptr_t nk, intptr_t TB,
-                        float *V) {
+                        const intptr_t *rows, const intptr_t *cols, intptr_t nk, float *V) {
   const win_t *w = &c->w;
-  intptr_t C = w->C, H = w->H, W = w->W, s2 = w->s2, s3 = w->s3;
-  intptr_t xs = C * TB + WG_PAD; /* from one of the 16 values to the next */
+  intptr_t C = w->C, H = w->H, W = w->W, s2 = w->s2, s3 = w->s3, xs = WG_VPLANE(C);
   for (intptr_t ch = 0; ch < C; ch++) {
-    float *v = V + ch * TB;
+    float *v = V + ch * WG_TILES;
     for (intptr_t k = 0; k < nk; k++) {
       intptr_t r0 = rows[k] - 1, q0 = cols[k] - 1;
       const float *plane = x + w->off + imgs[k] * w->s0 + ch * w->s1;
@@ -323,26 +333,26 @@ static void wino_inputs(const conv_t *c, const float *x, const intptr_t *imgs,
   }
   for (int xi = 0; xi < 16; xi++)
     for (intptr_t ch = 0; ch < C; ch++)
-      for (intptr_t k = nk; k < TB; k++) V[xi * xs + ch * TB + k] = 0;
+      for (intptr_t k = nk; k < WG_TILES; k++) V[xi * xs + ch * WG_TILES + k] = 0;
 }
 
 /* The block's outputs: for output channels [o0, o0 + no), the 16 products into M, then
  * Y = A^T M A (+ bias), NB_VL tiles at a time, written where it lies inside the image. */
-static void wino_outputs(const conv_t *c, const float *U, const float *V, intptr_t TB,
-                         const intptr_t *imgs, const intptr_t *rows, const intptr_t *cols,
-                         intptr_t nk, const float *bias, float *out, float *M) {
+static void wino_outputs(const conv_t *c, const float *U, const float *V, const intptr_t *imgs,
+                         const intptr_t *rows, const intptr_t *cols, intptr_t nk,
+                         const float *bias, float *out, float *M) {
   const win_t *w = &c->w;
-  intptr_t O = c->O, C = w->C, L = c->L, W = w->W, H = w->H;
+  intptr_t O = c->O, C = w->C, L = c->L, W = w->W, H = w->H, TB = WG_TILES;
   for (intptr_t o0 = 0; o0 < O; o0 += 4) {
     intptr_t no = O - o0 < 4 ? O - o0 : 4;
     for (int xi = 0; xi < 16; xi++)
-      conv_direct(no, C, nk, TB, U + (xi * O + o0) * C, C, 1, V + xi * (C * TB + WG_PAD), NULL,
-                  M + xi * (4 * TB + WG_PAD), TB);
+      conv_direct(no, C, nk, TB, U + (xi * O + o0) * C, C, 1, V + xi * WG_VPLANE(C), NULL,
+                  M + xi * WG_MPLANE, TB);
     for (intptr_t i = 0; i < no; i++) {
       vf b = vset1(bias ? bias[o0 + i] : 0.0f);
       for (intptr_t k = 0; k < nk; k += NB_VL) {
         vf m[16], t[2][4];
-        for (int e = 0; e < 16; e++) m[e] = vload(M + e * (4 * TB + WG_PAD) + i * TB + k);
+        for (int e = 0; e < 16; e++) m[e] = vload(M + e * WG_MPLANE + i * TB + k);
         for (int j = 0; j < 4; j++) {
           t[0][j] = m[j] + m[4 + j] + m[8 + j];
           t[1][j] = m[4 + j] - m[8 + j] - m[12 + j];
@@ -372,28 +382,22 @@ static void wino_outputs(const conv_t *c, const float *U, const float *V, intptr
 /* The Winograd workspace: U, the block's tile list (room for 3 TB intptr_t), then either V and M
  * or, for an image that takes the direct path, its column block. */
 static size_t wino_ws(const conv_t *c) {
-  intptr_t TB = WG_TILES, O = c->O, C = c->w.C, ld = (c->LB + 15) / 16 * 16;
-  intptr_t blocks = 16 * (C * TB + WG_PAD) + 16 * (4 * TB + WG_PAD), cols = c->K * ld;
-  return (size_t)(16 * O * C + 6 * TB + (blocks > cols ? blocks : cols) + 64);
+  intptr_t O = c->O, C = c->w.C, ld = (c->LB + 15) / 16 * 16;
+  intptr_t blocks = 16 * WG_VPLANE(C) + 16 * WG_MPLANE, cols = c->K * ld;
+  return (size_t)(16 * O * C + 6 * WG_TILES + (blocks > cols ? blocks : cols) + 64);
 }
 
 static void wino_conv2d(const conv_t *c, float *out, const float *x, const float *wt,
                         const float *b, float *ws, intptr_t n0, intptr_t n1) {
-  intptr_t O = c->O, C = c->w.C, TB = WG_TILES, T = ((c->w.H + 1) / 2) * ((c->w.W + 1) / 2);
+  intptr_t O = c->O, C = c->w.C, TB = WG_TILES, TW = (c->w.W + 1) / 2, T = ((c->w.H + 1) / 2) * TW;
   float *U = ws;
   intptr_t *imgs = (intptr_t *)(U + 16 * O * C), *rows = imgs + TB, *cols = rows + TB;
-  float *V = U + 16 * O * C + 6 * TB, *M = V + 16 * (C * TB + WG_PAD);
-  intptr_t TW = (c->w.W + 1) / 2;
+  float *V = U + 16 * O * C + 6 * TB, *M = V + 16 * WG_VPLANE(C);
   wino_weights(c, wt, U);
   intptr_t nk = 0;
   for (intptr_t n = n0; n < n1; n++) {
-    if (!wino_finite(c, x, n)) { /* the direct path, unit by unit */
-      intptr_t ld = (c->LB + 15) / 16 * 16;
-      for (intptr_t l0 = 0; l0 < c->L; l0 += c->LB) {
-        intptr_t lb = c->L - l0 < c->LB ? c->L - l0 : c->LB;
-        im2col_block(c, x, n, l0, lb, ld, V);
-        conv_direct(O, c->K, lb, ld, wt, c->K, 1, V, b, out + n * O * c->L + l0, c->L);
-      }
+    if (!wino_finite(c, x, n)) { /* the direct path, its column blocks in V's room */
+      for (intptr_t l0 = 0; l0 < c->L; l0 += c->LB) direct_unit(c, x, wt, b, out, n, l0, V);
       continue;
     }
     for (intptr_t t = 0; t < T; t++) {
@@ -401,15 +405,15 @@ static void wino_conv2d(const conv_t *c, float *out, const float *x, const float
       rows[nk] = t / TW * 2;
       cols[nk] = t % TW * 2;
       if (++nk == TB) {
-        wino_inputs(c, x, imgs, rows, cols, nk, TB, V);
-        wino_outputs(c, U, V, TB, imgs, rows, cols, nk, b, out, M);
+        wino_inputs(c, x, imgs, rows, cols, nk, V);
+        wino_outputs(c, U, V, imgs, rows, cols, nk, b, out, M);
         nk = 0;
       }
     }
   }
   if (nk > 0) {
-    wino_inputs(c, x, imgs, rows, cols, nk, TB, V);
-    wino_outputs(c, U, V, TB, imgs, rows, cols, nk, b, out, M);
+    wino_inputs(c, x, imgs, rows, cols, nk, V);
+    wino_outputs(c, U, V, imgs, rows, cols, nk, b, out, M);
   }
 }
 
@@ -426,13 +430,8 @@ void NB_FN(conv2d)(const int32_t *meta, float *out, const float *x, const float 
   }
   intptr_t u0, u1;
   nb_share(c.units, 1, tid, nt, &u0, &u1);
-  intptr_t ld = (c.LB + 15) / 16 * 16;
-  for (intptr_t u = u0; u < u1; u++) {
-    intptr_t n = u / c.blocks, l0 = u % c.blocks * c.LB;
-    intptr_t lb = c.L - l0 < c.LB ? c.L - l0 : c.LB;
-    im2col_block(&c, x, n, l0, lb, ld, ws);
-    conv_direct(c.O, c.K, lb, ld, wt + c.woff, c.K, 1, ws, b, out + n * c.O * c.L + l0, c.L);
-  }
+  for (intptr_t u = u0; u < u1; u++)
+    direct_unit(&c, x, wt + c.woff, b, out, u / c.blocks, u % c.blocks * c.LB, ws);
 }
 
 /* dx[n] += col2im(dcols) for the block [l0, l0 + lb) (dcols: [K, ld]), the adjoint of
