@@ -23,9 +23,8 @@ typedef struct {
   intptr_t O, K, L, LB, blocks, units, chunks, woff, boff, bias, goff;
 } conv_t;
 
-static void conv_parse(const int32_t *m, conv_t *c) {
-  win_parse(m, &c->w);
-  c->O = m[NB_CV_O];
+/* K, L and the column blocks, from the window and O. */
+static void conv_blocks(conv_t *c) {
   c->K = c->w.C * c->w.kh * c->w.kw;
   c->L = c->w.oH * c->w.oW;
   /* blocks of at most 64K / K columns (the block stays in L2), 64 to 1024, cut evenly */
@@ -35,10 +34,16 @@ static void conv_parse(const int32_t *m, conv_t *c) {
   c->LB = c->blocks == 0 ? 0 : (c->L + c->blocks - 1) / c->blocks;
   c->units = c->w.N * c->blocks;
   c->chunks = c->units < NB_CV_CHUNKS ? c->units : NB_CV_CHUNKS;
+}
+
+static void conv_parse(const int32_t *m, conv_t *c) {
+  win_parse(m, &c->w);
+  c->O = m[NB_CV_O];
   c->woff = m[NB_CV_WOFF];
   c->boff = m[NB_CV_BOFF];
   c->bias = m[NB_CV_BIAS];
   c->goff = m[NB_CV_GOFF];
+  conv_blocks(c);
 }
 
 /* The flat path of im2col_block / col2im_block (stride 1, output as wide as the input): tap row
@@ -126,6 +131,7 @@ static void im2col_block(const conv_t *c, const float *x, intptr_t n, intptr_t l
 
 static int wino_applies(const conv_t *c);
 static size_t wino_ws(const conv_t *c);
+static int wino_dgrad(const conv_t *c, conv_t *t);
 
 size_t NB_FN(conv_ws)(const int32_t *meta) {
   conv_t c;
@@ -141,6 +147,9 @@ size_t NB_FN(conv_ws)(const int32_t *meta) {
   /* conv2d_dgrad: dY's block and dcols, (O + K) x ld: within the above */
   size_t direct = (size_t)((c.K * ld + 15) / 16 * 16) + (gemm > dots ? gemm : dots);
   size_t wino = wino_applies(&c) ? wino_ws(&c) : 0;
+  conv_t t; /* conv2d_dgrad by Winograd: the rotated weights, then the transposed conv's space */
+  size_t dgrad = wino_dgrad(&c, &t) ? (size_t)((9 * c.O * c.w.C + 15) / 16 * 16) + wino_ws(&t) : 0;
+  if (wino < dgrad) wino = dgrad;
   return direct > wino ? direct : wino;
 }
 
@@ -276,24 +285,110 @@ static void wino_weights(const conv_t *c, const float *wt, float *U) {
     }
 }
 
-/* Whether every input of image n is finite (x * 0 is 0 for a finite x, NaN otherwise). */
+/* Whether every input of image n is finite (x * 0 is 0 for a finite x, NaN otherwise). Rows run
+ * together where the image is contiguous: its rows are often shorter than a vector. */
 static int wino_finite(const conv_t *c, const float *x, intptr_t n) {
   const win_t *w = &c->w;
   const float *img = x + w->off + n * w->s0;
-  vf acc = vset1(0.0f);
+  int flat = w->s3 == 1 && w->s2 == w->W && w->s1 == w->H * w->W;
+  intptr_t rows = flat ? 1 : w->C * w->H, len = flat ? w->C * w->H * w->W : w->W;
+  vf acc[4] = {vset1(0.0f), vset1(0.0f), vset1(0.0f), vset1(0.0f)};
   float rest = 0.0f;
-  for (intptr_t ch = 0; ch < w->C; ch++)
-    for (intptr_t r = 0; r < w->H; r++) {
-      const float *row = img + ch * w->s1 + r * w->s2;
-      intptr_t q = 0;
-      if (w->s3 == 1)
-        for (; q + NB_VL <= w->W; q += NB_VL) acc += vload(row + q) * vset1(0.0f);
-      for (; q < w->W; q++) rest += row[q * w->s3] * 0.0f;
+  for (intptr_t r = 0; r < rows; r++) {
+    const float *row = img + r / w->H * w->s1 + r % w->H * w->s2;
+    intptr_t q = 0;
+    if (w->s3 == 1) {
+      for (; q + 4 * NB_VL <= len; q += 4 * NB_VL)
+        for (int u = 0; u < 4; u++) acc[u] += vload(row + q + u * NB_VL) * vset1(0.0f);
+      for (; q + NB_VL <= len; q += NB_VL) acc[0] += vload(row + q) * vset1(0.0f);
     }
-  for (int l = 0; l < NB_VL; l++) rest += acc[l];
+    for (; q < len; q++) rest += row[q * w->s3] * 0.0f;
+  }
+  vf all = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  for (int l = 0; l < NB_VL; l++) rest += all[l];
   return rest == 0.0f;
 }
 
+#if NB_VL >= 8
+/* Columns q ... q + NB_VL - 1 of row r of an input plane, zero outside the image. */
+NB_INLINE vf wino_row(const win_t *w, const float *plane, intptr_t r, intptr_t q) {
+  if (r < 0 || r >= w->H) return vset1(0.0f);
+  if (w->s3 == 1) return vload_inside(plane + r * w->s2, q, w->W);
+  vf v = vset1(0.0f);
+  for (int l = 0; l < NB_VL; l++)
+    if (q + l >= 0 && q + l < w->W) v[l] = plane[r * w->s2 + (q + l) * w->s3];
+  return v;
+}
+
+/* The input transform of NB_VL tiles of a run (or the run's last, fewer): row i of t = B^T d
+ * over the columns q ... q + NVEC NB_VL - 1 of the 4 input rows from r0 (zero outside the image),
+ * where NVEC vectors cover the columns that those tiles read; then each of the 4 columns of a tile
+ * from t's even and odd lanes. v: the first tile's place in V's first plane. */
+NB_INLINE void wino_input_tiles(const int NVEC, const win_t *w, const float *plane, intptr_t r0,
+                                intptr_t q, float *v, intptr_t xs, intptr_t keep) {
+  vf d[4][3], t[4][3];
+  for (int i = 0; i < 4; i++)
+    for (int m = 0; m < NVEC; m++) d[i][m] = wino_row(w, plane, r0 + i, q + m * NB_VL);
+  for (int m = 0; m < NVEC; m++) {
+    t[0][m] = d[0][m] - d[2][m];
+    t[1][m] = d[1][m] + d[2][m];
+    t[2][m] = d[2][m] - d[1][m];
+    t[3][m] = d[1][m] - d[3][m];
+  }
+  for (int m = NVEC; m < 3; m++)
+    for (int i = 0; i < 4; i++) t[i][m] = vset1(0.0f);
+  for (int i = 0; i < 4; i++) {
+    vf a2 = vnext2(t[i][0], t[i][1]), b2 = vnext2(t[i][1], t[i][2]);
+    vf c0 = vevens(t[i][0], t[i][1]), c1 = vodds(t[i][0], t[i][1]);
+    vf c2 = vevens(a2, b2), c3 = vodds(a2, b2);
+    vf e[4] = {c0 - c2, c1 + c2, c2 - c1, c1 - c3};
+    for (int jj = 0; jj < 4; jj++) {
+      float *dst = v + (4 * i + jj) * xs;
+      if (keep == NB_VL)
+        vstore(dst, e[jj]);
+      else
+        vstore_part(dst, e[jj], (int)keep);
+    }
+  }
+}
+
+/* V[xi * WG_VPLANE(C) + c * WG_TILES + k] = (B^T d B)[xi] for the k-th tile of the block (image
+ * imgs[k], its top-left output at rows[k], cols[k]); the tiles from nk to WG_TILES are zero.
+ * The block's tiles come in runs along a tile row (consecutive tiles of one image and row), taken
+ * NB_VL at a time (wino_input_tiles): a tile's 4 columns of t are t's columns 2j ... 2j + 3 from
+ * the run's first, the even and odd lanes of t and of t two columns on. The sums are those of the
+ * 4x4 form, in the same order. */
+static void wino_inputs(const conv_t *c, const float *x, const intptr_t *imgs,
+                        const intptr_t *rows, const intptr_t *cols, intptr_t nk, float *V) {
+  const win_t *w = &c->w;
+  intptr_t C = w->C, W = w->W, xs = WG_VPLANE(C);
+  for (intptr_t ch = 0; ch < C; ch++)
+    for (intptr_t k = 0, nr; k < nk; k += nr) {
+      intptr_t tc = cols[k] / 2;
+      nr = (W + 1) / 2 - tc;
+      if (nr > nk - k) nr = nk - k;
+      const float *plane = x + w->off + imgs[k] * w->s0 + ch * w->s1;
+      for (intptr_t j = 0; j < nr; j += NB_VL) {
+        /* tiles j ... read the columns q ... q + 2 n + 1 (n of them); stores past the run land on
+         * tiles written later (or zeroed below) */
+        intptr_t n = nr - j < NB_VL ? nr - j : NB_VL, q = 2 * (tc + j) - 1;
+        intptr_t keep = WG_TILES - (k + j) < NB_VL ? WG_TILES - (k + j) : NB_VL;
+        float *v = V + ch * WG_TILES + k + j;
+        if (2 * n + 2 <= NB_VL)
+          wino_input_tiles(1, w, plane, rows[k] - 1, q, v, xs, keep);
+        else if (2 * n + 2 <= 2 * NB_VL)
+          wino_input_tiles(2, w, plane, rows[k] - 1, q, v, xs, keep);
+        else
+          wino_input_tiles(3, w, plane, rows[k] - 1, q, v, xs, keep);
+      }
+    }
+  for (int xi = 0; xi < 16; xi++)
+    for (intptr_t ch = 0; ch < C; ch++)
+      for (intptr_t k = nk; k < WG_TILES; k++) V[xi * xs + ch * WG_TILES + k] = 0;
+}
+#else
+/* 4-lane builds transform a tile at a time: in the wasm build the version along tile rows above
+ * (4 tiles a vector, lanes filled one at a time at the image's edges) measured half as fast. */
 /* V[xi * WG_VPLANE(C) + c * WG_TILES + k] = (B^T d B)[xi] for the k-th tile of the block (image
  * imgs[k], its top-left output at rows[k], cols[k]); the tiles from nk to WG_TILES are zero. */
 static void wino_inputs(const conv_t *c, const float *x, const intptr_t *imgs,
@@ -335,6 +430,7 @@ static void wino_inputs(const conv_t *c, const float *x, const intptr_t *imgs,
     for (intptr_t ch = 0; ch < C; ch++)
       for (intptr_t k = nk; k < WG_TILES; k++) V[xi * xs + ch * WG_TILES + k] = 0;
 }
+#endif
 
 /* The block's outputs: for output channels [o0, o0 + no), the 16 products into M, then
  * Y = A^T M A (+ bias), NB_VL tiles at a time, written where it lies inside the image. */
@@ -473,12 +569,47 @@ static void col2im_block(const conv_t *c, float *dx, intptr_t n, intptr_t l0, in
   }
 }
 
+/* The input gradient of a stride-1 convolution is itself a convolution: dX = conv(dY, W') with
+ * W'[c][o] = W[o][c] turned 180 degrees and padding d(k - 1) - p, whose output is as large as X.
+ * t: that convolution (input dY, O and C swapped, no bias); 1 when it runs by Winograd. */
+static int wino_dgrad(const conv_t *c, conv_t *t) {
+  const win_t *w = &c->w;
+  if (w->sh != 1 || w->sw != 1) return 0;
+  *t = *c;
+  t->O = w->C;
+  t->w.C = c->O;
+  t->w.H = w->oH;
+  t->w.W = w->oW;
+  t->w.s3 = 1;
+  t->w.s2 = w->oW;
+  t->w.s1 = w->oH * w->oW;
+  t->w.s0 = c->O * t->w.s1;
+  t->w.off = c->goff;
+  t->w.ph = w->dh * (w->kh - 1) - w->ph;
+  t->w.pw = w->dw * (w->kw - 1) - w->pw;
+  t->w.oH = w->H;
+  t->w.oW = w->W;
+  t->woff = t->boff = t->bias = t->goff = 0;
+  conv_blocks(t);
+  return wino_applies(t);
+}
+
 void NB_FN(conv2d_dgrad)(const int32_t *meta, float *dx, const float *gy, const float *wt,
                          float *ws, int tid, int nt) {
-  conv_t c;
+  conv_t c, t;
   conv_parse(meta, &c);
   intptr_t n0, n1, plane = c.w.C * c.w.H * c.w.W;
   nb_share(c.w.N, 1, tid, nt, &n0, &n1);
+  if (wino_dgrad(&c, &t)) {
+    /* W' [C][O][3][3] at the workspace's start, then the transposed conv's space */
+    intptr_t O = c.O, C = c.w.C;
+    const float *src = wt + c.woff;
+    for (intptr_t o = 0; o < O; o++)
+      for (intptr_t ch = 0; ch < C; ch++)
+        for (int k = 0; k < 9; k++) ws[(ch * O + o) * 9 + k] = src[(o * C + ch) * 9 + 8 - k];
+    wino_conv2d(&t, dx, gy, ws, NULL, ws + (9 * O * C + 15) / 16 * 16, n0, n1);
+    return;
+  }
   intptr_t ld = (c.LB + 15) / 16 * 16;
   for (intptr_t n = n0; n < n1; n++) {
     for (intptr_t i = 0; i < plane; i++) dx[n * plane + i] = 0;

@@ -119,6 +119,49 @@ NB_INLINE vf vload_part(const float *p, int n, float fill) {
 NB_INLINE void vstore_part(float *p, vf v, int n) {
   for (int i = 0; i < n; i++) p[i] = v[i];
 }
+/* The even and the odd lanes of a then b, in order: p[0], p[2], ... and p[1], p[3], ... for the
+ * 2 * NB_VL floats from p in a and b. */
+#if NB_VL == 16
+#define NB_EVENS 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
+#define NB_ODDS 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
+#elif NB_VL == 8
+#define NB_EVENS 0, 2, 4, 6, 8, 10, 12, 14
+#define NB_ODDS 1, 3, 5, 7, 9, 11, 13, 15
+#else
+#define NB_EVENS 0, 2, 4, 6
+#define NB_ODDS 1, 3, 5, 7
+#endif
+NB_INLINE vf vevens(vf a, vf b) { return __builtin_shufflevector(a, b, NB_EVENS); }
+NB_INLINE vf vodds(vf a, vf b) { return __builtin_shufflevector(a, b, NB_ODDS); }
+/* Lanes 2 ... NB_VL + 1 of a then b. */
+#if NB_VL == 16
+#define NB_NEXT2 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17
+#elif NB_VL == 8
+#define NB_NEXT2 2, 3, 4, 5, 6, 7, 8, 9
+#else
+#define NB_NEXT2 2, 3, 4, 5
+#endif
+NB_INLINE vf vnext2(vf a, vf b) { return __builtin_shufflevector(a, b, NB_NEXT2); }
+
+/* row[q ... q + NB_VL), with zeros for the indices outside [0, n): never reads outside them. */
+NB_INLINE vf vload_inside(const float *row, intptr_t q, intptr_t n) {
+  if (q >= 0 && q + NB_VL <= n) return vload(row + q);
+  if (q >= n || q + NB_VL <= 0) return vset1(0.0f);
+  intptr_t a = q < 0 ? -q : 0, b = n - q < NB_VL ? n - q : NB_VL;
+#if NB_VL == 16
+  __mmask16 m = (__mmask16)(((1u << b) - 1) & ~((1u << a) - 1));
+  return _mm512_maskz_loadu_ps(m, row + q);
+#elif NB_VL == 8
+  vi lane = {0, 1, 2, 3, 4, 5, 6, 7};
+  vi m = (lane >= vset1i((int32_t)a)) & (lane < vset1i((int32_t)b));
+  return _mm256_maskload_ps(row + q, (__m256i)m);
+#else
+  vf v = vset1(0.0f);
+  for (intptr_t l = a; l < b; l++) v[l] = row[q + l];
+  return v;
+#endif
+}
+
 /* A vector gathered from p[0], p[s], p[2s], ... (n lanes; the rest `fill`). */
 NB_INLINE vf vload_strided(const float *p, intptr_t s, int n, float fill) {
   vf v = vset1(fill);

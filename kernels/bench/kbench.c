@@ -555,6 +555,37 @@ static void crosscheck(int nt) {
     free(part);
     free(cws);
   }
+  /* the Winograd path (3x3, stride 1, 'same', 16+ input channels) of conv2d and, with 16+ output
+   * channels, of conv2d_dgrad: odd sizes (partial edge tiles), more tiles than a block */
+  {
+    enum { CN = 4, CC = 16, CH = 19, CW = 21, CO = 17 };
+    static int32_t cm[NB_META_INTS];
+    int32_t geo[] = {CN, CC, CH, CW, CC * CH * CW, CH * CW, CW, 1, 0, 3, 3,
+                     1,  1,  1,  1,  1,            1,       CH, CW};
+    memcpy(cm, geo, sizeof geo);
+    cm[NB_CV_O] = CO;
+    cm[NB_CV_BIAS] = 1;
+    enum { NX = CN * CC * CH * CW, NY = CN * CO * CH * CW };
+    static float cx[NX], cw[CO * CC * 9], cb[CO], y1[NY], y2[NY], y3[NY], gy[NY], x1[NX], x2[NX],
+        x3[NX];
+    for (int i = 0; i < NX; i++) cx[i] = 2 + frand();
+    for (int i = 0; i < NY; i++) gy[i] = 2 + frand();
+    for (int i = 0; i < CO * CC * 9; i++) cw[i] = 2 + frand();
+    for (int i = 0; i < CO; i++) cb[i] = 2 + frand();
+    size_t wsn = K->conv_ws(cm) > B->conv_ws(cm) ? K->conv_ws(cm) : B->conv_ws(cm);
+    float *cws = aligned_alloc(64, (wsn * 4 + 63) / 64 * 64);
+    for (int t = 0; t < nt; t++) K->conv2d(cm, y1, cx, cw, cb, cws, t, nt);
+    K->conv2d(cm, y3, cx, cw, cb, cws, 0, 1);
+    B->conv2d(cm, y2, cx, cw, cb, cws, 0, 1);
+    cmp_f("conv2d Winograd shares", y1, y3, NY, 0);
+    cmp_f("conv2d Winograd", y1, y2, NY, 64);
+    for (int t = 0; t < nt; t++) K->conv2d_dgrad(cm, x1, gy, cw, cws, t, nt);
+    K->conv2d_dgrad(cm, x3, gy, cw, cws, 0, 1);
+    B->conv2d_dgrad(cm, x2, gy, cw, cws, 0, 1);
+    cmp_f("conv2d_dgrad Winograd shares", x1, x3, NX, 0);
+    cmp_f("conv2d_dgrad Winograd", x1, x2, NX, 64);
+    free(cws);
+  }
   /* optimizers: same rounding in every build */
   static float p[N], g[N], m1[N], v1[N], m2[N], v2[N], pa[N], pb[N], vm1[N], vm2[N];
   for (int i = 0; i < N; i++) {
@@ -587,10 +618,56 @@ static void crosscheck(int nt) {
   cmp_f("sgd", pa, pb, N, 0);
 }
 
+typedef struct {
+  const int32_t *meta;
+  float *out;
+  const float *x, *w, *b;
+  int which; /* 0 conv2d, 1 conv2d_dgrad */
+} conv_job;
+static float *conv_ws[64];
+static void conv_task(void *p, int share, int nshares, int tid) {
+  conv_job *j = p;
+  if (j->which == 0) K->conv2d(j->meta, j->out, j->x, j->w, j->b, conv_ws[tid], share, nshares);
+  else K->conv2d_dgrad(j->meta, j->out, j->x, j->w, conv_ws[tid], share, nshares);
+}
+
+/* conv2d and conv2d_dgrad at N x C x H x W -> O, 3x3 'same': the best of 15 runs. */
+static void bench_conv(int N, int C, int H, int W, int O, int nt) {
+  static int32_t cm[NB_META_INTS];
+  int32_t geo[] = {N, C, H, W, C * H * W, H * W, W, 1, 0, 3, 3, 1, 1, 1, 1, 1, 1, H, W};
+  memcpy(cm, geo, sizeof geo);
+  cm[NB_CV_O] = O;
+  cm[NB_CV_BIAS] = 1;
+  size_t nx = (size_t)N * C * H * W, ny = (size_t)N * O * H * W;
+  float *x = malloc(nx * 4), *y = malloc(ny * 4), *b = malloc(O * 4);
+  float *w = malloc((size_t)O * C * 9 * 4);
+  for (size_t i = 0; i < nx; i++) x[i] = frand();
+  for (size_t i = 0; i < (size_t)O * C * 9; i++) w[i] = frand() * 0.1f;
+  for (int i = 0; i < O; i++) b[i] = frand();
+  for (int t = 0; t < nt; t++) conv_ws[t] = aligned_alloc(64, (K->conv_ws(cm) * 4 + 63) / 64 * 64);
+  double flops = 2.0 * N * O * C * 9 * H * W;
+  for (int which = 0; which < 2; which++) {
+    conv_job j = {cm, which ? x : y, which ? y : x, w, b, which};
+    double best = 1e30;
+    for (int r = 0; r < 15; r++) {
+      double t0 = now();
+      nb_pool_acquire();
+      nb_pool_run(conv_task, &j, nt);
+      nb_pool_release();
+      double s = now() - t0;
+      if (s < best) best = s;
+    }
+    printf("%s %dx%dx%dx%d -> %d nt%d: %.2f ms (%.1f GFLOP/s direct-equivalent)\n",
+           which ? "conv2d_dgrad" : "conv2d", N, C, H, W, O, nt, best * 1e3, flops / best * 1e-9);
+  }
+  for (int t = 0; t < nt; t++) free(conv_ws[t]);
+  free(x), free(y), free(w), free(b);
+}
+
 int main(int argc, char **argv) {
   const char *isa = argc > 1 ? argv[1] : "auto";
   int nt = argc > 2 ? atoi(argv[2]) : 2;
-  int bench = argc > 3 ? atoi(argv[3]) : 1; /* 2: only the MLP step's products */
+  int bench = argc > 3 ? atoi(argv[3]) : 1; /* 2: only the MLP step's products; 3: convolutions */
   K = &nb_base_table;
 #if defined(__x86_64__)
   __builtin_cpu_init();
@@ -606,6 +683,12 @@ int main(int argc, char **argv) {
 #endif
   nb_pool_set_threads(nt);
   printf("isa %s, %d threads\n", K->isa, nb_pool_threads());
+  if (bench == 3) { /* the convolutions of the bench's and the Fashion-MNIST CLI's CNNs */
+    bench_conv(128, 32, 14, 14, 64, 1);
+    bench_conv(64, 16, 14, 14, 32, 1);
+    if (nt > 1) bench_conv(128, 32, 14, 14, 64, nt);
+    return 0;
+  }
   if (bench == 2) {
     bench_eltwise();
     bench_mlp(1);

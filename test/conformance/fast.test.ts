@@ -458,6 +458,29 @@ describe('fast CPU backends', () => {
         expectClose(conv2d(x, w, bias, { padding: 1 }), want, 1e-5);
       });
 
+      it("conv2d's input gradient by Winograd (16+ output channels) gives the same bits on 1 and 2 threads", () => {
+        // the gradient of five images, one of them non-finite (the direct path)
+        const data = r(5, 16, 7, 9).mul(0.1).dataSync() as Float32Array;
+        data[3 * 16 * 7 * 9 + 11] = Number.NaN;
+        const gy = on(tensor(Array.from(data)).reshape([5, 16, 7, 9]), dev);
+        const w = on(r(16, 6, 3, 3).mul(0.1), dev);
+        const params = {
+          kernelSize: [3, 3],
+          dilation: [1, 1],
+          padding: [1, 1],
+          stride: [1, 1],
+          inputSize: [7, 9],
+        } as const;
+        b.engine.setNumThreads(1);
+        const one = bits(apply('conv2dInputGrad', [gy, w], params));
+        b.engine.setNumThreads(2);
+        for (let again = 0; again < 2; again++) {
+          expect(firstDiff(bits(apply('conv2dInputGrad', [gy, w], params)), one)).toBe(-1);
+        }
+        const want = apply('conv2dInputGrad', [on(gy, 'cpu'), on(w, 'cpu')], params);
+        expectClose(apply('conv2dInputGrad', [gy, w], params), want, 1e-5);
+      });
+
       it('unfold and fold', () => {
         const x = r(2, 3, 11, 10);
         const params = {

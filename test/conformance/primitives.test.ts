@@ -26,6 +26,14 @@ type Case = { readonly label: string; readonly inputs: () => Tensor[]; readonly 
 const gen = new Generator(2024);
 const r = (...shape: number[]) => randn(shape, { generator: gen });
 const specials = () => tensor([0, -0, 1.5, -2.5, Number.NaN, Infinity, -Infinity, 1e-30]);
+// images whose first holds specials() (inf, NaN) and the rest small finite values
+const nonFiniteFirst = (...shape: number[]) =>
+  tensor([
+    ...specials().dataSync(),
+    ...r(shape.reduce((a, b) => a * b) - 8)
+      .mul(0.1)
+      .dataSync(),
+  ]).reshape(shape);
 const int = (data: number[], shape?: number[]) => {
   const t = tensor(data, { dtype: 'int32' });
   return shape ? t.reshape(shape) : t;
@@ -797,16 +805,7 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
       // the first image holds inf and NaN: it takes the direct path (inf - inf in the transforms
       // would make NaN where the direct sum gives +-inf); the second takes Winograd's
       label: 'Winograd: a non-finite image beside a finite one',
-      inputs: () => [
-        tensor([
-          ...specials().dataSync(),
-          ...r(16 * 16 * 2 - 8)
-            .mul(0.1)
-            .dataSync(),
-        ]).reshape(2, 16, 4, 4),
-        r(3, 16, 3, 3).mul(0.1),
-        r(3),
-      ],
+      inputs: () => [nonFiniteFirst(2, 16, 4, 4), r(3, 16, 3, 3).mul(0.1), r(3)],
       params: win([3, 3], [1, 1], [1, 1], [1, 1]),
     },
   ],
@@ -825,6 +824,23 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
       label: 'several column blocks per image',
       inputs: () => [r(2, 3, 40, 45).mul(0.1), r(3, 64, 3, 3).mul(0.1)],
       params: { ...win([3, 3], [1, 1], [1, 1], [1, 1]), inputSize: [40, 45] },
+    },
+    // The fast backends run a 3x3 stride-1 'same' input gradient with 16 or more output channels
+    // as a Winograd convolution of the gradient with the turned weights (see conv2d's cases)
+    {
+      label: 'Winograd: 16 output channels, odd height and width',
+      inputs: () => [r(2, 16, 7, 9).mul(0.1), r(16, 5, 3, 3).mul(0.1)],
+      params: { ...win([3, 3], [1, 1], [1, 1], [1, 1]), inputSize: [7, 9] },
+    },
+    {
+      label: 'Winograd: 32 output channels, a transposed gradient, two blocks of tiles',
+      inputs: () => [r(5, 14, 14, 32).permute(0, 3, 1, 2).mul(0.1), r(32, 9, 3, 3).mul(0.1)],
+      params: { ...win([3, 3], [1, 1], [1, 1], [1, 1]), inputSize: [14, 14] },
+    },
+    {
+      label: 'Winograd: a non-finite gradient image beside a finite one',
+      inputs: () => [nonFiniteFirst(2, 16, 4, 4), r(16, 3, 3, 3).mul(0.1)],
+      params: { ...win([3, 3], [1, 1], [1, 1], [1, 1]), inputSize: [4, 4] },
     },
   ],
   conv2dWeightGrad: [
