@@ -46,6 +46,14 @@ static void conv_parse(const int32_t *m, conv_t *c) {
   conv_blocks(c);
 }
 
+/* Above this many floats of vector accumulators (O * K * NB_VL) the weight gradient runs as GEMMs
+ * with one horizontal sum per product instead: every unit reads and writes all the accumulators,
+ * so they must stay in L2 (512 KiB). At 32 -> 64 channels, 3x3 (1.2 MB of them on AVX-512) the
+ * GEMMs ran 69 GFLOP/s a thread against 58 for the dots. */
+#define WG_VACC_MAX (128 << 10)
+
+static int wgrad_by_dots(const conv_t *c) { return c->O * c->K * NB_VL <= WG_VACC_MAX; }
+
 /* The flat path of im2col_block / col2im_block (stride 1, output as wide as the input): tap row
  * j of a block starting at l0 is plane[l0 + j + shift]. [*a, *b): the j whose index is inside
  * the plane. */
@@ -132,6 +140,8 @@ static void im2col_block(const conv_t *c, const float *x, intptr_t n, intptr_t l
 static int wino_applies(const conv_t *c);
 static size_t wino_ws(const conv_t *c);
 static int wino_dgrad(const conv_t *c, conv_t *t);
+static int wino_wgrad(const conv_t *c, conv_t *t);
+static size_t wino_wgrad_ws(const conv_t *c);
 
 size_t NB_FN(conv_ws)(const int32_t *meta) {
   conv_t c;
@@ -150,6 +160,8 @@ size_t NB_FN(conv_ws)(const int32_t *meta) {
   conv_t t; /* conv2d_dgrad by Winograd: the rotated weights, then the transposed conv's space */
   size_t dgrad = wino_dgrad(&c, &t) ? (size_t)((9 * c.O * c.w.C + 15) / 16 * 16) + wino_ws(&t) : 0;
   if (wino < dgrad) wino = dgrad;
+  size_t wgrad = wino_wgrad(&c, &t) ? wino_wgrad_ws(&c) : 0;
+  if (wino < wgrad) wino = wgrad;
   return direct > wino ? direct : wino;
 }
 
@@ -309,7 +321,20 @@ static int wino_finite(const conv_t *c, const float *x, intptr_t n) {
   return rest == 0.0f;
 }
 
-#if NB_VL >= 8
+/* The tiles from k on that are consecutive along one tile row (of one image) in the block's
+ * first nk tiles, for an image W wide. */
+static intptr_t wino_run(const intptr_t *cols, intptr_t k, intptr_t nk, intptr_t W) {
+  intptr_t nr = (W + 1) / 2 - cols[k] / 2;
+  return nr < nk - k ? nr : nk - k;
+}
+
+/* Zeros tiles nk ... WG_TILES - 1 of the n rows of each of the 16 planes (plane stride ps). */
+static void wino_zero_tail(float *P, intptr_t ps, intptr_t n, intptr_t nk) {
+  for (int xi = 0; xi < 16; xi++)
+    for (intptr_t r = 0; r < n; r++)
+      for (intptr_t k = nk; k < WG_TILES; k++) P[xi * ps + r * WG_TILES + k] = 0;
+}
+
 /* Columns q ... q + NB_VL - 1 of row r of an input plane, zero outside the image. */
 NB_INLINE vf wino_row(const win_t *w, const float *plane, intptr_t r, intptr_t q) {
   if (r < 0 || r >= w->H) return vset1(0.0f);
@@ -320,6 +345,7 @@ NB_INLINE vf wino_row(const win_t *w, const float *plane, intptr_t r, intptr_t q
   return v;
 }
 
+#if NB_VL >= 8
 /* The input transform of NB_VL tiles of a run (or the run's last, fewer): row i of t = B^T d
  * over the columns q ... q + NVEC NB_VL - 1 of the 4 input rows from r0 (zero outside the image),
  * where NVEC vectors cover the columns that those tiles read; then each of the 4 columns of a tile
@@ -365,8 +391,7 @@ static void wino_inputs(const conv_t *c, const float *x, const intptr_t *imgs,
   for (intptr_t ch = 0; ch < C; ch++)
     for (intptr_t k = 0, nr; k < nk; k += nr) {
       intptr_t tc = cols[k] / 2;
-      nr = (W + 1) / 2 - tc;
-      if (nr > nk - k) nr = nk - k;
+      nr = wino_run(cols, k, nk, W);
       const float *plane = x + w->off + imgs[k] * w->s0 + ch * w->s1;
       for (intptr_t j = 0; j < nr; j += NB_VL) {
         /* tiles j ... read the columns q ... q + 2 n + 1 (n of them); stores past the run land on
@@ -382,9 +407,7 @@ static void wino_inputs(const conv_t *c, const float *x, const intptr_t *imgs,
           wino_input_tiles(3, w, plane, rows[k] - 1, q, v, xs, keep);
       }
     }
-  for (int xi = 0; xi < 16; xi++)
-    for (intptr_t ch = 0; ch < C; ch++)
-      for (intptr_t k = nk; k < WG_TILES; k++) V[xi * xs + ch * WG_TILES + k] = 0;
+  wino_zero_tail(V, xs, C, nk);
 }
 #else
 /* 4-lane builds transform a tile at a time: in the wasm build the version along tile rows above
@@ -426,9 +449,7 @@ static void wino_inputs(const conv_t *c, const float *x, const intptr_t *imgs,
       }
     }
   }
-  for (int xi = 0; xi < 16; xi++)
-    for (intptr_t ch = 0; ch < C; ch++)
-      for (intptr_t k = nk; k < WG_TILES; k++) V[xi * xs + ch * WG_TILES + k] = 0;
+  wino_zero_tail(V, xs, C, nk);
 }
 #endif
 
@@ -594,6 +615,117 @@ static int wino_dgrad(const conv_t *c, conv_t *t) {
   return wino_applies(t);
 }
 
+/* The weight gradient by Winograd: with M = A^T dY A the 4x4 transform of a 2x2 tile of dY's
+ * outputs (zero past the image) and V = B^T d B its input tile's, dU_xi = sum over tiles of
+ * M_xi V_xi (16 products of O x tiles by tiles x C, run by the GEMM), and dW = G^T dU G. Under
+ * the same conditions as the forward's path, and 16+ output channels (t: dY's geometry, as
+ * wino_dgrad gives it). */
+static int wino_wgrad(const conv_t *c, conv_t *t) {
+  return wino_applies(c) && !wgrad_by_dots(c) && wino_dgrad(c, t);
+}
+
+/* The distance between two of the 16 planes of dY's transform (O x WG_TILES each). */
+#define WG_GPLANE(O) ((O) * WG_TILES + WG_PAD)
+
+/* G[xi * WG_GPLANE(O) + o * WG_TILES + k] = (A dY A^T)[xi] for the k-th tile of the block (dY's
+ * geometry in t: O channels); the tiles from nk to WG_TILES are zero. As wino_inputs, along runs
+ * of a tile row, NB_VL tiles at a time: a tile's 2 columns of a dY row are the even and odd lanes
+ * of the row's 2 NB_VL columns from the first tile's. */
+static void wino_grad_tiles(const conv_t *t, const float *gy, const intptr_t *imgs,
+                            const intptr_t *rows, const intptr_t *cols, intptr_t nk, float *G) {
+  const win_t *w = &t->w;
+  intptr_t O = w->C, W = w->W, gs = WG_GPLANE(O);
+  for (intptr_t o = 0; o < O; o++)
+    for (intptr_t k = 0, nr; k < nk; k += nr) {
+      intptr_t tc = cols[k] / 2, r = rows[k];
+      nr = wino_run(cols, k, nk, W);
+      const float *plane = gy + w->off + imgs[k] * w->s0 + o * w->s1;
+      for (intptr_t j = 0; j < nr; j += NB_VL) {
+        intptr_t q = 2 * (tc + j);
+        intptr_t keep = WG_TILES - (k + j) < NB_VL ? WG_TILES - (k + j) : NB_VL;
+        vf a0 = wino_row(w, plane, r, q), a1 = wino_row(w, plane, r, q + NB_VL);
+        vf b0 = wino_row(w, plane, r + 1, q), b1 = wino_row(w, plane, r + 1, q + NB_VL);
+        vf g00 = vevens(a0, a1), g01 = vodds(a0, a1), g10 = vevens(b0, b1), g11 = vodds(b0, b1);
+        /* rows of A dY: (g0), (g0 + g1), (g0 - g1), (-g1); then each row the same way */
+        vf s[4][2] = {{g00, g01}, {g00 + g10, g01 + g11}, {g00 - g10, g01 - g11}, {-g10, -g11}};
+        for (int i = 0; i < 4; i++) {
+          vf e[4] = {s[i][0], s[i][0] + s[i][1], s[i][0] - s[i][1], -s[i][1]};
+          for (int jj = 0; jj < 4; jj++) {
+            float *dst = G + (4 * i + jj) * gs + o * WG_TILES + k + j;
+            if (keep == NB_VL)
+              vstore(dst, e[jj]);
+            else
+              vstore_part(dst, e[jj], (int)keep);
+          }
+        }
+      }
+    }
+  wino_zero_tail(G, gs, O, nk);
+}
+
+/* The workspace of a chunk by Winograd: dU, the tile lists, V, dY's transform, the GEMM's
+ * packing. */
+static size_t wino_wgrad_ws(const conv_t *c) {
+  int32_t g[NB_G_BSHAPE] = {0};
+  g[NB_G_M] = (int32_t)c->O;
+  g[NB_G_N] = (int32_t)c->w.C;
+  g[NB_G_K] = WG_TILES;
+  return (size_t)(16 * c->O * c->w.C + 6 * WG_TILES + 16 * WG_VPLANE(c->w.C) +
+                  16 * WG_GPLANE(c->O)) +
+         NB_FN(sgemm_ws)(g) + 64;
+}
+
+/* dW's partial over images [n0, n1) by Winograd into dst (O x C x 9); 0 (nothing written) when
+ * one of those images has a non-finite input or gradient. */
+static int wino_wgrad_chunk(const conv_t *c, const conv_t *t, float *dst, const float *gy,
+                            const float *x, intptr_t n0, intptr_t n1, float *ws) {
+  for (intptr_t n = n0; n < n1; n++)
+    if (!wino_finite(c, x, n) || !wino_finite(t, gy, n)) return 0;
+  intptr_t O = c->O, C = c->w.C, TB = WG_TILES, TW = (c->w.W + 1) / 2;
+  intptr_t T = ((c->w.H + 1) / 2) * TW;
+  float *dU = ws;
+  intptr_t *imgs = (intptr_t *)(dU + 16 * O * C), *rows = imgs + TB, *cols = rows + TB;
+  float *V = dU + 16 * O * C + 6 * TB, *G = V + 16 * WG_VPLANE(C), *pack = G + 16 * WG_GPLANE(O);
+  intptr_t nk = 0;
+  int acc = 0;
+  for (intptr_t n = n0; n < n1; n++)
+    for (intptr_t k = 0; k < T; k++) {
+      imgs[nk] = n;
+      rows[nk] = k / TW * 2;
+      cols[nk] = k % TW * 2;
+      if (++nk < TB && !(n == n1 - 1 && k == T - 1)) continue;
+      wino_inputs(c, x, imgs, rows, cols, nk, V);
+      wino_grad_tiles(t, gy, imgs, rows, cols, nk, G);
+      /* dU_xi (O x C) (+)= G_xi (O x nk) . V_xi^T (nk x C) */
+      gemm_t gm = {O, C, nk, TB, 1, 1, TB, acc, NULL};
+      for (int xi = 0; xi < 16; xi++)
+        gemm_block(&gm, G + xi * WG_GPLANE(O), V + xi * WG_VPLANE(C), dU + xi * O * C, 0, O, 0,
+                   C, pack);
+      acc = 1;
+      nk = 0;
+    }
+  /* dW = G^T dU G: G^T u = (u0 + (u1 + u2) / 2, (u1 - u2) / 2, (u1 + u2) / 2 + u3) */
+  for (intptr_t o = 0; o < O; o++)
+    for (intptr_t ch = 0; ch < C; ch++) {
+      float u[16], r[3][4];
+      for (int xi = 0; xi < 16; xi++) u[xi] = dU[(xi * O + o) * C + ch];
+      for (int j = 0; j < 4; j++) {
+        float a = u[j], b = u[4 + j], d = u[8 + j], e = u[12 + j];
+        r[0][j] = a + 0.5f * (b + d);
+        r[1][j] = 0.5f * (b - d);
+        r[2][j] = 0.5f * (b + d) + e;
+      }
+      float *wd = dst + (o * C + ch) * 9;
+      for (int i = 0; i < 3; i++) {
+        float a = r[i][0], b = r[i][1], d = r[i][2], e = r[i][3];
+        wd[3 * i + 0] = a + 0.5f * (b + d);
+        wd[3 * i + 1] = 0.5f * (b - d);
+        wd[3 * i + 2] = 0.5f * (b + d) + e;
+      }
+    }
+  return 1;
+}
+
 void NB_FN(conv2d_dgrad)(const int32_t *meta, float *dx, const float *gy, const float *wt,
                          float *ws, int tid, int nt) {
   conv_t c, t;
@@ -643,14 +775,6 @@ size_t NB_FN(conv_partials)(const int32_t *meta) {
 #define WG_TT 4
 #endif
 
-/* Above this many floats of vector accumulators (O * K * NB_VL) the weight gradient runs as GEMMs
- * with one horizontal sum per product instead: every unit reads and writes all the accumulators,
- * so they must stay in L2 (512 KiB). At 32 -> 64 channels, 3x3 (1.2 MB of them on AVX-512) the
- * GEMMs ran 69 GFLOP/s a thread against 58 for the dots. */
-#define WG_VACC_MAX (128 << 10)
-
-static int wgrad_by_dots(const conv_t *c) { return c->O * c->K * NB_VL <= WG_VACC_MAX; }
-
 /* acc[i][j] (vectors at vacc[(o + i) * K + t + j]) += dY[o + i][l] * cols[t + j][l], lane l % NB_VL,
  * over l < lb (a multiple of NB_VL): no packing, both operands are read along l. */
 NB_INLINE void wgrad_tile(const int NO, const int NT, intptr_t o, intptr_t t, intptr_t K,
@@ -687,48 +811,66 @@ static void wgrad_dots(intptr_t O, intptr_t K, intptr_t lb, const float *gy, int
   }
 }
 
-void NB_FN(conv2d_wgrad)(const int32_t *meta, float *partial, const float *gy, const float *x,
-                         float *ws, int tid, int nt) {
-  conv_t c;
-  conv_parse(meta, &c);
-  intptr_t c0, c1;
-  nb_share(c.chunks, 1, tid, nt, &c0, &c1);
-  int dots = wgrad_by_dots(&c);
-  intptr_t ld = dots ? (c.LB + 15) / 16 * 16 : c.LB;
-  float *cols = ws, *pack = ws + (c.K * ld + 15) / 16 * 16;
+/* dst (O x K) = the sum over units [u0, u1) of dY[n][:, block] . cols(block)^T, unit by unit. */
+static void wgrad_units(const conv_t *c, float *dst, const float *gy, const float *x, intptr_t u0,
+                        intptr_t u1, float *ws) {
+  int dots = wgrad_by_dots(c);
+  intptr_t ld = dots ? (c->LB + 15) / 16 * 16 : c->LB;
+  float *cols = ws, *pack = ws + (c->K * ld + 15) / 16 * 16;
   /* dots: dY's block copied with zeros to ld (then all loads are whole vectors), and the chunk's
    * lane-wise sums */
   float *gyb = pack;
-  vf *vacc = (vf *)(pack + c.O * ld);
-  for (intptr_t ch = c0; ch < c1; ch++) {
-    intptr_t u0, u1;
-    nb_share(c.units, 1, (int)ch, (int)c.chunks, &u0, &u1);
-    float *dst = partial + ch * c.O * c.K;
-    if (dots)
-      for (intptr_t i = 0; i < c.O * c.K; i++) vacc[i] = vset1(0.0f);
-    for (intptr_t u = u0; u < u1; u++) {
-      intptr_t n = u / c.blocks, l0 = u % c.blocks * c.LB;
-      intptr_t lb = c.L - l0 < c.LB ? c.L - l0 : c.LB;
-      im2col_block(&c, x, n, l0, lb, ld, cols);
-      const float *g = gy + c.goff + n * c.O * c.L + l0;
-      if (dots) {
-        for (intptr_t o = 0; o < c.O; o++) {
-          for (intptr_t j = 0; j < lb; j++) gyb[o * ld + j] = g[o * c.L + j];
-          for (intptr_t j = lb; j < ld; j++) gyb[o * ld + j] = 0;
-        }
-        wgrad_dots(c.O, c.K, ld, gyb, ld, cols, ld, vacc);
-        continue;
+  vf *vacc = (vf *)(pack + c->O * ld);
+  if (dots)
+    for (intptr_t i = 0; i < c->O * c->K; i++) vacc[i] = vset1(0.0f);
+  for (intptr_t u = u0; u < u1; u++) {
+    intptr_t n = u / c->blocks, l0 = u % c->blocks * c->LB;
+    intptr_t lb = c->L - l0 < c->LB ? c->L - l0 : c->LB;
+    im2col_block(c, x, n, l0, lb, ld, cols);
+    const float *g = gy + c->goff + n * c->O * c->L + l0;
+    if (dots) {
+      for (intptr_t o = 0; o < c->O; o++) {
+        for (intptr_t j = 0; j < lb; j++) gyb[o * ld + j] = g[o * c->L + j];
+        for (intptr_t j = lb; j < ld; j++) gyb[o * ld + j] = 0;
       }
-      /* dst (O x K) (+)= dY[n][:, l0:l0+lb] (O x lb, row stride L) . cols^T (lb x K) */
-      gemm_t gm = {c.O, c.K, lb, c.L, 1, 1, lb, u > u0};
-      gemm_block(&gm, g, cols, dst, 0, c.O, 0, c.K, pack);
+      wgrad_dots(c->O, c->K, ld, gyb, ld, cols, ld, vacc);
+      continue;
     }
-    if (dots)
-      for (intptr_t i = 0; i < c.O * c.K; i++) {
-        float sum = 0;
-        for (int q = 0; q < NB_VL; q++) sum += vacc[i][q];
-        dst[i] = sum;
-      }
+    /* dst (O x K) (+)= dY[n][:, l0:l0+lb] (O x lb, row stride L) . cols^T (lb x K) */
+    gemm_t gm = {c->O, c->K, lb, c->L, 1, 1, lb, u > u0, NULL};
+    gemm_block(&gm, g, cols, dst, 0, c->O, 0, c->K, pack);
+  }
+  if (dots)
+    for (intptr_t i = 0; i < c->O * c->K; i++) {
+      float sum = 0;
+      for (int q = 0; q < NB_VL; q++) sum += vacc[i][q];
+      dst[i] = sum;
+    }
+}
+
+/* The chunks of conv2d_wgrad's partial sums: ranges of images by Winograd (wino_wgrad), ranges
+ * of units otherwise. */
+static intptr_t wgrad_chunks(const conv_t *c) {
+  conv_t t;
+  if (!wino_wgrad(c, &t)) return c->chunks;
+  return c->w.N < NB_CV_CHUNKS ? c->w.N : NB_CV_CHUNKS;
+}
+
+void NB_FN(conv2d_wgrad)(const int32_t *meta, float *partial, const float *gy, const float *x,
+                         float *ws, int tid, int nt) {
+  conv_t c, t;
+  conv_parse(meta, &c);
+  intptr_t chunks = wgrad_chunks(&c), c0, c1;
+  nb_share(chunks, 1, tid, nt, &c0, &c1);
+  int wino = wino_wgrad(&c, &t);
+  for (intptr_t ch = c0; ch < c1; ch++) {
+    float *dst = partial + ch * c.O * c.K;
+    intptr_t u0, u1;
+    nb_share(wino ? c.w.N : c.units, 1, (int)ch, (int)chunks, &u0, &u1);
+    if (wino && wino_wgrad_chunk(&c, &t, dst, gy, x, u0, u1, ws)) continue;
+    /* units of images [u0, u1) where a chunk of images took the direct path */
+    if (wino) u0 *= c.blocks, u1 *= c.blocks;
+    wgrad_units(&c, dst, gy, x, u0, u1, ws);
   }
 }
 
@@ -738,11 +880,12 @@ void NB_FN(conv2d_wgrad_sum)(const int32_t *meta, float *dw, const float *partia
   conv_parse(meta, &c);
   intptr_t size = c.O * c.K, i0, i1;
   nb_share(size, NB_VL, tid, nt, &i0, &i1);
+  intptr_t chunks = wgrad_chunks(&c);
   for (intptr_t i = i0; i < i1; i++) {
     float s = partial[i];
-    for (intptr_t ch = 1; ch < c.chunks; ch++) s += partial[ch * size + i];
+    for (intptr_t ch = 1; ch < chunks; ch++) s += partial[ch * size + i];
     dw[i] = s;
   }
-  if (c.chunks == 0)
+  if (chunks == 0)
     for (intptr_t i = i0; i < i1; i++) dw[i] = 0;
 }

@@ -373,6 +373,27 @@ static void bench_eltwise(void) {
   printf("128x256: sum over dim 0 %.1f us\n", bs * 1e6);
 }
 
+/* conv2d_wgrad (then conv2d_wgrad_sum into the n weights' gradients) on nt shares against one
+ * share (the same bits) and against the base build (within maxu ulps). */
+static void check_wgrad(const char *what, const int32_t *cm, const float *gy, const float *x,
+                        float *ws, int n, int maxu, int nt) {
+  const nb_kernel_table *B = &nb_base_table;
+  size_t pn = K->conv_partials(cm) > B->conv_partials(cm) ? K->conv_partials(cm)
+                                                           : B->conv_partials(cm);
+  float *part = malloc(pn * 4), *d1 = malloc(n * 4), *d2 = malloc(n * 4), *d3 = malloc(n * 4);
+  for (int t = 0; t < nt; t++) K->conv2d_wgrad(cm, part, gy, x, ws, t, nt);
+  for (int t = 0; t < nt; t++) K->conv2d_wgrad_sum(cm, d1, part, t, nt);
+  K->conv2d_wgrad(cm, part, gy, x, ws, 0, 1);
+  K->conv2d_wgrad_sum(cm, d3, part, 0, 1);
+  B->conv2d_wgrad(cm, part, gy, x, ws, 0, 1);
+  B->conv2d_wgrad_sum(cm, d2, part, 0, 1);
+  char label[64];
+  snprintf(label, sizeof label, "%s shares", what);
+  cmp_f(label, d1, d3, n, 0);
+  cmp_f(what, d1, d2, n, maxu);
+  free(part), free(d1), free(d2), free(d3);
+}
+
 static void crosscheck(int nt) {
   enum { N = 4099 };
   static float x[3 * N], y[3 * N], o1[3 * N], o2[3 * N];
@@ -541,24 +562,13 @@ static void crosscheck(int nt) {
     B->conv2d(cm, co2, cx, cw, cb, cws, 0, 1);
     cmp_f("conv2d shares", co1, co3, CN * CO * OH * OW, 0);
     cmp_f("conv2d", co1, co2, CN * CO * OH * OW, 16);
-    size_t pn = K->conv_partials(cm) > B->conv_partials(cm) ? K->conv_partials(cm) : B->conv_partials(cm);
-    float *part = malloc(pn * 4);
-    static float d1[CO * CC * 6], d2[CO * CC * 6], d3[CO * CC * 6];
-    for (int t = 0; t < nt; t++) K->conv2d_wgrad(cm, part, co2, cx, cws, t, nt);
-    for (int t = 0; t < nt; t++) K->conv2d_wgrad_sum(cm, d1, part, t, nt);
-    K->conv2d_wgrad(cm, part, co2, cx, cws, 0, 1);
-    K->conv2d_wgrad_sum(cm, d3, part, 0, 1);
-    B->conv2d_wgrad(cm, part, co2, cx, cws, 0, 1);
-    B->conv2d_wgrad_sum(cm, d2, part, 0, 1);
-    cmp_f("conv2d_wgrad shares", d1, d3, CO * CC * 6, 0);
-    cmp_f("conv2d_wgrad", d1, d2, CO * CC * 6, 16);
-    free(part);
+    check_wgrad("conv2d_wgrad", cm, co2, cx, cws, CO * CC * 6, 16, nt);
     free(cws);
   }
-  /* the Winograd path (3x3, stride 1, 'same', 16+ input channels) of conv2d and, with 16+ output
-   * channels, of conv2d_dgrad: odd sizes (partial edge tiles), more tiles than a block */
+  /* the Winograd paths (3x3, stride 1, 'same', 16+ channels each way; the weight gradient's where
+   * its accumulators would pass L2): odd sizes (partial edge tiles), more tiles than a block */
   {
-    enum { CN = 4, CC = 16, CH = 19, CW = 21, CO = 17 };
+    enum { CN = 4, CC = 64, CH = 19, CW = 21, CO = 64 };
     static int32_t cm[NB_META_INTS];
     int32_t geo[] = {CN, CC, CH, CW, CC * CH * CW, CH * CW, CW, 1, 0, 3, 3,
                      1,  1,  1,  1,  1,            1,       CH, CW};
@@ -584,6 +594,7 @@ static void crosscheck(int nt) {
     B->conv2d_dgrad(cm, x2, gy, cw, cws, 0, 1);
     cmp_f("conv2d_dgrad Winograd shares", x1, x3, NX, 0);
     cmp_f("conv2d_dgrad Winograd", x1, x2, NX, 64);
+    check_wgrad("conv2d_wgrad Winograd", cm, gy, cx, cws, CO * CC * 9, 64, nt);
     free(cws);
   }
   /* optimizers: same rounding in every build */
@@ -622,13 +633,14 @@ typedef struct {
   const int32_t *meta;
   float *out;
   const float *x, *w, *b;
-  int which; /* 0 conv2d, 1 conv2d_dgrad */
+  int which; /* 0 conv2d, 1 conv2d_dgrad, 2 conv2d_wgrad (into partials) */
 } conv_job;
 static float *conv_ws[64];
 static void conv_task(void *p, int share, int nshares, int tid) {
   conv_job *j = p;
   if (j->which == 0) K->conv2d(j->meta, j->out, j->x, j->w, j->b, conv_ws[tid], share, nshares);
-  else K->conv2d_dgrad(j->meta, j->out, j->x, j->w, conv_ws[tid], share, nshares);
+  else if (j->which == 1) K->conv2d_dgrad(j->meta, j->out, j->x, j->w, conv_ws[tid], share, nshares);
+  else K->conv2d_wgrad(j->meta, j->out, j->x, j->w, conv_ws[tid], share, nshares);
 }
 
 /* conv2d and conv2d_dgrad at N x C x H x W -> O, 3x3 'same': the best of 15 runs. */
@@ -646,8 +658,12 @@ static void bench_conv(int N, int C, int H, int W, int O, int nt) {
   for (int i = 0; i < O; i++) b[i] = frand();
   for (int t = 0; t < nt; t++) conv_ws[t] = aligned_alloc(64, (K->conv_ws(cm) * 4 + 63) / 64 * 64);
   double flops = 2.0 * N * O * C * 9 * H * W;
-  for (int which = 0; which < 2; which++) {
-    conv_job j = {cm, which ? x : y, which ? y : x, w, b, which};
+  float *part = malloc(K->conv_partials(cm) * 4);
+  for (int which = 0; which < 3; which++) {
+    if (getenv("KB_ONLY") && atoi(getenv("KB_ONLY")) != which) continue;
+    /* conv2d: x -> y; dgrad: dY = y -> x; wgrad: dY = y, x -> partials */
+    conv_job j = {cm, which == 0 ? y : which == 1 ? x : part, which == 0 ? x : y,
+                  which == 2 ? x : w, b, which};
     double best = 1e30;
     for (int r = 0; r < 15; r++) {
       double t0 = now();
@@ -658,10 +674,11 @@ static void bench_conv(int N, int C, int H, int W, int O, int nt) {
       if (s < best) best = s;
     }
     printf("%s %dx%dx%dx%d -> %d nt%d: %.2f ms (%.1f GFLOP/s direct-equivalent)\n",
-           which ? "conv2d_dgrad" : "conv2d", N, C, H, W, O, nt, best * 1e3, flops / best * 1e-9);
+           which == 0 ? "conv2d" : which == 1 ? "conv2d_dgrad" : "conv2d_wgrad", N, C, H, W, O, nt,
+           best * 1e3, flops / best * 1e-9);
   }
   for (int t = 0; t < nt; t++) free(conv_ws[t]);
-  free(x), free(y), free(w), free(b);
+  free(x), free(y), free(w), free(b), free(part);
 }
 
 int main(int argc, char **argv) {

@@ -862,8 +862,26 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
       params: win([3, 3], [1, 1], [1, 1], [1, 1]),
     },
     {
-      label: '64 -> 64 channels (accumulators past L2 on every width: the GEMM path)',
-      inputs: () => [r(3, 64, 5, 4), r(3, 64, 5, 4)],
+      label: '64 -> 64 channels, unpadded (accumulators past L2 on every width: the GEMM path)',
+      inputs: () => [r(3, 64, 3, 2), r(3, 64, 5, 4)],
+      params: win([3, 3], [1, 1], [0, 0], [1, 1]),
+    },
+    // The fast backends' Winograd path for 3x3 stride-1 'same' weight gradients whose
+    // accumulators would pass L2 (16+ channels each way; see conv2d's cases)
+    {
+      label: 'Winograd: 64 -> 64 channels, odd height (partial edge tiles)',
+      inputs: () => [r(3, 64, 5, 4).mul(0.1), r(3, 64, 5, 4).mul(0.1)],
+      params: win([3, 3], [1, 1], [1, 1], [1, 1]),
+    },
+    {
+      label: 'Winograd: 17 images (16 chunks), three blocks of tiles, a transposed gradient',
+      inputs: () => [r(17, 10, 12, 64).permute(0, 3, 1, 2).mul(0.1), r(17, 64, 10, 12).mul(0.1)],
+      params: win([3, 3], [1, 1], [1, 1], [1, 1]),
+    },
+    {
+      // the first image's input holds inf and NaN: its chunk takes the direct path
+      label: 'Winograd: a non-finite image beside finite ones',
+      inputs: () => [r(3, 64, 4, 4).mul(0.1), nonFiniteFirst(3, 64, 4, 4)],
       params: win([3, 3], [1, 1], [1, 1], [1, 1]),
     },
   ],
