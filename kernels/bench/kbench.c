@@ -1,6 +1,8 @@
 /* Standalone check and benchmark of the native kernels (no Node): GEMM against a double-precision
  * reference on awkward shapes and strides, elementwise math in ulps against libm, reductions, and
- * sgemm GFLOP/s. Build: scripts/build-kbench.sh; run: kernels/build/kbench [isa] [threads]. */
+ * sgemm GFLOP/s. Build: scripts/build-kbench.sh; run: kernels/build/kbench [isa] [threads] [mode]
+ * (mode 0: checks only; 1, the default: checks and sgemm; 2: the MLP step's products; 3: the CNNs'
+ * convolutions, KB_ONLY=0|1|2 for the forward, input or weight gradient alone). */
 #define _GNU_SOURCE
 #include <math.h>
 #include <stdio.h>
