@@ -11,7 +11,11 @@
  * into at most NB_CV_CHUNKS chunks by a rule that depends on the shape only, each chunk sums its
  * units in order into its own partial (a share is a range of chunks), and conv2d_wgrad_sum adds the
  * partials in chunk order (a share is a range of dW's elements): the same sums in the same order
- * for any thread count. */
+ * for any thread count.
+ *
+ * 3x3 stride-1 'same' convolutions with 16+ channels take Winograd F(2,3) instead (the wino_*
+ * section): the forward, the input gradient (a forward convolution of dY, wino_dgrad) and, where
+ * the dot products would not fit, the weight gradient, whose chunks are then ranges of images. */
 #include "internal.h"
 
 /* The most chunks the weight gradient's units are grouped into (its partial sums). */
@@ -615,11 +619,11 @@ static int wino_dgrad(const conv_t *c, conv_t *t) {
   return wino_applies(t);
 }
 
-/* The weight gradient by Winograd: with M = A^T dY A the 4x4 transform of a 2x2 tile of dY's
+/* The weight gradient by Winograd: with M = A dY A^T the 4x4 transform of a 2x2 tile of dY's
  * outputs (zero past the image) and V = B^T d B its input tile's, dU_xi = sum over tiles of
  * M_xi V_xi (16 products of O x tiles by tiles x C, run by the GEMM), and dW = G^T dU G. Under
- * the same conditions as the forward's path, and 16+ output channels (t: dY's geometry, as
- * wino_dgrad gives it). */
+ * the forward's conditions, with 16+ output channels (t: dY's geometry, as wino_dgrad gives it),
+ * where the dot-product path would not fit in L2 (where it fits, Winograd measured 1.8x slower). */
 static int wino_wgrad(const conv_t *c, conv_t *t) {
   return wino_applies(c) && !wgrad_by_dots(c) && wino_dgrad(c, t);
 }
