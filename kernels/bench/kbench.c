@@ -375,6 +375,21 @@ static void bench_eltwise(void) {
   printf("128x256: sum over dim 0 %.1f us\n", bs * 1e6);
 }
 
+/* conv2d (n outputs) on nt shares into y against one share (the same bits) and against the base
+ * build into y2 (within maxu ulps); y and y2 keep the nt-share and the base results. */
+static void check_conv2d(const char *what, const int32_t *cm, float *y, float *y2, const float *x,
+                         const float *w, const float *b, float *ws, int n, int maxu, int nt) {
+  float *y1 = malloc(n * 4);
+  for (int t = 0; t < nt; t++) K->conv2d(cm, y, x, w, b, ws, t, nt);
+  K->conv2d(cm, y1, x, w, b, ws, 0, 1);
+  nb_base_table.conv2d(cm, y2, x, w, b, ws, 0, 1);
+  char label[64];
+  snprintf(label, sizeof label, "%s shares", what);
+  cmp_f(label, y, y1, n, 0);
+  cmp_f(what, y, y2, n, maxu);
+  free(y1);
+}
+
 /* conv2d_wgrad (then conv2d_wgrad_sum into the n weights' gradients) on nt shares against one
  * share (the same bits) and against the base build (within maxu ulps). */
 static void check_wgrad(const char *what, const int32_t *cm, const float *gy, const float *x,
@@ -552,18 +567,14 @@ static void crosscheck(int nt) {
     cm[NB_CV_O] = CO;
     cm[NB_CV_BIAS] = 1;
     static float cx[CN * CC * CH * CW], cw[CO * CC * 6], cb[CO], co1[CN * CO * OH * OW],
-        co2[CN * CO * OH * OW], co3[CN * CO * OH * OW];
+        co2[CN * CO * OH * OW];
     /* positive values: no cancellation, so ulps measure rounding alone */
     for (int i = 0; i < CN * CC * CH * CW; i++) cx[i] = 2 + frand();
     for (int i = 0; i < CO * CC * 6; i++) cw[i] = 2 + frand();
     for (int i = 0; i < CO; i++) cb[i] = 2 + frand();
     size_t wsn = K->conv_ws(cm) > B->conv_ws(cm) ? K->conv_ws(cm) : B->conv_ws(cm);
     float *cws = aligned_alloc(64, (wsn * 4 + 63) / 64 * 64);
-    for (int t = 0; t < nt; t++) K->conv2d(cm, co1, cx, cw, cb, cws, t, nt);
-    K->conv2d(cm, co3, cx, cw, cb, cws, 0, 1);
-    B->conv2d(cm, co2, cx, cw, cb, cws, 0, 1);
-    cmp_f("conv2d shares", co1, co3, CN * CO * OH * OW, 0);
-    cmp_f("conv2d", co1, co2, CN * CO * OH * OW, 16);
+    check_conv2d("conv2d", cm, co1, co2, cx, cw, cb, cws, CN * CO * OH * OW, 16, nt);
     check_wgrad("conv2d_wgrad", cm, co2, cx, cws, CO * CC * 6, 16, nt);
     free(cws);
   }
@@ -578,19 +589,14 @@ static void crosscheck(int nt) {
     cm[NB_CV_O] = CO;
     cm[NB_CV_BIAS] = 1;
     enum { NX = CN * CC * CH * CW, NY = CN * CO * CH * CW };
-    static float cx[NX], cw[CO * CC * 9], cb[CO], y1[NY], y2[NY], y3[NY], gy[NY], x1[NX], x2[NX],
-        x3[NX];
+    static float cx[NX], cw[CO * CC * 9], cb[CO], y1[NY], y2[NY], gy[NY], x1[NX], x2[NX], x3[NX];
     for (int i = 0; i < NX; i++) cx[i] = 2 + frand();
     for (int i = 0; i < NY; i++) gy[i] = 2 + frand();
     for (int i = 0; i < CO * CC * 9; i++) cw[i] = 2 + frand();
     for (int i = 0; i < CO; i++) cb[i] = 2 + frand();
     size_t wsn = K->conv_ws(cm) > B->conv_ws(cm) ? K->conv_ws(cm) : B->conv_ws(cm);
     float *cws = aligned_alloc(64, (wsn * 4 + 63) / 64 * 64);
-    for (int t = 0; t < nt; t++) K->conv2d(cm, y1, cx, cw, cb, cws, t, nt);
-    K->conv2d(cm, y3, cx, cw, cb, cws, 0, 1);
-    B->conv2d(cm, y2, cx, cw, cb, cws, 0, 1);
-    cmp_f("conv2d Winograd shares", y1, y3, NY, 0);
-    cmp_f("conv2d Winograd", y1, y2, NY, 64);
+    check_conv2d("conv2d Winograd", cm, y1, y2, cx, cw, cb, cws, NY, 64, nt);
     for (int t = 0; t < nt; t++) K->conv2d_dgrad(cm, x1, gy, cw, cws, t, nt);
     K->conv2d_dgrad(cm, x3, gy, cw, cws, 0, 1);
     B->conv2d_dgrad(cm, x2, gy, cw, cws, 0, 1);
