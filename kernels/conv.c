@@ -25,6 +25,7 @@
 typedef struct {
   win_t w;
   intptr_t O, K, L, LB, blocks, units, chunks, woff, boff, bias, goff;
+  int act; /* the forward's activation (NB_ACT_*), applied as its output is stored */
 } conv_t;
 
 /* K, L and the column blocks, from the window and O. */
@@ -47,6 +48,7 @@ static void conv_parse(const int32_t *m, conv_t *c) {
   c->boff = m[NB_CV_BOFF];
   c->bias = m[NB_CV_BIAS];
   c->goff = m[NB_CV_GOFF];
+  c->act = m[NB_CV_ACT];
   conv_blocks(c);
 }
 
@@ -245,12 +247,14 @@ static void conv_direct(intptr_t O, intptr_t K, intptr_t lb, intptr_t ldc, const
 }
 
 /* One unit of the direct forward: image n's positions [l0, l0 + LB) through the column block
- * `cols` (K x ld). */
+ * `cols` (K x ld), then the activation. */
 static void direct_unit(const conv_t *c, const float *x, const float *wt, const float *b,
                         float *out, intptr_t n, intptr_t l0, float *cols) {
   intptr_t ld = (c->LB + 15) / 16 * 16, lb = c->L - l0 < c->LB ? c->L - l0 : c->LB;
+  float *o = out + n * c->O * c->L + l0;
   im2col_block(c, x, n, l0, lb, ld, cols);
-  conv_direct(c->O, c->K, lb, ld, wt, c->K, 1, cols, b, out + n * c->O * c->L + l0, c->L);
+  conv_direct(c->O, c->K, lb, ld, wt, c->K, 1, cols, b, o, c->L);
+  if (c->act) act_rows(o, c->L, c->O, lb, c->act); /* the block is still in L2 */
 }
 
 /* ---- Winograd F(2,3): 3x3, stride 1, 'same' padding, C >= WG_MIN_C ----
@@ -458,7 +462,7 @@ static void wino_inputs(const conv_t *c, const float *x, const intptr_t *imgs,
 #endif
 
 /* The block's outputs: for output channels [o0, o0 + no), the 16 products into M, then
- * Y = A^T M A (+ bias), NB_VL tiles at a time, written where it lies inside the image. */
+ * Y = act(A^T M A (+ bias)), NB_VL tiles at a time, written where it lies inside the image. */
 static void wino_outputs(const conv_t *c, const float *U, const float *V, const intptr_t *imgs,
                          const intptr_t *rows, const intptr_t *cols, intptr_t nk,
                          const float *bias, float *out, float *M) {
@@ -479,10 +483,9 @@ static void wino_outputs(const conv_t *c, const float *U, const float *V, const 
           t[1][j] = m[4 + j] - m[8 + j] - m[12 + j];
         }
         float y[4][NB_VL];
-        vstore(y[0], b + (t[0][0] + t[0][1] + t[0][2]));
-        vstore(y[1], b + (t[0][1] - t[0][2] - t[0][3]));
-        vstore(y[2], b + (t[1][0] + t[1][1] + t[1][2]));
-        vstore(y[3], b + (t[1][1] - t[1][2] - t[1][3]));
+        vf r[4] = {b + (t[0][0] + t[0][1] + t[0][2]), b + (t[0][1] - t[0][2] - t[0][3]),
+                   b + (t[1][0] + t[1][1] + t[1][2]), b + (t[1][1] - t[1][2] - t[1][3])};
+        for (int e = 0; e < 4; e++) vstore(y[e], c->act ? act_apply(r[e], c->act) : r[e]);
         intptr_t end = nk - k < NB_VL ? nk - k : NB_VL;
         for (intptr_t l = 0; l < end; l++) {
           intptr_t r = rows[k + l], q = cols[k + l];
@@ -615,6 +618,7 @@ static int wino_dgrad(const conv_t *c, conv_t *t) {
   t->w.oH = w->H;
   t->w.oW = w->W;
   t->woff = t->boff = t->bias = t->goff = 0;
+  t->act = NB_ACT_NONE;
   conv_blocks(t);
   return wino_applies(t);
 }

@@ -148,6 +148,23 @@ UNARY_ROW(u_tanh, EX_TANH(x))
 UNARY_ROW(u_sigmoid, EX_SIGMOID(x))
 UNARY_ROW(u_erf, verf(x))
 UNARY_ROW(u_relu, EX_RELU(x))
+
+/* A product's fused activation (NB_ACT_RELU or NB_ACT_GELU) on a vector: the expressions the
+ * standalone relu kernel and F.gelu's composed ops evaluate, so fused and eager agree. */
+NB_INLINE vf act_apply(vf x, int act) {
+  if (act == NB_ACT_RELU) return EX_RELU(x);
+  return (x * vset1(0.5f)) * (verf(x * vset1(0.70710677f)) + vset1(1.0f));
+}
+
+/* act_apply over rows [0, rows) x columns [0, cols) of p (row stride ld), in place. */
+static void act_rows(float *p, intptr_t ld, intptr_t rows, intptr_t cols, int act) {
+  for (intptr_t i = 0; i < rows; i++, p += ld) {
+    intptr_t j = 0;
+    for (; j + NB_VL <= cols; j += NB_VL) vstore(p + j, act_apply(vload(p + j), act));
+    if (j < cols)
+      vstore_part(p + j, act_apply(vload_part(p + j, (int)(cols - j), 0.0f), act), (int)(cols - j));
+  }
+}
 UNARY_ROW(u_floor, vfloor(x))
 UNARY_ROW(u_ceil, vceil(x))
 UNARY_ROW(u_round, vrint(x))

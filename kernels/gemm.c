@@ -44,11 +44,13 @@
 #define NC NB_GEMM_NC
 
 /* N is also C's row stride; acc: add to C instead of overwriting it; bias (when not NULL, and
- * acc is 0): C starts from bias[j] in every row instead of 0. */
+ * acc is 0): C starts from bias[j] in every row instead of 0; act (NB_ACT_*): the activation
+ * each tile of C goes through once its last K block is added (while it is in L1). */
 typedef struct {
   intptr_t M, N, K, sam, sak, sbk, sbn;
   int acc;
   const float *bias;
+  int act;
 } gemm_t;
 
 /* C[0:mr, 0:nr] (row stride ldc) = the bias row, just before the first K block adds to it. */
@@ -312,6 +314,7 @@ static void gemm_block(const gemm_t *g, const float *A, const float *B, float *C
     if (g->acc) return;
     for (intptr_t i = m0; i < m1; i++)
       for (intptr_t j = n0; j < n1; j++) C[i * N + j] = g->bias ? g->bias[j] : 0;
+    if (g->act) act_rows(C + m0 * N + n0, N, m1 - m0, n1 - n0, g->act);
     return;
   }
   intptr_t kb = k_block(K);
@@ -340,6 +343,7 @@ static void gemm_block(const gemm_t *g, const float *A, const float *B, float *C
               ukernel(kc, a, b, c, N, load);
             else
               ukernel_edge(kc, a, b, c, N, load, mr, nr);
+            if (g->act && pc + kc == K) act_rows(c, N, mr, nr, g->act);
           }
         }
       }
@@ -359,7 +363,8 @@ void NB_FN(sgemm)(const int32_t *meta, float *C, const float *A, const float *B,
                   const float *bias, float *ws, int tid, int nt) {
   gemm_t g = {meta[NB_G_M],   meta[NB_G_N],   meta[NB_G_K],  meta[NB_G_SAM],
               meta[NB_G_SAK], meta[NB_G_SBK], meta[NB_G_SBN], 0,
-              meta[NB_G_BIAS] ? bias + meta[NB_G_OFFBIAS] : NULL};
+              meta[NB_G_BIAS] ? bias + meta[NB_G_OFFBIAS] : NULL,
+              meta[NB_G_ACT]};
   int nbd = meta[NB_G_NBATCH];
   const int32_t *bshape = meta + NB_G_BSHAPE;
   const int32_t *bsa = meta + NB_G_BSTRA, *bsb = meta + NB_G_BSTRB;

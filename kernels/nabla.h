@@ -122,6 +122,13 @@ enum nb_reduce_op { NB_REDUCE_OPS(NB_ENUM_) NB_REDUCE_COUNT };
  * + b) instead of 0; the bias pointer is ignored otherwise. */
 #define NB_G_BIAS (NB_G_BSTRB + NB_MAXDIM)
 #define NB_G_OFFBIAS (NB_G_BIAS + 1)
+/* NB_G_ACT: the activation applied to C as it is stored (NB_ACT_*). */
+#define NB_G_ACT (NB_G_OFFBIAS + 1)
+/* Activations fused into a product's store: none, relu, or GELU as F.gelu composes it,
+ * (x * 0.5) * (erf(x * sqrt(1/2)) + 1), each operation rounded to float32. */
+#define NB_ACT_NONE 0
+#define NB_ACT_RELU 1
+#define NB_ACT_GELU 2
 
 /* ---- log_softmax of a contiguous float32 [outer, len, inner] along len, read from element
  * NB_LS_OFFSET of the input. ----
@@ -183,6 +190,8 @@ enum nb_reduce_op { NB_REDUCE_OPS(NB_ENUM_) NB_REDUCE_COUNT };
 #define NB_CV_BOFF 22
 #define NB_CV_BIAS 23
 #define NB_CV_GOFF 24
+/* conv2d's activation (NB_ACT_NONE or NB_ACT_RELU), applied as the output is stored. */
+#define NB_CV_ACT 25
 
 /* ---- gather / scatter / scatter-add: float32 values, int32 indices. ----
  * A walk over the index's positions (row-major, coalesced) moving three operands: 0 the index,

@@ -132,6 +132,12 @@ export type ScatterReduction = 'sum' | 'prod' | 'mean' | 'amax' | 'amin';
 
 type NoParams = Readonly<Record<never, never>>;
 
+/**
+ * An activation a product applies to its sums as it stores them: relu, or the exact GELU
+ * x·½·(1 + erf(x·√½)) in that order of float32 operations (F.gelu's composition).
+ */
+export type Epilogue = 'relu' | 'gelu';
+
 /** The parameters of every primitive. Adding a primitive starts here. */
 export type PrimitiveParams = { readonly [P in UnaryPrimitive]: NoParams } & {
   readonly [P in BinaryPrimitive]: NoParams;
@@ -166,9 +172,11 @@ export type PrimitiveParams = { readonly [P in UnaryPrimitive]: NoParams } & {
   readonly matmul: NoParams;
   /**
    * x·Wᵀ + b: x [..., in], weight [out, in] and an optional bias [out] to [..., out] (torch's
-   * F.linear with a 2-d weight), without a transposed copy of the weight.
+   * F.linear with a 2-d weight), without a transposed copy of the weight. `activation` applies
+   * relu or the exact (erf) GELU to the sums as they are stored: the pre-activation is never
+   * written (nn.Sequential fuses Linear → ReLU / GELU this way; src/nn/container.ts).
    */
-  readonly linear: NoParams;
+  readonly linear: { readonly activation?: Epilogue };
   /**
    * Batch norm's statistics of x [N, C, *] (floating): [2, C], row 0 the per-channel mean over every
    * dim but 1, row 1 the biased variance (two passes, float64 accumulators). Not differentiable.
@@ -243,9 +251,10 @@ export type PrimitiveParams = { readonly [P in UnaryPrimitive]: NoParams } & {
   readonly maxPoolIndices: WindowParams & { readonly grid: readonly [number, number] };
   /**
    * 2-d convolution, groups 1: x [N, C, H, W], weight [O, C, kh, kw] and an optional bias [O] to
-   * [N, O, oh, ow] (kernelSize is the weight's).
+   * [N, O, oh, ow] (kernelSize is the weight's). `activation` 'relu' applies relu as the output is
+   * stored (nn.Sequential fuses Conv2d → ReLU this way).
    */
-  readonly conv2d: WindowParams;
+  readonly conv2d: WindowParams & { readonly activation?: 'relu' };
   /** conv2d's weight gradient: dY [N, O, oh, ow] and x [N, C, H, W] to [O, C, kh, kw]. */
   readonly conv2dWeightGrad: WindowParams;
   /** conv2d's input gradient: dY [N, O, oh, ow] and weight [O, C, kh, kw] to [N, C, ...inputSize]. */

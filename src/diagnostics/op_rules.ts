@@ -44,7 +44,8 @@ function isTranspose(dims: readonly number[]): boolean {
 export function opKind(op: string, params: object): OpKind {
   if (ELEMENTWISE.has(op)) return 'elementwise';
   if (op === 'matmul') return 'matmul';
-  if (op === 'linear') return 'linear';
+  // with a stored activation its gradient is not ∂L/∂y · W: shown as the op's VJP
+  if (op === 'linear') return (params as ParamsOf<'linear'>).activation ? 'other' : 'linear';
   if (op === 'sum') return 'sum';
   if (op === 'permute' && isTranspose((params as { dims: number[] }).dims)) return 'transpose';
   if (op === 'view' || op === 'permute' || op === 'expand' || op === 'slice') return 'view';
@@ -184,8 +185,13 @@ const FORWARD: { readonly [P in Primitive]: ForwardRule<P> | null } = {
       ...args.slice(2, 2 + (p.weight ? 1 : 0) + (p.bias ? 1 : 0)).map((s) => [sym(s)]),
     ]),
   batchNormBackward: null,
-  linear: ({ a, b, args }) =>
-    args[2] === undefined ? [a, DOT, b, TRANSPOSE] : [a, DOT, b, TRANSPOSE, PLUS, sym(args[2])],
+  linear: ({ a, b, args, params: p }) => {
+    const z =
+      args[2] === undefined ? [a, DOT, b, TRANSPOSE] : [a, DOT, b, TRANSPOSE, PLUS, sym(args[2])];
+    return p.activation === undefined
+      ? z
+      : fn(p.activation, `\\operatorname{${p.activation}}`, [z]);
+  },
   view: ({ a, params }) => fn('reshape', '\\operatorname{reshape}', [[a], shapeArg(params.shape)]),
   permute: ({ a, params: { dims } }) =>
     isTranspose(dims)

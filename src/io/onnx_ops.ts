@@ -6,6 +6,7 @@ import type {
   Primitive,
   BatchNormParams,
   NllParams,
+  ParamsOf,
   ReduceParams,
   SliceParams,
   UnaryPrimitive,
@@ -389,12 +390,23 @@ export function emitPrimitive(
         x.batch,
         x.batch?.dim === x.shape.length - 1 ? null : (x.batch?.dim ?? null),
       );
+      let z: string;
       if (rank === 2) {
         const gemmIns = b === undefined ? [x.name, w] : [x.name, w, b];
-        return { name: g.op('Gemm', gemmIns, [attr.int('transB', 1)]), batch };
+        z = g.op('Gemm', gemmIns, [attr.int('transB', 1)]);
+      } else {
+        const y = g.op('MatMul', [x.name, g.op('Transpose', [w], [attr.ints('perm', [1, 0])])]);
+        z = b === undefined ? y : g.op('Add', [y, b]);
       }
-      const y = g.op('MatMul', [x.name, g.op('Transpose', [w], [attr.ints('perm', [1, 0])])]);
-      return { name: b === undefined ? y : g.op('Add', [y, b]), batch };
+      // the stored activation as its own nodes: Relu, or GELU as F.gelu composes it
+      const act = (params as ParamsOf<'linear'>).activation;
+      if (act === 'relu') return { name: g.op('Relu', [z]), batch };
+      if (act === 'gelu') {
+        const half = g.op('Mul', [z, g.scalar(0.5, x.dtype)]);
+        const e = g.op('Erf', [g.op('Mul', [z, g.scalar(Math.SQRT1_2, x.dtype)])]);
+        return { name: g.op('Mul', [half, g.op('Add', [e, g.scalar(1, x.dtype)])]), batch };
+      }
+      return { name: z, batch };
     }
     case 'batchNormStats': {
       // [2, C]: the per-channel mean and biased variance over every dim but 1, stacked

@@ -1,7 +1,10 @@
 // Containers: Sequential (keys "0", "1", …), ModuleList and ModuleDict.
 import { ArgumentError, IndexError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { ReLU } from './layers/activation.js';
+import { isGradEnabled } from '../autograd/grad_mode.js';
+import { GELU, ReLU } from './layers/activation.js';
+import { Conv1d, Conv2d } from './layers/conv.js';
+import { Linear } from './layers/linear.js';
 import { MaxPool1d, MaxPool2d, MaxPool3d } from './layers/pooling.js';
 import { libraryLayers, Module } from './module.js';
 
@@ -85,6 +88,12 @@ export class Sequential<M extends readonly Module[] = Module[]> extends IndexedM
       if (next !== undefined && poolsFirst(m, next)) {
         x = (m.forward as (x: unknown) => unknown)((next.forward as (x: unknown) => unknown)(x));
         i++;
+        continue;
+      }
+      const fused = next === undefined ? null : activationStored(m, next, modules[i + 2], x);
+      if (fused !== null) {
+        x = fused;
+        i++;
       } else x = (m.forward as (x: unknown) => unknown)(x);
     }
     return x as SequentialOutput<M>;
@@ -127,6 +136,43 @@ function poolsFirst(relu: Module, pool: Module): boolean {
     !relu._hooked() &&
     !pool._hooked()
   );
+}
+
+/**
+ * Runs `product` then `act` (adjacent) as one primitive whose store applies the activation, and
+ * returns its output; null where they do not qualify. Linear → ReLU and Conv1d/Conv2d → ReLU
+ * always (relu's backward needs only the output, which is what is stored); Linear → GELU
+ * ('none') only where no graph is recorded, since the fused backward would compute the
+ * pre-activation again. A ReLU that poolsFirst runs after the next max pooling stays there (its
+ * backward then touches a quarter of the elements). The values are those of the order as written
+ * (the same expression on each sum; src/ops/defs/epilogue.ts), and so are the gradients. Only the
+ * library's own classes qualify, with no hook on either (hooks see the order as written).
+ */
+function activationStored(
+  product: Module,
+  act: Module,
+  after: Module | undefined,
+  x: unknown,
+): Tensor | null {
+  if (product._hooked() || act._hooked()) return null;
+  const kind = Object.getPrototypeOf(product) as object;
+  const actKind = Object.getPrototypeOf(act) as object;
+  if (actKind === ReLU.prototype) {
+    if (after !== undefined && poolsFirst(act, after)) return null;
+    if (kind === Linear.prototype) return (product as Linear).forwardThen(x as Tensor, 'relu');
+    if (kind === Conv2d.prototype || kind === Conv1d.prototype)
+      return (product as Conv2d).forwardRelu(x as Tensor);
+    return null;
+  }
+  if (actKind === GELU.prototype && kind === Linear.prototype) {
+    const lin = product as Linear;
+    const recorded =
+      isGradEnabled() &&
+      [x as Tensor, lin.weight, lin.bias].some((t) => t !== null && t.requiresGrad);
+    if ((act as GELU).approximate === 'none' && !recorded)
+      return lin.forwardThen(x as Tensor, 'gelu');
+  }
+  return null;
 }
 
 /** A list of modules whose parameters are registered; it has no forward of its own. */

@@ -1,6 +1,15 @@
 // nn.Module behaviour through the public API: registration, traversal, modes, hooks, state dicts, containers, utils.
 import { describe, expect, it } from 'vitest';
-import { manualSeed, nn, noGrad, ones, tensor, zeros, type Tensor } from '../../src/index.js';
+import {
+  manualSeed,
+  nn,
+  noGrad,
+  ones,
+  randn,
+  tensor,
+  zeros,
+  type Tensor,
+} from '../../src/index.js';
 import { withOpTracer } from '../../src/ops/trace.js';
 
 class Block extends nn.Module {
@@ -202,6 +211,72 @@ describe('containers', () => {
     relu.registerForwardHook((_m, _a, out) => void shapes.push([...(out as Tensor).shape]));
     new nn.Sequential(relu, new nn.MaxPool2d(2)).forward(ones(1, 1, 4, 4));
     expect(shapes).toEqual([[1, 1, 4, 4]]);
+  });
+
+  it('Sequential stores Linear/Conv → ReLU (and Linear → GELU without a graph) in the product: the same bits', () => {
+    manualSeed(5);
+    const bits = (t: Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+    const cases: [string, nn.Module[], number[], boolean][] = [
+      ['Linear → ReLU', [new nn.Linear(33, 40), new nn.ReLU()], [9, 33], true],
+      [
+        'Conv2d → ReLU (Winograd)',
+        [new nn.Conv2d(16, 5, 3, { padding: 1 }), new nn.ReLU()],
+        [2, 16, 5, 7],
+        true,
+      ],
+      [
+        'Conv2d → ReLU, strided',
+        [new nn.Conv2d(3, 4, 3, { stride: 2 }), new nn.ReLU()],
+        [2, 3, 9, 8],
+        true,
+      ],
+      ['Conv1d → ReLU', [new nn.Conv1d(3, 4, 2), new nn.ReLU()], [2, 3, 9], true],
+      ['Linear → GELU', [new nn.Linear(33, 40), new nn.GELU()], [9, 33], false],
+    ];
+    for (const [name, mods, shape, grad] of cases) {
+      const data = randn(shape);
+      const xa = grad ? data.clone().requiresGrad_() : data;
+      const xb = grad ? data.clone().requiresGrad_() : data;
+      const ops: string[] = [];
+      const seq = new nn.Sequential(...mods);
+      const fwd = () =>
+        withOpTracer(
+          (op) => void ops.push(op),
+          () => seq.forward(xa) as Tensor,
+        );
+      const ya = grad ? fwd() : noGrad(fwd);
+      expect(ops.includes('relu') || ops.includes('erf'), `${name}: ${ops.join(' ')}`).toBe(false);
+      const asWritten = () => mods[1]!.forward(mods[0]!.forward(xb)) as Tensor;
+      const yb = grad ? asWritten() : noGrad(asWritten);
+      if (!grad) {
+        // GELU: the same float32 operations, but a shader compiler may round them differently
+        const [a, b] = [ya.dataSync(), yb.dataSync()];
+        b.forEach((v, i) =>
+          expect(Math.abs(a[i]! - v), name).toBeLessThanOrEqual(1e-6 * Math.abs(v)),
+        );
+        continue;
+      }
+      expect(bits(ya), name).toEqual(bits(yb));
+      const up = randn(ya.shape);
+      const pa = mods[0]!.parameters();
+      ya.backward(up);
+      const ga = [xa.grad!, ...pa.map((p) => p.grad!)].map(bits);
+      for (const p of pa) p.grad = null;
+      yb.backward(up);
+      expect(ga, name).toEqual([xb.grad!, ...pa.map((p) => p.grad!)].map(bits));
+    }
+    // A hook on either module, or a max pool after the ReLU (which goes first), keeps the ReLU.
+    const hooked = new nn.ReLU();
+    hooked.registerForwardHook(() => undefined);
+    const pooled = new nn.Sequential(new nn.Conv2d(2, 3, 3), new nn.ReLU(), new nn.MaxPool2d(2));
+    for (const seq of [new nn.Sequential(new nn.Linear(4, 3), hooked), pooled]) {
+      const ops: string[] = [];
+      withOpTracer(
+        (op) => void ops.push(op),
+        () => seq.forward(ones(2, 2, 6, 4)),
+      );
+      expect(ops).toContain('relu');
+    }
   });
 
   it('ModuleList registers, inserts and iterates', () => {

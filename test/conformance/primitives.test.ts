@@ -334,6 +334,37 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
       inputs: () => [specials().reshape(2, 4), r(3, 4), tensor([0, Infinity, Number.NaN])],
       params: {},
     },
+    // The activation applied as the sums are stored (the GEMM's tiles after their last K block).
+    {
+      label: 'relu epilogue, more than one K block, ragged tiles',
+      inputs: () => [r(2, 9, 1100).mul(0.05), r(35, 1100), r(35)],
+      params: { activation: 'relu' },
+    },
+    {
+      label: 'relu epilogue, primes',
+      inputs: () => [r(37, 71), r(45, 71), r(45)],
+      params: { activation: 'relu' },
+    },
+    {
+      label: 'relu epilogue, non-finite (NaN passes, -inf to 0)',
+      inputs: () => [specials().reshape(2, 4), r(3, 4), tensor([0, -Infinity, Number.NaN])],
+      params: { activation: 'relu' },
+    },
+    {
+      label: 'relu epilogue, k = 0',
+      inputs: () => [zeros(3, 0), zeros(4, 0), r(4)],
+      params: { activation: 'relu' },
+    },
+    {
+      label: 'gelu epilogue, primes',
+      inputs: () => [r(37, 71), r(45, 71), r(45)],
+      params: { activation: 'gelu' },
+    },
+    {
+      label: 'gelu epilogue, 3-d input, no bias, non-finite',
+      inputs: () => [specials().reshape(2, 1, 4).mul(3), r(5, 4)],
+      params: { activation: 'gelu' },
+    },
   ],
   batchNormStats: [
     { label: '4-d', inputs: () => [r(4, 3, 5, 6)], params: {} },
@@ -807,6 +838,23 @@ const CASES: { readonly [P in Primitive]: Case[] } = {
       label: 'Winograd: a non-finite image beside a finite one',
       inputs: () => [nonFiniteFirst(2, 16, 4, 4), r(3, 16, 3, 3).mul(0.1), r(3)],
       params: win([3, 3], [1, 1], [1, 1], [1, 1]),
+    },
+    // relu applied as the output is stored, on the direct path and on Winograd's (the non-finite
+    // image takes the direct path beside a Winograd one)
+    {
+      label: 'relu epilogue, direct: several column blocks',
+      inputs: () => [r(2, 1, 40, 45), r(3, 1, 3, 3), r(3)],
+      params: { ...win([3, 3], [1, 1], [1, 1], [1, 1]), activation: 'relu' },
+    },
+    {
+      label: 'relu epilogue, direct: strided, no bias, non-finite',
+      inputs: () => [specials().reshape(1, 2, 2, 2), r(2, 2, 2, 1)],
+      params: { ...win([2, 1], [1, 1], [1, 0], [1, 1]), activation: 'relu' },
+    },
+    {
+      label: 'relu epilogue, Winograd: odd sizes, a non-finite image beside a finite one',
+      inputs: () => [nonFiniteFirst(2, 16, 5, 7), r(5, 16, 3, 3).mul(0.1), r(5)],
+      params: { ...win([3, 3], [1, 1], [1, 1], [1, 1]), activation: 'relu' },
     },
   ],
   conv2dInputGrad: [

@@ -217,6 +217,27 @@ describe('explain', () => {
     expect(ex.toText()).toMatch(/t2 = batchNorm\(t1, \S+, 1\.weight, 1\.bias\)/);
   });
 
+  it('shows a Linear → ReLU that a Sequential stored as one product: relu(x·Wᵀ + b), its VJP', () => {
+    manualSeed(4);
+    const model = new nn.Sequential(new nn.Linear(3, 2), new nn.ReLU(), new nn.Linear(2, 1));
+    const x = tensor([
+      [1, 2, 3],
+      [0, -1, 2],
+    ]);
+    const loss = () => (model.forward(x) as Tensor).square().sum();
+    // without the model's hooks the Sequential runs its fused step
+    const fused = explain(loss, { names: { x } });
+    expect(fused.forward.map((s) => s.op)).toEqual(['linear', 'linear', 'mul', 'sum']);
+    const text = fused.toText();
+    expect(text).toMatch(/t1 = relu\(x · \S+ᵀ \+ \S+\)/);
+    expect(text).toMatch(/∂L\/∂x1 = linearᵀ\(∂L\/∂t1\) = /);
+    // with them (the model given), the order as written; the same gradients either way
+    const written = explain(loss, { model, names: { x } });
+    expect(written.forward.map((s) => s.op)).toEqual(['linear', 'relu', 'linear', 'mul', 'sum']);
+    const grads = (e: Explanation) => e.gradients.map((g) => g.grad.data);
+    expect(grads(fused)).toEqual(grads(written));
+  });
+
   it('renders text with ∂ notation, the dead unit and the SGD rule', () => {
     const text = run().toText();
     expect(text).toContain('t1 = x · fc1.weightᵀ + fc1.bias');

@@ -1,6 +1,7 @@
 // Gradients tier for nn: gradcheck (and gradgradcheck where smooth) of every activation and layer in float64.
 import { describe, it } from 'vitest';
 import { nn, type Tensor } from '../../src/index.js';
+import { apply } from '../../src/ops/apply.js';
 import { awayFromZero, check, check2, gen, rn } from './helpers.js';
 
 const F = nn.functional;
@@ -46,6 +47,25 @@ describe('nn.functional activations', () => {
     // 3-d input (rows over the leading dims), no bias, a transposed weight view, a 1-d input
     check2((x, w) => F.linear(x, w), [rn([2, 4, 3], g), rn([3, 2], g).t()]);
     check2((x, w, b) => F.linear(x, w, b), [rn([3], g), rn([2, 3], g), rn([2], g)]);
+  });
+
+  it('linear and conv2d with the activation stored by the product (relu, gelu)', () => {
+    const g = gen(12);
+    const relu = { activation: 'relu' } as const;
+    check2(
+      (x, w, b) => apply('linear', [x, w, b], relu),
+      [rn([5, 3], g), rn([4, 3], g), rn([4], g)],
+    );
+    check2(
+      (x, w, b) => apply('linear', [x, w, b], { activation: 'gelu' }),
+      [rn([2, 3, 3], g), rn([4, 3], g), rn([4], g)],
+    );
+    check2((x, w) => apply('linear', [x, w], { activation: 'gelu' }), [rn([3], g), rn([2, 3], g)]);
+    const win = { kernelSize: [3, 3], dilation: [1, 1], padding: [1, 1], stride: [1, 1] } as const;
+    check2(
+      (x, w, b) => apply('conv2d', [x, w, b], { ...win, activation: 'relu' }),
+      [rn([2, 2, 4, 3], g), rn([3, 2, 3, 3], g), rn([3], g)],
+    );
   });
 
   it('dropout with a fixed mask', () => {

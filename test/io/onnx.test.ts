@@ -21,6 +21,7 @@ import {
   type Tensor,
 } from '../../src/index.js';
 import { buildOnnxModel, exportOnnx, type OnnxExportOptions } from '../../src/io/onnx.js';
+import { linearThen } from '../../src/nn/functional/activation.js';
 import { ProtoWriter } from '../../src/io/protobuf.js';
 import { loadStateDict, saveStateDict } from '../../src/node/io.js';
 import { saveOnnx } from '../../src/node/onnx.js';
@@ -434,6 +435,30 @@ describe('ONNX export: onnxruntime gives nabla’s outputs at any batch size', (
     expect(await expectOrtMatches(new nn.Linear(4, 3, false), [2, 4])).toEqual([
       'Transpose',
       'MatMul',
+    ]);
+  });
+
+  it('linear with a stored activation: the product, then Relu or the GELU nodes', async () => {
+    manualSeed(13);
+    class Stored extends nn.Module {
+      fc = new nn.Linear(4, 3);
+      constructor(readonly act: 'relu' | 'gelu') {
+        super();
+      }
+      forward(x: Tensor): Tensor {
+        return linearThen(x, this.fc.weight, this.fc.bias, this.act);
+      }
+    }
+    expect(await expectOrtMatches(new Stored('relu'), [4])).toEqual(['Gemm', 'Relu']);
+    expect(await expectOrtMatches(new Stored('gelu'), [2, 4])).toEqual([
+      'Transpose',
+      'MatMul',
+      'Add',
+      'Mul',
+      'Mul',
+      'Erf',
+      'Add',
+      'Mul',
     ]);
   });
 

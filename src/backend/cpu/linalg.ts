@@ -1,5 +1,7 @@
 // cpu kernels for the batched matrix product over strided (and batch-broadcast) operands, and for linear (x·Wᵀ + b).
 import type { TypedArray } from '../../dtype.js';
+import { erf } from '../../math.js';
+import type { Epilogue } from '../../primitives.js';
 import type { Kernel, KernelInput, KernelOutput } from '../backend.js';
 import { linearProduct } from '../linear.js';
 import { forEachRow } from './strided.js';
@@ -129,7 +131,27 @@ function product(
  * linear: out[..., r, j] = b[j] + Σ_p x[..., r, p]·W[j, p], the product above on linearProduct's
  * operands (W read as Wᵀ through strides) with the sums starting from the bias.
  */
-export const linearKernel: Kernel<Buf, 'linear'> = (out, [x, w, bias]) => {
+export const linearKernel: Kernel<Buf, 'linear'> = (out, [x, w, bias], params) => {
   const p = linearProduct(x!, w!);
   product({ ...out, shape: p.out }, { ...x!, ...p.a }, { ...w!, ...p.b }, bias);
+  if (params.activation !== undefined) applyEpilogue(out, params.activation);
 };
+
+/**
+ * A product's fused activation over its (contiguous) output, each step rounded to the output's
+ * type as the composed ops round it: relu, or GELU as F.gelu composes it, (z·½)·(erf(z·√½) + 1).
+ */
+export function applyEpilogue(out: KernelOutput<Buf>, activation: Epilogue): void {
+  const o = out.buffer;
+  const n = out.shape.reduce((a, b) => a * b, 1);
+  if (activation === 'relu') {
+    for (let i = 0; i < n; i++) if (o[i]! < 0) o[i] = 0; // NaN and -0 pass, as relu's
+    return;
+  }
+  const r = out.dtype === 'float32' ? Math.fround : (v: number) => v;
+  const rsqrt2 = r(Math.SQRT1_2);
+  for (let i = 0; i < n; i++) {
+    const z = o[i]!;
+    o[i] = r(r(z * 0.5) * r(r(erf(r(z * rsqrt2))) + 1));
+  }
+}

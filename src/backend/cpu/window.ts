@@ -3,6 +3,7 @@ import type { TypedArray } from '../../dtype.js';
 import type { WindowParams } from '../../primitives.js';
 import type { Kernel } from '../backend.js';
 import { contiguousStrides } from '../../shape.js';
+import { applyEpilogue } from './linalg.js';
 
 type Buf = TypedArray;
 
@@ -236,6 +237,7 @@ export const conv2dKernel: Kernel<Buf, 'conv2d'> = (out, [x, weight, bias], p) =
       const b = bias ? bias.buffer[bias.offset + o * bias.strides[0]!]! : 0;
       for (let l = 0; l < L; l++) ob[(n * O + o) * L + l] = acc[(n * O + o) * L + l]! + b;
     }
+  if (p.activation !== undefined) applyEpilogue(out, p.activation);
 };
 
 /** out[o, tap] = Σ_{n, l} dY[n, o, l]·x[tap at l], summed in float64 and rounded once. */

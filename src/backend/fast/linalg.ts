@@ -25,7 +25,8 @@ export function linalgKernels(ctx: FastContext): Kernels<'matmul' | 'linear'> {
   };
 
   // x [..., k] · Wᵀ + b as one product (linearProduct: x's rows merged where they view so, W as
-  // B through swapped strides), each C tile starting from the bias.
+  // B through swapped strides), each C tile starting from the bias and leaving through the
+  // activation.
   const linear: Kernel<Buf, 'linear'> = (out, inputs, params) => {
     const [x, w, bias] = inputs as [KernelInput<Buf>, KernelInput<Buf>, KernelInput<Buf>?];
     const size = numel(out.shape);
@@ -48,7 +49,8 @@ export function linalgKernels(ctx: FastContext): Kernels<'matmul' | 'linear'> {
     const ob = operand<Float32Array>(b);
     const obias = bias === undefined ? undefined : operand<Float32Array>(bias);
     const biasOffset = bias === undefined ? null : bias.offset - obias!.base;
-    if (!meta.gemm(c, a, b, oa.base, ob.base, biasOffset)) return cpu.linear(out, inputs, params);
+    if (!meta.gemm(c, a, b, oa.base, ob.base, biasOffset, params.activation))
+      return cpu.linear(out, inputs, params);
     engine.sgemm(out.buffer as Float32Array, oa, ob, obias);
   };
 

@@ -1,5 +1,5 @@
 // The meta block of the C kernels (kernels/nabla.h): shapes, strides and scalars that one call needs.
-import type { WindowParams } from '../../primitives.js';
+import type { Epilogue, WindowParams } from '../../primitives.js';
 import type { KernelInput, KernelOutput } from '../backend.js';
 import { coalesce, denseStrides } from '../cpu/strided.js';
 
@@ -43,6 +43,7 @@ const G_BSTRA = G_BSHAPE + MAXDIM;
 const G_BSTRB = G_BSTRA + MAXDIM;
 const G_BIAS = G_BSTRB + MAXDIM;
 const G_OFFBIAS = G_BIAS + 1;
+const G_ACT = G_OFFBIAS + 1;
 // windows
 const U_N = 0;
 const U_STRIDES = 4;
@@ -57,6 +58,7 @@ const CV_WOFF = 21;
 const CV_BOFF = 22;
 const CV_BIAS = 23;
 const CV_GOFF = 24;
+const CV_ACT = 25;
 // gather / scatter
 const X_OP = 0;
 const X_NDIM = 1;
@@ -154,6 +156,11 @@ function rowMajor(
 }
 
 /** One meta block, viewed as int32 and float64; the native addon reads this very memory. */
+/** A fused activation's code in the C meta (nabla.h NB_ACT_*). */
+function epilogueCode(activation: Epilogue | undefined): number {
+  return activation === undefined ? 0 : activation === 'relu' ? 1 : 2;
+}
+
 export class Meta {
   readonly buffer = new ArrayBuffer(META_BYTES);
   /** The whole block as int32 (what the native addon is given once). */
@@ -308,7 +315,8 @@ export class Meta {
 
   /**
    * A batched matrix product out = a @ b (batch dims already broadcast by the op), starting from the
-   * bias row at `biasOffset` (relative to the bias operand's base) when one is given.
+   * bias row at `biasOffset` (relative to the bias operand's base) when one is given, with the
+   * activation applied as C is stored.
    */
   gemm(
     out: KernelOutput<unknown>,
@@ -317,6 +325,7 @@ export class Meta {
     baseA: number,
     baseB: number,
     biasOffset: number | null = null,
+    activation?: Epilogue,
   ): boolean {
     const nd = out.shape.length;
     const batch = out.shape.slice(0, nd - 2);
@@ -338,6 +347,7 @@ export class Meta {
     m[G_OFFB] = b.offset - baseB;
     m[G_BIAS] = biasOffset === null ? 0 : 1;
     m[G_OFFBIAS] = biasOffset ?? 0;
+    m[G_ACT] = epilogueCode(activation);
     // Batches are contiguous in the output: the coalesced walk keeps row-major batch order.
     m[G_NBATCH] = w.shape.length;
     for (let d = 0; d < w.shape.length; d++) {
@@ -382,8 +392,9 @@ export class Meta {
   }
 
   /**
-   * A convolution: the input image's window geometry (as `window`), the output channels, and the
-   * element offsets of the weight, the bias (null: none) and the output gradient.
+   * A convolution: the input image's window geometry (as `window`), the output channels, the
+   * element offsets of the weight, the bias (null: none) and the output gradient, and the
+   * forward's activation (applied as the output is stored).
    */
   conv(
     image: readonly [number, number, number, number],
@@ -393,6 +404,7 @@ export class Meta {
     grid: readonly [number, number],
     channels: number,
     offsets: { weight: number; bias: number | null; grad: number },
+    activation?: Epilogue,
   ): void {
     this.window(image, strides, offset, p, grid);
     const m = this.ints;
@@ -401,6 +413,7 @@ export class Meta {
     m[CV_BOFF] = offsets.bias ?? 0;
     m[CV_BIAS] = offsets.bias === null ? 0 : 1;
     m[CV_GOFF] = offsets.grad;
+    m[CV_ACT] = epilogueCode(activation);
   }
 
   /** The multiply-adds of the convolution just written (what decides its thread count). */

@@ -95,13 +95,14 @@ export function windowKernels(
     engine.maxPoolIndex(out.buffer as Int32Array, ox);
   };
 
-  /** The convolution geometry of image x [N, C, H, W] into meta. */
+  /** The convolution geometry of image x [N, C, H, W] (and the forward's activation) into meta. */
   const convMeta = (
     x: KernelInput<Buf>,
     outShape: readonly number[],
     channels: number,
     params: WindowParams,
     offsets: { weight: number; bias: number | null; grad: number },
+    activation?: 'relu',
   ): void => {
     const ox = operand<Float32Array>(x);
     meta.conv(
@@ -112,6 +113,7 @@ export function windowKernels(
       [outShape[2]!, outShape[3]!],
       channels,
       offsets,
+      activation,
     );
   };
 
@@ -132,11 +134,18 @@ export function windowKernels(
     }
     const ow = operand<Float32Array>(weight);
     const ob = bias === undefined ? null : operand<Float32Array>(bias);
-    convMeta(x, out.shape, weight.shape[0]!, params, {
-      weight: weight.offset - ow.base,
-      bias: ob === null ? null : bias!.offset - ob.base,
-      grad: 0,
-    });
+    convMeta(
+      x,
+      out.shape,
+      weight.shape[0]!,
+      params,
+      {
+        weight: weight.offset - ow.base,
+        bias: ob === null ? null : bias!.offset - ob.base,
+        grad: 0,
+      },
+      params.activation,
+    );
     engine.conv2d(out.buffer as Float32Array, operand<Float32Array>(x), ow, ob);
   };
 

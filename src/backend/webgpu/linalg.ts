@@ -6,7 +6,7 @@ import { GEMM_HEAD, SKINNY_OUTPUTS, gemmHead, gemmShader, skinnyShader } from '.
 import type { GpuKernel } from './index.js';
 import { Params, grid, type GpuRuntime } from './runtime.js';
 import { SKINNY_FILL, fillsTiles } from './matmul.js';
-import { MATH, PRELUDE, binding, entry } from './wgsl.js';
+import { MATH, PRELUDE, binding, entry, epilogueWgsl } from './wgsl.js';
 
 type In = KernelInput<WebgpuBuffer>;
 type Out = KernelOutput<WebgpuBuffer>;
@@ -227,9 +227,10 @@ fn setup(b: u32) {}
 
 /**
  * conv2d: per image b, Y[b] (O × L) = weight (O × C·kh·kw) @ patches of x[b] (C·kh·kw × L), plus
- * the bias; U is x, V the weight.
+ * the bias, through the activation; U is x, V the weight.
  */
-const CONV2D = `${CONV_WORDS}
+const CONV2D = (activation: 'relu' | undefined) => `${CONV_WORDS}
+${activation === undefined ? '' : MATH}${epilogueWgsl(activation)}
 ${binding(4, 'Bias', 'float32')}
 fn loadA(b: u32, i: u32, p: u32) -> f32 {
   let t = tap(p);
@@ -244,7 +245,7 @@ fn loadB(b: u32, p: u32, j: u32) -> f32 {
 fn storeC(b: u32, i: u32, j: u32, v: f32) {
   var r = v;
   if (cu(23u) != 0u) { r = r + Bias[u32(cw(24u) + i32(i) * cw(25u))]; }
-  Y[(b * P[0] + i) * P[1] + j] = r;
+  Y[(b * P[0] + i) * P[1] + j] = nb_act(r);
 }`;
 
 /**
@@ -332,8 +333,8 @@ const conv2dGpu: GpuKernel<'conv2d'> = (rt, out, [x, weight, bias], p) => {
   const [gH, gW] = [out.shape[2]!, out.shape[3]!];
   runConv(
     rt,
-    'conv2d',
-    CONV2D,
+    `conv2d:${p.activation ?? ''}`,
+    CONV2D(p.activation),
     {
       m: O,
       n: gH * gW,

@@ -13,7 +13,8 @@ import {
 } from './gemm.js';
 import type { GpuKernel } from './index.js';
 import { Params, grid, type GpuRuntime } from './runtime.js';
-import { binding } from './wgsl.js';
+import { MATH, binding, epilogueWgsl } from './wgsl.js';
+import type { Epilogue } from '../../primitives.js';
 
 type In = KernelInput<WebgpuBuffer>;
 
@@ -26,7 +27,10 @@ const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
  * strides, B batch strides] and, with a bias, [bias offset, bias stride] (linear: C = A·B + bias
  * along j, added as each tile is stored).
  */
-const MATMUL_LOADERS = (T: GemmType, bias: boolean) => `
+const MATMUL_LOADERS = (T: GemmType, bias: boolean, activation?: Epilogue) => {
+  const act = (v: string) => (activation === undefined ? v : `nb_act(${v})`);
+  return `
+${activation === undefined ? '' : `${MATH}${epilogueWgsl(activation)}`}
 ${binding(1, 'C', T === 'f32' ? 'float32' : 'int32', true)}
 ${binding(2, 'A', T === 'f32' ? 'float32' : 'int32')}
 ${binding(3, 'B', T === 'f32' ? 'float32' : 'int32')}
@@ -66,11 +70,12 @@ ${
     ? `${binding(4, 'Bias', 'float32')}
 fn storeC(b: u32, i: u32, j: u32, v: T) {
   let at = ${GEMM_HEAD}u + 7u + 3u * P[${GEMM_HEAD}u];
-  C[(b * P[0] + i) * P[1] + j] = v + Bias[u32(pi(at) + i32(j) * pi(at + 1u))];
+  C[(b * P[0] + i) * P[1] + j] = ${act('v + Bias[u32(pi(at) + i32(j) * pi(at + 1u))]')};
 }`
-    : 'fn storeC(b: u32, i: u32, j: u32, v: T) { C[(b * P[0] + i) * P[1] + j] = v; }'
+    : `fn storeC(b: u32, i: u32, j: u32, v: T) { C[(b * P[0] + i) * P[1] + j] = ${act('v')}; }`
 }
 `;
+};
 
 /**
  * Products that would fill less than this share of their GEMM tiles take the skinny kernel (a small
@@ -91,7 +96,9 @@ interface Operand {
   readonly strides: readonly number[];
 }
 
-/** C [...batch, m, n] (contiguous) = A·B (+ bias along n), A and B read through their strides. */
+/**
+ * C [...batch, m, n] (contiguous) = act(A·B (+ bias along n)), A and B read through their strides.
+ */
 function runGemm(
   rt: GpuRuntime,
   c: WebgpuBuffer,
@@ -100,6 +107,7 @@ function runGemm(
   x: Operand,
   y: Operand,
   bias: In | undefined,
+  activation?: Epilogue,
 ): void {
   const { m, n, k, batch } = size;
   const batches = numel(batch);
@@ -114,8 +122,8 @@ function runGemm(
   params.u32(...batch);
   params.i32(...x.strides.slice(0, nd - 2), ...y.strides.slice(0, nd - 2));
   if (bias !== undefined) params.i32(bias.offset, bias.strides[0]!);
-  const key = `${bias === undefined ? 'matmul' : 'linear'}${skinny ? '-skinny' : ''}:${T}`;
-  const loaders = MATMUL_LOADERS(T, bias !== undefined);
+  const key = `${bias === undefined ? 'matmul' : 'linear'}${skinny ? '-skinny' : ''}:${T}:${activation ?? ''}`;
+  const loaders = MATMUL_LOADERS(T, bias !== undefined, activation);
   rt.dispatch({
     pipeline: rt.pipeline(key, () => (skinny ? skinnyShader(T, loaders) : gemmShader(T, loaders))),
     buffers: [c.device, x.buffer.device, y.buffer.device, ...(bias ? [bias.buffer.device] : [])],
@@ -147,7 +155,7 @@ const matmulGpu: GpuKernel<'matmul'> = (rt, out, [a, b]) => {
  * x [..., k] · Wᵀ + b on float32: the GEMM on linearProduct's operands (W [n, k] read as B through
  * swapped strides, no transposed copy) adds the bias as it stores C.
  */
-const linearGpu: GpuKernel<'linear'> = (rt, out, [x, w, bias]) => {
+const linearGpu: GpuKernel<'linear'> = (rt, out, [x, w, bias], params) => {
   if ([x, w, bias].some((t) => t !== undefined && t.dtype !== 'float32')) return false;
   const p = linearProduct(x!, w!);
   const size = {
@@ -157,7 +165,7 @@ const linearGpu: GpuKernel<'linear'> = (rt, out, [x, w, bias]) => {
     batch: p.out.slice(0, -2),
   };
   const wt = { buffer: w!.buffer, offset: w!.offset, strides: p.b.strides };
-  runGemm(rt, out.buffer, 'f32', size, { ...x!, ...p.a }, wt, bias);
+  runGemm(rt, out.buffer, 'f32', size, { ...x!, ...p.a }, wt, bias, params.activation);
   return true;
 };
 

@@ -1,6 +1,7 @@
 // WGSL building blocks shared by the webgpu kernels: storage types per dtype, the strided-operand
 // walk, the thread index, and the scalar functions whose WGSL built-ins differ from PyTorch.
 import type { DType } from '../../dtype.js';
+import type { Epilogue } from '../../primitives.js';
 import type { KernelInput, KernelOutput } from '../backend.js';
 import { isDense } from '../cpu/strided.js';
 import type { Params } from './runtime.js';
@@ -89,6 +90,21 @@ export function allDense(
  * Scalar functions with PyTorch's semantics: NaN is tested on the bits (a compiler may fold x != x
  * away), the inverse functions and special cases follow C's libm as the cpu backend does.
  */
+/**
+ * `fn nb_act(x: f32) -> f32`, a product's fused activation as its store applies it: identity, relu
+ * (nb_relu, as the relu kernel's), or GELU as F.gelu composes it, (x·½)·(erf(x·√½) + 1). Needs
+ * MATH in the shader for relu and GELU.
+ */
+export function epilogueWgsl(activation: Epilogue | undefined): string {
+  const body =
+    activation === undefined
+      ? 'x'
+      : activation === 'relu'
+        ? 'nb_relu(x)'
+        : '(x * 0.5) * (nb_erf(x * 0.70710677) + 1.0)';
+  return `fn nb_act(x: f32) -> f32 { return ${body}; }`;
+}
+
 export const MATH = `
 fn nb_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn nb_isinf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }

@@ -8,6 +8,7 @@ import { defaultGenerator, type Generator } from '../../random.js';
 import { allocArray, isFloating } from '../../dtype.js';
 import { apply } from '../../ops/apply.js';
 import type { Tensor } from '../../tensor.js';
+import type { Epilogue } from '../../primitives.js';
 
 const GELU = defineOptions<{ approximate?: GeluApproximate }>('nn.functional.gelu', {
   approximate: 'string',
@@ -163,6 +164,19 @@ export function relu6(x: Tensor): Tensor {
 
 /** y = x·Wᵀ + b: one primitive for a 2-d weight and a bias of its output size, else composed. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  return linearThen(x, weight, bias, undefined);
+}
+
+/**
+ * @internal act(x·Wᵀ + b), the activation (relu, or the exact GELU) applied by the linear primitive
+ * as it stores the sums (nn.Sequential's Linear → ReLU / GELU), else after the composed product.
+ */
+export function linearThen(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  activation: Epilogue | undefined,
+): Tensor {
   const b = bias ?? undefined;
   if (
     x.ndim >= 1 &&
@@ -171,11 +185,13 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     weight.dtype === x.dtype &&
     (b === undefined || (b.ndim === 1 && b.shape[0] === weight.shape[0] && b.dtype === x.dtype))
   ) {
-    return apply('linear', b === undefined ? [x, weight] : [x, weight, b], {});
+    const params = activation === undefined ? {} : { activation };
+    return apply('linear', b === undefined ? [x, weight] : [x, weight, b], params);
   }
   return internalScope(() => {
     const y = x.matmul(weight.t());
-    return bias ? y.add(bias) : y;
+    const z = bias ? y.add(bias) : y;
+    return activation === undefined ? z : activation === 'relu' ? relu(z) : gelu(z);
   });
 }
 

@@ -199,12 +199,17 @@ function conv2dCore(
   padding: [number, number],
   dilation: [number, number],
   groups: number,
+  activation: 'relu' | undefined,
 ): Tensor {
   const [n, , h, w] = x.shape as [number, number, number, number];
   const [o, cg, kh, kw] = weight.shape as [number, number, number, number];
   if (groups === 1) {
     const p = { kernelSize: [kh, kw] as [number, number], dilation, padding, stride };
-    return apply('conv2d', bias ? [x, weight, bias] : [x, weight], p);
+    const params = activation === undefined ? p : { ...p, activation };
+    return apply('conv2d', bias ? [x, weight, bias] : [x, weight], params);
+  }
+  if (activation !== undefined) {
+    return conv2dCore(x, weight, bias, stride, padding, dilation, groups, undefined).relu();
   }
   const cols = apply('unfold', [x], { kernelSize: [kh, kw], dilation, padding, stride });
   const oh = windowCount(h, kh, dilation[0], padding[0], stride[0]);
@@ -253,7 +258,16 @@ function conv3dCore(
   const x4 = stacked.permute([0, 3, 1, 2, 4, 5]).reshape([n * od, c * kd, h, w]);
   const w4 = weight.reshape([o, cg * kd, kh, kw]);
   const two2 = (v: readonly number[]): [number, number] => [v[1]!, v[2]!];
-  const y = conv2dCore(x4, w4, null, two2(stride), two2(padding), two2(dilation), groups);
+  const y = conv2dCore(
+    x4,
+    w4,
+    null,
+    two2(stride),
+    two2(padding),
+    two2(dilation),
+    groups,
+    undefined,
+  );
   const [, , oh, ow] = y.shape as [number, number, number, number];
   const out = y.reshape([n, od, o, oh, ow]).permute([0, 2, 1, 3, 4]);
   return bias ? out.add(bias.reshape([o, 1, 1, 1])) : out;
@@ -266,6 +280,7 @@ function convNd(
   weight: Tensor,
   bias: Tensor | null,
   opts: ConvOptions | undefined,
+  activation?: 'relu',
 ): Tensor {
   const [x, unbatched] = batchify(name, input, nd);
   const stride = expandArg('stride', opts?.stride ?? 1, nd);
@@ -309,7 +324,8 @@ function convNd(
     const xin = extra.every((e) => e === 0)
       ? x
       : pad(x, [0, extra[2]!, 0, extra[1]!, 0, extra[0]!]);
-    const y = conv3dCore(xin, weight, bias, stride, before, dilation, groups);
+    const z = conv3dCore(xin, weight, bias, stride, before, dilation, groups);
+    const y = activation === undefined ? z : z.relu();
     return unbatched ? y.squeeze(0) : y;
   }
   // 1-d convolutions run as 2-d ones over a height of 1.
@@ -320,7 +336,16 @@ function convNd(
   const xin = extra.every((e) => e === 0)
     ? x4
     : pad(x4, nd === 1 ? [0, extra[0]!] : [0, extra[1]!, 0, extra[0]!]);
-  let y = conv2dCore(xin, w4, bias, lift(stride), liftPad(before), lift(dilation), groups);
+  let y = conv2dCore(
+    xin,
+    w4,
+    bias,
+    lift(stride),
+    liftPad(before),
+    lift(dilation),
+    groups,
+    activation,
+  );
   if (nd === 1) y = y.squeeze(2);
   return unbatched ? y.squeeze(0) : y;
 }
@@ -348,6 +373,23 @@ export function conv2d(
   CONV2D.check(opts);
   return internalScope(() => {
     return convNd('conv2d', 2, input, weight, bias ?? null, opts);
+  });
+}
+
+/**
+ * @internal relu(conv{1,2,3}d(...)), the relu applied by the conv2d primitive as it stores its
+ * output where that primitive runs the convolution (nn.Sequential's Conv1d/Conv2d → ReLU).
+ */
+export function convThenRelu(
+  nd: 1 | 2 | 3,
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  opts: ConvOptions,
+): Tensor {
+  [CONV1D, CONV2D, CONV3D][nd - 1]!.check(opts);
+  return internalScope(() => {
+    return convNd(`conv${nd}d`, nd, input, weight, bias, opts, 'relu');
   });
 }
 

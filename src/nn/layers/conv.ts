@@ -14,6 +14,7 @@ import type { Tensor } from '../../tensor.js';
 import {
   conv1d,
   conv2d,
+  convThenRelu,
   conv3d,
   convTranspose1d,
   convTranspose2d,
@@ -244,6 +245,11 @@ export class Conv1d extends ConvNd {
   forward(input: Tensor): Tensor {
     return conv1d(this.padInput(input), this.weight, this.bias, this.convOptions());
   }
+
+  /** @internal relu(forward(input)), the relu applied as the convolution stores (no hooks run). */
+  forwardRelu(input: Tensor): Tensor {
+    return convThenRelu(1, this.padInput(input), this.weight, this.bias, this.convOptions());
+  }
 }
 
 export class Conv2d extends ConvNd {
@@ -263,6 +269,11 @@ export class Conv2d extends ConvNd {
 
   forward(input: Tensor): Tensor {
     return conv2d(this.padInput(input), this.weight, this.bias, this.convOptions());
+  }
+
+  /** @internal relu(forward(input)), the relu applied as the convolution stores (no hooks run). */
+  forwardRelu(input: Tensor): Tensor {
+    return convThenRelu(2, this.padInput(input), this.weight, this.bias, this.convOptions());
   }
 }
 

@@ -3,7 +3,8 @@ import { defineOptions, DTYPE } from '../../options.js';
 import type { DType } from '../../dtype.js';
 import { empty } from '../../functions/creation.js';
 import type { Tensor } from '../../tensor.js';
-import { linear } from '../functional/activation.js';
+import { linear, linearThen } from '../functional/activation.js';
+import type { Epilogue } from '../../primitives.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
 import { libraryLayers, Module } from '../module.js';
 import { Parameter } from '../parameter.js';
@@ -46,6 +47,14 @@ export class Linear extends Module {
 
   forward(input: Tensor): Tensor {
     return linear(input, this.weight, this.bias);
+  }
+
+  /**
+   * @internal forward, then the activation, which the product applies as it stores its sums
+   * (nn.Sequential runs Linear → ReLU / GELU so; no hooks run).
+   */
+  forwardThen(input: Tensor, activation: Epilogue): Tensor {
+    return linearThen(input, this.weight, this.bias, activation);
   }
 
   override extraRepr(): string {

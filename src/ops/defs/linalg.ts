@@ -3,6 +3,7 @@ import { isFloating } from '../../dtype.js';
 import { DTypeError, ShapeError } from '../../errors.js';
 import { broadcastShapes } from '../../shape.js';
 import { apply, reshape, sumToShape, transpose } from '../call.js';
+import { checkEpilogue, epilogueGrad } from './epilogue.js';
 import type { Tensor } from '../../tensor.js';
 import type { KernelOpDef, TensorMeta } from '../op.js';
 
@@ -76,7 +77,8 @@ export const matmulDef: KernelOpDef<'matmul'> = {
 export const linearDef: KernelOpDef<'linear'> = {
   kind: 'kernel',
   overwrites: true,
-  infer: ([x, weight, bias]) => {
+  infer: ([x, weight, bias], p) => {
+    checkEpilogue('linear', p.activation, ['relu', 'gelu']);
     const xs = x!.shape;
     const ws = weight!.shape;
     if (xs.length < 1 || ws.length !== 2)
@@ -101,13 +103,32 @@ export const linearDef: KernelOpDef<'linear'> = {
       );
     return { shape: [...lead, out], dtype: x!.dtype };
   },
-  save: (c) => [
-    c.needsInputGrad[1] ? c.inputs[0]! : null,
-    c.needsInputGrad[0] ? c.inputs[1]! : null,
-  ],
-  // y = x·Wᵀ + b: dx = g·W, dW = gᵀ·x over every leading row, db = Σ g over the leading dims
-  backward: (g, c) => {
-    const [x, weight] = c.saved;
+  // NOTE: with GELU the pre-activation z = x·Wᵀ + b is never written; backward computes it again
+  // from x, W and b (one more product), so nn.Sequential fuses GELU only where no graph is recorded.
+  save: (c) => {
+    const act = c.params.activation;
+    const gelu = act === 'gelu';
+    return [
+      c.needsInputGrad[1] || gelu ? c.inputs[0]! : null,
+      c.needsInputGrad[0] || gelu ? c.inputs[1]! : null,
+      act === 'relu' ? c.output : gelu ? (c.inputs[2] ?? null) : null,
+    ];
+  },
+  // y = act(z), z = x·Wᵀ + b: dz = g·act'(z); dx = dz·W, dW = dzᵀ·x over every leading row,
+  // db = Σ dz over the leading dims
+  backward: (gy, c) => {
+    const [x, weight, extra] = c.saved;
+    const act = c.params.activation;
+    const g =
+      act === undefined
+        ? gy
+        : epilogueGrad(
+            gy,
+            act,
+            act === 'relu'
+              ? extra!
+              : apply('linear', extra === null ? [x!, weight!] : [x!, weight!, extra!], {}),
+          );
     const xShape = c.inputs[0]!.shape;
     const k = xShape[xShape.length - 1]!;
     const out = c.output.shape[c.output.shape.length - 1]!;

@@ -4,6 +4,7 @@ import { isFloating, type DType } from '../../dtype.js';
 import type { WindowParams } from '../../primitives.js';
 import { shapeStr, windowCount } from '../../shape.js';
 import { apply, sumToShape } from '../call.js';
+import { checkEpilogue, epilogueGrad } from './epilogue.js';
 import type { KernelOpDef } from '../op.js';
 import type { Tensor } from '../../tensor.js';
 import type { TensorMeta } from '../op.js';
@@ -179,6 +180,7 @@ export const conv2dDef: KernelOpDef<'conv2d'> = {
   infer: ([x, weight, bias], p) => {
     checkDType('conv2d', x!.dtype);
     checkWindow(p);
+    checkEpilogue('conv2d', p.activation, ['relu']);
     if (x!.shape.length !== 4 || weight!.shape.length !== 4)
       throw new ShapeError('conv2d expects a 4-d input and a 4-d weight');
     if (weight!.dtype !== x!.dtype || (bias !== undefined && bias.dtype !== x!.dtype))
@@ -196,13 +198,17 @@ export const conv2dDef: KernelOpDef<'conv2d'> = {
   save: (c) => [
     c.needsInputGrad[1] ? c.inputs[0]! : null,
     c.needsInputGrad[0] ? c.inputs[1]! : null,
+    c.params.activation === 'relu' ? c.output : null,
   ],
-  // y = W ⋆ x + b: dx = Wᵀ·dY folded back; dW = Σ dY·colsᵀ; db = Σ dY over batch and positions
-  backward: (g, c) => {
-    const [x, weight] = c.saved;
+  // y = act(z), z = W ⋆ x + b: dz = g·act'(z); dx = Wᵀ·dz folded back; dW = Σ dz·colsᵀ; db = Σ dz
+  // over batch and positions
+  backward: (gy, c) => {
+    const [x, weight, y] = c.saved;
+    const g = c.params.activation === 'relu' ? epilogueGrad(gy, 'relu', y!) : gy;
+    const p = windowOnly(c.params);
     return [
-      c.needsInputGrad[0] ? convInputGrad(g, weight!, c.inputs[0]!.shape, c.params) : null,
-      c.needsInputGrad[1] ? apply('conv2dWeightGrad', [g, x!], c.params) : null,
+      c.needsInputGrad[0] ? convInputGrad(g, weight!, c.inputs[0]!.shape, p) : null,
+      c.needsInputGrad[1] ? apply('conv2dWeightGrad', [g, x!], p) : null,
       c.needsInputGrad[2] ? sumToShape(g, [1, c.inputs[2]!.shape[0]!, 1, 1]).reshape([-1]) : null,
     ];
   },
