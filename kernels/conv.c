@@ -705,7 +705,7 @@ static int wino_wgrad_chunk(const conv_t *c, const conv_t *t, float *dst, const 
       wino_inputs(c, x, imgs, rows, cols, nk, V);
       wino_grad_tiles(t, gy, imgs, rows, cols, nk, G);
       /* dU_xi (O x C) (+)= G_xi (O x nk) . V_xi^T (nk x C) */
-      gemm_t gm = {O, C, nk, TB, 1, 1, TB, acc, NULL};
+      gemm_t gm = {O, C, nk, TB, 1, 1, TB, acc, NULL, NB_ACT_NONE};
       for (int xi = 0; xi < 16; xi++)
         gemm_block(&gm, G + xi * WG_GPLANE(O), V + xi * WG_VPLANE(C), dU + xi * O * C, 0, O, 0,
                    C, pack);
@@ -845,7 +845,7 @@ static void wgrad_units(const conv_t *c, float *dst, const float *gy, const floa
       continue;
     }
     /* dst (O x K) (+)= dY[n][:, l0:l0+lb] (O x lb, row stride L) . cols^T (lb x K) */
-    gemm_t gm = {c->O, c->K, lb, c->L, 1, 1, lb, u > u0, NULL};
+    gemm_t gm = {c->O, c->K, lb, c->L, 1, 1, lb, u > u0, NULL, NB_ACT_NONE};
     gemm_block(&gm, g, cols, dst, 0, c->O, 0, c->K, pack);
   }
   if (dots)

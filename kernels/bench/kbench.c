@@ -711,7 +711,11 @@ int main(int argc, char **argv) {
   if (bench == 3) { /* the convolutions of the bench's and the Fashion-MNIST CLI's CNNs */
     bench_conv(128, 32, 14, 14, 64, 1);
     bench_conv(64, 16, 14, 14, 32, 1);
-    if (nt > 1) bench_conv(128, 32, 14, 14, 64, nt);
+    bench_conv(64, 1, 28, 28, 16, 1);
+    if (nt > 1) {
+      bench_conv(128, 32, 14, 14, 64, nt);
+      bench_conv(64, 16, 14, 14, 32, nt);
+    }
     return 0;
   }
   if (bench == 2) {

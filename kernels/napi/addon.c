@@ -240,7 +240,7 @@ static napi_value reduce(napi_env env, napi_callback_info info) {
   double nout = 1, nred = 1;
   for (int d = 0; d < meta[NB_R_NKEPT]; d++) nout *= meta[NB_R_KSHAPE + d];
   for (int d = 0; d < meta[NB_R_NRED]; d++) nred *= meta[NB_R_RSHAPE + d];
-  int nt = nout >= 64 ? threads_for(nout * nred, PAR_ELEMENTS) : 1;
+  int nt = nout >= 2 ? threads_for(nout * nred, PAR_ELEMENTS) : 1; /* shares are of outputs */
   run(reduce_task, &j, nt);
   return NULL;
 }

@@ -141,6 +141,17 @@ const reduceCases = (p: Primitive): Case[] => {
       params: dims([0, 2]),
     },
     { label: 'non-finite', inputs: () => [specials().reshape(2, 4)], params: dims([1]) },
+    {
+      // a conv bias gradient: [N, C, L] over N and L, runs of 37 (whole vectors and a tail)
+      label: 'batch and positions of [N, C, L]',
+      inputs: () => [r(5, 3, 37)],
+      params: dims([0, 2]),
+    },
+    {
+      label: 'batch and positions, non-finite in one channel',
+      inputs: () => [r(2, 3, 4).add(tensor([0, Infinity, Number.NaN]).reshape(1, 3, 1))],
+      params: dims([0, 2], true),
+    },
     ...(nonEmpty ? [] : [{ label: 'empty', inputs: () => [zeros(2, 0)], params: dims([1]) }]),
   ];
 };

@@ -267,7 +267,7 @@ export class WasmEngine implements FastEngine {
     this.#ready(m);
     this.#copyIn(x, px);
     const nout = out.length;
-    const work = nout >= 64 ? x.hi - x.lo : 0;
+    const work = nout >= 2 ? x.hi - x.lo : 0; // shares are of outputs
     this.#run('nb_wasm_reduce', [m, po, px], work, PAR_ELEMENTS);
     this.#copyOut(out, po);
   }
