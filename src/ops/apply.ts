@@ -85,30 +85,30 @@ export function apply<P extends Primitive>(
   for (const t of inputs) t._assertLive();
   const def = DEFS.get(op)!;
   const inferred = def.infer(inputs, params);
-  if (
-    def.kind !== 'view' &&
-    opTracer === null &&
-    !observingNodes &&
-    !(def.backward !== undefined && isGradEnabled() && inputs.some(requiresGrad))
-  ) {
-    const fused = tryFuse(op, inputs, inferred.shape, inferred.dtype);
-    if (fused !== null) return fused;
-  }
-  flushHead();
+  // NOTE: under autograd too: the node is recorded on the pending output below, and what its
+  // backward saves is computed when saved (SavedTensor reads its storage's version), so a chain's
+  // intermediates are written only where a backward needs them.
+  let out: Tensor | null =
+    def.kind !== 'view' && opTracer === null && !observingNodes
+      ? tryFuse(op, inputs, inferred.shape, inferred.dtype)
+      : null;
   const casts = inferred.inputDTypes;
   const ins =
-    casts && needsCast(inputs, casts)
+    out === null && casts && needsCast(inputs, casts)
       ? inputs.map((t, i) => {
           const d = casts[i];
           return d !== undefined && d !== t.dtype ? apply('cast', [t], { dtype: d }) : t;
         })
       : inputs;
-  let out: Tensor;
-  if (def.kind === 'view') {
+  if (out !== null) {
+    // fused: the pending output (float32 in and out, so no casts)
+  } else if (def.kind === 'view') {
+    flushHead();
     const base = ins[0]!;
     const view = def.view!(base._layout, params, inferred);
     out = createTensor(base._storage, view, base.dtype, base._base ?? base);
   } else {
+    flushHead();
     const backend = ins.length > 0 ? commonBackend(ins) : undefined;
     if (backend === undefined) throw new NablaError(`${op}: no inputs`);
     const storage = Storage.alloc(backend, inferred.dtype, numel(inferred.shape), def.overwrites);
