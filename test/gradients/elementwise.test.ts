@@ -1,8 +1,9 @@
 // Gradients tier: float64 gradcheck of the elementwise ops (unary, binary with broadcasting and strided inputs, clamp, where).
-import { describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
 import type { Tensor } from '../../src/index.js';
 import { apply } from '../../src/ops/apply.js';
+import { setFusionThreshold } from '../../src/ops/fusion.js';
 import { awayFromZero, check, check2, f64, gen, leaf, mask, pos, rn, ru } from './helpers.js';
 
 type Unary = (x: Tensor) => Tensor;
@@ -260,5 +261,39 @@ describe('where and masks', () => {
     check2(reluBackward, [up, y]);
     // broadcast g, strided y
     check2((a, b) => reluBackward(a, b.t()), [rn([4], g), awayFromZero([4, 3], g)]);
+  });
+});
+
+describe('fused elementwise chains', () => {
+  // Every chain fuses however small (the default threshold is 2^15 elements): gradcheck runs the
+  // float64 chain (never fused), and float32Check the float32 one, fused on native and wasm.
+  let threshold = 0;
+  beforeAll(() => void (threshold = setFusionThreshold(0)));
+  afterAll(() => void setFusionThreshold(threshold));
+
+  it('chains of unary and binary ops, scalars, two inputs', () => {
+    const g = gen(31);
+    const chains: [(x: Tensor, y: Tensor) => Tensor, () => Tensor[]][] = [
+      [(x) => x.mul(2).add(1).tanh().mul(x), () => [rn([5, 7], g), rn([5, 7], g)]],
+      [(x, y) => x.sigmoid().mul(y).sub(x.div(2)).exp(), () => [rn([5, 7], g), rn([5, 7], g)]],
+      [
+        (x, y) => x.abs().add(1).sqrt().sub(y.mul(y).add(1).log()),
+        () => [awayFromZero([33], g), rn([33], g)],
+      ],
+      [
+        (x, y) => x.sub(y).div(y.abs().add(1)).relu(),
+        () => [awayFromZero([6, 6], g), awayFromZero([6, 6], g)],
+      ],
+    ];
+    for (const [fn, inputs] of chains) check(fn, inputs());
+  });
+
+  it('a float32 chain under autograd is pending on the fast backends', () => {
+    const x = nb.randn([40], { requiresGrad: true });
+    const out = x.mul(3).add(1).neg();
+    const fast = nb.getBackend().name === 'native' || nb.getBackend().name === 'wasm';
+    expect(out._pending !== null).toBe(fast);
+    out.sum().backward();
+    expect(x.grad!.tolist()).toEqual(new Array<number>(40).fill(-3));
   });
 });
