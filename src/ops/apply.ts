@@ -100,31 +100,31 @@ export function apply<P extends Primitive>(
           return d !== undefined && d !== t.dtype ? apply('cast', [t], { dtype: d }) : t;
         })
       : inputs;
-  if (out !== null) {
-    // fused: the pending output (float32 in and out, so no casts)
-  } else if (def.kind === 'view') {
+  // (a fused output is pending: float32 in and out, so no casts)
+  if (out === null) {
     flushHead();
-    const base = ins[0]!;
-    const view = def.view!(base._layout, params, inferred);
-    out = createTensor(base._storage, view, base.dtype, base._base ?? base);
-  } else {
-    flushHead();
-    const backend = ins.length > 0 ? commonBackend(ins) : undefined;
-    if (backend === undefined) throw new NablaError(`${op}: no inputs`);
-    const storage = Storage.alloc(backend, inferred.dtype, numel(inferred.shape), def.overwrites);
-    const outK: KernelOutput<unknown> = {
-      buffer: storage.buffer,
-      dtype: inferred.dtype,
-      shape: inferred.shape,
-    };
-    const bt = inferred.broadcastTo;
-    const kIns = ins.map((t, i) => {
-      const target = bt?.[i];
-      return kernelInput(t, target === undefined ? t._layout : broadcastView(t._layout, target));
-    });
-    const kernel = kernelOf(backend, op);
-    kernel(outK, kIns, params);
-    out = createTensor(storage, contiguousView(inferred.shape), inferred.dtype, null);
+    if (def.kind === 'view') {
+      const base = ins[0]!;
+      const view = def.view!(base._layout, params, inferred);
+      out = createTensor(base._storage, view, base.dtype, base._base ?? base);
+    } else {
+      const backend = ins.length > 0 ? commonBackend(ins) : undefined;
+      if (backend === undefined) throw new NablaError(`${op}: no inputs`);
+      const storage = Storage.alloc(backend, inferred.dtype, numel(inferred.shape), def.overwrites);
+      const outK: KernelOutput<unknown> = {
+        buffer: storage.buffer,
+        dtype: inferred.dtype,
+        shape: inferred.shape,
+      };
+      const bt = inferred.broadcastTo;
+      const kIns = ins.map((t, i) => {
+        const target = bt?.[i];
+        return kernelInput(t, target === undefined ? t._layout : broadcastView(t._layout, target));
+      });
+      const kernel = kernelOf(backend, op);
+      kernel(outK, kIns, params);
+      out = createTensor(storage, contiguousView(inferred.shape), inferred.dtype, null);
+    }
   }
   if (
     def.backward !== undefined &&
